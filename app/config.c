@@ -1,0 +1,289 @@
+/* config.c - the settings table and its parsers. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum cfg_kind {
+	K_U16,      /* uint16_t */
+	K_U32,      /* unsigned / uint32_t */
+	K_INT,      /* int */
+	K_BOOL,     /* bool */
+	K_BYTES_KB, /* size_t bytes, given in KiB */
+	K_BYTES_MB, /* size_t bytes, given in MiB */
+	K_TIME_MS,  /* ct_time_t µs, given in ms */
+	K_TIME_S,   /* ct_time_t µs, given in s */
+	K_STR,      /* char[size] */
+};
+
+struct cfg_key {
+	const char *name;
+	enum cfg_kind kind;
+	size_t off;
+	size_t size;   /* K_STR buffer size */
+	int64_t min;
+	int64_t max;
+	const char *desc;
+};
+
+#define CAP(f) offsetof(struct ct_config, cap.f)
+#define LIVE(f) offsetof(struct ct_config, live.f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "sensor.name", K_STR, offsetof(struct ct_config, sensor), sizeof(((struct ct_config *)0)->sensor), 1, 0,
+	  "name of this sensor in every record (default: host name)" },
+	{ "capture.snaplen", K_U32, LIVE(snaplen), 0, 64, 262144, "bytes kept of each frame on live capture" },
+	{ "capture.buffer_mb", K_U32, LIVE(buffer_mb), 0, 1, 4096, "kernel capture buffer on live capture" },
+	{ "capture.promisc", K_BOOL, LIVE(promisc), 0, 0, 1, "promiscuous mode on live capture" },
+	{ "capture.vlan_max", K_U32, CAP(vlan_max), 0, 1, 16, "VLAN tags removed before a frame is given up" },
+	{ "capture.tunnel_max", K_U32, CAP(tunnel_max), 0, 0, 8, "nested tunnels removed before a packet is given up" },
+	{ "capture.vxlan_port", K_U16, CAP(vxlan_port), 0, 0, 65535, "UDP port decoded as VXLAN (0: off)" },
+	{ "dedup.enabled", K_BOOL, CAP(dedup), 0, 0, 1, "suppress SPAN duplicates" },
+	{ "dedup.window_ms", K_TIME_MS, CAP(dedup_window), 0, 0, 400,
+	  "a copy seen within this time is a SPAN duplicate (keep well under SIP T1, 500 ms)" },
+	{ "dedup.buckets", K_U32, CAP(dedup_buckets), 0, 256, 1 << 24, "size of the duplicate table (4 entries each)" },
+	{ "defrag.max_datagrams", K_U32, CAP(defrag_max), 0, 1, 1 << 20, "IP datagrams awaiting fragments at once" },
+	{ "defrag.memcap_mb", K_BYTES_MB, CAP(defrag_memcap), 0, 1, 4096, "memory for IP fragment reassembly" },
+	{ "defrag.timeout_s", K_TIME_S, CAP(defrag_timeout), 0, 1, 120, "time a datagram waits for its fragments" },
+	{ "flow.max", K_U32, CAP(flow_max), 0, 1024, 1 << 26, "flows tracked at once" },
+	{ "flow.udp_timeout_s", K_TIME_S, CAP(udp_timeout), 0, 1, 86400, "idle time after which a UDP flow ends" },
+	{ "flow.tcp_timeout_s", K_TIME_S, CAP(tcp_timeout), 0, 1, 86400 * 7,
+	  "idle time after which an open TCP connection ends" },
+	{ "flow.tcp_closed_timeout_s", K_TIME_S, CAP(tcp_closed_timeout), 0, 1, 3600,
+	  "time a closed TCP connection is kept for late segments" },
+	{ "tcp.memcap_mb", K_BYTES_MB, CAP(tcp_memcap), 0, 1, 65536, "memory for TCP reassembly, all flows" },
+	{ "tcp.flow_memcap_kb", K_BYTES_KB, CAP(tcp_flow_memcap), 0, 16, 1 << 20,
+	  "memory for TCP reassembly of one direction of one flow" },
+	{ "tcp.ooo_timeout_ms", K_TIME_MS, CAP(tcp_ooo_timeout), 0, 1, 600000,
+	  "time a TCP hole waits for its bytes before it is skipped" },
+	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
+	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
+	  "outputs are flushed (a zstd frame closed) at least this often" },
+};
+
+void ct_config_init(struct ct_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (gethostname(cfg->sensor, sizeof(cfg->sensor) - 1) != 0 || !cfg->sensor[0])
+		snprintf(cfg->sensor, sizeof(cfg->sensor), "ctitap");
+	cfg->live.snaplen = 65535;
+	cfg->live.buffer_mb = 64;
+	cfg->live.promisc = true;
+	ct_capture_cfg_default(&cfg->cap);
+	cfg->zstd_level = 3;
+	cfg->flush_ms = 1000;
+}
+
+void ct_config_free(struct ct_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nkafka; i++) {
+		free(cfg->kafka[i].key);
+		free(cfg->kafka[i].val);
+	}
+	cfg->nkafka = 0;
+}
+
+static bool parse_int(const char *s, int64_t *out)
+{
+	if (!*s)
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	for (size_t i = 0; i < CT_ARRAY_SIZE(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int kafka_passthru(struct ct_config *cfg, const char *key, const char *val, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->nkafka; i++) {
+		if (strcmp(cfg->kafka[i].key, key) == 0) {
+			char *v = strdup(val);
+			if (!v)
+				return CT_ENOMEM;
+			free(cfg->kafka[i].val);
+			cfg->kafka[i].val = v;
+			return CT_OK;
+		}
+	}
+	if (cfg->nkafka >= CT_CFG_MAX_PASSTHRU) {
+		snprintf(err, errlen, "more than %d kafka.* settings", CT_CFG_MAX_PASSTHRU);
+		return CT_EINVAL;
+	}
+	char *k = strdup(key), *v = strdup(val);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return CT_ENOMEM;
+	}
+	cfg->kafka[cfg->nkafka].key = k;
+	cfg->kafka[cfg->nkafka].val = v;
+	cfg->nkafka++;
+	return CT_OK;
+}
+
+int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char *err, size_t errlen)
+{
+	if (strncmp(key, "kafka.", 6) == 0 && key[6])
+		return kafka_passthru(cfg, key, val, err, errlen);
+	const struct cfg_key *k = NULL;
+	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++)
+		if (strcmp(cfg_keys[i].name, key) == 0)
+			k = &cfg_keys[i];
+	if (!k) {
+		snprintf(err, errlen, "unknown setting '%s' (ctitap --help-settings lists them)", key);
+		return CT_ENOENT;
+	}
+	char *base = (char *)cfg + k->off;
+	if (k->kind == K_STR) {
+		size_t n = strlen(val);
+		if (n < (size_t)k->min || n >= k->size) {
+			snprintf(err, errlen, "setting %s: '%s' must be 1 to %zu characters", key, val, k->size - 1);
+			return CT_EINVAL;
+		}
+		memcpy(base, val, n + 1);
+		return CT_OK;
+	}
+	if (k->kind == K_BOOL) {
+		bool b;
+		if (!parse_bool(val, &b)) {
+			snprintf(err, errlen, "setting %s: '%s' is not a boolean (true/false)", key, val);
+			return CT_EINVAL;
+		}
+		*(bool *)(void *)base = b;
+		return CT_OK;
+	}
+	int64_t v;
+	if (!parse_int(val, &v) || v < k->min || v > k->max) {
+		snprintf(err, errlen, "setting %s: '%s' is not an integer from %" PRId64 " to %" PRId64, key, val,
+			 k->min, k->max);
+		return CT_EINVAL;
+	}
+	switch (k->kind) {
+	case K_U16: *(uint16_t *)(void *)base = (uint16_t)v; break;
+	case K_U32: *(uint32_t *)(void *)base = (uint32_t)v; break;
+	case K_INT: *(int *)(void *)base = (int)v; break;
+	case K_BYTES_KB: *(size_t *)(void *)base = (size_t)v << 10; break;
+	case K_BYTES_MB: *(size_t *)(void *)base = (size_t)v << 20; break;
+	case K_TIME_MS: *(ct_time_t *)(void *)base = (ct_time_t)v * 1000u; break;
+	case K_TIME_S: *(ct_time_t *)(void *)base = (ct_time_t)v * CT_USEC_PER_SEC; break;
+	default: break;
+	}
+	return CT_OK;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+int ct_config_set_arg(struct ct_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	char buf[1024];
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, errlen, "setting too long: %.40s...", arg);
+		return CT_EINVAL;
+	}
+	memcpy(buf, arg, strlen(arg) + 1);
+	char *eq = strchr(buf, '=');
+	if (!eq) {
+		snprintf(err, errlen, "malformed setting '%s' (expected key=value)", arg);
+		return CT_EINVAL;
+	}
+	*eq = '\0';
+	return ct_config_set(cfg, trim(buf), trim(eq + 1), err, errlen);
+}
+
+int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot read settings file %s: %s", path, strerror(errno));
+		return CT_ENOENT;
+	}
+	char line[1024], sub[768];
+	unsigned lineno = 0;
+	int rc = CT_OK;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			rc = CT_EINVAL;
+			break;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
+			rc = CT_EINVAL;
+			break;
+		}
+		*eq = '\0';
+		rc = ct_config_set(cfg, trim(s), trim(eq + 1), sub, sizeof(sub));
+		if (rc) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, sub);
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+void ct_config_print(const struct ct_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const char *base = (const char *)cfg + k->off;
+		char val[160];
+		switch (k->kind) {
+		case K_STR: snprintf(val, sizeof(val), "%s", base); break;
+		case K_BOOL: snprintf(val, sizeof(val), "%s", *(const bool *)(const void *)base ? "true" : "false"); break;
+		case K_U16: snprintf(val, sizeof(val), "%u", *(const uint16_t *)(const void *)base); break;
+		case K_U32: snprintf(val, sizeof(val), "%u", *(const uint32_t *)(const void *)base); break;
+		case K_INT: snprintf(val, sizeof(val), "%d", *(const int *)(const void *)base); break;
+		case K_BYTES_KB: snprintf(val, sizeof(val), "%zu", *(const size_t *)(const void *)base >> 10); break;
+		case K_BYTES_MB: snprintf(val, sizeof(val), "%zu", *(const size_t *)(const void *)base >> 20); break;
+		case K_TIME_MS:
+			snprintf(val, sizeof(val), "%" PRIu64, *(const ct_time_t *)(const void *)base / 1000u);
+			break;
+		case K_TIME_S:
+			snprintf(val, sizeof(val), "%" PRIu64, (uint64_t)(*(const ct_time_t *)(const void *)base / CT_USEC_PER_SEC));
+			break;
+		}
+		fprintf(out, "  %-28s %-12s %s\n", k->name, val, k->desc);
+	}
+	fprintf(out, "  %-28s %-12s %s\n", "kafka.*", "", "passed to librdkafka unchanged (without 'kafka.')");
+}

@@ -1,0 +1,43 @@
+/* config.h - ctitap's settings: one table of keys, read from a settings file (-c) and
+ * from -X key=value, in that order. Every key is documented in docs/configuration.md.
+ * `kafka.*` keys other than ctitap's own are kept verbatim for librdkafka. */
+#ifndef CT_CONFIG_H
+#define CT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../capture/capture.h"
+#include "../capture/source.h"
+
+#define CT_CFG_MAX_PASSTHRU 64
+
+struct ct_kv {
+	char *key;
+	char *val;
+};
+
+struct ct_config {
+	char sensor[128];
+	struct ct_live_cfg live;
+	struct ct_capture_cfg cap;
+	int zstd_level;
+	unsigned flush_ms;
+	struct ct_kv kafka[CT_CFG_MAX_PASSTHRU]; /* owned */
+	unsigned nkafka;
+};
+
+/* Defaults; sensor.name defaults to the host name. */
+void ct_config_init(struct ct_config *cfg);
+void ct_config_free(struct ct_config *cfg);
+/* Sets one key. Returns CT_OK, CT_ENOENT (unknown key) or CT_EINVAL (bad value); err
+ * names the key, the value and what was expected. */
+int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char *err, size_t errlen);
+/* "key=value" as given to -X. */
+int ct_config_set_arg(struct ct_config *cfg, const char *arg, char *err, size_t errlen);
+/* A settings file: "key = value" lines, '#' comments. Errors name file and line. */
+int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t errlen);
+/* Prints every key with its current value and description (for --help-settings). */
+void ct_config_print(const struct ct_config *cfg, FILE *out);
+
+#endif

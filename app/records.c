@@ -1,0 +1,36 @@
+/* records.c - record construction shared by all record types. */
+#include "records.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/hash.h"
+
+void ct_rec_begin(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal)
+{
+	struct ct_hashkey key;
+	ct_hashkey_fixed(&key, 0x63746974617031ULL); /* fixed: ids must not change between runs */
+	char idsrc[256];
+	int n = snprintf(idsrc, sizeof(idsrc), "%s|%s|%" PRIu64 "|%" PRIu64, sensor, ct_rec_type_name(type), ts,
+			 ordinal);
+	char id[40];
+	snprintf(id, sizeof(id), "%s-%016" PRIx64, ct_rec_type_name(type),
+		 ct_hash(&key, idsrc, (size_t)(n < (int)sizeof(idsrc) ? n : (int)sizeof(idsrc) - 1)));
+	ct_json_obj_begin(j);
+	ct_json_kv_str(j, "type", ct_rec_type_name(type));
+	ct_json_kv_u64(j, "v", CT_SCHEMA_VERSION);
+	ct_json_kv_str(j, "id", id);
+	ct_json_kv_str(j, "sensor", sensor);
+	ct_json_kv_time(j, "ts", ts);
+}
+
+void ct_rec_stats(struct ct_json *j, const char *sensor, ct_time_t ts, uint64_t ordinal, bool final,
+		  const struct ct_counters *ctr)
+{
+	ct_rec_begin(j, CT_REC_STATS, sensor, ts, ordinal);
+	ct_json_kv_bool(j, "final", final);
+	for (size_t i = 0; i < ct_counter_count; i++)
+		ct_json_kv_u64(j, ct_counter_table[i].name, ct_counter_get(ctr, &ct_counter_table[i]));
+	ct_json_obj_end(j);
+}

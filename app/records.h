@@ -1,0 +1,20 @@
+/* records.h - building the records ctitap writes (docs/records.md). */
+#ifndef CT_RECORDS_H
+#define CT_RECORDS_H
+
+#include "../sinks/sink.h"
+#include "../util/counters.h"
+#include "../util/json.h"
+
+#define CT_SCHEMA_VERSION 1
+
+/* Writes the opening fields every record shares: type, v, id, sensor, ts. The id is a
+ * hash of the sensor, type, time and a per-type ordinal: the same input gives the same
+ * ids, and a replay or a redelivery can be recognised downstream. */
+void ct_rec_begin(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal);
+
+/* The stats record: common fields, "final", then every counter. */
+void ct_rec_stats(struct ct_json *j, const char *sensor, ct_time_t ts, uint64_t ordinal, bool final,
+		  const struct ct_counters *ctr);
+
+#endif

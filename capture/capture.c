@@ -1,0 +1,204 @@
+/* capture.c - the per-frame path and the UDP/TCP hand-off to the layers above. */
+#include "capture.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/log.h"
+#include "decode.h"
+
+/* Flows expired per packet at most: expiry work stays bounded per packet. */
+#define CAPTURE_EXPIRE_BUDGET 16
+
+void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vlan_max = 4;
+	cfg->tunnel_max = 3;
+	cfg->vxlan_port = 4789;
+	cfg->dedup = true;
+	cfg->dedup_window = 50 * 1000;
+	cfg->dedup_buckets = 16384;
+	cfg->defrag_max = 4096;
+	cfg->defrag_memcap = 32u << 20;
+	cfg->defrag_timeout = 30 * CT_USEC_PER_SEC;
+	cfg->flow_max = 262144;
+	cfg->udp_timeout = 120 * CT_USEC_PER_SEC;
+	cfg->tcp_timeout = 3600 * CT_USEC_PER_SEC;
+	cfg->tcp_closed_timeout = 10 * CT_USEC_PER_SEC;
+	cfg->tcp_memcap = 256u << 20;
+	cfg->tcp_flow_memcap = 1u << 20;
+	cfg->tcp_ooo_timeout = 10 * CT_USEC_PER_SEC;
+}
+
+void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
+{
+	if (ct_addr_is_v4(a))
+		inet_ntop(AF_INET, a->a + 12, out, (socklen_t)outlen);
+	else
+		inet_ntop(AF_INET6, a->a, out, (socklen_t)outlen);
+}
+
+static void capture_flow_closed(void *user, struct ct_flow *f, enum ct_flow_end why)
+{
+	struct ct_capture *c = user;
+	if (f->key.proto == 6)
+		ct_tcp_close(&c->tcp, f);
+	if (c->ops.flow_close)
+		c->ops.flow_close(c->user, f, why);
+}
+
+int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, const struct ct_hashkey *key,
+		    struct ct_counters *ctr, const struct ct_capture_ops *ops, void *user)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = *cfg;
+	c->ctr = ctr;
+	c->key = *key;
+	if (ops)
+		c->ops = *ops;
+	c->user = user;
+	int rc = ct_dedup_init(&c->dedup, cfg->dedup_buckets, cfg->dedup_window, key);
+	if (rc)
+		return rc;
+	ct_defrag_init(&c->defrag, cfg->defrag_max, cfg->defrag_memcap, cfg->defrag_timeout, key, ctr);
+	struct ct_flowtab_cfg fc = {
+		.max_flows = cfg->flow_max,
+		.udp_timeout = cfg->udp_timeout,
+		.tcp_timeout = cfg->tcp_timeout,
+		.tcp_closed_timeout = cfg->tcp_closed_timeout,
+	};
+	rc = ct_flowtab_init(&c->flows, &fc, key, ctr, capture_flow_closed, c);
+	if (rc) {
+		ct_dedup_free(&c->dedup);
+		return rc;
+	}
+	ct_tcp_init(&c->tcp, cfg->tcp_memcap, cfg->tcp_flow_memcap, cfg->tcp_ooo_timeout, ctr);
+	return CT_OK;
+}
+
+void ct_capture_free(struct ct_capture *c)
+{
+	ct_flowtab_free(&c->flows);
+	ct_defrag_free(&c->defrag);
+	ct_dedup_free(&c->dedup);
+}
+
+void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
+		      uint32_t wirelen)
+{
+	c->ctr->packets++;
+	c->ctr->bytes += wirelen;
+	if (caplen < wirelen)
+		c->ctr->snapped++;
+	if (ts > c->now) {
+		c->now = ts;
+		ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
+		ct_defrag_expire(&c->defrag, ts);
+	}
+	struct ct_pkt p;
+	memset(&p, 0, sizeof(p));
+	p.ts = ts;
+	p.caplen = caplen;
+	p.wirelen = wirelen;
+	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+}
+
+void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
+{
+	struct ct_cur hdr = cur;
+	p->sport = ct_cur_be16(&cur);
+	p->dport = ct_cur_be16(&cur);
+	uint16_t ulen = ct_cur_be16(&cur);
+	ct_cur_skip(&cur, 2);
+	if (cur.err) {
+		CT_COUNT_LOG(c->ctr->truncated, "UDP header cut short");
+		return;
+	}
+	size_t avail = ct_cur_avail(&cur) + 8;
+	if (ulen < 8 || ulen > avail) {
+		CT_COUNT_LOG(c->ctr->malformed, "UDP length %u does not fit its IP packet of %zu bytes", ulen, avail);
+		return;
+	}
+	cur.len = cur.pos + ulen - 8u;
+	c->ctr->udp++;
+	if (c->cfg.vxlan_port && p->dport == c->cfg.vxlan_port) {
+		/* VXLAN (RFC 7348): flags with the I bit, reserved, VNI, reserved, then Ethernet */
+		uint8_t flags = ct_cur_u8(&cur);
+		ct_cur_skip(&cur, 7);
+		if (!cur.err && (flags & 0x08) && ct_tunnel_enter(c, p)) {
+			c->ctr->tunnel_vxlan++;
+			ct_decode_ethernet(c, p, cur);
+			return;
+		}
+		cur = hdr;
+		ct_cur_skip(&cur, 8);
+		cur.len = cur.pos + ulen - 8u;
+	}
+	p->l4 = ct_cur_here(&hdr);
+	p->l4len = ulen;
+	p->data = ct_cur_here(&cur);
+	p->dlen = ct_cur_avail(&cur);
+	int dir;
+	bool created;
+	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
+	if (!f)
+		return;
+	if (created)
+		c->ctr->flows_udp++;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->dlen;
+	if (c->ops.udp)
+		c->ops.udp(c->user, c, f, dir, p);
+}
+
+void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
+{
+	struct ct_cur hdr = cur;
+	p->sport = ct_cur_be16(&cur);
+	p->dport = ct_cur_be16(&cur);
+	p->seq = ct_cur_be32(&cur);
+	p->ack = ct_cur_be32(&cur);
+	uint8_t off = ct_cur_u8(&cur);
+	p->tcp_flags = ct_cur_u8(&cur);
+	ct_cur_skip(&cur, 6); /* window, checksum, urgent pointer */
+	if (cur.err) {
+		CT_COUNT_LOG(c->ctr->truncated, "TCP header cut short");
+		return;
+	}
+	size_t hlen = (size_t)(off >> 4) * 4;
+	ct_cur_skip(&cur, hlen >= 20 ? hlen - 20 : 0);
+	if (hlen < 20 || cur.err) {
+		CT_COUNT_LOG(c->ctr->tcp_bad_header, "TCP data offset of %zu bytes does not fit", hlen);
+		return;
+	}
+	c->ctr->tcp++;
+	p->l4 = ct_cur_here(&hdr);
+	p->l4len = ct_cur_avail(&hdr);
+	p->data = ct_cur_here(&cur);
+	p->dlen = ct_cur_avail(&cur);
+
+	int dir;
+	bool created;
+	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
+	if (!f)
+		return;
+	if (!created && f->cls == CT_FLOW_TCP_CLOSED && (p->tcp_flags & (CT_TCP_SYN | CT_TCP_ACK)) == CT_TCP_SYN &&
+	    !(f->tcp.half[dir].syn && f->tcp.half[dir].isn == p->seq)) {
+		/* a new connection on the ports of a closed one (not a retransmitted SYN) */
+		ct_flow_end(&c->flows, f, CT_FLOW_END_REUSED);
+		f = ct_flow_get(&c->flows, p, &dir, &created);
+		if (!f)
+			return;
+	}
+	if (created) {
+		c->ctr->flows_tcp++;
+		if (c->ops.tcp_classify)
+			f->tcp.parser = c->ops.tcp_classify(c->user, f, p, &f->tcp.pstate);
+	}
+	f->pkts[dir]++;
+	f->bytes[dir] += p->dlen;
+	if (ct_tcp_segment(&c->tcp, f, dir, p) || f->tcp.rst)
+		ct_flow_set_class(&c->flows, f, CT_FLOW_TCP_CLOSED);
+}

@@ -1,0 +1,93 @@
+/* capture.h - from a captured frame to flows, UDP datagrams and TCP streams.
+ *
+ * ct_capture_frame() is the whole per-packet path: link layer, VLAN/MPLS/PPPoE, tunnels
+ * (GRE, ERSPAN I/II/III, VXLAN, IP-in-IP), IPv4/IPv6 with extension headers, SPAN
+ * duplicate suppression, fragment reassembly, the flow table, then UDP to the `udp`
+ * callback and TCP through reassembly to the flow's stream parser. It owns no thread and
+ * no global: a test builds one with ct_capture_init() and feeds it byte arrays.
+ * The clock is the packet timestamp; nothing here reads the wall clock.
+ */
+#ifndef CT_CAPTURE_H
+#define CT_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/counters.h"
+#include "../util/hash.h"
+#include "dedup.h"
+#include "defrag.h"
+#include "flow.h"
+#include "packet.h"
+#include "stream.h"
+#include "tcp.h"
+
+/* Link types ctitap decodes (values of LINKTYPE_*, which pcap files carry). */
+#define CT_LINK_NULL 0
+#define CT_LINK_ETHERNET 1
+#define CT_LINK_RAW 101
+#define CT_LINK_LOOP 108
+#define CT_LINK_LINUX_SLL 113
+#define CT_LINK_IPV4 228
+#define CT_LINK_IPV6 229
+#define CT_LINK_LINUX_SLL2 276
+
+struct ct_capture_cfg {
+	unsigned vlan_max;         /* VLAN tags removed before giving up on a frame */
+	unsigned tunnel_max;       /* nested encapsulations removed before giving up */
+	uint16_t vxlan_port;       /* UDP port carrying VXLAN (0: off) */
+	bool dedup;                /* SPAN duplicate suppression */
+	ct_time_t dedup_window;
+	uint32_t dedup_buckets;
+	uint32_t defrag_max;
+	size_t defrag_memcap;
+	ct_time_t defrag_timeout;
+	uint32_t flow_max;
+	ct_time_t udp_timeout;
+	ct_time_t tcp_timeout;
+	ct_time_t tcp_closed_timeout;
+	size_t tcp_memcap;
+	size_t tcp_flow_memcap;
+	ct_time_t tcp_ooo_timeout;
+};
+
+/* Fills cfg with the documented defaults (docs/configuration.md). */
+void ct_capture_cfg_default(struct ct_capture_cfg *cfg);
+
+struct ct_capture;
+
+struct ct_capture_ops {
+	/* A UDP datagram of flow f; dir 0 = from the side that sent the flow's first packet. */
+	void (*udp)(void *user, struct ct_capture *c, struct ct_flow *f, int dir, const struct ct_pkt *p);
+	/* A new TCP flow: return its stream parser (or NULL to only count its bytes), and the
+	 * parser's state in *st. */
+	const struct ct_stream_parser *(*tcp_classify)(void *user, struct ct_flow *f, const struct ct_pkt *p, void **st);
+	/* A flow ends (after its TCP parser was closed); free what hangs on f->app. */
+	void (*flow_close)(void *user, struct ct_flow *f, enum ct_flow_end why);
+};
+
+struct ct_capture {
+	struct ct_capture_cfg cfg;
+	struct ct_counters *ctr;
+	struct ct_hashkey key;
+	struct ct_dedup dedup;
+	struct ct_defrag defrag;
+	struct ct_flowtab flows;
+	struct ct_tcp tcp;
+	ct_time_t now;             /* newest packet time seen */
+	struct ct_capture_ops ops;
+	void *user;
+};
+
+int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, const struct ct_hashkey *key,
+		    struct ct_counters *ctr, const struct ct_capture_ops *ops, void *user);
+/* Ends every flow (delivering what TCP still holds) and frees everything. */
+void ct_capture_free(struct ct_capture *c);
+
+/* One frame as libpcap gives it. `linktype` is a LINKTYPE_* value. */
+void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
+		      uint32_t wirelen);
+/* True if ctitap decodes this link type. */
+bool ct_capture_linktype_ok(int linktype);
+
+#endif

@@ -1,0 +1,57 @@
+/* dedup.c - SPAN duplicate detection over a fingerprint window (see dedup.h). */
+#include "dedup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/ct.h"
+
+#define DEDUP_WAYS 4
+
+int ct_dedup_init(struct ct_dedup *d, uint32_t buckets, ct_time_t window, const struct ct_hashkey *key)
+{
+	uint32_t n = 256;
+	while (n < buckets && n < (1u << 24))
+		n <<= 1;
+	d->slots = calloc((size_t)n * DEDUP_WAYS, sizeof(*d->slots));
+	if (!d->slots)
+		return CT_ENOMEM;
+	d->mask = n - 1;
+	d->window = window;
+	d->key = *key;
+	return CT_OK;
+}
+
+void ct_dedup_free(struct ct_dedup *d)
+{
+	free(d->slots);
+	d->slots = NULL;
+}
+
+bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *idin, const uint8_t *payload, size_t len,
+		    ct_time_t now)
+{
+	struct ct_dedup_id id = *idin;
+	id.zero = 0;
+	id.payhash = ct_hash(&d->key, payload, len);
+	uint64_t fp = ct_hash(&d->key, &id, sizeof(id));
+	if (fp == 0)
+		fp = 1; /* 0 marks an empty slot */
+	struct ct_dedup_slot *b = &d->slots[(size_t)(fp & d->mask) * DEDUP_WAYS];
+	struct ct_dedup_slot *oldest = &b[0];
+	for (int i = 0; i < DEDUP_WAYS; i++) {
+		if (b[i].fp == fp) {
+			/* Packet times can step backwards across merged files: compare both ways. */
+			ct_time_t dt = now >= b[i].ts ? now - b[i].ts : b[i].ts - now;
+			if (dt <= d->window)
+				return true;
+			b[i].ts = now;
+			return false;
+		}
+		if (b[i].fp == 0 || b[i].ts < oldest->ts)
+			oldest = &b[i];
+	}
+	oldest->fp = fp;
+	oldest->ts = now;
+	return false;
+}

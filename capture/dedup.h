@@ -1,0 +1,58 @@
+/* dedup.h - SPAN duplicate suppression.
+ *
+ * A mirror port often delivers the same packet twice: ingress and egress of one port both
+ * mirrored, two SPAN sessions, or `-i any` seeing a frame with and without its VLAN tag.
+ * A copy is recognised by a fingerprint of the innermost IP packet that leaves out what
+ * differs between copies (TTL/hop limit, header checksum, DSCP, VLAN tags, tunnels) but
+ * keeps what differs between a copy and a genuine resend (IPv4 ID, TCP sequence and
+ * acknowledgement numbers, through the payload hash), within a short window
+ * (dedup.window_ms, default 50 ms: far under SIP's 500 ms T1, so a SIP retransmission of
+ * identical bytes is never taken for a copy).
+ *
+ * The table is a fixed array of 4-way buckets: no allocation, O(1), and a collision can
+ * only make us miss a duplicate (a full 64-bit fingerprint match is needed to drop).
+ */
+#ifndef CT_DEDUP_H
+#define CT_DEDUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/hash.h"
+#include "packet.h"
+
+struct ct_dedup_slot {
+	uint64_t fp;
+	ct_time_t ts;
+};
+
+struct ct_dedup {
+	struct ct_dedup_slot *slots;
+	uint32_t mask;        /* number of buckets - 1; each bucket has 4 slots */
+	ct_time_t window;
+	struct ct_hashkey key;
+};
+
+int ct_dedup_init(struct ct_dedup *d, uint32_t buckets, ct_time_t window, const struct ct_hashkey *key);
+void ct_dedup_free(struct ct_dedup *d);
+
+/* Fingerprint of an IP packet. ipv4_hdr/ip_payload are the innermost IP header fields
+ * that identify it; the caller passes what it parsed. */
+struct ct_dedup_id {
+	uint64_t payhash;   /* filled by ct_dedup_check */
+	struct ct_addr src;
+	struct ct_addr dst;
+	uint32_t ip_id;     /* IPv4 ID, or IPv6 flow label */
+	uint32_t paylen;    /* bytes after the fixed IP header */
+	uint16_t frag;      /* IPv4 flags+offset word; 0 for IPv6 */
+	uint8_t proto;      /* first next-header after the fixed header */
+	uint8_t ipver;
+	uint32_t zero;      /* explicit padding: the struct is hashed as bytes */
+};
+
+/* True if this packet is a copy of one seen within the window (the caller drops it);
+ * otherwise remembers it and returns false. */
+bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *id, const uint8_t *payload, size_t len,
+		    ct_time_t now);
+
+#endif

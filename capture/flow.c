@@ -1,0 +1,207 @@
+/* flow.c - bounded keyed-hash flow table with per-class LRU expiry on packet time. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void lru_unlink(struct ct_flow *f)
+{
+	f->prev->next = f->next;
+	f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void lru_append(struct ct_flow *head, struct ct_flow *f)
+{
+	f->prev = head->prev;
+	f->next = head;
+	head->prev->next = f;
+	head->prev = f;
+}
+
+int ct_flowtab_init(struct ct_flowtab *t, const struct ct_flowtab_cfg *cfg, const struct ct_hashkey *key,
+		    struct ct_counters *ctr, ct_flow_close_fn on_close, void *user)
+{
+	memset(t, 0, sizeof(*t));
+	uint32_t nb = 1024;
+	while (nb < cfg->max_flows && nb < (1u << 30))
+		nb <<= 1;
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	/* calloc'ed pool pages are only touched as flows are first used */
+	t->pool = calloc(cfg->max_flows ? cfg->max_flows : 1, sizeof(*t->pool));
+	if (!t->buckets || !t->pool) {
+		free(t->buckets);
+		free(t->pool);
+		return CT_ENOMEM;
+	}
+	t->mask = nb - 1;
+	t->pool_size = cfg->max_flows ? cfg->max_flows : 1;
+	for (int i = 0; i < CT_FLOW_NCLASS; i++)
+		t->lru[i].prev = t->lru[i].next = &t->lru[i];
+	t->timeout[CT_FLOW_UDP] = cfg->udp_timeout;
+	t->timeout[CT_FLOW_TCP] = cfg->tcp_timeout;
+	t->timeout[CT_FLOW_TCP_CLOSED] = cfg->tcp_closed_timeout;
+	t->key = *key;
+	t->ctr = ctr;
+	t->on_close = on_close;
+	t->user = user;
+	t->next_id = 1;
+	return CT_OK;
+}
+
+static void flow_release(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_end why)
+{
+	if (t->on_close)
+		t->on_close(t->user, f, why);
+	struct ct_flow **pp = &t->buckets[f->hash & t->mask];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	lru_unlink(f);
+	memset(f, 0, sizeof(*f));
+	f->hnext = t->free;
+	t->free = f;
+	t->count--;
+}
+
+void ct_flow_end(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_end why)
+{
+	flow_release(t, f, why);
+}
+
+void ct_flowtab_close_all(struct ct_flowtab *t)
+{
+	/* Oldest first across classes, by creation id, so shutdown output is deterministic. */
+	for (;;) {
+		struct ct_flow *best = NULL;
+		for (int i = 0; i < CT_FLOW_NCLASS; i++) {
+			struct ct_flow *h = t->lru[i].next;
+			if (h != &t->lru[i] && (!best || h->last < best->last ||
+						(h->last == best->last && h->id < best->id)))
+				best = h;
+		}
+		if (!best)
+			break;
+		flow_release(t, best, CT_FLOW_END_SHUTDOWN);
+	}
+}
+
+void ct_flowtab_free(struct ct_flowtab *t)
+{
+	if (t->pool)
+		ct_flowtab_close_all(t);
+	free(t->buckets);
+	free(t->pool);
+	memset(t, 0, sizeof(*t));
+}
+
+void ct_flow_set_class(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_class cls)
+{
+	if (f->cls == cls)
+		return;
+	lru_unlink(f);
+	f->cls = (uint8_t)cls;
+	lru_append(&t->lru[cls], f);
+}
+
+unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
+{
+	unsigned n = 0;
+	for (int i = 0; i < CT_FLOW_NCLASS; i++) {
+		struct ct_flow *head = &t->lru[i];
+		while (n < budget && head->next != head &&
+		       now >= head->next->last && now - head->next->last >= t->timeout[i]) {
+			t->ctr->flows_expired++;
+			flow_release(t, head->next, CT_FLOW_END_EXPIRED);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_addr *b, uint16_t pb)
+{
+	int r = memcmp(a->a, b->a, sizeof(a->a));
+	if (r)
+		return r;
+	return (pa > pb) - (pa < pb);
+}
+
+static struct ct_flow *flow_alloc(struct ct_flowtab *t)
+{
+	struct ct_flow *f = t->free;
+	if (f) {
+		t->free = f->hnext;
+		f->hnext = NULL;
+		return f;
+	}
+	if (t->pool_used < t->pool_size)
+		return &t->pool[t->pool_used++];
+	/* Full: evict the least recently seen flow of any class. */
+	struct ct_flow *victim = NULL;
+	for (int i = 0; i < CT_FLOW_NCLASS; i++) {
+		struct ct_flow *h = t->lru[i].next;
+		if (h != &t->lru[i] && (!victim || h->last < victim->last))
+			victim = h;
+	}
+	if (!victim)
+		return NULL;
+	t->ctr->flows_evicted++;
+	flow_release(t, victim, CT_FLOW_END_EVICTED);
+	f = t->free;
+	t->free = f->hnext;
+	f->hnext = NULL;
+	return f;
+}
+
+struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *dir, bool *created)
+{
+	struct ct_flow_key k;
+	memset(&k, 0, sizeof(k));
+	int side;
+	if (addr_port_cmp(&p->src, p->sport, &p->dst, p->dport) <= 0) {
+		k.a = p->src; k.pa = p->sport; k.b = p->dst; k.pb = p->dport;
+		side = 0;
+	} else {
+		k.a = p->dst; k.pa = p->dport; k.b = p->src; k.pb = p->sport;
+		side = 1;
+	}
+	k.proto = p->proto;
+	uint64_t h = ct_hash(&t->key, &k, sizeof(k));
+	*created = false;
+	for (struct ct_flow *f = t->buckets[h & t->mask]; f; f = f->hnext) {
+		if (f->hash == h && memcmp(&f->key, &k, sizeof(k)) == 0) {
+			if (p->ts >= f->last && p->ts - f->last >= t->timeout[f->cls]) {
+				/* idle past its timeout but not yet reached by expiry: same verdict */
+				t->ctr->flows_expired++;
+				flow_release(t, f, CT_FLOW_END_EXPIRED);
+				break;
+			}
+			*dir = side ^ f->init_side;
+			if (p->ts > f->last)
+				f->last = p->ts;
+			lru_unlink(f);
+			lru_append(&t->lru[f->cls], f);
+			return f;
+		}
+	}
+	struct ct_flow *f = flow_alloc(t);
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->key = k;
+	f->hash = h;
+	f->id = t->next_id++;
+	f->first = f->last = p->ts;
+	f->init_side = (uint8_t)side;
+	f->cls = p->proto == 6 ? CT_FLOW_TCP : CT_FLOW_UDP;
+	f->hnext = t->buckets[h & t->mask];
+	t->buckets[h & t->mask] = f;
+	lru_append(&t->lru[f->cls], f);
+	t->count++;
+	t->ctr->flows++;
+	*dir = 0;
+	*created = true;
+	return f;
+}

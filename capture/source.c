@@ -1,0 +1,206 @@
+/* source.c - libpcap sources: offline files in order, or one live interface. */
+#include "source.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../util/log.h"
+
+#define SOURCE_IOBUF (1u << 20)
+#define SOURCE_BATCH 256
+
+static int linktype_of(pcap_t *p)
+{
+	int dlt = pcap_datalink(p);
+	/* pcap_datalink() gives DLT_ values, which differ from the file's LINKTYPE_ values
+	 * for a few types on some platforms; map those we decode. */
+	switch (dlt) {
+	case DLT_NULL: return CT_LINK_NULL;
+	case DLT_EN10MB: return CT_LINK_ETHERNET;
+	case DLT_RAW: return CT_LINK_RAW;
+#ifdef DLT_LOOP
+	case DLT_LOOP: return CT_LINK_LOOP;
+#endif
+	case DLT_LINUX_SLL: return CT_LINK_LINUX_SLL;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2: return CT_LINK_LINUX_SLL2;
+#endif
+#ifdef DLT_IPV4
+	case DLT_IPV4: return CT_LINK_IPV4;
+	case DLT_IPV6: return CT_LINK_IPV6;
+#endif
+	default: return dlt;
+	}
+}
+
+int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = path;
+	bool is_stdin = strcmp(path, "-") == 0;
+	s->fp = is_stdin ? stdin : fopen(path, "rb");
+	if (!s->fp) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		return e == ENOENT || e == ENOTDIR ? CT_ENOENT : e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
+	}
+	s->iobuf = malloc(SOURCE_IOBUF);
+	if (s->iobuf)
+		setvbuf(s->fp, s->iobuf, _IOFBF, SOURCE_IOBUF);
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!s->pcap) {
+		snprintf(err, errlen, "cannot read %s: %s", path, perr);
+		if (!is_stdin)
+			fclose(s->fp);
+		s->fp = NULL;
+		free(s->iobuf);
+		s->iobuf = NULL;
+		return CT_EFORMAT;
+	}
+	s->linktype = linktype_of(s->pcap);
+	if (!ct_capture_linktype_ok(s->linktype))
+		ct_warn("%s: link type %s (%d) is not decoded; its frames are only counted", path,
+			pcap_datalink_val_to_name(pcap_datalink(s->pcap)) ? pcap_datalink_val_to_name(pcap_datalink(s->pcap)) : "?",
+			pcap_datalink(s->pcap));
+	return CT_OK;
+}
+
+int ct_source_open_live(struct ct_source *s, const char *iface, const struct ct_live_cfg *cfg, char *err,
+			size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = iface;
+	s->live = true;
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	s->pcap = pcap_create(iface, perr);
+	if (!s->pcap) {
+		snprintf(err, errlen, "cannot capture on %s: %s", iface, perr);
+		return CT_EIO;
+	}
+	pcap_set_snaplen(s->pcap, (int)cfg->snaplen);
+	pcap_set_promisc(s->pcap, cfg->promisc ? 1 : 0);
+	pcap_set_buffer_size(s->pcap, (int)(cfg->buffer_mb << 20));
+	pcap_set_immediate_mode(s->pcap, 0);
+	pcap_set_timeout(s->pcap, 100);
+	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+	int rc = pcap_activate(s->pcap);
+	if (rc < 0) {
+		const char *why = pcap_geterr(s->pcap);
+		int ret;
+		switch (rc) {
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			snprintf(err, errlen, "no such interface %s (%s)", iface, why);
+			ret = CT_ENOENT;
+			break;
+		case PCAP_ERROR_PERM_DENIED:
+		case PCAP_ERROR_PROMISC_PERM_DENIED:
+			snprintf(err, errlen, "no permission to capture on %s (%s); run as root or grant CAP_NET_RAW",
+				 iface, why);
+			ret = CT_EPERM;
+			break;
+		default:
+			snprintf(err, errlen, "cannot capture on %s: %s", iface, why);
+			ret = CT_EIO;
+		}
+		pcap_close(s->pcap);
+		s->pcap = NULL;
+		return ret;
+	}
+	if (rc > 0)
+		ct_warn("%s: %s", iface, pcap_statustostr(rc));
+	s->linktype = linktype_of(s->pcap);
+	return CT_OK;
+}
+
+int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	if (pcap_compile(s->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "bad filter '%s': %s", expr, pcap_geterr(s->pcap));
+		return CT_EINVAL;
+	}
+	int rc = pcap_setfilter(s->pcap, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot set filter '%s': %s", expr, pcap_geterr(s->pcap));
+		return CT_EINVAL;
+	}
+	return CT_OK;
+}
+
+struct run_ctx {
+	struct ct_source *s;
+	struct ct_capture *c;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct run_ctx *r = (struct run_ctx *)(void *)user;
+	/* The pcap format stores seconds as an unsigned 32-bit field, which libpcap reads as
+	 * signed: times after 2038 come back negative. */
+	int64_t sec = (int64_t)h->ts.tv_sec;
+	if (sec < 0 && sec >= INT32_MIN)
+		sec += (int64_t)1 << 32;
+	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + (ct_time_t)h->ts.tv_usec;
+	ct_capture_frame(r->c, r->s->linktype, ts, bytes, h->caplen, h->len);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+		  void *tick_arg, char *err, size_t errlen)
+{
+	struct run_ctx r = { s, c };
+	uint64_t last_tick = mono_ms();
+	while (!*stop) {
+		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
+		uint64_t now = mono_ms();
+		if (tick && now - last_tick >= 100) {
+			tick(tick_arg);
+			last_tick = now;
+		}
+		if (n == PCAP_ERROR_BREAK)
+			break;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
+			return CT_EFORMAT;
+		}
+		if (n == 0 && !s->live)
+			break; /* end of file */
+	}
+	return CT_OK;
+}
+
+void ct_source_break(struct ct_source *s)
+{
+	if (s->pcap)
+		pcap_breakloop(s->pcap);
+}
+
+void ct_source_drops(struct ct_source *s, struct ct_counters *ctr)
+{
+	struct pcap_stat st;
+	if (s->live && s->pcap && pcap_stats(s->pcap, &st) == 0) {
+		ctr->pcap_drop += st.ps_drop;
+		ctr->pcap_ifdrop += st.ps_ifdrop;
+	}
+}
+
+void ct_source_close(struct ct_source *s)
+{
+	if (s->pcap)
+		pcap_close(s->pcap); /* also closes the FILE of an offline source */
+	else if (s->fp && s->fp != stdin)
+		fclose(s->fp);
+	free(s->iobuf);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,33 @@
+/* stream.h - the contract between TCP reassembly and the protocol parsers above it.
+ *
+ * Reassembly hands a parser ordered bytes of one direction. The parser answers how much it
+ * consumed and whether it needs more (Suricata's APP_LAYER_INCOMPLETE, HAProxy's h1
+ * parser): bytes it did not consume are offered again, with what follows, next time.
+ * Reassembly never interprets the bytes; parsers never see sequence numbers.
+ */
+#ifndef CT_STREAM_H
+#define CT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/ct.h"
+
+enum ct_parse {
+	CT_PARSE_OK = 0,     /* consumed *consumed bytes; call again with the rest */
+	CT_PARSE_MORE = 1,   /* consumed *consumed bytes; the rest is an incomplete message */
+	CT_PARSE_ERROR = -1, /* not parseable: reassembly drops what it holds, then calls gap() */
+};
+
+struct ct_stream_parser {
+	const char *name;
+	/* dir: 0 = from the side that opened the connection. data is valid for the call only. */
+	enum ct_parse (*parse)(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *consumed);
+	/* `bytes` were lost before the next data of dir (0 = unknown, after an error or a cap):
+	 * the parser drops any partial message and resyncs on what comes next. */
+	void (*gap)(void *st, int dir, uint32_t bytes);
+	/* The connection is over; the parser frees st. */
+	void (*close)(void *st);
+};
+
+#endif

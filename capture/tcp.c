@@ -1,0 +1,262 @@
+/* tcp.c - TCP stream reassembly (behaviour in tcp.h). */
+#include "tcp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/log.h"
+
+void ct_tcp_init(struct ct_tcp *t, size_t memcap, size_t flow_memcap, ct_time_t ooo_timeout, struct ct_counters *ctr)
+{
+	memset(t, 0, sizeof(*t));
+	t->memcap = memcap;
+	t->flow_memcap = flow_memcap;
+	t->ooo_timeout = ooo_timeout;
+	t->ctr = ctr;
+}
+
+static void half_drop_buf(struct ct_tcp *t, struct ct_tcp_half *h)
+{
+	t->mem -= h->buf_cap;
+	free(h->buf);
+	h->buf = NULL;
+	h->buf_len = h->buf_cap = 0;
+}
+
+static void parser_gap(struct ct_flow *f, int dir, uint32_t bytes)
+{
+	if (f->tcp.parser && f->tcp.parser->gap)
+		f->tcp.parser->gap(f->tcp.pstate, dir, bytes);
+}
+
+/* Runs the parser over data; returns how many bytes it consumed. On a parser error the
+ * whole of data counts as consumed (dropped) and the parser is told to resync. */
+static size_t parser_run(struct ct_tcp *t, struct ct_flow *f, int dir, const uint8_t *data, size_t len, ct_time_t ts)
+{
+	const struct ct_stream_parser *ps = f->tcp.parser;
+	size_t off = 0;
+	while (off < len) {
+		size_t used = 0;
+		enum ct_parse rc = ps->parse(f->tcp.pstate, dir, data + off, len - off, ts, &used);
+		if (used > len - off)
+			used = len - off;
+		off += used;
+		if (rc == CT_PARSE_ERROR) {
+			CT_COUNT_LOG(t->ctr->tcp_parse_errors, "%s parser gave up on a TCP stream, resyncing",
+				     ps->name);
+			parser_gap(f, dir, 0);
+			return len;
+		}
+		if (rc == CT_PARSE_MORE || used == 0)
+			break;
+	}
+	return off;
+}
+
+/* In-order bytes for the parser, held over when it wants to see them again. */
+static void deliver(struct ct_tcp *t, struct ct_flow *f, int dir, const uint8_t *data, size_t len, ct_time_t ts)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	t->ctr->tcp_bytes += len;
+	if (!f->tcp.parser)
+		return;
+	if (h->buf_len == 0) {
+		size_t used = parser_run(t, f, dir, data, len, ts);
+		data += used;
+		len -= used;
+		if (len == 0)
+			return;
+	}
+	size_t need = (size_t)h->buf_len + len;
+	if (need > t->flow_memcap || (need > h->buf_cap && t->mem + need - h->buf_cap > t->memcap)) {
+		if (need > t->flow_memcap)
+			CT_COUNT_LOG(t->ctr->tcp_flow_memcap, "TCP message over tcp.flow_memcap_kb, dropped");
+		else
+			CT_COUNT_LOG(t->ctr->tcp_memcap, "TCP reassembly at tcp.memcap_mb, message dropped");
+		half_drop_buf(t, h);
+		parser_gap(f, dir, 0);
+		return;
+	}
+	if (need > h->buf_cap) {
+		size_t cap = h->buf_cap ? h->buf_cap : 2048;
+		while (cap < need)
+			cap *= 2;
+		uint8_t *nb = realloc(h->buf, cap);
+		if (!nb) {
+			half_drop_buf(t, h);
+			parser_gap(f, dir, 0);
+			return;
+		}
+		t->mem += cap - h->buf_cap;
+		h->buf = nb;
+		h->buf_cap = (uint32_t)cap;
+	}
+	memcpy(h->buf + h->buf_len, data, len);
+	h->buf_len = (uint32_t)need;
+	if (h->buf_len == len)
+		return; /* parser already saw these bytes above */
+	size_t used = parser_run(t, f, dir, h->buf, h->buf_len, ts);
+	if (used >= h->buf_len) {
+		h->buf_len = 0;
+	} else if (used > 0) {
+		memmove(h->buf, h->buf + used, h->buf_len - used);
+		h->buf_len -= (uint32_t)used;
+	}
+}
+
+/* Delivers the in-order part of seq/data; returns false if nothing of it was new. */
+static void deliver_seq(struct ct_tcp *t, struct ct_flow *f, int dir, uint32_t seq, const uint8_t *data, size_t len,
+			ct_time_t ts, bool from_queue)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	int32_t d = ct_seq_diff(seq, h->next);
+	if (d < 0) {
+		if ((size_t)(-(int64_t)d) >= len) {
+			if (!from_queue)
+				t->ctr->tcp_retrans++;
+			return;
+		}
+		if (!from_queue)
+			t->ctr->tcp_overlap++;
+		data += -d;
+		len -= (size_t)-d;
+	}
+	h->next += (uint32_t)len;
+	deliver(t, f, dir, data, len, ts);
+}
+
+static void drain(struct ct_tcp *t, struct ct_flow *f, int dir)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	while (h->ooo && ct_seq_diff(h->ooo->seq, h->next) <= 0) {
+		struct ct_tcp_seg *s = h->ooo;
+		h->ooo = s->next;
+		h->ooo_bytes -= s->len;
+		h->ooo_count--;
+		t->mem -= s->len + sizeof(*s);
+		deliver_seq(t, f, dir, s->seq, s->data, s->len, s->ts, true);
+		free(s);
+	}
+}
+
+/* Skips the hole before the first queued segment. */
+static void skip_hole(struct ct_tcp *t, struct ct_flow *f, int dir)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	if (!h->ooo)
+		return;
+	uint32_t missing = h->ooo->seq - h->next;
+	t->ctr->tcp_gaps++;
+	t->ctr->tcp_gap_bytes += missing;
+	h->next = h->ooo->seq;
+	half_drop_buf(t, h);
+	parser_gap(f, dir, missing);
+	drain(t, f, dir);
+}
+
+static void queue_segment(struct ct_tcp *t, struct ct_flow *f, int dir, uint32_t seq, const uint8_t *data, size_t len,
+			  ct_time_t ts)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	/* Caps first: the new segment must fit after holes are skipped. */
+	while (h->ooo && (h->ooo_bytes + len + h->buf_len > t->flow_memcap || t->mem + len > t->memcap)) {
+		if (h->ooo_bytes + len + h->buf_len > t->flow_memcap)
+			CT_COUNT_LOG(t->ctr->tcp_flow_memcap, "TCP out-of-order queue over tcp.flow_memcap_kb, hole skipped");
+		else
+			CT_COUNT_LOG(t->ctr->tcp_memcap, "TCP reassembly at tcp.memcap_mb, hole skipped");
+		skip_hole(t, f, dir);
+	}
+	if (len > t->flow_memcap || t->mem + len > t->memcap) {
+		/* Still no room (one huge segment, or other flows hold the memory): this segment is
+		 * itself lost; the hole before it is skipped when later data shows up. */
+		CT_COUNT_LOG(t->ctr->tcp_memcap, "TCP segment dropped at the reassembly memory cap");
+		return;
+	}
+	struct ct_tcp_seg *s = malloc(sizeof(*s) + len);
+	if (!s)
+		return;
+	s->seq = seq;
+	s->len = (uint32_t)len;
+	s->ts = ts;
+	memcpy(s->data, data, len);
+	struct ct_tcp_seg **pp = &h->ooo;
+	while (*pp && ct_seq_diff((*pp)->seq, seq) <= 0)
+		pp = &(*pp)->next;
+	s->next = *pp;
+	*pp = s;
+	h->ooo_bytes += (uint32_t)len;
+	h->ooo_count++;
+	t->mem += len + sizeof(*s);
+	t->ctr->tcp_ooo++;
+}
+
+bool ct_tcp_segment(struct ct_tcp *t, struct ct_flow *f, int dir, const struct ct_pkt *p)
+{
+	struct ct_tcp_half *h = &f->tcp.half[dir];
+	struct ct_tcp_half *o = &f->tcp.half[!dir];
+	uint32_t seq = p->seq;
+
+	if (p->tcp_flags & CT_TCP_RST) {
+		t->ctr->tcp_rst++;
+		f->tcp.rst = true;
+		return true;
+	}
+	if (p->tcp_flags & CT_TCP_SYN) {
+		t->ctr->tcp_syn++;
+		if (!h->syn) {
+			h->syn = true;
+			h->isn = seq;
+		}
+		seq++;
+		if (!h->known) {
+			h->next = seq;
+			h->known = true;
+		}
+	}
+	if (p->dlen > 0) {
+		if (!h->known) {
+			h->next = seq;
+			h->known = true;
+			t->ctr->tcp_midstream++;
+		}
+		if (h->fin && ct_seq_diff(seq, h->fin_seq) >= 0) {
+			t->ctr->tcp_retrans++; /* data after FIN: a retransmission or a lie */
+		} else if (ct_seq_diff(seq, h->next) <= 0) {
+			deliver_seq(t, f, dir, seq, p->data, p->dlen, p->ts, false);
+			drain(t, f, dir);
+		} else {
+			queue_segment(t, f, dir, seq, p->data, p->dlen, p->ts);
+		}
+	}
+	if ((p->tcp_flags & CT_TCP_FIN) && !h->fin) {
+		h->fin = true;
+		h->fin_seq = seq + (uint32_t)p->dlen;
+		t->ctr->tcp_fin++;
+	}
+	/* The peer acknowledged past our hole: it has bytes the capture missed. */
+	if ((p->tcp_flags & CT_TCP_ACK) && o->known && o->ooo && ct_seq_diff(p->ack, o->ooo->seq) > 0)
+		skip_hole(t, f, !dir);
+	/* A hole waited too long for its bytes. */
+	if (h->ooo && p->ts > h->ooo->ts && p->ts - h->ooo->ts > t->ooo_timeout)
+		skip_hole(t, f, dir);
+	if (h->fin && h->ooo && ct_seq_diff(h->ooo->seq, h->fin_seq) >= 0) {
+		/* queued data past FIN can never be delivered */
+		while (h->ooo)
+			skip_hole(t, f, dir);
+	}
+	return f->tcp.half[0].fin && f->tcp.half[1].fin;
+}
+
+void ct_tcp_close(struct ct_tcp *t, struct ct_flow *f)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct ct_tcp_half *h = &f->tcp.half[dir];
+		while (h->ooo)
+			skip_hole(t, f, dir);
+		half_drop_buf(t, h);
+	}
+	if (f->tcp.parser && f->tcp.parser->close)
+		f->tcp.parser->close(f->tcp.pstate);
+	f->tcp.parser = NULL;
+	f->tcp.pstate = NULL;
+}

@@ -1,0 +1,74 @@
+/* outputs.c - fan-out of records to the configured sinks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/log.h"
+#include "sink.h"
+
+const char *ct_rec_type_name(enum ct_rec_type t)
+{
+	static const char *const names[] = { "event", "call", "recording", "audit", "stats" };
+	return (unsigned)t < CT_REC_NTYPES ? names[t] : "unknown";
+}
+
+int ct_outputs_add(struct ct_outputs *o, const char *spec, int zstd_level, char *err, size_t errlen)
+{
+	if (o->n >= CT_MAX_SINKS) {
+		snprintf(err, errlen, "at most %d outputs", CT_MAX_SINKS);
+		return CT_ELIMIT;
+	}
+	struct ct_sink *s = &o->sink[o->n];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->spec, sizeof(s->spec), "%s", spec);
+	int rc;
+	if (strncmp(spec, "jsonl:", 6) == 0 && spec[6]) {
+		rc = ct_jsonl_open(spec + 6, zstd_level, &s->ops, &s->st, err, errlen);
+	} else {
+		snprintf(err, errlen, "unknown output '%s' (expected jsonl:PATH)", spec);
+		return CT_EINVAL;
+	}
+	if (rc == CT_OK)
+		o->n++;
+	return rc;
+}
+
+void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r)
+{
+	for (unsigned i = 0; i < o->n; i++) {
+		struct ct_sink *s = &o->sink[i];
+		int rc = s->ops->write(s->st, r);
+		if (rc && ct_log_sample(++s->errors))
+			ct_err("output %s: write failed: %s (%lu records lost so far)", s->spec, ct_strerror(rc),
+			       s->errors);
+	}
+	if (o->ctr)
+		o->ctr->records++;
+}
+
+void ct_outputs_flush(struct ct_outputs *o)
+{
+	for (unsigned i = 0; i < o->n; i++) {
+		struct ct_sink *s = &o->sink[i];
+		int rc = s->ops->flush(s->st);
+		if (rc && ct_log_sample(++s->errors))
+			ct_err("output %s: flush failed: %s", s->spec, ct_strerror(rc));
+	}
+}
+
+int ct_outputs_close(struct ct_outputs *o)
+{
+	int first = CT_OK;
+	for (unsigned i = 0; i < o->n; i++) {
+		struct ct_sink *s = &o->sink[i];
+		int rc = s->ops->close(s->st);
+		if (rc) {
+			ct_err("output %s: %s", s->spec, ct_strerror(rc));
+			if (!first)
+				first = rc;
+		}
+		if (s->errors && !first)
+			first = CT_EIO;
+	}
+	o->n = 0;
+	return first;
+}

@@ -1,0 +1,62 @@
+/* sink.h - where records go. Every record is offered to every configured output.
+ *
+ * A record is one JSON object (no trailing newline) plus the metadata a sink may route
+ * on. The bytes are borrowed for the duration of the write call only.
+ */
+#ifndef CT_SINK_H
+#define CT_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../util/counters.h"
+
+enum ct_rec_type { CT_REC_EVENT, CT_REC_CALL, CT_REC_RECORDING, CT_REC_AUDIT, CT_REC_STATS, CT_REC_NTYPES };
+
+const char *ct_rec_type_name(enum ct_rec_type t);
+
+struct ct_record {
+	enum ct_rec_type type;
+	const char *json;
+	size_t len;
+	const char *key; /* call id, or NULL */
+};
+
+struct ct_sink_ops {
+	const char *name;
+	/* Returns CT_OK or a negative error (counted by the caller; the sink keeps going). */
+	int (*write)(void *st, const struct ct_record *r);
+	/* Makes what was written visible to readers (closes a compressed frame). */
+	int (*flush)(void *st);
+	/* Flushes and frees st. Returns the first error seen, if any. */
+	int (*close)(void *st);
+};
+
+struct ct_sink {
+	const struct ct_sink_ops *ops;
+	void *st;
+	char spec[256];
+	unsigned long errors;
+};
+
+#define CT_MAX_SINKS 8
+
+struct ct_outputs {
+	struct ct_sink sink[CT_MAX_SINKS];
+	unsigned n;
+	struct ct_counters *ctr;
+};
+
+/* Parses "jsonl:PATH" (more kinds arrive with the Kafka sink) and opens it. Returns CT_OK,
+ * CT_EINVAL for an unknown kind, or the sink's open error; err says why. */
+int ct_outputs_add(struct ct_outputs *o, const char *spec, int zstd_level, char *err, size_t errlen);
+void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r);
+void ct_outputs_flush(struct ct_outputs *o);
+/* Closes every sink; returns the first error. */
+int ct_outputs_close(struct ct_outputs *o);
+
+/* jsonl.c */
+int ct_jsonl_open(const char *path, int zstd_level, const struct ct_sink_ops **ops, void **st, char *err,
+		  size_t errlen);
+
+#endif

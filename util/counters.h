@@ -1,0 +1,89 @@
+/* counters.h - every counter ctitap keeps, declared once.
+ *
+ * The X-macro list is the single source for the struct, the JSON stats record and the
+ * human summary of --stats, so a counter cannot be added to one and forgotten in another.
+ * Counters are plain uint64_t: ctitap's pipeline runs on one thread.
+ */
+#ifndef CT_COUNTERS_H
+#define CT_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_COUNTER_LIST(X)                                                                   \
+	X(packets, "frames read")                                                           \
+	X(bytes, "bytes on the wire of the frames read")                                    \
+	X(snapped, "frames cut short by the snap length")                                   \
+	X(truncated, "frames shorter than their headers claim")                             \
+	X(malformed, "frames with impossible header values")                                \
+	X(linktype_unsupported, "frames of a link type ctitap does not decode")             \
+	X(l3_other, "frames carrying neither IPv4 nor IPv6 (ARP, STP, ...)")                \
+	X(l4_other, "IP packets of a transport other than UDP and TCP")                     \
+	X(vlan_tags, "802.1Q/802.1ad tags removed")                                         \
+	X(vlan_too_deep, "frames with more VLAN tags than capture.vlan_max")                \
+	X(mpls_labels, "MPLS labels removed")                                               \
+	X(pppoe, "PPPoE session frames decoded")                                            \
+	X(tunnel_gre, "GRE packets decapsulated")                                           \
+	X(tunnel_erspan, "ERSPAN packets decapsulated (types I, II, III)")                   \
+	X(tunnel_vxlan, "VXLAN packets decapsulated")                                       \
+	X(tunnel_ipip, "IP-in-IP packets decapsulated")                                     \
+	X(tunnel_too_deep, "packets nested deeper than capture.tunnel_max")                 \
+	X(ipv4, "IPv4 packets")                                                             \
+	X(ipv6, "IPv6 packets")                                                             \
+	X(ipv6_ext_headers, "IPv6 extension headers walked")                                \
+	X(frag_fragments, "IP fragments seen")                                              \
+	X(frag_reassembled, "IP datagrams reassembled from fragments")                      \
+	X(frag_timeout, "partial datagrams dropped after defrag.timeout")                   \
+	X(frag_overlap, "fragments overlapping earlier ones (policy in docs/capture.md)")    \
+	X(frag_dup, "exact duplicate fragments ignored")                                    \
+	X(frag_too_big, "reassemblies over 65535 bytes dropped")                            \
+	X(frag_memcap, "fragments dropped at defrag.memcap_mb or defrag.max_datagrams")     \
+	X(span_dups, "SPAN duplicates suppressed")                                          \
+	X(udp, "UDP datagrams")                                                             \
+	X(tcp, "TCP segments")                                                              \
+	X(flows, "flows created")                                                           \
+	X(flows_udp, "UDP flows created")                                                   \
+	X(flows_tcp, "TCP flows (streams) created")                                         \
+	X(flows_expired, "flows ended by idle expiry")                                      \
+	X(flows_evicted, "flows evicted because flow.max was reached")                      \
+	X(tcp_syn, "TCP segments with SYN")                                                 \
+	X(tcp_midstream, "TCP directions joined without their SYN")                         \
+	X(tcp_bytes, "TCP payload bytes delivered in order")                                \
+	X(tcp_retrans, "TCP segments entirely already delivered (retransmissions)")         \
+	X(tcp_overlap, "TCP segments partly already delivered")                             \
+	X(tcp_ooo, "TCP segments queued out of order")                                      \
+	X(tcp_gaps, "TCP holes skipped (data the capture never saw)")                       \
+	X(tcp_gap_bytes, "bytes of the TCP holes skipped")                                  \
+	X(tcp_flow_memcap, "TCP holes forced by tcp.flow_memcap_kb")                        \
+	X(tcp_memcap, "TCP holes forced by tcp.memcap_mb")                                  \
+	X(tcp_fin, "TCP directions closed by FIN")                                          \
+	X(tcp_rst, "TCP connections reset")                                                 \
+	X(tcp_parse_errors, "stream parser errors (the parser resyncs)")                    \
+	X(tcp_bad_header, "TCP headers with an impossible data offset")                     \
+	X(records, "records written")                                                       \
+	X(pcap_drop, "packets dropped by the kernel (pcap_stats ps_drop)")                  \
+	X(pcap_ifdrop, "packets dropped by the interface (pcap_stats ps_ifdrop)")           \
+	X(file_errors, "capture files that ended in a read error or were cut short")
+
+struct ct_counters {
+#define CT_COUNTER_FIELD(name, desc) uint64_t name;
+	CT_COUNTER_LIST(CT_COUNTER_FIELD)
+#undef CT_COUNTER_FIELD
+};
+
+struct ct_counter_desc {
+	const char *name;
+	const char *desc;
+	size_t offset;
+};
+
+/* Table of every counter in declaration order; ct_counter_count entries. */
+extern const struct ct_counter_desc ct_counter_table[];
+extern const size_t ct_counter_count;
+
+static inline uint64_t ct_counter_get(const struct ct_counters *c, const struct ct_counter_desc *d)
+{
+	return *(const uint64_t *)(const void *)((const char *)c + d->offset);
+}
+
+#endif

@@ -1,0 +1,305 @@
+/* json.c - JSON writer (RFC 8259) with UTF-8 validation of untrusted text. */
+#include "json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ct_json_init(struct ct_json *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->first[0] = true;
+}
+
+void ct_json_free(struct ct_json *j)
+{
+	free(j->buf);
+	memset(j, 0, sizeof(*j));
+}
+
+void ct_json_reset(struct ct_json *j)
+{
+	j->len = 0;
+	j->err = 0;
+	j->depth = 0;
+	j->after_key = false;
+	j->first[0] = true;
+}
+
+static bool json_reserve(struct ct_json *j, size_t n)
+{
+	if (j->err)
+		return false;
+	if (j->len + n + 1 <= j->cap)
+		return true;
+	size_t cap = j->cap ? j->cap : 1024;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	char *nb = realloc(j->buf, cap);
+	if (!nb) {
+		j->err = CT_ENOMEM;
+		return false;
+	}
+	j->buf = nb;
+	j->cap = cap;
+	return true;
+}
+
+static void json_put(struct ct_json *j, const char *s, size_t n)
+{
+	if (!json_reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void json_putc(struct ct_json *j, char c)
+{
+	json_put(j, &c, 1);
+}
+
+/* Comma before a value or key unless it is the first at this depth. */
+static void json_sep(struct ct_json *j)
+{
+	if (!j->first[j->depth])
+		json_putc(j, ',');
+	j->first[j->depth] = false;
+}
+
+static void json_open(struct ct_json *j, char c)
+{
+	json_putc(j, c);
+	if (j->depth < CT_JSON_MAX_DEPTH) {
+		j->depth++;
+		j->first[j->depth] = true;
+	} else {
+		j->err = CT_ELIMIT;
+	}
+}
+
+static void json_close(struct ct_json *j, char c)
+{
+	if (j->depth > 0)
+		j->depth--;
+	json_putc(j, c);
+}
+
+void ct_json_obj_begin(struct ct_json *j)
+{
+	if (!j->after_key)
+		json_sep(j);
+	j->after_key = false;
+	json_open(j, '{');
+}
+
+void ct_json_obj_end(struct ct_json *j)
+{
+	json_close(j, '}');
+}
+
+void ct_json_arr_begin(struct ct_json *j)
+{
+	if (!j->after_key)
+		json_sep(j);
+	j->after_key = false;
+	json_open(j, '[');
+}
+
+void ct_json_arr_end(struct ct_json *j)
+{
+	json_close(j, ']');
+}
+
+static void json_value_prefix(struct ct_json *j)
+{
+	if (!j->after_key)
+		json_sep(j);
+	j->after_key = false;
+}
+
+/* Escapes bytes already known to be valid UTF-8. */
+static void json_escaped(struct ct_json *j, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		json_put(j, (const char *)s + run, i - run);
+		run = i + 1;
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		switch (c) {
+		case '"': json_put(j, "\\\"", 2); break;
+		case '\\': json_put(j, "\\\\", 2); break;
+		case '\n': json_put(j, "\\n", 2); break;
+		case '\r': json_put(j, "\\r", 2); break;
+		case '\t': json_put(j, "\\t", 2); break;
+		default: json_put(j, esc, 6); break;
+		}
+	}
+	json_put(j, (const char *)s + run, n - run);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid (RFC 3629). */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	uint32_t min, cp;
+	if ((c & 0xE0) == 0xC0) {
+		len = 2; min = 0x80; cp = c & 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3; min = 0x800; cp = c & 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4; min = 0x10000; cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+bool ct_json_text(struct ct_json *j, const uint8_t *s, size_t len, size_t max)
+{
+	bool cut = len > max;
+	size_t n = cut ? max : len;
+	json_value_prefix(j);
+	json_putc(j, '"');
+	size_t i = 0, run = 0;
+	while (i < n) {
+		size_t sl = utf8_seq(s + i, n - i);
+		if (sl == 0) {
+			json_escaped(j, s + run, i - run);
+			json_put(j, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			i++;
+			run = i;
+			continue;
+		}
+		i += sl;
+	}
+	json_escaped(j, s + run, n - run);
+	json_putc(j, '"');
+	return cut;
+}
+
+void ct_json_str(struct ct_json *j, const char *s)
+{
+	json_value_prefix(j);
+	json_putc(j, '"');
+	json_escaped(j, (const uint8_t *)s, strlen(s));
+	json_putc(j, '"');
+}
+
+void ct_json_key(struct ct_json *j, const char *key)
+{
+	json_sep(j);
+	json_putc(j, '"');
+	json_escaped(j, (const uint8_t *)key, strlen(key));
+	json_put(j, "\":", 2);
+	j->after_key = true;
+}
+
+void ct_json_u64(struct ct_json *j, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	json_value_prefix(j);
+	json_put(j, b, (size_t)n);
+}
+
+void ct_json_i64(struct ct_json *j, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	json_value_prefix(j);
+	json_put(j, b, (size_t)n);
+}
+
+void ct_json_bool(struct ct_json *j, bool v)
+{
+	json_value_prefix(j);
+	if (v)
+		json_put(j, "true", 4);
+	else
+		json_put(j, "false", 5);
+}
+
+void ct_json_null(struct ct_json *j)
+{
+	json_value_prefix(j);
+	json_put(j, "null", 4);
+}
+
+void ct_time_format(ct_time_t t, char out[32])
+{
+	time_t sec = (time_t)(t / CT_USEC_PER_SEC);
+	unsigned usec = (unsigned)(t % CT_USEC_PER_SEC);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	/* years past 9999 cannot come from a 64-bit µs clock; the mask keeps the compiler
+	 * from warning about widths it cannot prove */
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", (tm.tm_year + 1900) & 0xffff,
+		 (tm.tm_mon + 1) & 0x1f, tm.tm_mday & 0x1f, tm.tm_hour & 0x1f, tm.tm_min & 0x3f,
+		 tm.tm_sec & 0x3f, usec % 1000000u);
+}
+
+void ct_json_time(struct ct_json *j, ct_time_t t)
+{
+	char b[32];
+	ct_time_format(t, b);
+	ct_json_str(j, b);
+}
+
+void ct_json_kv_str(struct ct_json *j, const char *key, const char *s)
+{
+	ct_json_key(j, key);
+	ct_json_str(j, s);
+}
+
+void ct_json_kv_u64(struct ct_json *j, const char *key, uint64_t v)
+{
+	ct_json_key(j, key);
+	ct_json_u64(j, v);
+}
+
+void ct_json_kv_i64(struct ct_json *j, const char *key, int64_t v)
+{
+	ct_json_key(j, key);
+	ct_json_i64(j, v);
+}
+
+void ct_json_kv_bool(struct ct_json *j, const char *key, bool v)
+{
+	ct_json_key(j, key);
+	ct_json_bool(j, v);
+}
+
+void ct_json_kv_time(struct ct_json *j, const char *key, ct_time_t t)
+{
+	ct_json_key(j, key);
+	ct_json_time(j, t);
+}
+
+void ct_json_kv_text(struct ct_json *j, const char *key, const uint8_t *s, size_t len, size_t max)
+{
+	ct_json_key(j, key);
+	if (ct_json_text(j, s, len, max)) {
+		char k[128];
+		snprintf(k, sizeof(k), "%s_truncated", key);
+		ct_json_kv_bool(j, k, true);
+	}
+}

@@ -1,0 +1,62 @@
+/* json.h - a JSON writer for records.
+ *
+ * Writes into one growable buffer that is reused record after record (no allocation in
+ * steady state). Text taken from packets is hostile: ct_json_kv_text() validates UTF-8
+ * (bad bytes become U+FFFD), escapes control characters, caps the length and, when it
+ * cut the text, adds a sibling field "<key>_truncated": true.
+ */
+#ifndef CT_JSON_H
+#define CT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ct.h"
+
+#define CT_JSON_MAX_DEPTH 16
+
+struct ct_json {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int err;                          /* sticky: CT_ENOMEM once growing failed */
+	int depth;
+	bool after_key;                   /* a value follows a key: no comma */
+	bool first[CT_JSON_MAX_DEPTH + 1]; /* no comma needed yet at this depth */
+};
+
+void ct_json_init(struct ct_json *j);
+void ct_json_free(struct ct_json *j);
+/* Empties the buffer for the next record; keeps its storage. */
+void ct_json_reset(struct ct_json *j);
+
+void ct_json_obj_begin(struct ct_json *j);
+void ct_json_obj_end(struct ct_json *j);
+void ct_json_arr_begin(struct ct_json *j);
+void ct_json_arr_end(struct ct_json *j);
+void ct_json_key(struct ct_json *j, const char *key);
+
+/* Values, for arrays or after ct_json_key(). */
+void ct_json_str(struct ct_json *j, const char *s);          /* trusted NUL-terminated text */
+void ct_json_u64(struct ct_json *j, uint64_t v);
+void ct_json_i64(struct ct_json *j, int64_t v);
+void ct_json_bool(struct ct_json *j, bool v);
+void ct_json_null(struct ct_json *j);
+/* Hostile bytes: returns true when the text was cut at max bytes. */
+bool ct_json_text(struct ct_json *j, const uint8_t *s, size_t len, size_t max);
+/* Packet time as RFC 3339 UTC with microseconds: "2026-01-05T09:00:00.000000Z". */
+void ct_json_time(struct ct_json *j, ct_time_t t);
+
+/* key + value shorthands */
+void ct_json_kv_str(struct ct_json *j, const char *key, const char *s);
+void ct_json_kv_u64(struct ct_json *j, const char *key, uint64_t v);
+void ct_json_kv_i64(struct ct_json *j, const char *key, int64_t v);
+void ct_json_kv_bool(struct ct_json *j, const char *key, bool v);
+void ct_json_kv_time(struct ct_json *j, const char *key, ct_time_t t);
+void ct_json_kv_text(struct ct_json *j, const char *key, const uint8_t *s, size_t len, size_t max);
+
+/* Formats t (µs since epoch) as RFC 3339 into out (at least 28 bytes). */
+void ct_time_format(ct_time_t t, char out[32]);
+
+#endif

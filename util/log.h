@@ -1,0 +1,38 @@
+/* log.h - one-line diagnostics on stderr.
+ *
+ * Per-packet problems are counted first and logged at most at powers of two of their
+ * count (1, 2, 4, 8, ...), so hostile traffic cannot flood the log but every kind of
+ * problem is named at least once.
+ */
+#ifndef CT_LOG_H
+#define CT_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ct.h"
+
+enum ct_log_level { CT_LOG_ERR = 0, CT_LOG_WARN = 1, CT_LOG_INFO = 2, CT_LOG_DEBUG = 3 };
+
+void ct_log_set_level(enum ct_log_level lvl);
+enum ct_log_level ct_log_get_level(void);
+void ct_log(enum ct_log_level lvl, const char *fmt, ...) CT_PRINTF(2, 3);
+
+/* True when a counter that was just incremented to `n` should also be logged. */
+static inline bool ct_log_sample(uint64_t n)
+{
+	return n != 0 && (n & (n - 1)) == 0;
+}
+
+#define ct_err(...) ct_log(CT_LOG_ERR, __VA_ARGS__)
+#define ct_warn(...) ct_log(CT_LOG_WARN, __VA_ARGS__)
+#define ct_info(...) ct_log(CT_LOG_INFO, __VA_ARGS__)
+
+/* Count a per-packet problem and log it when the count is a power of two. */
+#define CT_COUNT_LOG(ctr, ...)                                  \
+	do {                                                    \
+		if (ct_log_sample(++(ctr)))                     \
+			ct_log(CT_LOG_WARN, __VA_ARGS__);       \
+	} while (0)
+
+#endif
