@@ -188,6 +188,7 @@ static void queue_segment(struct ct_tcp *t, struct ct_flow *f, int dir, uint32_t
 	h->ooo_count++;
 	t->mem += len + sizeof(*s);
 	t->ctr->tcp_ooo++;
+	drain(t, f, dir); /* skipping a hole above may have made this segment the next one */
 }
 
 bool ct_tcp_segment(struct ct_tcp *t, struct ct_flow *f, int dir, const struct ct_pkt *p)

@@ -1,0 +1,141 @@
+/* test_dedup.c - SPAN copies are dropped, genuine resends are not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frames.h"
+
+static struct harness h;
+static struct fb f;
+
+static int setup(void **state)
+{
+	(void)state;
+	h_init(&h, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	h_free(&h);
+	return 0;
+}
+
+static const char sip[] = "INVITE sip:200@pbx SIP/2.0\r\nCall-ID: a@b\r\n\r\n";
+
+/* The same SIP datagram, with the IP ID, TTL and VLAN given. */
+static void send_sip(ct_time_t ts, uint16_t ipid, uint8_t ttl, int vlan)
+{
+	fb_payload(&f, sip, sizeof(sip) - 1);
+	fb_udp(&f, 5060, 5060);
+	fb_ipv4(&f, "10.3.0.1", "10.3.0.2", 17, ipid, 0, ttl);
+	if (vlan) {
+		fb_vlan(&f, (uint16_t)vlan, 0x0800);
+		fb_eth(&f, 0x8100);
+	} else {
+		fb_eth(&f, 0x0800);
+	}
+	h_frame(&h, CT_LINK_ETHERNET, ts, fb_data(&f), fb_len(&f));
+}
+
+static void test_ingress_egress_copy(void **state)
+{
+	(void)state;
+	/* ingress copy with VLAN 100 and TTL 64, egress copy untagged with TTL 63, 30 µs apart */
+	send_sip(1000000, 0x4242, 64, 100);
+	send_sip(1000030, 0x4242, 63, 0);
+	assert_int_equal(h.nudp, 1);
+	assert_int_equal(h.ctr.span_dups, 1);
+}
+
+static void test_sip_retransmission_kept(void **state)
+{
+	(void)state;
+	/* SIP over UDP resends identical bytes after T1 = 500 ms; Linux even keeps the IP ID
+	 * at 0 for DF datagrams, so the time window is what tells them apart */
+	send_sip(1000000, 0, 64, 0);
+	send_sip(1500000, 0, 64, 0);
+	send_sip(2500000, 0, 64, 0);
+	assert_int_equal(h.nudp, 3);
+	assert_int_equal(h.ctr.span_dups, 0);
+}
+
+static void test_different_ip_id_kept(void **state)
+{
+	(void)state;
+	send_sip(1000000, 1, 64, 0);
+	send_sip(1000010, 2, 64, 0);
+	assert_int_equal(h.nudp, 2);
+}
+
+static void test_tunnelled_copy(void **state)
+{
+	(void)state;
+	/* one copy arrives plain, the other through ERSPAN type II from a remote SPAN session */
+	send_sip(1000000, 0x77, 64, 0);
+	struct fb inner;
+	fb_payload(&inner, sip, sizeof(sip) - 1);
+	fb_udp(&inner, 5060, 5060);
+	fb_ipv4(&inner, "10.3.0.1", "10.3.0.2", 17, 0x77, 0, 61);
+	fb_eth(&inner, 0x0800);
+	static const uint8_t gre_erspan[] = { 0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1, /* GRE with sequence */
+					      0x10, 0x00, 0x00, 0x05, 0, 0, 0, 0 };  /* ERSPAN II, session 5 */
+	uint8_t buf[2048];
+	memcpy(buf, gre_erspan, sizeof(gre_erspan));
+	memcpy(buf + sizeof(gre_erspan), fb_data(&inner), fb_len(&inner));
+	fb_payload(&f, buf, sizeof(gre_erspan) + fb_len(&inner));
+	fb_ipv4(&f, "192.0.2.10", "192.0.2.20", 47, 9, 0, 64);
+	fb_eth(&f, 0x0800);
+	h_frame(&h, CT_LINK_ETHERNET, 1000200, fb_data(&f), fb_len(&f));
+	assert_int_equal(h.ctr.tunnel_erspan, 1);
+	assert_int_equal(h.nudp, 1);
+	assert_int_equal(h.ctr.span_dups, 1);
+}
+
+static void test_tcp_copy_and_retransmission(void **state)
+{
+	(void)state;
+	/* h_tcp gives each frame a new IP ID, as a sender's retransmission has; a SPAN copy is
+	 * the same frame twice */
+	fb_payload(&f, "REGISTER", 8);
+	fb_tcp(&f, 40000, 5060, 100, 1, CT_TCP_ACK | CT_TCP_PSH);
+	fb_ipv4(&f, "10.3.0.1", "10.3.0.2", 6, 500, 0x4000, 64);
+	fb_eth(&f, 0x0800);
+	h_frame(&h, CT_LINK_ETHERNET, 1000000, fb_data(&f), fb_len(&f));
+	h_frame(&h, CT_LINK_ETHERNET, 1000040, fb_data(&f), fb_len(&f));
+	assert_int_equal(h.ctr.span_dups, 1);
+	assert_int_equal(h.ctr.tcp, 1);
+	h_tcp(&h, 1300000, "10.3.0.1", 40000, "10.3.0.2", 5060, 100, 1, CT_TCP_ACK | CT_TCP_PSH, "REGISTER");
+	assert_int_equal(h.ctr.span_dups, 1);
+	assert_int_equal(h.ctr.tcp_retrans, 1);
+}
+
+static void cfg_off(struct ct_capture_cfg *cfg)
+{
+	cfg->dedup = false;
+}
+
+static void test_disabled(void **state)
+{
+	(void)state;
+	h_free(&h);
+	h_init(&h, cfg_off);
+	send_sip(1000000, 0x4242, 64, 100);
+	send_sip(1000030, 0x4242, 63, 0);
+	assert_int_equal(h.nudp, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_ingress_egress_copy), T(test_sip_retransmission_kept), T(test_different_ip_id_kept),
+		T(test_tunnelled_copy), T(test_tcp_copy_and_retransmission), T(test_disabled),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
