@@ -239,9 +239,14 @@ int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t er
 			rc = CT_EINVAL;
 			break;
 		}
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
+		/* '#' starts a comment at the start of a line or after a blank, so values such as
+		 * passwords may contain it */
+		for (char *h = line; (h = strchr(h, '#')) != NULL; h++) {
+			if (h == line || h[-1] == ' ' || h[-1] == '\t') {
+				*h = '\0';
+				break;
+			}
+		}
 		char *s = trim(line);
 		if (!*s)
 			continue;

@@ -19,7 +19,7 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
 	cfg->vxlan_port = 4789;
 	cfg->dedup = true;
 	cfg->dedup_window = 50 * 1000;
-	cfg->dedup_buckets = 16384;
+	cfg->dedup_buckets = 4096; /* 256 KiB: fits L2; 16k packets per window */
 	cfg->defrag_max = 4096;
 	cfg->defrag_memcap = 32u << 20;
 	cfg->defrag_timeout = 30 * CT_USEC_PER_SEC;

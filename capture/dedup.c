@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "../util/ct.h"
 
 #define DEDUP_WAYS 4
@@ -13,12 +16,14 @@ int ct_dedup_init(struct ct_dedup *d, uint32_t buckets, ct_time_t window, const 
 	uint32_t n = 256;
 	while (n < buckets && n < (1u << 24))
 		n <<= 1;
-	d->slots = calloc((size_t)n * DEDUP_WAYS, sizeof(*d->slots));
+	size_t bytes = (size_t)n * DEDUP_WAYS * sizeof(*d->slots);
+	d->slots = aligned_alloc(64, bytes); /* a bucket is one cache line */
 	if (!d->slots)
 		return CT_ENOMEM;
+	memset(d->slots, 0, bytes);
 	d->mask = n - 1;
 	d->window = window;
-	d->key = *key;
+	d->seed = ct_hash(key, "dedup", 5);
 	return CT_OK;
 }
 
@@ -33,8 +38,8 @@ bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *idin, const ui
 {
 	struct ct_dedup_id id = *idin;
 	id.zero = 0;
-	id.payhash = ct_hash(&d->key, payload, len);
-	uint64_t fp = ct_hash(&d->key, &id, sizeof(id));
+	id.payhash = XXH3_64bits_withSeed(payload, len, d->seed);
+	uint64_t fp = XXH3_64bits_withSeed(&id, sizeof(id), d->seed);
 	if (fp == 0)
 		fp = 1; /* 0 marks an empty slot */
 	struct ct_dedup_slot *b = &d->slots[(size_t)(fp & d->mask) * DEDUP_WAYS];

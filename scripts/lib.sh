@@ -1,0 +1,39 @@
+# lib.sh - shared by demo.sh and test.sh: install missing Debian packages, build quietly.
+# Sourced, not run.
+
+CTITAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# What building ctitap needs (Debian 12 package names).
+CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config libpcap-dev libxml2-dev librdkafka-dev
+  libzstd-dev libsodium-dev libxxhash-dev zstd"
+# What the tests add: cmocka, tshark as the independent oracle, python3 for the golden and
+# CLI tests, clang for the libFuzzer targets, tcpdump and iproute2 for the live capture test.
+CTITAP_TEST_PKGS="libcmocka-dev tshark python3 clang libclang-rt-14-dev tcpdump iproute2 util-linux"
+
+# Installs the packages of the list that are missing; silent when none are.
+ctitap_install() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	echo "installing: ${missing[*]}"
+	# tshark asks whether non-root users may capture: answer no, without a prompt
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections 2>/dev/null || true
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ctitap_build DIR [cmake options...]: configure once, build; output only on failure.
+ctitap_build() {
+	local dir=$1
+	shift
+	local log="$dir.log"
+	mkdir -p "$dir"
+	if [ ! -f "$dir/build.ninja" ]; then
+		cmake -S "$CTITAP_ROOT" -B "$dir" -G Ninja "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
+	fi
+	ninja -C "$dir" >"$log" 2>&1 || { cat "$log"; return 1; }
+}
