@@ -63,6 +63,21 @@ static const struct cfg_key cfg_keys[] = {
 	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
 	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
 	  "outputs are flushed (a zstd frame closed) at least this often" },
+	{ "output.rotate_mb", K_BYTES_MB, offsetof(struct ct_config, rotate_bytes), 0, 0, 1 << 20,
+	  "start a new output file after this many MiB (0: never)" },
+	{ "output.rotate_s", K_U32, offsetof(struct ct_config, rotate_s), 0, 0, 86400 * 31,
+	  "start a new output file after this many seconds (0: never)" },
+	{ "stats.interval_s", K_U32, offsetof(struct ct_config, stats_interval_s), 0, 0, 86400,
+	  "a stats record every this many seconds of packet time (0: only the final one)" },
+	{ "kafka.topic.prefix", K_STR, offsetof(struct ct_config, kafka_prefix), sizeof(((struct ct_config *)0)->kafka_prefix),
+	  1, 0, "Kafka topics are <prefix>.events, .calls, .recording, .audit, .stats" },
+	{ "kafka.spool.dir", K_STR, offsetof(struct ct_config, kafka_spool_dir),
+	  sizeof(((struct ct_config *)0)->kafka_spool_dir), 1, 0,
+	  "journal of records for Kafka; what a run could not deliver is delivered by the next" },
+	{ "kafka.spool.max_mb", K_BYTES_MB, offsetof(struct ct_config, kafka_spool_max), 0, 1, 1 << 20,
+	  "journal size cap; past it the oldest undelivered records are dropped and counted" },
+	{ "kafka.exit_timeout_ms", K_U32, offsetof(struct ct_config, kafka_exit_timeout_ms), 0, 0, 3600000,
+	  "at exit, time to deliver what is pending before it is left in the spool" },
 };
 
 void ct_config_init(struct ct_config *cfg)
@@ -76,6 +91,11 @@ void ct_config_init(struct ct_config *cfg)
 	ct_capture_cfg_default(&cfg->cap);
 	cfg->zstd_level = 3;
 	cfg->flush_ms = 1000;
+	cfg->stats_interval_s = 60;
+	snprintf(cfg->kafka_prefix, sizeof(cfg->kafka_prefix), "ctitap");
+	snprintf(cfg->kafka_spool_dir, sizeof(cfg->kafka_spool_dir), "ctitap-spool");
+	cfg->kafka_spool_max = (size_t)1024 << 20;
+	cfg->kafka_exit_timeout_ms = 10000;
 }
 
 void ct_config_free(struct ct_config *cfg)
@@ -147,12 +167,12 @@ static int kafka_passthru(struct ct_config *cfg, const char *key, const char *va
 
 int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char *err, size_t errlen)
 {
-	if (strncmp(key, "kafka.", 6) == 0 && key[6])
-		return kafka_passthru(cfg, key, val, err, errlen);
 	const struct cfg_key *k = NULL;
 	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++)
 		if (strcmp(cfg_keys[i].name, key) == 0)
 			k = &cfg_keys[i];
+	if (!k && strncmp(key, "kafka.", 6) == 0 && key[6])
+		return kafka_passthru(cfg, key, val, err, errlen);
 	if (!k) {
 		snprintf(err, errlen, "unknown setting '%s' (ctitap --help-settings lists them)", key);
 		return CT_ENOENT;
@@ -265,6 +285,21 @@ int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t er
 	}
 	fclose(f);
 	return rc;
+}
+
+void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sensor = cfg->sensor;
+	out->zstd_level = cfg->zstd_level;
+	out->rotate_bytes = cfg->rotate_bytes;
+	out->rotate_s = cfg->rotate_s;
+	out->kafka_prefix = cfg->kafka_prefix;
+	out->kafka_spool_dir = cfg->kafka_spool_dir;
+	out->kafka_spool_max = cfg->kafka_spool_max;
+	out->kafka_exit_timeout_ms = cfg->kafka_exit_timeout_ms;
+	out->kafka = cfg->kafka;
+	out->nkafka = cfg->nkafka;
 }
 
 void ct_config_print(const struct ct_config *cfg, FILE *out)

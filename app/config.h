@@ -9,13 +9,10 @@
 
 #include "../capture/capture.h"
 #include "../capture/source.h"
+#include "../sinks/sink.h"
 
 #define CT_CFG_MAX_PASSTHRU 64
 
-struct ct_kv {
-	char *key;
-	char *val;
-};
 
 struct ct_config {
 	char sensor[128];
@@ -23,6 +20,13 @@ struct ct_config {
 	struct ct_capture_cfg cap;
 	int zstd_level;
 	unsigned flush_ms;
+	size_t rotate_bytes;
+	unsigned rotate_s;
+	unsigned stats_interval_s;
+	char kafka_prefix[128];
+	char kafka_spool_dir[512];
+	size_t kafka_spool_max;
+	unsigned kafka_exit_timeout_ms;
 	struct ct_kv kafka[CT_CFG_MAX_PASSTHRU]; /* owned */
 	unsigned nkafka;
 };
@@ -37,6 +41,8 @@ int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char 
 int ct_config_set_arg(struct ct_config *cfg, const char *arg, char *err, size_t errlen);
 /* A settings file: "key = value" lines, '#' comments. Errors name file and line. */
 int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t errlen);
+/* The sinks' view of the settings; borrows strings from cfg. */
+void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out);
 /* Prints every key with its current value and description (for --help-settings). */
 void ct_config_print(const struct ct_config *cfg, FILE *out);
 

@@ -88,7 +88,28 @@ struct app {
 	struct ct_json json;
 	struct ct_capture cap;
 	uint64_t last_flush_ms;
+	uint64_t stats_ordinal;
+	ct_time_t next_stats;  /* packet time of the next periodic stats record */
 };
+
+static void emit_stats(struct app *a, ct_time_t ts, bool final);
+
+/* Periodic stats records, on packet time so a replay writes the same ones. */
+static void app_clock(void *user, ct_time_t now)
+{
+	struct app *a = user;
+	if (!a->cfg.stats_interval_s)
+		return;
+	ct_time_t every = (ct_time_t)a->cfg.stats_interval_s * CT_USEC_PER_SEC;
+	if (a->next_stats == 0) {
+		a->next_stats = (now / every + 1) * every;
+		return;
+	}
+	if (now >= a->next_stats) {
+		emit_stats(a, a->next_stats, false);
+		a->next_stats = (now / every + 1) * every;
+	}
+}
 
 static uint64_t mono_ms(void)
 {
@@ -101,6 +122,7 @@ static void app_tick(void *arg)
 {
 	struct app *a = arg;
 	uint64_t now = mono_ms();
+	ct_outputs_poll(&a->out);
 	if (now - a->last_flush_ms >= a->cfg.flush_ms) {
 		ct_outputs_flush(&a->out);
 		a->last_flush_ms = now;
@@ -118,11 +140,10 @@ static void print_stats(const struct ct_counters *ctr)
 	}
 }
 
-static void emit_stats(struct app *a, bool final)
+static void emit_stats(struct app *a, ct_time_t ts, bool final)
 {
-	static uint64_t ordinal;
 	ct_json_reset(&a->json);
-	ct_rec_stats(&a->json, a->cfg.sensor, a->cap.now, ordinal++, final, &a->ctr);
+	ct_rec_stats(&a->json, a->cfg.sensor, ts, a->stats_ordinal++, final, &a->ctr);
 	struct ct_record r = { CT_REC_STATS, a->json.buf, a->json.len, NULL };
 	ct_outputs_emit(&a->out, &r);
 }
@@ -238,8 +259,10 @@ int main(int argc, char **argv)
 	ct_json_init(&a.json);
 	if (nout == 0)
 		outspecs[nout++] = "jsonl:-";
+	struct ct_sink_cfg scfg;
+	ct_config_sink_cfg(&a.cfg, &scfg);
 	for (unsigned i = 0; i < nout; i++) {
-		int orc = ct_outputs_add(&a.out, outspecs[i], a.cfg.zstd_level, err, sizeof(err));
+		int orc = ct_outputs_add(&a.out, outspecs[i], &scfg, err, sizeof(err));
 		if (orc != CT_OK) {
 			ct_err("%s", err);
 			rc = orc == CT_EINVAL ? EXIT_USAGE : orc == CT_EPERM ? EXIT_NOPERM : EXIT_CANTCREAT;
@@ -253,7 +276,8 @@ int main(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_outputs;
 	}
-	if (ct_capture_init(&a.cap, &a.cfg.cap, &key, &a.ctr, NULL, &a) != CT_OK) {
+	static const struct ct_capture_ops app_ops = { .clock = app_clock };
+	if (ct_capture_init(&a.cap, &a.cfg.cap, &key, &a.ctr, &app_ops, &a) != CT_OK) {
 		ct_err("out of memory setting up the capture tables (flow.max=%u)", a.cfg.cap.flow_max);
 		rc = EXIT_FAIL;
 		goto out_outputs;
@@ -300,8 +324,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	ct_time_t last_ts = a.cap.now;
 	ct_capture_free(&a.cap);
-	emit_stats(&a, true);
+	emit_stats(&a, last_ts, true);
 	if (stats)
 		print_stats(&a.ctr);
 out_outputs:

@@ -29,8 +29,13 @@ void ct_rec_stats(struct ct_json *j, const char *sensor, ct_time_t ts, uint64_t 
 		  const struct ct_counters *ctr)
 {
 	ct_rec_begin(j, CT_REC_STATS, sensor, ts, ordinal);
+	ct_rec_stats_fields(j, final, ctr);
+	ct_json_obj_end(j);
+}
+
+void ct_rec_stats_fields(struct ct_json *j, bool final, const struct ct_counters *ctr)
+{
 	ct_json_kv_bool(j, "final", final);
 	for (size_t i = 0; i < ct_counter_count; i++)
 		ct_json_kv_u64(j, ct_counter_table[i].name, ct_counter_get(ctr, &ct_counter_table[i]));
-	ct_json_obj_end(j);
 }

@@ -13,6 +13,8 @@
  * ids, and a replay or a redelivery can be recognised downstream. */
 void ct_rec_begin(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal);
 
+/* The fields of a stats record after the common ones: "final", then every counter. */
+void ct_rec_stats_fields(struct ct_json *j, bool final, const struct ct_counters *ctr);
 /* The stats record: common fields, "final", then every counter. */
 void ct_rec_stats(struct ct_json *j, const char *sensor, ct_time_t ts, uint64_t ordinal, bool final,
 		  const struct ct_counters *ctr);

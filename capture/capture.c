@@ -93,6 +93,8 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 	if (caplen < wirelen)
 		c->ctr->snapped++;
 	if (ts > c->now) {
+		if (c->ops.clock && ts / CT_USEC_PER_SEC != c->now / CT_USEC_PER_SEC)
+			c->ops.clock(c->user, ts);
 		c->now = ts;
 		ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
 		ct_defrag_expire(&c->defrag, ts);

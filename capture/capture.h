@@ -64,6 +64,8 @@ struct ct_capture_ops {
 	const struct ct_stream_parser *(*tcp_classify)(void *user, struct ct_flow *f, const struct ct_pkt *p, void **st);
 	/* A flow ends (after its TCP parser was closed); free what hangs on f->app. */
 	void (*flow_close)(void *user, struct ct_flow *f, enum ct_flow_end why);
+	/* Packet time moved into a new second: timers of the layers above run here. May be NULL. */
+	void (*clock)(void *user, ct_time_t now);
 };
 
 struct ct_capture {

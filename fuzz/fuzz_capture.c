@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ctr, 0, sizeof(ctr));
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 1);
-	static const struct ct_capture_ops ops = { NULL, fz_classify, NULL };
+	static const struct ct_capture_ops ops = { .tcp_classify = fz_classify };
 	struct ct_capture c;
 	if (ct_capture_init(&c, &cfg, &key, &ctr, &ops, NULL) != CT_OK)
 		return 0;

@@ -11,7 +11,7 @@ const char *ct_rec_type_name(enum ct_rec_type t)
 	return (unsigned)t < CT_REC_NTYPES ? names[t] : "unknown";
 }
 
-int ct_outputs_add(struct ct_outputs *o, const char *spec, int zstd_level, char *err, size_t errlen)
+int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen)
 {
 	if (o->n >= CT_MAX_SINKS) {
 		snprintf(err, errlen, "at most %d outputs", CT_MAX_SINKS);
@@ -22,9 +22,11 @@ int ct_outputs_add(struct ct_outputs *o, const char *spec, int zstd_level, char 
 	snprintf(s->spec, sizeof(s->spec), "%s", spec);
 	int rc;
 	if (strncmp(spec, "jsonl:", 6) == 0 && spec[6]) {
-		rc = ct_jsonl_open(spec + 6, zstd_level, &s->ops, &s->st, err, errlen);
+		rc = ct_jsonl_open(spec + 6, cfg, o->ctr, &s->ops, &s->st, err, errlen);
+	} else if (strncmp(spec, "kafka:", 6) == 0 && spec[6]) {
+		rc = ct_kafka_open(spec + 6, cfg, o->ctr, &s->ops, &s->st, err, errlen);
 	} else {
-		snprintf(err, errlen, "unknown output '%s' (expected jsonl:PATH)", spec);
+		snprintf(err, errlen, "unknown output '%s' (expected jsonl:PATH or kafka:BROKERS)", spec);
 		return CT_EINVAL;
 	}
 	if (rc == CT_OK)
@@ -37,12 +39,23 @@ void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r)
 	for (unsigned i = 0; i < o->n; i++) {
 		struct ct_sink *s = &o->sink[i];
 		int rc = s->ops->write(s->st, r);
+		if (rc && o->ctr)
+			o->ctr->output_errors++;
 		if (rc && ct_log_sample(++s->errors))
 			ct_err("output %s: write failed: %s (%lu records lost so far)", s->spec, ct_strerror(rc),
 			       s->errors);
 	}
 	if (o->ctr)
 		o->ctr->records++;
+}
+
+void ct_outputs_poll(struct ct_outputs *o)
+{
+	for (unsigned i = 0; i < o->n; i++) {
+		struct ct_sink *s = &o->sink[i];
+		if (s->ops->poll && s->ops->poll(s->st) != CT_OK && ct_log_sample(++s->errors))
+			ct_err("output %s: background work failed", s->spec);
+	}
 }
 
 void ct_outputs_flush(struct ct_outputs *o)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util/counters.h"
 
@@ -28,6 +29,8 @@ struct ct_sink_ops {
 	int (*write)(void *st, const struct ct_record *r);
 	/* Makes what was written visible to readers (closes a compressed frame). */
 	int (*flush)(void *st);
+	/* Called about every 100 ms: background work (delivery reports, journal sync). May be NULL. */
+	int (*poll)(void *st);
 	/* Flushes and frees st. Returns the first error seen, if any. */
 	int (*close)(void *st);
 };
@@ -41,22 +44,47 @@ struct ct_sink {
 
 #define CT_MAX_SINKS 8
 
+/* A setting passed through verbatim (kafka.*); owned by the settings. */
+struct ct_kv {
+	char *key;
+	char *val;
+};
+
+/* What the sinks take from the settings (app/config.h fills it). */
+struct ct_sink_cfg {
+	const char *sensor;
+	int zstd_level;
+	uint64_t rotate_bytes;     /* 0: no size rotation */
+	unsigned rotate_s;         /* 0: no time rotation */
+	const char *kafka_prefix;
+	const char *kafka_spool_dir;
+	size_t kafka_spool_max;
+	unsigned kafka_exit_timeout_ms;
+	const struct ct_kv *kafka; /* kafka.* pass-through settings, keys with the prefix */
+	unsigned nkafka;
+};
+
 struct ct_outputs {
 	struct ct_sink sink[CT_MAX_SINKS];
 	unsigned n;
 	struct ct_counters *ctr;
 };
 
-/* Parses "jsonl:PATH" (more kinds arrive with the Kafka sink) and opens it. Returns CT_OK,
- * CT_EINVAL for an unknown kind, or the sink's open error; err says why. */
-int ct_outputs_add(struct ct_outputs *o, const char *spec, int zstd_level, char *err, size_t errlen);
+/* Parses "jsonl:PATH" or "kafka:BROKERS" and opens it. Returns CT_OK, CT_EINVAL for an
+ * unknown kind or a bad setting, or the sink's open error; err says why. */
+int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen);
+/* Background work of every sink; call about every 100 ms. */
+void ct_outputs_poll(struct ct_outputs *o);
 void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r);
 void ct_outputs_flush(struct ct_outputs *o);
 /* Closes every sink; returns the first error. */
 int ct_outputs_close(struct ct_outputs *o);
 
 /* jsonl.c */
-int ct_jsonl_open(const char *path, int zstd_level, const struct ct_sink_ops **ops, void **st, char *err,
-		  size_t errlen);
+int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
+		  const struct ct_sink_ops **ops, void **st, char *err, size_t errlen);
+/* kafka.c */
+int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
+		  const struct ct_sink_ops **ops, void **st, char *err, size_t errlen);
 
 #endif

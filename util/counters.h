@@ -61,6 +61,15 @@
 	X(tcp_parse_errors, "stream parser errors (the parser resyncs)")                    \
 	X(tcp_bad_header, "TCP headers with an impossible data offset")                     \
 	X(records, "records written")                                                       \
+	X(output_errors, "records an output failed to write (disk full, ...)")              \
+	X(output_rotations, "output files rotated")                                         \
+	X(kafka_produced, "records handed to librdkafka")                                   \
+	X(kafka_delivered, "records the Kafka broker acknowledged")                         \
+	X(kafka_failed, "records the Kafka broker refused for good")                        \
+	X(kafka_queue_full, "times librdkafka's queue was full (records wait in the spool)")\
+	X(spool_written, "records written to the Kafka spool journal")                      \
+	X(spool_replayed, "records an earlier run left in the spool, delivered first")      \
+	X(spool_dropped, "undelivered records dropped at kafka.spool.max_mb")               \
 	X(pcap_drop, "packets dropped by the kernel (pcap_stats ps_drop)")                  \
 	X(pcap_ifdrop, "packets dropped by the interface (pcap_stats ps_ifdrop)")           \
 	X(file_errors, "capture files that ended in a read error or were cut short")

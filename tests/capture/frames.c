@@ -103,7 +103,7 @@ void h_init(struct harness *h, void (*cfg_fn)(struct ct_capture_cfg *cfg))
 		cfg_fn(&cfg);
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 42);
-	static const struct ct_capture_ops ops = { h_on_udp, h_classify, h_flow_close };
+	static const struct ct_capture_ops ops = { .udp = h_on_udp, .tcp_classify = h_classify, .flow_close = h_flow_close };
 	assert_int_equal(ct_capture_init(&h->cap, &cfg, &key, &h->ctr, &ops, h), CT_OK);
 }
 

@@ -1,0 +1,259 @@
+/* kafka.c - records to Apache Kafka through librdkafka, journalled through spool.c.
+ *
+ * Topics `<prefix>.events|calls|recording|audit|stats`, key = the record's call id (or the
+ * sensor name), headers type, v, sensor. Defaults: zstd, idempotent producer, acks=all,
+ * message.timeout.ms=0 (retry until delivered): a broker that is away is waited for, with
+ * the records safe in the journal meanwhile. librdkafka's QUEUE_FULL is backpressure: the
+ * record stays in the journal and is produced from there when the queue drains.
+ * Every kafka.* setting but ctitap's own (topic.prefix, spool.dir, spool.max_mb,
+ * exit_timeout_ms) goes to librdkafka with the "kafka." prefix removed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "../util/log.h"
+#include "sink.h"
+#include "spool.h"
+
+struct kafka {
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *topic[CT_REC_NTYPES];
+	struct ct_spool *spool;
+	struct ct_counters *ctr;
+	char sensor[128];
+	unsigned exit_timeout_ms;
+	bool backlog_logged;
+};
+
+static void kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void)rk;
+	struct kafka *k = opaque;
+	uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+	switch (m->err) {
+	case RD_KAFKA_RESP_ERR_NO_ERROR:
+		k->ctr->kafka_delivered++;
+		ct_spool_ack(k->spool, seq);
+		break;
+	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+		/* not delivered, not lost: it stays in the journal for the next run */
+		break;
+	default:
+		/* the broker will never take this record (too large, not authorised, ...) */
+		k->ctr->kafka_failed++;
+		if (ct_log_sample(k->ctr->kafka_failed))
+			ct_err("kafka: record %" PRIu64 " to %s refused: %s", seq, rd_kafka_topic_name(m->rkt),
+			       rd_kafka_err2str(m->err));
+		ct_spool_ack(k->spool, seq);
+	}
+}
+
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	if (level <= 3)
+		ct_err("kafka: %s: %s", fac, buf);
+	else if (level <= 4)
+		ct_warn("kafka: %s: %s", fac, buf);
+	else
+		ct_info("kafka: %s: %s", fac, buf);
+}
+
+/* Produces one record. CT_OK, CT_ELIMIT when librdkafka's queue is full, CT_EIO otherwise. */
+static int kafka_produce(struct kafka *k, uint8_t type, const char *key, size_t keylen, const char *value,
+			 size_t len, uint64_t seq)
+{
+	if (type >= CT_REC_NTYPES)
+		type = CT_REC_EVENT;
+	const char *tname = ct_rec_type_name((enum ct_rec_type)type);
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+		k->rk, RD_KAFKA_V_RKT(k->topic[type]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len), RD_KAFKA_V_KEY(key, keylen),
+		RD_KAFKA_V_HEADER("type", tname, (ssize_t)strlen(tname)), RD_KAFKA_V_HEADER("v", "1", 1),
+		RD_KAFKA_V_HEADER("sensor", k->sensor, (ssize_t)strlen(k->sensor)),
+		RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		k->ctr->kafka_produced++;
+		return CT_OK;
+	}
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		k->ctr->kafka_queue_full++;
+		return CT_ELIMIT;
+	}
+	if (ct_log_sample(++k->ctr->kafka_failed))
+		ct_err("kafka: cannot produce to %s: %s", rd_kafka_topic_name(k->topic[type]), rd_kafka_err2str(err));
+	ct_spool_ack(k->spool, seq);
+	return CT_EIO;
+}
+
+/* Produces journal records not yet handed to librdkafka, until caught up or queue full. */
+static void kafka_pump(struct kafka *k)
+{
+	struct ct_spool_rec r;
+	int rc;
+	while ((rc = ct_spool_next(k->spool, &r)) == 1) {
+		if (kafka_produce(k, r.type, r.key, r.keylen, r.value, r.len, r.seq) == CT_ELIMIT) {
+			ct_spool_unread(k->spool);
+			break;
+		}
+	}
+	if (rc < 0 && ct_log_sample(++k->ctr->output_errors))
+		ct_err("kafka: cannot read the spool journal: %s", ct_strerror(rc));
+}
+
+static int kafka_write(void *st, const struct ct_record *r)
+{
+	struct kafka *k = st;
+	const char *key = r->key ? r->key : k->sensor;
+	bool direct = ct_spool_caught_up(k->spool);
+	uint64_t seq;
+	int rc = ct_spool_append(k->spool, (uint8_t)r->type, key, strlen(key), r->json, r->len, &seq);
+	if (rc) {
+		/* no journal: still try to deliver, unprotected */
+		if (ct_log_sample(++k->ctr->output_errors))
+			ct_err("kafka: cannot write the spool journal: %s", ct_strerror(rc));
+		return kafka_produce(k, (uint8_t)r->type, key, strlen(key), r->json, r->len, UINT64_MAX) == CT_EIO
+			       ? CT_EIO
+			       : CT_OK;
+	}
+	if (direct) {
+		if (kafka_produce(k, (uint8_t)r->type, key, strlen(key), r->json, r->len, seq) != CT_ELIMIT)
+			ct_spool_taken(k->spool, seq);
+	} else {
+		kafka_pump(k);
+	}
+	rd_kafka_poll(k->rk, 0);
+	return CT_OK;
+}
+
+static int kafka_poll(void *st)
+{
+	struct kafka *k = st;
+	rd_kafka_poll(k->rk, 0);
+	kafka_pump(k);
+	return ct_spool_sync(k->spool);
+}
+
+static int kafka_flush(void *st)
+{
+	return kafka_poll(st);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static int kafka_close(void *st)
+{
+	struct kafka *k = st;
+	uint64_t deadline = mono_ms() + k->exit_timeout_ms;
+	/* everything delivered, or left in the journal for the next run */
+	while (ct_spool_pending(k->spool) > 0 && mono_ms() < deadline) {
+		kafka_pump(k);
+		rd_kafka_poll(k->rk, 50);
+		ct_spool_sync(k->spool);
+	}
+	uint64_t left = ct_spool_pending(k->spool);
+	if (left)
+		ct_warn("kafka: %" PRIu64 " records not delivered within kafka.exit_timeout_ms; kept in the spool for the "
+			"next run", left);
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_poll(k->rk, 0);
+	ct_spool_sync(k->spool);
+	for (int i = 0; i < CT_REC_NTYPES; i++)
+		if (k->topic[i])
+			rd_kafka_topic_destroy(k->topic[i]);
+	rd_kafka_destroy(k->rk);
+	ct_spool_close(k->spool);
+	free(k);
+	return CT_OK;
+}
+
+static const struct ct_sink_ops kafka_ops = {
+	.name = "kafka",
+	.write = kafka_write,
+	.flush = kafka_flush,
+	.poll = kafka_poll,
+	.close = kafka_close,
+};
+
+static bool conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, char *err, size_t errlen)
+{
+	char e[512];
+	if (rd_kafka_conf_set(conf, key, val, e, sizeof(e)) != RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "kafka setting %s=%s: %s", key, val, e);
+		return false;
+	}
+	return true;
+}
+
+int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
+		  const struct ct_sink_ops **ops, void **st, char *err, size_t errlen)
+{
+	struct kafka *k = calloc(1, sizeof(*k));
+	if (!k)
+		return CT_ENOMEM;
+	k->ctr = ctr;
+	k->exit_timeout_ms = cfg->kafka_exit_timeout_ms;
+	snprintf(k->sensor, sizeof(k->sensor), "%s", cfg->sensor);
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char tname[512];
+	if (!conf_set(conf, "bootstrap.servers", brokers, err, errlen) ||
+	    !conf_set(conf, "enable.idempotence", "true", err, errlen) || !conf_set(conf, "acks", "all", err, errlen) ||
+	    !conf_set(conf, "compression.type", "zstd", err, errlen) ||
+	    !conf_set(conf, "message.timeout.ms", "0", err, errlen) ||
+	    !conf_set(conf, "linger.ms", "20", err, errlen) ||
+	    !conf_set(conf, "client.id", "ctitap", err, errlen))
+		goto fail_conf;
+	for (unsigned i = 0; i < cfg->nkafka; i++)
+		if (!conf_set(conf, cfg->kafka[i].key + 6, cfg->kafka[i].val, err, errlen))
+			goto fail_conf;
+	rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr);
+	rd_kafka_conf_set_log_cb(conf, kafka_log);
+	rd_kafka_conf_set_opaque(conf, k);
+	char e[512];
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+	if (!k->rk) {
+		snprintf(err, errlen, "kafka: %s", e);
+		goto fail_conf;
+	}
+	conf = NULL; /* owned by rk now */
+	for (int i = 0; i < CT_REC_NTYPES; i++) {
+		static const char *const suffix[] = { "events", "calls", "recording", "audit", "stats" };
+		snprintf(tname, sizeof(tname), "%s.%s", cfg->kafka_prefix, suffix[i]);
+		k->topic[i] = rd_kafka_topic_new(k->rk, tname, NULL);
+		if (!k->topic[i]) {
+			snprintf(err, errlen, "kafka topic %s: %s", tname, rd_kafka_err2str(rd_kafka_last_error()));
+			goto fail;
+		}
+	}
+	if (ct_spool_open(&k->spool, cfg->kafka_spool_dir, cfg->kafka_spool_max, ctr, err, errlen) != CT_OK)
+		goto fail;
+	kafka_pump(k); /* what an earlier run left goes first */
+	*ops = &kafka_ops;
+	*st = k;
+	return CT_OK;
+fail_conf:
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+fail:
+	for (int i = 0; i < CT_REC_NTYPES; i++)
+		if (k->topic[i])
+			rd_kafka_topic_destroy(k->topic[i]);
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	free(k);
+	return CT_EINVAL;
+}

@@ -1,0 +1,59 @@
+/* spool.h - the Kafka sink's journal on local disk.
+ *
+ * Every record the Kafka sink accepts is appended here first, then produced; the journal,
+ * not librdkafka's memory, is the source of truth. Delivered records are acknowledged and
+ * the acknowledged prefix is recorded in `<dir>/ack`; whatever lies past it when a run ends
+ * (broker away, SIGTERM, SIGKILL) is produced by the next run, before its own records and in
+ * journal order, so per-key order holds across runs.
+ *
+ * Layout: segment files `<first seq, 16 hex>.jnl` of framed records
+ *   magic "CT" | type u8 | version u8 | key length u16 | 0 u16 | value length u32 |
+ *   seq u64 | XXH32 of key+value u32 | key | value      (integers little-endian)
+ * A record cut short by a kill fails its length or checksum and ends that segment.
+ * The journal is bounded by kafka.spool.max_mb: past it the oldest segment is dropped,
+ * delivered or not, and the records it still held are counted in spool_dropped.
+ * Not thread-safe; one spool directory per process (an flock guards it).
+ */
+#ifndef CT_SPOOL_H
+#define CT_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/counters.h"
+
+struct ct_spool;
+
+struct ct_spool_rec {
+	uint64_t seq;
+	uint8_t type;
+	const char *key; /* valid until the next ct_spool_next() */
+	size_t keylen;
+	const char *value;
+	size_t len;
+};
+
+int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struct ct_counters *ctr, char *err,
+		  size_t errlen);
+/* Appends a record; *seq is its sequence number. CT_EIO on a write error. */
+int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t keylen, const char *value,
+		    size_t len, uint64_t *seq);
+/* True when every appended record was handed out by ct_spool_next() or ct_spool_taken(). */
+bool ct_spool_caught_up(const struct ct_spool *s);
+/* The record just appended was produced straight from memory: move the read cursor past it.
+ * Only valid while caught up before that append. */
+void ct_spool_taken(struct ct_spool *s, uint64_t seq);
+/* Next record not yet handed out: 1 and *r filled, 0 when caught up, <0 on error. */
+int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r);
+/* Puts back the last record from ct_spool_next() (the producer's queue was full). */
+void ct_spool_unread(struct ct_spool *s);
+/* A record was delivered (or failed for good): it need never be produced again. */
+void ct_spool_ack(struct ct_spool *s, uint64_t seq);
+/* Writes buffered journal bytes to the OS and records the acknowledged prefix. */
+int ct_spool_sync(struct ct_spool *s);
+/* Records appended but not acknowledged. */
+uint64_t ct_spool_pending(const struct ct_spool *s);
+void ct_spool_close(struct ct_spool *s);
+
+#endif
