@@ -51,7 +51,8 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 	if (s->iobuf)
 		setvbuf(s->fp, s->iobuf, _IOFBF, SOURCE_IOBUF);
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	/* nanoseconds from libpcap, cut to microseconds here: live and offline round alike */
+	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!s->pcap) {
 		snprintf(err, errlen, "cannot read %s: %s", path, perr);
 		if (!is_stdin)
@@ -61,6 +62,7 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 		s->iobuf = NULL;
 		return CT_EFORMAT;
 	}
+	s->nano = true;
 	s->linktype = linktype_of(s->pcap);
 	if (!ct_capture_linktype_ok(s->linktype))
 		ct_warn("%s: link type %s (%d) is not decoded; its frames are only counted", path,
@@ -86,7 +88,8 @@ int ct_source_open_live(struct ct_source *s, const char *iface, const struct ct_
 	pcap_set_buffer_size(s->pcap, (int)(cfg->buffer_mb << 20));
 	pcap_set_immediate_mode(s->pcap, 0);
 	pcap_set_timeout(s->pcap, 100);
-	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+	if (pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0)
+		s->nano = true;
 	int rc = pcap_activate(s->pcap);
 	if (rc < 0) {
 		const char *why = pcap_geterr(s->pcap);
@@ -145,7 +148,8 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	int64_t sec = (int64_t)h->ts.tv_sec;
 	if (sec < 0 && sec >= INT32_MIN)
 		sec += (int64_t)1 << 32;
-	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + (ct_time_t)h->ts.tv_usec;
+	ct_time_t frac = r->s->nano ? (ct_time_t)h->ts.tv_usec / 1000u : (ct_time_t)h->ts.tv_usec;
+	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + frac;
 	ct_capture_frame(r->c, r->s->linktype, ts, bytes, h->caplen, h->len);
 }
 

@@ -24,6 +24,7 @@ struct ct_source {
 	char *iobuf;
 	int linktype;     /* LINKTYPE_* */
 	bool live;
+	bool nano;        /* timestamps come in nanoseconds */
 	const char *name; /* borrowed from the caller */
 };
 

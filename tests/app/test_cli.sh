@@ -229,7 +229,7 @@ expect_fail "settings file with a bad line" 78 "$T/bad\.conf:4:.*dedup\.window_m
 expect_fail "missing settings file" 78 "$T/missing\.conf" "$BIN" -c "$T/missing.conf" -r "$SMALL"
 expect_fail "output in a nonexistent directory" 73 "/nonexistent/x\.jsonl" \
 	"$BIN" -r "$SMALL" -o jsonl:/nonexistent/x.jsonl
-expect_fail "unknown output kind" 64 "kafka:x" "$BIN" -r "$SMALL" -o kafka:x
+expect_fail "unknown output kind" 64 "mqtt:x" "$BIN" -r "$SMALL" -o mqtt:x
 
 if [ "$(id -u)" -eq 0 ]; then
 	expect_fail "nonexistent interface -i nosuchif0" 66 "nosuchif0" timeout 20 "$BIN" -i nosuchif0 -o jsonl:/dev/null

@@ -7,7 +7,7 @@ set -u
 ctitap=$1
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: live capture needs root"; exit 77; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 pass=0 fail=0
 check() { if eval "$2"; then echo "ok: $1"; pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
 stat() { tr ',{}' '\n\n\n' <"$tmp/out.jsonl" | sed -n "s/^\"$1\":\([0-9]*\)$/\1/p" | tail -1; }
@@ -16,7 +16,7 @@ port=$((40000 + RANDOM % 20000))
 "$ctitap" -q -i lo -o "jsonl:$tmp/out.jsonl" "udp port $port" 2>"$tmp/err" &
 pid=$!
 # tcpdump writes the same traffic to a file: replaying it must give the same records
-tcpdump -i lo -U -w "$tmp/lo.pcap" "udp port $port" 2>/dev/null &
+tcpdump -i lo --time-stamp-precision=nano -U -w "$tmp/lo.pcap" "udp port $port" 2>/dev/null &
 tpid=$!
 # the capture is open once the kernel lists a packet socket for the process
 for _ in $(seq 50); do

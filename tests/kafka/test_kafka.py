@@ -13,13 +13,14 @@ Record driver contract (ctitap-emit): record n has type TYPES[n % 5], belongs to
 call "call-<n % K>" (--calls K, default 10) except stats records, which carry no
 call and are keyed by the sensor name; every record has "n" and a unique "id".
 
-Cases (each with its own topic prefix t1..t6, so they never see each other's data):
+Cases (each with its own topic prefix t1..t7, so they never see each other's data):
   1 exactly once: topic, key, headers, value, per-key order, zstd batches
   2 broker stopped mid-run and restarted: nothing lost, nothing duplicated
   3 broker unreachable from the start: records spool, the next run delivers them first
   4 SIGKILL: nothing accepted more than a second before the kill is lost
   5 spool cap: oldest dropped, counted and logged; the newest arrive, exactly once
   6 SIGTERM: stops, delivers everything it accepted, exits 0
+  7 SIGKILL with the broker unreachable: the spool journal alone keeps what was accepted
 
 Prints "ok:"/"FAIL:" per assertion and "N passed, M failed"; exits 1 on failure,
 77 (ctest SKIP_RETURN_CODE) only when Java 17 or Maven cannot be installed.
@@ -439,6 +440,32 @@ def case4(ctx):
         check(not gaps, "%s: what arrived is a prefix 0..%d (no hole)" % (c, top), sample(gaps))
 
 
+def case7(ctx):
+    """SIGKILL while the broker is unreachable: only the spool journal can save the records."""
+    c = "case 7 (SIGKILL, broker unreachable)"
+    spool = ctx.spool("t7")
+    rate = 200
+    e = Emit(ctx, dead_port(), "t7", spool, 100000, rate=rate).start()
+    t_start = e.t0
+    time.sleep(3)
+    t_kill = time.monotonic()
+    os.kill(e.proc.pid, signal.SIGKILL)
+    e.wait(30)
+    must = max(0, int(rate * (t_kill - t_start - 1.5)))
+    info("%s: killed after %.2fs; n < %d were accepted more than 1 s before; spool %d bytes"
+         % (c, t_kill - t_start, must, spool_bytes(spool)))
+    e2 = Emit(ctx, ctx.bootstrap, "t7", spool, 0).run()
+    expect_rc0(c + " replay run", e2)
+    check(e2.counters.get("spool_replayed", 0) >= must, "%s: replay run counts spool_replayed >= %d" % (c, must),
+          str(e2.counters))
+    by_n = verify(c, ctx.broker, "t7", set(range(must)), 10, exact=False)
+    if by_n:
+        top = max(by_n)
+        gaps = set(range(top + 1)) - set(by_n)
+        info("%s: highest n on the broker %d (%.1f s of emission)" % (c, top, top / rate))
+        check(not gaps, "%s: what arrived is a prefix 0..%d (no hole)" % (c, top), sample(gaps))
+
+
 def case5(ctx):
     c = "case 5 (spool cap)"
     spool = ctx.spool("t5")
@@ -543,7 +570,7 @@ def main():
         ctx.bootstrap = ctx.broker.start()
         info("broker at %s (dir %s), driver %s" % (ctx.bootstrap, ctx.broker.dir, emit))
         only = os.environ.get("CTITAP_KAFKA_CASES")  # e.g. "1,3" to run a subset
-        for i, case in enumerate([case1, case2, case3, case4, case5, case6], 1):
+        for i, case in enumerate([case1, case2, case3, case4, case5, case6, case7], 1):
             if only and str(i) not in only.split(","):
                 continue
             tc = time.monotonic()
