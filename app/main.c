@@ -87,7 +87,6 @@ struct app {
 	struct ct_outputs out;
 	struct ct_json json;
 	struct ct_capture cap;
-	uint64_t last_flush_ms;
 	uint64_t stats_ordinal;
 	ct_time_t next_stats;  /* packet time of the next periodic stats record */
 };
@@ -111,22 +110,10 @@ static void app_clock(void *user, ct_time_t now)
 	}
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static void app_tick(void *arg)
 {
 	struct app *a = arg;
-	uint64_t now = mono_ms();
 	ct_outputs_poll(&a->out);
-	if (now - a->last_flush_ms >= a->cfg.flush_ms) {
-		ct_outputs_flush(&a->out);
-		a->last_flush_ms = now;
-	}
 }
 
 static void print_stats(const struct ct_counters *ctr)
@@ -256,6 +243,7 @@ int main(int argc, char **argv)
 
 	int rc = EXIT_OK;
 	a.out.ctr = &a.ctr;
+	a.out.flush_ms = a.cfg.flush_ms;
 	ct_json_init(&a.json);
 	if (nout == 0)
 		outspecs[nout++] = "jsonl:-";
@@ -289,7 +277,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	a.last_flush_ms = mono_ms();
+	a.out.last_flush_ms = 0;
 
 	unsigned nsrc = iface ? 1 : nfiles;
 	for (unsigned i = 0; i < nsrc && !stop_requested; i++) {

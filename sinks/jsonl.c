@@ -148,7 +148,7 @@ static int jsonl_rotate(struct jsonl *j)
 static int jsonl_poll(void *st)
 {
 	struct jsonl *j = st;
-	if (j->rotating && j->rotate_s && j->written && time(NULL) - j->opened >= (time_t)j->rotate_s)
+	if (j->rotating && j->rotate_s && (j->written || j->pending) && time(NULL) - j->opened >= (time_t)j->rotate_s)
 		return jsonl_rotate(j);
 	return CT_OK;
 }

@@ -68,12 +68,14 @@ struct ct_outputs {
 	struct ct_sink sink[CT_MAX_SINKS];
 	unsigned n;
 	struct ct_counters *ctr;
+	unsigned flush_ms;       /* flush every output at least this often (0: 1000) */
+	uint64_t last_flush_ms;
 };
 
 /* Parses "jsonl:PATH" or "kafka:BROKERS" and opens it. Returns CT_OK, CT_EINVAL for an
  * unknown kind or a bad setting, or the sink's open error; err says why. */
 int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen);
-/* Background work of every sink; call about every 100 ms. */
+/* Background work of every sink, and the periodic flush; call about every 100 ms. */
 void ct_outputs_poll(struct ct_outputs *o);
 void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r);
 void ct_outputs_flush(struct ct_outputs *o);

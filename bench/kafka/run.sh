@@ -17,7 +17,7 @@
 #                  newlines not counted)
 #   stored bytes   Kafka: sum of the topics' log segments (.log) on the broker, i.e.
 #                  record batches as stored, headers and keys included; du of the
-#                  partition dirs is shown too (it counts preallocated index files)
+#                  partition dirs (allocated blocks, index files included) is shown too
 #                  file: size of the .jsonl.zst
 #   ratio          JSON bytes / stored bytes
 set -euo pipefail
@@ -102,6 +102,7 @@ run() {
 }
 counter() { awk -v k="$1" '$1 == k && $2 ~ /^[0-9]+$/ { print $2; exit }' "$2"; }
 human() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1"; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
 declare -a rows
 
@@ -111,13 +112,13 @@ plain_size=$(stat -c %s "$tmp/plain.jsonl")
 lines=$(wc -l <"$tmp/plain.jsonl")
 json_bytes=$((plain_size - lines))
 rows+=("$(printf '%-22s %12.0f %9.2f %14s %14s %7s' "jsonl (plain)" "$rate" "$secs" \
-    "$(human "$json_bytes")" "$(human "$plain_size")" "$(echo "scale=2; $json_bytes / $plain_size" | bc -l)")")
+    "$(human "$json_bytes")" "$(human "$plain_size")" "$(ratio "$json_bytes" "$plain_size")")")
 
 # zstd JSON lines.
 run zst -o "jsonl:$tmp/x.jsonl.zst"
 zst_size=$(stat -c %s "$tmp/x.jsonl.zst")
 rows+=("$(printf '%-22s %12.0f %9.2f %14s %14s %7s' "jsonl.zst" "$rate" "$secs" \
-    "$(human "$json_bytes")" "$(human "$zst_size")" "$(echo "scale=2; $json_bytes / $zst_size" | bc -l)")")
+    "$(human "$json_bytes")" "$(human "$zst_size")" "$(ratio "$json_bytes" "$zst_size")")")
 
 # Kafka.
 run kafka -o "kafka:$bootstrap" -X kafka.topic.prefix=bench
@@ -130,7 +131,8 @@ for d in "$broker"/data/bench.*-[0-9]*; do
     [[ -d $d ]] || continue
     for f in "$d"/*.log; do [[ -f $f ]] && log_bytes=$((log_bytes + $(stat -c %s "$f"))); done
 done
-du_bytes=$(du -scb "$broker"/data/bench.*-[0-9]* 2>/dev/null | tail -n 1 | cut -f1)
+# Allocated blocks, not apparent size: the broker preallocates (sparse) 10 MiB index files.
+du_bytes=$(du -sc -B1 "$broker"/data/bench.*-[0-9]* 2>/dev/null | tail -n 1 | cut -f1)
 on_broker=$(java -Xmx128m -XX:TieredStopAtLevel=1 -cp "$kafka_libs/*" \
     -Dlog4j.configuration="file:${kafka_libs%/libs}/tools-log4j.properties" \
     org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$bootstrap" \
@@ -139,7 +141,7 @@ codecs=$(for t in events calls recording audit stats; do
     bash "$broker_sh" dump-codec "$broker" "bench.$t" 2>/dev/null; done | sort -u | tr '\n' ' ')
 if ((log_bytes > 0)); then
     rows+=("$(printf '%-22s %12.0f %9.2f %14s %14s %7s' "kafka (acks=all)" "$rate" "$secs" \
-        "$(human "$json_bytes")" "$(human "$log_bytes")" "$(echo "scale=2; $json_bytes / $log_bytes" | bc -l)")")
+        "$(human "$json_bytes")" "$(human "$log_bytes")" "$(ratio "$json_bytes" "$log_bytes")")")
 else
     rows+=("$(printf '%-22s %12.0f %9.2f  no log segments found under %s' "kafka (acks=all)" "$rate" "$secs" "$broker/data")")
 fi
@@ -151,7 +153,9 @@ printf '%s\n' "${rows[@]}"
 echo
 echo "kafka: delivered=${delivered:-?} failed=${failed:-?} queue_full=${qfull:-?} spool_written=${spooled_left:-?};" \
     "records on the broker (end offsets): $on_broker; batch codecs: ${codecs:-?}"
-echo "kafka: du of the partition dirs $(human "${du_bytes:-0}") (includes preallocated index files)"
+echo "kafka: du of the partition dirs (allocated, indexes included) $(human "${du_bytes:-0}"):" \
+    "ratio $(ratio "$json_bytes" "${du_bytes:-1}")"
+echo "note: ctitap-emit's records are synthetic and repetitive; real traffic compresses less"
 if [[ $on_broker != "$records" ]]; then
     echo "kafka: WARNING: the broker holds $on_broker records, $records were emitted (a final stats record adds one)"
 fi

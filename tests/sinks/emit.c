@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	};
 	static struct ct_config cfg;
 	static struct ct_counters ctr;
-	struct ct_outputs out = { .ctr = &ctr };
+	struct ct_outputs out = { .ctr = &ctr, .flush_ms = 1000 };
 	const char *outs[CT_MAX_SINKS];
 	unsigned nout = 0;
 	uint64_t count = 0, rate = 0, calls = 10, first = 0;
@@ -198,6 +198,7 @@ int main(int argc, char **argv)
 	}
 	struct ct_sink_cfg scfg;
 	ct_config_sink_cfg(&cfg, &scfg);
+	out.flush_ms = cfg.flush_ms;
 	for (unsigned i = 0; i < nout; i++) {
 		if (ct_outputs_add(&out, outs[i], &scfg, err, sizeof(err)) != CT_OK) {
 			ct_err("%s", err);
