@@ -60,6 +60,16 @@ static const struct cfg_key cfg_keys[] = {
 	  "memory for TCP reassembly of one direction of one flow" },
 	{ "tcp.ooo_timeout_ms", K_TIME_MS, CAP(tcp_ooo_timeout), 0, 1, 600000,
 	  "time a TCP hole waits for its bytes before it is skipped" },
+	{ "sip.max_calls", K_U32, offsetof(struct ct_config, sip.max_calls), 0, 16, 1 << 24,
+	  "SIP calls tracked at once; past it the call with the nearest timer ends early" },
+	{ "sip.linger_s", K_TIME_S, offsetof(struct ct_config, sip.linger), 0, 0, 600,
+	  "a terminated call is kept this long to recognise late retransmissions" },
+	{ "sip.setup_timeout_s", K_TIME_S, offsetof(struct ct_config, sip.setup_timeout), 0, 1, 86400,
+	  "a call with no final answer ends after this long" },
+	{ "sip.idle_timeout_s", K_TIME_S, offsetof(struct ct_config, sip.idle_timeout), 0, 1, 86400 * 7,
+	  "an established call with no SIP for this long ends (no BYE seen)" },
+	{ "sip.events_all", K_BOOL, offsetof(struct ct_config, sip.events_all), 0, 0, 1,
+	  "also a sip_message event for every SIP message, retransmissions and OPTIONS/REGISTER included" },
 	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
 	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
 	  "outputs are flushed (a zstd frame closed) at least this often" },
@@ -89,6 +99,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->live.buffer_mb = 64;
 	cfg->live.promisc = true;
 	ct_capture_cfg_default(&cfg->cap);
+	ct_sipcall_cfg_default(&cfg->sip);
 	cfg->zstd_level = 3;
 	cfg->flush_ms = 1000;
 	cfg->stats_interval_s = 60;

@@ -9,6 +9,7 @@
 
 #include "../capture/capture.h"
 #include "../capture/source.h"
+#include "../correlator/sipcall.h"
 #include "../sinks/sink.h"
 
 #define CT_CFG_MAX_PASSTHRU 64
@@ -18,6 +19,7 @@ struct ct_config {
 	char sensor[128];
 	struct ct_live_cfg live;
 	struct ct_capture_cfg cap;
+	struct ct_sipcall_cfg sip;
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

@@ -12,6 +12,7 @@
 #include "../sinks/sink.h"
 #include "../util/log.h"
 #include "config.h"
+#include "pipeline.h"
 #include "records.h"
 
 #ifndef CTITAP_VERSION
@@ -86,7 +87,7 @@ struct app {
 	struct ct_counters ctr;
 	struct ct_outputs out;
 	struct ct_json json;
-	struct ct_capture cap;
+	struct ct_pipeline pipe;
 	uint64_t stats_ordinal;
 	ct_time_t next_stats;  /* packet time of the next periodic stats record */
 };
@@ -264,12 +265,13 @@ int main(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_outputs;
 	}
-	static const struct ct_capture_ops app_ops = { .clock = app_clock };
-	if (ct_capture_init(&a.cap, &a.cfg.cap, &key, &a.ctr, &app_ops, &a) != CT_OK) {
+	if (ct_pipeline_init(&a.pipe, &a.cfg, &key, &a.ctr, &a.out) != CT_OK) {
 		ct_err("out of memory setting up the capture tables (flow.max=%u)", a.cfg.cap.flow_max);
 		rc = EXIT_FAIL;
 		goto out_outputs;
 	}
+	a.pipe.on_second = app_clock;
+	a.pipe.user = &a;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -300,7 +302,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		running_source = &src;
-		src_rc = ct_source_run(&src, &a.cap, &stop_requested, app_tick, &a, err, sizeof(err));
+		src_rc = ct_source_run(&src, &a.pipe.cap, &stop_requested, app_tick, &a, err, sizeof(err));
 		running_source = NULL;
 		ct_source_drops(&src, &a.ctr);
 		ct_source_close(&src);
@@ -312,8 +314,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	ct_time_t last_ts = a.cap.now;
-	ct_capture_free(&a.cap);
+	ct_time_t last_ts = ct_pipeline_free(&a.pipe);
 	emit_stats(&a, last_ts, true);
 	if (stats)
 		print_stats(&a.ctr);

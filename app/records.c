@@ -39,3 +39,23 @@ void ct_rec_stats_fields(struct ct_json *j, bool final, const struct ct_counters
 	for (size_t i = 0; i < ct_counter_count; i++)
 		ct_json_kv_u64(j, ct_counter_table[i].name, ct_counter_get(ctr, &ct_counter_table[i]));
 }
+
+void ct_emit_begin(struct ct_emitter *em, enum ct_rec_type type, ct_time_t ts, const char *call)
+{
+	ct_json_reset(&em->json);
+	ct_rec_begin(&em->json, type, em->sensor, ts, em->ordinal++);
+	em->type = type;
+	em->key[0] = '\0';
+	if (call) {
+		ct_json_kv_str(&em->json, "call", call);
+		snprintf(em->key, sizeof(em->key), "%s", call);
+	}
+}
+
+void ct_emit_end(struct ct_emitter *em)
+{
+	ct_json_obj_end(&em->json);
+	struct ct_record r = { em->type, em->json.buf, em->json.len, em->key[0] ? em->key : NULL };
+	if (em->out)
+		ct_outputs_emit(em->out, &r);
+}

@@ -60,6 +60,20 @@
 	X(tcp_rst, "TCP connections reset")                                                 \
 	X(tcp_parse_errors, "stream parser errors (the parser resyncs)")                    \
 	X(tcp_bad_header, "TCP headers with an impossible data offset")                     \
+	X(sip_messages, "SIP messages parsed")                                             \
+	X(sip_bad, "SIP messages that did not parse (counted, skipped)")                    \
+	X(sip_retrans, "SIP retransmissions recognised (not counted twice)")                \
+	X(sip_requests_other, "OPTIONS, REGISTER, SUBSCRIBE, MESSAGE, PUBLISH: counted only") \
+	X(sip_calls, "SIP calls (Call-IDs with an INVITE) tracked")                         \
+	X(sip_calls_answered, "SIP calls answered (2xx to an INVITE)")                     \
+	X(sip_calls_evicted, "SIP calls dropped at sip.max_calls")                          \
+	X(sdp_bodies, "SDP bodies parsed")                                                  \
+	X(sdp_bad, "SDP bodies that did not parse")                                         \
+	X(rtp_flows, "UDP flows found to carry the RTP/RTCP an SDP announced")              \
+	X(rtp_packets, "RTP packets accounted")                                             \
+	X(rtcp_packets, "RTCP compound packets accounted")                                  \
+	X(rtp_bad, "packets on RTP flows that were neither valid RTP nor RTCP")             \
+	X(rtp_expect_full, "SDP endpoints not tracked: a call's or the table's cap was hit")  \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \

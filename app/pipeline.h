@@ -1,0 +1,30 @@
+/* pipeline.h - ctitap's per-packet path assembled: capture -> SIP/RTP decoders ->
+ * SIP calls and media -> records. One pipeline per capture thread; no globals. */
+#ifndef CT_PIPELINE_H
+#define CT_PIPELINE_H
+
+#include "../capture/capture.h"
+#include "../correlator/media.h"
+#include "../correlator/sipcall.h"
+#include "../decoders/sip.h"
+#include "config.h"
+#include "records.h"
+
+struct ct_pipeline {
+	struct ct_capture cap;
+	struct ct_counters *ctr;
+	struct ct_emitter em;
+	struct ct_sipcalls *calls;
+	struct ct_media *media;
+	struct ct_sip_msg msg;          /* scratch for every SIP parse */
+	void (*on_second)(void *user, ct_time_t now); /* the application's own timers */
+	void *user;
+};
+
+int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
+		     struct ct_counters *ctr, struct ct_outputs *out);
+/* Ends every flow and call (their records are written) and frees everything. Returns the
+ * packet time of the newest packet seen. */
+ct_time_t ct_pipeline_free(struct ct_pipeline *p);
+
+#endif

@@ -1,0 +1,407 @@
+/* media.c - SDP expectations, RTP/RTCP flows and hold detection (behaviour in media.h;
+ * RFC 3264 sections 5, 6 and 8.4, RFC 3550, RFC 3605, RFC 4733, RFC 5761). */
+#include "media.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../capture/packet.h"
+#include "../decoders/rtp.h"
+#include "../decoders/sdp.h"
+#include "../util/log.h"
+
+#define MEDIA_SSRC_MAX 4          /* SSRCs reported per direction; more are merged into the last */
+#define MEDIA_CLASSIFY_PACKETS 64 /* packets of an unknown UDP flow checked against expectations */
+
+/* An endpoint an SDP announced. */
+struct ct_expect {
+	struct ct_expect *hnext;
+	uint64_t hash;
+	struct ct_addr addr;
+	uint16_t port;
+	bool rtcp;
+	uint8_t pt;               /* first payload type of the m= line */
+	uint8_t dtmf_pt, cn_pt;
+	uint32_t clock;
+	char codec[24];
+	struct ct_media_call *owner;
+};
+
+struct rtp_dir {
+	struct ct_rtp_stream s[MEDIA_SSRC_MAX];
+	unsigned n;
+	uint64_t rtcp_packets;
+	struct ct_rtcp_info rtcp_last;
+	bool have_rtcp;
+};
+
+/* f->app of an RTP flow. The first member tags it. */
+struct rtp_flow {
+	uint32_t magic;
+	char call[24];
+	char codec[24];
+	uint32_t clock;
+	uint8_t dtmf_pt, cn_pt, codec_pt;
+	bool rtcp_port;          /* the expectation was an RTCP port */
+	struct rtp_dir dir[2];
+	uint64_t not_rtp;
+};
+
+#define RTP_FLOW_MAGIC 0x52545046u
+
+struct ct_media {
+	struct ct_expect **buckets;
+	uint32_t mask;
+	uint32_t nexpect, max_expect;
+	struct ct_hashkey key;
+	struct ct_counters *ctr;
+	struct ct_emitter *em;
+	struct ct_sdp sdp;       /* last parsed SDP, for the event of its message */
+	bool have_sdp;
+};
+
+int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
+		 struct ct_emitter *em)
+{
+	struct ct_media *md = calloc(1, sizeof(*md));
+	if (!md)
+		return CT_ENOMEM;
+	uint32_t nb = 1024;
+	while (nb < max_expect && nb < (1u << 26))
+		nb <<= 1;
+	md->buckets = calloc(nb, sizeof(*md->buckets));
+	if (!md->buckets) {
+		free(md);
+		return CT_ENOMEM;
+	}
+	md->mask = nb - 1;
+	md->max_expect = max_expect;
+	md->key = *key;
+	md->ctr = ctr;
+	md->em = em;
+	*out = md;
+	return CT_OK;
+}
+
+void ct_media_free(struct ct_media *md)
+{
+	if (!md)
+		return;
+	for (uint32_t i = 0; i <= md->mask; i++) {
+		struct ct_expect *e = md->buckets[i];
+		while (e) {
+			struct ct_expect *n = e->hnext;
+			free(e);
+			e = n;
+		}
+	}
+	free(md->buckets);
+	free(md);
+}
+
+static uint64_t ep_hash(const struct ct_media *md, const struct ct_addr *a, uint16_t port)
+{
+	struct {
+		struct ct_addr a;
+		uint16_t port;
+		uint16_t zero[3];
+	} k;
+	memset(&k, 0, sizeof(k));
+	k.a = *a;
+	k.port = port;
+	return ct_hash(&md->key, &k, sizeof(k));
+}
+
+static struct ct_expect *expect_find(struct ct_media *md, const struct ct_addr *a, uint16_t port)
+{
+	uint64_t h = ep_hash(md, a, port);
+	for (struct ct_expect *e = md->buckets[h & md->mask]; e; e = e->hnext)
+		if (e->hash == h && e->port == port && memcmp(&e->addr, a, sizeof(*a)) == 0)
+			return e;
+	return NULL;
+}
+
+static void expect_unlink(struct ct_media *md, struct ct_expect *e)
+{
+	struct ct_expect **pp = &md->buckets[e->hash & md->mask];
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	md->nexpect--;
+}
+
+static void expect_detach(struct ct_expect *e)
+{
+	struct ct_media_call *old = e->owner;
+	if (!old)
+		return;
+	for (unsigned i = 0; i < old->nexpect; i++)
+		if (old->expect[i] == e) {
+			old->expect[i] = old->expect[--old->nexpect];
+			break;
+		}
+	e->owner = NULL;
+}
+
+static void expect_add(struct ct_media *md, struct ct_media_call *mc, const struct ct_sdp_media *m, uint16_t port,
+		       bool rtcp)
+{
+	struct ct_expect *e = expect_find(md, &m->addr, port);
+	if (e && e->owner != mc)
+		expect_detach(e); /* the endpoint moved to this call (port reuse, a transfer) */
+	if (!e || e->owner != mc) {
+		if (mc->nexpect >= CT_MEDIA_MAX_EXPECT || (!e && md->nexpect >= md->max_expect)) {
+			if (e) {
+				expect_unlink(md, e);
+				free(e);
+			}
+			md->ctr->rtp_expect_full++;
+			return;
+		}
+		if (!e) {
+			e = calloc(1, sizeof(*e));
+			if (!e)
+				return;
+			e->addr = m->addr;
+			e->port = port;
+			e->hash = ep_hash(md, &m->addr, port);
+			e->hnext = md->buckets[e->hash & md->mask];
+			md->buckets[e->hash & md->mask] = e;
+			md->nexpect++;
+		}
+		mc->expect[mc->nexpect++] = e;
+		e->owner = mc;
+	}
+	e->rtcp = rtcp;
+	e->pt = m->nfmt ? m->fmt[0] : 0;
+	e->dtmf_pt = e->cn_pt = 0;
+	for (unsigned i = 0; i < m->nrtpmap; i++) {
+		if (ct_slice_ieq(m->rtpmap[i].encoding, "telephone-event"))
+			e->dtmf_pt = m->rtpmap[i].pt;
+		else if (ct_slice_ieq(m->rtpmap[i].encoding, "CN"))
+			e->cn_pt = m->rtpmap[i].pt;
+	}
+	uint32_t clock = 0;
+	struct ct_slice codec = ct_sdp_codec(m, e->pt, &clock);
+	e->clock = clock ? clock : 8000;
+	size_t n = codec.len < sizeof(e->codec) - 1 ? codec.len : sizeof(e->codec) - 1;
+	memcpy(e->codec, codec.p, n);
+	e->codec[n] = '\0';
+}
+
+const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
+			 bool in_dialog)
+{
+	md->have_sdp = false;
+	struct ct_slice ctype = ct_sip_get(m, CT_H_CONTENT_TYPE);
+	if (!m->body.len || !ct_slice_istarts(ctype, "application/sdp"))
+		return NULL;
+	if (ct_sdp_parse(m->body.p, m->body.len, &md->sdp) != CT_OK) {
+		CT_COUNT_LOG(md->ctr->sdp_bad, "SDP body that does not parse");
+		return NULL;
+	}
+	md->have_sdp = true;
+	md->ctr->sdp_bodies++;
+	bool any_audio = false, on_hold = false;
+	for (unsigned i = 0; i < md->sdp.nmedia; i++) {
+		const struct ct_sdp_media *s = &md->sdp.media[i];
+		if (!ct_slice_ieq(s->type, "audio") || s->port == 0)
+			continue; /* port 0: the stream was removed, not held */
+		any_audio = true;
+		if (ct_sdp_media_effective_dir(s) != CT_SDP_SENDRECV)
+			on_hold = true;
+		if (s->has_addr && !s->hold_addr) {
+			expect_add(md, mc, s, s->port, false);
+			if (!s->rtcp_mux)
+				expect_add(md, mc, s, s->rtcp_port ? s->rtcp_port : (uint16_t)(s->port + 1), true);
+		}
+	}
+	if (!any_audio || !in_dialog)
+		return NULL;
+	if (on_hold != mc->held) {
+		mc->held = on_hold;
+		return on_hold ? "hold" : "resume";
+	}
+	return NULL;
+}
+
+void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j)
+{
+	(void)mc;
+	if (!md->have_sdp)
+		return;
+	md->have_sdp = false;
+	ct_json_key(j, "media");
+	ct_json_arr_begin(j);
+	for (unsigned i = 0; i < md->sdp.nmedia; i++) {
+		const struct ct_sdp_media *s = &md->sdp.media[i];
+		ct_json_obj_begin(j);
+		ct_json_kv_text(j, "type", s->type.p, s->type.len, 32);
+		if (s->has_addr) {
+			char ip[64];
+			ct_addr_format(&s->addr, ip, sizeof(ip));
+			ct_json_kv_str(j, "ip", ip);
+		}
+		ct_json_kv_u64(j, "port", s->port);
+		ct_json_kv_str(j, "dir", ct_sdp_dir_name(ct_sdp_media_effective_dir(s)));
+		if (s->nfmt) {
+			uint32_t clock = 0;
+			struct ct_slice codec = ct_sdp_codec(s, s->fmt[0], &clock);
+			if (codec.len)
+				ct_json_kv_text(j, "codec", codec.p, codec.len, 32);
+		}
+		ct_json_obj_end(j);
+	}
+	ct_json_arr_end(j);
+}
+
+void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t now)
+{
+	(void)now;
+	for (unsigned i = 0; i < mc->nexpect; i++) {
+		expect_unlink(md, mc->expect[i]);
+		free(mc->expect[i]);
+	}
+	mc->nexpect = 0;
+}
+
+bool ct_media_owns(const struct ct_flow *f)
+{
+	return f->app && *(const uint32_t *)f->app == RTP_FLOW_MAGIC;
+}
+
+static struct rtp_flow *rtp_flow_new(const struct ct_expect *e)
+{
+	struct rtp_flow *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->magic = RTP_FLOW_MAGIC;
+	if (e->owner)
+		memcpy(r->call, e->owner->call, sizeof(r->call));
+	memcpy(r->codec, e->codec, sizeof(r->codec));
+	r->clock = e->clock;
+	r->dtmf_pt = e->dtmf_pt;
+	r->cn_pt = e->cn_pt;
+	r->codec_pt = e->pt >= 96 ? e->pt : 0;
+	r->rtcp_port = e->rtcp;
+	return r;
+}
+
+bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct ct_pkt *p)
+{
+	struct rtp_flow *r = f->app;
+	if (!r) {
+		if (f->pkts[0] + f->pkts[1] > MEDIA_CLASSIFY_PACKETS || md->nexpect == 0)
+			return false;
+		const struct ct_expect *e = expect_find(md, &p->dst, p->dport);
+		if (!e)
+			e = expect_find(md, &p->src, p->sport);
+		if (!e)
+			return false;
+		r = rtp_flow_new(e);
+		if (!r)
+			return false;
+		f->app = r;
+		md->ctr->rtp_flows++;
+	} else if (r->magic != RTP_FLOW_MAGIC) {
+		return false;
+	}
+	struct rtp_dir *d = &r->dir[dir];
+	if (ct_rtp_is_rtcp(p->data, p->dlen)) {
+		struct ct_rtcp_info info;
+		memset(&info, 0, sizeof(info));
+		if (ct_rtcp_parse(p->data, p->dlen, &info) == CT_OK) {
+			d->rtcp_packets++;
+			d->rtcp_last = info;
+			d->have_rtcp = true;
+			md->ctr->rtcp_packets++;
+		} else {
+			r->not_rtp++;
+			md->ctr->rtp_bad++;
+		}
+		return true;
+	}
+	struct ct_rtp_hdr h;
+	if (ct_rtp_parse(p->data, p->dlen, &h) != CT_OK) {
+		r->not_rtp++;
+		md->ctr->rtp_bad++;
+		return true;
+	}
+	md->ctr->rtp_packets++;
+	struct ct_rtp_stream *s = NULL;
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->s[i].ssrc == h.ssrc)
+			s = &d->s[i];
+	if (!s) {
+		if (d->n < MEDIA_SSRC_MAX) {
+			s = &d->s[d->n++];
+			ct_rtp_stream_init(s, r->clock, r->dtmf_pt, r->cn_pt);
+			s->codec_pt = r->codec_pt;
+		} else {
+			s = &d->s[d->n - 1]; /* counted there as an SSRC change */
+		}
+	}
+	ct_rtp_stream_update(s, &h, p->ts);
+	return true;
+}
+
+static void report(struct ct_media *md, const struct rtp_flow *r, const struct ct_flow *f, int dir,
+		   const struct ct_rtp_stream *s, ct_time_t now)
+{
+	(void)now;
+	struct ct_emitter *em = md->em;
+	ct_emit_begin(em, CT_REC_EVENT, s->last, r->call[0] ? r->call : NULL);
+	struct ct_json *j = &em->json;
+	ct_json_kv_str(j, "src", "rtp");
+	ct_json_kv_str(j, "name", "rtp_stream");
+	struct ct_addr src, dst;
+	uint16_t sport, dport;
+	ct_flow_endpoints(f, dir, &src, &sport, &dst, &dport);
+	char ip[64];
+	ct_addr_format(&src, ip, sizeof(ip));
+	ct_json_kv_str(j, "src_ip", ip);
+	ct_json_kv_u64(j, "src_port", sport);
+	ct_addr_format(&dst, ip, sizeof(ip));
+	ct_json_kv_str(j, "dst_ip", ip);
+	ct_json_kv_u64(j, "dst_port", dport);
+	char ssrc[16];
+	snprintf(ssrc, sizeof(ssrc), "0x%08" PRIX32, s->ssrc);
+	ct_json_kv_str(j, "ssrc", ssrc);
+	ct_json_kv_u64(j, "pt", s->media_pt != 0xff ? s->media_pt : s->pt);
+	if (r->codec[0])
+		ct_json_kv_str(j, "codec", r->codec);
+	ct_json_kv_time(j, "first", s->first);
+	ct_json_kv_time(j, "last", s->last);
+	ct_json_kv_u64(j, "packets", s->packets);
+	ct_json_kv_u64(j, "bytes", s->bytes);
+	ct_json_kv_i64(j, "lost", s->lost);
+	ct_json_kv_u64(j, "jitter_max_us", (uint64_t)(s->jitter_ms_max * 1000.0));
+	ct_json_kv_u64(j, "jitter_mean_us", (uint64_t)(s->jitter_ms_mean * 1000.0));
+	ct_json_kv_u64(j, "ssrc_changes", s->ssrc_changes);
+	ct_json_kv_u64(j, "dtmf_events", s->dtmf_events);
+	ct_json_kv_u64(j, "cn_packets", s->cn_packets);
+	const struct rtp_dir *d = &r->dir[dir];
+	if (d->have_rtcp) {
+		ct_json_kv_u64(j, "rtcp_packets", d->rtcp_packets);
+		if (d->rtcp_last.have_rr) {
+			ct_json_kv_u64(j, "rtcp_fraction_lost", d->rtcp_last.fraction_lost);
+			ct_json_kv_i64(j, "rtcp_cum_lost", d->rtcp_last.cum_lost);
+		}
+	}
+	ct_emit_end(em);
+}
+
+void ct_media_flow_close(struct ct_media *md, struct ct_flow *f, ct_time_t now)
+{
+	struct rtp_flow *r = f->app;
+	if (!r || r->magic != RTP_FLOW_MAGIC)
+		return;
+	for (int dir = 0; dir < 2; dir++)
+		for (unsigned i = 0; i < r->dir[dir].n; i++)
+			report(md, r, f, dir, &r->dir[dir].s[i], now);
+	free(r);
+	f->app = NULL;
+}

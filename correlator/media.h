@@ -1,0 +1,61 @@
+/* media.h - the RTP a call's SDP announces (RFC 3264 offer/answer), found on the wire and
+ * measured, and hold/resume as the SDP directions show them.
+ *
+ * SDP in INVITE, 18x/2xx, UPDATE, PRACK and ACK bodies registers each audio endpoint
+ * (address, port; RTCP on port+1 or a=rtcp unless rtcp-mux) as an expectation of the call.
+ * A UDP flow that reaches an expected endpoint becomes an RTP flow: from then on each of its
+ * packets costs a flow-table hit and the RFC 3550 arithmetic, with no allocation. When the
+ * flow ends, an `rtp_stream` event per direction and SSRC reports packets, loss, jitter,
+ * codec, DTMF (RFC 4733) and comfort noise. Expectations end with their call.
+ */
+#ifndef CT_MEDIA_H
+#define CT_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../app/records.h"
+#include "../capture/flow.h"
+#include "../decoders/sip.h"
+#include "../decoders/sip_stream.h"
+#include "../util/counters.h"
+#include "../util/hash.h"
+
+struct ct_media;
+struct ct_expect;
+
+#define CT_MEDIA_MAX_EXPECT 8
+
+/* Per-call media state, embedded in the SIP call. */
+struct ct_media_call {
+	char call[24];                    /* the call id, copied into RTP flows that outlive the call */
+	bool held;
+	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
+	unsigned nexpect;
+};
+
+int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
+		 struct ct_emitter *em);
+void ct_media_free(struct ct_media *md);
+
+/* SDP of a SIP message of call mc: registers its endpoints and, for an in-dialog offer or
+ * answer (re-INVITE, UPDATE and their answers), returns "hold" when an audio stream stops
+ * being sendrecv (sendonly, recvonly, inactive, or the old 0.0.0.0 address) and "resume"
+ * when all are sendrecv again; else NULL. An initial offer may be one-way on purpose
+ * (announcements): it is not a hold. The parsed SDP is kept for ct_media_event_fields(). */
+const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
+			 bool in_dialog);
+/* Adds a "media" array describing the SDP of the message just given to ct_media_sdp(). */
+void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j);
+/* The call ended: its expectations are withdrawn (running RTP flows go on). */
+void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t now);
+
+/* A UDP datagram of a flow not known as SIP: true if the flow is (now) RTP and the packet was
+ * accounted. f->app then belongs to the media module. */
+bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct ct_pkt *p);
+/* An RTP flow ends: its streams are reported and its state freed. */
+void ct_media_flow_close(struct ct_media *md, struct ct_flow *f, ct_time_t now);
+/* True if f->app is an RTP flow state of this module. */
+bool ct_media_owns(const struct ct_flow *f);
+
+#endif

@@ -1,0 +1,593 @@
+/* sipcall.c - SIP call and dialog tracking, transactions and SIP event records
+ * (behaviour in sipcall.h; RFC 3261 sections 12, 17, 20). */
+#include "sipcall.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../capture/packet.h"
+#include "../util/log.h"
+#include "media.h"
+
+#define CALLID_MAX 256
+#define TAG_MAX 64
+#define TX_RING 32
+#define EXPIRE_BUDGET 64
+
+enum call_state { ST_CALLING, ST_EARLY, ST_CONFIRMED, ST_TERMINATED, ST_JOINED };
+
+struct call {
+	struct call *hnext;
+	uint64_t hash;
+	uint32_t gen;             /* bumped when the slot is reused: stale timer entries are skipped */
+	bool used;
+	uint8_t state;
+	bool invite_seen, answered, cancelled, bye;
+	uint16_t cid_len;
+	char cid[CALLID_MAX];
+	char id[24];              /* ctitap's call id */
+	char from_tag[TAG_MAX];
+	ct_time_t start, last, answer, end;
+	ct_time_t deadline, queued;
+	unsigned final_status;
+	uint32_t invite_cseq;
+	uint32_t messages, retrans;
+	uint64_t tx[TX_RING];     /* fingerprints of recent transactions' messages */
+	unsigned ntx;
+	struct ct_media_call media;
+};
+
+struct timer {
+	ct_time_t when;
+	uint32_t slot;
+	uint32_t gen;
+};
+
+struct ct_sipcalls {
+	struct ct_sipcall_cfg cfg;
+	struct ct_hashkey key;
+	struct ct_hashkey idkey;  /* fixed: call ids must be the same on every run */
+	struct ct_counters *ctr;
+	struct ct_emitter *em;
+	struct ct_media *media;
+	struct call *pool;
+	uint32_t npool, used;
+	struct call *free;
+	struct call **buckets;
+	uint32_t mask;
+	struct timer *heap;
+	size_t nheap, capheap;
+	uint32_t live;
+};
+
+void ct_sipcall_cfg_default(struct ct_sipcall_cfg *cfg)
+{
+	cfg->max_calls = 100000;
+	cfg->linger = 32 * CT_USEC_PER_SEC;        /* 64*T1: retransmissions still recognised */
+	cfg->setup_timeout = 300 * CT_USEC_PER_SEC;
+	cfg->idle_timeout = 4 * 3600 * CT_USEC_PER_SEC;
+	cfg->events_all = false;
+}
+
+int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, const struct ct_hashkey *key,
+		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media)
+{
+	struct ct_sipcalls *t = calloc(1, sizeof(*t));
+	if (!t)
+		return CT_ENOMEM;
+	t->cfg = *cfg;
+	t->key = *key;
+	ct_hashkey_fixed(&t->idkey, 0x7369706361UL);
+	t->ctr = ctr;
+	t->em = em;
+	t->media = media;
+	t->npool = cfg->max_calls ? cfg->max_calls : 1;
+	uint32_t nb = 1024;
+	while (nb < t->npool && nb < (1u << 28))
+		nb <<= 1;
+	t->pool = calloc(t->npool, sizeof(*t->pool));
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	if (!t->pool || !t->buckets) {
+		free(t->pool);
+		free(t->buckets);
+		free(t);
+		return CT_ENOMEM;
+	}
+	t->mask = nb - 1;
+	*out = t;
+	return CT_OK;
+}
+
+/* --- timers: a binary min-heap of (deadline, slot, generation) ------------------------ */
+
+static bool heap_push(struct ct_sipcalls *t, ct_time_t when, uint32_t slot, uint32_t gen)
+{
+	if (t->nheap == t->capheap) {
+		size_t cap = t->capheap ? t->capheap * 2 : 1024;
+		struct timer *h = realloc(t->heap, cap * sizeof(*h));
+		if (!h)
+			return false;
+		t->heap = h;
+		t->capheap = cap;
+	}
+	size_t i = t->nheap++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (t->heap[parent].when <= when)
+			break;
+		t->heap[i] = t->heap[parent];
+		i = parent;
+	}
+	t->heap[i] = (struct timer){ when, slot, gen };
+	return true;
+}
+
+static struct timer heap_pop(struct ct_sipcalls *t)
+{
+	struct timer top = t->heap[0];
+	struct timer last = t->heap[--t->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = l;
+		if (l >= t->nheap)
+			break;
+		if (r < t->nheap && t->heap[r].when < t->heap[l].when)
+			m = r;
+		if (last.when <= t->heap[m].when)
+			break;
+		t->heap[i] = t->heap[m];
+		i = m;
+	}
+	if (t->nheap)
+		t->heap[i] = last;
+	return top;
+}
+
+static void set_deadline(struct ct_sipcalls *t, struct call *c, ct_time_t when)
+{
+	c->deadline = when;
+	/* a later deadline reuses the queued entry: it is re-checked when it fires */
+	if (!c->queued || when < c->queued) {
+		if (heap_push(t, when, (uint32_t)(c - t->pool), c->gen))
+			c->queued = when;
+	}
+}
+
+/* --- the call table ------------------------------------------------------------------- */
+
+static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
+{
+	for (struct call *c = t->buckets[h & t->mask]; c; c = c->hnext)
+		if (c->hash == h && c->cid_len == cid.len && memcmp(c->cid, cid.p, cid.len) == 0)
+			return c;
+	return NULL;
+}
+
+static void copy_text(char *dst, size_t cap, struct ct_slice s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+static const char *disposition(const struct call *c)
+{
+	if (c->answered)
+		return "answered";
+	if (c->cancelled || c->final_status == 487)
+		return "abandoned";
+	if (c->final_status == 486 || c->final_status == 600)
+		return "busy";
+	if (c->final_status == 408 || c->final_status == 480)
+		return "no_answer";
+	return "failed";
+}
+
+static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const char *why)
+{
+	struct ct_emitter *em = t->em;
+	if (t->media)
+		ct_media_call_end(t->media, &c->media, now);
+	ct_emit_begin(em, CT_REC_EVENT, now, c->id);
+	struct ct_json *j = &em->json;
+	ct_json_kv_str(j, "src", "sip");
+	ct_json_kv_str(j, "name", "dialog_end");
+	ct_json_kv_text(j, "call_id", (const uint8_t *)c->cid, c->cid_len, CT_TEXT_MAX);
+	ct_json_kv_str(j, "reason", why);
+	static const char *const states[] = { "calling", "early", "confirmed", "terminated", "joined" };
+	ct_json_kv_str(j, "state", states[c->state]);
+	ct_json_kv_bool(j, "invite_seen", c->invite_seen);
+	ct_json_kv_str(j, "disposition", disposition(c));
+	if (c->final_status)
+		ct_json_kv_u64(j, "status", c->final_status);
+	ct_json_kv_time(j, "start", c->start);
+	if (c->answered)
+		ct_json_kv_time(j, "answer", c->answer);
+	ct_json_kv_time(j, "end", c->end ? c->end : c->last);
+	ct_json_kv_u64(j, "messages", c->messages);
+	ct_json_kv_u64(j, "retransmissions", c->retrans);
+	ct_emit_end(em);
+
+	struct call **pp = &t->buckets[c->hash & t->mask];
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	uint32_t gen = c->gen + 1;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->hnext = t->free;
+	t->free = c;
+	t->live--;
+}
+
+static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h, ct_time_t now)
+{
+	struct call *c = t->free;
+	if (c) {
+		t->free = c->hnext;
+	} else if (t->used < t->npool) {
+		c = &t->pool[t->used++];
+	} else {
+		/* full: end the call whose timer is nearest */
+		while (t->nheap) {
+			struct timer tm = heap_pop(t);
+			struct call *v = &t->pool[tm.slot];
+			if (v->used && v->gen == tm.gen) {
+				t->ctr->sip_calls_evicted++;
+				if (ct_log_sample(t->ctr->sip_calls_evicted))
+					ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early",
+						t->cfg.max_calls);
+				call_end(t, v, now, "evicted");
+				break;
+			}
+		}
+		c = t->free;
+		if (!c)
+			return NULL;
+		t->free = c->hnext;
+	}
+	uint32_t gen = c->gen;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->used = true;
+	c->hash = h;
+	c->cid_len = (uint16_t)(cid.len < CALLID_MAX ? cid.len : CALLID_MAX);
+	memcpy(c->cid, cid.p, c->cid_len);
+	snprintf(c->id, sizeof(c->id), "sip-%016" PRIx64, ct_hash(&t->idkey, cid.p, cid.len));
+	memcpy(c->media.call, c->id, sizeof(c->media.call));
+	c->start = c->last = now;
+	c->hnext = t->buckets[h & t->mask];
+	t->buckets[h & t->mask] = c;
+	t->live++;
+	return c;
+}
+
+/* --- events --------------------------------------------------------------------------- */
+
+static void kv_slice(struct ct_json *j, const char *key, struct ct_slice s)
+{
+	if (s.len)
+		ct_json_kv_text(j, key, s.p, s.len, CT_TEXT_MAX);
+}
+
+static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a, uint16_t port)
+{
+	char ip[64], buf[80];
+	ct_addr_format(a, ip, sizeof(ip));
+	snprintf(buf, sizeof(buf), ct_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, port);
+	ct_json_kv_str(j, key, buf);
+}
+
+/* Avaya UCID in User-to-User (RFC 7433): hex "00FA08" then node id (2 bytes), sequence
+ * (2 bytes), timestamp (4 bytes), shown as 5 + 5 + 10 decimal digits. */
+static bool uui_ucid(struct ct_slice uui, char out[24])
+{
+	size_t i = 0;
+	while (i + 1 < uui.len && uui.p[i] != ';' && !ct_is_ws(uui.p[i]))
+		i++;
+	struct ct_slice hex = ct_slice_make(uui.p, i + (i + 1 == uui.len ? 1 : 0));
+	if (hex.len < 22 || !ct_slice_istarts(hex, "00FA08"))
+		return false;
+	uint8_t b[8];
+	for (int k = 0; k < 8; k++) {
+		uint8_t v = 0;
+		for (int n = 0; n < 2; n++) {
+			uint8_t ch = ct_lower(hex.p[6 + 2 * k + n]);
+			uint8_t d = ch >= '0' && ch <= '9' ? (uint8_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint8_t)(ch - 'a' + 10) : 0xff;
+			if (d == 0xff)
+				return false;
+			v = (uint8_t)(v << 4 | d);
+		}
+		b[k] = v;
+	}
+	unsigned node = (unsigned)(b[0] << 8 | b[1]), seq = (unsigned)(b[2] << 8 | b[3]);
+	uint32_t ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	snprintf(out, 24, "%05u%05u%010" PRIu32, node, seq, ts);
+	return true;
+}
+
+static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
+{
+	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+	kv_slice(j, "diversion", ct_sip_uri(ct_sip_get(m, CT_H_DIVERSION)));
+	kv_slice(j, "history_info", ct_sip_get(m, CT_H_HISTORY_INFO));
+	struct ct_slice uui = ct_sip_get(m, CT_H_USER_TO_USER);
+	if (uui.len) {
+		kv_slice(j, "uui", uui);
+		char ucid[24];
+		if (uui_ucid(uui, ucid))
+			ct_json_kv_str(j, "ucid", ucid);
+	}
+	kv_slice(j, "genesys_uuid", ct_sip_get(m, CT_H_GENESYS_UUID));
+	kv_slice(j, "cisco_guid", ct_sip_get(m, CT_H_CISCO_GUID));
+	kv_slice(j, "session_id", ct_sip_get(m, CT_H_SESSION_ID));
+	struct ct_slice refer = ct_sip_get(m, CT_H_REFER_TO);
+	if (refer.len) {
+		struct ct_slice uri = ct_sip_uri(refer);
+		kv_slice(j, "refer_to", uri);
+		/* an attended transfer embeds the Replaces header in the URI: ?Replaces=callid%3Bto-tag... */
+		size_t q = ct_slice_find(uri, '?');
+		if (q < uri.len) {
+			struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
+			if (ct_slice_istarts(hdrs, "Replaces="))
+				kv_slice(j, "refer_replaces", ct_slice_sub(hdrs, 9, hdrs.len));
+		}
+	}
+	kv_slice(j, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
+	kv_slice(j, "replaces", ct_sip_get(m, CT_H_REPLACES));
+	kv_slice(j, "reason_header", ct_sip_get(m, CT_H_REASON));
+	kv_slice(j, "call_info", ct_sip_get(m, CT_H_CALL_INFO));
+	kv_slice(j, "user_agent", ct_sip_get(m, m->request ? CT_H_USER_AGENT : CT_H_SERVER));
+}
+
+static void event(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+		  const struct ct_sip_meta *meta, bool retrans)
+{
+	struct ct_emitter *em = t->em;
+	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
+	struct ct_json *j = &em->json;
+	ct_json_kv_str(j, "src", "sip");
+	ct_json_kv_str(j, "name", name);
+	kv_slice(j, "call_id", m->call_id);
+	static const char *const tp[] = { "udp", "tcp", "ws" };
+	ct_json_kv_str(j, "transport", tp[meta->transport % 3]);
+	kv_addr(j, "from_addr", &meta->src, meta->sport);
+	kv_addr(j, "to_addr", &meta->dst, meta->dport);
+	kv_slice(j, "method", m->method_name);
+	if (!m->request)
+		ct_json_kv_u64(j, "status", m->status);
+	ct_json_kv_u64(j, "cseq", m->cseq);
+	if (retrans)
+		ct_json_kv_bool(j, "retransmission", true);
+	struct ct_slice from = ct_sip_uri(ct_sip_get(m, CT_H_FROM)), to = ct_sip_uri(ct_sip_get(m, CT_H_TO));
+	kv_slice(j, "from", from);
+	kv_slice(j, "to", to);
+	kv_slice(j, "from_tag", m->from_tag);
+	kv_slice(j, "to_tag", m->to_tag);
+	if (m->request && m->method == CT_SIP_INVITE) {
+		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+		struct ct_slice calling = pai.len ? pai : ct_sip_uri_user(from);
+		struct ct_slice called = ct_sip_uri_user(m->uri);
+		kv_slice(j, "calling", calling);
+		kv_slice(j, "called", called.len ? called : ct_sip_uri_user(to));
+		kv_slice(j, "uri", m->uri);
+	}
+	headers_fields(j, m);
+	if (c && t->media)
+		ct_media_event_fields(t->media, &c->media, j);
+	ct_emit_end(em);
+}
+
+/* The message's transaction fingerprint; true if it was seen before (a retransmission). */
+static bool seen_before(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m)
+{
+	struct {
+		uint32_t cseq;
+		uint16_t status;
+		uint8_t method;
+		uint8_t request;
+		uint64_t branch, tag, name;
+	} fp;
+	memset(&fp, 0, sizeof(fp));
+	fp.cseq = m->cseq;
+	fp.status = (uint16_t)m->status;
+	fp.method = m->method;
+	fp.request = m->request;
+	fp.branch = ct_hash(&t->key, m->branch.p, m->branch.len);
+	fp.tag = m->request ? ct_hash(&t->key, m->from_tag.p, m->from_tag.len)
+			    : ct_hash(&t->key, m->to_tag.p, m->to_tag.len);
+	fp.name = ct_hash(&t->key, m->method_name.p, m->method_name.len);
+	uint64_t h = ct_hash(&t->key, &fp, sizeof(fp));
+	unsigned n = c->ntx < TX_RING ? c->ntx : TX_RING;
+	for (unsigned i = 0; i < n; i++)
+		if (c->tx[i] == h)
+			return true;
+	c->tx[c->ntx++ % TX_RING] = h;
+	return false;
+}
+
+static bool tracked_method(uint8_t method)
+{
+	switch (method) {
+	case CT_SIP_OPTIONS:
+	case CT_SIP_REGISTER:
+	case CT_SIP_SUBSCRIBE:
+	case CT_SIP_MESSAGE:
+	case CT_SIP_PUBLISH:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
+		       const struct ct_sip_meta *meta)
+{
+	const char *name = NULL;
+	switch (m->method) {
+	case CT_SIP_INVITE:
+		if (!m->to_tag.len && (!c->invite_seen || c->state == ST_CALLING)) {
+			if (!c->invite_seen) {
+				c->invite_seen = true;
+				c->invite_cseq = m->cseq;
+				copy_text(c->from_tag, sizeof(c->from_tag), m->from_tag);
+				t->ctr->sip_calls++;
+			}
+			name = "invite";
+		} else {
+			name = "reinvite";
+		}
+		break;
+	case CT_SIP_ACK: name = "ack"; break;
+	case CT_SIP_BYE:
+		name = "bye";
+		c->bye = true;
+		if (!c->end)
+			c->end = meta->ts;
+		c->state = ST_TERMINATED;
+		break;
+	case CT_SIP_CANCEL:
+		name = "cancel";
+		c->cancelled = true;
+		break;
+	case CT_SIP_REFER: name = "refer"; break;
+	case CT_SIP_NOTIFY: name = "notify"; break;
+	case CT_SIP_INFO: name = "info"; break;
+	case CT_SIP_UPDATE: name = "update"; break;
+	case CT_SIP_PRACK: name = "prack"; break;
+	default: name = "request"; break;
+	}
+	if (t->media && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE || m->method == CT_SIP_ACK ||
+			 m->method == CT_SIP_PRACK)) {
+		/* an ACK carries the answer of its INVITE (late offer): in-dialog if that was a re-INVITE */
+		bool in_dialog = m->method == CT_SIP_ACK ? m->cseq != c->invite_cseq
+							  : m->to_tag.len && m->method != CT_SIP_PRACK;
+		const char *hold = ct_media_sdp(t->media, &c->media, m, in_dialog);
+		if (hold && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE))
+			name = hold;
+	}
+	event(t, c, name, m, meta, false);
+}
+
+static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
+			const struct ct_sip_meta *meta)
+{
+	const char *name = NULL;
+	if (m->method == CT_SIP_INVITE) {
+		bool initial = m->cseq == c->invite_cseq || !c->invite_seen;
+		if (m->status >= 180 && m->status < 200) {
+			if (initial && c->state == ST_CALLING)
+				c->state = ST_EARLY;
+			name = "ringing";
+		} else if (m->status >= 200 && m->status < 300) {
+			if (initial && !c->answered) {
+				c->answered = true;
+				c->answer = meta->ts;
+				c->final_status = m->status;
+				c->state = ST_CONFIRMED;
+				t->ctr->sip_calls_answered++;
+				name = "answer";
+			} else {
+				name = "reinvite_answer";
+			}
+		} else if (m->status >= 300) {
+			if (initial && !c->answered) {
+				c->final_status = m->status;
+				c->state = ST_TERMINATED;
+				c->end = meta->ts;
+			}
+			name = "failure";
+		}
+		if (t->media && m->status >= 180) {
+			const char *hold = ct_media_sdp(t->media, &c->media, m, !initial);
+			if (hold && name && strcmp(name, "reinvite_answer") == 0)
+				name = hold;
+		}
+	} else if (m->method == CT_SIP_UPDATE && m->status >= 200 && m->status < 300 && t->media) {
+		name = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
+		name = "failure"; /* a failed BYE, REFER, ... is worth seeing */
+	}
+	if (name)
+		event(t, c, name, m, meta, false);
+	else if (t->cfg.events_all)
+		event(t, c, "sip_message", m, meta, false);
+}
+
+void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
+{
+	if (!tracked_method(m->method)) {
+		if (m->request)
+			t->ctr->sip_requests_other++;
+		if (t->cfg.events_all)
+			event(t, NULL, "sip_message", m, meta, false);
+		return;
+	}
+	if (!m->call_id.len) {
+		CT_COUNT_LOG(t->ctr->sip_bad, "SIP message without Call-ID ignored");
+		return;
+	}
+	uint64_t h = ct_hash(&t->key, m->call_id.p, m->call_id.len);
+	struct call *c = call_find(t, m->call_id, h);
+	if (!c) {
+		c = call_new(t, m->call_id, h, meta->ts);
+		if (!c)
+			return;
+		c->state = (m->request && m->method == CT_SIP_INVITE && !m->to_tag.len) ? ST_CALLING : ST_JOINED;
+	}
+	c->last = meta->ts;
+	if (seen_before(t, c, m)) {
+		c->retrans++;
+		t->ctr->sip_retrans++;
+		if (t->cfg.events_all)
+			event(t, c, "sip_message", m, meta, true);
+		return;
+	}
+	c->messages++;
+	if (m->request)
+		on_request(t, c, m, meta);
+	else
+		on_response(t, c, m, meta);
+	if (!m->request && m->method == CT_SIP_BYE && m->status >= 200)
+		c->state = ST_TERMINATED;
+	ct_time_t when = c->state == ST_TERMINATED ? meta->ts + t->cfg.linger
+			 : c->state == ST_CONFIRMED || c->state == ST_JOINED ? meta->ts + t->cfg.idle_timeout
+									      : c->start + t->cfg.setup_timeout;
+	set_deadline(t, c, when);
+}
+
+void ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
+{
+	for (unsigned n = 0; n < EXPIRE_BUDGET && t->nheap && t->heap[0].when <= now; n++) {
+		struct timer tm = heap_pop(t);
+		struct call *c = &t->pool[tm.slot];
+		if (!c->used || c->gen != tm.gen)
+			continue;
+		c->queued = 0;
+		if (c->deadline > now) {
+			set_deadline(t, c, c->deadline); /* pushed back by activity */
+			continue;
+		}
+		call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "timeout");
+	}
+}
+
+void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
+{
+	if (!t)
+		return;
+	/* end in timer order: deterministic, oldest deadlines first */
+	while (t->nheap) {
+		struct timer tm = heap_pop(t);
+		struct call *c = &t->pool[tm.slot];
+		if (c->used && c->gen == tm.gen)
+			call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "shutdown");
+	}
+	free(t->heap);
+	free(t->pool);
+	free(t->buckets);
+	free(t);
+}

@@ -1,0 +1,99 @@
+/* rtp.h - RTP and RTCP on the fast path (RFC 3550 sections 5, 6 and appendix A; RFC 5761
+ * section 4 demultiplexing; RFC 4733 telephone events; RFC 3389 comfort noise).
+ *
+ * No allocation and no state outside the caller's structs: a stream is one struct the flow
+ * table holds, updated once per packet. Every byte is read through a cursor.
+ */
+#ifndef CT_RTP_H
+#define CT_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/ct.h"
+
+struct ct_rtp_hdr {
+	uint8_t pt;
+	bool marker;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	uint8_t cc;
+	const uint8_t *payload; /* into the packet, after CSRCs and extension, before padding */
+	size_t plen;
+};
+
+/* Validates version 2, the CSRC count, the extension header length and the padding count
+ * (RFC 3550 5.1, 5.3.1). Returns CT_OK, CT_EINVAL (not version 2, padding count 0 or larger
+ * than the payload) or CT_ETRUNC (header, CSRCs or extension longer than the datagram). */
+int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h);
+
+/* RFC 5761 section 4 demultiplexing: version 2 and a second byte of 192..223 (RTCP packet
+ * types 192..223 read as RTP marker + payload type 64..95) means RTCP. */
+bool ct_rtp_is_rtcp(const uint8_t *p, size_t len);
+
+/* One direction of one RTP stream. When the SSRC changes the counters continue, the sequence
+ * tracking restarts on the new source, and the change is counted. */
+struct ct_rtp_stream {
+	uint32_t ssrc;
+	uint8_t pt;                       /* payload type of the last packet */
+	bool started;
+	uint64_t packets, bytes;          /* packets received (duplicates too); payload bytes */
+	ct_time_t first, last;
+	/* RFC 3550 A.1 sequence state; cycles is the wrap count shifted left 16 bits */
+	uint16_t base_seq, max_seq;
+	uint32_t cycles;
+	uint32_t bad_seq;
+	uint32_t probation;               /* always 0: streams are announced by SDP, so the first
+	                                     packet is trusted (A.1 probation guards unsignalled
+	                                     sources) and counted, as tshark does */
+	uint64_t expected_prior, received_prior; /* expected/received before the current sequence
+	                                            run (SSRC change or A.1 resync) */
+	int64_t lost;                     /* expected - received (RFC 3550 A.3), negative with duplicates */
+	uint32_t ssrc_changes;
+	uint32_t pt_changes;              /* media payload type changes; DTMF and CN do not count */
+	uint64_t dup_or_reordered;        /* packets not beyond the highest sequence number */
+	double jitter;                    /* RFC 3550 A.8, in timestamp units */
+	double jitter_ms_max;             /* highest jitter after a regular packet (see rtp.c) */
+	double jitter_ms_last;            /* jitter after the last timed packet */
+	double jitter_ms_mean;            /* running mean as tshark computes it (see rtp.c) */
+	uint32_t ts_prev;                 /* RTP timestamp and arrival of the reference packet */
+	ct_time_t arrival_prev;           /*   (the last one in timestamp order) */
+	bool have_transit;
+	uint32_t clock_rate;              /* set by the caller from SDP (8000 default) */
+	uint64_t dtmf_events;             /* RFC 4733 events: distinct event timestamps */
+	uint64_t cn_packets;              /* RFC 3389 comfort noise: PT 13 (or 19) or cn_pt */
+	uint8_t dtmf_pt, cn_pt;           /* dynamic PTs from SDP (0 = unknown) */
+	uint8_t codec_pt;                 /* dynamic PT of the codec, timed with clock_rate (0 = none;
+	                                     static PTs use their RFC 3551 clock) */
+	uint8_t media_pt;                 /* last non-DTMF, non-CN PT (0xff before the first) */
+	uint32_t last_dtmf_ts;
+	bool in_dtmf;                     /* an event has started and its end packet not been seen */
+};
+
+/* Clears *s for a new stream. clock_rate 0 means 8000. Set s->codec_pt afterwards when the
+ * codec's payload type is dynamic. */
+void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t clock_rate, uint8_t dtmf_pt, uint8_t cn_pt);
+/* Accounts one parsed packet that arrived at `arrival` (packet time). */
+void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival);
+
+struct ct_rtcp_info {
+	unsigned sr, rr, sdes, bye, app, other;   /* packet counts in the compound */
+	uint32_t sender_ssrc;                     /* last SR */
+	uint32_t sr_packets, sr_octets;
+	bool have_rr;                             /* first report block (of an SR or RR): */
+	uint32_t rr_ssrc;                         /*   the source it reports on */
+	uint8_t fraction_lost;                    /*   8-bit fixed point, lost/256 */
+	int32_t cum_lost;                         /*   24-bit signed, sign-extended */
+	uint32_t rr_jitter;                       /*   in timestamp units */
+};
+
+/* Walks a compound RTCP packet (RFC 3550 6.1, validity checks of A.2 except that the first
+ * packet may be any type, for RFC 5506 reduced-size RTCP). Returns CT_OK, or CT_EINVAL on a
+ * version other than 2, a length chain that does not end exactly at `len`, padding on other
+ * than the last packet, or report blocks overrunning their packet. *out is filled as far as
+ * the walk got. */
+int ct_rtcp_parse(const uint8_t *p, size_t len, struct ct_rtcp_info *out);
+
+#endif
