@@ -35,7 +35,8 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 		}
 		f->app = (void *)&sip_udp_mark;
 		p->ctr->sip_messages++;
-		struct ct_sip_meta meta = { pk->ts, CT_SIP_UDP, pk->src, pk->dst, pk->sport, pk->dport, f->id };
+		struct ct_sip_meta meta = { pk->ts, pk->proto == 132 ? CT_SIP_SCTP : CT_SIP_UDP, pk->src, pk->dst,
+					    pk->sport, pk->dport, f->id };
 		ct_sipcalls_message(p->calls, &p->msg, &meta);
 		return;
 	}

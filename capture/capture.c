@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/log.h"
@@ -40,11 +41,22 @@ void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
 		inet_ntop(AF_INET6, a->a, out, (socklen_t)outlen);
 }
 
+/* An SCTP user message being put together from its DATA chunk fragments (RFC 9260 6.9). */
+struct ct_sctp_reasm {
+	uint32_t next_tsn;
+	size_t len;
+	uint8_t data[];
+};
+
 static void capture_flow_closed(void *user, struct ct_flow *f, enum ct_flow_end why)
 {
 	struct ct_capture *c = user;
 	if (f->key.proto == 6)
 		ct_tcp_close(&c->tcp, f);
+	for (int d = 0; d < 2; d++) {
+		free(f->sctp[d]);
+		f->sctp[d] = NULL;
+	}
 	if (c->ops.flow_close)
 		c->ops.flow_close(c->user, f, why);
 }
@@ -203,4 +215,96 @@ void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 	f->bytes[dir] += p->dlen;
 	if (ct_tcp_segment(&c->tcp, f, dir, p) || f->tcp.rst)
 		ct_flow_set_class(&c->flows, f, CT_FLOW_TCP_CLOSED);
+}
+
+/* A fragment of an SCTP user message: true (and p->data pointing at the whole message)
+ * when it completes one. Fragments must come in TSN order; anything else drops the message
+ * (counted): SIP over SCTP rarely fragments, and then in order. */
+static bool sctp_fragment(struct ct_capture *c, struct ct_flow *f, int dir, uint8_t flags, uint32_t tsn,
+			  struct ct_pkt *p)
+{
+	struct ct_sctp_reasm *r = f->sctp[dir];
+	c->ctr->sctp_fragments++;
+	if (flags & 2) { /* B: first fragment */
+		free(r);
+		r = f->sctp[dir] = NULL;
+		if (p->dlen > c->cfg.tcp_flow_memcap)
+			return false;
+		r = malloc(sizeof(*r) + c->cfg.tcp_flow_memcap);
+		if (!r)
+			return false;
+		r->len = 0;
+		f->sctp[dir] = r;
+	} else if (!r || tsn != r->next_tsn) {
+		CT_COUNT_LOG(c->ctr->sctp_dropped, "SCTP fragment out of order or without its first: message dropped");
+		free(r);
+		f->sctp[dir] = NULL;
+		return false;
+	}
+	if (r->len + p->dlen > c->cfg.tcp_flow_memcap) {
+		CT_COUNT_LOG(c->ctr->sctp_dropped, "SCTP message over tcp.flow_memcap_kb: dropped");
+		free(r);
+		f->sctp[dir] = NULL;
+		return false;
+	}
+	memcpy(r->data + r->len, p->data, p->dlen);
+	r->len += p->dlen;
+	r->next_tsn = tsn + 1;
+	if (!(flags & 1))
+		return false;
+	p->data = r->data;
+	p->dlen = r->len;
+	return true;
+}
+
+/* SCTP (RFC 9260 section 3): each user message (a DATA chunk with B and E flags, or its
+ * fragments put together) goes to the `udp` callback like a datagram. */
+void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
+{
+	p->sport = ct_cur_be16(&cur);
+	p->dport = ct_cur_be16(&cur);
+	ct_cur_skip(&cur, 8); /* verification tag, checksum */
+	if (cur.err) {
+		CT_COUNT_LOG(c->ctr->truncated, "SCTP header cut short");
+		return;
+	}
+	c->ctr->sctp++;
+	while (ct_cur_avail(&cur) >= 4) {
+		uint8_t type = ct_cur_u8(&cur);
+		uint8_t flags = ct_cur_u8(&cur);
+		uint16_t clen = ct_cur_be16(&cur);
+		if (clen < 4 || (size_t)clen - 4 > ct_cur_avail(&cur)) {
+			CT_COUNT_LOG(c->ctr->malformed, "SCTP chunk length %u does not fit", clen);
+			return;
+		}
+		struct ct_cur chunk = ct_cur_make(ct_cur_here(&cur), (size_t)clen - 4);
+		ct_cur_skip(&cur, (size_t)((clen + 3u) & ~3u) - 4);
+		if (cur.err)
+			cur.err = 0, cur.pos = cur.len; /* the last chunk's padding may be absent */
+		if (type != 0)
+			continue; /* not DATA */
+		uint32_t tsn = ct_cur_be32(&chunk);
+		ct_cur_skip(&chunk, 8); /* stream id, stream sequence, payload protocol id */
+		if (chunk.err) {
+			CT_COUNT_LOG(c->ctr->malformed, "SCTP DATA chunk shorter than its header");
+			return;
+		}
+		int dir;
+		bool created;
+		struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
+		if (!f)
+			return;
+		f->pkts[dir]++;
+		f->bytes[dir] += ct_cur_avail(&chunk);
+		p->data = ct_cur_here(&chunk);
+		p->dlen = ct_cur_avail(&chunk);
+		if ((flags & 3) != 3 && !sctp_fragment(c, f, dir, flags, tsn, p))
+			continue;
+		if (c->ops.udp)
+			c->ops.udp(c->user, c, f, dir, p);
+		if ((flags & 3) != 3) {
+			free(f->sctp[dir]);
+			f->sctp[dir] = NULL;
+		}
+	}
 }

@@ -57,7 +57,8 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg);
 struct ct_capture;
 
 struct ct_capture_ops {
-	/* A UDP datagram of flow f; dir 0 = from the side that sent the flow's first packet. */
+	/* A UDP datagram, or a whole SCTP user message (p->proto 132), of flow f; dir 0 = from
+	 * the side that sent the flow's first packet. */
 	void (*udp)(void *user, struct ct_capture *c, struct ct_flow *f, int dir, const struct ct_pkt *p);
 	/* A new TCP flow: return its stream parser (or NULL to only count its bytes), and the
 	 * parser's state in *st. */

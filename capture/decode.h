@@ -34,6 +34,7 @@ void ct_decode_gre(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur);
 /* capture.c */
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur);
 void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur);
+void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur);
 
 /* Enters one more encapsulation; false (and counted) past capture.tunnel_max. */
 static inline bool ct_tunnel_enter(struct ct_capture *c, struct ct_pkt *p)

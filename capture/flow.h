@@ -17,6 +17,7 @@
 #include "packet.h"
 
 struct ct_stream_parser;
+struct ct_sctp_reasm;
 
 /* A segment waiting for the bytes before it; owned by its tcp_half. */
 struct ct_tcp_seg {
@@ -74,6 +75,7 @@ struct ct_flow {
 	uint8_t init_side;              /* canonical side (0 = a) that sent the first packet */
 	uint8_t cls;                    /* enum ct_flow_class */
 	struct ct_tcp_flow tcp;
+	struct ct_sctp_reasm *sctp[2];  /* SCTP user messages in fragments, per direction */
 	void *app;                      /* decoder state, released by the close callback */
 };
 

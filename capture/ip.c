@@ -22,6 +22,7 @@
 #define IPPROTO_MH_ 135
 #define IPPROTO_HIP_ 139
 #define IPPROTO_SHIM6_ 140
+#define IPPROTO_SCTP_ 132
 
 #define IPV6_MAX_EXT 8
 
@@ -298,6 +299,9 @@ void ct_decode_ip_payload(struct ct_capture *c, struct ct_pkt *p, uint8_t proto,
 		return;
 	case IPPROTO_TCP_:
 		ct_capture_tcp(c, p, cur);
+		return;
+	case IPPROTO_SCTP_:
+		ct_capture_sctp(c, p, cur);
 		return;
 	case IPPROTO_IPIP_:
 		if (ct_tunnel_enter(c, p)) {

@@ -352,8 +352,8 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	ct_json_kv_str(j, "src", "sip");
 	ct_json_kv_str(j, "name", name);
 	kv_slice(j, "call_id", m->call_id);
-	static const char *const tp[] = { "udp", "tcp", "ws" };
-	ct_json_kv_str(j, "transport", tp[meta->transport % 3]);
+	static const char *const tp[] = { "udp", "tcp", "ws", "sctp" };
+	ct_json_kv_str(j, "transport", tp[meta->transport % 4]);
 	kv_addr(j, "from_addr", &meta->src, meta->sport);
 	kv_addr(j, "to_addr", &meta->dst, meta->dport);
 	kv_slice(j, "method", m->method_name);
@@ -429,13 +429,17 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 	const char *name = NULL;
 	switch (m->method) {
 	case CT_SIP_INVITE:
-		if (!m->to_tag.len && (!c->invite_seen || c->state == ST_CALLING)) {
+		if (!m->to_tag.len && !c->answered) {
+			/* the initial INVITE, or its retry with credentials after a 401/407 (RFC 3261
+			 * 22.2: same Call-ID, new CSeq) */
 			if (!c->invite_seen) {
 				c->invite_seen = true;
-				c->invite_cseq = m->cseq;
 				copy_text(c->from_tag, sizeof(c->from_tag), m->from_tag);
 				t->ctr->sip_calls++;
 			}
+			c->invite_cseq = m->cseq;
+			c->state = ST_CALLING;
+			c->end = 0;
 			name = "invite";
 		} else {
 			name = "reinvite";
@@ -477,7 +481,8 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 {
 	const char *name = NULL;
 	if (m->method == CT_SIP_INVITE) {
-		bool initial = m->cseq == c->invite_cseq || !c->invite_seen;
+		/* until a dialog is confirmed, any INVITE answer belongs to the initial INVITE */
+		bool initial = !c->answered && (m->cseq == c->invite_cseq || !c->invite_seen);
 		if (m->status >= 180 && m->status < 200) {
 			if (initial && c->state == ST_CALLING)
 				c->state = ST_EARLY;
@@ -488,13 +493,17 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->answer = meta->ts;
 				c->final_status = m->status;
 				c->state = ST_CONFIRMED;
-				t->ctr->sip_calls_answered++;
+				if (c->invite_seen)
+					t->ctr->sip_calls_answered++;
 				name = "answer";
 			} else {
 				name = "reinvite_answer";
 			}
 		} else if (m->status >= 300) {
-			if (initial && !c->answered) {
+			if (initial && !c->answered && (m->status == 401 || m->status == 407)) {
+				/* a challenge: the caller retries with credentials, same Call-ID */
+				c->final_status = m->status;
+			} else if (initial && !c->answered) {
 				c->final_status = m->status;
 				c->state = ST_TERMINATED;
 				c->end = meta->ts;

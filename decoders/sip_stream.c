@@ -189,9 +189,9 @@ static enum ct_parse parse_ws(struct ct_sip_stream *s, int dir, const uint8_t *p
 	return CT_PARSE_OK;
 }
 
-static enum ct_parse sip_stream_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
+static enum ct_parse dispatch(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
+			      size_t *used)
 {
-	struct ct_sip_stream *s = st;
 	struct half *h = &s->h[dir];
 	switch (h->mode) {
 	case M_DETECT:
@@ -218,6 +218,19 @@ static enum ct_parse sip_stream_parse(void *st, int dir, const uint8_t *p, size_
 	default:
 		*used = len;
 		return CT_PARSE_OK;
+	}
+}
+
+static enum ct_parse sip_stream_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
+{
+	struct ct_sip_stream *s = st;
+	/* a mode change that consumed nothing (SIP found at the first byte) goes straight on to
+	 * the new mode: reassembly takes "consumed nothing" as "wait for more" */
+	for (int changes = 0;; changes++) {
+		uint8_t before = s->h[dir].mode;
+		enum ct_parse rc = dispatch(s, dir, p, len, ts, used);
+		if (rc != CT_PARSE_OK || *used != 0 || s->h[dir].mode == before || changes == 3)
+			return rc;
 	}
 }
 

@@ -14,7 +14,7 @@
 #include "../util/counters.h"
 #include "sip.h"
 
-enum ct_sip_transport { CT_SIP_UDP = 0, CT_SIP_TCP = 1, CT_SIP_WS = 2 };
+enum ct_sip_transport { CT_SIP_UDP = 0, CT_SIP_TCP = 1, CT_SIP_WS = 2, CT_SIP_SCTP = 3 };
 
 struct ct_sip_meta {
 	ct_time_t ts;

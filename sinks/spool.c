@@ -270,7 +270,8 @@ int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struc
 		}
 	}
 	closedir(d);
-	qsort(s->segs, s->nsegs, sizeof(*s->segs), seg_cmp);
+	if (s->nsegs > 1)
+		qsort(s->segs, s->nsegs, sizeof(*s->segs), seg_cmp);
 	s->next_seq = s->commit;
 	if (s->nsegs && scan_tail(s) != CT_OK) {
 		snprintf(err, errlen, "cannot read spool journal in %s", dir);

@@ -41,6 +41,9 @@
 	X(span_dups, "SPAN duplicates suppressed")                                          \
 	X(udp, "UDP datagrams")                                                             \
 	X(tcp, "TCP segments")                                                              \
+	X(sctp, "SCTP packets")                                                             \
+	X(sctp_fragments, "SCTP DATA chunks that were fragments of a user message")         \
+	X(sctp_dropped, "SCTP user messages dropped (fragments out of order, over the cap)") \
 	X(flows, "flows created")                                                           \
 	X(flows_udp, "UDP flows created")                                                   \
 	X(flows_tcp, "TCP flows (streams) created")                                         \
