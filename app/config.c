@@ -60,6 +60,14 @@ static const struct cfg_key cfg_keys[] = {
 	  "memory for TCP reassembly of one direction of one flow" },
 	{ "tcp.ooo_timeout_ms", K_TIME_MS, CAP(tcp_ooo_timeout), 0, 1, 600000,
 	  "time a TCP hole waits for its bytes before it is skipped" },
+	{ "sip.enabled", K_BOOL, offsetof(struct ct_config, sip_enabled), 0, 0, 1,
+	  "decode SIP (UDP, TCP, WebSocket, SCTP); off leaves only the capture layer's counters" },
+	{ "rtp.enabled", K_BOOL, offsetof(struct ct_config, rtp_enabled), 0, 0, 1,
+	  "find and measure the RTP that SDP announces" },
+	{ "csta.enabled", K_BOOL, offsetof(struct ct_config, csta_enabled), 0, 0, 1,
+	  "find CSTA links (BER and XML) on TCP by content and decode them" },
+	{ "csta.max_links", K_U32, offsetof(struct ct_config, csta_max_links), 0, 1, 65536,
+	  "CSTA links tracked at once" },
 	{ "sip.max_calls", K_U32, offsetof(struct ct_config, sip.max_calls), 0, 16, 1 << 24,
 	  "SIP calls tracked at once; past it the call with the nearest timer ends early" },
 	{ "sip.linger_s", K_TIME_S, offsetof(struct ct_config, sip.linger), 0, 0, 600,
@@ -100,6 +108,10 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->live.promisc = true;
 	ct_capture_cfg_default(&cfg->cap);
 	ct_sipcall_cfg_default(&cfg->sip);
+	cfg->sip_enabled = true;
+	cfg->rtp_enabled = true;
+	cfg->csta_enabled = true;
+	cfg->csta_max_links = 256;
 	cfg->zstd_level = 3;
 	cfg->flush_ms = 1000;
 	cfg->stats_interval_s = 60;

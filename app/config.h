@@ -20,6 +20,10 @@ struct ct_config {
 	struct ct_live_cfg live;
 	struct ct_capture_cfg cap;
 	struct ct_sipcall_cfg sip;
+	bool sip_enabled;
+	bool rtp_enabled;
+	bool csta_enabled;
+	uint32_t csta_max_links;
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

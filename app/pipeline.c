@@ -1,18 +1,48 @@
 /* pipeline.c - glue between the capture layer and the SIP, SDP and RTP layers above it. */
 #include "pipeline.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "../decoders/csta_stream.h"
+#include "../decoders/csta_xml.h"
 #include "../decoders/sip_stream.h"
 #include "../util/log.h"
 
 /* f->app of a UDP flow that carries SIP (RTP flows carry the media module's state). */
 static const uint32_t sip_udp_mark = 0x53495055u;
 
+/* uaCSTA: CSTA XML in a SIP body (ECMA-323 over SIP, Microsoft RCC). */
+static void uacsta(struct ct_pipeline *p, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
+{
+	if (!m->body.len || !ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml"))
+		return;
+	memset(&p->csta_msg, 0, sizeof(p->csta_msg));
+	if (ct_csta_xml_decode(m->body.p, m->body.len, &p->csta_msg) != CT_OK) {
+		CT_COUNT_LOG(p->ctr->csta_bad, "CSTA XML body of a SIP %s did not decode",
+			     m->request ? ct_sip_method_str((enum ct_sip_method)m->method) : "response");
+		return;
+	}
+	p->ctr->csta_messages++;
+	char session[96];
+	size_t n = m->call_id.len < sizeof(session) - 1 ? m->call_id.len : sizeof(session) - 1;
+	memcpy(session, m->call_id.p, n);
+	session[n] = '\0';
+	ct_cstalinks_uacsta(p->links, &p->csta_msg, session, meta->ts, &meta->src, meta->sport, &meta->dst,
+			    meta->dport);
+}
+
 static void on_sip(void *user, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
 {
 	struct ct_pipeline *p = user;
 	ct_sipcalls_message(p->calls, m, meta);
+	uacsta(p, m, meta);
+}
+
+static void on_csta(void *user, const struct ct_csta_msg *m, const struct ct_csta_meta *meta)
+{
+	struct ct_pipeline *p = user;
+	ct_cstalinks_message(p->links, m, meta);
 }
 
 static bool looks_sip(const struct ct_pkt *pk)
@@ -26,7 +56,7 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	(void)c;
 	struct ct_pipeline *p = user;
 	bool sip_flow = f->app == &sip_udp_mark;
-	if (sip_flow || (!f->app && looks_sip(pk))) {
+	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
 		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))
 			return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
 		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_SIP_OK) {
@@ -37,18 +67,105 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 		p->ctr->sip_messages++;
 		struct ct_sip_meta meta = { pk->ts, pk->proto == 132 ? CT_SIP_SCTP : CT_SIP_UDP, pk->src, pk->dst,
 					    pk->sport, pk->dport, f->id };
-		ct_sipcalls_message(p->calls, &p->msg, &meta);
+		on_sip(p, &p->msg, &meta);
 		return;
 	}
-	ct_media_udp(p->media, f, dir, pk);
+	if (p->rtp)
+		ct_media_udp(p->media, f, dir, pk);
 }
+
+/* A TCP connection whose protocol is not known yet: CSTA framings are tried first (binary
+ * headers that a SIP or HTTP stream cannot start with), then the SIP detector decides. Once
+ * one is chosen every call goes straight to it. */
+struct tcp_detect {
+	const struct ct_stream_parser *ps;
+	void *st;
+	struct ct_sip_stream *sip;
+	struct ct_flow *flow;
+	struct ct_pipeline *p;
+};
+
+static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *used)
+{
+	struct tcp_detect *d = st;
+	if (d->ps)
+		return d->ps->parse(d->st, dir, data, len, ts, used);
+	struct ct_pipeline *p = d->p;
+	if (p->csta) {
+		size_t off = 0;
+		/* with the SYN seen, a message starts at the first byte; else look for one */
+		bool joined = !d->flow->tcp.half[dir].syn;
+		enum ct_csta_framing fr = ct_csta_probe(data, len, joined, &off);
+		if (fr != CT_CSTA_F_NONE) {
+			void *cs = ct_csta_stream_new(d->flow, fr, on_csta, p, p->ctr);
+			if (cs) {
+				ct_sip_stream_parser.close(d->sip);
+				d->sip = NULL;
+				d->ps = &ct_csta_stream_parser;
+				d->st = cs;
+				/* parse now: reassembly reads "nothing consumed" as "wait for more" */
+				enum ct_parse rc = d->ps->parse(d->st, dir, data + off, len - off, ts, used);
+				*used += off;
+				return rc;
+			}
+		}
+	}
+	if (!d->sip) {
+		*used = len;
+		return CT_PARSE_OK;
+	}
+	enum ct_parse rc = ct_sip_stream_parser.parse(d->sip, dir, data, len, ts, used);
+	if (ct_sip_stream_is_sip(d->sip)) {
+		d->ps = &ct_sip_stream_parser;
+		d->st = d->sip;
+		d->sip = NULL;
+	}
+	return rc;
+}
+
+static void detect_gap(void *st, int dir, uint32_t bytes)
+{
+	struct tcp_detect *d = st;
+	if (d->ps)
+		d->ps->gap(d->st, dir, bytes);
+	else if (d->sip)
+		ct_sip_stream_parser.gap(d->sip, dir, bytes);
+}
+
+static void detect_close(void *st)
+{
+	struct tcp_detect *d = st;
+	if (d->ps == &ct_csta_stream_parser)
+		ct_cstalinks_close(d->p->links, d->flow->id, d->p->cap.now);
+	if (d->ps)
+		d->ps->close(d->st);
+	if (d->sip)
+		ct_sip_stream_parser.close(d->sip);
+	free(d);
+}
+
+static const struct ct_stream_parser detect_parser = {
+	.name = "detect",
+	.parse = detect_parse,
+	.gap = detect_gap,
+	.close = detect_close,
+};
 
 static const struct ct_stream_parser *on_tcp(void *user, struct ct_flow *f, const struct ct_pkt *pk, void **st)
 {
 	(void)pk;
 	struct ct_pipeline *p = user;
-	*st = ct_sip_stream_new(f, on_sip, p, p->ctr, &p->msg);
-	return *st ? &ct_sip_stream_parser : NULL;
+	if (!p->sip && !p->csta)
+		return NULL;
+	struct tcp_detect *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->flow = f;
+	d->p = p;
+	if (p->sip)
+		d->sip = ct_sip_stream_new(f, on_sip, p, p->ctr, &p->msg);
+	*st = d;
+	return &detect_parser;
 }
 
 static void on_flow_close(void *user, struct ct_flow *f, enum ct_flow_end why)
@@ -73,6 +190,9 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 {
 	memset(p, 0, sizeof(*p));
 	p->ctr = ctr;
+	p->sip = cfg->sip_enabled;
+	p->rtp = cfg->rtp_enabled;
+	p->csta = cfg->csta_enabled;
 	ct_json_init(&p->em.json);
 	p->em.sensor = cfg->sensor;
 	p->em.out = out;
@@ -84,11 +204,18 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		ct_media_free(p->media);
 		return rc;
 	}
+	rc = ct_cstalinks_new(&p->links, cfg->csta_max_links, ctr, &p->em);
+	if (rc) {
+		ct_sipcalls_free(p->calls, 0);
+		ct_media_free(p->media);
+		return rc;
+	}
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc) {
+		ct_cstalinks_free(p->links);
 		ct_sipcalls_free(p->calls, 0);
 		ct_media_free(p->media);
 	}
@@ -100,6 +227,7 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_time_t now = p->cap.now;
 	ct_capture_free(&p->cap);       /* TCP streams deliver what they hold; RTP flows report */
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
+	ct_cstalinks_free(p->links);
 	ct_media_free(p->media);
 	ct_json_free(&p->em.json);
 	return now;

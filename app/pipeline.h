@@ -4,6 +4,7 @@
 #define CT_PIPELINE_H
 
 #include "../capture/capture.h"
+#include "../correlator/cstalink.h"
 #include "../correlator/media.h"
 #include "../correlator/sipcall.h"
 #include "../decoders/sip.h"
@@ -16,7 +17,10 @@ struct ct_pipeline {
 	struct ct_emitter em;
 	struct ct_sipcalls *calls;
 	struct ct_media *media;
+	struct ct_cstalinks *links;
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
+	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
+	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */
 	void (*on_second)(void *user, ct_time_t now); /* the application's own timers */
 	void *user;
 };

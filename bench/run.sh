@@ -195,6 +195,11 @@ else
 fi
 bench "bench-pcaploop F" "$main_file" "$loop" "$main_file"
 if [[ -n $ctitap ]]; then
+    # the capture path alone, then with SIP and RTP: the difference is what they cost
+    bench "ctitap capture only (sip,rtp off)" "$main_file" \
+        "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats -X sip.enabled=false -X rtp.enabled=false
+    bench "ctitap + SIP (rtp off)" "$main_file" \
+        "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats -X rtp.enabled=false
     bench "ctitap -q -r F -o jsonl:- --stats" "$main_file" \
         "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats
 else

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/clock.h"
 #include "../util/log.h"
 
 #define SOURCE_IOBUF (1u << 20)
@@ -153,21 +154,14 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	ct_capture_frame(r->c, r->s->linktype, ts, bytes, h->caplen, h->len);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen)
 {
 	struct run_ctx r = { s, c };
-	uint64_t last_tick = mono_ms();
+	uint64_t last_tick = ct_mono_ms();
 	while (!*stop) {
 		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
-		uint64_t now = mono_ms();
+		uint64_t now = ct_mono_ms();
 		if (tick && now - last_tick >= 100) {
 			tick(tick_arg);
 			last_tick = now;

@@ -134,7 +134,7 @@ static void drain(struct ct_tcp *t, struct ct_flow *f, int dir)
 		h->ooo_bytes -= s->len;
 		h->ooo_count--;
 		t->mem -= s->len + sizeof(*s);
-		deliver_seq(t, f, dir, s->seq, s->data, s->len, s->ts, true);
+		deliver_seq(t, f, dir, s->seq, s->data, s->len, CT_MAX(s->ts, t->now), true);
 		free(s);
 	}
 }
@@ -196,6 +196,8 @@ bool ct_tcp_segment(struct ct_tcp *t, struct ct_flow *f, int dir, const struct c
 	struct ct_tcp_half *h = &f->tcp.half[dir];
 	struct ct_tcp_half *o = &f->tcp.half[!dir];
 	uint32_t seq = p->seq;
+	if (p->ts > t->now)
+		t->now = p->ts;
 
 	if (p->tcp_flags & CT_TCP_RST) {
 		t->ctr->tcp_rst++;

@@ -24,6 +24,8 @@ struct ct_tcp {
 	size_t memcap;
 	size_t flow_memcap;
 	ct_time_t ooo_timeout;
+	ct_time_t now;       /* time of the segment being processed: queued bytes are delivered
+	                        at the moment the hole before them fills, not when they arrived */
 	struct ct_counters *ctr;
 };
 

@@ -25,6 +25,7 @@ struct call {
 	bool used;
 	uint8_t state;
 	bool invite_seen, answered, cancelled, bye;
+	bool csta_session;        /* uaCSTA: the dialog carries CSTA, it is not a phone call */
 	uint16_t cid_len;
 	char cid[CALLID_MAX];
 	char id[24];              /* ctitap's call id */
@@ -199,6 +200,8 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	static const char *const states[] = { "calling", "early", "confirmed", "terminated", "joined" };
 	ct_json_kv_str(j, "state", states[c->state]);
 	ct_json_kv_bool(j, "invite_seen", c->invite_seen);
+	if (c->csta_session)
+		ct_json_kv_bool(j, "csta_session", true);
 	ct_json_kv_str(j, "disposition", disposition(c));
 	if (c->final_status)
 		ct_json_kv_u64(j, "status", c->final_status);
@@ -347,6 +350,8 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 		  const struct ct_sip_meta *meta, bool retrans)
 {
 	struct ct_emitter *em = t->em;
+	if (c && c->csta_session && !t->cfg.events_all)
+		return; /* its CSTA content is reported as csta events */
 	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "src", "sip");
@@ -435,7 +440,11 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			if (!c->invite_seen) {
 				c->invite_seen = true;
 				copy_text(c->from_tag, sizeof(c->from_tag), m->from_tag);
-				t->ctr->sip_calls++;
+				c->csta_session = ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml");
+				if (c->csta_session)
+					t->ctr->sip_csta_sessions++;
+				else
+					t->ctr->sip_calls++;
 			}
 			c->invite_cseq = m->cseq;
 			c->state = ST_CALLING;
@@ -493,7 +502,7 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->answer = meta->ts;
 				c->final_status = m->status;
 				c->state = ST_CONFIRMED;
-				if (c->invite_seen)
+				if (c->invite_seen && !c->csta_session)
 					t->ctr->sip_calls_answered++;
 				name = "answer";
 			} else {

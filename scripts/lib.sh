@@ -4,7 +4,7 @@
 CTITAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # What building ctitap needs (Debian 12 package names).
-CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config libpcap-dev libxml2-dev librdkafka-dev
+CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config asn1c libpcap-dev libxml2-dev librdkafka-dev
   libzstd-dev libsodium-dev libxxhash-dev zstd"
 # What the tests add: cmocka, tshark as the independent oracle, python3 for the golden and
 # CLI tests, clang for the libFuzzer targets, tcpdump and iproute2 for the live capture test.

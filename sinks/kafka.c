@@ -16,6 +16,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "sink.h"
 #include "spool.h"
@@ -148,19 +149,12 @@ static int kafka_flush(void *st)
 	return kafka_poll(st);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static int kafka_close(void *st)
 {
 	struct kafka *k = st;
-	uint64_t deadline = mono_ms() + k->exit_timeout_ms;
+	uint64_t deadline = ct_mono_ms() + k->exit_timeout_ms;
 	/* everything delivered, or left in the journal for the next run */
-	while (ct_spool_pending(k->spool) > 0 && mono_ms() < deadline) {
+	while (ct_spool_pending(k->spool) > 0 && ct_mono_ms() < deadline) {
 		kafka_pump(k);
 		rd_kafka_poll(k->rk, 50);
 		ct_spool_sync(k->spool);

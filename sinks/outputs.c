@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "sink.h"
 
@@ -50,16 +51,9 @@ void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r)
 		o->ctr->records++;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 void ct_outputs_poll(struct ct_outputs *o)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = ct_mono_ms();
 	if (now - o->last_flush_ms >= (o->flush_ms ? o->flush_ms : 1000)) {
 		ct_outputs_flush(o);
 		o->last_flush_ms = now;

@@ -70,6 +70,7 @@
 	X(sip_calls, "SIP calls (Call-IDs with an INVITE) tracked")                         \
 	X(sip_calls_answered, "SIP calls answered (2xx to an INVITE)")                     \
 	X(sip_calls_evicted, "SIP calls dropped at sip.max_calls")                          \
+	X(sip_csta_sessions, "SIP dialogs carrying uaCSTA (CSTA sessions, not calls)")      \
 	X(sdp_bodies, "SDP bodies parsed")                                                  \
 	X(sdp_bad, "SDP bodies that did not parse")                                         \
 	X(rtp_flows, "UDP flows found to carry the RTP/RTCP an SDP announced")              \
@@ -77,6 +78,16 @@
 	X(rtcp_packets, "RTCP compound packets accounted")                                  \
 	X(rtp_bad, "packets on RTP flows that were neither valid RTP nor RTCP")             \
 	X(rtp_expect_full, "SDP endpoints not tracked: a call's or the table's cap was hit")  \
+	X(csta_links, "TCP connections found to carry CSTA")                                \
+	X(csta_messages, "CSTA messages decoded (BER or XML)")                             \
+	X(csta_unknown, "CSTA messages decoded only as far as their envelope")             \
+	X(csta_bad, "CSTA messages that did not decode (counted, skipped)")                 \
+	X(csta_resync, "CSTA links that lost their framing and resynced")                   \
+	X(csta_links_evicted, "CSTA links not tracked: csta.max_links reached")             \
+	X(csta_monitors_dropped, "MonitorStart results not remembered: per-link cap")       \
+	X(csta_pending_dropped, "CSTA requests forgotten unanswered (per-link cap)")         \
+	X(csta_unmatched, "CSTA results or errors with no request seen")                    \
+	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \

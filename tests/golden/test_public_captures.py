@@ -26,6 +26,8 @@ UDP_TIMEOUT = 120
 TCP_TIMEOUT = 3600
 
 failures = []
+sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
+from validate import validate_lines as VALIDATE  # noqa: E402 - every record checked against schemas/
 
 
 def check(cond, what):
@@ -41,7 +43,12 @@ def run_ctitap(args, expect_rc=(0,)):
     if p.returncode not in expect_rc:
         failures.append(f"ctitap {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
         print("FAIL:", failures[-1])
-    recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    lines = [l for l in p.stdout.splitlines() if l.strip()]
+    recs = [json.loads(l) for l in lines]
+    errs = VALIDATE(lines)
+    if errs:
+        failures.append(f"ctitap {' '.join(args)}: invalid records: {errs[:3]}")
+        print("FAIL:", failures[-1])
     stats = [r for r in recs if r["type"] == "stats" and r.get("final")]
     if len(stats) != 1:
         failures.append(f"ctitap {' '.join(args)}: {len(stats)} final stats records")

@@ -33,6 +33,7 @@ KNOWN = {
     "heplify__sip_ipv6_udp.pcap": {"answered": 0},
 }
 failures = []
+TEMP = []  # converted captures, removed at the end
 
 
 def check(cond, what):
@@ -166,7 +167,13 @@ def main():
         p = subprocess.run([ctitap, "-q", "-r", path, "-X", "sip.events_all=true", "-o", "jsonl:-"],
                            capture_output=True, text=True, timeout=300)
         if p.returncode == 65:
-            continue  # not a format libpcap reads (checked by the capture golden test)
+            # not a format libpcap reads (the PROTOS NetMon capture): convert it and go on
+            conv = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"ctitap-{os.getpid()}-{name}.pcap")
+            subprocess.run(["editcap", "-F", "pcap", path, conv], check=True)
+            path = conv
+            p = subprocess.run([ctitap, "-q", "-r", path, "-X", "sip.events_all=true", "-o", "jsonl:-"],
+                               capture_output=True, text=True, timeout=300)
+            TEMP.append(conv)
         lines = [l for l in p.stdout.splitlines() if l.strip()]
         recs = [json.loads(l) for l in lines]
         errs = validate.validate_lines(lines)
@@ -178,6 +185,12 @@ def main():
         if not msgs and not sip_ev:
             continue
         print(f"== {name}")
+        if name.startswith("protos__"):
+            # deliberately malformed SIP (PROTOS c07): no crash, and every SIP frame tshark
+            # sees is either a message ctitap reports or one it counts as bad
+            check(len(sip_ev) + stats["sip_bad"] >= len(msgs) and stats["sip_bad"] > 0,
+                  f"{name}: {len(sip_ev)} messages reported + {stats['sip_bad']} counted bad covers tshark's {len(msgs)}")
+            continue
         dups = span_copies(msgs)
         real = [m for m in msgs if not m.get("dup")]
         # requests by method, responses by status
@@ -212,6 +225,8 @@ def main():
                 expect = {"packets": t_rtp[k]["packets"] + len(extra), "lost": loss(seqs)}
                 print(f"   ({len(extra)} packets of {k} were decoded by tshark as another protocol)")
             check(c_rtp[k] == expect, f"{name}: stream {k}: {c_rtp[k]} == tshark {expect}")
+    for f in TEMP:
+        os.unlink(f)
     print(f"{len(failures)} failed")
     return 1 if failures else 0
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "app/config.h"
 #include "app/records.h"
 #include "sinks/sink.h"
@@ -23,13 +24,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -214,26 +208,26 @@ int main(int argc, char **argv)
 	struct ct_json j;
 	ct_json_init(&j);
 	char callid[64];
-	uint64_t t0 = mono_us(), last_poll = t0;
+	uint64_t t0 = ct_mono_us(), last_poll = t0;
 	for (uint64_t i = 0; i < count && !stop; i++) {
 		uint64_t n = first + i;
 		if (rate) {
 			uint64_t due = t0 + i * 1000000u / rate;
-			while (!stop && mono_us() < due) {
+			while (!stop && ct_mono_us() < due) {
 				struct timespec ts = { 0, 2000000 };
 				nanosleep(&ts, NULL);
-				if (mono_us() - last_poll >= 100000) {
+				if (ct_mono_us() - last_poll >= 100000) {
 					ct_outputs_poll(&out);
-					last_poll = mono_us();
+					last_poll = ct_mono_us();
 				}
 			}
 		}
 		build(&j, cfg.sensor, n, calls, &ctr, callid, sizeof(callid));
 		struct ct_record r = { (enum ct_rec_type)(n % 5), j.buf, j.len, callid[0] ? callid : NULL };
 		ct_outputs_emit(&out, &r);
-		if (mono_us() - last_poll >= 100000) {
+		if (ct_mono_us() - last_poll >= 100000) {
 			ct_outputs_poll(&out);
-			last_poll = mono_us();
+			last_poll = ct_mono_us();
 		}
 	}
 	int rc = ct_outputs_close(&out) == CT_OK ? 0 : 74;

@@ -1,0 +1,244 @@
+/* csta_stream.c - CSTA framings over TCP (behaviour in csta_stream.h; the framings are
+ * described, with their sources, in ../shared/CSTA-NOTES.md "Framing over TCP"). */
+#include "csta_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/cursor.h"
+#include "../util/log.h"
+#include "csta_ber.h"
+#include "csta_xml.h"
+
+#define CSTA_MAX_FRAME 65535u
+#define CSTA_PROBE_WINDOW 4096u
+#define CSTA_XML_HDR 8u
+
+struct ct_csta_stream {
+	uint8_t framing[2];
+	bool resync[2];
+	uint8_t phase;            /* 2 or 3 once a BER message told which */
+	struct ct_csta_meta meta[2];
+	ct_csta_msg_fn fn;
+	void *user;
+	struct ct_counters *ctr;
+	struct ct_csta_msg msg;
+};
+
+static bool ber_pdu_tag(uint8_t t)
+{
+	return (t >= 0xA1 && t <= 0xA4) || (t >= 0x60 && t <= 0x64);
+}
+
+/* Length of the BER TLV at p (tag + length octets + contents), 0 if incomplete or not
+ * definite, SIZE_MAX if malformed. */
+static size_t ber_tlv_len(const uint8_t *p, size_t len)
+{
+	struct ct_cur c = ct_cur_make(p, len);
+	ct_cur_skip(&c, 1);
+	uint8_t l = ct_cur_u8(&c);
+	if (c.err)
+		return 0;
+	size_t n;
+	if (l < 0x80) {
+		n = l;
+	} else if (l == 0x81) {
+		n = ct_cur_u8(&c);
+	} else if (l == 0x82) {
+		n = ct_cur_be16(&c);
+	} else if (l == 0x83) {
+		n = ct_cur_be24(&c);
+	} else {
+		return SIZE_MAX; /* indefinite (0x80) or absurd: not what these links send */
+	}
+	if (c.err)
+		return 0;
+	return c.pos + n;
+}
+
+/* Frame at p: *total = its full length (header included), *hdr = header length. Returns the
+ * framing if the header is plausible; CT_CSTA_F_NONE if not. *total may exceed len. */
+static enum ct_csta_framing frame_at(const uint8_t *p, size_t len, size_t *hdr, size_t *total)
+{
+	if (len >= CSTA_XML_HDR + 1 && p[0] == 0 && p[1] == 0) {
+		size_t n = ((size_t)p[2] << 8) | p[3];
+		bool digits = true;
+		for (int i = 4; i < 8; i++)
+			digits = digits && p[i] >= '0' && p[i] <= '9';
+		if (digits && n > CSTA_XML_HDR && (p[8] == '<' || p[8] == 0xEF /* BOM */ || p[8] == ' ' || p[8] == '\r' ||
+						   p[8] == '\n')) {
+			*hdr = CSTA_XML_HDR;
+			*total = n;
+			return CT_CSTA_F_XML;
+		}
+	}
+	if (len >= 4 && p[0] == 0x26 && (p[1] & 0x80) && ber_pdu_tag(p[3])) {
+		size_t n = ((size_t)(p[1] & 0x7f) << 8) | p[2];
+		size_t tlv = ber_tlv_len(p + 3, len - 3);
+		if (n >= 2 && (tlv == 0 || tlv == n)) {
+			*hdr = 3;
+			*total = 3 + n;
+			return CT_CSTA_F_HIPATH;
+		}
+	}
+	if (len >= 4 && ber_pdu_tag(p[2])) {
+		size_t n = ((size_t)p[0] << 8) | p[1];
+		size_t tlv = ber_tlv_len(p + 2, len - 2);
+		if (n >= 2 && (tlv == 0 || tlv == n)) {
+			*hdr = 2;
+			*total = 2 + n;
+			return CT_CSTA_F_LEN2;
+		}
+	}
+	if (len >= 2 && ber_pdu_tag(p[0])) {
+		size_t tlv = ber_tlv_len(p, len);
+		if (tlv != SIZE_MAX && tlv >= 4) {
+			*hdr = 0;
+			*total = tlv;
+			return CT_CSTA_F_BARE;
+		}
+	}
+	return CT_CSTA_F_NONE;
+}
+
+/* True if the whole frame is there and its payload decodes. */
+static bool frame_decodes(const uint8_t *p, size_t len, enum ct_csta_framing f, size_t hdr, size_t total)
+{
+	if (total > len)
+		return false;
+	struct ct_csta_msg *m = malloc(sizeof(*m));
+	if (!m)
+		return false;
+	memset(m, 0, sizeof(*m));
+	int rc = f == CT_CSTA_F_XML ? ct_csta_xml_decode(p + hdr, total - hdr, m)
+				    : ct_csta_ber_decode(p + hdr, total - hdr, 0, m);
+	free(m);
+	return rc == CT_OK;
+}
+
+enum ct_csta_framing ct_csta_probe(const uint8_t *p, size_t len, bool scan, size_t *off)
+{
+	size_t end = scan ? (len < CSTA_PROBE_WINDOW ? len : CSTA_PROBE_WINDOW) : 1;
+	for (size_t i = 0; i < end && i < len; i++) {
+		size_t hdr, total;
+		enum ct_csta_framing f = frame_at(p + i, len - i, &hdr, &total);
+		if (f == CT_CSTA_F_NONE || total > CSTA_MAX_FRAME)
+			continue;
+		/* At the start of a stream a plausible header is enough, except for bare BER, whose
+		 * only evidence is a tag and a length: that, and any header found by scanning the
+		 * middle of a stream, must decode too. */
+		if ((scan || f == CT_CSTA_F_BARE) && !frame_decodes(p + i, len - i, f, hdr, total))
+			continue;
+		*off = i;
+		return f;
+	}
+	return CT_CSTA_F_NONE;
+}
+
+struct ct_csta_stream *ct_csta_stream_new(const struct ct_flow *f, enum ct_csta_framing framing, ct_csta_msg_fn fn,
+					  void *user, struct ct_counters *ctr)
+{
+	struct ct_csta_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->fn = fn;
+	s->user = user;
+	s->ctr = ctr;
+	for (int d = 0; d < 2; d++) {
+		s->framing[d] = (uint8_t)framing;
+		ct_flow_endpoints(f, d, &s->meta[d].src, &s->meta[d].sport, &s->meta[d].dst, &s->meta[d].dport);
+		s->meta[d].flow_id = f->id;
+		s->meta[d].dir = d;
+	}
+	return s;
+}
+
+static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, const uint8_t *p, size_t hdr,
+		   size_t total, ct_time_t ts)
+{
+	struct ct_csta_meta *meta = &s->meta[dir];
+	meta->ts = ts;
+	meta->framing = (uint8_t)f;
+	meta->xml_invoke_id = -1;
+	int rc;
+	memset(&s->msg, 0, sizeof(s->msg));
+	if (f == CT_CSTA_F_XML) {
+		int id = 0;
+		for (int i = 4; i < 8; i++)
+			id = id * 10 + (p[i] - '0');
+		meta->xml_invoke_id = id;
+		rc = ct_csta_xml_decode(p + hdr, total - hdr, &s->msg);
+		if (rc == CT_OK && !s->msg.has_invoke_id) {
+			s->msg.invoke_id = id;
+			s->msg.has_invoke_id = true;
+		}
+	} else {
+		rc = ct_csta_ber_decode(p + hdr, total - hdr, s->phase, &s->msg);
+		if (rc == CT_OK && s->msg.phase)
+			s->phase = s->msg.phase;
+	}
+	if (rc != CT_OK) {
+		CT_COUNT_LOG(s->ctr->csta_bad, "CSTA %s message of %zu bytes did not decode",
+			     f == CT_CSTA_F_XML ? "XML" : "BER", total - hdr);
+		return;
+	}
+	s->ctr->csta_messages++;
+	if (s->msg.unknown)
+		s->ctr->csta_unknown++;
+	s->fn(s->user, &s->msg, meta);
+}
+
+static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
+{
+	struct ct_csta_stream *s = st;
+	*used = 0;
+	if (s->resync[dir]) {
+		size_t off;
+		enum ct_csta_framing f = ct_csta_probe(p, len, true, &off);
+		if (f == CT_CSTA_F_NONE) {
+			/* keep the last bytes: a header may straddle the boundary */
+			*used = len > 16 ? len - 16 : 0;
+			return CT_PARSE_MORE;
+		}
+		s->resync[dir] = false;
+		s->framing[dir] = (uint8_t)f;
+		*used = off;
+		return CT_PARSE_OK;
+	}
+	size_t hdr, total;
+	enum ct_csta_framing f = frame_at(p, len, &hdr, &total);
+	if (f == CT_CSTA_F_NONE || total > CSTA_MAX_FRAME ||
+	    (f != s->framing[dir] && !(s->framing[dir] == CT_CSTA_F_BARE || f == CT_CSTA_F_XML))) {
+		if (len < 9)
+			return CT_PARSE_MORE; /* too short to judge a header */
+		CT_COUNT_LOG(s->ctr->csta_resync, "CSTA link lost its framing, resyncing on the next message");
+		s->resync[dir] = true;
+		*used = 1;
+		return CT_PARSE_OK;
+	}
+	if (total > len)
+		return CT_PARSE_MORE;
+	decode(s, dir, f, p, hdr, total, ts);
+	*used = total;
+	return CT_PARSE_OK;
+}
+
+static void csta_gap(void *st, int dir, uint32_t bytes)
+{
+	(void)bytes;
+	struct ct_csta_stream *s = st;
+	s->resync[dir] = true;
+	s->ctr->csta_resync++;
+}
+
+static void csta_close(void *st)
+{
+	free(st);
+}
+
+const struct ct_stream_parser ct_csta_stream_parser = {
+	.name = "csta",
+	.parse = csta_parse,
+	.gap = csta_gap,
+	.close = csta_close,
+};

@@ -1,0 +1,888 @@
+/* csta_xml.c - CSTA XML (ECMA-323 editions 2 to 6; the ECMA-269 services and events it encodes)
+ * into struct ct_csta_msg, through libxml2's tree API with a guarded SAX front.
+ *
+ * Why a guarded SAX front: the DOCTYPE, depth and element-count checks run while libxml2 parses
+ * (its SAX callbacks, wrapped on this call's own parser context), so an entity bomb or a
+ * 10 000-level nest stops at its first offending token instead of after a tree is built.
+ * The tree walk then repeats the depth and element budget as a second line.
+ *
+ * Field mapping: CSTA XML is shallow and its element names are the ECMA-269 parameter names,
+ * so the walk dispatches on the local name of each element, whatever its depth, and fills a
+ * field the first time it is seen (connections: main, then second). Elements in a vendor
+ * namespace and privateData subtrees are not read: they only set private_data.
+ */
+#include "csta_xml.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+/* ECMA-323 namespaces: ed2 at ecma.ch, ed3 to ed6 at ecma-international.org. */
+static const char ns_ed2[] = "http://www.ecma.ch/standards/ecma-323/csta/ed";
+static const char ns_edn[] = "http://www.ecma-international.org/standards/ecma-323/csta/ed";
+static const char ns_ecma354[] = "http://www.ecma-international.org/standards/ecma-354/";
+static const char ns_soap11[] = "http://schemas.xmlsoap.org/soap/envelope/";
+static const char ns_soap12[] = "http://www.w3.org/2003/05/soap-envelope";
+
+struct name_cat {
+	const char *name;
+	const char *category;
+};
+
+/* ECMA-269 events (snake_case of the XML element without "Event") and their category. */
+static const struct name_cat events[] = {
+	{"bridged", "call_control"},
+	{"call_cleared", "call_control"},
+	{"conferenced", "call_control"},
+	{"connection_cleared", "call_control"},
+	{"delivered", "call_control"},
+	{"digits_dialed", "call_control"},
+	{"diverted", "call_control"},
+	{"established", "call_control"},
+	{"failed", "call_control"},
+	{"held", "call_control"},
+	{"network_capabilities_changed", "call_control"},
+	{"network_reached", "call_control"},
+	{"offered", "call_control"},
+	{"originated", "call_control"},
+	{"queued", "call_control"},
+	{"retrieved", "call_control"},
+	{"service_initiated", "call_control"},
+	{"transferred", "call_control"},
+	{"call_information", "call_associated"},
+	{"charging", "call_associated"},
+	{"digits_generated", "call_associated"},
+	{"telephony_tones_generated", "call_associated"},
+	{"service_completion_failure", "call_associated"},
+	{"media_attached", "media_attachment"},
+	{"media_detached", "media_attachment"},
+	{"button_information", "physical_device"},
+	{"button_press", "physical_device"},
+	{"display_updated", "physical_device"},
+	{"hookswitch", "physical_device"},
+	{"lamp_mode", "physical_device"},
+	{"message_waiting", "physical_device"},
+	{"microphone_gain", "physical_device"},
+	{"microphone_mute", "physical_device"},
+	{"ringer_status", "physical_device"},
+	{"speaker_mute", "physical_device"},
+	{"speaker_volume", "physical_device"},
+	{"agent_busy", "logical_device"},
+	{"agent_logged_on", "logical_device"},
+	{"agent_logged_off", "logical_device"},
+	{"agent_not_ready", "logical_device"},
+	{"agent_ready", "logical_device"},
+	{"agent_working_after_call", "logical_device"},
+	{"auto_answer", "logical_device"},
+	{"auto_work_mode", "logical_device"},
+	{"call_back", "logical_device"},
+	{"call_back_message", "logical_device"},
+	{"caller_id_status", "logical_device"},
+	{"do_not_disturb", "logical_device"},
+	{"forwarding", "logical_device"},
+	{"routeing_mode", "logical_device"},
+	{"presence_state", "logical_device"},
+	{"back_in_service", "device_maintenance"},
+	{"device_capability_changed", "device_maintenance"},
+	{"out_of_service", "device_maintenance"},
+	{"partially_in_service", "device_maintenance"},
+	{"play", "voice_unit"},
+	{"record", "voice_unit"},
+	{"review", "voice_unit"},
+	{"stop", "voice_unit"},
+	{"suspend_play", "voice_unit"},
+	{"suspend_record", "voice_unit"},
+	{"voice_attributes_changed", "voice_unit"},
+	{"private", "private"},
+	{"monitor_ended", "monitoring"},
+};
+
+/* ECMA-269 services as ECMA-323 names their request elements, and the clause they belong to. */
+static const struct name_cat services[] = {
+	{"accept_call", "call_control"},
+	{"alternate_call", "call_control"},
+	{"answer_call", "call_control"},
+	{"call_back_call_related", "call_control"},
+	{"call_back_message_call_related", "call_control"},
+	{"camp_on_call", "call_control"},
+	{"clear_call", "call_control"},
+	{"clear_connection", "call_control"},
+	{"conference_call", "call_control"},
+	{"consultation_call", "call_control"},
+	{"deflect_call", "call_control"},
+	{"dial_digits", "call_control"},
+	{"directed_pickup_call", "call_control"},
+	{"group_pickup_call", "call_control"},
+	{"hold_call", "call_control"},
+	{"intrude_call", "call_control"},
+	{"join_call", "call_control"},
+	{"make_call", "call_control"},
+	{"make_predictive_call", "call_control"},
+	{"park_call", "call_control"},
+	{"reconnect_call", "call_control"},
+	{"retrieve_call", "call_control"},
+	{"single_step_conference_call", "call_control"},
+	{"single_step_transfer_call", "call_control"},
+	{"transfer_call", "call_control"},
+	{"associate_data", "call_associated"},
+	{"generate_digits", "call_associated"},
+	{"generate_telephony_tones", "call_associated"},
+	{"cancel_telephony_tones", "call_associated"},
+	{"send_user_information", "call_associated"},
+	{"set_agent_state", "logical_device"},
+	{"get_agent_state", "logical_device"},
+	{"set_forwarding", "logical_device"},
+	{"get_forwarding", "logical_device"},
+	{"set_do_not_disturb", "logical_device"},
+	{"get_do_not_disturb", "logical_device"},
+	{"set_auto_answer", "logical_device"},
+	{"get_auto_answer", "logical_device"},
+	{"cancel_call_back", "logical_device"},
+	{"call_back_non_call_related", "logical_device"},
+	{"get_logical_device_information", "logical_device"},
+	{"button_press", "physical_device"},
+	{"get_display", "physical_device"},
+	{"get_hookswitch", "physical_device"},
+	{"set_message_waiting_indicator", "physical_device"},
+	{"get_message_waiting_indicator", "physical_device"},
+	{"set_microphone_mute", "physical_device"},
+	{"set_ringer_status", "physical_device"},
+	{"set_speaker_volume", "physical_device"},
+	{"monitor_start", "monitoring"},
+	{"monitor_stop", "monitoring"},
+	{"change_monitor_filter", "monitoring"},
+	{"snapshot_device", "snapshot"},
+	{"snapshot_call", "snapshot"},
+	{"system_status", "system"},
+	{"request_system_status", "system"},
+	{"system_register", "system"},
+	{"system_register_abort", "system"},
+	{"system_register_cancel", "system"},
+	{"get_switching_function_devices", "system"},
+	{"switching_function_devices", "system"},
+	{"get_csta_features", "capability_exchange"},
+	{"get_switching_function_capabilities", "capability_exchange"},
+	{"route_request", "routeing"},
+	{"re_route_request", "routeing"},
+	{"route_select_request", "routeing"},
+	{"route_used_request", "routeing"},
+	{"route_end_request", "routeing"},
+	{"route_register", "routeing"},
+	{"route_register_cancel", "routeing"},
+	{"route_register_abort", "routeing"},
+	{"escape_service", "private"},
+	{"escape", "private"},
+	{"start_application_session", "application_session"},
+	{"stop_application_session", "application_session"},
+	{"reset_application_session_timer", "application_session"},
+};
+
+static const struct name_cat *find_name(const struct name_cat *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+/* Which field an element of a CSTA document fills. */
+enum field {
+	F_NONE = 0,
+	F_XREF,
+	F_CONN,	 /* a ConnectionID: the main connection, else the second one */
+	F_CONN2, /* a ConnectionID that is always the second one */
+	F_SUBJECT,
+	F_CALLING,
+	F_CALLED,
+	F_OTHER,
+	F_LOCAL,
+	F_CAUSE,
+	F_CORRELATOR,
+	F_USERDATA,
+	F_GLOBALID,
+	F_AGENT_STATE,
+	F_AGENT_ID,
+	F_REASON,
+	F_MONITOR,
+	F_SYSSTATUS,
+	F_PRIVATE, /* privateData: opaque vendor content */
+	F_SKIP,	   /* a subtree whose names mean something else (requestTypes flags) */
+};
+
+struct elem_field {
+	const char *name;
+	enum field f;
+};
+
+static const struct elem_field fields[] = {
+	{"monitorCrossRefID", F_XREF},
+	/* ConnectionIDs of events (ECMA-269 clause 17) and of service arguments and results */
+	{"connection", F_CONN},
+	{"establishedConnection", F_CONN},
+	{"droppedConnection", F_CONN},
+	{"heldConnection", F_CONN},
+	{"retrievedConnection", F_CONN},
+	{"clearedCall", F_CONN},
+	{"primaryOldCall", F_CONN},
+	{"originatedConnection", F_CONN},
+	{"initiatedConnection", F_CONN},
+	{"failedConnection", F_CONN},
+	{"queuedConnection", F_CONN},
+	{"offeredConnection", F_CONN},
+	{"outboundConnection", F_CONN},
+	{"dialingConnection", F_CONN},
+	{"bridgedConnection", F_CONN},
+	{"connectionToBeCleared", F_CONN},
+	{"callToBeCleared", F_CONN},
+	{"callToBeAnswered", F_CONN},
+	{"callToBeHeld", F_CONN},
+	{"callToBeRetrieved", F_CONN},
+	{"callToBeDiverted", F_CONN},
+	{"callToBePickedUp", F_CONN},
+	{"callToBeJoined", F_CONN},
+	{"callToBeAccepted", F_CONN},
+	{"callToPark", F_CONN},
+	{"existingCall", F_CONN},
+	{"heldCall", F_CONN},
+	{"activeCall", F_CONN},
+	{"initiatedCall", F_CONN},
+	{"transferredCall", F_CONN},
+	{"conferenceCall", F_CONN},
+	{"callObject", F_CONN},
+	{"connectionObject", F_CONN},
+	{"secondaryOldCall", F_CONN2},
+	{"newConnection", F_CONN2},
+	/* the device the event is about */
+	{"alertingDevice", F_SUBJECT},
+	{"answeringDevice", F_SUBJECT},
+	{"releasingDevice", F_SUBJECT},
+	{"holdingDevice", F_SUBJECT},
+	{"retrievingDevice", F_SUBJECT},
+	{"transferringDevice", F_SUBJECT},
+	{"conferencingDevice", F_SUBJECT},
+	{"divertingDevice", F_SUBJECT},
+	{"agentDevice", F_SUBJECT},
+	{"initiatingDevice", F_SUBJECT},
+	{"failingDevice", F_SUBJECT},
+	{"queue", F_SUBJECT},
+	{"offeredDevice", F_SUBJECT},
+	{"dialingDevice", F_SUBJECT},
+	{"networkInterfaceUsed", F_SUBJECT},
+	{"device", F_SUBJECT},
+	{"snapshotObject", F_SUBJECT},
+	{"callingDevice", F_CALLING},
+	{"calledDevice", F_CALLED},
+	{"calledDirectoryNumber", F_CALLED},
+	{"consultedDevice", F_CALLED},
+	{"transferredToDevice", F_OTHER},
+	{"addedParty", F_OTHER},
+	{"newDestination", F_OTHER},
+	{"lastRedirectionDevice", F_OTHER},
+	{"transferredTo", F_OTHER},
+	{"deflectTo", F_OTHER},
+	{"localConnectionInfo", F_LOCAL},
+	{"cause", F_CAUSE},
+	{"correlatorData", F_CORRELATOR},
+	{"userData", F_USERDATA},
+	{"globalCallLinkageID", F_GLOBALID},
+	{"agentState", F_AGENT_STATE},
+	{"requestedAgentState", F_AGENT_STATE},
+	{"agentID", F_AGENT_ID},
+	{"reason", F_REASON},
+	{"reasonCode", F_REASON},
+	{"deviceObject", F_MONITOR},
+	{"systemStatus", F_SYSSTATUS},
+	{"privateData", F_PRIVATE},
+	{"requestTypes", F_SKIP},
+};
+
+static enum field field_of(const xmlChar *name)
+{
+	for (size_t i = 0; i < CT_ARRAY_SIZE(fields); i++)
+		if (strcmp(fields[i].name, (const char *)name) == 0)
+			return fields[i].f;
+	return F_NONE;
+}
+
+/* ---- parse guard (SAX callbacks on this call's context) ---------------------------------- */
+
+struct guard {
+	unsigned depth;
+	unsigned elements;
+	enum ct_csta_xml_reject why;
+};
+
+static void guard_stop(xmlParserCtxtPtr ctxt, enum ct_csta_xml_reject why)
+{
+	struct guard *g = ctxt->_private;
+	if (g->why == CT_CSTA_XML_OK)
+		g->why = why;
+	xmlStopParser(ctxt);
+}
+
+static void guard_internal_subset(void *ctx, const xmlChar *name CT_UNUSED, const xmlChar *ext_id CT_UNUSED,
+				  const xmlChar *sys_id CT_UNUSED)
+{
+	guard_stop(ctx, CT_CSTA_XML_DOCTYPE);
+}
+
+static void guard_entity_decl(void *ctx, const xmlChar *name CT_UNUSED, int type CT_UNUSED,
+			      const xmlChar *public_id CT_UNUSED, const xmlChar *system_id CT_UNUSED,
+			      xmlChar *content CT_UNUSED)
+{
+	guard_stop(ctx, CT_CSTA_XML_DOCTYPE);
+}
+
+static void guard_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+			int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+			const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct guard *g = ctxt->_private;
+	if (++g->depth > CT_CSTA_XML_MAX_DEPTH) {
+		guard_stop(ctxt, CT_CSTA_XML_TOO_DEEP);
+		return;
+	}
+	if (++g->elements > CT_CSTA_XML_MAX_ELEMENTS) {
+		guard_stop(ctxt, CT_CSTA_XML_TOO_MANY);
+		return;
+	}
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
+			      attributes);
+}
+
+static void guard_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct guard *g = ctxt->_private;
+	if (g->depth)
+		g->depth--;
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+/* libxml2 reports through this instead of printing: the reason is in struct guard already. */
+static void silent_error(void *ctx CT_UNUSED, xmlErrorPtr err CT_UNUSED) {}
+
+/* ---- text helpers ---------------------------------------------------------------------- */
+
+static bool is_xml_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Text buffer larger than every field of ct_csta_msg, so a cut here is also a cut there. */
+#define TXT_MAX 256
+
+struct txt {
+	char s[TXT_MAX];
+	size_t len; /* bytes in s */
+	bool over;  /* the text was longer than s */
+};
+
+/* The element's own text (text and CDATA children, concatenated), trimmed of XML blanks. */
+static void own_text(const xmlNode *n, struct txt *t)
+{
+	t->len = 0;
+	t->over = false;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) || !c->content)
+			continue;
+		size_t l = strlen((const char *)c->content);
+		size_t room = sizeof t->s - t->len;
+		if (l > room) {
+			l = room;
+			t->over = true;
+		}
+		memcpy(t->s + t->len, c->content, l);
+		t->len += l;
+	}
+	size_t b = 0, e = t->len;
+	while (b < e && is_xml_ws((uint8_t)t->s[b]))
+		b++;
+	while (e > b && is_xml_ws((uint8_t)t->s[e - 1]))
+		e--;
+	if (b)
+		memmove(t->s, t->s + b, e - b);
+	t->len = e - b;
+}
+
+static const xmlNode *first_elem(const xmlNode *n)
+{
+	for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return c;
+	return NULL;
+}
+
+static const xmlNode *child_named(const xmlNode *n, const char *name)
+{
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* The value of a device-like element: its own text (MakeCall's callingDevice, deviceID), or the
+ * text of its chosen child (deviceIdentifier, numberDialed, staticID, dynamicID, string,
+ * octets, globallyUnique ...), two levels at most (staticID/deviceIdentifier). */
+static void value_text(const xmlNode *n, struct txt *t)
+{
+	own_text(n, t);
+	for (int level = 0; t->len == 0 && !t->over && level < 2; level++) {
+		n = first_elem(n);
+		if (!n)
+			break;
+		own_text(n, t);
+	}
+}
+
+static void put(struct ct_csta_msg *m, char *dst, size_t cap, const struct txt *t)
+{
+	ct_csta_set(m, dst, cap, t->s, t->len);
+	if (t->over)
+		m->truncated = true;
+}
+
+/* Writes the snake_case of an ECMA-323 identifier (MonitorStart, GetCSTAFeatures, normalClearing)
+ * into out; returns its length, or cap when it did not fit (out is then cut, NUL-terminated). */
+static size_t snake(const char *in, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool cut = false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)in[i];
+		bool up = c >= 'A' && c <= 'Z';
+		if (up && i > 0) {
+			uint8_t p = (uint8_t)in[i - 1];
+			bool p_low = (p >= 'a' && p <= 'z') || (p >= '0' && p <= '9');
+			bool p_up = p >= 'A' && p <= 'Z';
+			bool n_low = i + 1 < n && in[i + 1] >= 'a' && in[i + 1] <= 'z';
+			if ((p_low || (p_up && n_low)) && o + 1 < cap)
+				out[o++] = '_';
+		}
+		if (c == '-' || c == ' ' || c == '.')
+			c = '_';
+		if (o + 1 >= cap) {
+			cut = true;
+			break;
+		}
+		out[o++] = (char)(up ? c + 32 : c);
+	}
+	if (cap)
+		out[o] = '\0';
+	return cut ? cap : o;
+}
+
+static void put_snake(struct ct_csta_msg *m, char *dst, size_t cap, const struct txt *t)
+{
+	char tmp[TXT_MAX];
+	size_t l = snake(t->s, t->len, tmp, sizeof tmp);
+	if (l >= sizeof tmp) {
+		l = sizeof tmp - 1;
+		m->truncated = true;
+	}
+	ct_csta_set(m, dst, cap, tmp, l);
+	if (t->over)
+		m->truncated = true;
+}
+
+/* ---- the walk -------------------------------------------------------------------------- */
+
+struct walk {
+	struct ct_csta_msg *m;
+	const xmlChar *root_ns; /* namespace of the CSTA root element (NULL: none) */
+	unsigned visited;
+	enum ct_csta_xml_reject why;
+};
+
+/* An ECMA-323 edition namespace exactly (".../edN"; ".../ed3/priv1" is Avaya's, not ECMA's),
+ * or ECMA-354's (application sessions, which ECMA-323 links use). */
+static bool is_ecma_ns(const xmlChar *href)
+{
+	const char *h = (const char *)href;
+	size_t k;
+	if (strncmp(h, ns_ed2, sizeof ns_ed2 - 1) == 0)
+		k = sizeof ns_ed2 - 1;
+	else if (strncmp(h, ns_edn, sizeof ns_edn - 1) == 0)
+		k = sizeof ns_edn - 1;
+	else
+		return strncmp(h, ns_ecma354, sizeof ns_ecma354 - 1) == 0; /* application sessions */
+	size_t d = 0;
+	while (h[k + d] >= '0' && h[k + d] <= '9')
+		d++;
+	return d >= 1 && d <= 2 && h[k + d] == '\0';
+}
+
+/* Vendor content: an element in a namespace that is neither the root's nor an ECMA-323 one
+ * (OpenScape, Avaya priv1..5 and avaya.com, Microsoft RCC, ...). */
+static bool is_vendor(const struct walk *w, const xmlNode *n)
+{
+	if (!n->ns || !n->ns->href)
+		return false;
+	if (w->root_ns && xmlStrEqual(n->ns->href, w->root_ns))
+		return false;
+	return !is_ecma_ns(n->ns->href);
+}
+
+static bool conn_empty(const struct ct_csta_conn *c)
+{
+	return !c->call_id[0] && !c->device[0];
+}
+
+static void fill_conn(struct ct_csta_msg *m, struct ct_csta_conn *c, const xmlNode *n)
+{
+	struct txt t;
+	const xmlNode *x = child_named(n, "callID");
+	if (x) {
+		own_text(x, &t);
+		put(m, c->call_id, sizeof c->call_id, &t);
+	}
+	x = child_named(n, "deviceID");
+	if (x) {
+		value_text(x, &t);
+		put(m, c->device, sizeof c->device, &t);
+	}
+}
+
+static void fill_device(struct ct_csta_msg *m, char *dst, size_t cap, const xmlNode *n)
+{
+	struct txt t;
+	if (dst[0])
+		return;
+	value_text(n, &t);
+	put(m, dst, cap, &t);
+}
+
+/* Fills what element n means; returns whether its children are to be walked. */
+static bool visit(struct walk *w, const xmlNode *n)
+{
+	struct ct_csta_msg *m = w->m;
+	struct txt t;
+
+	if (is_vendor(w, n)) {
+		m->private_data = true;
+		return false;
+	}
+	switch (field_of(n->name)) {
+	case F_NONE:
+		return true;
+	case F_SKIP:
+		return false;
+	case F_PRIVATE:
+		m->private_data = true;
+		return false;
+	case F_XREF:
+		if (!m->xref[0]) {
+			own_text(n, &t);
+			put(m, m->xref, sizeof m->xref, &t);
+		}
+		return false;
+	case F_CONN:
+		if (conn_empty(&m->conn))
+			fill_conn(m, &m->conn, n);
+		else if (conn_empty(&m->conn2))
+			fill_conn(m, &m->conn2, n);
+		return false;
+	case F_CONN2:
+		if (conn_empty(&m->conn2))
+			fill_conn(m, &m->conn2, n);
+		return false;
+	case F_SUBJECT:
+		fill_device(m, m->subject, sizeof m->subject, n);
+		return false;
+	case F_CALLING:
+		/* MakeCallResponse: callingDevice is the new call's ConnectionID */
+		if (child_named(n, "callID") || child_named(n, "deviceID")) {
+			if (conn_empty(&m->conn))
+				fill_conn(m, &m->conn, n);
+			if (!m->calling[0])
+				ct_csta_set(m, m->calling, sizeof m->calling, m->conn.device, strlen(m->conn.device));
+			return false;
+		}
+		fill_device(m, m->calling, sizeof m->calling, n);
+		return false;
+	case F_CALLED:
+		fill_device(m, m->called, sizeof m->called, n);
+		return false;
+	case F_OTHER:
+		fill_device(m, m->other, sizeof m->other, n);
+		return false;
+	case F_LOCAL:
+		fill_device(m, m->local_state, sizeof m->local_state, n);
+		return false;
+	case F_CAUSE:
+		if (!m->cause[0]) {
+			own_text(n, &t);
+			put_snake(m, m->cause, sizeof m->cause, &t);
+		}
+		return false;
+	case F_CORRELATOR:
+		fill_device(m, m->correlator, sizeof m->correlator, n);
+		return false;
+	case F_USERDATA:
+		fill_device(m, m->user_data, sizeof m->user_data, n);
+		return false;
+	case F_GLOBALID:
+		fill_device(m, m->global_call_id, sizeof m->global_call_id, n);
+		return false;
+	case F_AGENT_STATE:
+		if (!m->agent_state[0]) {
+			own_text(n, &t);
+			put_snake(m, m->agent_state, sizeof m->agent_state, &t);
+		}
+		return false;
+	case F_AGENT_ID:
+		fill_device(m, m->agent_id, sizeof m->agent_id, n);
+		return false;
+	case F_REASON:
+		fill_device(m, m->reason, sizeof m->reason, n);
+		return false;
+	case F_MONITOR:
+		fill_device(m, m->monitor_device, sizeof m->monitor_device, n);
+		return false;
+	case F_SYSSTATUS:
+		if (!m->system_status[0]) {
+			own_text(n, &t);
+			put_snake(m, m->system_status, sizeof m->system_status, &t);
+		}
+		return false;
+	}
+	return true;
+}
+
+static void walk(struct walk *w, const xmlNode *parent, unsigned depth)
+{
+	for (const xmlNode *n = parent->children; n && w->why == CT_CSTA_XML_OK; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (depth > CT_CSTA_XML_MAX_DEPTH) {
+			w->why = CT_CSTA_XML_TOO_DEEP;
+			return;
+		}
+		if (++w->visited > CT_CSTA_XML_MAX_ELEMENTS) {
+			w->why = CT_CSTA_XML_TOO_MANY;
+			return;
+		}
+		if (visit(w, n))
+			walk(w, n, depth + 1);
+	}
+}
+
+/* ---- the root element: kind, name, category -------------------------------------------- */
+
+static bool ends_with(const char *s, size_t n, const char *suffix, size_t *stem)
+{
+	size_t k = strlen(suffix);
+	if (n <= k || memcmp(s + n - k, suffix, k) != 0)
+		return false;
+	*stem = n - k;
+	return true;
+}
+
+static void classify_root(struct ct_csta_msg *m, const xmlNode *root, bool vendor_root)
+{
+	const char *el = (const char *)root->name;
+	size_t n = strlen(el), stem = n;
+	char name[sizeof m->name + 8];
+	const struct name_cat *known = NULL;
+
+	if (strcmp(el, "CSTAErrorCode") == 0 || strcmp(el, "UniversalFailure") == 0) {
+		/* the error's category element; its text is the value (invalidDeviceID, ...) */
+		const xmlNode *e = first_elem(root);
+		struct txt t;
+		m->kind = CT_CSTA_ERROR;
+		if (e) {
+			own_text(e, &t);
+			if (t.len == 0) {
+				t.len = CT_MIN(strlen((const char *)e->name), sizeof t.s);
+				memcpy(t.s, e->name, t.len);
+			}
+			put_snake(m, m->error, sizeof m->error, &t);
+		}
+		return;
+	}
+	if (ends_with(el, n, "Event", &stem)) {
+		m->kind = CT_CSTA_EVENT;
+	} else if (ends_with(el, n, "PosResponse", &stem)) {
+		m->kind = CT_CSTA_RESULT; /* ECMA-354 StartApplicationSessionPosResponse */
+	} else if (ends_with(el, n, "NegResponse", &stem)) {
+		m->kind = CT_CSTA_ERROR;
+	} else if (ends_with(el, n, "Response", &stem)) {
+		m->kind = CT_CSTA_RESULT;
+	} else {
+		m->kind = CT_CSTA_REQUEST;
+	}
+	size_t l = snake(el, stem, name, sizeof name);
+	if (l >= sizeof m->name) {
+		l = sizeof m->name - 1;
+		m->truncated = true;
+	}
+	name[l] = '\0';
+	/* "Transfered" (one r) is what products send (CSTA-NOTES.md) */
+	if (m->kind == CT_CSTA_EVENT && strcmp(name, "transfered") == 0)
+		l = snake("Transferred", 11, name, sizeof name);
+	ct_csta_set(m, m->name, sizeof m->name, name, l);
+
+	if (m->kind == CT_CSTA_EVENT)
+		known = find_name(events, CT_ARRAY_SIZE(events), m->name);
+	else
+		known = find_name(services, CT_ARRAY_SIZE(services), m->name);
+	if (vendor_root) {
+		m->private_data = true;
+		ct_csta_set(m, m->category, sizeof m->category, "private", 7);
+		m->unknown = true;
+		return;
+	}
+	if (known) {
+		ct_csta_set(m, m->category, sizeof m->category, known->category, strlen(known->category));
+		if (strncmp(m->name, "agent_", 6) == 0 && m->kind == CT_CSTA_EVENT) {
+			const char *st = m->name + 6; /* agent_ready -> ready, agent_not_ready -> ... */
+			ct_csta_set(m, m->agent_state, sizeof m->agent_state, st, strlen(st));
+		}
+		return;
+	}
+	m->unknown = true;
+	if (m->kind == CT_CSTA_REQUEST)
+		m->kind = CT_CSTA_UNKNOWN; /* no suffix and not a service we know */
+}
+
+static bool is_soap_ns(const xmlNs *ns)
+{
+	return ns && ns->href &&
+	       (xmlStrEqual(ns->href, (const xmlChar *)ns_soap11) || xmlStrEqual(ns->href, (const xmlChar *)ns_soap12));
+}
+
+/* A CSTA message inside a SOAP envelope (ECMA-323 annex on SOAP): the first element of Body. */
+static const xmlNode *unwrap_soap(const xmlNode *root)
+{
+	if (!is_soap_ns(root->ns) || strcmp((const char *)root->name, "Envelope") != 0)
+		return root;
+	for (const xmlNode *c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && is_soap_ns(c->ns) && strcmp((const char *)c->name, "Body") == 0)
+			return first_elem(c) ? first_elem(c) : root;
+	return root;
+}
+
+/* ---- entry points ---------------------------------------------------------------------- */
+
+const char *ct_csta_xml_reject_name(enum ct_csta_xml_reject why)
+{
+	switch (why) {
+	case CT_CSTA_XML_OK:
+		return "ok";
+	case CT_CSTA_XML_NOT_XML:
+		return "not_xml";
+	case CT_CSTA_XML_TOO_BIG:
+		return "too_big";
+	case CT_CSTA_XML_DOCTYPE:
+		return "doctype";
+	case CT_CSTA_XML_TOO_DEEP:
+		return "too_deep";
+	case CT_CSTA_XML_TOO_MANY:
+		return "too_many_elements";
+	}
+	return "?";
+}
+
+static void init_libxml_once(void)
+{
+	static bool done;
+	if (!done) {
+		xmlInitParser();
+		done = true;
+	}
+}
+
+static void msg_init(struct ct_csta_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->encoding = CT_CSTA_XML;
+	m->phase = 0;
+	m->opcode = -1;
+}
+
+int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *out, enum ct_csta_xml_reject *why)
+{
+	struct guard g = {0, 0, CT_CSTA_XML_OK};
+	xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc = NULL;
+	int rc = CT_EINVAL;
+
+	msg_init(out);
+	if (!xml || len == 0) {
+		g.why = CT_CSTA_XML_NOT_XML;
+		goto out;
+	}
+	if (len > CT_CSTA_XML_MAX_BYTES) {
+		g.why = CT_CSTA_XML_TOO_BIG;
+		goto out;
+	}
+	init_libxml_once();
+	ctxt = xmlCreateMemoryParserCtxt((const char *)xml, (int)len);
+	if (!ctxt) {
+		rc = CT_ENOMEM;
+		goto out;
+	}
+	/* no XML_PARSE_NOENT (no substitution), no DTDLOAD/DTDATTR, no HUGE, no RECOVER */
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	/* ctxt->sax belongs to this context: the guards stay local to this call */
+	ctxt->_private = &g;
+	ctxt->sax->internalSubset = guard_internal_subset;
+	ctxt->sax->externalSubset = guard_internal_subset;
+	ctxt->sax->entityDecl = guard_entity_decl;
+	ctxt->sax->startElementNs = guard_start;
+	ctxt->sax->endElementNs = guard_end;
+	ctxt->sax->serror = silent_error;
+	xmlParseDocument(ctxt);
+	doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
+	if (!ctxt->wellFormed && g.why == CT_CSTA_XML_OK)
+		g.why = CT_CSTA_XML_NOT_XML;
+	if (g.why != CT_CSTA_XML_OK)
+		goto free_doc;
+	if (!doc || doc->intSubset || doc->extSubset) {
+		g.why = doc ? CT_CSTA_XML_DOCTYPE : CT_CSTA_XML_NOT_XML;
+		goto free_doc;
+	}
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root) {
+		g.why = CT_CSTA_XML_NOT_XML;
+		goto free_doc;
+	}
+	root = unwrap_soap(root);
+
+	struct walk w = {out, root->ns ? root->ns->href : NULL, 0, CT_CSTA_XML_OK};
+	if (root->ns && root->ns->href)
+		ct_csta_set(out, out->ns, sizeof out->ns, (const char *)root->ns->href,
+			    strlen((const char *)root->ns->href));
+	bool vendor_root = root->ns && root->ns->href && !is_ecma_ns(root->ns->href);
+	classify_root(out, root, vendor_root);
+	if (!vendor_root)
+		walk(&w, root, 2);
+	if (w.why != CT_CSTA_XML_OK) {
+		g.why = w.why;
+		goto free_doc;
+	}
+	rc = CT_OK;
+
+free_doc:
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+out:
+	if (rc != CT_OK)
+		msg_init(out);
+	if (why)
+		*why = rc == CT_OK ? CT_CSTA_XML_OK : g.why == CT_CSTA_XML_OK ? CT_CSTA_XML_NOT_XML : g.why;
+	return rc;
+}
+
+int ct_csta_xml_decode(const uint8_t *xml, size_t len, struct ct_csta_msg *out)
+{
+	return ct_csta_xml_decode_why(xml, len, out, NULL);
+}

@@ -1,0 +1,55 @@
+/* csta_xml.h - one CSTA XML document (ECMA-323 editions 2 to 6, with or without a namespace,
+ * bare or in a SOAP Body; also the uaCSTA bodies of SIP INFO/INVITE, application/csta+xml)
+ * decoded through libxml2 into the normalised struct ct_csta_msg of csta.h.
+ *
+ * The input is the XML alone: the 8-byte frame header of CSTA over TCP is the framing layer's
+ * (it also sets out->invoke_id / has_invoke_id afterwards; this decoder leaves them 0/false).
+ *
+ * Hostile input policy: documents over CT_CSTA_XML_MAX_BYTES, with any DOCTYPE (internal subset,
+ * entity declarations, external DTD: billion laughs and XXE), nested deeper than
+ * CT_CSTA_XML_MAX_DEPTH or with more than CT_CSTA_XML_MAX_ELEMENTS elements are rejected with
+ * CT_EINVAL before a tree of that size is built; so are documents that are not well-formed
+ * (truncated, not UTF-8 where they say so). Entities are never substituted, nothing is loaded
+ * from the network or the file system. Nothing is printed; the reason is returned through
+ * ct_csta_xml_decode_why() so the caller can count it.
+ *
+ * Thread use: one call is self-contained (its own parser context, freed before returning).
+ * libxml2's xmlInitParser() must have run once before two threads call this at the same time;
+ * the first call here runs it when nobody did.
+ */
+#ifndef CT_CSTA_XML_H
+#define CT_CSTA_XML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/ct.h"
+#include "csta.h"
+
+#define CT_CSTA_XML_MAX_BYTES	 (64u * 1024u) /* one CSTA document; real ones are under 4 KiB */
+#define CT_CSTA_XML_MAX_DEPTH	 32	       /* element nesting, the root being depth 1 */
+#define CT_CSTA_XML_MAX_ELEMENTS 4096	       /* elements in one document */
+
+/* Why a document was rejected (CT_CSTA_XML_OK when it was not). */
+enum ct_csta_xml_reject {
+	CT_CSTA_XML_OK = 0,
+	CT_CSTA_XML_NOT_XML,  /* empty, not XML, not well-formed, truncated, bad encoding */
+	CT_CSTA_XML_TOO_BIG,  /* over CT_CSTA_XML_MAX_BYTES */
+	CT_CSTA_XML_DOCTYPE,  /* a DOCTYPE / DTD / entity declaration (never processed) */
+	CT_CSTA_XML_TOO_DEEP, /* over CT_CSTA_XML_MAX_DEPTH */
+	CT_CSTA_XML_TOO_MANY, /* over CT_CSTA_XML_MAX_ELEMENTS */
+};
+
+/* Decodes one document of len bytes into *out (fully overwritten; encoding CT_CSTA_XML, phase 0,
+ * opcode -1). Returns CT_OK, also for well-formed documents whose root element it does not know
+ * (then out->unknown is set and kind follows the name's suffix), or CT_EINVAL. Reads xml only
+ * during the call; keeps no pointer into it. */
+int ct_csta_xml_decode(const uint8_t *xml, size_t len, struct ct_csta_msg *out);
+
+/* Same; *why (may be NULL) receives the reason of a rejection. */
+int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *out, enum ct_csta_xml_reject *why);
+
+/* Static name of a reject reason ("doctype", "too_deep", ...). */
+const char *ct_csta_xml_reject_name(enum ct_csta_xml_reject why);
+
+#endif

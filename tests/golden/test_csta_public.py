@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Golden test of the CSTA layer on the public CSTA bytes in ../shared/pcaps/public/csta.
+
+The expected messages are transcribed from each capture's .source.txt table (which decodes
+every message by hand from its public source and checks it with unber / xmllint), not from
+ctitap's output. ctitap must find the link by content (no port configured), decode exactly these
+messages in order, pair answers with their requests, and write valid records.
+Skips (77) where ../shared is absent.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CSTA = os.environ.get("CTITAP_PUBLIC_CSTA", os.path.join(ROOT, "..", "shared", "pcaps", "public", "csta"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
+
+# (name, kind, invoke_id, fields that must be present with these values)
+EXPECT = {
+    "csta-hipath-ber.pcap": [
+        ("make_call", "request", 4, {"calling": "664", "called": "535"}),
+        ("make_call", "request", 2, {"calling": "100", "called": "101"}),
+        ("make_call_result", "result", 2, {"call_id": "0016", "device": "100"}),
+        ("delivered", "event", 0x9D, {"call_id": "85f4", "device": "548", "subject": "548",
+                                      "calling": "017662754949", "called": "548", "state": "alerting",
+                                      "cause": "new_call", "xref": "0000"}),
+        ("delivered", "event", 0xA8, {"call_id": "884e", "device": "548", "calling": "017662754949",
+                                      "state": "alerting", "cause": "new_call"}),
+        ("delivered", "event", 0xAB, {"call_id": "886b", "device": "548", "calling": "531", "called": "548",
+                                      "state": "alerting", "cause": "new_call"}),
+        ("system_status", "request", 1, {"system_status": "normal"}),
+        ("hookswitch", "event", 0xBD, {"subject": "548"}),
+        ("hookswitch", "event", 0xBF, {"subject": "548"}),
+    ],
+    "csta-osv-xml-template.pcap": [
+        ("start_application_session", "request", 1, {}),
+        ("system_status", "request", 9999, {"system_status": "normal"}),
+        ("deflect_call", "request", 4, {"device": "SUB_C", "call_id": "FF000100000000006BB1234C31000000",
+                                        "other": "SUB_D"}),
+        ("system_register", "request", 5, {}),
+        ("system_status_result", "result", 6, {}),
+        ("snapshot_device_result", "result", 7, {}),
+        ("clear_connection_result", "result", 8, {}),
+    ],
+}
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def main():
+    ctitap = sys.argv[1]
+    if not os.path.isdir(CSTA):
+        print(f"SKIP: {CSTA} is absent (it is in CI, not in a user's clone)")
+        return 77
+    import validate
+    for name, want in EXPECT.items():
+        path = os.path.join(CSTA, name)
+        if not os.path.exists(path):
+            check(False, f"{name} is missing from {CSTA}")
+            continue
+        p = subprocess.run([ctitap, "-q", "-r", path, "-o", "jsonl:-"], capture_output=True, text=True, timeout=120)
+        lines = [l for l in p.stdout.splitlines() if l.strip()]
+        errs = validate.validate_lines(lines)
+        check(p.returncode == 0 and not errs, f"{name}: ran, {len(lines)} valid records {errs[:2]} {p.stderr[:200]}")
+        recs = [json.loads(l) for l in lines]
+        got = [r for r in recs if r.get("src") == "csta"]
+        stats = recs[-1]
+        check(len(got) == len(want), f"{name}: {len(got)} CSTA messages == {len(want)} in the .source.txt table")
+        check(stats.get("csta_links") == 1 and stats.get("csta_bad") == 0 and stats.get("csta_unknown") == 0,
+              f"{name}: one link found by content, nothing undecoded ({stats.get('csta_links')}, "
+              f"{stats.get('csta_bad')}, {stats.get('csta_unknown')})")
+        for i, (ename, kind, invoke, fields) in enumerate(want):
+            if i >= len(got):
+                break
+            r = got[i]
+            ok = r.get("name") == ename and r.get("kind") == kind and r.get("invoke_id") == invoke
+            bad = {k: (r.get(k), v) for k, v in fields.items() if r.get(k) != v}
+            check(ok and not bad, f"{name} message {i + 1}: {ename}/{kind}/invoke {invoke} "
+                  f"(got {r.get('name')}/{r.get('kind')}/{r.get('invoke_id')}) fields {bad or 'as listed'}")
+        results = [r for r in got if r.get("kind") == "result"]
+        if name.startswith("csta-hipath"):
+            check(all("latency_us" in r for r in results), f"{name}: the result is paired with its request (latency)")
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
