@@ -24,9 +24,15 @@ static void uacsta(struct ct_pipeline *p, const struct ct_sip_msg *m, const stru
 		return;
 	}
 	p->ctr->csta_messages++;
+	/* the SIP transaction pairs a request with its answer: its CSeq is the invoke id */
+	if (!p->csta_msg.has_invoke_id) {
+		p->csta_msg.invoke_id = m->cseq;
+		p->csta_msg.has_invoke_id = true;
+	}
 	char session[96];
 	size_t n = m->call_id.len < sizeof(session) - 1 ? m->call_id.len : sizeof(session) - 1;
-	memcpy(session, m->call_id.p, n);
+	if (n)
+		memcpy(session, m->call_id.p, n);
 	session[n] = '\0';
 	ct_cstalinks_uacsta(p->links, &p->csta_msg, session, meta->ts, &meta->src, meta->sport, &meta->dst,
 			    meta->dport);

@@ -188,7 +188,8 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 	struct ct_slice codec = ct_sdp_codec(m, e->pt, &clock);
 	e->clock = clock ? clock : 8000;
 	size_t n = codec.len < sizeof(e->codec) - 1 ? codec.len : sizeof(e->codec) - 1;
-	memcpy(e->codec, codec.p, n);
+	if (n)
+		memcpy(e->codec, codec.p, n);
 	e->codec[n] = '\0';
 }
 

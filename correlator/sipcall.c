@@ -169,7 +169,8 @@ static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64
 static void copy_text(char *dst, size_t cap, struct ct_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
-	memcpy(dst, s.p, n);
+	if (n)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 

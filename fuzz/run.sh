@@ -13,8 +13,9 @@ targets=$(sed -n 's/^foreach(target \(.*\))$/\1/p' "$root/fuzz/CMakeLists.txt")
 for t in $targets; do
 	corpus="$build/corpus-$t"
 	mkdir -p "$corpus"
-	if [ "$t" = capture ]; then
+	if [ "$t" = capture ] || [ "$t" = pipeline ]; then
 		seeds=("$root"/pcaps/*.pcap)
+		[ -d "$root/../shared/pcaps/public/csta" ] && seeds+=("$root"/../shared/pcaps/public/csta/*.pcap)
 		[ -d "$root/../shared/pcaps/public" ] && seeds+=("$root"/../shared/pcaps/public/*.pcap)
 		python3 "$root/fuzz/mkcorpus.py" "$corpus" "${seeds[@]}" >/dev/null
 	fi
