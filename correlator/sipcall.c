@@ -30,6 +30,9 @@ struct call {
 	char cid[CALLID_MAX];
 	char id[24];              /* ctitap's call id */
 	char from_tag[TAG_MAX];
+	char to_tag[TAG_MAX];     /* of the dialog that was answered */
+	uint64_t early[4];        /* to-tags of the early dialogs (forked responses, RFC 3261 12.1) */
+	unsigned nearly;
 	ct_time_t start, last, answer, end;
 	ct_time_t deadline, queued;
 	unsigned final_status;
@@ -209,6 +212,9 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	ct_json_kv_time(j, "start", c->start);
 	if (c->answered)
 		ct_json_kv_time(j, "answer", c->answer);
+	if (c->to_tag[0])
+		ct_json_kv_text(j, "to_tag", (const uint8_t *)c->to_tag, strlen(c->to_tag), TAG_MAX);
+	ct_json_kv_u64(j, "early_dialogs", c->nearly);
 	ct_json_kv_time(j, "end", c->end ? c->end : c->last);
 	ct_json_kv_u64(j, "messages", c->messages);
 	ct_json_kv_u64(j, "retransmissions", c->retrans);
@@ -493,6 +499,15 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 	if (m->method == CT_SIP_INVITE) {
 		/* until a dialog is confirmed, any INVITE answer belongs to the initial INVITE */
 		bool initial = !c->answered && (m->cseq == c->invite_cseq || !c->invite_seen);
+		if (initial && m->to_tag.len && m->status > 100 && m->status < 300) {
+			/* a forking proxy makes one early dialog per branch that answers (12.1) */
+			uint64_t h = ct_hash(&t->key, m->to_tag.p, m->to_tag.len);
+			bool known = false;
+			for (unsigned i = 0; i < c->nearly && i < 4; i++)
+				known = known || c->early[i] == h;
+			if (!known && c->nearly < 4)
+				c->early[c->nearly++] = h;
+		}
 		if (m->status >= 180 && m->status < 200) {
 			if (initial && c->state == ST_CALLING)
 				c->state = ST_EARLY;
@@ -501,6 +516,7 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 			if (initial && !c->answered) {
 				c->answered = true;
 				c->answer = meta->ts;
+				copy_text(c->to_tag, sizeof(c->to_tag), m->to_tag);
 				c->final_status = m->status;
 				c->state = ST_CONFIRMED;
 				if (c->invite_seen && !c->csta_session)

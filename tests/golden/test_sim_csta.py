@@ -74,6 +74,26 @@ def main():
         invites = [r for r in recs if r.get("name") == "invite" and r.get("call_id") == c["sip_call_id"]]
         check(invites and invites[0].get("uui", "").lower().startswith("00fa08" + c["ucid"].lower()),
               f"SIP call {c['sip_call_id'][:20]}: User-to-User carries the UCID {c['ucid']}")
+    # joined mid-stream: the capture without its first 300 packets (link set-up and early calls).
+    # Each link must be found by content and resync on its next whole message.
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        cut = os.path.join(d, "late.pcap")
+        subprocess.run(["editcap", "-r", pcap, cut, "301-100000"], check=True, capture_output=True)
+        first = subprocess.run(["tshark", "-n", "-r", cut, "-c", "1", "-T", "fields", "-e", "frame.time_epoch"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        p2 = subprocess.run([ctitap, "-q", "-r", cut, "-o", "jsonl:-"], capture_output=True, text=True, timeout=120)
+        r2 = [json.loads(l) for l in p2.stdout.splitlines() if l.strip()]
+        late = [r for r in r2 if r.get("src") == "csta"]
+        import datetime
+        t0 = datetime.datetime.fromtimestamp(float(first), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        after = [e for e in want if e["t"] > t0]
+        check(r2[-1]["csta_links"] == 2 and len(late) >= len(after) - 2,
+              f"joined mid-stream: both links found, {len(late)} of the {len(after)} later messages reported "
+              f"(at most one cut message per link lost)")
+        keys = {(r["ts"], r["encoding"], r.get("invoke_id")) for r in late}
+        missed = [e for e in after if (e["t"], e["encoding"], e["invoke_id"]) not in keys]
+        check(len(missed) <= 2, f"joined mid-stream: messages missed {[(m['t'], m['name']) for m in missed]}")
     print(f"{len(failures)} failed")
     return 1 if failures else 0
 

@@ -10,7 +10,6 @@ cross-reference to its device, and not count the dialog as a phone call.
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
+sys.path.insert(0, HERE)
+from pcapgen import udp_frame, write_pcap  # noqa: E402
 NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
 CLIENT, GW = ("10.7.0.20", 5060), ("10.7.0.1", 5060)
 CALLID = "uacsta-7f3a@10.7.0.20"
@@ -28,16 +29,6 @@ def check(cond, what):
     print(("ok: " if cond else "FAIL: ") + what)
     if not cond:
         failures.append(what)
-
-
-def ip(a):
-    return bytes(int(x) for x in a.split("."))
-
-
-def frame(src, dst, payload, ipid):
-    udp = struct.pack(">HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
-    iph = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), ipid, 0x4000, 64, 17, 0, ip(src[0]), ip(dst[0]))
-    return b"\x00\x11\x22\x33\x44\x55\x00\x66\x77\x88\x99\xaa\x08\x00" + iph + udp
 
 
 def sip(first, cseq, method, body=b"", to_tag=True, src=CLIENT, dst=GW):
@@ -76,12 +67,8 @@ def main():
     ]
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "uacsta.pcap")
-        with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-            for i, (src, msg) in enumerate(flow):
-                dst = GW if src == CLIENT else CLIENT
-                fr = frame(src, dst, msg, 100 + i)
-                f.write(struct.pack("<IIII", 1767603600, i * 100000, len(fr), len(fr)) + fr)
+        write_pcap(path, [udp_frame(src, GW if src == CLIENT else CLIENT, msg, 100 + i)
+                          for i, (src, msg) in enumerate(flow)])
         p = subprocess.run([ctitap, "-q", "-r", path, "-o", "jsonl:-"], capture_output=True, text=True, timeout=60)
     lines = [l for l in p.stdout.splitlines() if l.strip()]
     errs = validate.validate_lines(lines)
