@@ -105,7 +105,8 @@ static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t
 		if (fr != CT_CSTA_F_NONE) {
 			void *cs = ct_csta_stream_new(d->flow, fr, on_csta, p, p->ctr);
 			if (cs) {
-				ct_sip_stream_parser.close(d->sip);
+				if (d->sip)
+					ct_sip_stream_parser.close(d->sip);
 				d->sip = NULL;
 				d->ps = &ct_csta_stream_parser;
 				d->st = cs;
@@ -186,7 +187,9 @@ static void on_flow_close(void *user, struct ct_flow *f, enum ct_flow_end why)
 static void on_clock(void *user, ct_time_t now)
 {
 	struct ct_pipeline *p = user;
-	ct_sipcalls_expire(p->calls, now);
+	/* each pass is bounded; a busy second may need several to catch up */
+	for (int pass = 0; pass < 256 && ct_sipcalls_expire(p->calls, now); pass++)
+		;
 	if (p->on_second)
 		p->on_second(p->user, now);
 }

@@ -45,6 +45,7 @@ void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
 struct ct_sctp_reasm {
 	uint32_t next_tsn;
 	size_t len;
+	size_t cap;
 	uint8_t data[];
 };
 
@@ -228,24 +229,35 @@ static bool sctp_fragment(struct ct_capture *c, struct ct_flow *f, int dir, uint
 	if (flags & 2) { /* B: first fragment */
 		free(r);
 		r = f->sctp[dir] = NULL;
-		if (p->dlen > c->cfg.tcp_flow_memcap)
-			return false;
-		r = malloc(sizeof(*r) + c->cfg.tcp_flow_memcap);
-		if (!r)
-			return false;
-		r->len = 0;
-		f->sctp[dir] = r;
+	} else if (r && (int32_t)(tsn - r->next_tsn) < 0) {
+		return false; /* a fragment seen already (retransmission, SPAN copy) */
 	} else if (!r || tsn != r->next_tsn) {
 		CT_COUNT_LOG(c->ctr->sctp_dropped, "SCTP fragment out of order or without its first: message dropped");
 		free(r);
 		f->sctp[dir] = NULL;
 		return false;
 	}
-	if (r->len + p->dlen > c->cfg.tcp_flow_memcap) {
+	size_t need = (r ? r->len : 0) + p->dlen;
+	if (need > c->cfg.tcp_flow_memcap) {
 		CT_COUNT_LOG(c->ctr->sctp_dropped, "SCTP message over tcp.flow_memcap_kb: dropped");
 		free(r);
 		f->sctp[dir] = NULL;
 		return false;
+	}
+	if (!r || need > r->cap) {
+		size_t cap = r ? r->cap : 2048;
+		while (cap < need)
+			cap *= 2;
+		struct ct_sctp_reasm *n = realloc(r, sizeof(*n) + cap);
+		if (!n) {
+			free(r);
+			f->sctp[dir] = NULL;
+			return false;
+		}
+		if (!r)
+			n->len = 0;
+		n->cap = cap;
+		r = f->sctp[dir] = n;
 	}
 	memcpy(r->data + r->len, p->data, p->dlen);
 	r->len += p->dlen;

@@ -6,6 +6,9 @@
 
 #include "../util/log.h"
 
+/* Segments waiting per direction: the queue is a sorted list, so its length bounds each insert. */
+#define TCP_MAX_OOO_SEGMENTS 1024
+
 void ct_tcp_init(struct ct_tcp *t, size_t memcap, size_t flow_memcap, ct_time_t ooo_timeout, struct ct_counters *ctr)
 {
 	memset(t, 0, sizeof(*t));
@@ -131,7 +134,7 @@ static void drain(struct ct_tcp *t, struct ct_flow *f, int dir)
 	while (h->ooo && ct_seq_diff(h->ooo->seq, h->next) <= 0) {
 		struct ct_tcp_seg *s = h->ooo;
 		h->ooo = s->next;
-		h->ooo_bytes -= s->len;
+		h->ooo_bytes -= s->len + (uint32_t)sizeof(*s);
 		h->ooo_count--;
 		t->mem -= s->len + sizeof(*s);
 		deliver_seq(t, f, dir, s->seq, s->data, s->len, CT_MAX(s->ts, t->now), true);
@@ -158,9 +161,12 @@ static void queue_segment(struct ct_tcp *t, struct ct_flow *f, int dir, uint32_t
 			  ct_time_t ts)
 {
 	struct ct_tcp_half *h = &f->tcp.half[dir];
-	/* Caps first: the new segment must fit after holes are skipped. */
-	while (h->ooo && (h->ooo_bytes + len + h->buf_len > t->flow_memcap || t->mem + len > t->memcap)) {
-		if (h->ooo_bytes + len + h->buf_len > t->flow_memcap)
+	/* Caps first: the new segment must fit after holes are skipped. A segment costs its
+	 * header too, and the queue is a sorted list: its length is capped as well. */
+	size_t cost = len + sizeof(struct ct_tcp_seg);
+	while (h->ooo && (h->ooo_bytes + cost + h->buf_len > t->flow_memcap || t->mem + cost > t->memcap ||
+			  h->ooo_count >= TCP_MAX_OOO_SEGMENTS)) {
+		if (h->ooo_bytes + cost + h->buf_len > t->flow_memcap || h->ooo_count >= TCP_MAX_OOO_SEGMENTS)
 			CT_COUNT_LOG(t->ctr->tcp_flow_memcap, "TCP out-of-order queue over tcp.flow_memcap_kb, hole skipped");
 		else
 			CT_COUNT_LOG(t->ctr->tcp_memcap, "TCP reassembly at tcp.memcap_mb, hole skipped");
@@ -184,7 +190,7 @@ static void queue_segment(struct ct_tcp *t, struct ct_flow *f, int dir, uint32_t
 		pp = &(*pp)->next;
 	s->next = *pp;
 	*pp = s;
-	h->ooo_bytes += (uint32_t)len;
+	h->ooo_bytes += (uint32_t)cost;
 	h->ooo_count++;
 	t->mem += len + sizeof(*s);
 	t->ctr->tcp_ooo++;
@@ -200,6 +206,11 @@ bool ct_tcp_segment(struct ct_tcp *t, struct ct_flow *f, int dir, const struct c
 		t->now = p->ts;
 
 	if (p->tcp_flags & CT_TCP_RST) {
+		/* RFC 5961 3.2: a reset far from the expected sequence is blind injection */
+		if (h->known && (ct_seq_diff(seq, h->next) > (1 << 20) || ct_seq_diff(seq, h->next) < -(1 << 20))) {
+			CT_COUNT_LOG(t->ctr->tcp_rst_ignored, "TCP reset outside the window ignored");
+			return false;
+		}
 		t->ctr->tcp_rst++;
 		f->tcp.rst = true;
 		return true;

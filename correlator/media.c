@@ -229,6 +229,11 @@ const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const st
 	return NULL;
 }
 
+void ct_media_forget_sdp(struct ct_media *md)
+{
+	md->have_sdp = false;
+}
+
 void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j)
 {
 	(void)mc;

@@ -45,6 +45,8 @@ void ct_media_free(struct ct_media *md);
  * (announcements): it is not a hold. The parsed SDP is kept for ct_media_event_fields(). */
 const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
 			 bool in_dialog);
+/* Forgets the SDP of the previous message (it was not reported). */
+void ct_media_forget_sdp(struct ct_media *md);
 /* Adds a "media" array describing the SDP of the message just given to ct_media_sdp(). */
 void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j);
 /* The call ended: its expectations are withdrawn (running RTP flows go on). */

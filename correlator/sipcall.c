@@ -163,8 +163,9 @@ static void set_deadline(struct ct_sipcalls *t, struct call *c, ct_time_t when)
 
 static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
 {
+	size_t n = cid.len < CALLID_MAX ? cid.len : CALLID_MAX; /* longer ids are kept cut */
 	for (struct call *c = t->buckets[h & t->mask]; c; c = c->hnext)
-		if (c->hash == h && c->cid_len == cid.len && memcmp(c->cid, cid.p, cid.len) == 0)
+		if (c->hash == h && c->cid_len == n && memcmp(c->cid, cid.p, n) == 0)
 			return c;
 	return NULL;
 }
@@ -554,6 +555,8 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 
 void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
 {
+	if (t->media)
+		ct_media_forget_sdp(t->media);
 	if (!tracked_method(m->method)) {
 		if (m->request)
 			t->ctr->sip_requests_other++;
@@ -594,8 +597,39 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 	set_deadline(t, c, when);
 }
 
-void ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
+/* Drops heap entries of ended calls when they outnumber the live calls: a call whose deadline
+ * moved earlier leaves its later entry behind. */
+static void heap_compact(struct ct_sipcalls *t)
 {
+	size_t n = 0;
+	for (size_t i = 0; i < t->nheap; i++) {
+		const struct call *c = &t->pool[t->heap[i].slot];
+		if (c->used && c->gen == t->heap[i].gen)
+			t->heap[n++] = t->heap[i];
+	}
+	t->nheap = n;
+	for (size_t i = n / 2; i-- > 0;) { /* sift down every parent: a valid heap again */
+		size_t k = i;
+		struct timer v = t->heap[k];
+		for (;;) {
+			size_t l = 2 * k + 1, r = l + 1, m = l;
+			if (l >= n)
+				break;
+			if (r < n && t->heap[r].when < t->heap[l].when)
+				m = r;
+			if (v.when <= t->heap[m].when)
+				break;
+			t->heap[k] = t->heap[m];
+			k = m;
+		}
+		t->heap[k] = v;
+	}
+}
+
+bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
+{
+	if (t->nheap > 2 * (size_t)t->live + 1024)
+		heap_compact(t);
 	for (unsigned n = 0; n < EXPIRE_BUDGET && t->nheap && t->heap[0].when <= now; n++) {
 		struct timer tm = heap_pop(t);
 		struct call *c = &t->pool[tm.slot];
@@ -608,6 +642,7 @@ void ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
 		}
 		call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "timeout");
 	}
+	return t->nheap && t->heap[0].when <= now;
 }
 
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)

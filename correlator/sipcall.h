@@ -39,8 +39,9 @@ int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, 
 		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media);
 /* One SIP message (from UDP, TCP or WebSocket). */
 void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta);
-/* Ends calls whose timers ran out at packet time now (bounded work per call). */
-void ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now);
+/* Ends calls whose timers ran out at packet time now, doing bounded work; returns true when
+ * more timers are due (call again). */
+bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now);
 /* Ends every call (end of input), oldest first, and frees the table. */
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now);
 

@@ -196,6 +196,17 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 		size_t off;
 		enum ct_csta_framing f = ct_csta_probe(p, len, true, &off);
 		if (f == CT_CSTA_F_NONE) {
+			/* A plausible header whose frame has not fully arrived: wait for the rest
+			 * rather than throw its start away (messages span several segments). */
+			size_t end = len < CSTA_PROBE_WINDOW ? len : CSTA_PROBE_WINDOW;
+			for (size_t i = 0; i < end; i++) {
+				size_t hdr, total;
+				enum ct_csta_framing g = frame_at(p + i, len - i, &hdr, &total);
+				if (g != CT_CSTA_F_NONE && g != CT_CSTA_F_BARE && total <= CSTA_MAX_FRAME && total > len - i) {
+					*used = i;
+					return CT_PARSE_MORE;
+				}
+			}
 			/* keep the last bytes: a header may straddle the boundary */
 			*used = len > 16 ? len - 16 : 0;
 			return CT_PARSE_MORE;

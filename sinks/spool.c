@@ -324,12 +324,10 @@ static void drop_oldest(struct ct_spool *s)
 		s->rf = NULL;
 		s->rf_seg = SIZE_MAX;
 	}
-	if (s->read_seq < s->commit)
-		reader_seek(s, s->commit);
-	else if (s->rseg > 0)
-		s->rseg--, s->rseek = true;
+	if (s->read_seq < s->commit || s->rseg == 0)
+		reader_seek(s, CT_MAX(s->read_seq, s->commit));
 	else
-		s->rseek = true;
+		s->rseg--, s->rseek = true;
 }
 
 int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t keylen, const char *value,
@@ -337,8 +335,8 @@ int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t ke
 {
 	if (keylen > 0xffff || len > SPOOL_MAX_VALUE)
 		return CT_EINVAL;
-	if (s->segs[s->nsegs - 1].size >= s->seg_max) {
-		int rc = open_writer(s);
+	if (!s->wf || s->segs[s->nsegs - 1].size >= s->seg_max) {
+		int rc = open_writer(s); /* also retries after a file that could not be created */
 		if (rc)
 			return rc;
 	}

@@ -61,6 +61,7 @@
 	X(tcp_memcap, "TCP holes forced by tcp.memcap_mb")                                  \
 	X(tcp_fin, "TCP directions closed by FIN")                                          \
 	X(tcp_rst, "TCP connections reset")                                                 \
+	X(tcp_rst_ignored, "TCP resets ignored: sequence far outside the window (RFC 5961)") \
 	X(tcp_parse_errors, "stream parser errors (the parser resyncs)")                    \
 	X(tcp_bad_header, "TCP headers with an impossible data offset")                     \
 	X(sip_messages, "SIP messages parsed")                                             \
