@@ -781,7 +781,8 @@ static void gen_ber_raw(struct gen_ber *b, const void *d, size_t n)
         b->overflow = true;
         return;
     }
-    memcpy(b->p + b->len, d, n);
+    if (n)
+        memcpy(b->p + b->len, d, n);
     b->len += n;
 }
 

@@ -19,8 +19,9 @@ pid=$!
 tcpdump -i lo --time-stamp-precision=nano -U -w "$tmp/lo.pcap" "udp port $port" 2>/dev/null &
 tpid=$!
 # the capture is open once the kernel lists a packet socket for the process
-for _ in $(seq 50); do
-	ls -l /proc/$pid/fd 2>/dev/null | grep -q socket && break
+# both captures are open once the kernel lists a packet socket for each process
+for _ in $(seq 100); do
+	ls -l /proc/$pid/fd 2>/dev/null | grep -q socket && ls -l /proc/$tpid/fd 2>/dev/null | grep -q socket && break
 	sleep 0.1
 done
 sleep 0.5
