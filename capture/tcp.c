@@ -253,10 +253,22 @@ bool ct_tcp_segment(struct ct_tcp *t, struct ct_flow *f, int dir, const struct c
 	/* A hole waited too long for its bytes. */
 	if (h->ooo && p->ts > h->ooo->ts && p->ts - h->ooo->ts > t->ooo_timeout)
 		skip_hole(t, f, dir);
-	if (h->fin && h->ooo && ct_seq_diff(h->ooo->seq, h->fin_seq) >= 0) {
-		/* queued data past FIN can never be delivered */
-		while (h->ooo)
-			skip_hole(t, f, dir);
+	if (h->fin && h->ooo) {
+		/* queued data at or past FIN can never be real: drop it */
+		struct ct_tcp_seg **pp = &h->ooo;
+		while (*pp) {
+			struct ct_tcp_seg *s = *pp;
+			if (ct_seq_diff(s->seq, h->fin_seq) >= 0) {
+				*pp = s->next;
+				h->ooo_bytes -= s->len + (uint32_t)sizeof(*s);
+				h->ooo_count--;
+				t->mem -= s->len + sizeof(*s);
+				t->ctr->tcp_retrans++;
+				free(s);
+			} else {
+				pp = &s->next;
+			}
+		}
 	}
 	return f->tcp.half[0].fin && f->tcp.half[1].fin;
 }

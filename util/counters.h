@@ -96,6 +96,7 @@
 	X(kafka_delivered, "records the Kafka broker acknowledged")                         \
 	X(kafka_failed, "records the Kafka broker refused for good")                        \
 	X(kafka_queue_full, "times librdkafka's queue was full (records wait in the spool)")\
+	X(kafka_retried, "records produced again after a delivery timeout")                 \
 	X(spool_written, "records written to the Kafka spool journal")                      \
 	X(spool_replayed, "records an earlier run left in the spool, delivered first")      \
 	X(spool_dropped, "undelivered records dropped at kafka.spool.max_mb")               \

@@ -16,7 +16,7 @@ port=$((40000 + RANDOM % 20000))
 "$ctitap" -q -i lo -o "jsonl:$tmp/out.jsonl" "udp port $port" 2>"$tmp/err" &
 pid=$!
 # tcpdump writes the same traffic to a file: replaying it must give the same records
-tcpdump -i lo --time-stamp-precision=nano -U -w "$tmp/lo.pcap" "udp port $port" 2>/dev/null &
+tcpdump -i lo --immediate-mode --time-stamp-precision=nano -U -w "$tmp/lo.pcap" "udp port $port" 2>/dev/null &
 tpid=$!
 # the capture is open once the kernel lists a packet socket for the process
 # both captures are open once the kernel lists a packet socket for each process
