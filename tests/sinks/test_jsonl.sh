@@ -25,6 +25,16 @@ total=$(zstd -dcq "$tmp/live.jsonl.zst" | wc -l)
 check "SIGTERM ends the run cleanly (rc=$rc) with every emitted record in the file ($total)" \
 	'[ $rc -eq 0 ] && [ "$total" -ge "$seen" ] && [ "$(zstd -dcq "$tmp/live.jsonl.zst" | ns)" = "$(seq -s " " 0 $((total - 1)))" ]'
 
+# 1b. A crash (SIGKILL) loses at most the last second: frames are closed every second.
+"$emit" -q -o "jsonl:$tmp/killed.jsonl.zst" --count 1000 --rate 50 &
+pid=$!
+sleep 3.2
+kill -KILL $pid
+wait $pid 2>/dev/null
+kept=$(zstd -dcq "$tmp/killed.jsonl.zst" 2>/dev/null | wc -l)
+check "after SIGKILL at 3.2 s, the records of all but the last second are in the file ($kept >= 100)" \
+	'[ "$kept" -ge 100 ] && [ "$(zstd -dcq "$tmp/killed.jsonl.zst" 2>/dev/null | ns)" = "$(seq -s " " 0 $((kept - 1)))" ]'
+
 # 2. Size rotation: 1 MiB files, names that sort, nothing lost or reordered.
 mkdir -p "$tmp/rot"
 "$emit" -q -o "jsonl:$tmp/rot/ctitap.jsonl" -X output.rotate_mb=1 --count 30000 --stats 2>"$tmp/err"
