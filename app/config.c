@@ -68,6 +68,12 @@ static const struct cfg_key cfg_keys[] = {
 	  "find CSTA links (BER and XML) on TCP by content and decode them" },
 	{ "csta.max_links", K_U32, offsetof(struct ct_config, csta_max_links), 0, 1, 65536,
 	  "CSTA links tracked at once" },
+	{ "calls.window_ms", K_TIME_MS, offsetof(struct ct_config, calls.window), 0, 0, 60000,
+	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
+	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
+	  "after its last leg ended, a call waits this long for late events before its record" },
+	{ "calls.max", K_U32, offsetof(struct ct_config, calls.max_calls), 0, 16, 1 << 24,
+	  "customer calls open at once; past it the oldest is written early" },
 	{ "sip.max_calls", K_U32, offsetof(struct ct_config, sip.max_calls), 0, 16, 1 << 24,
 	  "SIP calls tracked at once; past it the call with the nearest timer ends early" },
 	{ "sip.linger_s", K_TIME_S, offsetof(struct ct_config, sip.linger), 0, 0, 600,
@@ -112,6 +118,9 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->rtp_enabled = true;
 	cfg->csta_enabled = true;
 	cfg->csta_max_links = 256;
+	cfg->calls.max_calls = 100000;
+	cfg->calls.window = 3 * CT_USEC_PER_SEC;
+	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
 	cfg->zstd_level = 3;
 	cfg->flush_ms = 1000;
 	cfg->stats_interval_s = 60;

@@ -9,6 +9,7 @@
 
 #include "../capture/capture.h"
 #include "../capture/source.h"
+#include "../correlator/calls.h"
 #include "../correlator/sipcall.h"
 #include "../sinks/sink.h"
 
@@ -20,6 +21,7 @@ struct ct_config {
 	struct ct_live_cfg live;
 	struct ct_capture_cfg cap;
 	struct ct_sipcall_cfg sip;
+	struct ct_calls_cfg calls;
 	bool sip_enabled;
 	bool rtp_enabled;
 	bool csta_enabled;

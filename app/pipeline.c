@@ -190,6 +190,7 @@ static void on_clock(void *user, ct_time_t now)
 	/* each pass is bounded; a busy second may need several to catch up */
 	for (int pass = 0; pass < 256 && ct_sipcalls_expire(p->calls, now); pass++)
 		;
+	ct_calls_tick(p->calls_joined, now);
 	if (p->on_second)
 		p->on_second(p->user, now);
 }
@@ -219,11 +220,21 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		ct_media_free(p->media);
 		return rc;
 	}
+	rc = ct_calls_new(&p->calls_joined, &cfg->calls, ctr, &p->em);
+	if (rc) {
+		ct_cstalinks_free(p->links);
+		ct_sipcalls_free(p->calls, 0);
+		ct_media_free(p->media);
+		return rc;
+	}
+	ct_sipcalls_set_calls(p->calls, p->calls_joined);
+	ct_cstalinks_set_calls(p->links, p->calls_joined);
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc) {
+		ct_calls_free(p->calls_joined, 0);
 		ct_cstalinks_free(p->links);
 		ct_sipcalls_free(p->calls, 0);
 		ct_media_free(p->media);
@@ -237,6 +248,7 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_capture_free(&p->cap);       /* TCP streams deliver what they hold; RTP flows report */
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
 	ct_cstalinks_free(p->links);
+	ct_calls_free(p->calls_joined, now); /* a call record for every call still open */
 	ct_media_free(p->media);
 	ct_json_free(&p->em.json);
 	return now;

@@ -4,6 +4,7 @@
 #define CT_PIPELINE_H
 
 #include "../capture/capture.h"
+#include "../correlator/calls.h"
 #include "../correlator/cstalink.h"
 #include "../correlator/media.h"
 #include "../correlator/sipcall.h"
@@ -18,6 +19,7 @@ struct ct_pipeline {
 	struct ct_sipcalls *calls;
 	struct ct_media *media;
 	struct ct_cstalinks *links;
+	struct ct_calls *calls_joined;  /* customer calls across CSTA and SIP */
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */

@@ -8,6 +8,7 @@
 
 #include "../capture/packet.h"
 #include "../util/hash.h"
+#include "calls.h"
 
 #define CT_CSTALINK_MAX_PENDING 256
 #define CT_CSTALINK_MAX_MONITORS 4096
@@ -49,7 +50,13 @@ struct ct_cstalinks {
 	struct ct_counters *ctr;
 	struct ct_emitter *em;
 	struct ct_hashkey idkey;
+	struct ct_calls *calls;
 };
+
+void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
+{
+	t->calls = calls;
+}
 
 int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em)
 {
@@ -252,6 +259,8 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	if (has_latency)
 		ct_json_kv_u64(j, "latency_us", latency);
 	ct_emit_end(em);
+	if (t->calls && call[0])
+		ct_calls_csta(t->calls, call, l->name, name, m, ts);
 }
 
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,

@@ -19,6 +19,9 @@
 struct ct_cstalinks;
 
 int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em);
+struct ct_calls;
+/* Where CSTA calls' moments go to be joined with their SIP legs (may be NULL). */
+void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls);
 /* One decoded CSTA message of a TCP link. */
 void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, const struct ct_csta_meta *meta);
 /* One decoded CSTA XML body carried by SIP (uaCSTA): the SIP Call-ID names the session. */

@@ -9,6 +9,7 @@
 
 #include "../capture/packet.h"
 #include "../util/log.h"
+#include "calls.h"
 #include "media.h"
 
 #define CALLID_MAX 256
@@ -56,6 +57,7 @@ struct ct_sipcalls {
 	struct ct_counters *ctr;
 	struct ct_emitter *em;
 	struct ct_media *media;
+	struct ct_calls *calls;
 	struct call *pool;
 	uint32_t npool, used;
 	struct call *free;
@@ -102,6 +104,11 @@ int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, 
 	t->mask = nb - 1;
 	*out = t;
 	return CT_OK;
+}
+
+void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls)
+{
+	t->calls = calls;
 }
 
 /* --- timers: a binary min-heap of (deadline, slot, generation) ------------------------ */
@@ -170,6 +177,8 @@ static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64
 	return NULL;
 }
 
+static void cstr(char *dst, size_t cap, struct ct_slice s);
+
 static void copy_text(char *dst, size_t cap, struct ct_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
@@ -220,6 +229,13 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	ct_json_kv_u64(j, "messages", c->messages);
 	ct_json_kv_u64(j, "retransmissions", c->retrans);
 	ct_emit_end(em);
+	if (t->calls && !c->csta_session) {
+		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
+		char cid[CALLID_MAX + 1];
+		cstr(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		ct_calls_sip(t->calls, c->id, cid, "dialog_end", c->end ? c->end : c->last, NULL, NULL, NULL,
+			     c->final_status, disposition(c));
+	}
 
 	struct call **pp = &t->buckets[c->hash & t->mask];
 	while (*pp && *pp != c)
@@ -320,6 +336,31 @@ static bool uui_ucid(struct ct_slice uui, char out[24])
 	return true;
 }
 
+/* The 8 UCID bytes of a User-to-User value, as 16 lower-case hex digits ("" if none). */
+static void uui_ucid_hex(struct ct_slice uui, char out[17])
+{
+	out[0] = '\0';
+	if (uui.len < 22 || !ct_slice_istarts(uui, "00FA08"))
+		return;
+	for (int i = 0; i < 16; i++) {
+		uint8_t ch = ct_lower(uui.p[6 + i]);
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+			out[0] = '\0';
+			return;
+		}
+		out[i] = (char)ch;
+	}
+	out[16] = '\0';
+}
+
+static void cstr(char *dst, size_t cap, struct ct_slice s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
 static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 {
 	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
@@ -392,6 +433,19 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	if (c && t->media)
 		ct_media_event_fields(t->media, &c->media, j);
 	ct_emit_end(em);
+	if (t->calls && c && !retrans && !c->csta_session) {
+		char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "";
+		cstr(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		if (m->request && m->method == CT_SIP_INVITE) {
+			struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+			cstr(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(from));
+			struct ct_slice ru = ct_sip_uri_user(m->uri);
+			cstr(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(to));
+			uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
+		}
+		ct_calls_sip(t->calls, c->id, cid, name, meta->ts, calling, called, ucid[0] ? ucid : NULL,
+			     m->request ? 0 : m->status, NULL);
+	}
 }
 
 /* The message's transaction fingerprint; true if it was seen before (a retransmission). */

@@ -37,6 +37,9 @@ void ct_sipcall_cfg_default(struct ct_sipcall_cfg *cfg);
 
 int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, const struct ct_hashkey *key,
 		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media);
+struct ct_calls;
+/* Where the calls' moments go to be joined with their CSTA legs (may be NULL). */
+void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls);
 /* One SIP message (from UDP, TCP or WebSocket). */
 void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta);
 /* Ends calls whose timers ran out at packet time now, doing bounded work; returns true when

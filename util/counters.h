@@ -89,6 +89,8 @@
 	X(csta_pending_dropped, "CSTA requests forgotten unanswered (per-link cap)")         \
 	X(csta_unmatched, "CSTA results or errors with no request seen")                    \
 	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \
+	X(calls, "customer calls (call records) started")                                   \
+	X(calls_evicted, "call records written early at calls.max_calls")                    \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \

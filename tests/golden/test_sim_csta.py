@@ -74,6 +74,28 @@ def main():
         invites = [r for r in recs if r.get("name") == "invite" and r.get("call_id") == c["sip_call_id"]]
         check(invites and invites[0].get("uui", "").lower().startswith("00fa08" + c["ucid"].lower()),
               f"SIP call {c['sip_call_id'][:20]}: User-to-User carries the UCID {c['ucid']}")
+    # one call record per simulated call, joining its SIP dialog and its call on both CSTA links
+    crecs = [r for r in recs if r["type"] == "call"]
+    sims = [e for e in expect if e.get("type") == "call"]
+    check(len(crecs) == len(sims), f"{len(crecs)} call records == {len(sims)} calls in the scenario")
+    outcome = {"answered": ("answered", 0), "hold": ("answered", 1), "cancel": ("abandoned", 0), "busy": ("busy", 0)}
+    for e in sims:
+        mine = [r for r in crecs if e["sip_call_id"] in r["sip"]]
+        if len(mine) != 1:
+            check(False, f"call {e['sip_call_id'][:16]}: in exactly one call record ({len(mine)})")
+            continue
+        r = mine[0]
+        disp, holds = outcome.get(e["outcome"], (e["outcome"], 0))
+        method = "shared_id" if e.get("ucid") else "device_time"
+        got = {"csta": sorted(c["call_id"] for c in r["csta"]), "sip": r["sip"], "direction": r["direction"],
+               "disposition": r["disposition"], "holds": r["holds"], "method": r["correlation"]["method"]}
+        want_ = {"csta": [e["csta_call_id"]] * 2, "sip": [e["sip_call_id"]], "direction": e["direction"],
+                 "disposition": disp, "holds": holds, "method": method}
+        bad = {k: (got[k], want_[k]) for k in want_ if got[k] != want_[k]}
+        check(not bad, f"call {e['sip_call_id'][:16]} ({e['direction']} {e['outcome']}): {bad or 'joined as scripted'}")
+        if disp == "answered":
+            check(r["answer"] is not None and r["talk_ms"] > 0 and r["ring_ms"] > 0,
+                  f"call {e['sip_call_id'][:16]}: answer time, ring and talk durations ({r['ring_ms']} ms, {r['talk_ms']} ms)")
     # joined mid-stream: the capture without its first 300 packets (link set-up and early calls).
     # Each link must be found by content and resync on its next whole message.
     import tempfile
