@@ -2,14 +2,14 @@
  * IPv4/IPv6, defrag, dedup, flows and TCP reassembly (with a stream parser that demands
  * more data, so reassembly buffers are exercised too).
  *
- * Input: byte 0 picks the link type; then frames, each a 2-byte big-endian length, a
- * 1-byte time step (milliseconds * 64, so expiry and timeouts are reached) and the bytes. */
+ * Input: the frames of fuzz/frames.h. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "util/log.h"
+#include "frames.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,12 +57,10 @@ static const struct ct_stream_parser *fz_classify(void *user, struct ct_flow *f,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int links[] = { CT_LINK_ETHERNET, CT_LINK_LINUX_SLL, CT_LINK_LINUX_SLL2, CT_LINK_RAW,
-				     CT_LINK_NULL, CT_LINK_LOOP, CT_LINK_IPV4, CT_LINK_IPV6 };
 	if (size < 1)
 		return 0;
 	ct_log_set_level(CT_LOG_ERR);
-	int link = links[data[0] % (sizeof(links) / sizeof(links[0]))];
+	int link = fuzz_linktype(data[0]);
 	struct ct_capture_cfg cfg;
 	ct_capture_cfg_default(&cfg);
 	cfg.flow_max = 64;
@@ -79,17 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_capture c;
 	if (ct_capture_init(&c, &cfg, &key, &ctr, &ops, NULL) != CT_OK)
 		return 0;
-	ct_time_t ts = 1000000;
-	size_t off = 1;
-	while (off + 3 <= size) {
-		size_t len = ((size_t)data[off] << 8) | data[off + 1];
-		ts += (ct_time_t)data[off + 2] * 64000u;
-		off += 3;
-		if (len > size - off)
-			len = size - off;
-		ct_capture_frame(&c, link, ts, data + off, (uint32_t)len, (uint32_t)len);
-		off += len;
-	}
+	fuzz_feed(&c, link, data, size);
 	ct_capture_free(&c);
 	return 0;
 }
