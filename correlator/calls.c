@@ -149,6 +149,16 @@ static void remember(struct ct_calls *t, struct ccall *cc, const char *kind, con
 	idx_add(t, &cc->keys[CALLS_MAX_LEGS + cc->nkeys_extra++], key, cc, ts);
 }
 
+/* A call that already has a leg of this kind (SIP, or CSTA on this link) is not joined by
+ * device and time: on a busy device that would merge two calls into one. */
+static bool has_leg_like(const struct ccall *cc, bool sip, const char *link)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip == sip && (sip || strcmp(cc->legs[i].link, link ? link : "") == 0))
+			return true;
+	return false;
+}
+
 static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed)
 {
 	if (!value || !value[0])
@@ -195,12 +205,13 @@ static struct ccall *leg_call(struct ct_calls *t, const char *leg_key, const cha
 	char evidence[160] = "";
 	if (cc) {
 		snprintf(evidence, sizeof(evidence), "UCID %s in SIP User-to-User and CSTA correlatorData", ucid);
-	} else if ((cc = lookup(t, "dev", dev1, ts, true)) || (cc = lookup(t, "dev", dev2, ts, true))) {
+	} else if (((cc = lookup(t, "dev", dev1, ts, true)) && !has_leg_like(cc, sip, link)) ||
+		   ((cc = lookup(t, "dev", dev2, ts, true)) && !has_leg_like(cc, sip, link))) {
 		method = "device_time";
 		snprintf(evidence, sizeof(evidence), "device %s on both sides within %" PRIu64 " ms",
 			 lookup(t, "dev", dev1, ts, true) == cc ? dev1 : dev2, (uint64_t)(t->cfg.window / 1000u));
 	}
-	if (cc && cc->nlegs >= CALLS_MAX_LEGS)
+	if (cc && (cc->nlegs >= CALLS_MAX_LEGS || (!strcmp(method, "device_time") && has_leg_like(cc, sip, link))))
 		cc = NULL;
 	if (cc && cc->nlegs && cc->legs[0].sip != sip && (!strcmp(cc->method, "sip_only") || !strcmp(cc->method, "csta_only"))) {
 		snprintf(cc->method, sizeof(cc->method), "%s", method);
