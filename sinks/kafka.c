@@ -148,6 +148,10 @@ static int kafka_write(void *st, const struct ct_record *r)
 			       : CT_OK;
 	}
 	if (direct) {
+		/* on disk before it can reach the broker: a kill then never leaves a delivered record
+		 * behind one that is lost, so what arrives is always a prefix */
+		if (ct_spool_flush(k->spool) != CT_OK && ct_log_sample(++k->ctr->output_errors))
+			ct_err("kafka: cannot write the spool journal");
 		if (kafka_produce(k, (uint8_t)r->type, key, strlen(key), r->json, r->len, seq) != CT_ELIMIT)
 			ct_spool_taken(k->spool, seq);
 	} else {

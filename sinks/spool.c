@@ -457,6 +457,16 @@ uint64_t ct_spool_pending(const struct ct_spool *s)
 	return s->next_seq - s->commit;
 }
 
+int ct_spool_flush(struct ct_spool *s)
+{
+	if (s->wf && s->wdirty) {
+		if (fflush(s->wf) != 0)
+			return CT_EIO;
+		s->wdirty = false;
+	}
+	return CT_OK;
+}
+
 int ct_spool_sync(struct ct_spool *s)
 {
 	int rc = CT_OK;

@@ -50,6 +50,8 @@ int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r);
 void ct_spool_unread(struct ct_spool *s);
 /* A record was delivered (or failed for good): it need never be produced again. */
 void ct_spool_ack(struct ct_spool *s, uint64_t seq);
+/* Writes buffered journal bytes to the OS (no fsync): after this a kill loses nothing of them. */
+int ct_spool_flush(struct ct_spool *s);
 /* Writes buffered journal bytes to the OS and records the acknowledged prefix. */
 int ct_spool_sync(struct ct_spool *s);
 /* Records appended but not acknowledged. */
