@@ -177,8 +177,7 @@ static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64
 	return NULL;
 }
 
-static void cstr(char *dst, size_t cap, struct ct_slice s);
-
+/* A NUL-terminated copy of packet text into a fixed buffer, cut at its size. */
 static void copy_text(char *dst, size_t cap, struct ct_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
@@ -232,7 +231,7 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	if (t->calls && !c->csta_session) {
 		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
 		char cid[CALLID_MAX + 1];
-		cstr(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
 		ct_calls_sip(t->calls, c->id, cid, "dialog_end", c->end ? c->end : c->last, NULL, NULL, NULL,
 			     c->final_status, disposition(c));
 	}
@@ -353,14 +352,6 @@ static void uui_ucid_hex(struct ct_slice uui, char out[17])
 	out[16] = '\0';
 }
 
-static void cstr(char *dst, size_t cap, struct ct_slice s)
-{
-	size_t n = s.len < cap - 1 ? s.len : cap - 1;
-	if (n)
-		memcpy(dst, s.p, n);
-	dst[n] = '\0';
-}
-
 static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 {
 	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
@@ -435,12 +426,12 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	ct_emit_end(em);
 	if (t->calls && c && !retrans && !c->csta_session) {
 		char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "";
-		cstr(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
 		if (m->request && m->method == CT_SIP_INVITE) {
 			struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-			cstr(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(from));
+			copy_text(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(from));
 			struct ct_slice ru = ct_sip_uri_user(m->uri);
-			cstr(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(to));
+			copy_text(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(to));
 			uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
 		}
 		ct_calls_sip(t->calls, c->id, cid, name, meta->ts, calling, called, ucid[0] ? ucid : NULL,
