@@ -31,23 +31,6 @@ struct kafka {
 	bool backlog_logged;
 };
 
-static void kafka_retry(struct kafka *k, const rd_kafka_message_t *m, uint64_t seq)
-{
-	rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
-	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs)
-		copy = rd_kafka_headers_copy(hdrs);
-	rd_kafka_resp_err_t err = rd_kafka_producev(
-		k->rk, RD_KAFKA_V_RKT(m->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_KEY(m->key, m->key_len),
-		RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		k->ctr->kafka_retried++;
-		return;
-	}
-	if (copy)
-		rd_kafka_headers_destroy(copy); /* not taken over by a failed produce */
-}
-
 static void kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	(void)rk;
@@ -60,14 +43,11 @@ static void kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		break;
 	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
 	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-		/* purged at exit: not delivered, not lost, it stays in the journal for the next run */
-		break;
 	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
 	case RD_KAFKA_RESP_ERR__TRANSPORT:
 	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-		/* gave up for now (a kafka.message.timeout.ms was set): produce it again, so later
-		 * records do not wait behind it; if even that fails the next run delivers it */
-		kafka_retry(k, m, seq);
+		/* not known to be delivered: it stays in the journal, and the next run delivers it
+		 * (producing it again here duplicated records the broker had in fact written) */
 		break;
 	default:
 		/* the broker will never take this record (too large, not authorised, ...) */
