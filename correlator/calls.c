@@ -8,12 +8,14 @@
 
 #include "../util/hash.h"
 #include "../util/log.h"
+#include "audit.h"
 
 #define CALLS_MAX_LEGS 8
 #define CALLS_MAX_KEYS 8
 #define CALLS_MAX_PARTIES 8
 #define CALLS_KEY 200
 #define CALLS_BUCKETS 65536
+#define CALLS_MAX_AUDIT 16
 
 struct ccall;
 
@@ -40,6 +42,11 @@ struct party {
 	ct_time_t alerted, answered, released;
 };
 
+struct finding {
+	char kind[24];
+	char detail[160];
+};
+
 struct ccall {
 	struct ccall *prev, *next;
 	char id[40];
@@ -61,6 +68,8 @@ struct ccall {
 	unsigned nlegs, nkeys_extra;
 	struct party parties[CALLS_MAX_PARTIES];
 	unsigned nparties;
+	struct finding audit[CALLS_MAX_AUDIT];
+	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 };
 
 struct ct_calls {
@@ -177,6 +186,22 @@ static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *va
 }
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
+
+/* A finding about call cc (may be NULL): an audit record now, and a line in the call record. */
+static void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, const char *kind, const char *link,
+		    const char *detail)
+{
+	ct_audit(t->em, ts, cc ? cc->id : NULL, kind, link, 0, "%s", detail);
+	if (!cc)
+		return;
+	if (cc->naudit >= CALLS_MAX_AUDIT) {
+		cc->audit_more++;
+		return;
+	}
+	struct finding *f = &cc->audit[cc->naudit++];
+	snprintf(f->kind, sizeof(f->kind), "%s", kind);
+	snprintf(f->detail, sizeof(f->detail), "%s", detail);
+}
 
 static void call_free(struct ct_calls *t, struct ccall *cc)
 {
@@ -491,8 +516,59 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	ct_json_arr_end(j);
 	ct_json_key(j, "audit");
 	ct_json_arr_begin(j);
+	for (unsigned i = 0; i < cc->naudit; i++) {
+		ct_json_obj_begin(j);
+		ct_json_kv_str(j, "kind", cc->audit[i].kind);
+		ct_json_kv_text(j, "detail", (const uint8_t *)cc->audit[i].detail, strlen(cc->audit[i].detail),
+				CT_TEXT_MAX);
+		ct_json_obj_end(j);
+	}
+	if (cc->audit_more) {
+		char d[64];
+		snprintf(d, sizeof(d), "%u more findings not listed", cc->audit_more);
+		ct_json_obj_begin(j);
+		ct_json_kv_str(j, "kind", "audit_truncated");
+		ct_json_kv_str(j, "detail", d);
+		ct_json_obj_end(j);
+	}
 	ct_json_arr_end(j);
 	ct_emit_end(em);
+}
+
+void ct_calls_audit_csta(struct ct_calls *t, const char *link, const char *csta_call_id, ct_time_t ts,
+			 const char *kind, const char *detail)
+{
+	char key[CALLS_KEY];
+	snprintf(key, sizeof(key), "csta:%s|%s", link, csta_call_id ? csta_call_id : "");
+	struct ikey *k = csta_call_id && csta_call_id[0] ? idx_find(t, key) : NULL;
+	finding(t, k ? k->cc : NULL, ts, kind, link, detail);
+}
+
+unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t from, ct_time_t to, const char *why)
+{
+	unsigned n = 0;
+	for (struct ccall *cc = t->head.next; cc != &t->head; cc = cc->next) {
+		bool on_link = false, open = false;
+		for (unsigned i = 0; i < cc->nlegs; i++) {
+			if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
+				on_link = true;
+			if (!cc->legs[i].ended)
+				open = true;
+		}
+		if (!on_link || !open)
+			continue;
+		char d[160];
+		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s)", (uint64_t)((to - from) / 1000u), why);
+		if (cc->naudit < CALLS_MAX_AUDIT) {
+			struct finding *f = &cc->audit[cc->naudit++];
+			snprintf(f->kind, sizeof(f->kind), "cti_blind");
+			snprintf(f->detail, sizeof(f->detail), "%s", d);
+		} else {
+			cc->audit_more++;
+		}
+		n++;
+	}
+	return n;
 }
 
 void ct_calls_tick(struct ct_calls *t, ct_time_t now)

@@ -37,6 +37,15 @@ void ct_calls_sip(struct ct_calls *t, const char *leg_id, const char *call_id, c
 /* A CSTA event of a call (m->conn.call_id set) on a link. */
 void ct_calls_csta(struct ct_calls *t, const char *leg_id, const char *link, const char *name,
 		   const struct ct_csta_msg *m, ct_time_t ts);
+/* An audit finding about the CSTA call (link, callID): written as an `audit` record tagged
+ * with the ctitap call, and listed in that call's record. An unknown call gets the record
+ * without a call id. */
+void ct_calls_audit_csta(struct ct_calls *t, const char *link, const char *csta_call_id, ct_time_t ts,
+			 const char *kind, const char *detail);
+/* The link could not be seen from `from` to `to` (TCP gap, link down, monitor ended: `why`):
+ * every open call with a CSTA leg on it gets a `cti_blind` entry in its record. Returns how many
+ * calls it touched. */
+unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t from, ct_time_t to, const char *why);
 /* Writes the calls that are over at packet time now. */
 void ct_calls_tick(struct ct_calls *t, ct_time_t now);
 /* End of input: writes every call still open, then frees. */
