@@ -72,6 +72,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
 	  "after its last leg ended, a call waits this long for late events before its record" },
+	{ "calls.csta_grace_ms", K_TIME_MS, offsetof(struct ct_config, calls.csta_grace), 0, 0, 3600000,
+	  "wait for the CSTA clearing of a call once all its SIP dialogs ended (then written with an audit)" },
+	{ "calls.idle_timeout_s", K_TIME_S, offsetof(struct ct_config, calls.idle), 0, 0, 86400,
+	  "a call with no news for this long is written with its legs still open (0: never)" },
 	{ "calls.max", K_U32, offsetof(struct ct_config, calls.max_calls), 0, 16, 1 << 24,
 	  "customer calls open at once; past it the oldest is written early" },
 	{ "sip.max_calls", K_U32, offsetof(struct ct_config, sip.max_calls), 0, 16, 1 << 24,
@@ -121,6 +125,9 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
+	cfg->calls.csta_grace = 30 * CT_USEC_PER_SEC;
+	cfg->calls.idle = 4 * 3600 * CT_USEC_PER_SEC;
+	cfg->calls.pause_on_hold = true;
 	cfg->zstd_level = 3;
 	cfg->flush_ms = 1000;
 	cfg->stats_interval_s = 60;

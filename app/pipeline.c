@@ -220,7 +220,9 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		ct_media_free(p->media);
 		return rc;
 	}
-	rc = ct_calls_new(&p->calls_joined, &cfg->calls, ctr, &p->em);
+	struct ct_calls_cfg ccfg = cfg->calls;
+	ccfg.rtp = cfg->rtp_enabled;
+	rc = ct_calls_new(&p->calls_joined, &ccfg, ctr, &p->em);
 	if (rc) {
 		ct_cstalinks_free(p->links);
 		ct_sipcalls_free(p->calls, 0);

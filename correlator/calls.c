@@ -10,17 +10,23 @@
 #include "../util/log.h"
 #include "audit.h"
 
-#define CALLS_MAX_LEGS 8
-#define CALLS_MAX_KEYS 8
-#define CALLS_MAX_PARTIES 8
+#define CALLS_MAX_LEGS 12
+#define CALLS_MAX_KEYS 24
+#define CALLS_MAX_PARTIES 10
+#define CALLS_MAX_AUDIT 16
+#define CALLS_MAX_XFER 6
+#define CALLS_MAX_IV 8
+#define CALLS_MAX_MERGED 6
 #define CALLS_KEY 200
 #define CALLS_BUCKETS 65536
-#define CALLS_MAX_AUDIT 16
+#define CALLS_EVIDENCE 320
 
 struct ccall;
+struct leg;
 
-/* An index entry: a leg ("sip:<Call-ID>", "csta:<link>|<callID>"), a UCID ("ucid:<hex>") or
- * a device alerted or calling ("dev:<device>", with its time). */
+/* An index entry: a leg ("sip:<Call-ID>", "csta:<link>|<callID>") or an id the call is known
+ * by ("ucid:", "gid:", "cid:", "dev:", "num:", "numc:", "b2b:", "route:"), with the time it was
+ * last named. */
 struct ikey {
 	struct ikey *hnext;
 	uint64_t h;
@@ -31,15 +37,36 @@ struct ikey {
 };
 
 struct leg {
-	bool sip;
-	bool ended;
-	char link[160];
+	struct ikey k;
+	bool sip, ended, answered;
+	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
+	bool cleared;              /* CSTA: a clearing event ended it */
+	bool superseded;           /* CSTA: the callID went on on another link (failover) */
+	char link[128];
 	char call_id[128];
+	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
+	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
+	ct_time_t invite_ts;
+	struct ct_addr invite_src, invite_dst;
+	struct ct_calls_ep sdp_caller, sdp_callee;
+	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
+	char pending_from[CT_CSTA_DEV];
+	char pending_kind[12];
+	ct_time_t pending_ts;
 };
+
+enum { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
 
 struct party {
 	char device[CT_CSTA_DEV];
 	ct_time_t alerted, answered, released;
+	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
+	bool on_call;
+	uint8_t rec;
+	struct {
+		ct_time_t start, end;
+	} iv[CALLS_MAX_IV];
+	unsigned niv;
 };
 
 struct finding {
@@ -47,27 +74,52 @@ struct finding {
 	char detail[160];
 };
 
+struct xfer {
+	char from[CT_CSTA_DEV], to[CT_CSTA_DEV];
+	char kind[16];
+	ct_time_t ts;
+};
+
+/* How a leg of the other world joined: the weaker, the lower. */
+enum join { J_NUMBER = 1, J_DEVICE = 2, J_SHARED = 3, J_NONE = 9 };
+
 struct ccall {
 	struct ccall *prev, *next;
 	char id[40];
-	ct_time_t start, alert, answer, last, ended_at;
+	ct_time_t start, alert, answer, last, ended_at, sip_ended_at;
 	bool held;
 	ct_time_t held_since;
 	uint64_t hold_us;
 	unsigned holds;
-	char calling[CT_CSTA_DEV], called[CT_CSTA_DEV];
+	char sip_calling[CT_CSTA_DEV], sip_called[CT_CSTA_DEV];
+	ct_time_t sip_first;       /* the INVITE of the first SIP leg (the trunk leg of an inbound call) */
+	char csta_calling[CT_CSTA_DEV], csta_called[CT_CSTA_DEV];
 	char direction[12];
 	char released_by[CT_CSTA_DEV];
 	char cause[48];
 	char sip_disposition[16];
 	bool csta_busy, cleared_before_answer;
-	char method[16];
-	char evidence[160];
+	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
+	char evidence[CALLS_EVIDENCE];
+	ct_time_t queued_at, queue_end, route_req, route_sel;
+	char queue_dev[CT_CSTA_DEV];
+	bool routed;
+	int64_t cti_lag;
+	bool has_cti_lag;
 	struct leg legs[CALLS_MAX_LEGS];
-	struct ikey keys[CALLS_MAX_LEGS + CALLS_MAX_KEYS]; /* keys[i] for legs[i]; the rest for ids */
-	unsigned nlegs, nkeys_extra;
+	unsigned nlegs;
+	struct ikey keys[CALLS_MAX_KEYS];
 	struct party parties[CALLS_MAX_PARTIES];
 	unsigned nparties;
+	struct xfer xfers[CALLS_MAX_XFER];
+	unsigned nxfers;
+	struct xfer divs[CALLS_MAX_XFER];
+	unsigned ndivs;
+	bool conferenced;
+	char conf[CALLS_MAX_PARTIES][CT_CSTA_DEV];
+	unsigned nconf;
+	char merged[CALLS_MAX_MERGED][40];
+	unsigned nmerged;
 	struct finding audit[CALLS_MAX_AUDIT];
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 };
@@ -80,6 +132,7 @@ struct ct_calls {
 	struct ikey *buckets[CALLS_BUCKETS];
 	struct ccall head; /* list sentinel, oldest first */
 	uint32_t live;
+	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
 int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct ct_counters *ctr,
@@ -102,6 +155,13 @@ static void set(char *dst, size_t cap, const char *src)
 	if (src && src[0] && !dst[0])
 		snprintf(dst, cap, "%s", src);
 }
+
+static bool empty(const char *s)
+{
+	return !s || !s[0];
+}
+
+/* ---- the index ----------------------------------------------------------------------- */
 
 static struct ikey *idx_find(struct ct_calls *t, const char *key)
 {
@@ -135,45 +195,45 @@ static void idx_del(struct ct_calls *t, struct ikey *k)
 	k->used = false;
 }
 
-/* Remembers an id of the call (UCID, device) for the legs still to come; a device entry is
- * moved to the newest call that names it. */
+static void mkkey(char *key, const char *kind, const char *a, const char *b)
+{
+	if (b)
+		snprintf(key, CALLS_KEY, "%s:%s|%s", kind, a, b);
+	else
+		snprintf(key, CALLS_KEY, "%s:%s", kind, a);
+}
+
+/* Remembers an id of the call for the legs still to come. A device or number entry moves to
+ * the newest call that names it; a shared id stays with the call that had it first. */
 static void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts)
 {
-	if (!value || !value[0])
+	if (empty(value))
 		return;
 	char key[CALLS_KEY];
-	snprintf(key, sizeof(key), "%s:%s", kind, value);
+	mkkey(key, kind, value, NULL);
 	struct ikey *k = idx_find(t, key);
 	if (k) {
 		if (k->cc == cc) {
 			k->ts = ts;
 			return;
 		}
-		if (strcmp(kind, "dev"))
-			return; /* a UCID stays with the call that had it first */
+		if (strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0)
+			return;
 		idx_del(t, k);
 	}
-	if (cc->nkeys_extra >= CALLS_MAX_KEYS)
-		return;
-	idx_add(t, &cc->keys[CALLS_MAX_LEGS + cc->nkeys_extra++], key, cc, ts);
-}
-
-/* A call that already has a leg of this kind (SIP, or CSTA on this link) is not joined by
- * device and time: on a busy device that would merge two calls into one. */
-static bool has_leg_like(const struct ccall *cc, bool sip, const char *link)
-{
-	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip == sip && (sip || strcmp(cc->legs[i].link, link ? link : "") == 0))
-			return true;
-	return false;
+	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++)
+		if (!cc->keys[i].used) {
+			idx_add(t, &cc->keys[i], key, cc, ts);
+			return;
+		}
 }
 
 static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed)
 {
-	if (!value || !value[0])
+	if (empty(value))
 		return NULL;
 	char key[CALLS_KEY];
-	snprintf(key, sizeof(key), "%s:%s", kind, value);
+	mkkey(key, kind, value, NULL);
 	struct ikey *k = idx_find(t, key);
 	if (!k)
 		return NULL;
@@ -185,15 +245,34 @@ static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *va
 	return k->cc;
 }
 
-static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
-
-/* A finding about call cc (may be NULL): an audit record now, and a line in the call record. */
-static void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, const char *kind, const char *link,
-		    const char *detail)
+static struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc)
 {
-	ct_audit(t->em, ts, cc ? cc->id : NULL, kind, link, 0, "%s", detail);
-	if (!cc)
-		return;
+	struct ikey *k = idx_find(t, key);
+	if (!k)
+		return NULL;
+	for (unsigned i = 0; i < k->cc->nlegs; i++)
+		if (&k->cc->legs[i].k == k) {
+			*cc = k->cc;
+			return &k->cc->legs[i];
+		}
+	return NULL;
+}
+
+/* The normalised form of a number (numbers.* rules), or the text as it is. */
+static const char *norm(struct ct_calls *t, const char *in, char *out, size_t cap)
+{
+	if (empty(in))
+		return NULL;
+	if (t->cfg.hooks.number_norm && t->cfg.hooks.number_norm(t->cfg.hooks.user, in, out, cap))
+		return out;
+	snprintf(out, cap, "%s", in);
+	return out;
+}
+
+/* ---- findings ------------------------------------------------------------------------ */
+
+static void note(struct ccall *cc, const char *kind, const char *detail)
+{
 	if (cc->naudit >= CALLS_MAX_AUDIT) {
 		cc->audit_more++;
 		return;
@@ -203,9 +282,25 @@ static void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, const ch
 	snprintf(f->detail, sizeof(f->detail), "%s", detail);
 }
 
+/* A finding about call cc (may be NULL): an audit record now, and a line in the call record. */
+static void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, const char *kind, const char *link,
+		    const char *detail)
+{
+	t->ctr->call_audits++;
+	ct_audit(t->em, ts, cc ? cc->id : NULL, kind, link, 0, "%s", detail);
+	if (cc)
+		note(cc, kind, detail);
+}
+
+/* ---- calls ----------------------------------------------------------------------------- */
+
+static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
+
 static void call_free(struct ct_calls *t, struct ccall *cc)
 {
-	for (unsigned i = 0; i < CALLS_MAX_LEGS + CALLS_MAX_KEYS; i++)
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		idx_del(t, &cc->legs[i].k);
+	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++)
 		idx_del(t, &cc->keys[i]);
 	cc->prev->next = cc->next;
 	cc->next->prev = cc->prev;
@@ -213,102 +308,363 @@ static void call_free(struct ct_calls *t, struct ccall *cc)
 	free(cc);
 }
 
-/* The call of a leg: its own, or one it joins by UCID or device and time, or a new one. */
-static struct ccall *leg_call(struct ct_calls *t, const char *leg_key, const char *ucid, const char *dev1,
-			      const char *dev2, ct_time_t ts, bool sip, const char *link, const char *call_id,
-			      const char *leg_id, struct leg **out)
+static struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts)
 {
-	struct ikey *k = idx_find(t, leg_key);
-	if (k) {
-		for (unsigned i = 0; i < k->cc->nlegs; i++)
-			if (&k->cc->keys[i] == k)
-				*out = &k->cc->legs[i];
-		return k->cc;
+	if (t->live >= t->cfg.max_calls && t->head.next != &t->head) {
+		struct ccall *old = t->head.next;
+		t->ctr->calls_evicted++;
+		if (ct_log_sample(t->ctr->calls_evicted))
+			ct_warn("call table full (calls.max=%u): oldest call written early", t->cfg.max_calls);
+		finding(t, old, ts, "evicted", NULL, "call table full (calls.max): written before it ended");
+		emit_call(t, old, ts);
+		call_free(t, old);
 	}
-	struct ccall *cc = lookup(t, "ucid", ucid, ts, false);
-	const char *method = "shared_id";
-	char evidence[160] = "";
-	if (cc) {
-		snprintf(evidence, sizeof(evidence), "UCID %s in SIP User-to-User and CSTA correlatorData", ucid);
-	} else if (((cc = lookup(t, "dev", dev1, ts, true)) && !has_leg_like(cc, sip, link)) ||
-		   ((cc = lookup(t, "dev", dev2, ts, true)) && !has_leg_like(cc, sip, link))) {
-		method = "device_time";
-		snprintf(evidence, sizeof(evidence), "device %s on both sides within %" PRIu64 " ms",
-			 lookup(t, "dev", dev1, ts, true) == cc ? dev1 : dev2, (uint64_t)(t->cfg.window / 1000u));
-	}
-	if (cc && (cc->nlegs >= CALLS_MAX_LEGS || (!strcmp(method, "device_time") && has_leg_like(cc, sip, link))))
-		cc = NULL;
-	if (cc && cc->nlegs && cc->legs[0].sip != sip && (!strcmp(cc->method, "sip_only") || !strcmp(cc->method, "csta_only"))) {
-		snprintf(cc->method, sizeof(cc->method), "%s", method);
-		snprintf(cc->evidence, sizeof(cc->evidence), "%s", evidence);
-	}
-	if (!cc) {
-		if (t->live >= t->cfg.max_calls && t->head.next != &t->head) {
-			t->ctr->calls_evicted++;
-			emit_call(t, t->head.next, ts);
-			call_free(t, t->head.next);
-		}
-		cc = calloc(1, sizeof(*cc));
-		if (!cc)
-			return NULL;
-		snprintf(cc->id, sizeof(cc->id), "%s", leg_id);
-		snprintf(cc->method, sizeof(cc->method), "%s", sip ? "sip_only" : "csta_only");
-		snprintf(cc->evidence, sizeof(cc->evidence), "%s", sip ? "no CSTA leg found" : "no SIP leg found");
-		snprintf(cc->direction, sizeof(cc->direction), "unknown");
-		cc->start = ts;
-		cc->prev = t->head.prev;
-		cc->next = &t->head;
-		t->head.prev->next = cc;
-		t->head.prev = cc;
-		t->live++;
-		t->ctr->calls++;
-	}
-	struct leg *l = &cc->legs[cc->nlegs];
-	l->sip = sip;
-	snprintf(l->link, sizeof(l->link), "%s", link ? link : "");
-	snprintf(l->call_id, sizeof(l->call_id), "%s", call_id ? call_id : "");
-	idx_add(t, &cc->keys[cc->nlegs], leg_key, cc, ts);
-	cc->nlegs++;
-	if (ts < cc->start)
-		cc->start = ts;
-	*out = l;
+	struct ccall *cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return NULL;
+	snprintf(cc->id, sizeof(cc->id), "%s", id);
+	snprintf(cc->direction, sizeof(cc->direction), "unknown");
+	cc->join = J_NONE;
+	cc->start = ts;
+	cc->prev = t->head.prev;
+	cc->next = &t->head;
+	t->head.prev->next = cc;
+	t->head.prev = cc;
+	t->live++;
+	t->ctr->calls++;
 	return cc;
 }
 
-static struct party *party(struct ccall *cc, const char *device)
+static bool has_sip(const struct ccall *cc)
 {
-	if (!device || !device[0])
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip)
+			return true;
+	return false;
+}
+
+static bool has_csta(const struct ccall *cc)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].sip)
+			return true;
+	return false;
+}
+
+/* Records how a leg of one world joined a call of the other. */
+static void joined(struct ccall *cc, enum join how, const char *evidence)
+{
+	if (how < cc->join)
+		cc->join = (uint8_t)how;
+	size_t n = strlen(cc->evidence);
+	if (n < sizeof(cc->evidence) - 3)
+		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
+}
+
+static struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool sip, const char *link,
+			   const char *call_id, ct_time_t ts)
+{
+	if (cc->nlegs >= CALLS_MAX_LEGS) {
+		t->ctr->calls_legs_dropped++;
 		return NULL;
+	}
+	struct leg *l = &cc->legs[cc->nlegs++];
+	memset(l, 0, sizeof(*l));
+	l->sip = sip;
+	snprintf(l->link, sizeof(l->link), "%s", link ? link : "");
+	snprintf(l->call_id, sizeof(l->call_id), "%s", call_id ? call_id : "");
+	idx_add(t, &l->k, key, cc, ts);
+	if (ts < cc->start)
+		cc->start = ts;
+	return l;
+}
+
+static struct party *party_find(struct ccall *cc, const char *device)
+{
 	for (unsigned i = 0; i < cc->nparties; i++)
 		if (strcmp(cc->parties[i].device, device) == 0)
 			return &cc->parties[i];
-	if (cc->nparties >= CALLS_MAX_PARTIES)
+	return NULL;
+}
+
+static struct party *party(struct ccall *cc, const char *device, bool csta)
+{
+	if (empty(device))
 		return NULL;
-	struct party *p = &cc->parties[cc->nparties++];
-	snprintf(p->device, sizeof(p->device), "%s", device);
+	struct party *p = party_find(cc, device);
+	if (!p) {
+		if (cc->nparties >= CALLS_MAX_PARTIES)
+			return NULL;
+		p = &cc->parties[cc->nparties++];
+		snprintf(p->device, sizeof(p->device), "%s", device);
+	}
+	if (csta)
+		p->csta = true;
 	return p;
 }
 
-static void alerted(struct ccall *cc, const char *device, ct_time_t ts)
+static void min_time(ct_time_t *dst, ct_time_t v)
 {
-	struct party *p = party(cc, device);
+	if (v && (!*dst || v < *dst))
+		*dst = v;
+}
+
+/* Moves call b into call a (b is freed): the older call's id stays. */
+static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
+{
+	if (a == b || !a || !b)
+		return a ? a : b;
+	if (b->start < a->start) {
+		struct ccall *x = a;
+		a = b;
+		b = x;
+	}
+	t->ctr->calls_merged++;
+	for (unsigned i = 0; i < b->nlegs; i++) {
+		struct leg *l = &b->legs[i];
+		char key[CALLS_KEY];
+		snprintf(key, sizeof(key), "%s", l->k.key);
+		ct_time_t ts = l->k.ts;
+		idx_del(t, &l->k);
+		if (a->nlegs >= CALLS_MAX_LEGS) {
+			t->ctr->calls_legs_dropped++;
+			continue;
+		}
+		struct leg *n = &a->legs[a->nlegs++];
+		*n = *l;
+		n->k.used = false;
+		idx_add(t, &n->k, key, a, ts);
+	}
+	b->nlegs = 0;
+	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++) {
+		struct ikey *k = &b->keys[i];
+		if (!k->used)
+			continue;
+		char key[CALLS_KEY];
+		snprintf(key, sizeof(key), "%s", k->key);
+		ct_time_t ts = k->ts;
+		idx_del(t, k);
+		if (!idx_find(t, key))
+			for (unsigned j = 0; j < CALLS_MAX_KEYS; j++)
+				if (!a->keys[j].used) {
+					idx_add(t, &a->keys[j], key, a, ts);
+					break;
+				}
+	}
+	for (unsigned i = 0; i < b->nparties; i++) {
+		const struct party *q = &b->parties[i];
+		struct party *p = party_find(a, q->device);
+		if (!p) {
+			if (a->nparties < CALLS_MAX_PARTIES)
+				a->parties[a->nparties++] = *q;
+			continue;
+		}
+		min_time(&p->alerted, q->alerted);
+		min_time(&p->answered, q->answered);
+		if (q->released > p->released)
+			p->released = q->released;
+		p->csta |= q->csta;
+		if (p->rec == REC_NONE) {
+			p->rec = q->rec;
+			memcpy(p->iv, q->iv, sizeof(p->iv));
+			p->niv = q->niv;
+		}
+	}
+	for (unsigned i = 0; i < b->nxfers && a->nxfers < CALLS_MAX_XFER; i++)
+		a->xfers[a->nxfers++] = b->xfers[i];
+	for (unsigned i = 0; i < b->ndivs && a->ndivs < CALLS_MAX_XFER; i++)
+		a->divs[a->ndivs++] = b->divs[i];
+	for (unsigned i = 0; i < b->naudit; i++)
+		note(a, b->audit[i].kind, b->audit[i].detail);
+	a->audit_more += b->audit_more;
+	if (a->nmerged < CALLS_MAX_MERGED)
+		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->id);
+	for (unsigned i = 0; i < b->nmerged && a->nmerged < CALLS_MAX_MERGED; i++)
+		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->merged[i]);
+	min_time(&a->alert, b->alert);
+	min_time(&a->answer, b->answer);
+	if (b->last > a->last)
+		a->last = b->last;
+	if (b->ended_at > a->ended_at)
+		a->ended_at = b->ended_at;
+	if (b->sip_ended_at > a->sip_ended_at)
+		a->sip_ended_at = b->sip_ended_at;
+	a->holds += b->holds;
+	a->hold_us += b->hold_us;
+	if (b->held && !a->held) {
+		a->held = true;
+		a->held_since = b->held_since;
+	}
+	if (b->sip_first && (!a->sip_first || b->sip_first < a->sip_first)) {
+		a->sip_first = b->sip_first;
+		memcpy(a->sip_calling, b->sip_calling, sizeof(a->sip_calling));
+		memcpy(a->sip_called, b->sip_called, sizeof(a->sip_called));
+	}
+	set(a->csta_calling, sizeof(a->csta_calling), b->csta_calling);
+	set(a->csta_called, sizeof(a->csta_called), b->csta_called);
+	if (!strcmp(a->direction, "unknown"))
+		memcpy(a->direction, b->direction, sizeof(a->direction));
+	set(a->released_by, sizeof(a->released_by), b->released_by);
+	set(a->cause, sizeof(a->cause), b->cause);
+	set(a->sip_disposition, sizeof(a->sip_disposition), b->sip_disposition);
+	a->csta_busy |= b->csta_busy;
+	if (b->join < a->join)
+		a->join = b->join;
+	if (b->evidence[0])
+		joined(a, (enum join)a->join, b->evidence);
+	if (!a->queued_at) {
+		a->queued_at = b->queued_at;
+		a->queue_end = b->queue_end;
+		memcpy(a->queue_dev, b->queue_dev, sizeof(a->queue_dev));
+	}
+	if (!a->route_req) {
+		a->route_req = b->route_req;
+		a->route_sel = b->route_sel;
+	}
+	a->routed |= b->routed;
+	if (!a->has_cti_lag && b->has_cti_lag) {
+		a->cti_lag = b->cti_lag;
+		a->has_cti_lag = true;
+	}
+	if (b->conferenced) {
+		a->conferenced = true;
+		for (unsigned i = 0; i < b->nconf && a->nconf < CALLS_MAX_PARTIES; i++)
+			memcpy(a->conf[a->nconf++], b->conf[i], sizeof(a->conf[0]));
+	}
+	call_free(t, b);
+	return a;
+}
+
+/* ---- recording ----------------------------------------------------------------------- */
+
+/* The SIP leg that reaches a device: its endpoints are what to record. */
+static const struct leg *device_leg(const struct ccall *cc, const char *device)
+{
+	const struct leg *best = NULL;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (!l->sip)
+			continue;
+		if (strcmp(l->device, device) == 0 || strcmp(l->calling, device) == 0)
+			if (!best || (!best->answered && l->answered))
+				best = l;
+	}
+	return best;
+}
+
+static void rtp_endpoint(struct ct_json *j, const struct ct_calls_ep *e, const char *dir)
+{
+	if (!e->ip[0] || !e->port)
+		return;
+	ct_json_obj_begin(j);
+	ct_json_kv_str(j, "ip", e->ip);
+	ct_json_kv_u64(j, "port", e->port);
+	ct_json_kv_str(j, "dir", dir);
+	ct_json_obj_end(j);
+}
+
+static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p, const char *action,
+		     const char *reason, ct_time_t ts)
+{
+	t->ctr->recording_triggers++;
+	struct ct_emitter *em = t->em;
+	ct_emit_begin(em, CT_REC_RECORDING, ts, cc->id);
+	struct ct_json *j = &em->json;
+	ct_json_kv_str(j, "action", action);
+	ct_json_kv_text(j, "device", (const uint8_t *)p->device, strlen(p->device), CT_TEXT_MAX);
+	ct_json_kv_str(j, "reason", reason);
+	const struct leg *l = device_leg(cc, p->device);
+	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
+		/* "in": where media towards the device arrives (its own SDP); "out": where it sends */
+		bool callee = strcmp(l->device, p->device) == 0;
+		const struct ct_calls_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
+		const struct ct_calls_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
+		ct_json_key(j, "rtp");
+		ct_json_arr_begin(j);
+		rtp_endpoint(j, own, "in");
+		rtp_endpoint(j, peer, "out");
+		ct_json_arr_end(j);
+	}
+	ct_emit_end(em);
+}
+
+static void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
+{
+	if (!p || (p->rec != REC_NONE && p->rec != REC_STOPPED) || p->niv >= CALLS_MAX_IV)
+		return;
+	if (!t->cfg.hooks.record_device || !t->cfg.hooks.record_device(t->cfg.hooks.user, p->device))
+		return;
+	p->rec = REC_ON;
+	p->iv[p->niv].start = ts;
+	p->iv[p->niv++].end = 0;
+	rec_emit(t, cc, p, "start", "answered", ts);
+}
+
+static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
+{
+	if (!p || !t->cfg.pause_on_hold)
+		return;
+	if (on && p->rec == REC_ON) {
+		p->rec = REC_PAUSED;
+		p->iv[p->niv - 1].end = ts;
+		rec_emit(t, cc, p, "pause", "held", ts);
+	} else if (!on && p->rec == REC_PAUSED && p->niv < CALLS_MAX_IV) {
+		p->rec = REC_ON;
+		p->iv[p->niv].start = ts;
+		p->iv[p->niv++].end = 0;
+		rec_emit(t, cc, p, "resume", "retrieved", ts);
+	}
+}
+
+static void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
+{
+	if (!p || (p->rec != REC_ON && p->rec != REC_PAUSED))
+		return;
+	if (p->rec == REC_ON)
+		p->iv[p->niv - 1].end = ts;
+	p->rec = REC_STOPPED;
+	rec_emit(t, cc, p, "stop", reason, ts);
+}
+
+/* ---- moments of the call ----------------------------------------------------------------- */
+
+static void alerted(struct ccall *cc, struct party *p, ct_time_t ts)
+{
 	if (p && !p->alerted)
 		p->alerted = ts;
-	if (!cc->alert)
-		cc->alert = ts;
+	min_time(&cc->alert, ts);
 }
 
-static void answered(struct ccall *cc, const char *device, ct_time_t ts)
+static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
 {
-	struct party *p = party(cc, device);
-	if (p && !p->answered)
+	min_time(&cc->answer, ts);
+	if (!p)
+		return;
+	if (!p->answered)
 		p->answered = ts;
-	if (!cc->answer)
-		cc->answer = ts;
+	rec_start(t, cc, p, ts);
+	if (!p->on_call && t->cfg.hooks.agent_call) {
+		p->on_call = true;
+		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, true, ts);
+	}
 }
 
-/* Hold reported by several legs (SIP, and each CSTA link) counts once. */
-static void hold(struct ccall *cc, bool on, ct_time_t ts)
+static void released(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
+{
+	if (!p)
+		return;
+	if (!p->released)
+		p->released = ts;
+	rec_stop(t, cc, p, reason, ts);
+	if (p->on_call && t->cfg.hooks.agent_call) {
+		p->on_call = false;
+		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, false, ts);
+	}
+}
+
+/* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
+ * device that held pauses its recording. */
+static void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
 {
 	if (on && !cc->held) {
 		cc->held = true;
@@ -318,82 +674,529 @@ static void hold(struct ccall *cc, bool on, ct_time_t ts)
 		cc->held = false;
 		cc->hold_us += ts - cc->held_since;
 	}
+	rec_hold(t, cc, p, on, ts);
 }
 
 static void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts)
 {
-	if (l->ended)
+	if (!l || l->ended)
 		return;
 	l->ended = true;
 	if (ts > cc->ended_at)
 		cc->ended_at = ts;
 }
 
-void ct_calls_sip(struct ct_calls *t, const char *leg_id, const char *call_id, const char *name, ct_time_t ts,
-		  const char *calling, const char *called, const char *ucid, unsigned status, const char *disposition)
+static bool all_ended(const struct ccall *cc, bool sip_only)
 {
-	char key[CALLS_KEY];
-	snprintf(key, sizeof(key), "sip:%s", call_id);
-	struct leg *l = NULL;
-	struct ccall *cc = leg_call(t, key, ucid, called, calling, ts, true, NULL, call_id, leg_id, &l);
-	if (!cc)
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].ended && (!sip_only || cc->legs[i].sip))
+			return false;
+	return cc->nlegs > 0;
+}
+
+static void add_xfer(struct xfer *list, unsigned *n, const char *from, const char *to, const char *kind, ct_time_t ts)
+{
+	if (*n >= CALLS_MAX_XFER)
 		return;
-	if (ts > cc->last)
-		cc->last = ts;
-	if (!strcmp(name, "invite")) {
-		set(cc->calling, sizeof(cc->calling), calling);
-		set(cc->called, sizeof(cc->called), called);
-		remember(t, cc, "ucid", ucid, ts);
-		remember(t, cc, "dev", called, ts);
-		remember(t, cc, "dev", calling, ts);
-	} else if (!strcmp(name, "ringing")) {
-		alerted(cc, cc->called, ts);
-	} else if (!strcmp(name, "answer")) {
-		answered(cc, cc->called, ts);
-	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
-		hold(cc, !strcmp(name, "hold"), ts);
-	} else if (!strcmp(name, "failure") && status && !cc->answer && !cc->cause[0]) {
-		snprintf(cc->cause, sizeof(cc->cause), "sip_%u", status);
-	} else if (!strcmp(name, "dialog_end")) {
-		set(cc->sip_disposition, sizeof(cc->sip_disposition), disposition);
-		leg_end(cc, l, ts);
+	struct xfer *x = &list[(*n)++];
+	snprintf(x->from, sizeof(x->from), "%s", from ? from : "");
+	snprintf(x->to, sizeof(x->to), "%s", to ? to : "");
+	snprintf(x->kind, sizeof(x->kind), "%s", kind);
+	x->ts = ts;
+}
+
+static void conf_add(struct ccall *cc, const char *device)
+{
+	if (empty(device) || cc->nconf >= CALLS_MAX_PARTIES)
+		return;
+	for (unsigned i = 0; i < cc->nconf; i++)
+		if (strcmp(cc->conf[i], device) == 0)
+			return;
+	snprintf(cc->conf[cc->nconf++], sizeof(cc->conf[0]), "%s", device);
+}
+
+static void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
+{
+	if (cc->has_cti_lag || !delivered)
+		return;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (l->sip && l->invite_ts && strcmp(l->device, device) == 0) {
+			cc->cti_lag = (int64_t)delivered - (int64_t)l->invite_ts;
+			cc->has_cti_lag = true;
+			return;
+		}
 	}
 }
 
-void ct_calls_csta(struct ct_calls *t, const char *leg_id, const char *link, const char *name,
-		   const struct ct_csta_msg *m, ct_time_t ts)
+/* ---- SIP ---------------------------------------------------------------------------------- */
+
+static bool sip_leg_to(const struct ccall *cc, const char *device)
 {
-	if (!m->conn.call_id[0] || m->kind != CT_CSTA_EVENT)
-		return;
-	char key[CALLS_KEY];
-	snprintf(key, sizeof(key), "csta:%s|%s", link, m->conn.call_id);
-	const char *ucid = m->correlator[0] ? m->correlator : NULL;
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip && !cc->legs[i].ended && strcmp(cc->legs[i].device, device) == 0)
+			return true;
+	return false;
+}
+
+/* The call a new SIP dialog belongs to, and how it was found. */
+static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev,
+			      size_t evcap, enum join *how)
+{
+	struct ccall *cc;
+	*how = J_NONE;
+	if (!empty(s->replaces)) {
+		struct ccall *o = NULL;
+		char key[CALLS_KEY];
+		mkkey(key, "sip", s->replaces, NULL);
+		if (leg_of(t, key, &o)) {
+			snprintf(ev, evcap, "SIP dialog %s replaces dialog %s", s->call_id, s->replaces);
+			return o;
+		}
+	}
+	if ((cc = lookup(t, "ucid", s->ucid, s->ts, false))) {
+		*how = J_SHARED;
+		snprintf(ev, evcap, "UCID %s in SIP User-to-User and CSTA correlatorData", s->ucid);
+		return cc;
+	}
+	if (s->src && ncalling) {
+		char ip[64], v[CALLS_KEY];
+		ct_addr_format(s->src, ip, sizeof(ip));
+		snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
+		if ((cc = lookup(t, "b2b", v, s->ts, true))) {
+			snprintf(ev, evcap, "B2BUA %s placed SIP dialog %s for the same caller %s", ip, s->call_id, ncalling);
+			return cc;
+		}
+	}
+	if ((cc = lookup(t, "dev", s->called, s->ts, true)) && has_csta(cc) && !sip_leg_to(cc, s->called)) {
+		*how = J_DEVICE;
+		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", s->called,
+			 (uint64_t)(t->cfg.window / 1000u));
+		return cc;
+	}
+	if (ncalling && (cc = lookup(t, "num", ncalling, s->ts, true)) && has_csta(cc) && !has_sip(cc)) {
+		char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV];
+		const char *a = norm(t, cc->csta_called, nc, sizeof(nc)), *b = norm(t, s->called, nd, sizeof(nd));
+		if (!a || !b || strcmp(a, b) == 0) {
+			*how = J_NUMBER;
+			snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling,
+				 a && b ? ", called " : "", a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
+			return cc;
+		}
+	}
+	char nd[CT_CSTA_DEV];
+	const char *ncalled = norm(t, s->called, nd, sizeof(nd));
+	if (ncalled && (cc = lookup(t, "numc", ncalled, s->ts, true)) && !has_sip(cc)) {
+		*how = J_NUMBER;
+		snprintf(ev, evcap, "dialled number %s on both sides within %" PRIu64 " ms", ncalled,
+			 (uint64_t)(t->cfg.window / 1000u));
+		return cc;
+	}
+	return NULL;
+}
+
+static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_calls_sip *s, const char *ncalling)
+{
+	remember(t, cc, "ucid", s->ucid, s->ts);
+	remember(t, cc, "dev", s->called, s->ts);
+	remember(t, cc, "dev", s->calling, s->ts);
+	if (ncalling) {
+		remember(t, cc, "num", ncalling, s->ts);
+		if (s->dst) {
+			char ip[64], v[CALLS_KEY];
+			ct_addr_format(s->dst, ip, sizeof(ip));
+			snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
+			remember(t, cc, "b2b", v, s->ts);
+		}
+	}
+}
+
+/* Percent-decodes the Call-ID of a Replaces parameter (RFC 3891: callid;to-tag=..;from-tag=..). */
+static void replaces_callid(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; in[i] && o + 1 < cap; i++) {
+		char c = in[i];
+		if (c == '%' && in[i + 1] && in[i + 2]) {
+			char hex[3] = { in[i + 1], in[i + 2], 0 };
+			c = (char)strtol(hex, NULL, 16);
+			i += 2;
+		}
+		if (c == ';' || c == '&')
+			break;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
+const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
+{
+	char key[CALLS_KEY], nc[CT_CSTA_DEV];
+	mkkey(key, "sip", s->call_id, NULL);
+	struct ccall *cc = NULL;
+	struct leg *l = leg_of(t, key, &cc);
+	const char *ncalling = norm(t, s->calling, nc, sizeof(nc));
+	bool invite = strcmp(s->name, "invite") == 0;
+	if (!l) {
+		if (strcmp(s->name, "dialog_end") == 0)
+			return NULL; /* a leg that was written already, or never was a call */
+		char ev[CALLS_EVIDENCE] = "";
+		enum join how = J_NONE;
+		char rep[128] = "";
+		if (!empty(s->replaces))
+			replaces_callid(s->replaces, rep, sizeof(rep));
+		struct ct_calls_sip s2 = *s;
+		s2.replaces = rep[0] ? rep : NULL;
+		cc = invite ? sip_join(t, &s2, ncalling, ev, sizeof(ev), &how) : NULL;
+		if (!cc) {
+			char id[40];
+			snprintf(id, sizeof(id), "sip-%016" PRIx64, ct_hash(&t->key, s->call_id, strlen(s->call_id)));
+			cc = call_new(t, id, s->ts);
+			if (!cc)
+				return NULL;
+		} else if (how != J_NONE) {
+			joined(cc, how, ev);
+		} else if (ev[0]) {
+			size_t n = strlen(cc->evidence);
+			snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+		}
+		l = leg_add(t, cc, key, true, NULL, s->call_id, s->ts);
+		if (!l)
+			return cc->id;
+	}
+	if (s->ts > cc->last)
+		cc->last = s->ts;
+	if (l->ended && strcmp(s->name, "dialog_end"))
+		l->ended = false; /* a late message reopens it */
+	const char *name = s->name;
+	if (invite) {
+		if (!l->invite_ts) {
+			l->invite_ts = s->ts;
+			snprintf(l->device, sizeof(l->device), "%s", s->called ? s->called : "");
+			snprintf(l->calling, sizeof(l->calling), "%s", s->calling ? s->calling : "");
+			if (s->src)
+				l->invite_src = *s->src;
+			if (s->dst)
+				l->invite_dst = *s->dst;
+			if (!cc->sip_first || s->ts < cc->sip_first) {
+				cc->sip_first = s->ts;
+				snprintf(cc->sip_calling, sizeof(cc->sip_calling), "%s", s->calling ? s->calling : "");
+				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");
+			}
+		}
+		if (s->sdp_caller && !l->sdp_caller.port)
+			l->sdp_caller = *s->sdp_caller;
+		sip_remember(t, cc, s, ncalling);
+		if (!empty(s->called) && has_csta(cc))
+			cti_lag(cc, s->called, 0);
+	} else if (!strcmp(name, "ringing")) {
+		alerted(cc, party(cc, l->device, false), s->ts);
+	} else if (!strcmp(name, "answer")) {
+		l->answered = true;
+		if (s->sdp_caller && !l->sdp_caller.port)
+			l->sdp_caller = *s->sdp_caller;
+		if (s->sdp_callee)
+			l->sdp_callee = *s->sdp_callee;
+		answered(t, cc, party(cc, l->device, false), s->ts);
+	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
+		/* the device of the leg: the agent's phone holds (or is held by) the customer */
+		hold(t, cc, party_find(cc, l->device), !strcmp(name, "hold"), s->ts);
+	} else if (!strcmp(name, "bye")) {
+		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
+		const char *who = from_callee ? l->device : l->calling;
+		if (!has_csta(cc))
+			set(cc->released_by, sizeof(cc->released_by), who);
+		released(t, cc, party_find(cc, l->device), "cleared", s->ts);
+	} else if (!strcmp(name, "failure") && s->status && !cc->answer && !cc->cause[0] && s->status != 401 &&
+		   s->status != 407) {
+		snprintf(cc->cause, sizeof(cc->cause), "sip_%u", s->status);
+	} else if (!strcmp(name, "refer")) {
+		char rep[128] = "";
+		if (!empty(s->refer_replaces))
+			replaces_callid(s->refer_replaces, rep, sizeof(rep));
+		snprintf(l->pending_from, sizeof(l->pending_from), "%s", s->calling ? s->calling : "");
+		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
+		snprintf(l->pending_kind, sizeof(l->pending_kind), "%s", rep[0] ? "replaces" : "refer");
+		l->pending_ts = s->ts;
+		if (rep[0]) {
+			/* attended transfer: the consultation dialog is part of this customer's call */
+			struct ccall *o = NULL;
+			mkkey(key, "sip", rep, NULL);
+			if (leg_of(t, key, &o) && o != cc) {
+				char ev[CALLS_EVIDENCE];
+				snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, rep);
+				cc = merge(t, cc, o);
+				size_t n = strlen(cc->evidence);
+				snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+			}
+		}
+	} else if (!strcmp(name, "refer_accepted")) {
+		if (l->pending_kind[0]) {
+			add_xfer(cc->xfers, &cc->nxfers, l->pending_from, l->pending_to, l->pending_kind, l->pending_ts);
+			l->pending_kind[0] = '\0';
+		}
+	} else if (!strcmp(name, "dialog_end")) {
+		set(cc->sip_disposition, sizeof(cc->sip_disposition), s->disposition);
+		if (s->ts > cc->sip_ended_at)
+			cc->sip_ended_at = s->ts;
+		released(t, cc, party_find(cc, l->device), "cleared", s->ts);
+		char d[200];
+		if (s->answered && !s->bye_seen && s->end_reason && strcmp(s->end_reason, "bye")) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (ended by %s)", s->call_id,
+				 s->end_reason);
+			finding(t, cc, s->ts, "missing_event", NULL, d);
+		}
+		if (s->answered && t->cfg.rtp && s->rtp_flows == 0) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no RTP flowed on its SDP endpoints",
+				 s->call_id);
+			finding(t, cc, s->ts, "no_rtp", NULL, d);
+		}
+		if (s->retrans) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s: %u retransmitted messages", s->call_id, s->retrans);
+			finding(t, cc, s->ts, "retransmission", NULL, d);
+		}
+		leg_end(cc, l, s->ts);
+	}
+	return cc->id;
+}
+
+/* ---- CSTA --------------------------------------------------------------------------------- */
+
+static bool csta_leg_on(const struct ccall *cc, const char *link)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].sip && !cc->legs[i].ended && strcmp(cc->legs[i].link, link) == 0)
+			return true;
+	return false;
+}
+
+/* The call a new CSTA call (link, callID) belongs to, and how it was found. */
+static struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, const char *dev,
+			       ct_time_t ts, char *ev, size_t evcap, enum join *how)
+{
+	struct ccall *cc;
+	*how = J_NONE;
+	if ((cc = lookup(t, "gid", m->global_call_id, ts, false))) {
+		snprintf(ev, evcap, "CSTA globalCallLinkageID %s on two links", m->global_call_id);
+		return cc;
+	}
+	const char *ucid = m->correlator[0] ? m->correlator : m->user_data[0] ? m->user_data : NULL;
+	if ((cc = lookup(t, "ucid", ucid, ts, false))) {
+		if (has_sip(cc))
+			*how = J_SHARED;
+		snprintf(ev, evcap, "UCID %s in SIP User-to-User and CSTA correlatorData", ucid);
+		return cc;
+	}
+	/* failover: the same callID goes on on another link, at a device of the call */
+	struct ccall *o = lookup(t, "cid", m->conn.call_id, ts, false);
+	if (o && !csta_leg_on(o, link) && party_find(o, dev)) {
+		for (unsigned i = 0; i < o->nlegs; i++)
+			if (!o->legs[i].sip && strcmp(o->legs[i].call_id, m->conn.call_id) == 0) {
+				o->legs[i].superseded = true;
+				o->legs[i].ended = true;
+			}
+		snprintf(ev, evcap, "CSTA call %s continues on link %s at device %s", m->conn.call_id, link, dev);
+		return o;
+	}
+	if ((cc = lookup(t, "dev", dev, ts, true)) && !csta_leg_on(cc, link)) {
+		if (has_sip(cc))
+			*how = J_DEVICE;
+		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", dev,
+			 (uint64_t)(t->cfg.window / 1000u));
+		return cc;
+	}
+	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV];
+	const char *ncalling = norm(t, m->calling, nc, sizeof(nc));
+	if (ncalling && (cc = lookup(t, "num", ncalling, ts, true)) && !has_csta(cc)) {
+		const char *a = norm(t, cc->sip_called, nd, sizeof(nd));
+		char ne[CT_CSTA_DEV];
+		const char *b = norm(t, m->called, ne, sizeof(ne));
+		if (!a || !b || strcmp(a, b) == 0) {
+			*how = J_NUMBER;
+			snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling,
+				 a && b ? ", called " : "", a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
+			return cc;
+		}
+	}
+	return NULL;
+}
+
+static void route_key(char *v, size_t cap, const char *link, const char *xref)
+{
+	snprintf(v, cap, "%s|%s", link, xref);
+}
+
+const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name, const struct ct_csta_msg *m,
+			  ct_time_t ts)
+{
+	char key[CALLS_KEY], v[CALLS_KEY];
+	struct ccall *cc = NULL;
+	if (m->kind == CT_CSTA_REQUEST && !strcmp(name, "route_select_request") && m->xref[0]) {
+		route_key(v, sizeof(v), link, m->xref);
+		if ((cc = lookup(t, "route", v, ts, false))) {
+			if (!cc->route_sel)
+				cc->route_sel = ts;
+			return cc->id;
+		}
+		return NULL;
+	}
+	if (!m->conn.call_id[0])
+		return NULL;
+	mkkey(key, "csta", link, m->conn.call_id);
+	struct leg *l = leg_of(t, key, &cc);
+	bool route_req = m->kind == CT_CSTA_REQUEST && !strcmp(name, "route_request");
+	if (m->kind != CT_CSTA_EVENT && !route_req)
+		return l ? cc->id : NULL; /* a service about a call: tag it, nothing more */
+	t->csta_seen = true;
 	const char *dev = m->subject[0] ? m->subject : m->conn.device;
-	struct leg *l = NULL;
-	struct ccall *cc = leg_call(t, key, ucid, dev, m->calling, ts, false, link, m->conn.call_id, leg_id, &l);
-	if (!cc)
-		return;
+	if (!l) {
+		char ev[CALLS_EVIDENCE] = "";
+		enum join how = J_NONE;
+		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how);
+		if (!cc) {
+			char id[40], k2[CALLS_KEY];
+			int n = snprintf(k2, sizeof(k2), "%s|%s", link, m->conn.call_id);
+			snprintf(id, sizeof(id), "csta-%016" PRIx64,
+				 ct_hash(&t->key, k2, (size_t)(n < (int)sizeof(k2) ? n : (int)sizeof(k2) - 1)));
+			cc = call_new(t, id, ts);
+			if (!cc)
+				return NULL;
+		} else if (how != J_NONE) {
+			joined(cc, how, ev);
+		} else if (ev[0] && !has_sip(cc)) {
+			size_t n = strlen(cc->evidence);
+			snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+		}
+		l = leg_add(t, cc, key, false, link, m->conn.call_id, ts);
+		if (!l)
+			return cc->id;
+	}
 	if (ts > cc->last)
 		cc->last = ts;
+	bool clearing = !strcmp(name, "connection_cleared") || !strcmp(name, "call_cleared") || !strcmp(name, "failed");
+	if (l->ended && !clearing && !l->superseded)
+		l->ended = false; /* more events: the call goes on */
+	const char *ucid = m->correlator[0] ? m->correlator : m->user_data[0] ? m->user_data : NULL;
 	remember(t, cc, "ucid", ucid, ts);
-	if (!strcmp(name, "delivered")) {
-		set(cc->calling, sizeof(cc->calling), m->calling);
-		set(cc->called, sizeof(cc->called), m->called);
+	remember(t, cc, "gid", m->global_call_id, ts);
+	remember(t, cc, "cid", m->conn.call_id, ts);
+	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV], d[200];
+	if (route_req) {
+		cc->routed = true;
+		if (!cc->route_req)
+			cc->route_req = ts;
+		if (m->xref[0]) {
+			route_key(v, sizeof(v), link, m->xref);
+			remember(t, cc, "route", v, ts);
+		}
+		set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+		return cc->id;
+	}
+	if (!strcmp(name, "delivered") || !strcmp(name, "offered")) {
+		l->alerted_seen = true;
+		set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		if (!strcmp(cc->direction, "unknown"))
 			snprintf(cc->direction, sizeof(cc->direction), "inbound");
-		alerted(cc, dev, ts);
+		struct party *p = party(cc, dev, true);
+		alerted(cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
+		remember(t, cc, "num", norm(t, m->calling, nc, sizeof(nc)), ts);
+		cti_lag(cc, dev, ts);
+		if (cc->queued_at && !cc->queue_end && strcmp(dev, cc->queue_dev))
+			cc->queue_end = ts;
+		if ((cc->queued_at || cc->routed) && t->cfg.hooks.agent_state) {
+			const char *st = t->cfg.hooks.agent_state(t->cfg.hooks.user, dev);
+			if (st && (!strcmp(st, "not_ready") || !strcmp(st, "logged_off"))) {
+				snprintf(d, sizeof(d), "ACD call %s delivered to %s while CTI reports the agent %s",
+					 m->conn.call_id, dev, st);
+				finding(t, cc, ts, "acd_not_ready", link, d);
+			}
+		}
 	} else if (!strcmp(name, "service_initiated") || !strcmp(name, "originated")) {
-		snprintf(cc->direction, sizeof(cc->direction), "outbound");
-		set(cc->calling, sizeof(cc->calling), m->calling[0] ? m->calling : m->conn.device);
-		set(cc->called, sizeof(cc->called), m->called);
-		remember(t, cc, "dev", m->calling[0] ? m->calling : m->conn.device, ts);
+		l->alerted_seen = true;
+		const char *from = m->calling[0] ? m->calling : m->conn.device;
+		if (strcmp(cc->direction, "inbound"))
+			snprintf(cc->direction, sizeof(cc->direction), "outbound");
+		set(cc->csta_calling, sizeof(cc->csta_calling), from);
+		set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		party(cc, from, true);
+		remember(t, cc, "dev", from, ts);
+		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "network_reached")) {
-		set(cc->called, sizeof(cc->called), m->called);
+		set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "established")) {
-		answered(cc, dev, ts);
+		if (!l->alerted_seen) {
+			snprintf(d, sizeof(d), "CSTA call %s: Established at %s without Delivered or Originated before it",
+				 m->conn.call_id, dev);
+			finding(t, cc, ts, "missing_event", link, d);
+			l->alerted_seen = true;
+		}
+		if (cc->direction[0] == 'o' && !strcmp(dev, cc->csta_calling))
+			dev = m->called[0] ? m->called : dev; /* the far end answered an outbound call */
+		struct party *p = party(cc, dev, true);
+		answered(t, cc, p, ts);
+		remember(t, cc, "dev", dev, ts);
 	} else if (!strcmp(name, "held") || !strcmp(name, "retrieved")) {
-		hold(cc, !strcmp(name, "held"), ts);
+		hold(t, cc, party(cc, dev, true), !strcmp(name, "held"), ts);
+	} else if (!strcmp(name, "queued")) {
+		if (!cc->queued_at) {
+			cc->queued_at = ts;
+			snprintf(cc->queue_dev, sizeof(cc->queue_dev), "%s", dev);
+		}
+	} else if (!strcmp(name, "diverted")) {
+		add_xfer(cc->divs, &cc->ndivs, dev, m->other, "diversion", ts);
+	} else if (!strcmp(name, "transferred") || !strcmp(name, "conferenced")) {
+		bool conf = name[0] == 'c';
+		struct ccall *o = NULL;
+		struct leg *l2 = NULL;
+		if (m->conn2.call_id[0] && strcmp(m->conn2.call_id, m->conn.call_id)) {
+			char k2[CALLS_KEY];
+			mkkey(k2, "csta", link, m->conn2.call_id);
+			l2 = leg_of(t, k2, &o);
+		}
+		if (o && o != cc) {
+			cc = merge(t, cc, o);
+			char k1[CALLS_KEY];
+			mkkey(k1, "csta", link, m->conn.call_id);
+			l = leg_of(t, k1, &cc);
+			mkkey(k1, "csta", link, m->conn2.call_id);
+			l2 = leg_of(t, k1, &cc);
+		}
+		if (m->new_call_id[0]) {
+			char k3[CALLS_KEY];
+			mkkey(k3, "csta", link, m->new_call_id);
+			struct ccall *x = NULL;
+			if (!leg_of(t, k3, &x))
+				leg_add(t, cc, k3, false, link, m->new_call_id, ts);
+			else if (x != cc)
+				cc = merge(t, cc, x);
+		}
+		/* the old calls that did not become the resulting one are over */
+		const char *nc2 = m->new_call_id[0] ? m->new_call_id : m->conn.call_id;
+		for (unsigned i = 0; i < cc->nlegs; i++) {
+			struct leg *x = &cc->legs[i];
+			if (!x->sip && strcmp(x->link, link) == 0 && strcmp(x->call_id, nc2) &&
+			    (strcmp(x->call_id, m->conn.call_id) == 0 || strcmp(x->call_id, m->conn2.call_id) == 0)) {
+				x->cleared = true;
+				leg_end(cc, x, ts);
+			}
+		}
+		if (conf) {
+			/* the conference: every device still in the call, and the party added */
+			cc->conferenced = true;
+			for (unsigned i = 0; i < cc->nparties; i++)
+				if (cc->parties[i].csta && !cc->parties[i].released)
+					conf_add(cc, cc->parties[i].device);
+			conf_add(cc, m->other);
+			party(cc, m->other, true);
+		} else {
+			add_xfer(cc->xfers, &cc->nxfers, dev, m->other, l2 ? "consultation" : "single_step", ts);
+			released(t, cc, party(cc, dev, true), "transferred", ts);
+			party(cc, m->other, true);
+		}
+		(void)l2;
 	} else if (!strcmp(name, "failed")) {
 		if (strstr(m->cause, "busy"))
 			cc->csta_busy = true;
@@ -401,22 +1204,26 @@ void ct_calls_csta(struct ct_calls *t, const char *leg_id, const char *link, con
 		if (!strcmp(cc->direction, "unknown") && m->called[0] && !strcmp(m->called, dev))
 			snprintf(cc->direction, sizeof(cc->direction), "inbound");
 		set(cc->cause, sizeof(cc->cause), m->cause);
+		l->cleared = true;
 		leg_end(cc, l, ts);
 	} else if (!strcmp(name, "connection_cleared") || !strcmp(name, "call_cleared")) {
-		struct party *p = party(cc, dev);
-		if (p && !p->released)
-			p->released = ts;
-		set(cc->released_by, sizeof(cc->released_by), dev);
+		released(t, cc, party(cc, dev, true), "cleared", ts);
+		if (name[0] == 'c' && name[1] == 'o')
+			set(cc->released_by, sizeof(cc->released_by), dev);
 		set(cc->cause, sizeof(cc->cause), m->cause);
 		if (!cc->answer)
 			cc->cleared_before_answer = true;
+		l->cleared = true;
 		leg_end(cc, l, ts);
 	}
+	return cc->id;
 }
 
-static const char *disposition(const struct ccall *cc)
+/* ---- the record ----------------------------------------------------------------------- */
+
+static const char *disposition(const struct ccall *cc, ct_time_t answer)
 {
-	if (cc->answer)
+	if (answer)
 		return "answered";
 	if (cc->csta_busy || !strcmp(cc->sip_disposition, "busy"))
 		return "busy";
@@ -437,56 +1244,147 @@ static void kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t)
 	}
 }
 
+static void kv_text(struct ct_json *j, const char *key, const char *s)
+{
+	ct_json_kv_text(j, key, (const uint8_t *)s, strlen(s), CT_TEXT_MAX);
+}
+
 static void kv_text_or_null(struct ct_json *j, const char *key, const char *s)
 {
 	if (s && s[0])
-		ct_json_kv_text(j, key, (const uint8_t *)s, strlen(s), CT_TEXT_MAX);
+		kv_text(j, key, s);
 	else {
 		ct_json_key(j, key);
 		ct_json_null(j);
 	}
 }
 
+static void kv_ms_or_null(struct ct_json *j, const char *key, ct_time_t from, ct_time_t to)
+{
+	if (from && to >= from)
+		ct_json_kv_u64(j, key, (to - from) / 1000u);
+	else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
+static void xfer_list(struct ct_json *j, const char *key, const struct xfer *x, unsigned n)
+{
+	ct_json_key(j, key);
+	ct_json_arr_begin(j);
+	for (unsigned i = 0; i < n; i++) {
+		ct_json_obj_begin(j);
+		kv_text(j, "from", x[i].from[0] ? x[i].from : "?");
+		kv_text(j, "to", x[i].to[0] ? x[i].to : "?");
+		ct_json_kv_str(j, "kind", x[i].kind);
+		ct_json_kv_time(j, "ts", x[i].ts);
+		ct_json_obj_end(j);
+	}
+	ct_json_arr_end(j);
+}
+
+/* Findings only the whole call shows: CSTA calls never cleared, SIP calls CTI never saw. */
+static void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool answered_call)
+{
+	char d[200];
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (!l->sip && !l->cleared && !l->superseded) {
+			snprintf(d, sizeof(d), "CSTA call %s on link %s: no clearing event was seen", l->call_id, l->link);
+			finding(t, cc, end, "missing_event", l->link, d);
+		}
+	}
+	if (t->csta_seen && answered_call && has_sip(cc) && !has_csta(cc)) {
+		snprintf(d, sizeof(d), "answered SIP call %s never appeared on a CTI link", cc->legs[0].call_id);
+		finding(t, cc, end, "orphan_dialog", NULL, d);
+	}
+}
+
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
 	ct_time_t end = cc->ended_at ? cc->ended_at : (cc->last ? cc->last : now);
+	bool csta = has_csta(cc), sip = has_sip(cc);
+	/* with CTI, the parties are the devices it reported; SIP-only, the devices the legs reached */
+	ct_time_t answer = 0, alert = 0;
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		struct party *p = &cc->parties[i];
+		if (csta && !p->csta)
+			continue;
+		min_time(&answer, p->answered);
+		min_time(&alert, p->alerted);
+		if (p->released > end)
+			end = p->released;
+	}
+	if (!answer)
+		answer = cc->answer;
+	if (!alert)
+		alert = cc->alert;
 	if (cc->held)
-		hold(cc, false, end);
+		hold(t, cc, NULL, false, end);
+	for (unsigned i = 0; i < cc->nparties; i++)
+		released(t, cc, &cc->parties[i], "cleared", end);
+	final_findings(t, cc, end, answer != 0);
 	struct ct_emitter *em = t->em;
 	ct_emit_begin(em, CT_REC_CALL, end, cc->id);
 	struct ct_json *j = &em->json;
 	ct_json_kv_time(j, "start", cc->start);
-	kv_time_or_null(j, "answer", cc->answer);
+	kv_time_or_null(j, "answer", answer);
 	ct_json_kv_time(j, "end", end);
-	kv_text_or_null(j, "calling", cc->calling);
-	kv_text_or_null(j, "called", cc->called);
+	/* what the customer dialled: the trunk leg of an inbound call, CTI's view of an outbound one */
+	bool out = !strcmp(cc->direction, "outbound");
+	const char *calling = out && cc->csta_calling[0] ? cc->csta_calling
+			      : cc->sip_calling[0]    ? cc->sip_calling
+						      : cc->csta_calling;
+	const char *called = out && cc->csta_called[0] ? cc->csta_called
+			     : cc->sip_called[0]    ? cc->sip_called
+						    : cc->csta_called;
+	kv_text_or_null(j, "calling", calling);
+	kv_text_or_null(j, "called", called);
 	ct_json_kv_str(j, "direction", cc->direction);
-	ct_json_kv_str(j, "disposition", disposition(cc));
-	ct_time_t ring_from = cc->alert ? cc->alert : cc->start;
-	ct_time_t ring_to = cc->answer ? cc->answer : end;
-	ct_json_kv_u64(j, "ring_ms", ring_to > ring_from ? (ring_to - ring_from) / 1000u : 0);
-	uint64_t talk = cc->answer && end > cc->answer ? end - cc->answer : 0;
+	ct_json_kv_str(j, "disposition", disposition(cc, answer));
+	ct_time_t ring_to = answer ? answer : end;
+	ct_json_kv_u64(j, "ring_ms", ring_to > cc->start ? (ring_to - cc->start) / 1000u : 0);
+	uint64_t talk = answer && end > answer ? end - answer : 0;
 	talk = talk > cc->hold_us ? talk - cc->hold_us : 0;
 	ct_json_kv_u64(j, "talk_ms", talk / 1000u);
 	ct_json_kv_u64(j, "hold_ms", cc->hold_us / 1000u);
 	ct_json_kv_u64(j, "holds", cc->holds);
+	kv_ms_or_null(j, "queue_ms", cc->queued_at, cc->queue_end ? cc->queue_end : 0);
+	kv_ms_or_null(j, "route_ms", cc->route_req, cc->route_sel ? cc->route_sel : 0);
+	ct_json_key(j, "cti_lag_ms");
+	if (cc->has_cti_lag)
+		ct_json_i64(j, cc->cti_lag / 1000);
+	else
+		ct_json_null(j);
 	ct_json_key(j, "parties");
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		const struct party *p = &cc->parties[i];
+		if (csta && !p->csta)
+			continue;
 		ct_json_obj_begin(j);
-		ct_json_kv_text(j, "device", (const uint8_t *)p->device, strlen(p->device), CT_TEXT_MAX);
+		kv_text(j, "device", p->device);
 		kv_time_or_null(j, "alerted", p->alerted);
 		kv_time_or_null(j, "answered", p->answered);
 		kv_time_or_null(j, "released", p->released);
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);
-	ct_json_key(j, "transfers");
-	ct_json_arr_begin(j);
-	ct_json_arr_end(j);
+	xfer_list(j, "transfers", cc->xfers, cc->nxfers);
+	xfer_list(j, "diversions", cc->divs, cc->ndivs);
 	ct_json_key(j, "conference");
-	ct_json_null(j);
+	if (cc->conferenced) {
+		ct_json_obj_begin(j);
+		ct_json_key(j, "parties");
+		ct_json_arr_begin(j);
+		for (unsigned i = 0; i < cc->nconf; i++)
+			ct_json_text(j, (const uint8_t *)cc->conf[i], strlen(cc->conf[i]), CT_TEXT_MAX);
+		ct_json_arr_end(j);
+		ct_json_obj_end(j);
+	} else {
+		ct_json_null(j);
+	}
 	kv_text_or_null(j, "released_by", cc->released_by);
 	kv_text_or_null(j, "cause", cc->cause);
 	ct_json_key(j, "csta");
@@ -496,7 +1394,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 			continue;
 		ct_json_obj_begin(j);
 		ct_json_kv_str(j, "link", cc->legs[i].link);
-		ct_json_kv_text(j, "call_id", (const uint8_t *)cc->legs[i].call_id, strlen(cc->legs[i].call_id), CT_TEXT_MAX);
+		kv_text(j, "call_id", cc->legs[i].call_id);
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);
@@ -506,21 +1404,47 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		if (cc->legs[i].sip)
 			ct_json_text(j, (const uint8_t *)cc->legs[i].call_id, strlen(cc->legs[i].call_id), CT_TEXT_MAX);
 	ct_json_arr_end(j);
+	ct_json_key(j, "merged");
+	ct_json_arr_begin(j);
+	for (unsigned i = 0; i < cc->nmerged; i++)
+		ct_json_str(j, cc->merged[i]);
+	ct_json_arr_end(j);
 	ct_json_key(j, "correlation");
 	ct_json_obj_begin(j);
-	ct_json_kv_str(j, "method", cc->method);
-	ct_json_kv_str(j, "evidence", cc->evidence);
+	static const char *const how[] = { [J_NUMBER] = "number_time", [J_DEVICE] = "device_time",
+					   [J_SHARED] = "shared_id" };
+	const char *method = cc->join != J_NONE && csta && sip ? how[cc->join] : csta && !sip ? "csta_only"
+							    : !csta && sip	       ? "sip_only"
+										       : "shared_id";
+	ct_json_kv_str(j, "method", method);
+	kv_text(j, "evidence", cc->evidence[0] ? cc->evidence : csta && !sip ? "no SIP leg found" : "no CSTA leg found");
 	ct_json_obj_end(j);
 	ct_json_key(j, "recording");
 	ct_json_arr_begin(j);
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		const struct party *p = &cc->parties[i];
+		if (!p->niv)
+			continue;
+		ct_json_obj_begin(j);
+		kv_text(j, "device", p->device);
+		ct_json_key(j, "intervals");
+		ct_json_arr_begin(j);
+		for (unsigned k = 0; k < p->niv; k++) {
+			ct_json_obj_begin(j);
+			ct_json_kv_time(j, "start", p->iv[k].start);
+			kv_time_or_null(j, "end", p->iv[k].end);
+			ct_json_obj_end(j);
+		}
+		ct_json_arr_end(j);
+		ct_json_obj_end(j);
+	}
 	ct_json_arr_end(j);
 	ct_json_key(j, "audit");
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < cc->naudit; i++) {
 		ct_json_obj_begin(j);
 		ct_json_kv_str(j, "kind", cc->audit[i].kind);
-		ct_json_kv_text(j, "detail", (const uint8_t *)cc->audit[i].detail, strlen(cc->audit[i].detail),
-				CT_TEXT_MAX);
+		kv_text(j, "detail", cc->audit[i].detail);
 		ct_json_obj_end(j);
 	}
 	if (cc->audit_more) {
@@ -539,33 +1463,28 @@ void ct_calls_audit_csta(struct ct_calls *t, const char *link, const char *csta_
 			 const char *kind, const char *detail)
 {
 	char key[CALLS_KEY];
-	snprintf(key, sizeof(key), "csta:%s|%s", link, csta_call_id ? csta_call_id : "");
-	struct ikey *k = csta_call_id && csta_call_id[0] ? idx_find(t, key) : NULL;
-	finding(t, k ? k->cc : NULL, ts, kind, link, detail);
+	struct ccall *cc = NULL;
+	if (!empty(csta_call_id)) {
+		mkkey(key, "csta", link, csta_call_id);
+		leg_of(t, key, &cc);
+	}
+	finding(t, cc, ts, kind, link, detail);
 }
 
 unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t from, ct_time_t to, const char *why)
 {
 	unsigned n = 0;
 	for (struct ccall *cc = t->head.next; cc != &t->head; cc = cc->next) {
-		bool on_link = false, open = false;
-		for (unsigned i = 0; i < cc->nlegs; i++) {
-			if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
+		bool on_link = false;
+		for (unsigned i = 0; i < cc->nlegs; i++)
+			if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0 &&
+			    (!cc->legs[i].ended || cc->legs[i].superseded))
 				on_link = true;
-			if (!cc->legs[i].ended)
-				open = true;
-		}
-		if (!on_link || !open)
+		if (!on_link)
 			continue;
 		char d[160];
 		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s)", (uint64_t)((to - from) / 1000u), why);
-		if (cc->naudit < CALLS_MAX_AUDIT) {
-			struct finding *f = &cc->audit[cc->naudit++];
-			snprintf(f->kind, sizeof(f->kind), "cti_blind");
-			snprintf(f->detail, sizeof(f->detail), "%s", d);
-		} else {
-			cc->audit_more++;
-		}
+		note(cc, "cti_blind", d);
 		n++;
 	}
 	return n;
@@ -575,10 +1494,13 @@ void ct_calls_tick(struct ct_calls *t, ct_time_t now)
 {
 	for (struct ccall *cc = t->head.next, *n; cc != &t->head; cc = n) {
 		n = cc->next;
-		unsigned ended = 0;
-		for (unsigned i = 0; i < cc->nlegs; i++)
-			ended += cc->legs[i].ended;
-		if (cc->nlegs && ended == cc->nlegs && now >= cc->ended_at + t->cfg.settle) {
+		bool over = all_ended(cc, false) && now >= cc->ended_at + t->cfg.settle;
+		/* every SIP leg ended, CTI never cleared: give it a grace, then write it */
+		if (!over && has_sip(cc) && all_ended(cc, true) && now >= cc->sip_ended_at + t->cfg.csta_grace)
+			over = true;
+		if (!over && t->cfg.idle && now >= cc->last + t->cfg.idle)
+			over = true;
+		if (over) {
 			emit_call(t, cc, now);
 			call_free(t, cc);
 		}

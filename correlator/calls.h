@@ -1,14 +1,29 @@
 /* calls.h - one call record per customer call, joined across the CSTA and SIP legs that
- * carried it (first version: basic calls; transfers, conferences and routing still to come).
+ * carried it, with its transfers, conferences, routing, recording intervals and audits.
  *
- * The SIP side (a dialog set, by Call-ID) and the CSTA side (a call per link and callID) report
- * their moments here. A new leg joins an existing call by the strongest evidence at hand, which
- * the record names: the same Avaya UCID in SIP User-to-User and CSTA correlatorData
- * ("shared_id"), else the same device alerted on both sides within calls.window_ms
- * ("device_time"); otherwise it starts a call of its own ("sip_only" / "csta_only" until another
- * leg joins). When every leg has ended and calls.settle_ms of packet time has passed (late
- * events of other links still arrive), the `call` record is written. A call's id is the id of
- * its first leg, so it is deterministic.
+ * Legs: a SIP dialog set (by Call-ID) and a CSTA call (per link and callID) report their
+ * moments here. A new leg joins an existing call by the strongest evidence at hand, and the
+ * record names the weakest join it used (a chain is as strong as its weakest link):
+ *   shared_id    the same id on both sides: UCID in SIP User-to-User and CSTA correlatorData
+ *                or userData, the same CSTA globalCallLinkageID on two links, a SIP Replaces;
+ *   device_time  the device a SIP INVITE reaches (request-URI user) is the device CSTA reports
+ *                alerting or calling, within calls.window_ms;
+ *   number_time  calling and called numbers equal after numbers.* normalisation, within the
+ *                window.
+ * SIP legs also join SIP legs: a B2BUA's outgoing INVITE (sent by the host that received the
+ * incoming one, same caller, within the window) and a REFER's Replaces target. CSTA
+ * Transferred and Conferenced merge the two calls they name (the consultation call becomes
+ * part of the customer's call); Diverted, Queued and the routeing services add to it.
+ *
+ * A merged call keeps the id of the oldest call; the ids of the calls merged into it (under
+ * which earlier events were written) are listed in `merged`. When every leg has ended and
+ * calls.settle_ms of packet time has passed (late events of other links still arrive), the
+ * `call` record is written; a call whose SIP legs all ended but whose CSTA legs never cleared
+ * is written calls.csta_grace_ms later, with a missing_event audit.
+ *
+ * Recording: when a device in record.devices answers, a `recording` start is written naming
+ * the RTP endpoints of its SIP leg (from SDP); hold pauses (record.pause_on_hold), retrieve
+ * resumes, release or transfer away stops; the intervals are in the call record.
  */
 #ifndef CT_CALLS_H
 #define CT_CALLS_H
@@ -17,26 +32,76 @@
 #include <stdint.h>
 
 #include "../app/records.h"
+#include "../capture/packet.h"
 #include "../decoders/csta.h"
 #include "../util/counters.h"
 
 struct ct_calls;
 
+/* An SDP media endpoint. */
+struct ct_calls_ep {
+	char ip[46];
+	uint16_t port;
+};
+
+/* What the call correlator asks of the modules around it (each may be NULL). */
+struct ct_calls_hooks {
+	void *user;
+	/* the normalised form of a number (numbers.* rules); returns its length, 0 if none */
+	size_t (*number_norm)(void *user, const char *in, char *out, size_t cap);
+	/* true if the device is to be recorded (record.devices) */
+	bool (*record_device)(void *user, const char *device);
+	/* the agent state CTI reports for a device ("ready", "not_ready", ...), NULL if unknown */
+	const char *(*agent_state)(void *user, const char *device);
+	/* a call was answered at, or released from, a device */
+	void (*agent_call)(void *user, const char *device, bool on_call, ct_time_t ts);
+};
+
 struct ct_calls_cfg {
 	uint32_t max_calls;
-	ct_time_t window;  /* device_time correlation window */
-	ct_time_t settle;  /* wait after the last leg ended before writing the record */
+	ct_time_t window;      /* device_time / number_time / B2BUA correlation window */
+	ct_time_t settle;      /* wait after the last leg ended before writing the record */
+	ct_time_t csta_grace;  /* wait for CSTA clearing once every SIP leg has ended */
+	ct_time_t idle;        /* a call with no news for this long is written (legs left open) */
+	bool pause_on_hold;    /* record.pause_on_hold */
+	bool rtp;              /* RTP is analysed: an answered leg without RTP is an audit */
+	struct ct_calls_hooks hooks;
 };
 
 int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct ct_counters *ctr,
 		 struct ct_emitter *em);
-/* A SIP call's moment: name is the SIP event name (invite, ringing, answer, hold, resume,
- * bye, cancel, failure, dialog_end). ucid is 16 hex digits or NULL. */
-void ct_calls_sip(struct ct_calls *t, const char *leg_id, const char *call_id, const char *name, ct_time_t ts,
-		  const char *calling, const char *called, const char *ucid, unsigned status, const char *disposition);
-/* A CSTA event of a call (m->conn.call_id set) on a link. */
-void ct_calls_csta(struct ct_calls *t, const char *leg_id, const char *link, const char *name,
-		   const struct ct_csta_msg *m, ct_time_t ts);
+
+/* One moment of a SIP dialog set. */
+struct ct_calls_sip {
+	const char *call_id;     /* Call-ID */
+	const char *name;        /* invite, ringing, answer, hold, resume, bye, cancel, failure, refer,
+				    dialog_end (other names only refresh the call) */
+	ct_time_t ts;
+	/* initial INVITE */
+	const char *calling, *called; /* PAI or From user; request-URI (else To) user */
+	const char *ucid;        /* 16 hex digits from User-to-User, or NULL */
+	const char *replaces;    /* Call-ID in a Replaces header, or NULL */
+	const struct ct_addr *src, *dst; /* hosts of the message */
+	/* answer: the SDP audio endpoints of the offer (caller side) and answer (callee side) */
+	const struct ct_calls_ep *sdp_caller, *sdp_callee; /* NULL when unknown */
+	/* refer */
+	const char *refer_to;    /* user of the Refer-To URI */
+	const char *refer_replaces; /* Call-ID of the Replaces in the Refer-To URI */
+	/* failure, dialog_end */
+	unsigned status;
+	const char *disposition;
+	bool bye_seen, answered;
+	uint32_t retrans, rtp_flows;
+	const char *end_reason;  /* dialog_end: bye, final, timeout, evicted, end */
+};
+
+/* Returns the ctitap call id the moment belongs to (valid until the next call into the
+ * table), or NULL. */
+const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s);
+/* A CSTA event, or a routeing request, of a call on a link; returns the ctitap call id as
+ * ct_calls_sip() does, NULL when the message names no call. */
+const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name, const struct ct_csta_msg *m,
+			  ct_time_t ts);
 /* An audit finding about the CSTA call (link, callID): written as an `audit` record tagged
  * with the ctitap call, and listed in that call's record. An unknown call gets the record
  * without a call id. */

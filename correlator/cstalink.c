@@ -200,7 +200,10 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 {
 	struct ct_emitter *em = t->em;
 	char call[40] = "";
-	if (m->conn.call_id[0]) {
+	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, name, m, ts) : NULL;
+	if (joined)
+		snprintf(call, sizeof(call), "%s", joined);
+	else if (m->conn.call_id[0]) {
 		char k[256];
 		int n = snprintf(k, sizeof(k), "%s|%s", l->name, m->conn.call_id);
 		snprintf(call, sizeof(call), "csta-%016" PRIx64,
@@ -259,8 +262,6 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	if (has_latency)
 		ct_json_kv_u64(j, "latency_us", latency);
 	ct_emit_end(em);
-	if (t->calls && call[0])
-		ct_calls_csta(t->calls, call, l->name, name, m, ts);
 }
 
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,

@@ -229,6 +229,21 @@ const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const st
 	return NULL;
 }
 
+bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_t *port)
+{
+	if (!md->have_sdp)
+		return false;
+	for (unsigned i = 0; i < md->sdp.nmedia; i++) {
+		const struct ct_sdp_media *s = &md->sdp.media[i];
+		if (ct_slice_ieq(s->type, "audio") && s->port && s->has_addr && !s->hold_addr) {
+			ct_addr_format(&s->addr, ip, cap);
+			*port = s->port;
+			return true;
+		}
+	}
+	return false;
+}
+
 void ct_media_forget_sdp(struct ct_media *md)
 {
 	md->have_sdp = false;
@@ -310,6 +325,8 @@ bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct 
 		r = rtp_flow_new(e);
 		if (!r)
 			return false;
+		if (e->owner)
+			e->owner->rtp_flows++;
 		f->app = r;
 		md->ctr->rtp_flows++;
 	} else if (r->magic != RTP_FLOW_MAGIC) {

@@ -32,6 +32,7 @@ struct ct_media_call {
 	bool held;
 	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
 	unsigned nexpect;
+	uint32_t rtp_flows;               /* RTP flows found on its endpoints */
 };
 
 int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
@@ -45,6 +46,9 @@ void ct_media_free(struct ct_media *md);
  * (announcements): it is not a hold. The parsed SDP is kept for ct_media_event_fields(). */
 const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
 			 bool in_dialog);
+/* The first audio endpoint (address, port) of the SDP of the message just given to
+ * ct_media_sdp(); false when it had none. */
+bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_t *port);
 /* Forgets the SDP of the previous message (it was not reported). */
 void ct_media_forget_sdp(struct ct_media *md);
 /* Adds a "media" array describing the SDP of the message just given to ct_media_sdp(). */

@@ -40,6 +40,7 @@ struct call {
 	uint32_t invite_cseq;
 	uint32_t messages, retrans;
 	uint64_t tx[TX_RING];     /* fingerprints of recent transactions' messages */
+	struct ct_calls_ep sdp_caller, sdp_callee; /* audio endpoints of the initial offer/answer */
 	unsigned ntx;
 	struct ct_media_call media;
 };
@@ -204,6 +205,18 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	struct ct_emitter *em = t->em;
 	if (t->media)
 		ct_media_call_end(t->media, &c->media, now);
+	if (t->calls && !c->csta_session) {
+		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
+		char cid[CALLID_MAX + 1];
+		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		struct ct_calls_sip s = { .call_id = cid, .name = "dialog_end", .ts = c->end ? c->end : c->last,
+					  .status = c->final_status, .disposition = disposition(c), .bye_seen = c->bye,
+					  .answered = c->answered, .retrans = c->retrans,
+					  .rtp_flows = c->media.rtp_flows, .end_reason = why };
+		const char *id = ct_calls_sip(t->calls, &s);
+		if (id)
+			snprintf(c->id, sizeof(c->id), "%s", id);
+	}
 	ct_emit_begin(em, CT_REC_EVENT, now, c->id);
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "src", "sip");
@@ -228,13 +241,6 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 	ct_json_kv_u64(j, "messages", c->messages);
 	ct_json_kv_u64(j, "retransmissions", c->retrans);
 	ct_emit_end(em);
-	if (t->calls && !c->csta_session) {
-		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
-		char cid[CALLID_MAX + 1];
-		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-		ct_calls_sip(t->calls, c->id, cid, "dialog_end", c->end ? c->end : c->last, NULL, NULL, NULL,
-			     c->final_status, disposition(c));
-	}
 
 	struct call **pp = &t->buckets[c->hash & t->mask];
 	while (*pp && *pp != c)
@@ -352,6 +358,18 @@ static void uui_ucid_hex(struct ct_slice uui, char out[17])
 	out[16] = '\0';
 }
 
+/* An attended transfer embeds the Replaces header in the Refer-To URI: ?Replaces=callid%3B... */
+static struct ct_slice refer_replaces(struct ct_slice uri)
+{
+	size_t q = ct_slice_find(uri, '?');
+	if (q < uri.len) {
+		struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
+		if (ct_slice_istarts(hdrs, "Replaces="))
+			return ct_slice_sub(hdrs, 9, hdrs.len);
+	}
+	return ct_slice_make(NULL, 0);
+}
+
 static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 {
 	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
@@ -371,13 +389,7 @@ static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 	if (refer.len) {
 		struct ct_slice uri = ct_sip_uri(refer);
 		kv_slice(j, "refer_to", uri);
-		/* an attended transfer embeds the Replaces header in the URI: ?Replaces=callid%3Bto-tag... */
-		size_t q = ct_slice_find(uri, '?');
-		if (q < uri.len) {
-			struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
-			if (ct_slice_istarts(hdrs, "Replaces="))
-				kv_slice(j, "refer_replaces", ct_slice_sub(hdrs, 9, hdrs.len));
-		}
+		kv_slice(j, "refer_replaces", refer_replaces(uri));
 	}
 	kv_slice(j, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
 	kv_slice(j, "replaces", ct_sip_get(m, CT_H_REPLACES));
@@ -386,12 +398,62 @@ static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 	kv_slice(j, "user_agent", ct_sip_get(m, m->request ? CT_H_USER_AGENT : CT_H_SERVER));
 }
 
+/* The moment goes to the call correlator, which says which customer call it belongs to: from
+ * then on the dialog's events and RTP streams carry that call's id. */
+static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+		     const struct ct_sip_meta *meta)
+{
+	if (!t->calls || c->csta_session)
+		return;
+	struct ct_calls_ep ep;
+	if (t->media && ct_media_sdp_audio(t->media, ep.ip, sizeof(ep.ip), &ep.port)) {
+		if (m->request && (!strcmp(name, "invite") || (m->method == CT_SIP_ACK && m->cseq == c->invite_cseq)))
+			c->sdp_caller = ep;
+		else if (!m->request && (!strcmp(name, "ringing") || !strcmp(name, "answer")))
+			c->sdp_callee = ep;
+	}
+	char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "", replaces[CALLID_MAX + 1] = "";
+	char refer_to[64] = "", refer_rep[CALLID_MAX + 1] = "";
+	copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst };
+	if (m->request && m->method == CT_SIP_INVITE) {
+		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+		copy_text(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_FROM))));
+		struct ct_slice ru = ct_sip_uri_user(m->uri);
+		copy_text(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_TO))));
+		uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
+		copy_text(replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
+		s.calling = calling;
+		s.called = called;
+		s.ucid = ucid[0] ? ucid : NULL;
+		s.replaces = replaces[0] ? replaces : NULL;
+	} else if (m->request && m->method == CT_SIP_REFER) {
+		struct ct_slice uri = ct_sip_uri(ct_sip_get(m, CT_H_REFER_TO));
+		copy_text(refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
+		copy_text(refer_rep, sizeof(refer_rep), refer_replaces(uri));
+		copy_text(calling, sizeof(calling), ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_FROM))));
+		s.calling = calling;
+		s.refer_to = refer_to;
+		s.refer_replaces = refer_rep[0] ? refer_rep : NULL;
+	}
+	s.sdp_caller = c->sdp_caller.port ? &c->sdp_caller : NULL;
+	s.sdp_callee = c->sdp_callee.port ? &c->sdp_callee : NULL;
+	s.status = m->request ? 0 : m->status;
+	const char *id = ct_calls_sip(t->calls, &s);
+	if (id && strcmp(id, c->id)) {
+		snprintf(c->id, sizeof(c->id), "%s", id);
+		memcpy(c->media.call, c->id, sizeof(c->media.call));
+	}
+}
+
 static void event(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
 		  const struct ct_sip_meta *meta, bool retrans)
 {
 	struct ct_emitter *em = t->em;
 	if (c && c->csta_session && !t->cfg.events_all)
 		return; /* its CSTA content is reported as csta events */
+	if (c && !retrans)
+		to_calls(t, c, name, m, meta);
 	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "src", "sip");
@@ -424,19 +486,6 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	if (c && t->media)
 		ct_media_event_fields(t->media, &c->media, j);
 	ct_emit_end(em);
-	if (t->calls && c && !retrans && !c->csta_session) {
-		char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "";
-		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-		if (m->request && m->method == CT_SIP_INVITE) {
-			struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-			copy_text(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(from));
-			struct ct_slice ru = ct_sip_uri_user(m->uri);
-			copy_text(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(to));
-			uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
-		}
-		ct_calls_sip(t->calls, c->id, cid, name, meta->ts, calling, called, ucid[0] ? ucid : NULL,
-			     m->request ? 0 : m->status, NULL);
-	}
 }
 
 /* The message's transaction fingerprint; true if it was seen before (a retransmission). */
@@ -589,6 +638,8 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 		}
 	} else if (m->method == CT_SIP_UPDATE && m->status >= 200 && m->status < 300 && t->media) {
 		name = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+	} else if (m->method == CT_SIP_REFER && m->status >= 200 && m->status < 300) {
+		name = "refer_accepted";
 	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
 		name = "failure"; /* a failed BYE, REFER, ... is worth seeing */
 	}

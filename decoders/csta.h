@@ -53,6 +53,7 @@ struct ct_csta_msg {
 	struct ct_csta_conn conn;  /* the event's main connection (connection, establishedConnection,
 	                              droppedConnection, heldConnection, ...) */
 	struct ct_csta_conn conn2; /* a second one: secondaryOldCall, newConnection, ... */
+	char new_call_id[CT_CSTA_ID]; /* Transferred/Conferenced: the callID of the resulting call */
 	char subject[CT_CSTA_DEV]; /* alertingDevice, answeringDevice, releasingDevice, holdingDevice,
 	                              transferringDevice, divertingDevice, agentDevice ... */
 	char calling[CT_CSTA_DEV];

@@ -197,6 +197,7 @@ enum field {
 	F_XREF,
 	F_CONN,	 /* a ConnectionID: the main connection, else the second one */
 	F_CONN2, /* a ConnectionID that is always the second one */
+	F_NEWCONN, /* newConnection of a transfer/conference list: the resulting call */
 	F_SUBJECT,
 	F_CALLING,
 	F_CALLED,
@@ -222,6 +223,8 @@ struct elem_field {
 
 static const struct elem_field fields[] = {
 	{"monitorCrossRefID", F_XREF},
+	{"routeingCrossRefID", F_XREF},
+	{"crossRefIdentifier", F_XREF},
 	/* ConnectionIDs of events (ECMA-269 clause 17) and of service arguments and results */
 	{"connection", F_CONN},
 	{"establishedConnection", F_CONN},
@@ -257,7 +260,8 @@ static const struct elem_field fields[] = {
 	{"callObject", F_CONN},
 	{"connectionObject", F_CONN},
 	{"secondaryOldCall", F_CONN2},
-	{"newConnection", F_CONN2},
+	{"newConnection", F_NEWCONN},
+	{"routedCall", F_CONN},
 	/* the device the event is about */
 	{"alertingDevice", F_SUBJECT},
 	{"answeringDevice", F_SUBJECT},
@@ -286,6 +290,9 @@ static const struct elem_field fields[] = {
 	{"lastRedirectionDevice", F_OTHER},
 	{"transferredTo", F_OTHER},
 	{"deflectTo", F_OTHER},
+	{"routeSelected", F_OTHER},
+	{"routeUsed", F_OTHER},
+	{"currentRoute", F_CALLED},
 	{"localConnectionInfo", F_LOCAL},
 	{"cause", F_CAUSE},
 	{"correlatorData", F_CORRELATOR},
@@ -592,6 +599,16 @@ static bool visit(struct walk *w, const xmlNode *n)
 	case F_CONN2:
 		if (conn_empty(&m->conn2))
 			fill_conn(m, &m->conn2, n);
+		return false;
+	case F_NEWCONN:
+		if (!m->new_call_id[0]) {
+			struct ct_csta_conn nc;
+			memset(&nc, 0, sizeof nc);
+			fill_conn(m, &nc, n);
+			memcpy(m->new_call_id, nc.call_id, sizeof m->new_call_id);
+			if (conn_empty(&m->conn2))
+				m->conn2 = nc;
+		}
 		return false;
 	case F_SUBJECT:
 		fill_device(m, m->subject, sizeof m->subject, n);

@@ -91,6 +91,10 @@
 	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \
 	X(calls, "customer calls (call records) started")                                   \
 	X(calls_evicted, "call records written early at calls.max_calls")                    \
+	X(calls_merged, "calls merged into another (transfer, conference, REFER, late evidence)") \
+	X(calls_legs_dropped, "legs not added to a call that had calls' maximum already")     \
+	X(call_audits, "audit findings about calls")                                          \
+	X(recording_triggers, "recording records (start, pause, resume, stop)")               \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \
