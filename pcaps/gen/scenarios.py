@@ -1,0 +1,1269 @@
+#!/usr/bin/env python3
+"""Scenario captures that prove ctitap's call correlator (issue 6), and the records it must give.
+
+    python3 pcaps/gen/scenarios.py [--out DIR] [--check]
+
+writes, for every scenario below, DIR/<name>.pcap (classic pcap, Ethernet, µs timestamps, strict
+time order) and DIR/<name>.expect.json (the records ctitap must produce, computed from THIS
+script's own packet times, never from ctitap's output). DIR defaults to pcaps/scenarios/.
+--check writes into a temporary directory and compares the bytes with the committed files.
+Python 3 stdlib only; no randomness: the same script gives the same bytes.
+
+Topology
+  carrier SBC 10.2.0.1:5060 (media 10.2.0.1:40000+)  <->  PBX 10.1.0.1:5060 (media 10.1.0.1:20000+)
+  PBX (a B2BUA)  <->  agent phones 2001 10.1.1.1, 2002 10.1.1.2, 2003 10.1.1.3 (:5060, media :30000+)
+  caller +4917012345678 (CSTA: 017012345678), hotline +4930555000 (CSTA: 5000), queue 6000
+  CSTA XML (ECMA-323 ed4) link: PBX CTI 10.1.0.5:1040 <-> CTI server 10.1.0.50:4xxxx, each
+  message behind the 8-byte header ctitap-gen uses (00 00, 2-byte total length, 4 ASCII digits
+  of invoke id, 9999 for events); standby PBX CTI 10.1.0.6:1040 (failover); uaCSTA between the
+  CTI server 10.1.0.50:5060 and the PBX 10.1.0.1:5060 (CSTA XML in SIP INFO).
+  RTP: G.729 (PT 18, 20-byte payload) every 20 ms both ways on every leg while it is connected
+  (the PBX->phone direction stops while the phone holds); small captures on purpose.
+  CTI lag: a CSTA event comes 30 ms after the SIP message that causes it.
+
+Expected call record conventions (the rules the expect files are written by)
+  R1  One call record per customer call; every SIP dialog (trunk leg, agent legs, the
+      consultation dialogs) and every CSTA call (per link, consultation calls included) of it
+      are listed in `sip` / `csta` (compared as sets).
+  R2  start = the earliest SIP INVITE or CSTA event of the call (CTI requests and answers do not
+      count; inbound: the carrier's trunk INVITE; MakeCall: the PBX's INVITE to the phone).
+  R3  answer: inbound = the first answer by a contact-centre device = the earlier of that agent
+      leg's SIP 200 OK (to the INVITE) and CSTA Established; outbound = the far end's answer =
+      the earlier of the trunk leg's 200 OK and CSTA Established at the far end. null if none.
+  R4  end = the last release: the latest of every dialog-ending SIP message (BYE and its 200,
+      CANCEL and its 200/487/ACK) and every CSTA ConnectionCleared/CallCleared of the call. A
+      dialog whose BYE is never seen does not extend it. ts of the call record = end.
+  R5  ring_ms = answer - start (end - start if never answered); hold_ms = sum of hold periods;
+      talk_ms = end - answer - hold_ms; every *_ms is floor(µs difference / 1000).
+  R6  a hold starts at the earlier of the SIP hold (re-INVITE a=sendonly) and CSTA Held; it ends
+      at the earliest of the SIP resume, CSTA Retrieved and the Transferred/Conferenced event
+      of the held call (the customer is reconnected). holds counts hold periods.
+  R7  calling/called as the customer dialled them, from the trunk leg's INVITE as SIP shows them
+      (E.164: P-Asserted-Identity/From user, request-URI user). Outbound too: calling = the DDI
+      the PBX presents on the trunk (+49305552001 for 2001), called = +49301234567.
+  R8  Device names everywhere else (parties, transfers, conference, released_by, recording) are
+      CSTA's: agents 2001.., the caller as CSTA names it (017012345678).
+  R9  parties = contact-centre devices (agent extensions) that were alerted or answered on this
+      call, in order of first appearance; not the caller, the far end, the hotline/routeing
+      device 5000 or the queue 6000. alerted = earlier of its SIP 180 and CSTA Delivered at it;
+      answered = earlier of its leg's 200 OK and CSTA Established at it; released = earliest
+      sign of it leaving: BYE or CANCEL on its leg, or CSTA ConnectionCleared naming it as
+      releasing device (whichever comes first). null when not seen.
+  R10 transfers: {from: transferring device, to: transferred-to device, kind: single_step
+      (SingleStepTransferCall / Transferred cause singleStepTransfer) or consultation
+      (Transferred with primary and secondary old call), ts: the CSTA Transferred event}.
+  R11 conference = {parties: everyone in the call when Conferenced came, caller first, then the
+      conferencing device, then the added party}; null otherwise.
+  R12 released_by = the device that hung up first (CSTA naming, R8); cause = the CSTA cause of
+      that first release, snake_case (normal_clearing, call_cancelled).
+  R13 correlation.method = the weakest join used over all legs (shared_id > device_time >
+      number_time): every inbound call here has a trunk leg that only number_time can join
+      (calling and called after numbers.rules, within 3 s), so it is number_time. When the agent
+      legs carry an Avaya UCID (User-to-User 00FA08<8 bytes>, CSTA correlatorData), the
+      evidence line must name that UCID (16 hex digits, any case): "evidence_has" in the expect.
+  R14 queue_ms = CSTA Queued to the Delivered at the agent; route_ms = RouteRequest to the CTI
+      server's RouteSelectRequest; cti_lag_ms = the first Delivered at an agent minus the PBX's
+      INVITE to that agent. null when not applicable.
+  R15 audit: the call record's `audit` kinds must include the expected ones and none of the
+      scenario's forbidden ones; an `audit` record of each expected kind must exist (with the
+      call's `call` id when the expect names a call). Kind names used: span_duplicate,
+      duplicate_event, missing_event, orphan_dialog, missing_response (a CTI request never
+      answered), cti_blind, acd_not_ready (a call delivered to an agent CTI reported
+      not ready). "any_of" lists alternatives.
+  Recording (settings record.devices=2001-2009, record.pause_on_hold=true; scenarios 1, 3, 4, 5):
+  R16 recording records: start (reason answered) at the device's answered time (R9); pause
+      (held) / resume (retrieved) at the hold start/end (R6); stop at the device's released
+      time (R9), reason cleared, or transferred when it left by a transfer. A device starts
+      only when it answers (the consultation originator is not restarted by its consultation).
+      rtp on start: the device's agent leg from SDP, as docs/records.md's example has it:
+      dir out = the device's own SDP address:port (media sent by the device comes from there),
+      dir in = the PBX's SDP address:port of that leg (media towards the device comes from
+      there). The call record's recording = per device, intervals [{start, end}] (a pause ends
+      an interval, a resume opens one).
+  Number normalisation (setting numbers.rules, an assumption for the parser being written):
+      comma-separated FROM>TO prefix rewrites, longest FROM wins, FROM ending in '$' matches the
+      whole number only: "00>+,0>+49,5000$>+4930555000,2>+49305552".
+"""
+import argparse
+import filecmp
+import json
+import os
+import struct
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BASE = 1767607200 * 1000000  # 2026-01-05T10:00:00Z in µs
+MS = 1000
+NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed4"
+SBC = ("10.2.0.1", 5060)
+PBX = ("10.1.0.1", 5060)
+PHONE = {"2001": "10.1.1.1", "2002": "10.1.1.2", "2003": "10.1.1.3"}
+CTI_PBX = ("10.1.0.5", 1040)
+CTI_STANDBY = ("10.1.0.6", 1040)
+CTI_SRV = "10.1.0.50"
+CALLER_E164, CALLER_NAT = "+4917012345678", "017012345678"
+CALLER2_E164, CALLER2_NAT = "+4917099988877", "017099988877"
+HOTLINE_E164, HOTLINE = "+4930555000", "5000"
+QUEUE = "6000"
+NUMBER_RULES = "00>+,0>+49,5000$>+4930555000,2>+49305552"
+LAG = 30 * MS
+ALL_KINDS = ["span_duplicate", "duplicate_event", "missing_event", "orphan_dialog", "missing_response",
+             "cti_blind", "acd_not_ready", "no_rtp", "unknown_monitor", "evicted"]
+
+
+def ts(us):
+    s, f = divmod(us, 1000000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%06dZ" % f
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+# ---- capture -----------------------------------------------------------------------------
+
+class Cap:
+    """Packets of one scenario; IP ids and frames are made in time order when written."""
+
+    def __init__(self):
+        self.p = []
+        self.n = 0
+
+    def _add(self, t, src, dst, proto, l4):
+        self.p.append((t, self.n, src, dst, proto, l4))
+        self.n += 1
+
+    def udp(self, t, src, dst, payload):
+        ln = 8 + len(payload)
+        pseudo = ip4(src[0]) + ip4(dst[0]) + struct.pack("!BBH", 0, 17, ln)
+        h = struct.pack("!HHHH", src[1], dst[1], ln, 0)
+        c = csum(pseudo + h + payload) or 0xffff
+        self._add(t, src[0], dst[0], 17, struct.pack("!HHHH", src[1], dst[1], ln, c) + payload)
+
+    def tcp(self, t, src, dst, seq, ack, flags, payload=b"", opts=b""):
+        off = (20 + len(opts)) // 4
+        h = struct.pack("!HHIIBBHHH", src[1], dst[1], seq & 0xffffffff, ack & 0xffffffff, off << 4, flags,
+                        65535, 0, 0) + opts
+        pseudo = ip4(src[0]) + ip4(dst[0]) + struct.pack("!BBH", 0, 6, len(h) + len(payload))
+        c = csum(pseudo + h + payload)
+        h = h[:16] + struct.pack("!H", c) + h[18:]
+        self._add(t, src[0], dst[0], 6, h + payload)
+
+    def frames(self, span_us=None):
+        ipid = {}
+        out = []
+        for t, n, s, d, proto, l4 in sorted(self.p):
+            i = ipid.get(s, (sum(ip4(s)) * 97) & 0xffff)
+            ipid[s] = (i + 1) & 0xffff
+            sip_port = proto == 17 and b"\x13\xc4" in (l4[0:2], l4[2:4])
+            tos = 0 if proto == 6 else 0x60 if sip_port else 0xb8
+            iph = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(l4), i, 0x4000, 64, proto, 0, ip4(s), ip4(d))
+            iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+            fr = b"\x00\x00\x5e\x00\x01\x01" + b"\x02\x00" + ip4(s) + b"\x08\x00" + iph + l4
+            if len(fr) < 60:
+                fr += b"\0" * (60 - len(fr))
+            out.append((t, n, fr))
+            if span_us:
+                out.append((t + span_us, n, fr))
+        out.sort(key=lambda x: (x[0], x[1]))
+        return out
+
+    def write(self, path, span_us=None):
+        fr = self.frames(span_us)
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t, _, b in fr:
+                f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(b), len(b)) + b)
+        return len(fr)
+
+
+# ---- SIP and SDP -------------------------------------------------------------------------
+
+def sdp(ip, port, sess, ver, direction="sendrecv"):
+    return ("v=0\r\no=- %d %d IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 18 101\r\n"
+            "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\na=rtpmap:101 telephone-event/8000\r\n"
+            "a=fmtp:101 0-15\r\na=ptime:20\r\na=%s\r\n" % (sess, ver, ip, ip, port, direction)).encode()
+
+
+class Dialog:
+    """One SIP dialog over UDP: a is the UAC (caller side), b the UAS."""
+
+    def __init__(self, sc, cid, a, b, a_user, b_user, ruri, a_dom, b_dom, ua_a, ua_b):
+        self.sc, self.cid, self.a, self.b = sc, cid, a, b
+        self.a_user, self.b_user, self.ruri = a_user, b_user, ruri
+        self.a_dom, self.b_dom, self.ua = a_dom, b_dom, (ua_a, ua_b)
+        self.ftag = "%08x" % (abs(hash_str(cid + "a")) & 0xffffffff)
+        self.ttag = "%08x" % (abs(hash_str(cid + "b")) & 0xffffffff)
+        self.cseq = {True: 101, False: 501}
+        self.nb = 0
+        self.confirmed = False
+        self.inv = None
+        self.ver = {True: 1, False: 1}
+
+    def branch(self):
+        self.nb += 1
+        return "z9hG4bK%06x%02d" % (hash_str(self.cid) & 0xffffff, self.nb)
+
+    def _hdrs(self, from_a, method, cseq, branch, to_tag):
+        src = self.a if from_a else self.b
+        fa = "<sip:%s@%s>;tag=%s" % (self.a_user, self.a_dom, self.ftag)
+        tb = "<sip:%s@%s>" % (self.b_user, self.b_dom) + (";tag=%s" % self.ttag if to_tag else "")
+        frm, to = (fa, tb) if from_a else (tb, fa)
+        return ["Via: SIP/2.0/UDP %s:%d;branch=%s" % (src[0], src[1], branch), "From: " + frm, "To: " + to,
+                "Call-ID: " + self.cid, "CSeq: %d %s" % (cseq, method)]
+
+    def _send(self, t, from_a, first, hdrs, body=b"", ctype="application/sdp", extra=()):
+        src, dst = (self.a, self.b) if from_a else (self.b, self.a)
+        lines = [first] + hdrs + list(extra)
+        if body:
+            lines.append("Content-Type: " + ctype)
+        lines.append("Content-Length: %d" % len(body))
+        self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        return t
+
+    def contact(self, from_a):
+        return "Contact: <sip:%s@%s:%d>" % ((self.a_user,) + self.a if from_a else (self.b_user,) + self.b)
+
+    def request(self, t, method, from_a=True, body=b"", extra=(), ctype="application/sdp", branch=None, cseq=None):
+        if cseq is None:
+            cseq = self.cseq[from_a]
+            self.cseq[from_a] += 1
+        branch = branch or self.branch()
+        if from_a:
+            ruri = self.ruri if not self.confirmed else "sip:%s@%s:%d" % ((self.b_user,) + self.b)
+        else:
+            ruri = "sip:%s@%s:%d" % ((self.a_user,) + self.a)
+        h = self._hdrs(from_a, method, cseq, branch, self.confirmed or method in ("BYE",))
+        ex = ["Max-Forwards: 70"]
+        if method in ("INVITE", "UPDATE"):
+            ex.append(self.contact(from_a))
+        ex.append("User-Agent: " + self.ua[0 if from_a else 1])
+        self._send(t, from_a, "%s %s SIP/2.0" % (method, ruri), h, body, ctype, ex + list(extra))
+        return {"from_a": from_a, "method": method, "cseq": cseq, "branch": branch, "raw_t": t,
+                "body": body, "extra": list(extra), "ctype": ctype}
+
+    def response(self, t, req, code, reason, body=b"", ctype="application/sdp"):
+        h = self._hdrs(req["from_a"], req["method"], req["cseq"], req["branch"], code != 100)
+        ex = []
+        if code in (180, 183, 200) and req["method"] == "INVITE":
+            ex.append(self.contact(not req["from_a"]))
+        ex.append("Server: " + self.ua[1 if req["from_a"] else 0])
+        first = "SIP/2.0 %d %s" % (code, reason)
+        src, dst = (self.b, self.a) if req["from_a"] else (self.a, self.b)
+        lines = [first] + h + ex
+        if body:
+            lines.append("Content-Type: " + ctype)
+        lines.append("Content-Length: %d" % len(body))
+        self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        if code == 200 and req["method"] == "INVITE":
+            self.confirmed = True
+        return t
+
+    def retransmit(self, t, req):
+        """The same request again (same branch and bytes)."""
+        was = self.confirmed
+        self.confirmed = False if req["method"] == "INVITE" and not was else was
+        self.request(t, req["method"], req["from_a"], req["body"], req["extra"], req["ctype"], req["branch"],
+                     req["cseq"])
+        self.confirmed = was
+
+    def ack(self, t, inv, two_xx=True):
+        if two_xx:
+            return self.request(t, "ACK", inv["from_a"], cseq=inv["cseq"])
+        h = self._hdrs(inv["from_a"], "ACK", inv["cseq"], inv["branch"], True)
+        return self._send(t, inv["from_a"], "ACK %s SIP/2.0" % self.ruri, h, extra=["Max-Forwards: 70"])
+
+
+def hash_str(s):
+    h = 1469598103934665603
+    for c in s.encode():
+        h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+    return h
+
+
+def rtp_stream(cap, t0, t1, src, dst, ssrc):
+    seq, tsr, t, first = ssrc & 0x7fff, (ssrc * 7) & 0xffffffff, t0, True
+    while t < t1:
+        pl = bytes(((seq * 31 + i * 17) & 0xff) for i in range(20))
+        cap.udp(t, src, dst, struct.pack("!BBHII", 0x80, 18 | (0x80 if first else 0), seq & 0xffff,
+                                         tsr & 0xffffffff, ssrc) + pl)
+        first = False
+        seq += 1
+        tsr += 160
+        t += 20 * MS
+
+
+# ---- CSTA XML over TCP -------------------------------------------------------------------
+
+def X(root, inner=""):
+    return '<?xml version="1.0" encoding="UTF-8"?><%s xmlns="%s">%s</%s>' % (root, NS, inner, root)
+
+
+def conn(tag, cid, dev=None):
+    return "<%s><callID>%s</callID>%s</%s>" % (tag, cid, "<deviceID>%s</deviceID>" % dev if dev else "", tag)
+
+
+def dev(tag, d):
+    return "<%s><deviceIdentifier>%s</deviceIdentifier></%s>" % (tag, d, tag)
+
+
+class Link:
+    """A CSTA XML link over TCP (client opens it). send() returns the time of the packet that
+    completes the message; the receiver ACKs each message before the next is sent."""
+
+    def __init__(self, sc, pbx, cport, isn):
+        self.sc, self.pbx, self.cli = sc, pbx, (CTI_SRV, cport)
+        self.seq = {True: isn, False: isn + 0x1000000}  # True: PBX side
+        self.last = 0
+        self.inv = {True: 0, False: 0}
+        self.xref = {}
+        self.nxref = 0
+        self.name = "%s:%d-%s:%d" % (pbx[0], pbx[1], CTI_SRV, cport)
+        self.count = 0
+
+    def open(self, t):
+        c = self.sc.cap
+        c.tcp(t, self.cli, self.pbx, self.seq[False], 0, 0x02, opts=b"\x02\x04\x05\xb4")
+        c.tcp(t + 120, self.pbx, self.cli, self.seq[True], self.seq[False] + 1, 0x12, opts=b"\x02\x04\x05\xb4")
+        c.tcp(t + 240, self.cli, self.pbx, self.seq[False] + 1, self.seq[True] + 1, 0x10)
+        self.seq[True] += 1
+        self.seq[False] += 1
+        self.last = t + 240
+
+    def send(self, t, from_pbx, xml, invoke=9999, split=1, swap=False, retx_us=None):
+        body = xml.encode()
+        data = struct.pack("!HH", 0, 8 + len(body)) + b"%04d" % invoke + body
+        t = max(t, self.last + 100)
+        src, dst = (self.pbx, self.cli) if from_pbx else (self.cli, self.pbx)
+        cuts = [0] + [len(data) * k // split for k in range(1, split)] + [len(data)]
+        segs = [(self.seq[from_pbx] + cuts[k], data[cuts[k]:cuts[k + 1]]) for k in range(split)]
+        times = [t + 90 * k for k in range(split)]
+        order = list(range(split))
+        if swap and split >= 2:
+            order[0], order[1] = order[1], order[0]
+        ack = self.seq[not from_pbx]
+        for k, si in enumerate(order):
+            self.sc.cap.tcp(times[k], src, dst, segs[si][0], ack, 0x18, segs[si][1])
+        done = times[-1]  # the message is complete when its last segment to be sent arrives
+        end = self.seq[from_pbx] + len(data)
+        self.seq[from_pbx] = end
+        last = times[-1]
+        if retx_us:
+            self.sc.cap.tcp(last + retx_us, src, dst, segs[-1][0], ack, 0x18, segs[-1][1])
+            last += retx_us
+        self.sc.cap.tcp(last + 150, dst, src, self.seq[not from_pbx], end, 0x10)
+        self.last = last + 150
+        self.count += 1
+        return done
+
+    def rst(self, t):
+        self.sc.cap.tcp(t, self.pbx, self.cli, self.seq[True], self.seq[False], 0x14)
+        self.last = t
+
+    def invoke(self, from_pbx):
+        self.inv[from_pbx] += 1
+        return self.inv[from_pbx]
+
+    def monitor(self, t, device):
+        i = self.invoke(False)
+        self.send(t, False, X("MonitorStart", "<monitorObject><deviceObject>%s</deviceObject></monitorObject>" % device), i)
+        self.nxref += 1
+        x = str(700 + self.nxref + (0 if self.pbx == CTI_PBX else 100))
+        self.xref[device] = x
+        return self.send(t + 2 * MS, True, X("MonitorStartResponse", "<monitorCrossRefID>%s</monitorCrossRefID>" % x), i)
+
+    def event(self, t, name, mon, inner, **kw):
+        return self.send(t, True, X(name, "<monitorCrossRefID>%s</monitorCrossRefID>" % self.xref[mon] + inner), 9999, **kw)
+
+    def request(self, t, name, inner, from_pbx=False):
+        i = self.invoke(from_pbx)
+        return self.send(t, from_pbx, X(name, inner), i), i
+
+    def response(self, t, name, inner, invoke, from_pbx=True):
+        return self.send(t, from_pbx, X(name, inner), invoke)
+
+
+# ---- events ------------------------------------------------------------------------------
+
+def ev_delivered(cid, alerting, calling, called, corr=None):
+    return (conn("connection", cid, alerting) + dev("alertingDevice", alerting) + dev("callingDevice", calling) +
+            dev("calledDevice", called) + "<localConnectionInfo>alerting</localConnectionInfo>" +
+            ("<correlatorData><string>%s</string></correlatorData>" % corr if corr else "") + "<cause>newCall</cause>")
+
+
+def ev_established(cid, answering, calling, called, corr=None):
+    return (conn("establishedConnection", cid, answering) + dev("answeringDevice", answering) +
+            dev("callingDevice", calling) + dev("calledDevice", called) +
+            "<localConnectionInfo>connected</localConnectionInfo>" +
+            ("<correlatorData><string>%s</string></correlatorData>" % corr if corr else "") + "<cause>normal</cause>")
+
+
+def ev_cleared(cid, releasing, cause="normalClearing"):
+    return (conn("droppedConnection", cid, releasing) + dev("releasingDevice", releasing) +
+            "<localConnectionInfo>null</localConnectionInfo><cause>%s</cause>" % cause)
+
+
+def ev_call_cleared(cid, cause="normalClearing"):
+    return conn("clearedCall", cid) + "<cause>%s</cause>" % cause
+
+
+def ev_held(cid, d):
+    return conn("heldConnection", cid, d) + dev("holdingDevice", d) + "<localConnectionInfo>hold</localConnectionInfo><cause>normal</cause>"
+
+
+def ev_retrieved(cid, d):
+    return (conn("retrievedConnection", cid, d) + dev("retrievingDevice", d) +
+            "<localConnectionInfo>connected</localConnectionInfo><cause>normal</cause>")
+
+
+def ev_agent(d, extra=""):
+    return dev("agentDevice", d) + "<agentID>A%s</agentID>" % d + extra
+
+
+# ---- scenario state and expectations -----------------------------------------------------
+
+class Scen:
+    def __init__(self, name, idx, desc):
+        self.name, self.desc = name, desc
+        self.t0 = BASE + idx * 600 * 1000000
+        self.cap = Cap()
+        self.calls, self.recordings, self.audits = [], [], []
+        self.forbidden = set(ALL_KINDS)
+        self.stats = {}
+        self.settings = {"numbers.rules": NUMBER_RULES}
+        self.span = None
+        self.links = []
+        self.nports = {"pbx": 20000, "phone": 30000, "sbc": 40000}
+        self.sess = 1000
+
+    def port(self, who):
+        p = self.nports[who]
+        self.nports[who] += 2
+        return p
+
+    def link(self, t, pbx=CTI_PBX, cport=40100):
+        L = Link(self, pbx, cport, 0x10000000 + 0x01000000 * len(self.links))
+        L.open(t)
+        self.links.append(L)
+        return L
+
+    def recorded(self):
+        self.settings["record.devices"] = "2001-2009"
+        self.settings["record.pause_on_hold"] = "true"
+
+    def allow(self, *kinds):
+        for k in kinds:
+            self.forbidden.discard(k)
+
+    def write(self, out):
+        n = self.cap.write(os.path.join(out, self.name + ".pcap"), self.span)
+        csta_msgs = sum(L.count for L in self.links)
+        if self.links and "csta_messages" not in self.stats:
+            self.stats["csta_messages"] = [csta_msgs, csta_msgs]
+        self.stats.setdefault("csta_bad", [0, 0])
+        self.stats.setdefault("tcp_gaps", [0, 0])
+        e = {"scenario": self.name, "description": self.desc, "settings": self.settings, "packets": n,
+             "calls": self.calls, "recordings": self.recordings, "audits": self.audits,
+             "forbidden_audit_kinds": sorted(self.forbidden), "stats": self.stats}
+        with open(os.path.join(out, self.name + ".expect.json"), "w") as f:
+            json.dump(e, f, indent=1, sort_keys=False)
+            f.write("\n")
+
+
+class Leg:
+    """A SIP dialog with its media: PBX <-> phone (agent leg) or SBC <-> PBX (trunk leg)."""
+
+    def __init__(self, sc, dlg, a_media, b_media):
+        self.sc, self.d = sc, dlg
+        self.am, self.bm = a_media, b_media  # (ip, port) of each side's SDP
+        self.conn_at = None
+        self.held = []  # (from, to) periods where b->a... see hold()
+        self.b_to_a_off = []
+        self.a_to_b_off = []
+        self.end = None
+        self.sess_a, self.sess_b = sc.sess, sc.sess + 1
+        sc.sess += 2
+        self.ver = {"a": 1, "b": 1}
+        self.times = {}
+
+    def sdp_a(self, d="sendrecv"):
+        self.ver["a"] += 1
+        return sdp(self.am[0], self.am[1], self.sess_a, self.ver["a"], d)
+
+    def sdp_b(self, d="sendrecv"):
+        self.ver["b"] += 1
+        return sdp(self.bm[0], self.bm[1], self.sess_b, self.ver["b"], d)
+
+    def invite(self, t, extra=()):
+        self.inv = self.d.request(t, "INVITE", True, self.sdp_a(), extra)
+        self.times["invite"] = t
+        return t
+
+    def ringing(self, t):
+        self.d.response(t, self.inv, 180, "Ringing")
+        self.times["ringing"] = t
+        return t
+
+    def answer(self, t, ack_after=4 * MS):
+        self.d.response(t, self.inv, 200, "OK", self.sdp_b())
+        self.d.ack(t + ack_after, self.inv)
+        self.conn_at = t + 20 * MS
+        self.times["answer"] = t
+        return t
+
+    def hold(self, t, by_b=True, resume=False):
+        """re-INVITE from side b (the phone, b of an agent leg); the PBX answers."""
+        if by_b:
+            r = self.d.request(t, "INVITE", False, self.sdp_b("sendrecv" if resume else "sendonly"))
+            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_a("sendrecv" if resume else "recvonly"))
+            self.d.ack(t + 12 * MS, r)
+        else:
+            r = self.d.request(t, "INVITE", True, self.sdp_a("sendrecv" if resume else "sendonly"))
+            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_b("sendrecv" if resume else "recvonly"))
+            self.d.ack(t + 12 * MS, r)
+        off = self.a_to_b_off if by_b else self.b_to_a_off
+        if resume:
+            off[-1][1] = t
+        else:
+            off.append([t, None])
+        return t
+
+    def bye(self, t, from_a, resp_after=6 * MS):
+        r = self.d.request(t, "BYE", from_a)
+        self.d.response(t + resp_after, r, 200, "OK")
+        self.end = t
+        self.times["bye"], self.times["bye_ok"] = t, t + resp_after
+        return t
+
+    def cancel(self, t):
+        c = self.d.request(t, "CANCEL", True, branch=self.inv["branch"], cseq=self.inv["cseq"])
+        self.d.response(t + 3 * MS, c, 200, "OK")
+        self.d.response(t + 5 * MS, self.inv, 487, "Request Terminated")
+        self.d.ack(t + 8 * MS, self.inv, two_xx=False)
+        self.times["cancel"], self.times["cancel_done"] = t, t + 8 * MS
+        return t
+
+    def media(self, until=None):
+        end = until or self.end
+        if self.conn_at is None or end is None:
+            return
+        ssrc = hash_str(self.d.cid) & 0xffffffff
+        for off, src, dst, s, shift in ((self.a_to_b_off, self.am, self.bm, ssrc, 0),
+                                        (self.b_to_a_off, self.bm, self.am, ssrc ^ 0x5a5a5a5a, 7 * MS)):
+            t = self.conn_at + shift
+            for o in sorted(off):
+                rtp_stream(self.sc.cap, t, o[0], src, dst, s)
+                t = o[1] if o[1] is not None else end
+            rtp_stream(self.sc.cap, t, end, src, dst, s)
+
+
+def trunk_leg(sc, key, t, caller=CALLER_E164, called=HOTLINE_E164):
+    cid = "%s-%s-trunk@10.2.0.1" % (sc.name, key)
+    d = Dialog(sc, cid, SBC, PBX, caller, called, "sip:%s@10.1.0.1:5060;user=phone" % called, "10.2.0.1", "10.1.0.1",
+               "CarrierSBC/7.1", "ExamplePBX/18.2")
+    leg = Leg(sc, d, ("10.2.0.1", sc.port("sbc")), ("10.1.0.1", sc.port("pbx")))
+    leg.invite(t, ["P-Asserted-Identity: <sip:%s@10.2.0.1;user=phone>" % caller])
+    return leg
+
+
+def agent_leg(sc, key, t, agent, caller=CALLER_E164, ucid=None):
+    cid = "%s-%s-%s@10.1.0.1" % (sc.name, key, agent)
+    d = Dialog(sc, cid, PBX, (PHONE[agent], 5060), caller, agent, "sip:%s@%s:5060" % (agent, PHONE[agent]),
+               "10.1.0.1", "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
+    leg = Leg(sc, d, ("10.1.0.1", sc.port("pbx")), (PHONE[agent], sc.port("phone")))
+    extra = ["User-to-User: 00FA08%s;encoding=hex" % ucid.upper()] if ucid else []
+    leg.invite(t, extra)
+    return leg
+
+
+def ucid_of(seq, t):
+    return "0005%04x%08x" % (seq, t // 1000000)
+
+
+def party(d, alerted=None, answered=None, released=None):
+    return {"device": d, "alerted": ts(alerted) if alerted else None, "answered": ts(answered) if answered else None,
+            "released": ts(released) if released else None}
+
+
+def ms(us):
+    return us // 1000
+
+
+def call_expect(start, answer, end, calling, called, direction, disposition, parties, hold=(), **kw):
+    hold_us = sum(b - a for a, b in hold)
+    e = {"ts": ts(end), "start": ts(start), "answer": ts(answer) if answer else None, "end": ts(end),
+         "calling": calling, "called": called, "direction": direction, "disposition": disposition,
+         "ring_ms": ms((answer or end) - start), "talk_ms": ms(end - answer - hold_us) if answer else 0,
+         "hold_ms": ms(hold_us), "holds": len(hold), "parties": parties, "transfers": [], "conference": None,
+         "released_by": None, "cause": None, "csta": [], "sip": [], "correlation": {"method": "number_time"},
+         "recording": [], "audit": [], "queue_ms": None, "route_ms": None, "cti_lag_ms": None}
+    e.update(kw)
+    return e
+
+
+def rec(sc, call, action, device, reason, t, leg=None):
+    r = {"call": call, "action": action, "device": device, "reason": reason, "ts": ts(t)}
+    if leg is not None:
+        r["rtp"] = [{"ip": leg.bm[0], "port": leg.bm[1], "dir": "out"}, {"ip": leg.am[0], "port": leg.am[1], "dir": "in"}]
+    sc.recordings.append(r)
+
+
+def setup_link(sc, t, devices, agents_ready=(), not_ready=(), logged_on=()):
+    L = sc.link(t)
+    t = L.last + 5 * MS
+    for d in devices:
+        t = L.monitor(t, d) + 3 * MS
+    for d in logged_on:
+        t = L.event(t, "AgentLoggedOnEvent", d, ev_agent(d)) + 3 * MS
+    for d in agents_ready:
+        t = L.event(t, "AgentReadyEvent", d, ev_agent(d)) + 3 * MS
+    for d, code in not_ready:
+        t = L.event(t, "AgentNotReadyEvent", d, ev_agent(d, "<reasonCode>%d</reasonCode>" % code)) + 3 * MS
+    return L, t
+
+
+# ---- the basic inbound call (scenarios 1, 3, 9, 12, 13 and parts of 10) ---------------------
+
+def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", hold_at=None, hold_len=3000 * MS,
+                  talk=4000 * MS, agent_hangs_up=False, trunk_retx=False, split=1, swap_every=0, retx_est=None,
+                  failover=None, caller=(CALLER_E164, CALLER_NAT), L_after=None, delivered=True,
+                  after_answer=None):
+    """Returns (expect dict, legs). failover: (t_rst, standby_link) -- events after t_rst go on it."""
+    n = [0]
+
+    def ev(t, name, mon, inner):
+        n[0] += 1
+        kw = {}
+        if split > 1:
+            kw["split"] = 2 + (n[0] % 2) if split == 3 else split
+            kw["swap"] = bool(swap_every) and n[0] % swap_every == 0
+        if retx_est and name == "EstablishedEvent":
+            kw["retx_us"] = retx_est
+        link = L
+        if L_after is not None and t >= L_after[0]:
+            link = L_after[1]
+        return link.event(t, name, mon, inner, **kw)
+
+    tr = trunk_leg(sc, key, t0, caller[0])
+    t = t0
+    if trunk_retx:
+        tr.d.retransmit(t0 + 500 * MS, tr.inv)
+        tr.d.response(t0 + 502 * MS, tr.inv, 100, "Trying")
+    else:
+        tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, key, t0 + 40 * MS, agent, caller[0], ucid)
+    t_inv = t0 + 40 * MS
+    t_deliv = ev(t_inv + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
+    t_ring = ag.ringing(t0 + (700 if trunk_retx else 60) * MS)
+    tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
+    t_ans = ag.answer(t0 + 3000 * MS)
+    tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = ev(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE, ucid))
+    if after_answer:
+        after_answer(t_ans)
+    holds = []
+    t = t_ans
+    if hold_at is not None:
+        th = ag.hold(t_ans + hold_at, by_b=True)
+        ev(th + LAG, "HeldEvent", agent, ev_held(cid, agent))
+        tr_ = ag.hold(th + hold_len, by_b=True, resume=True)
+        ev(tr_ + LAG, "RetrievedEvent", agent, ev_retrieved(cid, agent))
+        holds.append((th, tr_))
+        t = tr_
+    tb = max(t, t_ans) + talk
+    if agent_hangs_up:
+        ag.bye(tb, from_a=False)
+        t_cc = ev(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
+        tr.bye(tb + 10 * MS, from_a=False)
+        t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        rel_agent, released_by = tb, agent
+    else:
+        tr.bye(tb, from_a=True)
+        ag.bye(tb + 10 * MS, from_a=True)
+        t_cc = ev(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, caller[1]))
+        t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        rel_agent, released_by = tb + 10 * MS, caller[1]
+    tr.media()
+    ag.media()
+    end = max(t_callc, t_cc, tr.times["bye_ok"], ag.times["bye_ok"])
+    links = [L] + ([L_after[1]] if L_after else [])
+    e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
+                    [party(agent, min(t_ring, t_deliv) if t_deliv else t_ring, min(t_ans, t_est), rel_agent)],
+                    hold=holds, released_by=released_by, cause="normal_clearing",
+                    csta=[{"link": x.name, "call_id": cid} for x in links],
+                    sip=[tr.d.cid, ag.d.cid], cti_lag_ms=ms(t_deliv - t_inv) if t_deliv else None)
+    if ucid:
+        e["evidence_has"] = [ucid]
+    return e, tr, ag, holds, rel_agent
+
+
+def recording_basic(sc, e, ag, holds, rel, agent="2001"):
+    t_ans = ag.times["answer"]
+    rec(sc, 0, "start", agent, "answered", t_ans, ag)
+    iv, s = [], t_ans
+    for a, b in holds:
+        rec(sc, 0, "pause", agent, "held", a)
+        rec(sc, 0, "resume", agent, "retrieved", b)
+        iv.append({"start": ts(s), "end": ts(a)})
+        s = b
+    rec(sc, 0, "stop", agent, "cleared", rel)
+    iv.append({"start": ts(s), "end": ts(rel)})
+    e["recording"] = [{"device": agent, "intervals": iv}]
+
+
+# ---- scenarios ---------------------------------------------------------------------------
+
+def s_inbound_answered(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"], logged_on=["2001"])
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, ucid=ucid_of(1, t))
+    sc.recorded()
+    recording_basic(sc, e, ag, holds, rel)
+    sc.calls.append(e)
+
+
+def s_abandoned(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    t0, cid, u = t + 500 * MS, "5c0a0002", ucid_of(2, t)
+    tr = trunk_leg(sc, "c1", t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=u)
+    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, u))
+    t_ring = ag.ringing(t0 + 60 * MS)
+    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    tc = tr.cancel(t0 + 5040 * MS)
+    ag.cancel(tc + 10 * MS)
+    t_cc = L.event(tc + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
+    t_callc = L.event(tc + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
+    end = max(t_cc, t_callc, tr.times["cancel_done"], ag.times["cancel_done"])
+    e = call_expect(t0, None, end, CALLER_E164, HOTLINE_E164, "inbound", "abandoned",
+                    [party("2001", min(t_ring, t_del), None, tc + 10 * MS)], released_by=CALLER_NAT,
+                    cause="call_cancelled", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cti_lag_ms=30, evidence_has=[u])
+    sc.calls.append(e)
+
+
+def s_hold_retrieve(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, cid="5c0a0003", hold_at=2000 * MS, talk=2000 * MS,
+                                          agent_hangs_up=True)
+    sc.recorded()
+    recording_basic(sc, e, ag, holds, rel)
+    sc.calls.append(e)
+
+
+def transfer_common(sc, L, t0, cid, ucid):
+    """Inbound to 2001, answered. Returns the legs and times."""
+    tr = trunk_leg(sc, "c1", t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    a1 = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=ucid)
+    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, ucid))
+    t_ring = a1.ringing(t0 + 60 * MS)
+    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    t_ans = a1.answer(t0 + 2500 * MS)
+    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "2001", CALLER_NAT, HOTLINE, ucid))
+    return tr, a1, min(t_ring, t_del), min(t_ans, t_est), t_del - (t0 + 40 * MS)
+
+
+def s_single_step_transfer(sc):
+    L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    t0, cid, u = t + 500 * MS, "5c0a0004", ucid_of(4, t)
+    tr, a1, al1, an1, lag = transfer_common(sc, L, t0, cid, u)
+    tx = an1 + 3000 * MS
+    _, inv = L.request(tx, "SingleStepTransferCall", conn("activeCall", cid, "2001") + "<transferredTo>2002</transferredTo>")
+    L.response(tx + 15 * MS, "SingleStepTransferCallResponse", conn("transferredCall", cid, "2002"), inv)
+    a1.bye(tx + 20 * MS, from_a=True)
+    a2 = agent_leg(sc, "c1b", tx + 25 * MS, "2002", ucid=u)
+    t_tx = L.event(tx + 20 * MS + LAG, "TransferedEvent", "2001",
+                   conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") +
+                   dev("transferredToDevice", "2002") +
+                   "<transferredConnections><connectionListItem>" + conn("newConnection", cid, "2002") +
+                   "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
+                   "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
+    t_del2 = L.event(tx + 25 * MS + LAG + 2 * MS, "DeliveredEvent", "2002", ev_delivered(cid, "2002", CALLER_NAT, HOTLINE, u))
+    t_ring2 = a2.ringing(tx + 45 * MS)
+    t_ans2 = a2.answer(tx + 2025 * MS)
+    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(cid, "2002", CALLER_NAT, HOTLINE, u))
+    tb = t_ans2 + 3000 * MS
+    tr.bye(tb, from_a=True)
+    a2.bye(tb + 10 * MS, from_a=True)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(cid))
+    for x in (tr, a1, a2):
+        x.media()
+    end = max(t_cc, t_callc, tr.times["bye_ok"], a2.times["bye_ok"])
+    e = call_expect(tr.times["invite"], an1, end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2001", al1, an1, tx + 20 * MS), party("2002", min(t_ring2, t_del2), min(t_ans2, t_est2), tb + 10 * MS)],
+                    transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
+                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}],
+                    sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=ms(lag), evidence_has=[u])
+    sc.recorded()
+    rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
+    rec(sc, 0, "stop", "2001", "transferred", tx + 20 * MS)
+    rec(sc, 0, "start", "2002", "answered", a2.times["answer"], a2)
+    rec(sc, 0, "stop", "2002", "cleared", tb + 10 * MS)
+    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(tx + 20 * MS)}]},
+                      {"device": "2002", "intervals": [{"start": ts(a2.times["answer"]), "end": ts(tb + 10 * MS)}]}]
+    sc.calls.append(e)
+
+
+def consult_common(sc, L, t0, c1, c2, ucid):
+    tr, a1, al1, an1, lag = transfer_common(sc, L, t0, c1, ucid)
+    th = a1.hold(an1 + 2000 * MS, by_b=True)
+    t_held = L.event(th + LAG, "HeldEvent", "2001", ev_held(c1, "2001"))
+    t_si = L.event(th + 500 * MS, "ServiceInitiatedEvent", "2001",
+                   conn("initiatedConnection", c2, "2001") + dev("initiatingDevice", "2001") +
+                   "<localConnectionInfo>initiated</localConnectionInfo><cause>consultation</cause>")
+    # the consultation: phone 2001 -> PBX (D3), PBX -> 2002 (D4)
+    cid3 = "%s-c2-2001@10.1.1.1" % sc.name
+    d3 = Dialog(sc, cid3, ("10.1.1.1", 5060), PBX, "2001", "2002", "sip:2002@10.1.0.1:5060", "10.1.0.1", "10.1.0.1",
+                "DeskPhone/4.2", "ExamplePBX/18.2")
+    l3 = Leg(sc, d3, ("10.1.1.1", sc.port("phone")), ("10.1.0.1", sc.port("pbx")))
+    tc = l3.invite(th + 1500 * MS)
+    d3.response(tc + 5 * MS, l3.inv, 100, "Trying")
+    L.event(tc + LAG, "OriginatedEvent", "2001", conn("originatedConnection", c2, "2001") + dev("callingDevice", "2001") +
+            dev("calledDevice", "2002") + "<localConnectionInfo>connected</localConnectionInfo><cause>consultation</cause>")
+    d4cid = "%s-c2-2002@10.1.0.1" % sc.name
+    d4 = Dialog(sc, d4cid, PBX, ("10.1.1.2", 5060), "2001", "2002", "sip:2002@10.1.1.2:5060", "10.1.0.1", "10.1.0.1",
+                "ExamplePBX/18.2", "DeskPhone/4.2")
+    l4 = Leg(sc, d4, ("10.1.0.1", sc.port("pbx")), ("10.1.1.2", sc.port("phone")))
+    l4.invite(tc + 40 * MS)
+    t_del2 = L.event(tc + 40 * MS + LAG, "DeliveredEvent", "2002", ev_delivered(c2, "2002", "2001", "2002"))
+    t_ring2 = l4.ringing(tc + 60 * MS)
+    d3.response(tc + 65 * MS, l3.inv, 180, "Ringing")
+    t_ans2 = l4.answer(tc + 2060 * MS)
+    d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
+    d3.ack(t_ans2 + 20 * MS, l3.inv)
+    l3.conn_at = t_ans2 + 40 * MS
+    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(c2, "2002", "2001", "2002"))
+    return dict(tr=tr, a1=a1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=min(t_ring2, t_del2),
+                an2=min(t_ans2, t_est2), t_ans2=t_ans2)
+
+
+def s_consultation_transfer(sc):
+    L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    t0, c1, c2 = t + 500 * MS, "5c0a0005", "5c0a0006"
+    k = consult_common(sc, L, t0, c1, c2, None)
+    tt = k["t_ans2"] + 2000 * MS
+    _, inv = L.request(tt, "TransferCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
+    L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, "2002"), inv)
+    k["a1"].bye(tt + 20 * MS, from_a=True)
+    k["l3"].bye(tt + 22 * MS, from_a=False)
+    t_tx = L.event(tt + 20 * MS + LAG, "TransferedEvent", "2001",
+                   conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
+                   dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
+                   "<transferredConnections><connectionListItem>" + conn("newConnection", c1, "2002") +
+                   "<oldConnection><callID>%s</callID><deviceID>2002</deviceID></oldConnection>" % c2 +
+                   "</connectionListItem></transferredConnections>"
+                   "<localConnectionInfo>null</localConnectionInfo><cause>transfer</cause>")
+    tb = tt + 3000 * MS
+    k["tr"].bye(tb, from_a=True)
+    k["l4"].bye(tb + 10 * MS, from_a=True)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(c1, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(c1))
+    for x in ("tr", "a1", "l3", "l4"):
+        k[x].media()
+    end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
+    holds = [(k["th"], t_tx)]
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2001", k["al1"], k["an1"], tt + 20 * MS), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
+                    hold=holds, transfers=[{"from": "2001", "to": "2002", "kind": "consultation", "ts": ts(t_tx)}],
+                    released_by=CALLER_NAT, cause="normal_clearing",
+                    csta=[{"link": L.name, "call_id": c1}, {"link": L.name, "call_id": c2}],
+                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]))
+    sc.recorded()
+    a1, l4 = k["a1"], k["l4"]
+    rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
+    rec(sc, 0, "pause", "2001", "held", k["th"])
+    rec(sc, 0, "start", "2002", "answered", l4.times["answer"], l4)
+    rec(sc, 0, "stop", "2001", "transferred", tt + 20 * MS)
+    rec(sc, 0, "stop", "2002", "cleared", tb + 10 * MS)
+    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(k["th"])}]},
+                      {"device": "2002", "intervals": [{"start": ts(l4.times["answer"]), "end": ts(tb + 10 * MS)}]}]
+    sc.calls.append(e)
+
+
+def s_conference(sc):
+    L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    t0, c1, c2, u = t + 500 * MS, "5c0a0007", "5c0a0008", ucid_of(7, t)
+    k = consult_common(sc, L, t0, c1, c2, u)
+    tf = k["t_ans2"] + 2000 * MS
+    _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
+    L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, "2001"), inv)
+    k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends 2001's consultation dialog ...
+    tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)  # ... and 2001 takes its first leg off hold
+    t_conf = L.event(tf + 20 * MS + LAG, "ConferencedEvent", "2001",
+                     conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
+                     dev("conferencingDevice", "2001") + dev("addedParty", "2002") +
+                     "<conferenceConnections>"
+                     "<connectionListItem>" + conn("newConnection", c1, CALLER_NAT) + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, "2001") + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, "2002") + conn("oldConnection", c2, "2002") +
+                     "</connectionListItem></conferenceConnections>"
+                     "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
+    td = t_conf + 3000 * MS
+    k["a1"].bye(td, from_a=False)
+    L.event(td + LAG, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
+    tb = td + 2000 * MS
+    k["tr"].bye(tb, from_a=True)
+    k["l4"].bye(tb + 10 * MS, from_a=True)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(c1, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(c1))
+    for x in ("tr", "a1", "l3", "l4"):
+        k[x].media()
+    end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
+    holds = [(k["th"], min(tres, t_conf))]
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2001", k["al1"], k["an1"], td), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
+                    hold=holds, conference={"parties": [CALLER_NAT, "2001", "2002"]},
+                    released_by="2001", cause="normal_clearing",
+                    csta=[{"link": L.name, "call_id": c1}, {"link": L.name, "call_id": c2}],
+                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]),
+                    evidence_has=[u])
+    sc.calls.append(e)
+
+
+def s_makecall(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    t0, cid = t + 500 * MS, "5c0a0009"
+    _, inv = L.request(t0, "MakeCall", "<callingDevice>2001</callingDevice><calledDirectoryNumber>0301234567"
+                                       "</calledDirectoryNumber>")
+    L.response(t0 + 15 * MS, "MakeCallResponse", conn("callingDevice", cid, "2001"), inv)
+    cid_a = "%s-c1-2001@10.1.0.1" % sc.name
+    da = Dialog(sc, cid_a, PBX, ("10.1.1.1", 5060), "0301234567", "2001", "sip:2001@10.1.1.1:5060", "10.1.0.1",
+                "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
+    ag = Leg(sc, da, ("10.1.0.1", sc.port("pbx")), ("10.1.1.1", sc.port("phone")))
+    t_inv = ag.invite(t0 + 20 * MS, ["Call-Info: <sip:10.1.0.1>;answer-after=0"])
+    t_si = L.event(t_inv + LAG, "ServiceInitiatedEvent", "2001",
+                   conn("initiatedConnection", cid, "2001") + dev("initiatingDevice", "2001") +
+                   "<localConnectionInfo>initiated</localConnectionInfo><cause>makeCall</cause>")
+    t_ans_a = ag.answer(t0 + 80 * MS)
+    L.event(t_ans_a + LAG, "OriginatedEvent", "2001", conn("originatedConnection", cid, "2001") +
+            dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
+            "<localConnectionInfo>connected</localConnectionInfo><cause>makeCall</cause>")
+    cid_t = "%s-c1-trunk@10.1.0.1" % sc.name
+    dt = Dialog(sc, cid_t, PBX, SBC, "+49305552001", "+49301234567", "sip:+49301234567@10.2.0.1:5060;user=phone",
+                "10.1.0.1", "10.2.0.1", "ExamplePBX/18.2", "CarrierSBC/7.1")
+    trk = Leg(sc, dt, ("10.1.0.1", sc.port("pbx")), ("10.2.0.1", sc.port("sbc")))
+    t_tinv = trk.invite(t0 + 100 * MS, ["P-Asserted-Identity: <sip:+49305552001@10.1.0.1;user=phone>"])
+    dt.response(t_tinv + 5 * MS, trk.inv, 100, "Trying")
+    L.event(t_tinv + LAG, "NetworkReachedEvent", "2001", conn("outboundConnection", cid, "T001") +
+            dev("networkInterfaceUsed", "T001") + dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
+            "<localConnectionInfo>connected</localConnectionInfo><cause>normal</cause>")
+    dt.response(t_tinv + 300 * MS, trk.inv, 180, "Ringing")
+    t_ans = trk.answer(t0 + 4000 * MS)
+    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "0301234567", "2001", "0301234567"))
+    tb = t_ans + 4000 * MS
+    ag.bye(tb, from_a=False)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, "2001"))
+    trk.bye(tb + 10 * MS, from_a=True)
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid))
+    ag.media()
+    trk.media()
+    end = max(t_cc, t_callc, ag.times["bye_ok"], trk.times["bye_ok"])
+    e = call_expect(t_inv, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
+                    [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
+                    csta=[{"link": L.name, "call_id": cid}], sip=[cid_a, cid_t])
+    sc.calls.append(e)
+
+
+def s_routed_queued(sc):
+    L = sc.link(sc.t0)
+    t = L.last + 5 * MS
+    for d in ("2002", "2003", QUEUE):
+        t = L.monitor(t, d) + 3 * MS
+    _, inv = L.request(t, "RouteRegister", "<routeingDevice>%s</routeingDevice>" % HOTLINE)
+    t = L.response(t + 2 * MS, "RouteRegisterResponse", "<routeRegisterReqID>17</routeRegisterReqID>", inv) + 3 * MS
+    t = L.event(t, "AgentReadyEvent", "2002", ev_agent("2002")) + 3 * MS
+    t = L.event(t, "AgentNotReadyEvent", "2003", ev_agent("2003", "<reasonCode>3</reasonCode>")) + 3 * MS
+    t_start = t + 500 * MS
+    for i, (agent, qwait, caller, cid) in enumerate(((("2002", 8000 * MS, (CALLER_E164, CALLER_NAT), "5c0a000a")),
+                                                     ("2003", 2000 * MS, (CALLER2_E164, CALLER2_NAT), "5c0a000b"))):
+        t0 = t_start
+        tr = trunk_leg(sc, "c%d" % (i + 1), t0, caller[0])
+        tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+        t_rr, rinv = L.request(t0 + LAG, "RouteRequest",
+                               "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
+                               "<currentRoute>%s</currentRoute>" % (i + 1, HOTLINE) + dev("callingDevice", caller[1]) +
+                               conn("routedCall", cid, HOTLINE) + "<routedSelAlgorithm>normal</routedSelAlgorithm>",
+                               from_pbx=True)
+        t_rs, _ = L.request(t_rr + 150 * MS, "RouteSelectRequest",
+                            "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
+                            "<routeSelected>%s</routeSelected><routeUsedReq>false</routeUsedReq>" % (i + 1, agent))
+        tr.d.response(t0 + 200 * MS, tr.inv, 183, "Session Progress", tr.sdp_b("sendonly"))  # queue music
+        t_q = L.event(t0 + 220 * MS, "QueuedEvent", QUEUE, conn("queuedConnection", cid, QUEUE) + dev("queue", QUEUE) +
+                      dev("callingDevice", caller[1]) + dev("calledDevice", HOTLINE) +
+                      "<numberQueued>1</numberQueued><localConnectionInfo>queued</localConnectionInfo>"
+                      "<cause>enteringDistribution</cause>")
+        t_inv = t_q + qwait - LAG
+        ag = agent_leg(sc, "c%d" % (i + 1), t_inv, agent, caller[0])
+        t_del = L.event(t_inv + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
+        t_ring = ag.ringing(t_inv + 20 * MS)
+        tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
+        t_ans = ag.answer(t_inv + 2000 * MS)
+        tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+        tr.d.ack(t_ans + 25 * MS, tr.inv)
+        tr.conn_at = t_ans + 40 * MS
+        t_est = L.event(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
+        tb = t_ans + 3000 * MS
+        tr.bye(tb, from_a=True)
+        ag.bye(tb + 10 * MS, from_a=True)
+        t_cc = L.event(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, caller[1]))
+        t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        tr.media()
+        ag.media()
+        end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+        e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
+                        [party(agent, min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=caller[1],
+                        cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                        queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv))
+        if agent == "2003":
+            e["audit"] = ["acd_not_ready"]
+            sc.audits.append({"kind": "acd_not_ready", "call": i})
+        sc.calls.append(e)
+        t_start = end + 3000 * MS
+    sc.allow("acd_not_ready")
+    sc.forbidden_per_call = True
+
+
+def s_span_dups(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, cid="5c0a000c", ucid=ucid_of(12, t), trunk_retx=True,
+                                          retx_est=12 * MS)
+    sc.calls.append(e)
+    sc.span = 20
+    sc.allow("span_duplicate")
+    sc.audits.append({"kind": "span_duplicate", "call": None})
+    sc.stats["span_dups"] = [len(sc.cap.p), len(sc.cap.p)]
+    sc.stats["sip_retrans"] = [1, 1]
+    sc.stats["tcp_retrans"] = [1, 10 ** 9]
+
+
+def s_missing_events(sc):
+    L, t = setup_link(sc, sc.t0, ["2001", "2002", "2003", HOTLINE], agents_ready=["2001", "2002", "2003"])
+    # (a) Established without any Delivered
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, key="a", agent="2001", cid="5c0a0010", delivered=False,
+                                          talk=2000 * MS)
+    e["audit"] = ["missing_event"]
+    sc.audits.append({"kind": "missing_event", "call": 0})
+    sc.calls.append(e)
+    t = tr.times["bye_ok"] + 5000 * MS
+    # (b) the agent leg's BYE is never seen
+    cid, t0 = "5c0a0011", t
+    tr = trunk_leg(sc, "b", t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, "b", t0 + 40 * MS, "2002")
+    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2002", ev_delivered(cid, "2002", CALLER_NAT, HOTLINE))
+    t_ring = ag.ringing(t0 + 60 * MS)
+    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    t_ans = ag.answer(t0 + 2000 * MS)
+    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2002", ev_established(cid, "2002", CALLER_NAT, HOTLINE))
+    tb = t_ans + 2000 * MS
+    tr.bye(tb, from_a=True)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(cid))
+    tr.media()
+    ag.media(until=tb + 10 * MS)  # the PBX's BYE to 2002 is not in the capture; the media stops
+    end = max(t_cc, t_callc, tr.times["bye_ok"])
+    e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2002", min(t_ring, t_del), min(t_ans, t_est), None)], released_by=CALLER_NAT,
+                    cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cti_lag_ms=30, audit=[["missing_event", "orphan_dialog"]])
+    del e["ts"]  # written at the end of input or by a timeout: its ts is not fixed
+    sc.audits.append({"kind": ["missing_event", "orphan_dialog"], "call": 1})
+    sc.calls.append(e)
+    t = end + 5000 * MS
+    # (c) a HoldCall request that never gets an answer
+    cid = "5c0a0012"
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t, key="c", agent="2003", cid=cid, talk=4000 * MS,
+                                          after_answer=lambda ta: L.request(ta + 1500 * MS, "HoldCall",
+                                                                            conn("callToBeHeld", cid, "2003")))
+    e["audit"] = ["missing_response"]
+    sc.audits.append({"kind": "missing_response", "call": 2})
+    sc.calls.append(e)
+    t = tr.times["bye_ok"] + 5000 * MS
+    # (d) Delivered twice on 2001's monitor (a duplicate), and once on the hotline's (not one)
+    cid, t0 = "5c0a0013", t
+    tr = trunk_leg(sc, "d", t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, "d", t0 + 40 * MS, "2001")
+    body = ev_delivered(cid, "2001", CALLER_NAT, HOTLINE)
+    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", body)
+    L.event(t_del + 2 * MS, "DeliveredEvent", HOTLINE, body)
+    L.event(t_del + 4 * MS, "DeliveredEvent", "2001", body)
+    t_ring = ag.ringing(t0 + 60 * MS)
+    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    t_ans = ag.answer(t0 + 2000 * MS)
+    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "2001", CALLER_NAT, HOTLINE))
+    L.event(t_est + 2 * MS, "EstablishedEvent", HOTLINE, ev_established(cid, "2001", CALLER_NAT, HOTLINE))
+    tb = t_ans + 2000 * MS
+    tr.bye(tb, from_a=True)
+    ag.bye(tb + 10 * MS, from_a=True)
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT))
+    L.event(t_cc + 2 * MS, "ConnectionClearedEvent", HOTLINE, ev_cleared(cid, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid))
+    tr.media()
+    ag.media()
+    end = max(t_cc + 2 * MS, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+    e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2001", min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=CALLER_NAT,
+                    cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cti_lag_ms=30, audit=["duplicate_event"], audit_counts={"duplicate_event": 1})
+    sc.audits.append({"kind": "duplicate_event", "call": 3})
+    sc.calls.append(e)
+    sc.allow("missing_event", "orphan_dialog", "missing_response", "duplicate_event")
+    sc.forbidden_per_call = True
+
+
+def s_uacsta(sc):
+    cli, pbx = (CTI_SRV, 5060), PBX
+    sid = "%s-session@10.1.0.50" % sc.name
+    d = Dialog(sc, sid, cli, pbx, "cti", "csta", "sip:csta@10.1.0.1:5060", "10.1.0.50", "10.1.0.1", "CTIServer/3.0",
+               "ExamplePBX/18.2")
+    ct = "application/csta+xml"
+    t = sc.t0
+    inv = d.request(t, "INVITE", True, X("RequestSystemStatus").encode(), ctype=ct)
+    d.response(t + 5 * MS, inv, 200, "OK", X("RequestSystemStatusResponse", "<systemStatus>normal</systemStatus>").encode(), ct)
+    d.ack(t + 8 * MS, inv)
+    r = d.request(t + 20 * MS, "INFO", True, X("MonitorStart", "<monitorObject><deviceObject>2001</deviceObject>"
+                                                              "</monitorObject>").encode(), ctype=ct)
+    d.response(t + 25 * MS, r, 200, "OK", X("MonitorStartResponse", "<monitorCrossRefID>801</monitorCrossRefID>").encode(), ct)
+
+    def ev(t, name, inner):
+        r = d.request(t, "INFO", False, X(name, "<monitorCrossRefID>801</monitorCrossRefID>" + inner).encode(), ctype=ct)
+        d.response(t + 2 * MS, r, 200, "OK")
+        return t
+
+    ev(t + 40 * MS, "AgentReadyEvent", ev_agent("2001"))
+    t0, cid, u = t + 500 * MS, "5c0a0020", ucid_of(32, t)
+    tr = trunk_leg(sc, "c1", t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=u)
+    t_del = ev(t0 + 40 * MS + LAG, "DeliveredEvent", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, u))
+    t_ring = ag.ringing(t0 + 60 * MS)
+    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    t_ans = ag.answer(t0 + 3000 * MS)
+    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = ev(t_ans + LAG, "EstablishedEvent", ev_established(cid, "2001", CALLER_NAT, HOTLINE, u))
+    tb = t_ans + 4000 * MS
+    tr.bye(tb, from_a=True)
+    ag.bye(tb + 10 * MS, from_a=True)
+    t_cc = ev(tb + LAG, "ConnectionClearedEvent", ev_cleared(cid, CALLER_NAT))
+    t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", ev_call_cleared(cid))
+    tr.media()
+    ag.media()
+    r = d.request(t_callc + 3000 * MS, "BYE", True)
+    d.response(t_callc + 3005 * MS, r, 200, "OK")
+    end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+    e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
+                    [party("2001", min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=CALLER_NAT,
+                    cause="normal_clearing", csta=[{"link": "%s:%d-%s:%d" % (pbx + cli), "call_id": cid}],
+                    sip=[tr.d.cid, ag.d.cid], cti_lag_ms=30, evidence_has=[u])
+    sc.calls.append(e)
+    sc.stats["sip_csta_sessions"] = [1, 1]
+
+
+def s_segmented_tcp(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"], logged_on=["2001"])
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, cid="5c0a0030", ucid=ucid_of(48, t), split=3,
+                                          swap_every=2)
+    sc.calls.append(e)
+    sc.stats["tcp_ooo"] = [1, 10 ** 9]
+
+
+def s_failover(sc):
+    L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    t0 = t + 500 * MS
+    t_ans = t0 + 3000 * MS
+    t_rst = t_ans + 1000 * MS
+    L2 = Link(sc, CTI_STANDBY, 40200, 0x30000000)
+    sc.links.append(L2)
+    L2.open(t_rst + 2000 * MS)
+    L2.monitor(L2.last + 5 * MS, "2001")
+    # the call's events up to t_rst on the primary link, the rest on the standby link
+    e, tr, ag, holds, rel = inbound_basic(sc, L, t0, cid="5c0a0040", hold_at=4000 * MS, hold_len=3000 * MS,
+                                          talk=2000 * MS, agent_hangs_up=True, L_after=(t_rst, L2))
+    L.rst(t_rst)
+    sc.calls.append(e)
+    e["audit"] = ["cti_blind"]
+    sc.audits.append({"kind": "cti_blind", "call": 0})
+    sc.allow("cti_blind")
+
+
+SCENARIOS = [
+    ("inbound_answered", s_inbound_answered, "inbound via trunk and B2BUA to 2001, UCID, answered, caller hangs up; recorded"),
+    ("abandoned", s_abandoned, "rings 2001 for 5 s, caller CANCELs"),
+    ("hold_retrieve", s_hold_retrieve, "answered by 2001, held 3 s, retrieved, agent hangs up; recorded"),
+    ("single_step_transfer", s_single_step_transfer, "2001 answers, CTI SingleStepTransferCall to 2002; recorded"),
+    ("consultation_transfer", s_consultation_transfer, "2001 holds, consults 2002 (C2), transfers; recorded"),
+    ("conference", s_conference, "2001 consults 2002 and conferences; 2001 drops first"),
+    ("makecall", s_makecall, "CTI MakeCall 2001 -> 0301234567, outbound via the trunk"),
+    ("routed_queued", s_routed_queued, "hotline 5000 routed by CTI, queued in 6000; second call to not-ready 2003"),
+    ("span_dups", s_span_dups, "scenario 1 with every frame twice (SPAN), an INVITE and a CSTA segment retransmitted"),
+    ("missing_events", s_missing_events, "Established without Delivered; BYE never seen; request unanswered; duplicate event"),
+    ("uacsta", s_uacsta, "scenario 1's CSTA events as uaCSTA in SIP INFO"),
+    ("segmented_tcp", s_segmented_tcp, "scenario 1 with every CSTA message in 2-3 segments, some swapped"),
+    ("failover", s_failover, "hold/retrieve call; primary CTI link RST 1 s after answer, standby link 2 s later"),
+]
+
+
+def generate(out):
+    os.makedirs(out, exist_ok=True)
+    for i, (name, fn, desc) in enumerate(SCENARIOS):
+        sc = Scen(name, i + 1, desc)
+        fn(sc)
+        sc.write(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "pcaps", "scenarios"))
+    ap.add_argument("--check", action="store_true", help="regenerate into a temporary directory and compare")
+    a = ap.parse_args()
+    if not a.check:
+        generate(a.out)
+        return 0
+    with tempfile.TemporaryDirectory() as d:
+        generate(d)
+        bad = []
+        for name, _, _ in SCENARIOS:
+            for suf in (".pcap", ".expect.json"):
+                p = os.path.join(a.out, name + suf)
+                if not os.path.exists(p) or not filecmp.cmp(p, os.path.join(d, name + suf), shallow=False):
+                    bad.append(name + suf)
+        extra = sorted(set(os.listdir(a.out)) - set(os.listdir(d)))
+        for b in bad:
+            print("FAIL: %s differs from what scenarios.py generates" % b)
+        for x in extra:
+            print("FAIL: %s is not generated by scenarios.py" % x)
+        if not bad and not extra:
+            print("ok: %d scenario files identical to a fresh generation" % (2 * len(SCENARIOS)))
+        return 1 if bad or extra else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
