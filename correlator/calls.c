@@ -41,6 +41,8 @@ struct leg {
 	bool sip, ended, answered;
 	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
 	bool cleared;              /* CSTA: a clearing event ended it */
+	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
+	bool bye;                  /* SIP: a BYE was seen */
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
 	char link[128];
 	char call_id[128];
@@ -61,6 +63,7 @@ struct party {
 	char device[CT_CSTA_DEV];
 	ct_time_t alerted, answered, released;
 	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
+	bool external;             /* the far end of an outbound call: not a contact-centre party */
 	bool on_call;
 	uint8_t rec;
 	struct {
@@ -96,9 +99,11 @@ struct ccall {
 	char csta_calling[CT_CSTA_DEV], csta_called[CT_CSTA_DEV];
 	char direction[12];
 	char released_by[CT_CSTA_DEV];
-	char cause[48];
+	char cause[48];            /* CSTA cause of the first release */
+	char sip_cause[16];        /* sip_<status> of a failed INVITE */
 	char sip_disposition[16];
 	bool csta_busy, cleared_before_answer;
+	bool network;              /* CSTA NetworkReached: the call left for the public network */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
 	char evidence[CALLS_EVIDENCE];
 	ct_time_t queued_at, queue_end, route_req, route_sel;
@@ -461,8 +466,8 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		}
 		min_time(&p->alerted, q->alerted);
 		min_time(&p->answered, q->answered);
-		if (q->released > p->released)
-			p->released = q->released;
+		/* still in one of the two calls: still in the merged one; out of both: since the first */
+		p->released = p->released && q->released ? (p->released < q->released ? p->released : q->released) : 0;
 		p->csta |= q->csta;
 		if (p->rec == REC_NONE) {
 			p->rec = q->rec;
@@ -506,8 +511,10 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		memcpy(a->direction, b->direction, sizeof(a->direction));
 	set(a->released_by, sizeof(a->released_by), b->released_by);
 	set(a->cause, sizeof(a->cause), b->cause);
+	set(a->sip_cause, sizeof(a->sip_cause), b->sip_cause);
 	set(a->sip_disposition, sizeof(a->sip_disposition), b->sip_disposition);
 	a->csta_busy |= b->csta_busy;
+	a->network |= b->network;
 	if (b->join < a->join)
 		a->join = b->join;
 	if (b->evidence[0])
@@ -537,17 +544,39 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 
 /* ---- recording ----------------------------------------------------------------------- */
 
+/* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
+ * a leg that came into a B2BUA. */
+static const char *leg_device(const struct leg *l)
+{
+	return l->b2b_in ? l->calling : l->device;
+}
+
+/* A device leaves the call when the last SIP leg it has in it ends (a conference keeps its
+ * first leg when the consultation leg is dropped). */
+static bool other_leg(const struct ccall *cc, const struct leg *l, const char *device)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *o = &cc->legs[i];
+		if (o != l && o->sip && !o->ended && !o->bye && strcmp(leg_device(o), device) == 0)
+			return true;
+	}
+	return false;
+}
+
+static struct party *leaving(struct ccall *cc, const struct leg *l)
+{
+	const char *d = leg_device(l);
+	return other_leg(cc, l, d) ? NULL : party_find(cc, d);
+}
+
 /* The SIP leg that reaches a device: its endpoints are what to record. */
 static const struct leg *device_leg(const struct ccall *cc, const char *device)
 {
 	const struct leg *best = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
-		if (!l->sip)
-			continue;
-		if (strcmp(l->device, device) == 0 || strcmp(l->calling, device) == 0)
-			if (!best || (!best->answered && l->answered))
-				best = l;
+		if (l->sip && strcmp(leg_device(l), device) == 0 && (!best || (!best->answered && l->answered)))
+			best = l;
 	}
 	return best;
 }
@@ -575,14 +604,15 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p
 	ct_json_kv_str(j, "reason", reason);
 	const struct leg *l = device_leg(cc, p->device);
 	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
-		/* "in": where media towards the device arrives (its own SDP); "out": where it sends */
-		bool callee = strcmp(l->device, p->device) == 0;
+		/* each stream named by where it comes from: "out" from the device's own SDP address,
+		 * "in" from the peer's (symmetric RTP, RFC 4961) */
+		bool callee = !l->b2b_in;
 		const struct ct_calls_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
 		const struct ct_calls_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
 		ct_json_key(j, "rtp");
 		ct_json_arr_begin(j);
-		rtp_endpoint(j, own, "in");
-		rtp_endpoint(j, peer, "out");
+		rtp_endpoint(j, own, "out");
+		rtp_endpoint(j, peer, "in");
 		ct_json_arr_end(j);
 	}
 	ct_emit_end(em);
@@ -649,17 +679,26 @@ static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_t
 	}
 }
 
+/* The device is out of the call (as far as recording and agent state go). */
+static void leave(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
+{
+	if (!p)
+		return;
+	rec_stop(t, cc, p, reason, ts);
+	if (p->on_call && t->cfg.hooks.agent_call) {
+		p->on_call = false;
+		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, false, ts);
+	}
+}
+
+/* The device was seen leaving the call (BYE, CANCEL, CSTA clearing, transfer away). */
 static void released(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
 {
 	if (!p)
 		return;
 	if (!p->released)
 		p->released = ts;
-	rec_stop(t, cc, p, reason, ts);
-	if (p->on_call && t->cfg.hooks.agent_call) {
-		p->on_call = false;
-		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, false, ts);
-	}
+	leave(t, cc, p, reason, ts);
 }
 
 /* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
@@ -679,11 +718,11 @@ static void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on,
 
 static void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts)
 {
-	if (!l || l->ended)
+	if (!l)
 		return;
 	l->ended = true;
 	if (ts > cc->ended_at)
-		cc->ended_at = ts;
+		cc->ended_at = ts; /* a later clearing of the same leg (CallCleared after ConnectionCleared) */
 }
 
 static bool all_ended(const struct ccall *cc, bool sip_only)
@@ -721,7 +760,7 @@ static void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
-		if (l->sip && l->invite_ts && strcmp(l->device, device) == 0) {
+		if (l->sip && l->invite_ts && !l->b2b_in && strcmp(l->device, device) == 0) {
 			cc->cti_lag = (int64_t)delivered - (int64_t)l->invite_ts;
 			cc->has_cti_lag = true;
 			return;
@@ -764,6 +803,13 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 		ct_addr_format(s->src, ip, sizeof(ip));
 		snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
 		if ((cc = lookup(t, "b2b", v, s->ts, true))) {
+			char nc[CT_CSTA_DEV];
+			for (unsigned i = 0; i < cc->nlegs; i++) {
+				struct leg *l = &cc->legs[i];
+				const char *lc = l->sip ? norm(t, l->calling, nc, sizeof(nc)) : NULL;
+				if (lc && !strcmp(lc, ncalling) && !memcmp(&l->invite_dst, s->src, sizeof(*s->src)))
+					l->b2b_in = true;
+			}
 			snprintf(ev, evcap, "B2BUA %s placed SIP dialog %s for the same caller %s", ip, s->call_id, ncalling);
 			return cc;
 		}
@@ -771,6 +817,13 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 	if ((cc = lookup(t, "dev", s->called, s->ts, true)) && has_csta(cc) && !sip_leg_to(cc, s->called)) {
 		*how = J_DEVICE;
 		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", s->called,
+			 (uint64_t)(t->cfg.window / 1000u));
+		return cc;
+	}
+	/* a call placed by a phone: CSTA saw the device originate it */
+	if ((cc = lookup(t, "dev", s->calling, s->ts, true)) && has_csta(cc) && !has_sip(cc)) {
+		*how = J_DEVICE;
+		snprintf(ev, evcap, "device %s calling in SIP and originating in CSTA within %" PRIu64 " ms", s->calling,
 			 (uint64_t)(t->cfg.window / 1000u));
 		return cc;
 	}
@@ -890,26 +943,30 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (!empty(s->called) && has_csta(cc))
 			cti_lag(cc, s->called, 0);
 	} else if (!strcmp(name, "ringing")) {
-		alerted(cc, party(cc, l->device, false), s->ts);
+		alerted(cc, party(cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "answer")) {
 		l->answered = true;
 		if (s->sdp_caller && !l->sdp_caller.port)
 			l->sdp_caller = *s->sdp_caller;
 		if (s->sdp_callee)
 			l->sdp_callee = *s->sdp_callee;
-		answered(t, cc, party(cc, l->device, false), s->ts);
+		answered(t, cc, party(cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
 		/* the device of the leg: the agent's phone holds (or is held by) the customer */
-		hold(t, cc, party_find(cc, l->device), !strcmp(name, "hold"), s->ts);
+		hold(t, cc, party_find(cc, leg_device(l)), !strcmp(name, "hold"), s->ts);
 	} else if (!strcmp(name, "bye")) {
 		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
 		const char *who = from_callee ? l->device : l->calling;
 		if (!has_csta(cc))
 			set(cc->released_by, sizeof(cc->released_by), who);
-		released(t, cc, party_find(cc, l->device), "cleared", s->ts);
-	} else if (!strcmp(name, "failure") && s->status && !cc->answer && !cc->cause[0] && s->status != 401 &&
+		l->bye = true;
+		released(t, cc, leaving(cc, l), "cleared", s->ts);
+	} else if (!strcmp(name, "failure") && s->status && !cc->answer && !cc->sip_cause[0] && s->status != 401 &&
 		   s->status != 407) {
-		snprintf(cc->cause, sizeof(cc->cause), "sip_%u", s->status);
+		snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+	} else if (!strcmp(name, "cancel")) {
+		l->bye = true;
+		released(t, cc, leaving(cc, l), "cleared", s->ts);
 	} else if (!strcmp(name, "refer")) {
 		char rep[128] = "";
 		if (!empty(s->refer_replaces))
@@ -939,7 +996,8 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		set(cc->sip_disposition, sizeof(cc->sip_disposition), s->disposition);
 		if (s->ts > cc->sip_ended_at)
 			cc->sip_ended_at = s->ts;
-		released(t, cc, party_find(cc, l->device), "cleared", s->ts);
+		if (s->bye_seen || !s->answered)
+			released(t, cc, leaving(cc, l), "cleared", s->ts);
 		char d[200];
 		if (s->answered && !s->bye_seen && s->end_reason && strcmp(s->end_reason, "bye")) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (ended by %s)", s->call_id,
@@ -1021,6 +1079,27 @@ static struct ccall *csta_join(struct ct_calls *t, const char *link, const struc
 	return NULL;
 }
 
+/* Late evidence: CTI names a device that a SIP dialog reached a moment ago, and that dialog
+ * is still a call of its own (its INVITE came before the CSTA event): it joins this call. */
+static struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, ct_time_t ts)
+{
+	struct ccall *o = lookup(t, "dev", dev, ts, true);
+	if (!o || o == cc || has_csta(o))
+		return cc;
+	bool reaches = false;
+	for (unsigned i = 0; i < o->nlegs; i++)
+		if (o->legs[i].sip && (!strcmp(o->legs[i].device, dev) || !strcmp(o->legs[i].calling, dev)))
+			reaches = true;
+	if (!reaches)
+		return cc;
+	char ev[CALLS_EVIDENCE];
+	snprintf(ev, sizeof(ev), "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", dev,
+		 (uint64_t)(t->cfg.window / 1000u));
+	cc = merge(t, cc, o);
+	joined(cc, J_DEVICE, ev);
+	return cc;
+}
+
 static void route_key(char *v, size_t cap, const char *link, const char *xref)
 {
 	snprintf(v, cap, "%s|%s", link, xref);
@@ -1098,6 +1177,9 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		if (!strcmp(cc->direction, "unknown"))
 			snprintf(cc->direction, sizeof(cc->direction), "inbound");
+		else if (!strcmp(cc->direction, "outbound") && !cc->network && !strcmp(dev, cc->csta_called))
+			snprintf(cc->direction, sizeof(cc->direction), "internal"); /* it rang a device CTI sees */
+		cc = late_join(t, cc, dev, ts);
 		struct party *p = party(cc, dev, true);
 		alerted(cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
@@ -1120,10 +1202,12 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 			snprintf(cc->direction, sizeof(cc->direction), "outbound");
 		set(cc->csta_calling, sizeof(cc->csta_calling), from);
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		cc = late_join(t, cc, from, ts);
 		party(cc, from, true);
 		remember(t, cc, "dev", from, ts);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "network_reached")) {
+		cc->network = true;
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "established")) {
@@ -1133,9 +1217,16 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 			finding(t, cc, ts, "missing_event", link, d);
 			l->alerted_seen = true;
 		}
-		if (cc->direction[0] == 'o' && !strcmp(dev, cc->csta_calling))
-			dev = m->called[0] ? m->called : dev; /* the far end answered an outbound call */
+		bool far = false;
+		if (cc->direction[0] == 'o' && !strcmp(dev, cc->csta_calling) && m->called[0])
+			dev = m->called; /* the far end answered an outbound call */
+		if (cc->direction[0] == 'o' && (!strcmp(dev, cc->csta_called) || !strcmp(dev, m->called)))
+			far = true;
+		else
+			cc = late_join(t, cc, dev, ts);
 		struct party *p = party(cc, dev, true);
+		if (p && far)
+			p->external = true;
 		answered(t, cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
 	} else if (!strcmp(name, "held") || !strcmp(name, "retrieved")) {
@@ -1183,9 +1274,13 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 				leg_end(cc, x, ts);
 			}
 		}
+		if (cc->held)
+			hold(t, cc, NULL, false, ts); /* the customer is connected again */
 		if (conf) {
-			/* the conference: every device still in the call, and the party added */
+			/* the conference: the caller, every device still in the call, and the party added */
 			cc->conferenced = true;
+			if (strcmp(cc->direction, "outbound"))
+				conf_add(cc, cc->csta_calling);
 			for (unsigned i = 0; i < cc->nparties; i++)
 				if (cc->parties[i].csta && !cc->parties[i].released)
 					conf_add(cc, cc->parties[i].device);
@@ -1301,29 +1396,78 @@ static void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, 
 	}
 }
 
+/* The parties a record lists: the contact-centre devices that rang or answered (with CTI,
+ * those CTI reported), not the caller nor the far end of an outbound call. */
+static bool listed(const struct ccall *cc, const struct party *p, bool csta)
+{
+	if ((csta && !p->csta) || p->external || (!p->alerted && !p->answered))
+		return false;
+	return !(cc->direction[0] == 'i' && cc->csta_calling[0] && !strcmp(p->device, cc->csta_calling));
+}
+
+/* The SIP leg that carried the customer: the first one of an inbound call, the one to the
+ * dialled number of an outbound call (the trunk leg); NULL when there is none. */
+static const struct leg *trunk_leg(const struct ccall *cc)
+{
+	const struct leg *first = NULL;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (!l->sip || !l->invite_ts)
+			continue;
+		if (!first || l->invite_ts < first->invite_ts)
+			first = l;
+	}
+	if (strcmp(cc->direction, "outbound") || !first)
+		return first;
+	/* outbound: the leg whose request-URI is not a device CTI reported */
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (l->sip && l->invite_ts && !party_find((struct ccall *)cc, l->device))
+			return l;
+	}
+	return NULL;
+}
+
+static const char *trunk_calling(const struct ccall *cc)
+{
+	const struct leg *l = trunk_leg(cc);
+	return l && l->calling[0] ? l->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling;
+}
+
+static const char *trunk_called(const struct ccall *cc)
+{
+	const struct leg *l = trunk_leg(cc);
+	return l && l->device[0] ? l->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called;
+}
+
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
 	ct_time_t end = cc->ended_at ? cc->ended_at : (cc->last ? cc->last : now);
 	bool csta = has_csta(cc), sip = has_sip(cc);
 	/* with CTI, the parties are the devices it reported; SIP-only, the devices the legs reached */
+	bool out = !strcmp(cc->direction, "outbound");
 	ct_time_t answer = 0, alert = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		struct party *p = &cc->parties[i];
 		if (csta && !p->csta)
 			continue;
-		min_time(&answer, p->answered);
+		/* an outbound call is answered when the far end answers, not the agent's phone */
+		if (!out || p->external || strcmp(p->device, cc->csta_calling))
+			min_time(&answer, p->answered);
 		min_time(&alert, p->alerted);
-		if (p->released > end)
-			end = p->released;
 	}
-	if (!answer)
+	if (!answer && !out)
 		answer = cc->answer;
 	if (!alert)
 		alert = cc->alert;
 	if (cc->held)
 		hold(t, cc, NULL, false, end);
 	for (unsigned i = 0; i < cc->nparties; i++)
-		released(t, cc, &cc->parties[i], "cleared", end);
+		leave(t, cc, &cc->parties[i], "cleared", end);
+	if (!strcmp(cc->direction, "unknown") && csta)
+		for (unsigned i = 0; i < cc->nparties; i++)
+			if (cc->parties[i].csta && cc->parties[i].answered && strcmp(cc->parties[i].device, cc->csta_calling))
+				snprintf(cc->direction, sizeof(cc->direction), "inbound"); /* answered by CTI's device */
 	final_findings(t, cc, end, answer != 0);
 	struct ct_emitter *em = t->em;
 	ct_emit_begin(em, CT_REC_CALL, end, cc->id);
@@ -1331,14 +1475,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	ct_json_kv_time(j, "start", cc->start);
 	kv_time_or_null(j, "answer", answer);
 	ct_json_kv_time(j, "end", end);
-	/* what the customer dialled: the trunk leg of an inbound call, CTI's view of an outbound one */
-	bool out = !strcmp(cc->direction, "outbound");
-	const char *calling = out && cc->csta_calling[0] ? cc->csta_calling
-			      : cc->sip_calling[0]    ? cc->sip_calling
-						      : cc->csta_calling;
-	const char *called = out && cc->csta_called[0] ? cc->csta_called
-			     : cc->sip_called[0]    ? cc->sip_called
-						    : cc->csta_called;
+	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
+	const char *calling = trunk_calling(cc), *called = trunk_called(cc);
 	kv_text_or_null(j, "calling", calling);
 	kv_text_or_null(j, "called", called);
 	ct_json_kv_str(j, "direction", cc->direction);
@@ -1361,7 +1499,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		const struct party *p = &cc->parties[i];
-		if (csta && !p->csta)
+		if (!listed(cc, p, csta))
 			continue;
 		ct_json_obj_begin(j);
 		kv_text(j, "device", p->device);
@@ -1386,7 +1524,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		ct_json_null(j);
 	}
 	kv_text_or_null(j, "released_by", cc->released_by);
-	kv_text_or_null(j, "cause", cc->cause);
+	kv_text_or_null(j, "cause", cc->cause[0] ? cc->cause : cc->sip_cause);
 	ct_json_key(j, "csta");
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < cc->nlegs; i++) {

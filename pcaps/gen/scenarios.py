@@ -56,11 +56,13 @@ Expected call record conventions (the rules the expect files are written by)
       conferencing device, then the added party}; null otherwise.
   R12 released_by = the device that hung up first (CSTA naming, R8); cause = the CSTA cause of
       that first release, snake_case (normal_clearing, call_cancelled).
-  R13 correlation.method = the weakest join used over all legs (shared_id > device_time >
-      number_time): every inbound call here has a trunk leg that only number_time can join
-      (calling and called after numbers.rules, within 3 s), so it is number_time. When the agent
-      legs carry an Avaya UCID (User-to-User 00FA08<8 bytes>, CSTA correlatorData), the
-      evidence line must name that UCID (16 hex digits, any case): "evidence_has" in the expect.
+  R13 correlation.method = the weakest join between the CSTA and the SIP world (shared_id >
+      device_time > number_time); SIP-to-SIP joins (a B2BUA's two legs, REFER/Replaces) are
+      named in the evidence but are not CSTA<->SIP joins. Agent legs with an Avaya UCID
+      (User-to-User 00FA08<8 bytes>, CSTA correlatorData) join by shared_id and the evidence
+      line names that UCID ("evidence_has"); without one, the agent leg joins by device_time;
+      the routed calls' CSTA call first shows at the hotline, whose trunk leg only joins by
+      number_time (calling and called after numbers.rules, within 3 s).
   R14 queue_ms = CSTA Queued to the Delivered at the agent; route_ms = RouteRequest to the CTI
       server's RouteSelectRequest; cti_lag_ms = the first Delivered at an agent minus the PBX's
       INVITE to that agent. null when not applicable.
@@ -607,7 +609,8 @@ def call_expect(start, answer, end, calling, called, direction, disposition, par
          "calling": calling, "called": called, "direction": direction, "disposition": disposition,
          "ring_ms": ms((answer or end) - start), "talk_ms": ms(end - answer - hold_us) if answer else 0,
          "hold_ms": ms(hold_us), "holds": len(hold), "parties": parties, "transfers": [], "conference": None,
-         "released_by": None, "cause": None, "csta": [], "sip": [], "correlation": {"method": "number_time"},
+         "released_by": None, "cause": None, "csta": [], "sip": [],
+         "correlation": {"method": "shared_id" if kw.get("evidence_has") else "device_time"},
          "recording": [], "audit": [], "queue_ms": None, "route_ms": None, "cti_lag_ms": None}
     e.update(kw)
     return e
@@ -708,6 +711,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
                     sip=[tr.d.cid, ag.d.cid], cti_lag_ms=ms(t_deliv - t_inv) if t_deliv else None)
     if ucid:
         e["evidence_has"] = [ucid]
+        e["correlation"] = {"method": "shared_id"}
     return e, tr, ag, holds, rel_agent
 
 
@@ -935,7 +939,8 @@ def s_conference(sc):
                     released_by="2001", cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": c1}, {"link": L.name, "call_id": c2}],
                     sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]),
-                    evidence_has=[u])
+                    evidence_has=[u],
+                    correlation={"method": "device_time"})
     sc.calls.append(e)
 
 
@@ -1032,7 +1037,8 @@ def s_routed_queued(sc):
         e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
                         [party(agent, min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=caller[1],
                         cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
-                        queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv))
+                        queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv),
+                        correlation={"method": "number_time"})
         if agent == "2003":
             e["audit"] = ["acd_not_ready"]
             sc.audits.append({"kind": "acd_not_ready", "call": i})

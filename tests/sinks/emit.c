@@ -73,6 +73,10 @@ static void build(struct ct_json *j, const char *sensor, uint64_t n, uint64_t ca
 		ct_json_kv_u64(j, "talk_ms", 55000);
 		ct_json_kv_u64(j, "hold_ms", 0);
 		ct_json_kv_u64(j, "holds", 0);
+		ct_json_kv_u64(j, "queue_ms", 4200);
+		ct_json_key(j, "route_ms");
+		ct_json_null(j);
+		ct_json_kv_i64(j, "cti_lag_ms", 31);
 		ct_json_key(j, "parties");
 		ct_json_arr_begin(j);
 		ct_json_obj_begin(j);
@@ -83,6 +87,9 @@ static void build(struct ct_json *j, const char *sensor, uint64_t n, uint64_t ca
 		ct_json_obj_end(j);
 		ct_json_arr_end(j);
 		ct_json_key(j, "transfers");
+		ct_json_arr_begin(j);
+		ct_json_arr_end(j);
+		ct_json_key(j, "diversions");
 		ct_json_arr_begin(j);
 		ct_json_arr_end(j);
 		ct_json_key(j, "conference");
@@ -99,6 +106,9 @@ static void build(struct ct_json *j, const char *sensor, uint64_t n, uint64_t ca
 		ct_json_key(j, "sip");
 		ct_json_arr_begin(j);
 		ct_json_str(j, "a84b4c76e66710@pbx1");
+		ct_json_arr_end(j);
+		ct_json_key(j, "merged");
+		ct_json_arr_begin(j);
 		ct_json_arr_end(j);
 		ct_json_key(j, "correlation");
 		ct_json_obj_begin(j);
