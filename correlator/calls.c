@@ -43,6 +43,8 @@ struct leg {
 	bool cleared;              /* CSTA: a clearing event ended it */
 	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
 	bool bye;                  /* SIP: a BYE was seen */
+	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
+	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
 	char link[128];
 	char call_id[128];
@@ -891,8 +893,15 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 	const char *ncalling = norm(t, s->calling, nc, sizeof(nc));
 	bool invite = strcmp(s->name, "invite") == 0;
 	if (!l) {
-		if (strcmp(s->name, "dialog_end") == 0)
-			return NULL; /* a leg that was written already, or never was a call */
+		/* a leg that was written already, or a dialog that is no call (NOTIFY, INFO, a
+		 * failed REFER): only what an INVITE dialog says starts one */
+		static const char *const starters[] = { "invite", "reinvite", "ringing", "answer", "hold",
+							"resume", "reinvite_answer", "bye", "cancel", "ack" };
+		bool starts = false;
+		for (size_t i = 0; i < sizeof(starters) / sizeof(starters[0]); i++)
+			starts = starts || !strcmp(s->name, starters[i]);
+		if (!starts)
+			return NULL;
 		char ev[CALLS_EVIDENCE] = "";
 		enum join how = J_NONE;
 		char rep[128] = "";
@@ -1004,11 +1013,8 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 				 s->end_reason);
 			finding(t, cc, s->ts, "missing_event", NULL, d);
 		}
-		if (s->answered && t->cfg.rtp && s->rtp_flows == 0) {
-			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no RTP flowed on its SDP endpoints",
-				 s->call_id);
-			finding(t, cc, s->ts, "no_rtp", NULL, d);
-		}
+		l->answered_sip = s->answered;
+		l->rtp_flows = s->rtp_flows;
 		if (s->retrans) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s: %u retransmitted messages", s->call_id, s->retrans);
 			finding(t, cc, s->ts, "retransmission", NULL, d);
@@ -1389,6 +1395,17 @@ static void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, 
 			snprintf(d, sizeof(d), "CSTA call %s on link %s: no clearing event was seen", l->call_id, l->link);
 			finding(t, cc, end, "missing_event", l->link, d);
 		}
+	}
+	/* media: one flow may carry several legs (a B2BUA's direct media), so the call counts */
+	unsigned answered_legs = 0, flows = 0;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		answered_legs += cc->legs[i].answered_sip;
+		flows += cc->legs[i].rtp_flows;
+	}
+	if (t->cfg.rtp && answered_legs && !flows) {
+		snprintf(d, sizeof(d), "call answered (%u SIP dialogs) but no RTP flowed on any SDP endpoint of it",
+			 answered_legs);
+		finding(t, cc, end, "no_rtp", NULL, d);
 	}
 	if (t->csta_seen && answered_call && has_sip(cc) && !has_csta(cc)) {
 		snprintf(d, sizeof(d), "answered SIP call %s never appeared on a CTI link", cc->legs[0].call_id);
