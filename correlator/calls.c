@@ -248,6 +248,12 @@ static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *va
 		ct_time_t d = ts > k->ts ? ts - k->ts : k->ts - ts;
 		if (d > t->cfg.window)
 			return NULL;
+		/* a call that is over takes no new legs on circumstantial evidence */
+		bool open = false;
+		for (unsigned i = 0; i < k->cc->nlegs && !open; i++)
+			open = !k->cc->legs[i].ended;
+		if (!open)
+			return NULL;
 	}
 	return k->cc;
 }
@@ -1026,10 +1032,12 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 
 /* ---- CSTA --------------------------------------------------------------------------------- */
 
+/* A call with a CSTA call on this link already is another call at a busy device, not this
+ * one (consultation calls are merged by Transferred and Conferenced, not by device). */
 static bool csta_leg_on(const struct ccall *cc, const char *link)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].sip && !cc->legs[i].ended && strcmp(cc->legs[i].link, link) == 0)
+		if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
 			return true;
 	return false;
 }
