@@ -88,6 +88,29 @@ static const struct cfg_key cfg_keys[] = {
 	  "an established call with no SIP for this long ends (no BYE seen)" },
 	{ "sip.events_all", K_BOOL, offsetof(struct ct_config, sip.events_all), 0, 0, 1,
 	  "also a sip_message event for every SIP message, retransmissions and OPTIONS/REGISTER included" },
+	{ "numbers.rules", K_STR, offsetof(struct ct_config, numbers_rules),
+	  sizeof(((struct ct_config *)0)->numbers_rules), 0, 0,
+	  "number rewriting, tried in order, first match wins: PREFIX[LEN]=>REPLACEMENT;... with PREFIX and "
+	  "REPLACEMENT an optional + and digits, [LEN] an optional [N] or [N-M] count of the number's digits "
+	  "(e.g. 9[12-14]=>;5000[4]=>+4930555000)" },
+	{ "numbers.country_code", K_STR, offsetof(struct ct_config, numbers.country_code),
+	  sizeof(((struct ct_config *)0)->numbers.country_code), 0, 0,
+	  "country code (1-3 digits) that turns national numbers into E.164 after the rules (empty: none)" },
+	{ "numbers.national_prefix", K_STR, offsetof(struct ct_config, numbers.national_prefix),
+	  sizeof(((struct ct_config *)0)->numbers.national_prefix), 0, 0,
+	  "trunk prefix replaced by +<country code> after the rules (empty: off)" },
+	{ "numbers.international_prefix", K_STR, offsetof(struct ct_config, numbers.international_prefix),
+	  sizeof(((struct ct_config *)0)->numbers.international_prefix), 0, 0,
+	  "international prefix replaced by + after the rules (empty: off)" },
+	{ "record.devices", K_STR, offsetof(struct ct_config, record_devices_spec),
+	  sizeof(((struct ct_config *)0)->record_devices_spec), 0, 0,
+	  "devices whose calls are recorded: entries separated by ',', each a device, a range 2001-2099 "
+	  "(equal lengths), a prefix +4930555* or * for all (empty: none)" },
+	{ "record.exclude", K_STR, offsetof(struct ct_config, record_exclude_spec),
+	  sizeof(((struct ct_config *)0)->record_exclude_spec), 0, 0,
+	  "devices never recorded, even when record.devices holds them (same syntax)" },
+	{ "record.pause_on_hold", K_BOOL, offsetof(struct ct_config, record_pause_on_hold), 0, 0, 1,
+	  "pause a call's recording while it is on hold" },
 	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
 	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
 	  "outputs are flushed (a zstd frame closed) at least this often" },
@@ -108,6 +131,50 @@ static const struct cfg_key cfg_keys[] = {
 	  "at exit, time to deliver what is pending before it is left in the spool" },
 };
 
+/* String settings parsed into a structure when set: a bad value is refused with the setting
+ * named, and leaves both the text and the structure as they were. */
+static int apply_rules(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_numbers_parse(&cfg->numbers, val, err, errlen);
+}
+
+static int apply_cc(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_numbers_set_country_code(&cfg->numbers, val, err, errlen);
+}
+
+static int apply_national(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_numbers_set_national_prefix(&cfg->numbers, val, err, errlen);
+}
+
+static int apply_international(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_numbers_set_international_prefix(&cfg->numbers, val, err, errlen);
+}
+
+static int apply_devices(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_devset_parse(&cfg->record_devices, val, err, errlen);
+}
+
+static int apply_exclude(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_devset_parse(&cfg->record_exclude, val, err, errlen);
+}
+
+static const struct cfg_parsed {
+	const char *name;
+	int (*apply)(struct ct_config *cfg, const char *val, char *err, size_t errlen);
+} cfg_parsed[] = {
+	{ "numbers.rules", apply_rules },
+	{ "numbers.country_code", apply_cc },
+	{ "numbers.national_prefix", apply_national },
+	{ "numbers.international_prefix", apply_international },
+	{ "record.devices", apply_devices },
+	{ "record.exclude", apply_exclude },
+};
+
 void ct_config_init(struct ct_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -122,6 +189,10 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->rtp_enabled = true;
 	cfg->csta_enabled = true;
 	cfg->csta_max_links = 256;
+	ct_numbers_init(&cfg->numbers);
+	ct_devset_init(&cfg->record_devices);
+	ct_devset_init(&cfg->record_exclude);
+	cfg->record_pause_on_hold = true;
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
@@ -220,10 +291,24 @@ int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char 
 	if (k->kind == K_STR) {
 		size_t n = strlen(val);
 		if (n < (size_t)k->min || n >= k->size) {
-			snprintf(err, errlen, "setting %s: '%s' must be 1 to %zu characters", key, val, k->size - 1);
+			if (k->min)
+				snprintf(err, errlen, "setting %s: '%s' must be 1 to %zu characters", key, val,
+					 k->size - 1);
+			else
+				snprintf(err, errlen, "setting %s: '%.40s...' is longer than %zu characters", key, val,
+					 k->size - 1);
 			return CT_EINVAL;
 		}
-		memcpy(base, val, n + 1);
+		for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_parsed); i++) {
+			if (strcmp(cfg_parsed[i].name, key) != 0)
+				continue;
+			char why[512];
+			if (cfg_parsed[i].apply(cfg, val, why, sizeof(why)) != CT_OK) {
+				snprintf(err, errlen, "setting %s: %s", key, why);
+				return CT_EINVAL;
+			}
+		}
+		memcpy(base, val, n + 1); /* for the country code and prefixes, what apply stored */
 		return CT_OK;
 	}
 	if (k->kind == K_BOOL) {
@@ -346,7 +431,7 @@ void ct_config_print(const struct ct_config *cfg, FILE *out)
 	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		const char *base = (const char *)cfg + k->off;
-		char val[160];
+		char val[800];
 		switch (k->kind) {
 		case K_STR: snprintf(val, sizeof(val), "%s", base); break;
 		case K_BOOL: snprintf(val, sizeof(val), "%s", *(const bool *)(const void *)base ? "true" : "false"); break;

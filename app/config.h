@@ -10,6 +10,8 @@
 #include "../capture/capture.h"
 #include "../capture/source.h"
 #include "../correlator/calls.h"
+#include "../correlator/devset.h"
+#include "../correlator/numbers.h"
 #include "../correlator/sipcall.h"
 #include "../sinks/sink.h"
 
@@ -26,6 +28,16 @@ struct ct_config {
 	bool rtp_enabled;
 	bool csta_enabled;
 	uint32_t csta_max_links;
+	/* numbers.*: the rules as written, and everything parsed (country code and prefixes are
+	 * set straight into numbers) */
+	char numbers_rules[512];
+	struct ct_numbers numbers;
+	/* record.*: the sets as written, and parsed */
+	char record_devices_spec[768];
+	char record_exclude_spec[768];
+	struct ct_devset record_devices;
+	struct ct_devset record_exclude;
+	bool record_pause_on_hold;
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

@@ -226,6 +226,10 @@ expect_fail "malformed -X capture.snaplen=abc" 78 "capture\.snaplen.*abc" "$BIN"
 expect_fail "-X without '='" 78 "capture\.snaplen" "$BIN" -X capture.snaplen -r "$SMALL"
 printf '# ctitap settings\n\nflow.max = 2048\ndedup.window_ms = often\n' >"$T/bad.conf"
 expect_fail "settings file with a bad line" 78 "$T/bad\.conf:4:.*dedup\.window_ms" "$BIN" -c "$T/bad.conf" -r "$SMALL"
+expect_fail "bad numbers.rules" 78 "numbers\.rules: rule 1 '0\[12-11\]=>\+49'" "$BIN" -X 'numbers.rules=0[12-11]=>+49' -r "$SMALL"
+printf 'record.devices = 2001-2099\nrecord.devices = 2099-2001\n' >"$T/badrec.conf"
+expect_fail "settings file with a bad record.devices" 78 "$T/badrec\.conf:2:.*record\.devices: range '2099-2001'" \
+	"$BIN" -c "$T/badrec.conf" -r "$SMALL"
 expect_fail "missing settings file" 78 "$T/missing\.conf" "$BIN" -c "$T/missing.conf" -r "$SMALL"
 expect_fail "output in a nonexistent directory" 73 "/nonexistent/x\.jsonl" \
 	"$BIN" -r "$SMALL" -o jsonl:/nonexistent/x.jsonl

@@ -215,6 +215,67 @@ static void test_string_key(void **state)
 	assert_int_equal(strlen(f->cfg.sensor), sizeof(f->cfg.sensor) - 1);
 }
 
+static void test_numbers_and_record(void **state)
+{
+	struct fx *f = *state;
+	char out[CT_NUMBER_NORM_MAX];
+	/* defaults: no rules, no country code, 0 and 00; record nothing, pause on hold */
+	assert_int_equal(f->cfg.numbers.nrules, 0);
+	assert_string_equal(f->cfg.numbers.country_code, "");
+	assert_string_equal(f->cfg.numbers.national_prefix, "0");
+	assert_string_equal(f->cfg.numbers.international_prefix, "00");
+	assert_false(ct_devset_has(&f->cfg.record_devices, "2001"));
+	assert_true(f->cfg.record_pause_on_hold);
+
+	assert_int_equal(set(f, "numbers.country_code", "49"), CT_OK);
+	assert_int_equal(set(f, "numbers.rules", "9[12-14]=>;5000[4]=>+4930555000"), CT_OK);
+	assert_string_equal(f->cfg.numbers_rules, "9[12-14]=>;5000[4]=>+4930555000");
+	assert_int_equal(f->cfg.numbers.nrules, 2);
+	assert_int_equal(ct_number_norm(&f->cfg.numbers, "9017012345678", out, sizeof(out)), 14);
+	assert_string_equal(out, "+4917012345678");
+	assert_int_equal(ct_number_norm(&f->cfg.numbers, "5000", out, sizeof(out)), 11);
+
+	/* a bad rule names the setting and the rule, and changes neither text nor rules */
+	assert_int_equal(set(f, "numbers.rules", "0=>+49;0[12-11]=>+49"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting numbers.rules: rule 2 '0[12-11]=>+49': length condition"));
+	assert_string_equal(f->cfg.numbers_rules, "9[12-14]=>;5000[4]=>+4930555000");
+	assert_int_equal(f->cfg.numbers.nrules, 2);
+	assert_int_equal(set(f, "numbers.country_code", "4a"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting numbers.country_code: country code '4a'"));
+	assert_string_equal(f->cfg.numbers.country_code, "49");
+	assert_int_equal(set(f, "numbers.national_prefix", "x"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "numbers.national_prefix"));
+	assert_int_equal(set(f, "numbers.international_prefix", "011"), CT_OK);
+	assert_string_equal(f->cfg.numbers.international_prefix, "011");
+	/* empty strings are allowed here: they turn a step off */
+	assert_int_equal(set(f, "numbers.national_prefix", ""), CT_OK);
+	assert_string_equal(f->cfg.numbers.national_prefix, "");
+	assert_int_equal(set(f, "numbers.rules", ""), CT_OK);
+	assert_int_equal(f->cfg.numbers.nrules, 0);
+
+	assert_int_equal(set(f, "record.devices", "2001-2099, 3000, +4930555*"), CT_OK);
+	assert_true(ct_devset_has(&f->cfg.record_devices, "2099"));
+	assert_false(ct_devset_has(&f->cfg.record_devices, "2100"));
+	assert_int_equal(set(f, "record.exclude", "2050"), CT_OK);
+	assert_false(ct_devset_selects(&f->cfg.record_devices, &f->cfg.record_exclude, &f->cfg.numbers, "2050"));
+	assert_int_equal(set(f, "record.devices", "2001-209"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting record.devices: range '2001-209'"));
+	assert_string_equal(f->cfg.record_devices_spec, "2001-2099, 3000, +4930555*");
+	assert_true(ct_devset_has(&f->cfg.record_devices, "2099"));
+	assert_int_equal(set(f, "record.devices", "*"), CT_OK);
+	assert_true(ct_devset_has(&f->cfg.record_devices, "anything"));
+	assert_int_equal(set(f, "record.pause_on_hold", "false"), CT_OK);
+	assert_false(f->cfg.record_pause_on_hold);
+
+	/* too long for the text: refused before parsing */
+	char lng[sizeof(f->cfg.numbers_rules) + 1];
+	memset(lng, '1', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	assert_int_equal(set(f, "numbers.rules", lng), CT_EINVAL);
+	assert_non_null(strstr(f->err, "numbers.rules"));
+	assert_non_null(strstr(f->err, "longer than 511 characters"));
+}
+
 static void test_unknown_key(void **state)
 {
 	struct fx *f = *state;
@@ -372,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_integer_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_units, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numbers_and_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_arg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kafka_passthru, setup, teardown),
