@@ -7,6 +7,8 @@
 #include "../decoders/csta_stream.h"
 #include "../decoders/csta_xml.h"
 #include "../decoders/sip_stream.h"
+#include "../correlator/devset.h"
+#include "../correlator/numbers.h"
 #include "../util/log.h"
 
 /* f->app of a UDP flow that carries SIP (RTP flows carry the media module's state). */
@@ -195,10 +197,24 @@ static void on_clock(void *user, ct_time_t now)
 		p->on_second(p->user, now);
 }
 
+/* The correlator's view of numbers.* and record.* */
+static size_t hook_number_norm(void *user, const char *in, char *out, size_t cap)
+{
+	const struct ct_pipeline *p = user;
+	return ct_number_norm(&p->cfg->numbers, in, out, cap);
+}
+
+static bool hook_record_device(void *user, const char *device)
+{
+	const struct ct_pipeline *p = user;
+	return ct_devset_selects(&p->cfg->record_devices, &p->cfg->record_exclude, &p->cfg->numbers, device);
+}
+
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
 		     struct ct_counters *ctr, struct ct_outputs *out)
 {
 	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
 	p->ctr = ctr;
 	p->sip = cfg->sip_enabled;
 	p->rtp = cfg->rtp_enabled;
@@ -222,6 +238,10 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	}
 	struct ct_calls_cfg ccfg = cfg->calls;
 	ccfg.rtp = cfg->rtp_enabled;
+	ccfg.pause_on_hold = cfg->record_pause_on_hold;
+	ccfg.hooks.user = p;
+	ccfg.hooks.number_norm = hook_number_norm;
+	ccfg.hooks.record_device = hook_record_device;
 	rc = ct_calls_new(&p->calls_joined, &ccfg, ctr, &p->em);
 	if (rc) {
 		ct_cstalinks_free(p->links);

@@ -23,6 +23,7 @@ struct ct_pipeline {
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */
+	const struct ct_config *cfg;    /* numbers.* and record.* (the correlator's hooks) */
 	void (*on_second)(void *user, ct_time_t now); /* the application's own timers */
 	void *user;
 };

@@ -50,7 +50,7 @@ struct leg {
 	char call_id[128];
 	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
 	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
-	ct_time_t invite_ts;
+	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_calls_ep sdp_caller, sdp_callee;
 	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
@@ -109,6 +109,8 @@ struct ccall {
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
 	char evidence[CALLS_EVIDENCE];
 	ct_time_t queued_at, queue_end, route_req, route_sel;
+	char xfer_dev[CT_CSTA_DEV]; /* a transfer asked for (CTI request, SIP REFER): its device... */
+	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
 	char queue_dev[CT_CSTA_DEV];
 	bool routed;
 	int64_t cti_lag;
@@ -251,7 +253,7 @@ static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *va
 		/* a call that is over takes no new legs on circumstantial evidence */
 		bool open = false;
 		for (unsigned i = 0; i < k->cc->nlegs && !open; i++)
-			open = !k->cc->legs[i].ended;
+			open = !k->cc->legs[i].ended && !k->cc->legs[i].bye;
 		if (!open)
 			return NULL;
 	}
@@ -699,14 +701,26 @@ static void leave(struct ct_calls *t, struct ccall *cc, struct party *p, const c
 	}
 }
 
-/* The device was seen leaving the call (BYE, CANCEL, CSTA clearing, transfer away). */
+/* The device was seen leaving the call (BYE, CANCEL, CSTA clearing, transfer away). A device
+ * that asked for a transfer a moment ago leaves by that transfer (its SIP BYE comes before
+ * CTI's Transferred). */
 static void released(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
 {
 	if (!p)
 		return;
 	if (!p->released)
 		p->released = ts;
+	if (cc->xfer_ts && ts >= cc->xfer_ts && ts - cc->xfer_ts <= t->cfg.window && !strcmp(cc->xfer_dev, p->device))
+		reason = "transferred";
 	leave(t, cc, p, reason, ts);
+}
+
+static void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts)
+{
+	if (empty(device))
+		return;
+	snprintf(cc->xfer_dev, sizeof(cc->xfer_dev), "%s", device);
+	cc->xfer_ts = ts;
 }
 
 /* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
@@ -847,7 +861,7 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 	}
 	char nd[CT_CSTA_DEV];
 	const char *ncalled = norm(t, s->called, nd, sizeof(nd));
-	if (ncalled && (cc = lookup(t, "numc", ncalled, s->ts, true)) && !has_sip(cc)) {
+	if (ncalled && (cc = lookup(t, "numc", ncalled, s->ts, true)) && !sip_leg_to(cc, s->called)) {
 		*how = J_NUMBER;
 		snprintf(ev, evcap, "dialled number %s on both sides within %" PRIu64 " ms", ncalled,
 			 (uint64_t)(t->cfg.window / 1000u));
@@ -858,6 +872,8 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 
 static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_calls_sip *s, const char *ncalling)
 {
+	char nd[CT_CSTA_DEV];
+	remember(t, cc, "numd", norm(t, s->called, nd, sizeof(nd)), s->ts);
 	remember(t, cc, "ucid", s->ucid, s->ts);
 	remember(t, cc, "dev", s->called, s->ts);
 	remember(t, cc, "dev", s->calling, s->ts);
@@ -961,11 +977,17 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		alerted(cc, party(cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "answer")) {
 		l->answered = true;
+		if (!l->answer_ts)
+			l->answer_ts = s->ts;
 		if (s->sdp_caller && !l->sdp_caller.port)
 			l->sdp_caller = *s->sdp_caller;
 		if (s->sdp_callee)
 			l->sdp_callee = *s->sdp_callee;
-		answered(t, cc, party(cc, leg_device(l), false), s->ts);
+		/* the callee answered: a phone that placed the call (a B2BUA's incoming leg) did not */
+		if (!l->b2b_in)
+			answered(t, cc, party(cc, leg_device(l), false), s->ts);
+		else
+			min_time(&cc->answer, s->ts);
 	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
 		/* the device of the leg: the agent's phone holds (or is held by) the customer */
 		hold(t, cc, party_find(cc, leg_device(l)), !strcmp(name, "hold"), s->ts);
@@ -979,6 +1001,7 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 	} else if (!strcmp(name, "failure") && s->status && !cc->answer && !cc->sip_cause[0] && s->status != 401 &&
 		   s->status != 407) {
 		snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+		l->bye = true; /* the INVITE failed: the dialog is over but for its timers */
 	} else if (!strcmp(name, "cancel")) {
 		l->bye = true;
 		released(t, cc, leaving(cc, l), "cleared", s->ts);
@@ -990,6 +1013,7 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
 		snprintf(l->pending_kind, sizeof(l->pending_kind), "%s", rep[0] ? "replaces" : "refer");
 		l->pending_ts = s->ts;
+		transfer_asked(cc, s->calling, s->ts);
 		if (rep[0]) {
 			/* attended transfer: the consultation dialog is part of this customer's call */
 			struct ccall *o = NULL;
@@ -1114,6 +1138,23 @@ static struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char 
 	return cc;
 }
 
+/* Late evidence for an outbound call: the dialled number CTI reports is the request-URI of a
+ * SIP dialog placed a moment ago that is still a call of its own (the trunk leg). */
+static struct ccall *late_join_dialled(struct ct_calls *t, struct ccall *cc, const char *called, ct_time_t ts)
+{
+	char nd[CT_CSTA_DEV];
+	const char *n = norm(t, called, nd, sizeof(nd));
+	struct ccall *o = n ? lookup(t, "numd", n, ts, true) : NULL;
+	if (!o || o == cc || has_csta(o))
+		return cc;
+	char ev[CALLS_EVIDENCE];
+	snprintf(ev, sizeof(ev), "dialled number %s on both sides within %" PRIu64 " ms", n,
+		 (uint64_t)(t->cfg.window / 1000u));
+	cc = merge(t, cc, o);
+	joined(cc, J_NUMBER, ev);
+	return cc;
+}
+
 static void route_key(char *v, size_t cap, const char *link, const char *xref)
 {
 	snprintf(v, cap, "%s|%s", link, xref);
@@ -1138,8 +1179,11 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 	mkkey(key, "csta", link, m->conn.call_id);
 	struct leg *l = leg_of(t, key, &cc);
 	bool route_req = m->kind == CT_CSTA_REQUEST && !strcmp(name, "route_request");
-	if (m->kind != CT_CSTA_EVENT && !route_req)
+	if (m->kind != CT_CSTA_EVENT && !route_req) {
+		if (l && m->kind == CT_CSTA_REQUEST && strstr(name, "transfer_call"))
+			transfer_asked(cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
 		return l ? cc->id : NULL; /* a service about a call: tag it, nothing more */
+	}
 	t->csta_seen = true;
 	const char *dev = m->subject[0] ? m->subject : m->conn.device;
 	if (!l) {
@@ -1217,12 +1261,14 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 		set(cc->csta_calling, sizeof(cc->csta_calling), from);
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		cc = late_join(t, cc, from, ts);
+		cc = late_join_dialled(t, cc, m->called, ts);
 		party(cc, from, true);
 		remember(t, cc, "dev", from, ts);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "network_reached")) {
 		cc->network = true;
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		cc = late_join_dialled(t, cc, m->called, ts);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "established")) {
 		if (!l->alerted_seen) {
@@ -1447,7 +1493,8 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	/* outbound: the leg whose request-URI is not a device CTI reported */
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
-		if (l->sip && l->invite_ts && !party_find((struct ccall *)cc, l->device))
+		const struct party *p = party_find((struct ccall *)cc, l->device);
+		if (l->sip && l->invite_ts && (!p || !p->csta || p->external))
 			return l;
 	}
 	return NULL;
@@ -1480,6 +1527,11 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		if (!out || p->external || strcmp(p->device, cc->csta_calling))
 			min_time(&answer, p->answered);
 		min_time(&alert, p->alerted);
+	}
+	if (out) {
+		const struct leg *tl = trunk_leg(cc); /* the far end's 200 OK on the trunk leg */
+		if (tl && tl->answer_ts && strcmp(tl->device, cc->csta_calling))
+			min_time(&answer, tl->answer_ts);
 	}
 	if (!answer && !out)
 		answer = cc->answer;

@@ -82,9 +82,9 @@ Expected call record conventions (the rules the expect files are written by)
       dir in = the PBX's SDP address:port of that leg (media towards the device comes from
       there). The call record's recording = per device, intervals [{start, end}] (a pause ends
       an interval, a resume opens one).
-  Number normalisation (setting numbers.rules, an assumption for the parser being written):
-      comma-separated FROM>TO prefix rewrites, longest FROM wins, FROM ending in '$' matches the
-      whole number only: "00>+,0>+49,5000$>+4930555000,2>+49305552".
+  Number normalisation (docs/configuration.md): numbers.country_code=49 turns CTI's national
+      form (017012345678, 0301234567) into E.164; numbers.rules=5000[4]=>+4930555000 maps the
+      hotline's private number to its public one.
 """
 import argparse
 import filecmp
@@ -110,7 +110,7 @@ CALLER_E164, CALLER_NAT = "+4917012345678", "017012345678"
 CALLER2_E164, CALLER2_NAT = "+4917099988877", "017099988877"
 HOTLINE_E164, HOTLINE = "+4930555000", "5000"
 QUEUE = "6000"
-NUMBER_RULES = "00>+,0>+49,5000$>+4930555000,2>+49305552"
+NUMBER_RULES = "5000[4]=>+4930555000"
 LAG = 30 * MS
 ALL_KINDS = ["span_duplicate", "duplicate_event", "missing_event", "orphan_dialog", "missing_response",
              "cti_blind", "acd_not_ready", "no_rtp", "unknown_monitor", "evicted"]
@@ -444,7 +444,7 @@ class Scen:
         self.calls, self.recordings, self.audits = [], [], []
         self.forbidden = set(ALL_KINDS)
         self.stats = {}
-        self.settings = {"numbers.rules": NUMBER_RULES}
+        self.settings = {"numbers.country_code": "49", "numbers.rules": NUMBER_RULES}
         self.span = None
         self.links = []
         self.nports = {"pbx": 20000, "phone": 30000, "sbc": 40000}
@@ -984,7 +984,8 @@ def s_makecall(sc):
     end = max(t_cc, t_callc, ag.times["bye_ok"], trk.times["bye_ok"])
     e = call_expect(t_inv, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
                     [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": cid}], sip=[cid_a, cid_t])
+                    csta=[{"link": L.name, "call_id": cid}], sip=[cid_a, cid_t],
+                    correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
     sc.calls.append(e)
 
 
