@@ -26,6 +26,8 @@ struct ct_config {
 	bool rtp_enabled;
 	bool csta_enabled;
 	uint32_t csta_max_links;
+	ct_time_t csta_response_timeout; /* missing_response audit (0: only when the link goes down) */
+	ct_time_t csta_dup_window;       /* duplicate_event audit */
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;
