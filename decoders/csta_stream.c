@@ -222,7 +222,10 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 		s->resync[dir] = false;
 		s->framing[dir] = (uint8_t)f;
 		*used = off;
-		return CT_PARSE_OK;
+		if (off)
+			return CT_PARSE_OK;
+		/* the message starts right here: decode it now (reassembly reads "nothing
+		 * consumed" as "wait for more", which would hold it until the next segment) */
 	}
 	size_t hdr, total;
 	enum ct_csta_framing f = frame_at(p, len, &hdr, &total);
