@@ -68,6 +68,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "find CSTA links (BER and XML) on TCP by content and decode them" },
 	{ "csta.max_links", K_U32, offsetof(struct ct_config, csta_max_links), 0, 1, 65536,
 	  "CSTA links tracked at once" },
+	{ "csta.response_timeout_ms", K_TIME_MS, offsetof(struct ct_config, csta_response_timeout), 0, 0, 3600000,
+	  "a CSTA request with no answer after this long is audited (missing_response; 0: only when its link goes down)" },
+	{ "csta.duplicate_window_ms", K_TIME_MS, offsetof(struct ct_config, csta_dup_window), 0, 0, 60000,
+	  "the same CSTA event for the same monitor again within this long is audited (duplicate_event; 0: off)" },
 	{ "calls.window_ms", K_TIME_MS, offsetof(struct ct_config, calls.window), 0, 0, 60000,
 	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
@@ -193,6 +197,8 @@ void ct_config_init(struct ct_config *cfg)
 	ct_devset_init(&cfg->record_devices);
 	ct_devset_init(&cfg->record_exclude);
 	cfg->record_pause_on_hold = true;
+	cfg->csta_response_timeout = 10 * CT_USEC_PER_SEC;
+	cfg->csta_dup_window = 2 * CT_USEC_PER_SEC;
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;

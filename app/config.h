@@ -38,6 +38,8 @@ struct ct_config {
 	struct ct_devset record_devices;
 	struct ct_devset record_exclude;
 	bool record_pause_on_hold;
+	ct_time_t csta_response_timeout; /* missing_response audit (0: only when the link goes down) */
+	ct_time_t csta_dup_window;       /* duplicate_event audit */
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

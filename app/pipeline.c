@@ -1,9 +1,11 @@
 /* pipeline.c - glue between the capture layer and the SIP, SDP and RTP layers above it. */
 #include "pipeline.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../correlator/audit.h"
 #include "../decoders/csta_stream.h"
 #include "../decoders/csta_xml.h"
 #include "../decoders/sip_stream.h"
@@ -51,6 +53,12 @@ static void on_csta(void *user, const struct ct_csta_msg *m, const struct ct_cst
 {
 	struct ct_pipeline *p = user;
 	ct_cstalinks_message(p->links, m, meta);
+}
+
+static void on_csta_gap(void *user, const struct ct_csta_meta *meta, uint32_t bytes)
+{
+	struct ct_pipeline *p = user;
+	ct_cstalinks_gap(p->links, meta, bytes);
 }
 
 static bool looks_sip(const struct ct_pkt *pk)
@@ -107,6 +115,7 @@ static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t
 		if (fr != CT_CSTA_F_NONE) {
 			void *cs = ct_csta_stream_new(d->flow, fr, on_csta, p, p->ctr);
 			if (cs) {
+				ct_csta_stream_on_gap(cs, on_csta_gap);
 				if (d->sip)
 					ct_sip_stream_parser.close(d->sip);
 				d->sip = NULL;
@@ -144,8 +153,14 @@ static void detect_gap(void *st, int dir, uint32_t bytes)
 static void detect_close(void *st)
 {
 	struct tcp_detect *d = st;
-	if (d->ps == &ct_csta_stream_parser)
-		ct_cstalinks_close(d->p->links, d->flow->id, d->p->cap.now);
+	if (d->ps == &ct_csta_stream_parser) {
+		/* FIN or RST: the link went down at the connection's last packet; otherwise the
+		 * flow was given up (end of input, idle expiry, eviction) with the link still up */
+		const struct ct_flow *f = d->flow;
+		if (f->tcp.rst || f->tcp.half[0].fin || f->tcp.half[1].fin)
+			ct_cstalinks_down(d->p->links, f->id, f->last, f->tcp.rst ? "tcp reset" : "tcp fin");
+		ct_cstalinks_close(d->p->links, f->id, d->p->cap.now);
+	}
 	if (d->ps)
 		d->ps->close(d->st);
 	if (d->sip)
@@ -186,9 +201,28 @@ static void on_flow_close(void *user, struct ct_flow *f, enum ct_flow_end why)
 	f->app = NULL;
 }
 
+/* span_duplicate: one summary audit record when the capture layer suppressed SPAN copies since
+ * the last one (at most once a second of packet time, and at the end of input). */
+static void span_audit(struct ct_pipeline *p, ct_time_t now)
+{
+	if (!p->span_since)
+		p->span_since = now;
+	uint64_t n = p->ctr->span_dups - p->span_reported;
+	if (!n)
+		return;
+	char a[32];
+	ct_time_format(p->span_since, a);
+	ct_audit(&p->em, now, NULL, "span_duplicate", NULL, n,
+		 "%" PRIu64 " SPAN duplicate frames suppressed since %s (copies within dedup.window_ms)", n, a);
+	p->span_reported = p->ctr->span_dups;
+	p->span_since = now;
+}
+
 static void on_clock(void *user, ct_time_t now)
 {
 	struct ct_pipeline *p = user;
+	span_audit(p, now);
+	ct_cstalinks_tick(p->links, now);
 	/* each pass is bounded; a busy second may need several to catch up */
 	for (int pass = 0; pass < 256 && ct_sipcalls_expire(p->calls, now); pass++)
 		;
@@ -236,6 +270,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		ct_media_free(p->media);
 		return rc;
 	}
+	ct_cstalinks_set_audit(p->links, cfg->csta_response_timeout, cfg->csta_dup_window);
 	struct ct_calls_cfg ccfg = cfg->calls;
 	ccfg.rtp = cfg->rtp_enabled;
 	ccfg.pause_on_hold = cfg->record_pause_on_hold;
@@ -269,6 +304,8 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_time_t now = p->cap.now;
 	ct_capture_free(&p->cap);       /* TCP streams deliver what they hold; RTP flows report */
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
+	span_audit(p, now);
+	ct_cstalinks_end(p->links, now); /* blind periods still open end with the input */
 	ct_cstalinks_free(p->links);
 	ct_calls_free(p->calls_joined, now); /* a call record for every call still open */
 	ct_media_free(p->media);

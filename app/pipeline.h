@@ -24,6 +24,8 @@ struct ct_pipeline {
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */
 	const struct ct_config *cfg;    /* numbers.* and record.* (the correlator's hooks) */
+	uint64_t span_reported;         /* span_dups already in a span_duplicate audit */
+	ct_time_t span_since;           /* start of the period the next one sums up */
 	void (*on_second)(void *user, ct_time_t now); /* the application's own timers */
 	void *user;
 };

@@ -8,18 +8,42 @@
 
 #include "../capture/packet.h"
 #include "../util/hash.h"
+#include "../util/json.h"
+#include "audit.h"
 #include "calls.h"
 
 #define CT_CSTALINK_MAX_PENDING 256
 #define CT_CSTALINK_MAX_MONITORS 4096
+#define CT_CSTALINK_RECENT 256      /* event fingerprints kept for duplicate_event */
+#define CT_CSTALINK_MAX_UNKNOWN 64  /* unknown xrefs remembered (one audit each) */
+#define CT_CSTALINK_MAX_ENDED 64    /* monitors ended recently, with their blind periods */
+#define CT_CSTALINK_RESPONSE_TIMEOUT (10 * CT_USEC_PER_SEC)
+#define CT_CSTALINK_DUP_WINDOW (2 * CT_USEC_PER_SEC)
 
 struct pending {
 	int64_t invoke_id;
 	int dir;                   /* who asked: the answer comes from the other side */
 	ct_time_t ts;
 	char name[48];
-	char device[CT_CSTA_DEV];  /* MonitorStart's device, to map the result's xref */
+	char device[CT_CSTA_DEV];  /* MonitorStart's device (to map the result's xref), else the
+	                              device the request named */
+	char call_id[CT_CSTA_ID];  /* the call the request named */
 	bool used;
+};
+
+/* A recent event: who it is about (monitor and call) and what it said. */
+struct recent {
+	uint64_t about, content;
+	ct_time_t ts;
+};
+
+/* A monitor that ended: its xref stays known; its device is blind until a new MonitorStart. */
+struct ended {
+	char xref[CT_CSTA_ID];
+	char device[CT_CSTA_DEV];
+	ct_time_t since;
+	bool blind;
+	char why[16];
 };
 
 struct monitor {
@@ -42,6 +66,22 @@ struct link {
 	unsigned npend_next;
 	struct monitor *mon;
 	unsigned nmon, capmon;
+	/* audits */
+	struct ct_addr pbx;        /* the PBX side's address (a successor comes from it) */
+	ct_time_t first_ts;        /* first message */
+	bool saw_monitor_start;
+	struct recent recent[CT_CSTALINK_RECENT];
+	unsigned nrecent_next;
+	uint64_t unknown[CT_CSTALINK_MAX_UNKNOWN];
+	unsigned nunknown;
+	struct ended ended[CT_CSTALINK_MAX_ENDED];
+	unsigned nended_next;
+	bool gap[2];               /* by direction as on_message counts it */
+	ct_time_t gap_since[2];
+	uint64_t gap_bytes[2];
+	bool down, closed;         /* down: released, aborted or closed; closed: TCP gone */
+	ct_time_t down_since;
+	char down_why[24];
 };
 
 struct ct_cstalinks {
@@ -51,7 +91,15 @@ struct ct_cstalinks {
 	struct ct_emitter *em;
 	struct ct_hashkey idkey;
 	struct ct_calls *calls;
+	ct_time_t response_timeout, dup_window;
+	uint32_t nclosed;          /* links kept down after their TCP connection closed */
 };
+
+void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window)
+{
+	t->response_timeout = response_timeout;
+	t->dup_window = dup_window;
+}
 
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
 {
@@ -66,6 +114,8 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 	t->max_links = max_links ? max_links : 1;
 	t->ctr = ctr;
 	t->em = em;
+	t->response_timeout = CT_CSTALINK_RESPONSE_TIMEOUT;
+	t->dup_window = CT_CSTALINK_DUP_WINDOW;
 	ct_hashkey_fixed(&t->idkey, 0x6373746161UL);
 	*out = t;
 	return CT_OK;
@@ -93,7 +143,7 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 			     uint16_t sport, const struct ct_addr *dst, uint16_t dport, bool from_pbx_guess)
 {
 	for (struct link *l = t->links; l; l = l->next)
-		if (l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
+		if (!l->closed && l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
 			return l;
 	if (t->nlinks >= t->max_links) {
 		t->ctr->csta_links_evicted++;
@@ -105,6 +155,7 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 	l->flow_id = flow_id;
 	l->first = *src;
 	l->first_port = sport;
+	l->pbx = from_pbx_guess ? *src : *dst;
 	snprintf(l->session, sizeof(l->session), "%s", session ? session : "");
 	char a[64], b[64];
 	ct_addr_format(src, a, sizeof(a));
@@ -186,7 +237,9 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	p->invoke_id = m->invoke_id;
 	p->ts = ts;
 	snprintf(p->name, sizeof(p->name), "%s", m->name);
-	snprintf(p->device, sizeof(p->device), "%s", m->monitor_device);
+	snprintf(p->device, sizeof(p->device), "%s",
+		 m->monitor_device[0] ? m->monitor_device : m->conn.device[0] ? m->conn.device : m->calling);
+	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
 }
 
 static void kv(struct ct_json *j, const char *key, const char *v)
@@ -264,10 +317,299 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	ct_emit_end(em);
 }
 
+
+/* ---- audits (rules in cstalink.h) ---- */
+
+static int link_dir(const struct link *l, const struct ct_addr *src, uint16_t sport)
+{
+	return (sport == l->first_port && memcmp(src, &l->first, sizeof(*src)) == 0) ? 0 : 1;
+}
+
+/* One blind period of link l, found at packet time now: the calls open on the link get a
+ * cti_blind entry, and one audit record counts them. */
+static void blind(struct ct_cstalinks *t, struct link *l, ct_time_t from, ct_time_t to, ct_time_t now,
+		  const char *why)
+{
+	if (to < from)
+		to = from;
+	unsigned n = t->calls ? ct_calls_link_blind(t->calls, l->name, from, to, why) : 0;
+	t->ctr->cti_blind_periods++;
+	char a[32];
+	ct_time_format(from, a);
+	ct_audit(t->em, now, NULL, "cti_blind", l->name, n, "CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls",
+		 l->name, (uint64_t)((to - from) / 1000u), a, why, n);
+}
+
+static void gap_end(struct ct_cstalinks *t, struct link *l, int dir, ct_time_t to, ct_time_t now)
+{
+	if (!l->gap[dir])
+		return;
+	l->gap[dir] = false;
+	bool first_is_pbx = memcmp(&l->first, &l->pbx, sizeof(l->pbx)) == 0;
+	bool pbx = dir == 0 ? first_is_pbx : !first_is_pbx;
+	char why[96];
+	if (l->gap_bytes[dir])
+		snprintf(why, sizeof(why), "tcp gap of %" PRIu64 " bytes sent by the %s", l->gap_bytes[dir],
+			 pbx ? "pbx" : "client");
+	else
+		snprintf(why, sizeof(why), "tcp gap of unknown size sent by the %s", pbx ? "pbx" : "client");
+	blind(t, l, l->gap_since[dir], to, now, why);
+}
+
+static struct ended *ended_find(struct link *l, const char *xref)
+{
+	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
+		if (l->ended[i].xref[0] && strcmp(l->ended[i].xref, xref) == 0)
+			return &l->ended[i];
+	return NULL;
+}
+
+static void ended_close(struct ct_cstalinks *t, struct link *l, struct ended *e, ct_time_t to, ct_time_t now)
+{
+	if (!e->blind)
+		return;
+	e->blind = false;
+	char why[192];
+	snprintf(why, sizeof(why), "%s for device %s, monitor %s", e->why, e->device, e->xref);
+	blind(t, l, e->since, to, now, why);
+}
+
+/* Monitor xref ended (why: "monitor ended", "monitor stopped"): its device is blind from ts. */
+static void monitor_ended(struct ct_cstalinks *t, struct link *l, const char *xref, ct_time_t ts, const char *why)
+{
+	if (!xref[0] || ended_find(l, xref))
+		return;
+	const char *dev = monitor_device(l, xref);
+	struct ended *e = &l->ended[l->nended_next++ % CT_CSTALINK_MAX_ENDED];
+	ended_close(t, l, e, ts, ts); /* the oldest entry makes room: its period ends here */
+	snprintf(e->xref, sizeof(e->xref), "%s", xref);
+	snprintf(e->device, sizeof(e->device), "%s", dev ? dev : "");
+	snprintf(e->why, sizeof(e->why), "%s", why);
+	e->since = ts;
+	e->blind = dev != NULL;
+	monitor_del(l, xref);
+}
+
+static bool monitors_device(const struct link *l, const char *device)
+{
+	for (unsigned i = 0; i < l->nmon; i++)
+		if (strcmp(l->mon[i].device, device) == 0)
+			return true;
+	return false;
+}
+
+/* Is m the successor of down link d: first seen after d went down, from the same PBX address
+ * or monitoring a device d monitored (a standby server)? */
+static bool successor(const struct link *d, const struct link *m)
+{
+	if (m == d || m->down || !m->first_ts || m->first_ts < d->down_since)
+		return false;
+	if (memcmp(&m->pbx, &d->pbx, sizeof(d->pbx)) == 0)
+		return true;
+	for (unsigned i = 0; i < m->nmon; i++)
+		if (monitors_device(d, m->mon[i].device))
+			return true;
+	return false;
+}
+
+/* The down period of d ends at `to` (found at now). A closed link is freed by sweep(). */
+static void down_end(struct ct_cstalinks *t, struct link *d, ct_time_t to, ct_time_t now)
+{
+	if (!d->down)
+		return;
+	d->down = false;
+	blind(t, d, d->down_since, to, now, d->down_why);
+}
+
+/* Frees the closed links whose down period has ended. */
+static void sweep(struct ct_cstalinks *t)
+{
+	for (struct link **pp = &t->links; *pp;) {
+		struct link *l = *pp;
+		if (l->closed && !l->down) {
+			*pp = l->next;
+			link_free(l);
+			t->nclosed--;
+		} else {
+			pp = &l->next;
+		}
+	}
+}
+
+/* A new link spoke, or a link started a monitor: does it end the down period of another? */
+static void successor_check(struct ct_cstalinks *t, struct link *m, ct_time_t now)
+{
+	bool freed = false;
+	for (struct link *d = t->links; d; d = d->next)
+		if (d->down && successor(d, m)) {
+			down_end(t, d, m->first_ts, now);
+			freed = freed || d->closed;
+		}
+	if (freed)
+		sweep(t);
+}
+
+static void link_down(struct ct_cstalinks *t, struct link *l, ct_time_t ts, const char *why)
+{
+	if (l->down)
+		return; /* the first sign counts: an ACSE release, then the FIN */
+	for (int dir = 0; dir < 2; dir++)
+		gap_end(t, l, dir, ts, ts);
+	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
+		ended_close(t, l, &l->ended[i], ts, ts);
+	l->down = true;
+	l->down_since = ts;
+	snprintf(l->down_why, sizeof(l->down_why), "%s", why);
+	/* the close of a connection is learned late (after its flow's timeout): a successor may
+	 * have spoken already */
+	for (struct link *m = t->links; m; m = m->next)
+		if (successor(l, m)) {
+			down_end(t, l, m->first_ts, ts);
+			break;
+		}
+}
+
+static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, ct_time_t now, const char *why)
+{
+	p->used = false;
+	if (l->encoding == CT_CSTA_XML && l->flow_id && p->invoke_id == 9999)
+		return; /* ECMA-323 framing: 9999 is the id of what expects no answer */
+	t->ctr->csta_missing_responses++;
+	char d[400];
+	snprintf(d, sizeof(d), "%s (invoke %" PRId64 ") got no response %s on link %s%s%s%s%s", p->name, p->invoke_id,
+		 why, l->name, p->device[0] ? ", device " : "", p->device, p->call_id[0] ? ", call " : "", p->call_id);
+	if (p->call_id[0] && t->calls)
+		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, "missing_response", d);
+	else
+		ct_audit(t->em, now, NULL, "missing_response", l->name, 0, "%s", d);
+}
+
+/* Requests unanswered for the response timeout (all of them with all set: the link is down). */
+static void pending_expire(struct ct_cstalinks *t, struct link *l, ct_time_t now, bool all, const char *why)
+{
+	char w[64];
+	if (!all)
+		snprintf(w, sizeof(w), "within %" PRIu64 " ms", (uint64_t)(t->response_timeout / 1000u));
+	for (unsigned i = 0; i < CT_CSTALINK_MAX_PENDING; i++) {
+		struct pending *p = &l->pend[i];
+		if (p->used && (all || (t->response_timeout && now > p->ts && now - p->ts >= t->response_timeout)))
+			missing(t, l, p, now, all ? why : w);
+	}
+}
+
+static void cat_field(char *buf, size_t cap, size_t *n, const char *v)
+{
+	size_t len = strlen(v);
+	if (*n + len + 1 >= cap)
+		len = *n + 1 < cap ? cap - *n - 1 : 0;
+	memcpy(buf + *n, v, len);
+	*n += len;
+	if (*n < cap)
+		buf[(*n)++] = '\x1f';
+}
+
+/* duplicate_event: true (and *prev set) if the newest earlier event of the same monitor about
+ * the same call or device, within the window, said the same. Remembers this one. */
+static bool dup_check(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
+		      ct_time_t *prev)
+{
+	char buf[2048];
+	size_t n = 0;
+	cat_field(buf, sizeof(buf), &n, m->xref);
+	cat_field(buf, sizeof(buf), &n, m->conn.call_id);
+	if (!m->conn.call_id[0]) {
+		cat_field(buf, sizeof(buf), &n, m->conn.device);
+		cat_field(buf, sizeof(buf), &n, m->subject);
+	}
+	uint64_t about = ct_hash(&t->idkey, buf, n);
+	const char *const f[] = { m->name,		m->category,	   m->conn.device,   m->conn2.call_id,
+				  m->conn2.device,	m->subject,	   m->calling,	     m->called,
+				  m->other,		m->local_state,	   m->cause,	     m->correlator,
+				  m->user_data,		m->global_call_id, m->agent_state,   m->agent_id,
+				  m->reason,		m->monitor_device, m->error,	     m->system_status };
+	for (size_t i = 0; i < CT_ARRAY_SIZE(f); i++)
+		cat_field(buf, sizeof(buf), &n, f[i]);
+	uint64_t content = ct_hash(&t->idkey, buf, n);
+	bool dup = false;
+	unsigned have = l->nrecent_next < CT_CSTALINK_RECENT ? l->nrecent_next : CT_CSTALINK_RECENT;
+	for (unsigned k = 1; k <= have; k++) {
+		const struct recent *r = &l->recent[(l->nrecent_next - k) % CT_CSTALINK_RECENT];
+		ct_time_t dt = ts >= r->ts ? ts - r->ts : r->ts - ts;
+		if (dt > t->dup_window)
+			break;
+		if (r->about == about) {
+			dup = r->content == content;
+			*prev = r->ts;
+			break;
+		}
+	}
+	struct recent *r = &l->recent[l->nrecent_next++ % CT_CSTALINK_RECENT];
+	r->about = about;
+	r->content = content;
+	r->ts = ts;
+	return dup;
+}
+
+static void dup_audit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
+		      ct_time_t ts, ct_time_t prev)
+{
+	t->ctr->csta_dup_events++;
+	const char *mdev = monitor_device(l, m->xref);
+	char mon[160];
+	if (mdev)
+		snprintf(mon, sizeof(mon), "%s (device %s)", m->xref[0] ? m->xref : "-", mdev);
+	else
+		snprintf(mon, sizeof(mon), "%s", m->xref[0] ? m->xref : "-");
+	char d[768];
+	snprintf(d, sizeof(d), "%s for monitor %s%s%s%s%s seen again %" PRIu64 " ms after the first on link %s", name, mon,
+		 m->conn.call_id[0] ? ", call " : "", m->conn.call_id, m->conn.device[0] ? ", device " : "",
+		 m->conn.device, (uint64_t)((ts >= prev ? ts - prev : 0) / 1000u), l->name);
+	if (m->conn.call_id[0] && t->calls)
+		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, "duplicate_event", d);
+	else
+		ct_audit(t->em, ts, NULL, "duplicate_event", l->name, 0, "%s", d);
+}
+
+static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
+			    ct_time_t ts)
+{
+	t->ctr->csta_unknown_xref++;
+	uint64_t h = ct_hash(&t->idkey, m->xref, strlen(m->xref));
+	for (unsigned i = 0; i < l->nunknown; i++)
+		if (l->unknown[i] == h)
+			return;
+	if (l->nunknown >= CT_CSTALINK_MAX_UNKNOWN)
+		return; /* still counted above */
+	l->unknown[l->nunknown++] = h;
+	t->ctr->csta_unknown_monitors++;
+	ct_audit(t->em, ts, NULL, "unknown_monitor", l->name, 0,
+		 "events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
+		 m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
+		 m->conn.device[0] ? ", device " : "", m->conn.device);
+}
+
+/* A MonitorStart result for device: its blind period (monitor ended) is over, and a link that
+ * went down may have found its successor in l. */
+static void monitor_started(struct ct_cstalinks *t, struct link *l, const char *device, ct_time_t ts)
+{
+	l->saw_monitor_start = true;
+	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
+		if (l->ended[i].blind && strcmp(l->ended[i].device, device) == 0)
+			ended_close(t, l, &l->ended[i], ts, ts);
+	successor_check(t, l, ts);
+}
+
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
 		       const struct ct_addr *src, uint16_t sport)
 {
-	int dir = (sport == l->first_port && memcmp(src, &l->first, sizeof(*src)) == 0) ? 0 : 1;
+	int dir = link_dir(l, src, sport);
+	bool dup = false, unknown_xref = false;
+	ct_time_t dup_prev = 0;
+	if (!l->first_ts) {
+		l->first_ts = ts ? ts : 1;
+		successor_check(t, l, ts); /* a reconnect, or a standby server, from the same PBX */
+	}
+	gap_end(t, l, dir, ts, ts);
 	l->encoding = m->encoding;
 	if (m->phase)
 		l->phase = m->phase;
@@ -282,11 +624,15 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			l->csta_version = m->csta_version;
 		if (m->kind == CT_CSTA_AARE)
 			l->associated = true;
+		down_end(t, l, ts, ts); /* associated again on the same connection */
 		break;
 	case CT_CSTA_RLRQ:
 	case CT_CSTA_RLRE:
 	case CT_CSTA_ABRT:
 		l->associated = false;
+		if (m->kind == CT_CSTA_ABRT)
+			pending_expire(t, l, ts, true, "before the association was aborted");
+		link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
 		break;
 	case CT_CSTA_REQUEST:
 		if (m->has_invoke_id)
@@ -294,7 +640,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		if (strcmp(m->name, "system_status") == 0 && m->system_status[0])
 			snprintf(l->system_status, sizeof(l->system_status), "%s", m->system_status);
 		if (strcmp(m->name, "monitor_stop") == 0 && m->xref[0])
-			monitor_del(l, m->xref);
+			monitor_ended(t, l, m->xref, ts, "monitor stopped");
 		break;
 	case CT_CSTA_RESULT:
 	case CT_CSTA_ERROR:
@@ -306,8 +652,10 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			if (!m->name[0] || m->unknown)
 				name = p->name; /* a result carries no operation name in ROSE without data */
 			if (m->kind == CT_CSTA_RESULT && strcmp(p->name, "monitor_start") == 0 && m->xref[0] &&
-			    p->device[0])
+			    p->device[0]) {
 				monitor_add(t, l, m->xref, p->device);
+				monitor_started(t, l, p->device, ts);
+			}
 		} else if (m->kind != CT_CSTA_REJECT) {
 			t->ctr->csta_unmatched++;
 		}
@@ -317,13 +665,27 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		break;
 	}
 	case CT_CSTA_EVENT:
-		if (m->xref[0] && l->nmon && !monitor_device(l, m->xref))
-			t->ctr->csta_unknown_xref++;
+		/* the normalised form keeps no state of physical device events (hookswitch off,
+		 * then on, look alike) nor of private or unknown ones: they are not compared */
+		dup = t->dup_window && !m->unknown && strcmp(m->category, "physical_device") != 0 &&
+		      strcmp(m->category, "private") != 0 && dup_check(t, l, m, ts, &dup_prev);
+		unknown_xref = m->xref[0] && l->saw_monitor_start && !monitor_device(l, m->xref) && !ended_find(l, m->xref);
 		break;
 	default:
 		break;
 	}
-	emit(t, l, m, ts, name, monitor_device(l, m->xref), latency, has_latency);
+	const char *monitored = monitor_device(l, m->xref);
+	if (!monitored && m->xref[0]) {
+		const struct ended *e = ended_find(l, m->xref);
+		monitored = e && e->device[0] ? e->device : NULL;
+	}
+	emit(t, l, m, ts, name, monitored, latency, has_latency);
+	if (dup)
+		dup_audit(t, l, m, name, ts, dup_prev);
+	if (unknown_xref)
+		unknown_monitor(t, l, m, name, ts);
+	if (m->kind == CT_CSTA_EVENT && strcmp(m->name, "monitor_ended") == 0)
+		monitor_ended(t, l, m->xref, ts, "monitor ended");
 }
 
 void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, const struct ct_csta_meta *meta)
@@ -345,16 +707,81 @@ void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, co
 		on_message(t, l, m, ts, src, sport);
 }
 
+static struct link *link_by_flow(struct ct_cstalinks *t, uint64_t flow_id)
+{
+	for (struct link *l = t->links; l; l = l->next)
+		if (!l->closed && flow_id && l->flow_id == flow_id)
+			return l;
+	return NULL;
+}
+
+void ct_cstalinks_gap(struct ct_cstalinks *t, const struct ct_csta_meta *meta, uint32_t bytes)
+{
+	struct link *l = link_by_flow(t, meta->flow_id);
+	if (!l || l->down)
+		return;
+	int dir = link_dir(l, &meta->src, meta->sport);
+	if (!l->gap[dir]) {
+		l->gap[dir] = true;
+		l->gap_since[dir] = meta->ts;
+		l->gap_bytes[dir] = 0;
+	}
+	l->gap_bytes[dir] += bytes;
+}
+
+void ct_cstalinks_down(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t ts, const char *why)
+{
+	struct link *l = link_by_flow(t, flow_id);
+	if (!l)
+		return;
+	char w[64];
+	snprintf(w, sizeof(w), "before the link went down (%s)", why);
+	pending_expire(t, l, ts, true, w);
+	link_down(t, l, ts, why);
+}
+
+/* Closes what is open on l at now: requests past their timeout, blind periods. */
+static void link_finish(struct ct_cstalinks *t, struct link *l, ct_time_t now)
+{
+	pending_expire(t, l, now, false, NULL);
+	for (int dir = 0; dir < 2; dir++)
+		gap_end(t, l, dir, now, now);
+	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
+		ended_close(t, l, &l->ended[i], now, now);
+	down_end(t, l, now, now);
+}
+
 void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now)
 {
-	(void)now;
 	for (struct link **pp = &t->links; *pp; pp = &(*pp)->next) {
-		if ((*pp)->flow_id == flow_id) {
-			struct link *l = *pp;
-			*pp = l->next;
-			link_free(l);
-			t->nlinks--;
+		struct link *l = *pp;
+		if (l->closed || !flow_id || l->flow_id != flow_id)
+			continue;
+		t->nlinks--;
+		if (l->down && t->nclosed < t->max_links) {
+			l->closed = true; /* blind until a successor speaks */
+			t->nclosed++;
 			return;
 		}
+		link_finish(t, l, now);
+		*pp = l->next;
+		link_free(l);
+		return;
 	}
+}
+
+void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now)
+{
+	if (!t->response_timeout)
+		return;
+	for (struct link *l = t->links; l; l = l->next)
+		if (!l->closed)
+			pending_expire(t, l, now, false, NULL);
+}
+
+void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now)
+{
+	for (struct link *l = t->links; l; l = l->next)
+		link_finish(t, l, now);
+	sweep(t);
 }

@@ -7,6 +7,23 @@
  * record (src "csta") naming the link, the monitored device, the call (callID) and the rest
  * of what the message said. Links are capped (csta.max_links); outstanding invokes per link
  * too (CT_CSTALINK_MAX_PENDING, the oldest forgotten first and counted).
+ *
+ * Audits of the link (docs/records.md#audit), each an `audit` record naming the link:
+ *  - duplicate_event: the newest earlier event of the same monitor (xref) about the same call
+ *    (callID; the device when there is none), within the duplicate window, has the same
+ *    normalised content (everything but invoke id and time). The same event seen by two
+ *    monitors differs in xref; hold, retrieve, hold differs from its predecessor.
+ *  - unknown_monitor: once per xref per link, events for an xref that no MonitorStart result
+ *    on this link returned (only once the link showed one); every such event is counted.
+ *  - missing_response: a request with no result, error or reject within the response
+ *    timeout (packet time, checked each second), or still unanswered when its link went down.
+ *  - cti_blind: a period the link could not be seen: a TCP hole in one direction (from the
+ *    last bytes before it to the next message decoded in that direction); the link down
+ *    (ACSE release or abort, TCP FIN or RST, from the first of them) until a successor speaks
+ *    (a link first seen after the close from the same PBX address, any port, or one that
+ *    monitors a device the old link monitored: its first message ends the period); a monitor
+ *    ended (MonitorEnded event, MonitorStop request) until a MonitorStart result for its
+ *    device. Open periods close at the end of the input.
  */
 #ifndef CT_CSTALINK_H
 #define CT_CSTALINK_H
@@ -19,6 +36,9 @@
 struct ct_cstalinks;
 
 int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em);
+/* Audit settings: missing_response after response_timeout without an answer (0: only when
+ * the link goes down), duplicate_event within dup_window. Defaults 10 s and 2 s. */
+void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window);
 struct ct_calls;
 /* Where CSTA calls' moments go to be joined with their SIP legs (may be NULL). */
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls);
@@ -27,8 +47,19 @@ void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, c
 /* One decoded CSTA XML body carried by SIP (uaCSTA): the SIP Call-ID names the session. */
 void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, const char *session, ct_time_t ts,
 			 const struct ct_addr *src, uint16_t sport, const struct ct_addr *dst, uint16_t dport);
-/* The TCP connection of a link ended. */
+/* Bytes of one direction of a link were lost (a TCP hole; bytes 0 = unknown): meta names the
+ * flow and the sender, meta->ts is the time of the last bytes seen before the hole. */
+void ct_cstalinks_gap(struct ct_cstalinks *t, const struct ct_csta_meta *meta, uint32_t bytes);
+/* The TCP connection of a link ended at ts (why: "tcp fin", "tcp reset"): the link is down
+ * from then. Call before ct_cstalinks_close. */
+void ct_cstalinks_down(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t ts, const char *why);
+/* The TCP connection of a link is gone. A link that went down is kept until its successor
+ * speaks (or the end of input); another (end of input, idle expiry) closes its periods now. */
 void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now);
+/* Timers at packet time now: requests unanswered past the response timeout. */
+void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now);
+/* End of input at now: the last timeout check, and every open blind period closed at now. */
+void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now);
 void ct_cstalinks_free(struct ct_cstalinks *t);
 
 #endif

@@ -20,7 +20,9 @@ struct ct_csta_stream {
 	uint8_t phase;            /* 2 or 3 once a BER message told which */
 	struct ct_csta_meta meta[2];
 	ct_csta_msg_fn fn;
+	ct_csta_gap_fn gap_fn;
 	void *user;
+	ct_time_t last_ts[2];     /* packet time of the last bytes of each direction */
 	struct ct_counters *ctr;
 	struct ct_csta_msg msg;
 };
@@ -153,6 +155,11 @@ struct ct_csta_stream *ct_csta_stream_new(const struct ct_flow *f, enum ct_csta_
 	return s;
 }
 
+void ct_csta_stream_on_gap(struct ct_csta_stream *s, ct_csta_gap_fn fn)
+{
+	s->gap_fn = fn;
+}
+
 static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, const uint8_t *p, size_t hdr,
 		   size_t total, ct_time_t ts)
 {
@@ -192,6 +199,7 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 {
 	struct ct_csta_stream *s = st;
 	*used = 0;
+	s->last_ts[dir] = ts;
 	if (s->resync[dir]) {
 		size_t off;
 		enum ct_csta_framing f = ct_csta_probe(p, len, true, &off);
@@ -214,7 +222,10 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 		s->resync[dir] = false;
 		s->framing[dir] = (uint8_t)f;
 		*used = off;
-		return CT_PARSE_OK;
+		if (off)
+			return CT_PARSE_OK;
+		/* the message starts right here: decode it now (reassembly reads "nothing
+		 * consumed" as "wait for more", which would hold it until the next segment) */
 	}
 	size_t hdr, total;
 	enum ct_csta_framing f = frame_at(p, len, &hdr, &total);
@@ -236,10 +247,14 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 
 static void csta_gap(void *st, int dir, uint32_t bytes)
 {
-	(void)bytes;
 	struct ct_csta_stream *s = st;
 	s->resync[dir] = true;
 	s->ctr->csta_resync++;
+	if (s->gap_fn && s->last_ts[dir]) {
+		struct ct_csta_meta meta = s->meta[dir];
+		meta.ts = s->last_ts[dir];
+		s->gap_fn(s->user, &meta, bytes);
+	}
 }
 
 static void csta_close(void *st)

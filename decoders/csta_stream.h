@@ -35,6 +35,9 @@ struct ct_csta_meta {
 };
 
 typedef void (*ct_csta_msg_fn)(void *user, const struct ct_csta_msg *m, const struct ct_csta_meta *meta);
+/* Bytes of one direction were lost (bytes 0 = unknown): meta->ts is the packet time of the
+ * last bytes that direction delivered before the hole. */
+typedef void (*ct_csta_gap_fn)(void *user, const struct ct_csta_meta *meta, uint32_t bytes);
 
 /* Looks for a CSTA frame at the start of p (or, with scan, anywhere in the first bytes):
  * returns its framing and sets *off to where it starts; CT_CSTA_F_NONE if there is none. A
@@ -44,6 +47,8 @@ enum ct_csta_framing ct_csta_probe(const uint8_t *p, size_t len, bool scan, size
 struct ct_csta_stream;
 struct ct_csta_stream *ct_csta_stream_new(const struct ct_flow *f, enum ct_csta_framing framing, ct_csta_msg_fn fn,
 					  void *user, struct ct_counters *ctr);
+/* Also tell the user (the same as the message callback's) of holes in the stream. */
+void ct_csta_stream_on_gap(struct ct_csta_stream *s, ct_csta_gap_fn fn);
 extern const struct ct_stream_parser ct_csta_stream_parser;
 
 #endif

@@ -89,6 +89,10 @@
 	X(csta_pending_dropped, "CSTA requests forgotten unanswered (per-link cap)")         \
 	X(csta_unmatched, "CSTA results or errors with no request seen")                    \
 	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \
+	X(csta_unknown_monitors, "monitor cross-references with events but no MonitorStart (unknown_monitor audits)") \
+	X(csta_dup_events, "CSTA events seen twice for the same monitor (duplicate_event audits)") \
+	X(csta_missing_responses, "CSTA requests never answered (missing_response audits)")  \
+	X(cti_blind_periods, "periods a CSTA link or monitor could not be seen (cti_blind audits)") \
 	X(calls, "customer calls (call records) started")                                   \
 	X(calls_evicted, "call records written early at calls.max_calls")                    \
 	X(calls_merged, "calls merged into another (transfer, conference, REFER, late evidence)") \
