@@ -1698,8 +1698,9 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 		if (!on_link)
 			continue;
 		char d[160];
-		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s)", (uint64_t)((to - from) / 1000u), why);
-		note(cc, "cti_blind", d);
+		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s) while this call was up",
+			 (uint64_t)((to - from) / 1000u), why);
+		note(cc, "cti_blind", d); /* the link's own audit record counts the calls */
 		n++;
 	}
 	return n;

@@ -469,6 +469,18 @@ static void link_down(struct ct_cstalinks *t, struct link *l, ct_time_t ts, cons
 		}
 }
 
+/* The routeing dialogue (ECMA-269 clause 25) answers a RouteRequest with a RouteSelect, not
+ * with a response; RouteUsed and RouteEnd close it without one either. */
+static bool answerless(const char *name)
+{
+	static const char *const names[] = { "route_request", "re_route_request", "route_select_request",
+					     "route_used_request", "route_end_request" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, ct_time_t now, const char *why)
 {
 	p->used = false;
@@ -635,7 +647,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
 		break;
 	case CT_CSTA_REQUEST:
-		if (m->has_invoke_id)
+		if (m->has_invoke_id && !answerless(m->name))
 			pending_add(t, l, m, ts, dir);
 		if (strcmp(m->name, "system_status") == 0 && m->system_status[0])
 			snprintf(l->system_status, sizeof(l->system_status), "%s", m->system_status);
