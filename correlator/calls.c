@@ -52,6 +52,7 @@ struct leg {
 	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
+	struct ct_addr hop;        /* where the latest copy of the INVITE went (proxies forward it) */
 	struct ct_calls_ep sdp_caller, sdp_callee;
 	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
 	char pending_from[CT_CSTA_DEV];
@@ -824,14 +825,23 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 		char ip[64], v[CALLS_KEY];
 		ct_addr_format(s->src, ip, sizeof(ip));
 		snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
-		if ((cc = lookup(t, "b2b", v, s->ts, true))) {
+		/* the incoming leg: sent to the host that now places this one, by the same caller,
+		 * not answered yet (a B2BUA places its outgoing legs while the caller waits); a host
+		 * talking to itself (a load test on loopback) proves nothing */
+		struct leg *in = NULL;
+		if (memcmp(s->src, s->dst, sizeof(*s->src)) && (cc = lookup(t, "b2b", v, s->ts, true))) {
 			char nc[CT_CSTA_DEV];
 			for (unsigned i = 0; i < cc->nlegs; i++) {
 				struct leg *l = &cc->legs[i];
 				const char *lc = l->sip ? norm(t, l->calling, nc, sizeof(nc)) : NULL;
-				if (lc && !strcmp(lc, ncalling) && !memcmp(&l->invite_dst, s->src, sizeof(*s->src)))
-					l->b2b_in = true;
+				if (lc && !strcmp(lc, ncalling) && !memcmp(&l->hop, s->src, sizeof(*s->src)) &&
+				    memcmp(&l->invite_src, &l->invite_dst, sizeof(l->invite_src)) && !l->answered &&
+				    !l->bye && !l->ended)
+					in = l;
 			}
+		}
+		if (in) {
+			in->b2b_in = true;
 			snprintf(ev, evcap, "B2BUA %s placed SIP dialog %s for the same caller %s", ip, s->call_id, ncalling);
 			return cc;
 		}
@@ -970,6 +980,8 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		}
 		if (s->sdp_caller && !l->sdp_caller.port)
 			l->sdp_caller = *s->sdp_caller;
+		if (s->dst)
+			l->hop = *s->dst;
 		sip_remember(t, cc, s, ncalling);
 		if (!empty(s->called) && has_csta(cc))
 			cti_lag(cc, s->called, 0);
