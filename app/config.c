@@ -68,6 +68,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "find CSTA links (BER and XML) on TCP by content and decode them" },
 	{ "csta.max_links", K_U32, offsetof(struct ct_config, csta_max_links), 0, 1, 65536,
 	  "CSTA links tracked at once" },
+	{ "agents.max", K_U32, offsetof(struct ct_config, agents_max), 0, 1, 1 << 22,
+	  "agent devices whose state is tracked; past it the least recently changed is forgotten" },
 	{ "calls.window_ms", K_TIME_MS, offsetof(struct ct_config, calls.window), 0, 0, 60000,
 	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
@@ -118,6 +120,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->rtp_enabled = true;
 	cfg->csta_enabled = true;
 	cfg->csta_max_links = 256;
+	cfg->agents_max = 10000;
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;

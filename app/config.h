@@ -26,6 +26,7 @@ struct ct_config {
 	bool rtp_enabled;
 	bool csta_enabled;
 	uint32_t csta_max_links;
+	uint32_t agents_max;
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

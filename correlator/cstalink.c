@@ -8,6 +8,7 @@
 
 #include "../capture/packet.h"
 #include "../util/hash.h"
+#include "agents.h"
 #include "calls.h"
 
 #define CT_CSTALINK_MAX_PENDING 256
@@ -51,7 +52,13 @@ struct ct_cstalinks {
 	struct ct_emitter *em;
 	struct ct_hashkey idkey;
 	struct ct_calls *calls;
+	struct ct_agents *agents;
 };
+
+void ct_cstalinks_set_agents(struct ct_cstalinks *t, struct ct_agents *agents)
+{
+	t->agents = agents;
+}
 
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
 {
@@ -261,6 +268,8 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	ct_emit_end(em);
 	if (t->calls && call[0])
 		ct_calls_csta(t->calls, call, l->name, name, m, ts);
+	if (t->agents && m->kind == CT_CSTA_EVENT)
+		ct_agents_csta(t->agents, m, monitored, ts);
 }
 
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,

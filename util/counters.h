@@ -91,6 +91,9 @@
 	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \
 	X(calls, "customer calls (call records) started")                                   \
 	X(calls_evicted, "call records written early at calls.max_calls")                    \
+	X(agents_tracked, "agent devices tracked (named by a CSTA agent event)")            \
+	X(agent_state_changes, "agent state changes written (agent_state events)")          \
+	X(agents_evicted, "agent devices forgotten at agents.max (least recently changed)") \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \

@@ -1,4 +1,4 @@
-"""Tiny pcap writer for tests that craft their own traffic: Ethernet/IPv4/UDP frames."""
+"""Tiny pcap writer for tests that craft their own traffic: Ethernet/IPv4/UDP and TCP frames."""
 import struct
 
 
@@ -20,3 +20,20 @@ def write_pcap(path, frames, start=1767603600, step_us=100000):
         for i, fr in enumerate(frames):
             t = i * step_us
             f.write(struct.pack("<IIII", start + t // 1000000, t % 1000000, len(fr), len(fr)) + fr)
+
+
+def tcp_frame(src, dst, seq, ack, flags, payload, ipid):
+    """src/dst are (ip, port); flags a string of S, A, F, P, R; checksums left 0 (not checked)."""
+    bits = sum({"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}[c] for c in flags)
+    tcp = struct.pack(">HHIIBBHHH", src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, bits, 65535, 0, 0)
+    tcp += payload
+    iph = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ipid, 0x4000, 64, 6, 0, _ip(src[0]), _ip(dst[0]))
+    return b"\x00\x11\x22\x33\x44\x55\x00\x66\x77\x88\x99\xaa\x08\x00" + iph + tcp
+
+
+def write_pcap_at(path, frames):
+    """frames: list of (time in µs since the epoch, bytes)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in frames:
+            f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(fr), len(fr)) + fr)
