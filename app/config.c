@@ -72,6 +72,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "a CSTA request with no answer after this long is audited (missing_response; 0: only when its link goes down)" },
 	{ "csta.duplicate_window_ms", K_TIME_MS, offsetof(struct ct_config, csta_dup_window), 0, 0, 60000,
 	  "the same CSTA event for the same monitor again within this long is audited (duplicate_event; 0: off)" },
+	{ "agents.max", K_U32, offsetof(struct ct_config, agents_max), 0, 1, 1 << 22,
+	  "agent devices whose state is tracked; past it the least recently changed is forgotten" },
 	{ "calls.window_ms", K_TIME_MS, offsetof(struct ct_config, calls.window), 0, 0, 60000,
 	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
@@ -199,6 +201,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->record_pause_on_hold = true;
 	cfg->csta_response_timeout = 10 * CT_USEC_PER_SEC;
 	cfg->csta_dup_window = 2 * CT_USEC_PER_SEC;
+	cfg->agents_max = 10000;
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;

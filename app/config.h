@@ -40,6 +40,7 @@ struct ct_config {
 	bool record_pause_on_hold;
 	ct_time_t csta_response_timeout; /* missing_response audit (0: only when the link goes down) */
 	ct_time_t csta_dup_window;       /* duplicate_event audit */
+	uint32_t agents_max;
 	int zstd_level;
 	unsigned flush_ms;
 	size_t rotate_bytes;

@@ -131,7 +131,10 @@ static void print_stats(const struct ct_counters *ctr)
 static void emit_stats(struct app *a, ct_time_t ts, bool final)
 {
 	ct_json_reset(&a->json);
-	ct_rec_stats(&a->json, a->cfg.sensor, ts, a->stats_ordinal++, final, &a->ctr);
+	ct_rec_begin(&a->json, CT_REC_STATS, a->cfg.sensor, ts, a->stats_ordinal++);
+	ct_rec_stats_fields(&a->json, final, &a->ctr);
+	ct_agents_json(a->pipe.agents, &a->json, ts); /* time per state up to this record's ts */
+	ct_json_obj_end(&a->json);
 	struct ct_record r = { CT_REC_STATS, a->json.buf, a->json.len, NULL };
 	ct_outputs_emit(&a->out, &r);
 }
@@ -314,8 +317,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	ct_time_t last_ts = ct_pipeline_free(&a.pipe);
+	ct_time_t last_ts = ct_pipeline_finish(&a.pipe);
 	emit_stats(&a, last_ts, true);
+	ct_pipeline_free(&a.pipe);
 	if (stats)
 		print_stats(&a.ctr);
 out_outputs:

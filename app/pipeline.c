@@ -244,6 +244,20 @@ static bool hook_record_device(void *user, const char *device)
 	return ct_devset_selects(&p->cfg->record_devices, &p->cfg->record_exclude, &p->cfg->numbers, device);
 }
 
+/* ... and of the agents' states: an ACD call reaching an agent who is not ready is an audit,
+ * and a call answered makes the agent busy */
+static const char *hook_agent_state(void *user, const char *device)
+{
+	const struct ct_pipeline *p = user;
+	return ct_agents_state(p->agents, device);
+}
+
+static void hook_agent_call(void *user, const char *device, bool on_call, ct_time_t ts)
+{
+	struct ct_pipeline *p = user;
+	ct_agents_call(p->agents, device, on_call, ts);
+}
+
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
 		     struct ct_counters *ctr, struct ct_outputs *out)
 {
@@ -277,6 +291,8 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.user = p;
 	ccfg.hooks.number_norm = hook_number_norm;
 	ccfg.hooks.record_device = hook_record_device;
+	ccfg.hooks.agent_state = hook_agent_state;
+	ccfg.hooks.agent_call = hook_agent_call;
 	rc = ct_calls_new(&p->calls_joined, &ccfg, ctr, &p->em);
 	if (rc) {
 		ct_cstalinks_free(p->links);
@@ -284,13 +300,23 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		ct_media_free(p->media);
 		return rc;
 	}
+	rc = ct_agents_new(&p->agents, cfg->agents_max, key, ctr, &p->em);
+	if (rc) {
+		ct_calls_free(p->calls_joined, 0);
+		ct_cstalinks_free(p->links);
+		ct_sipcalls_free(p->calls, 0);
+		ct_media_free(p->media);
+		return rc;
+	}
 	ct_sipcalls_set_calls(p->calls, p->calls_joined);
 	ct_cstalinks_set_calls(p->links, p->calls_joined);
+	ct_cstalinks_set_agents(p->links, p->agents);
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc) {
+		ct_agents_free(p->agents);
 		ct_calls_free(p->calls_joined, 0);
 		ct_cstalinks_free(p->links);
 		ct_sipcalls_free(p->calls, 0);
@@ -299,9 +325,13 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	return rc;
 }
 
-ct_time_t ct_pipeline_free(struct ct_pipeline *p)
+ct_time_t ct_pipeline_finish(struct ct_pipeline *p)
 {
+	if (p->finished)
+		return p->end;
 	ct_time_t now = p->cap.now;
+	p->finished = true;
+	p->end = now;
 	ct_capture_free(&p->cap);       /* TCP streams deliver what they hold; RTP flows report */
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
 	span_audit(p, now);
@@ -309,6 +339,14 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_cstalinks_free(p->links);
 	ct_calls_free(p->calls_joined, now); /* a call record for every call still open */
 	ct_media_free(p->media);
+	return now;
+}
+
+ct_time_t ct_pipeline_free(struct ct_pipeline *p)
+{
+	ct_time_t now = ct_pipeline_finish(p);
+	ct_agents_free(p->agents);       /* last: the calls released above may still report to it */
+	p->agents = NULL;
 	ct_json_free(&p->em.json);
 	return now;
 }

@@ -4,6 +4,7 @@
 #define CT_PIPELINE_H
 
 #include "../capture/capture.h"
+#include "../correlator/agents.h"
 #include "../correlator/calls.h"
 #include "../correlator/cstalink.h"
 #include "../correlator/media.h"
@@ -20,20 +21,27 @@ struct ct_pipeline {
 	struct ct_media *media;
 	struct ct_cstalinks *links;
 	struct ct_calls *calls_joined;  /* customer calls across CSTA and SIP */
+	struct ct_agents *agents;       /* agent state timelines; read by the stats records */
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */
 	const struct ct_config *cfg;    /* numbers.* and record.* (the correlator's hooks) */
 	uint64_t span_reported;         /* span_dups already in a span_duplicate audit */
 	ct_time_t span_since;           /* start of the period the next one sums up */
+	bool finished;                  /* ct_pipeline_finish() ran, at packet time `end` */
+	ct_time_t end;
 	void (*on_second)(void *user, ct_time_t now); /* the application's own timers */
 	void *user;
 };
 
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
 		     struct ct_counters *ctr, struct ct_outputs *out);
-/* Ends every flow and call (their records are written) and frees everything. Returns the
- * packet time of the newest packet seen. */
+/* End of input: ends every flow and call (their records are written) and frees them. What
+ * the final stats record reads (p->agents) stays until ct_pipeline_free(). Returns the packet
+ * time of the newest packet seen. */
+ct_time_t ct_pipeline_finish(struct ct_pipeline *p);
+/* ct_pipeline_finish() if it has not run, then frees everything. Returns the packet time of
+ * the newest packet seen. */
 ct_time_t ct_pipeline_free(struct ct_pipeline *p);
 
 #endif

@@ -10,6 +10,7 @@
 #include "../util/hash.h"
 #include "../util/json.h"
 #include "audit.h"
+#include "agents.h"
 #include "calls.h"
 
 #define CT_CSTALINK_MAX_PENDING 256
@@ -93,12 +94,18 @@ struct ct_cstalinks {
 	struct ct_calls *calls;
 	ct_time_t response_timeout, dup_window;
 	uint32_t nclosed;          /* links kept down after their TCP connection closed */
+	struct ct_agents *agents;
 };
 
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window)
 {
 	t->response_timeout = response_timeout;
 	t->dup_window = dup_window;
+}
+
+void ct_cstalinks_set_agents(struct ct_cstalinks *t, struct ct_agents *agents)
+{
+	t->agents = agents;
 }
 
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
@@ -315,6 +322,8 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	if (has_latency)
 		ct_json_kv_u64(j, "latency_us", latency);
 	ct_emit_end(em);
+	if (t->agents && m->kind == CT_CSTA_EVENT)
+		ct_agents_csta(t->agents, m, monitored, ts);
 }
 
 

@@ -42,6 +42,9 @@ void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, 
 struct ct_calls;
 /* Where CSTA calls' moments go to be joined with their SIP legs (may be NULL). */
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls);
+struct ct_agents;
+/* Where agent events go to keep the agents' state timelines (may be NULL). */
+void ct_cstalinks_set_agents(struct ct_cstalinks *t, struct ct_agents *agents);
 /* One decoded CSTA message of a TCP link. */
 void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, const struct ct_csta_meta *meta);
 /* One decoded CSTA XML body carried by SIP (uaCSTA): the SIP Call-ID names the session. */

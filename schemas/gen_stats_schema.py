@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """gen_stats_schema.py - regenerate schemas/stats.schema.json from util/counters.h.
 
-The stats record carries every counter of the CT_COUNTER_LIST X-macro; this script turns that
-list into the schema, so a counter added to util/counters.h cannot be forgotten in the schema
+The stats record carries every counter of the CT_COUNTER_LIST X-macro, then the `agents` array
+(its schema is written here, in agents_schema()); this script turns that list into the schema, so a counter added to util/counters.h cannot be forgotten in the schema
 (tests/schemas/test_schemas.py fails when the committed file differs from what this prints).
 It also brings the stats example of docs/records.md to the same counters (values kept, new
 counters 0, removed ones dropped), since that example must stay valid against the schema.
@@ -25,6 +25,37 @@ ROOT = os.path.dirname(HERE)
 _X = re.compile(r'X\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)')
 COMMON = "common.schema.json#/$defs/"
 RESERVED = ("type", "v", "id", "sensor", "ts", "call", "final")
+# Fields after the counters that are not counters (app/main.c writes them); kept as they are in
+# the docs example.
+TRAILING = ("agents",)
+AGENT_STATES = ("logged_off", "ready", "not_ready", "work_after_call", "busy")
+
+
+def agents_schema():
+    """The stats record's `agents` array (correlator/agents.h, ct_agents_json)."""
+    return {
+        "type": "array",
+        "description": "per agent device (named by a CSTA agent event), in device order: its state now and "
+        "the time spent in each state up to ts (packet time)",
+        "items": {
+            "allOf": [{"$ref": COMMON + "object"}],
+            "type": "object",
+            "required": ["device", "agent_id", "state", "reason", "ms"],
+            "properties": {
+                "device": {"$ref": COMMON + "text", "description": "the agent device (CSTA agentDevice)"},
+                "agent_id": {"$ref": COMMON + "text_or_null", "description": "CSTA agentID; null when not seen"},
+                "state": {"enum": list(AGENT_STATES), "description": "the state at ts"},
+                "reason": {"$ref": COMMON + "text_or_null",
+                           "description": "not-ready reason code while not_ready, when sent; else null"},
+                "ms": {
+                    "type": "object",
+                    "description": "milliseconds spent in each state since the device was first seen",
+                    "required": list(AGENT_STATES),
+                    "properties": {s: {"$ref": COMMON + "count"} for s in AGENT_STATES},
+                },
+            },
+        },
+    }
 
 
 def parse_counters(text):
@@ -49,7 +80,7 @@ def parse_counters(text):
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
         raise ValueError("counter names repeated: " + ", ".join(dups))
-    bad = [n for n in names if n in RESERVED or n.endswith("_truncated")]
+    bad = [n for n in names if n in RESERVED or n in TRAILING or n.endswith("_truncated")]
     if bad:
         raise ValueError("counter names clash with record fields: " + ", ".join(bad))
     # the X-macro entries must all have been understood: count the X( openings too
@@ -76,6 +107,7 @@ def generate(counters_h):
     }
     for name, desc in counters:
         props[name] = {"$ref": COMMON + "count", "description": desc}
+    props["agents"] = agents_schema()
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://ctitap.invalid/schemas/stats.schema.json",
@@ -85,7 +117,7 @@ def generate(counters_h):
         "from util/counters.h: do not edit by hand.",
         "allOf": [{"$ref": COMMON + "record"}],
         "type": "object",
-        "required": ["type", "v", "id", "sensor", "ts", "final"] + [n for n, _ in counters],
+        "required": ["type", "v", "id", "sensor", "ts", "final"] + [n for n, _ in counters] + list(TRAILING),
         "properties": props,
         "patternProperties": {"_truncated$": {"$ref": COMMON + "truncated"}},
     }
@@ -108,6 +140,8 @@ def sync_docs(md, counters_h):
         out = {k: rec[k] for k in RESERVED if k in rec}
         for n in names:
             out[n] = rec.get(n, 0)
+        for n in TRAILING:
+            out[n] = rec.get(n, [])
         text = json.dumps(out, separators=(",", ":"), ensure_ascii=False) + "\n"
         return md[:b.start(1)] + text + md[b.end(1):]
     raise ValueError("no ```json stats example in the docs")

@@ -99,6 +99,9 @@
 	X(calls_legs_dropped, "legs not added to a call that had calls' maximum already")     \
 	X(call_audits, "audit findings about calls")                                          \
 	X(recording_triggers, "recording records (start, pause, resume, stop)")               \
+	X(agents_tracked, "agent devices tracked (named by a CSTA agent event)")            \
+	X(agent_state_changes, "agent state changes written (agent_state events)")          \
+	X(agents_evicted, "agent devices forgotten at agents.max (least recently changed)") \
 	X(records, "records written")                                                       \
 	X(output_errors, "records an output failed to write (disk full, ...)")              \
 	X(output_rotations, "output files rotated")                                         \

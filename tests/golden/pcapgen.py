@@ -1,4 +1,4 @@
-"""Tiny pcap writer for tests that craft their own traffic: Ethernet/IPv4/UDP frames."""
+"""Tiny pcap writer for tests that craft their own traffic: Ethernet/IPv4/UDP and TCP frames."""
 import struct
 
 
@@ -43,9 +43,12 @@ def tcp_frame(src, dst, seq, ack, flags, payload, ipid):
     return b"\x00\x11\x22\x33\x44\x55\x00\x66\x77\x88\x99\xaa\x08\x00" + iph + tcp + payload
 
 
-def write_pcap_ts(path, frames):
+def write_pcap_at(path, frames):
     """frames: list of (time in µs since the epoch, bytes)."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for t, fr in frames:
             f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(fr), len(fr)) + fr)
+
+
+write_pcap_ts = write_pcap_at

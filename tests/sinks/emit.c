@@ -14,6 +14,7 @@
 #include "util/clock.h"
 #include "app/config.h"
 #include "app/records.h"
+#include "correlator/agents.h"
 #include "sinks/sink.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -48,6 +49,7 @@ static void build(struct ct_json *j, const char *sensor, uint64_t n, uint64_t ca
 		ct_rec_begin(j, type, sensor, ts, n);
 		ct_json_kv_u64(j, "n", n);
 		ct_rec_stats_fields(j, false, ctr);
+		ct_agents_json(NULL, j, ts); /* "agents": [], as ctitap writes with no agent seen */
 		ct_json_obj_end(j);
 		callid[0] = '\0';
 		return;

@@ -1,0 +1,341 @@
+/* agents.c - agent state timelines from CSTA agent events and calls (behaviour in agents.h). */
+#include "agents.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct agent {
+	struct agent *hnext;           /* hash chain */
+	struct agent *prev, *next;     /* by last change, least recent first */
+	uint64_t h;
+	char device[CT_CSTA_DEV];
+	char agent_id[CT_CSTA_DEV];
+	char reason[32];               /* not_ready reason code; "" otherwise */
+	uint8_t state;                 /* enum ct_agent_state */
+	uint8_t before_call;           /* state to go back to when the last call is released */
+	unsigned calls;                /* calls answered here and not released, since CTI last spoke */
+	ct_time_t since;               /* packet time the state began */
+	uint64_t us[CT_AGENT_NSTATES]; /* time spent in each state before `since` */
+};
+
+struct ct_agents {
+	struct ct_counters *ctr;
+	struct ct_emitter *em;
+	struct ct_hashkey key;
+	struct agent **buckets;
+	size_t nbuckets;               /* a power of two */
+	struct agent lru;              /* list sentinel */
+	uint32_t n, max;
+	struct agent **order;          /* scratch for ct_agents_json, room for max(n) agents */
+	uint32_t order_cap;
+};
+
+static const char *const state_names[CT_AGENT_NSTATES] = {
+	[CT_AGENT_LOGGED_OFF] = "logged_off",
+	[CT_AGENT_READY] = "ready",
+	[CT_AGENT_NOT_READY] = "not_ready",
+	[CT_AGENT_WORK_AFTER_CALL] = "work_after_call",
+	[CT_AGENT_BUSY] = "busy",
+};
+
+const char *ct_agent_state_name(enum ct_agent_state s)
+{
+	return (unsigned)s < CT_AGENT_NSTATES ? state_names[s] : "unknown";
+}
+
+int ct_agents_new(struct ct_agents **out, uint32_t max_agents, const struct ct_hashkey *key,
+		  struct ct_counters *ctr, struct ct_emitter *em)
+{
+	struct ct_agents *a = calloc(1, sizeof(*a));
+	if (!a)
+		return CT_ENOMEM;
+	a->max = max_agents ? max_agents : 1;
+	a->nbuckets = 64;
+	while (a->nbuckets < a->max && a->nbuckets < ((size_t)1 << 20))
+		a->nbuckets <<= 1;
+	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
+	if (!a->buckets) {
+		free(a);
+		return CT_ENOMEM;
+	}
+	a->key = *key;
+	a->ctr = ctr;
+	a->em = em;
+	a->lru.prev = a->lru.next = &a->lru;
+	*out = a;
+	return CT_OK;
+}
+
+void ct_agents_free(struct ct_agents *a)
+{
+	if (!a)
+		return;
+	while (a->lru.next != &a->lru) {
+		struct agent *g = a->lru.next;
+		a->lru.next = g->next;
+		free(g);
+	}
+	free(a->buckets);
+	free(a->order);
+	free(a);
+}
+
+uint32_t ct_agents_count(const struct ct_agents *a)
+{
+	return a->n;
+}
+
+static struct agent *find(const struct ct_agents *a, const char *device, uint64_t *hout)
+{
+	uint64_t h = ct_hash(&a->key, device, strlen(device));
+	if (hout)
+		*hout = h;
+	for (struct agent *g = a->buckets[h & (a->nbuckets - 1)]; g; g = g->hnext)
+		if (g->h == h && strcmp(g->device, device) == 0)
+			return g;
+	return NULL;
+}
+
+static void lru_unlink(struct agent *g)
+{
+	g->prev->next = g->next;
+	g->next->prev = g->prev;
+}
+
+static void lru_append(struct ct_agents *a, struct agent *g)
+{
+	g->prev = a->lru.prev;
+	g->next = &a->lru;
+	a->lru.prev->next = g;
+	a->lru.prev = g;
+}
+
+static void evict_oldest(struct ct_agents *a)
+{
+	struct agent *g = a->lru.next;
+	if (g == &a->lru)
+		return;
+	lru_unlink(g);
+	for (struct agent **pp = &a->buckets[g->h & (a->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == g) {
+			*pp = g->hnext;
+			break;
+		}
+	free(g);
+	a->n--;
+	a->ctr->agents_evicted++;
+}
+
+/* A new agent device (state not set yet: the caller sets it). NULL when out of memory. */
+static struct agent *add(struct ct_agents *a, const char *device, uint64_t h, ct_time_t ts)
+{
+	if (a->n >= a->max)
+		evict_oldest(a);
+	if (a->n >= a->order_cap) {
+		uint32_t cap = a->order_cap ? a->order_cap * 2 : 64;
+		if (cap > a->max)
+			cap = a->max;
+		struct agent **o = realloc(a->order, (size_t)cap * sizeof(*o));
+		if (!o)
+			return NULL;
+		a->order = o;
+		a->order_cap = cap;
+	}
+	struct agent *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	snprintf(g->device, sizeof(g->device), "%s", device);
+	g->h = h;
+	g->since = ts;
+	g->hnext = a->buckets[h & (a->nbuckets - 1)];
+	a->buckets[h & (a->nbuckets - 1)] = g;
+	lru_append(a, g);
+	a->n++;
+	a->ctr->agents_tracked++;
+	return g;
+}
+
+static void kv(struct ct_json *j, const char *key, const char *v)
+{
+	if (v && v[0])
+		ct_json_kv_text(j, key, (const uint8_t *)v, strlen(v), CT_TEXT_MAX);
+}
+
+static ct_time_t elapsed(const struct agent *g, ct_time_t now)
+{
+	return now > g->since ? now - g->since : 0;
+}
+
+/* Moves g to `state` at ts and writes the event; `fresh` for an agent seen for the first
+ * time (no previous state). reason is kept for not_ready only. */
+static void change(struct ct_agents *a, struct agent *g, enum ct_agent_state state, const char *reason, bool fresh,
+		   const char *trigger, ct_time_t ts)
+{
+	ct_time_t spent = fresh ? 0 : elapsed(g, ts);
+	enum ct_agent_state prev = (enum ct_agent_state)g->state;
+	if (!fresh) {
+		g->us[prev] += spent;
+		if (ts > g->since)
+			g->since = ts;
+	} else {
+		g->since = ts;
+	}
+	g->state = (uint8_t)state;
+	snprintf(g->reason, sizeof(g->reason), "%s", state == CT_AGENT_NOT_READY && reason ? reason : "");
+	lru_unlink(g);
+	lru_append(a, g);
+	a->ctr->agent_state_changes++;
+
+	struct ct_emitter *em = a->em;
+	ct_emit_begin(em, CT_REC_EVENT, ts, NULL);
+	struct ct_json *j = &em->json;
+	ct_json_kv_str(j, "src", "csta");
+	ct_json_kv_str(j, "name", "agent_state");
+	kv(j, "device", g->device);
+	kv(j, "agent_id", g->agent_id);
+	ct_json_kv_str(j, "state", state_names[state]);
+	if (!fresh) {
+		ct_json_kv_str(j, "previous", state_names[prev]);
+		ct_json_kv_u64(j, "previous_ms", spent / 1000);
+	}
+	kv(j, "reason", g->reason);
+	ct_json_kv_str(j, "trigger", trigger);
+	ct_emit_end(em);
+}
+
+static bool state_of_event(const char *name, enum ct_agent_state *out)
+{
+	static const struct {
+		const char *event;
+		enum ct_agent_state state;
+	} map[] = {
+		{ "agent_logged_on", CT_AGENT_NOT_READY },
+		{ "agent_logged_off", CT_AGENT_LOGGED_OFF },
+		{ "agent_ready", CT_AGENT_READY },
+		{ "agent_not_ready", CT_AGENT_NOT_READY },
+		{ "agent_working_after_call", CT_AGENT_WORK_AFTER_CALL },
+		{ "agent_busy", CT_AGENT_BUSY },
+	};
+	for (size_t i = 0; i < CT_ARRAY_SIZE(map); i++)
+		if (strcmp(name, map[i].event) == 0) {
+			*out = map[i].state;
+			return true;
+		}
+	return false;
+}
+
+void ct_agents_csta(struct ct_agents *a, const struct ct_csta_msg *m, const char *monitored, ct_time_t ts)
+{
+	enum ct_agent_state st;
+	if (!a || m->kind != CT_CSTA_EVENT || strncmp(m->name, "agent_", 6) != 0 || !state_of_event(m->name, &st))
+		return;
+	const char *device = m->subject[0] ? m->subject : monitored;
+	if (!device || !device[0])
+		return;
+	uint64_t h;
+	struct agent *g = find(a, device, &h);
+	bool fresh = !g;
+	if (!g && !(g = add(a, device, h, ts)))
+		return;
+	if (m->agent_id[0])
+		snprintf(g->agent_id, sizeof(g->agent_id), "%s", m->agent_id);
+	if (st != CT_AGENT_BUSY)
+		g->calls = 0; /* CTI said otherwise: a release no longer puts a state back */
+	const char *reason = st == CT_AGENT_NOT_READY ? m->reason : "";
+	if (!fresh && st == g->state && (st != CT_AGENT_NOT_READY || !reason[0] || strcmp(reason, g->reason) == 0))
+		return;
+	change(a, g, st, reason, fresh, m->name, ts);
+}
+
+void ct_agents_call(struct ct_agents *a, const char *device, bool on_call, ct_time_t ts)
+{
+	if (!a || !device || !device[0])
+		return;
+	struct agent *g = find(a, device, NULL);
+	if (!g)
+		return;
+	if (on_call) {
+		if (g->calls++ > 0)
+			return;
+		g->before_call = g->state;
+		if (g->state != CT_AGENT_BUSY)
+			change(a, g, CT_AGENT_BUSY, NULL, false, "call_answered", ts);
+		return;
+	}
+	if (g->calls == 0 || --g->calls > 0)
+		return;
+	if (g->state == CT_AGENT_BUSY && g->before_call != CT_AGENT_BUSY) {
+		/* the reason code of a not_ready before the call is not kept through it */
+		change(a, g, (enum ct_agent_state)g->before_call, NULL, false, "call_released", ts);
+	}
+}
+
+const char *ct_agents_state(const struct ct_agents *a, const char *device)
+{
+	if (!a || !device)
+		return NULL;
+	const struct agent *g = find(a, device, NULL);
+	return g ? state_names[g->state] : NULL;
+}
+
+static void times(const struct agent *g, ct_time_t now, uint64_t us[CT_AGENT_NSTATES])
+{
+	memcpy(us, g->us, sizeof(g->us));
+	us[g->state] += elapsed(g, now);
+}
+
+bool ct_agents_time_us(const struct ct_agents *a, const char *device, ct_time_t now, uint64_t us[CT_AGENT_NSTATES])
+{
+	const struct agent *g = a && device ? find(a, device, NULL) : NULL;
+	if (!g)
+		return false;
+	times(g, now, us);
+	return true;
+}
+
+static void text_or_null(struct ct_json *j, const char *key, const char *v)
+{
+	if (v[0]) {
+		kv(j, key, v);
+	} else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
+static int by_device(const void *x, const void *y)
+{
+	const struct agent *const *p = x, *const *q = y;
+	return strcmp((*p)->device, (*q)->device);
+}
+
+void ct_agents_json(struct ct_agents *a, struct ct_json *j, ct_time_t now)
+{
+	ct_json_key(j, "agents");
+	ct_json_arr_begin(j);
+	uint32_t n = 0;
+	if (a) {
+		for (struct agent *g = a->lru.next; g != &a->lru && n < a->order_cap; g = g->next)
+			a->order[n++] = g;
+		if (n > 1)
+			qsort(a->order, n, sizeof(*a->order), by_device);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct agent *g = a->order[i];
+		uint64_t us[CT_AGENT_NSTATES];
+		times(g, now, us);
+		ct_json_obj_begin(j);
+		kv(j, "device", g->device);
+		text_or_null(j, "agent_id", g->agent_id);
+		ct_json_kv_str(j, "state", state_names[g->state]);
+		text_or_null(j, "reason", g->reason);
+		ct_json_key(j, "ms");
+		ct_json_obj_begin(j);
+		for (unsigned s = 0; s < CT_AGENT_NSTATES; s++)
+			ct_json_kv_u64(j, state_names[s], us[s] / 1000);
+		ct_json_obj_end(j);
+		ct_json_obj_end(j);
+	}
+	ct_json_arr_end(j);
+}
