@@ -132,6 +132,8 @@ struct ccall {
 	unsigned nmerged;
 	struct finding audit[CALLS_MAX_AUDIT];
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
+	ct_time_t due;             /* when it is to be looked at again (its record may be due) */
+	uint32_t hidx;             /* its place in the timer heap */
 };
 
 struct ct_calls {
@@ -142,6 +144,8 @@ struct ct_calls {
 	struct ikey *buckets[CALLS_BUCKETS];
 	struct ccall head; /* list sentinel, oldest first */
 	uint32_t live;
+	struct ccall **heap; /* every call, by due time (a binary min-heap on packet time) */
+	uint32_t nheap, capheap;
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
@@ -308,6 +312,98 @@ static void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, const ch
 		note(cc, kind, detail);
 }
 
+/* ---- the timer heap: calls by due time --------------------------------------------------- */
+
+static void heap_set(struct ct_calls *t, uint32_t i, struct ccall *cc)
+{
+	t->heap[i] = cc;
+	cc->hidx = i;
+}
+
+static void heap_up(struct ct_calls *t, uint32_t i)
+{
+	struct ccall *cc = t->heap[i];
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (t->heap[up]->due <= cc->due)
+			break;
+		heap_set(t, i, t->heap[up]);
+		i = up;
+	}
+	heap_set(t, i, cc);
+}
+
+static void heap_down(struct ct_calls *t, uint32_t i)
+{
+	struct ccall *cc = t->heap[i];
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= t->nheap)
+			break;
+		if (c + 1 < t->nheap && t->heap[c + 1]->due < t->heap[c]->due)
+			c++;
+		if (cc->due <= t->heap[c]->due)
+			break;
+		heap_set(t, i, t->heap[c]);
+		i = c;
+	}
+	heap_set(t, i, cc);
+}
+
+static bool heap_add(struct ct_calls *t, struct ccall *cc)
+{
+	if (t->nheap == t->capheap) {
+		uint32_t cap = t->capheap ? t->capheap * 2 : 1024;
+		struct ccall **h = realloc(t->heap, cap * sizeof(*h));
+		if (!h)
+			return false;
+		t->heap = h;
+		t->capheap = cap;
+	}
+	heap_set(t, t->nheap++, cc);
+	heap_up(t, cc->hidx);
+	return true;
+}
+
+static void heap_del(struct ct_calls *t, struct ccall *cc)
+{
+	uint32_t i = cc->hidx;
+	struct ccall *last = t->heap[--t->nheap];
+	if (last == cc)
+		return;
+	heap_set(t, i, last);
+	heap_up(t, i);
+	heap_down(t, last->hidx);
+}
+
+static bool all_ended(const struct ccall *cc, bool sip_only);
+static bool has_sip(const struct ccall *cc);
+
+/* When the call's record may be due: settle after its last leg ended; csta_grace after its last
+ * SIP leg ended while CTI never cleared; idle after its last news. */
+static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
+{
+	ct_time_t due = t->cfg.idle ? cc->last + t->cfg.idle : UINT64_MAX;
+	if (all_ended(cc, false) && cc->ended_at + t->cfg.settle < due)
+		due = cc->ended_at + t->cfg.settle;
+	if (has_sip(cc) && all_ended(cc, true) && cc->sip_ended_at + t->cfg.csta_grace < due)
+		due = cc->sip_ended_at + t->cfg.csta_grace;
+	return due;
+}
+
+static void touch(struct ct_calls *t, struct ccall *cc)
+{
+	ct_time_t due = due_of(t, cc);
+	if (due == cc->due)
+		return;
+	bool later = due > cc->due;
+	cc->due = due;
+	if (later)
+		heap_down(t, cc->hidx);
+	else
+		heap_up(t, cc->hidx);
+}
+
 /* ---- calls ----------------------------------------------------------------------------- */
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
@@ -320,6 +416,7 @@ static void call_free(struct ct_calls *t, struct ccall *cc)
 		idx_del(t, &cc->keys[i]);
 	cc->prev->next = cc->next;
 	cc->next->prev = cc->prev;
+	heap_del(t, cc);
 	t->live--;
 	free(cc);
 }
@@ -341,7 +438,12 @@ static struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts)
 	snprintf(cc->id, sizeof(cc->id), "%s", id);
 	snprintf(cc->direction, sizeof(cc->direction), "unknown");
 	cc->join = J_NONE;
-	cc->start = ts;
+	cc->start = cc->last = ts;
+	cc->due = UINT64_MAX;
+	if (!heap_add(t, cc)) {
+		free(cc);
+		return NULL;
+	}
 	cc->prev = t->head.prev;
 	cc->next = &t->head;
 	t->head.prev->next = cc;
@@ -916,7 +1018,18 @@ static void replaces_callid(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s);
+
 const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
+{
+	struct ccall *cc = sip_moment(t, s);
+	if (!cc)
+		return NULL;
+	touch(t, cc);
+	return cc->id;
+}
+
+static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 {
 	char key[CALLS_KEY], nc[CT_CSTA_DEV];
 	mkkey(key, "sip", s->call_id, NULL);
@@ -956,7 +1069,7 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		}
 		l = leg_add(t, cc, key, true, NULL, s->call_id, s->ts);
 		if (!l)
-			return cc->id;
+			return cc;
 	}
 	if (s->ts > cc->last)
 		cc->last = s->ts;
@@ -1063,7 +1176,7 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 		}
 		leg_end(cc, l, s->ts);
 	}
-	return cc->id;
+	return cc;
 }
 
 /* ---- CSTA --------------------------------------------------------------------------------- */
@@ -1172,8 +1285,21 @@ static void route_key(char *v, size_t cap, const char *link, const char *xref)
 	snprintf(v, cap, "%s|%s", link, xref);
 }
 
+static struct ccall *csta_moment(struct ct_calls *t, const char *link, const char *name,
+				 const struct ct_csta_msg *m, ct_time_t ts);
+
 const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name, const struct ct_csta_msg *m,
 			  ct_time_t ts)
+{
+	struct ccall *cc = csta_moment(t, link, name, m, ts);
+	if (!cc)
+		return NULL;
+	touch(t, cc);
+	return cc->id;
+}
+
+static struct ccall *csta_moment(struct ct_calls *t, const char *link, const char *name,
+				 const struct ct_csta_msg *m, ct_time_t ts)
 {
 	char key[CALLS_KEY], v[CALLS_KEY];
 	struct ccall *cc = NULL;
@@ -1182,7 +1308,7 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 		if ((cc = lookup(t, "route", v, ts, false))) {
 			if (!cc->route_sel)
 				cc->route_sel = ts;
-			return cc->id;
+			return cc;
 		}
 		return NULL;
 	}
@@ -1194,7 +1320,7 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 	if (m->kind != CT_CSTA_EVENT && !route_req) {
 		if (l && m->kind == CT_CSTA_REQUEST && strstr(name, "transfer_call"))
 			transfer_asked(cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
-		return l ? cc->id : NULL; /* a service about a call: tag it, nothing more */
+		return l ? cc : NULL; /* a service about a call: tag it, nothing more */
 	}
 	t->csta_seen = true;
 	const char *dev = m->subject[0] ? m->subject : m->conn.device;
@@ -1218,7 +1344,7 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 		}
 		l = leg_add(t, cc, key, false, link, m->conn.call_id, ts);
 		if (!l)
-			return cc->id;
+			return cc;
 	}
 	if (ts > cc->last)
 		cc->last = ts;
@@ -1239,7 +1365,7 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 			remember(t, cc, "route", v, ts);
 		}
 		set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
-		return cc->id;
+		return cc;
 	}
 	if (!strcmp(name, "delivered") || !strcmp(name, "offered")) {
 		l->alerted_seen = true;
@@ -1383,7 +1509,7 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name
 		l->cleared = true;
 		leg_end(cc, l, ts);
 	}
-	return cc->id;
+	return cc;
 }
 
 /* ---- the record ----------------------------------------------------------------------- */
@@ -1720,18 +1846,10 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 
 void ct_calls_tick(struct ct_calls *t, ct_time_t now)
 {
-	for (struct ccall *cc = t->head.next, *n; cc != &t->head; cc = n) {
-		n = cc->next;
-		bool over = all_ended(cc, false) && now >= cc->ended_at + t->cfg.settle;
-		/* every SIP leg ended, CTI never cleared: give it a grace, then write it */
-		if (!over && has_sip(cc) && all_ended(cc, true) && now >= cc->sip_ended_at + t->cfg.csta_grace)
-			over = true;
-		if (!over && t->cfg.idle && now >= cc->last + t->cfg.idle)
-			over = true;
-		if (over) {
-			emit_call(t, cc, now);
-			call_free(t, cc);
-		}
+	while (t->nheap && t->heap[0]->due <= now) {
+		struct ccall *cc = t->heap[0];
+		emit_call(t, cc, now);
+		call_free(t, cc);
 	}
 }
 
@@ -1743,5 +1861,6 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 		emit_call(t, t->head.next, now);
 		call_free(t, t->head.next);
 	}
+	free(t->heap);
 	free(t);
 }
