@@ -67,6 +67,7 @@ struct party {
 	ct_time_t alerted, answered, released;
 	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
 	bool external;             /* the far end of an outbound call: not a contact-centre party */
+	bool originated;           /* it placed the call (CSTA ServiceInitiated/Originated) */
 	bool on_call;
 	uint8_t rec;
 	struct {
@@ -474,6 +475,8 @@ static void joined(struct ccall *cc, enum join how, const char *evidence)
 {
 	if (how < cc->join)
 		cc->join = (uint8_t)how;
+	if (strstr(cc->evidence, evidence))
+		return; /* the same evidence for the call on another link */
 	size_t n = strlen(cc->evidence);
 	if (n < sizeof(cc->evidence) - 3)
 		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
@@ -682,15 +685,20 @@ static struct party *leaving(struct ccall *cc, const struct leg *l)
 	return other_leg(cc, l, d) ? NULL : party_find(cc, d);
 }
 
-/* The SIP leg that reaches a device: its endpoints are what to record. */
-static const struct leg *device_leg(const struct ccall *cc, const char *device)
+/* The SIP leg that reaches a device (else one it placed): its endpoints are what to record.
+ * *caller tells which end of the leg the device is. */
+static const struct leg *device_leg(const struct ccall *cc, const char *device, bool *caller)
 {
 	const struct leg *best = NULL;
-	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (l->sip && strcmp(leg_device(l), device) == 0 && (!best || (!best->answered && l->answered)))
-			best = l;
-	}
+	for (int pass = 0; pass < 2 && !best; pass++)
+		for (unsigned i = 0; i < cc->nlegs; i++) {
+			const struct leg *l = &cc->legs[i];
+			const char *d = pass == 0 ? leg_device(l) : l->calling;
+			if (l->sip && strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
+				best = l;
+				*caller = pass == 1 || l->b2b_in;
+			}
+		}
 	return best;
 }
 
@@ -715,11 +723,12 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p
 	ct_json_kv_str(j, "action", action);
 	ct_json_kv_text(j, "device", (const uint8_t *)p->device, strlen(p->device), CT_TEXT_MAX);
 	ct_json_kv_str(j, "reason", reason);
-	const struct leg *l = device_leg(cc, p->device);
+	bool caller = false;
+	const struct leg *l = device_leg(cc, p->device, &caller);
 	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
 		/* each stream named by where it comes from: "out" from the device's own SDP address,
 		 * "in" from the peer's (symmetric RTP, RFC 4961) */
-		bool callee = !l->b2b_in;
+		bool callee = !caller;
 		const struct ct_calls_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
 		const struct ct_calls_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
 		ct_json_key(j, "rtp");
@@ -785,6 +794,15 @@ static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_t
 		return;
 	if (!p->answered)
 		p->answered = ts;
+	if (!p->originated && !strcmp(cc->direction, "outbound")) {
+		/* the far end answered: the agents who placed the call talk from now on (an internal
+		 * call, such as a consultation, is not a customer conversation) */
+		for (unsigned i = 0; i < cc->nparties; i++)
+			if (cc->parties[i].originated && !cc->parties[i].released)
+				rec_start(t, cc, &cc->parties[i], ts);
+	}
+	if (p->external)
+		return;
 	rec_start(t, cc, p, ts);
 	if (!p->on_call && t->cfg.hooks.agent_call) {
 		p->on_call = true;
@@ -881,7 +899,8 @@ static void conf_add(struct ccall *cc, const char *device)
 
 static void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 {
-	if (cc->has_cti_lag || !delivered)
+	/* the screen pop an agent feels: a call coming in to the agent's device */
+	if (cc->has_cti_lag || !delivered || strcmp(cc->direction, "inbound"))
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
@@ -1096,8 +1115,10 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		if (s->dst)
 			l->hop = *s->dst;
 		sip_remember(t, cc, s, ncalling);
-		if (!empty(s->called) && has_csta(cc))
-			cti_lag(cc, s->called, 0);
+		/* CTI reported the device alerted before this INVITE reached it */
+		const struct party *ap = empty(s->called) ? NULL : party_find(cc, s->called);
+		if (ap && ap->csta && ap->alerted)
+			cti_lag(cc, s->called, ap->alerted);
 	} else if (!strcmp(name, "ringing")) {
 		alerted(cc, party(cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "answer")) {
@@ -1113,6 +1134,16 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			answered(t, cc, party(cc, leg_device(l), false), s->ts);
 		else
 			min_time(&cc->answer, s->ts);
+		/* a recorded device that placed the call is recorded from now on (SIP only: with CTI
+		 * its Originated said so) */
+		if (!has_csta(cc) && t->cfg.hooks.record_device && !empty(l->calling) &&
+		    t->cfg.hooks.record_device(t->cfg.hooks.user, l->calling)) {
+			struct party *cp = party(cc, l->calling, false);
+			if (cp && !cp->answered) {
+				cp->originated = true;
+				rec_start(t, cc, cp, s->ts);
+			}
+		}
 	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
 		/* the device of the leg: the agent's phone holds (or is held by) the customer */
 		hold(t, cc, party_find(cc, leg_device(l)), !strcmp(name, "hold"), s->ts);
@@ -1400,7 +1431,9 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
-		party(cc, from, true);
+		struct party *op = party(cc, from, true);
+		if (op && !op->answered)
+			op->originated = true;
 		remember(t, cc, "dev", from, ts);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "network_reached")) {
@@ -1609,7 +1642,7 @@ static void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, 
  * those CTI reported), not the caller nor the far end of an outbound call. */
 static bool listed(const struct ccall *cc, const struct party *p, bool csta)
 {
-	if ((csta && !p->csta) || p->external || (!p->alerted && !p->answered))
+	if ((csta && !p->csta) || p->external || (!p->alerted && !p->answered && !p->originated))
 		return false;
 	return !(cc->direction[0] == 'i' && cc->csta_calling[0] && !strcmp(p->device, cc->csta_calling));
 }
