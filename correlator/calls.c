@@ -1193,7 +1193,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			cc->sip_ended_at = s->ts;
 		if (s->bye_seen || !s->answered)
 			released(t, cc, leaving(cc, l), "cleared", s->ts);
-		char d[200];
+		char d[512];
 		if (s->answered && !s->bye_seen && s->end_reason && strcmp(s->end_reason, "bye")) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (ended by %s)", s->call_id,
 				 s->end_reason);
@@ -1613,7 +1613,7 @@ static void xfer_list(struct ct_json *j, const char *key, const struct xfer *x, 
 /* Findings only the whole call shows: CSTA calls never cleared, SIP calls CTI never saw. */
 static void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool answered_call)
 {
-	char d[200];
+	char d[512];
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
 		if (!l->sip && !l->cleared && !l->superseded) {
@@ -1868,7 +1868,7 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 				on_link = true;
 		if (!on_link)
 			continue;
-		char d[160];
+		char d[512];
 		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s) while this call was up",
 			 (uint64_t)((to - from) / 1000u), why);
 		note(cc, "cti_blind", d); /* the link's own audit record counts the calls */
