@@ -10,7 +10,11 @@ ctitap_build build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 
 mkdir -p out
 out="$CTITAP_ROOT/out/demo.jsonl.zst"
-./build-release/ctitap -q -r pcaps/demo-csta.pcap -o "jsonl:$out" --stats
+# the agents' extensions are recorded (compliance recording); CTI's national numbers are German
+./build-release/ctitap -q -r pcaps/demo-csta.pcap -o "jsonl:$out" --stats \
+	-X record.devices=2000-2099 -X numbers.country_code=49
 echo
-echo "records written to $out"
-echo "read them with:  zstdcat $out | head"
+echo "records written to $out; the call records (one per customer call, for QA dashboards):"
+zstdcat "$out" | grep '"type":"call"' | cut -c1-400
+echo
+echo "read them all with:  zstdcat $out | less"
