@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+
 struct agent {
 	struct agent *hnext;           /* hash chain */
 	struct agent *prev, *next;     /* by last change, least recent first */
@@ -111,7 +113,7 @@ static void lru_append(struct ct_agents *a, struct agent *g)
 	a->lru.prev = g;
 }
 
-static void evict_oldest(struct ct_agents *a)
+static void evict_oldest(struct ct_agents *a, ct_time_t ts)
 {
 	struct agent *g = a->lru.next;
 	if (g == &a->lru)
@@ -122,6 +124,8 @@ static void evict_oldest(struct ct_agents *a)
 			*pp = g->hnext;
 			break;
 		}
+	ct_audit(a->em, ts, NULL, "evicted", NULL, 0, "agent device %s forgotten: agents.max (%u) reached; its state timeline restarts when it is seen again",
+		 g->device, a->max);
 	free(g);
 	a->n--;
 	a->ctr->agents_evicted++;
@@ -131,7 +135,7 @@ static void evict_oldest(struct ct_agents *a)
 static struct agent *add(struct ct_agents *a, const char *device, uint64_t h, ct_time_t ts)
 {
 	if (a->n >= a->max)
-		evict_oldest(a);
+		evict_oldest(a, ts);
 	if (a->n >= a->order_cap) {
 		uint32_t cap = a->order_cap ? a->order_cap * 2 : 64;
 		if (cap > a->max)

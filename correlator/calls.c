@@ -1201,6 +1201,10 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		}
 		l->answered_sip = s->answered;
 		l->rtp_flows = s->rtp_flows;
+		if (s->end_reason && !strcmp(s->end_reason, "evicted")) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s ended early: sip.max_calls reached", s->call_id);
+			finding(t, cc, s->ts, "evicted", NULL, d);
+		}
 		if (s->retrans) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s: %u retransmitted messages", s->call_id, s->retrans);
 			finding(t, cc, s->ts, "retransmission", NULL, d);

@@ -9,6 +9,7 @@
 #include "../capture/packet.h"
 #include "../util/hash.h"
 #include "../util/json.h"
+#include "../util/log.h"
 #include "audit.h"
 #include "agents.h"
 #include "calls.h"
@@ -147,13 +148,20 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 }
 
 static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const char *session, const struct ct_addr *src,
-			     uint16_t sport, const struct ct_addr *dst, uint16_t dport, bool from_pbx_guess)
+			     uint16_t sport, const struct ct_addr *dst, uint16_t dport, bool from_pbx_guess, ct_time_t ts)
 {
 	for (struct link *l = t->links; l; l = l->next)
 		if (!l->closed && l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
 			return l;
 	if (t->nlinks >= t->max_links) {
 		t->ctr->csta_links_evicted++;
+		if (ct_log_sample(t->ctr->csta_links_evicted)) {
+			char a[64];
+			ct_addr_format(src, a, sizeof(a));
+			ct_audit(t->em, ts, NULL, "evicted", NULL, t->ctr->csta_links_evicted,
+				 "CSTA messages of a link not tracked: csta.max_links (%u) reached (latest from %s:%u)",
+				 t->max_links, a, sport);
+		}
 		return NULL;
 	}
 	struct link *l = calloc(1, sizeof(*l));
@@ -714,7 +722,8 @@ void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, c
 	/* the PBX side sends the events and the AARE; the client the requests and the AARQ */
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_AARE || m->kind == CT_CSTA_RESULT ||
 			m->kind == CT_CSTA_ERROR;
-	struct link *l = link_get(t, meta->flow_id, NULL, &meta->src, meta->sport, &meta->dst, meta->dport, from_pbx);
+	struct link *l = link_get(t, meta->flow_id, NULL, &meta->src, meta->sport, &meta->dst, meta->dport, from_pbx,
+				  meta->ts);
 	if (l)
 		on_message(t, l, m, meta->ts, &meta->src, meta->sport);
 }
@@ -723,7 +732,7 @@ void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, co
 			 const struct ct_addr *src, uint16_t sport, const struct ct_addr *dst, uint16_t dport)
 {
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_RESULT || m->kind == CT_CSTA_ERROR;
-	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx);
+	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx, ts);
 	if (l)
 		on_message(t, l, m, ts, src, sport);
 }

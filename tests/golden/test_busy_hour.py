@@ -38,6 +38,10 @@ def main():
         p = subprocess.run([ctitap, "-q", "-X", "rtp.enabled=false", "-r", pcap, "-o", "jsonl:-"], capture_output=True,
                            text=True, timeout=300)
         expect = [json.loads(l) for l in open(exp)]
+        # the same hour with the call table far too small: calls are written early, each with
+        # an evicted audit, and none is lost
+        small = subprocess.run([ctitap, "-q", "-X", "rtp.enabled=false", "-X", "calls.max=64", "-r", pcap, "-o",
+                                "jsonl:-"], capture_output=True, text=True, timeout=300)
     lines = [l for l in p.stdout.splitlines() if l.strip()]
     errs = validate.validate_lines(lines)
     check(p.returncode == 0 and not errs, f"ctitap ran, {len(lines)} valid records {errs[:2]}")
@@ -70,6 +74,15 @@ def main():
     stats = recs[-1]
     check(stats["calls_merged"] == 0 and stats["calls_evicted"] == 0,
           f"no call merged into another, none evicted ({stats['calls_merged']}, {stats['calls_evicted']})")
+    srecs = [json.loads(l) for l in small.stdout.splitlines() if l.strip()]
+    sstats = srecs[-1]
+    evicted = [r for r in srecs if r["type"] == "audit" and r["kind"] == "evicted"]
+    in_records = {cid for r in srecs if r["type"] == "call" for cid in r["sip"]}
+    lost = [e["sip_call_id"] for e in sims if e["sip_call_id"] not in in_records]
+    check(small.returncode == 0 and sstats["calls_evicted"] > 0 and len(evicted) == sstats["calls_evicted"]
+          and all(r.get("call") for r in evicted) and not lost,
+          f"calls.max=64: {sstats['calls_evicted']} calls written early, {len(evicted)} evicted audits naming "
+          f"their call, no SIP call lost ({lost[:2]})")
     print(f"{len(failures)} failed")
     return 1 if failures else 0
 
