@@ -117,6 +117,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "devices never recorded, even when record.devices holds them (same syntax)" },
 	{ "record.pause_on_hold", K_BOOL, offsetof(struct ct_config, record_pause_on_hold), 0, 0, 1,
 	  "pause a call's recording while it is on hold" },
+	{ "record.start_on_alert", K_BOOL, offsetof(struct ct_config, calls.start_on_alert), 0, 0, 1,
+	  "start recording a device when the call rings there, not when it answers" },
 	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
 	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
 	  "outputs are flushed (a zstd frame closed) at least this often" },

@@ -740,7 +740,7 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p
 	ct_emit_end(em);
 }
 
-static void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
+static void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts)
 {
 	if (!p || (p->rec != REC_NONE && p->rec != REC_STOPPED) || p->niv >= CALLS_MAX_IV)
 		return;
@@ -749,7 +749,7 @@ static void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, ct_
 	p->rec = REC_ON;
 	p->iv[p->niv].start = ts;
 	p->iv[p->niv++].end = 0;
-	rec_emit(t, cc, p, "start", "answered", ts);
+	rec_emit(t, cc, p, "start", reason, ts);
 }
 
 static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
@@ -780,11 +780,13 @@ static void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, cons
 
 /* ---- moments of the call ----------------------------------------------------------------- */
 
-static void alerted(struct ccall *cc, struct party *p, ct_time_t ts)
+static void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
 {
 	if (p && !p->alerted)
 		p->alerted = ts;
 	min_time(&cc->alert, ts);
+	if (p && t->cfg.start_on_alert)
+		rec_start(t, cc, p, "alerted", ts);
 }
 
 static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
@@ -799,11 +801,11 @@ static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_t
 		 * call, such as a consultation, is not a customer conversation) */
 		for (unsigned i = 0; i < cc->nparties; i++)
 			if (cc->parties[i].originated && !cc->parties[i].released)
-				rec_start(t, cc, &cc->parties[i], ts);
+				rec_start(t, cc, &cc->parties[i], "answered", ts);
 	}
 	if (p->external)
 		return;
-	rec_start(t, cc, p, ts);
+	rec_start(t, cc, p, "answered", ts);
 	if (!p->on_call && t->cfg.hooks.agent_call) {
 		p->on_call = true;
 		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, true, ts);
@@ -1120,7 +1122,9 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		if (ap && ap->csta && ap->alerted)
 			cti_lag(cc, s->called, ap->alerted);
 	} else if (!strcmp(name, "ringing")) {
-		alerted(cc, party(cc, leg_device(l), false), s->ts);
+		/* the callee rings; a phone that placed the call (a B2BUA's incoming leg) hears it */
+		if (!l->b2b_in)
+			alerted(t, cc, party(cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "answer")) {
 		l->answered = true;
 		if (!l->answer_ts)
@@ -1141,7 +1145,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			struct party *cp = party(cc, l->calling, false);
 			if (cp && !cp->answered) {
 				cp->originated = true;
-				rec_start(t, cc, cp, s->ts);
+				rec_start(t, cc, cp, "answered", s->ts);
 			}
 		}
 	} else if (!strcmp(name, "hold") || !strcmp(name, "resume")) {
@@ -1201,6 +1205,10 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		}
 		l->answered_sip = s->answered;
 		l->rtp_flows = s->rtp_flows;
+		if (!s->answered && !s->status && s->end_reason && !strcmp(s->end_reason, "timeout")) {
+			snprintf(d, sizeof(d), "SIP INVITE of dialog %.120s got no final response", s->call_id);
+			finding(t, cc, s->ts, "missing_event", NULL, d);
+		}
 		if (s->end_reason && !strcmp(s->end_reason, "evicted")) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s ended early: sip.max_calls reached", s->call_id);
 			finding(t, cc, s->ts, "evicted", NULL, d);
@@ -1412,7 +1420,7 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 			snprintf(cc->direction, sizeof(cc->direction), "internal"); /* it rang a device CTI sees */
 		cc = late_join(t, cc, dev, ts);
 		struct party *p = party(cc, dev, true);
-		alerted(cc, p, ts);
+		alerted(t, cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
 		remember(t, cc, "num", norm(t, m->calling, nc, sizeof(nc)), ts);
 		cti_lag(cc, dev, ts);

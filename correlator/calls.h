@@ -64,6 +64,7 @@ struct ct_calls_cfg {
 	ct_time_t csta_grace;  /* wait for CSTA clearing once every SIP leg has ended */
 	ct_time_t idle;        /* a call with no news for this long is written (legs left open) */
 	bool pause_on_hold;    /* record.pause_on_hold */
+	bool start_on_alert;   /* record.start_on_alert */
 	bool rtp;              /* RTP is analysed: an answered leg without RTP is an audit */
 	struct ct_calls_hooks hooks;
 };
