@@ -1107,6 +1107,10 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			if (s->dst)
 				l->invite_dst = *s->dst;
 			if (!cc->sip_first || s->ts < cc->sip_first) {
+				/* the caller took part too (listed when no CTI names the parties) */
+				struct party *cp = party(cc, s->calling, false);
+				if (cp)
+					cp->originated = true;
 				cc->sip_first = s->ts;
 				snprintf(cc->sip_calling, sizeof(cc->sip_calling), "%s", s->calling ? s->calling : "");
 				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");

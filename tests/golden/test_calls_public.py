@@ -95,9 +95,9 @@ def main():
         check(len(invite_recs) == single, f"{name}: {len(invite_recs)} call records for INVITE dialogs == {single}")
         if name == "b2bua-asterisk.pcapng" and invite_recs:
             r = invite_recs[0]
-            check(r["disposition"] == "answered" and [x["device"] for x in r["parties"]] == ["telephone2", "telephone1"]
+            check(r["disposition"] == "answered" and [x["device"] for x in r["parties"]] == ["telephone1", "telephone2"]
                   and r["correlation"]["method"] == "sip_only" and "B2BUA 172.16.98.101" in r["correlation"]["evidence"],
-                  f"{name}: answered, parties telephone2 then telephone1, joined as a B2BUA's legs "
+                  f"{name}: answered, parties telephone1 (the caller) then telephone2, joined as a B2BUA's legs "
                   f"({r['disposition']}, {[x['device'] for x in r['parties']]}, {r['correlation']})")
         if name.startswith("heplify__erspan") and invite_recs:
             r = invite_recs[0]
