@@ -18,7 +18,6 @@
 #define CALLS_MAX_IV 8
 #define CALLS_MAX_MERGED 6
 #define CALLS_KEY 200
-#define CALLS_BUCKETS 65536
 #define CALLS_EVIDENCE 320
 
 struct ccall;
@@ -142,7 +141,8 @@ struct ct_calls {
 	struct ct_counters *ctr;
 	struct ct_emitter *em;
 	struct ct_hashkey key;
-	struct ikey *buckets[CALLS_BUCKETS];
+	struct ikey **buckets;
+	uint64_t mask;     /* buckets - 1: a power of two, some for each key a call may hold */
 	struct ccall head; /* list sentinel, oldest first */
 	uint32_t live;
 	struct ccall **heap; /* every call, by due time (a binary min-heap on packet time) */
@@ -160,6 +160,15 @@ int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct c
 	t->ctr = ctr;
 	t->em = em;
 	ct_hashkey_fixed(&t->key, 0x63616c6c73UL);
+	uint64_t nb = 256;
+	while (nb < (uint64_t)cfg->max_calls * 4 && nb < (1u << 22))
+		nb <<= 1;
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return CT_ENOMEM;
+	}
+	t->mask = nb - 1;
 	t->head.prev = t->head.next = &t->head;
 	*out = t;
 	return CT_OK;
@@ -181,7 +190,7 @@ static bool empty(const char *s)
 static struct ikey *idx_find(struct ct_calls *t, const char *key)
 {
 	uint64_t h = ct_hash(&t->key, key, strlen(key));
-	for (struct ikey *k = t->buckets[h % CALLS_BUCKETS]; k; k = k->hnext)
+	for (struct ikey *k = t->buckets[h & t->mask]; k; k = k->hnext)
 		if (k->h == h && strcmp(k->key, key) == 0)
 			return k;
 	return NULL;
@@ -194,15 +203,15 @@ static void idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct 
 	k->cc = cc;
 	k->ts = ts;
 	k->used = true;
-	k->hnext = t->buckets[k->h % CALLS_BUCKETS];
-	t->buckets[k->h % CALLS_BUCKETS] = k;
+	k->hnext = t->buckets[k->h & t->mask];
+	t->buckets[k->h & t->mask] = k;
 }
 
 static void idx_del(struct ct_calls *t, struct ikey *k)
 {
 	if (!k->used)
 		return;
-	struct ikey **pp = &t->buckets[k->h % CALLS_BUCKETS];
+	struct ikey **pp = &t->buckets[k->h & t->mask];
 	while (*pp && *pp != k)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -1911,5 +1920,6 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 		call_free(t, t->head.next);
 	}
 	free(t->heap);
+	free(t->buckets);
 	free(t);
 }

@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.cap.dedup_buckets = 256;
 	cfg.cap.tcp_memcap = 1 << 20;
 	cfg.sip.max_calls = 32;
+	cfg.calls.max_calls = 32;
+	cfg.agents_max = 16;
 	cfg.sip.events_all = (data[0] & 0x80) != 0;
 	struct ct_counters ctr;
 	memset(&ctr, 0, sizeof(ctr));
