@@ -14,6 +14,7 @@
 #include "csta_xml.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/SAX2.h>
@@ -221,100 +222,112 @@ struct elem_field {
 	enum field f;
 };
 
+/* Sorted by name (strcmp order: upper case before lower case) for bsearch(); the unit test
+ * checks the order. */
 static const struct elem_field fields[] = {
-	{"monitorCrossRefID", F_XREF},
-	{"routeingCrossRefID", F_XREF},
-	{"crossRefIdentifier", F_XREF},
-	/* ConnectionIDs of events (ECMA-269 clause 17) and of service arguments and results */
-	{"connection", F_CONN},
-	{"establishedConnection", F_CONN},
-	{"droppedConnection", F_CONN},
-	{"heldConnection", F_CONN},
-	{"retrievedConnection", F_CONN},
-	{"clearedCall", F_CONN},
-	{"primaryOldCall", F_CONN},
-	{"originatedConnection", F_CONN},
-	{"initiatedConnection", F_CONN},
-	{"failedConnection", F_CONN},
-	{"queuedConnection", F_CONN},
-	{"offeredConnection", F_CONN},
-	{"outboundConnection", F_CONN},
-	{"dialingConnection", F_CONN},
-	{"bridgedConnection", F_CONN},
-	{"connectionToBeCleared", F_CONN},
-	{"callToBeCleared", F_CONN},
-	{"callToBeAnswered", F_CONN},
-	{"callToBeHeld", F_CONN},
-	{"callToBeRetrieved", F_CONN},
-	{"callToBeDiverted", F_CONN},
-	{"callToBePickedUp", F_CONN},
-	{"callToBeJoined", F_CONN},
-	{"callToBeAccepted", F_CONN},
-	{"callToPark", F_CONN},
-	{"existingCall", F_CONN},
-	{"heldCall", F_CONN},
 	{"activeCall", F_CONN},
-	{"initiatedCall", F_CONN},
-	{"transferredCall", F_CONN},
-	{"conferenceCall", F_CONN},
-	{"callObject", F_CONN},
-	{"connectionObject", F_CONN},
-	{"secondaryOldCall", F_CONN2},
-	{"newConnection", F_NEWCONN},
-	{"routedCall", F_CONN},
-	/* the device the event is about */
+	{"addedParty", F_OTHER},
+	{"agentDevice", F_SUBJECT},
+	{"agentID", F_AGENT_ID},
+	{"agentState", F_AGENT_STATE},
 	{"alertingDevice", F_SUBJECT},
 	{"answeringDevice", F_SUBJECT},
-	{"releasingDevice", F_SUBJECT},
-	{"holdingDevice", F_SUBJECT},
-	{"retrievingDevice", F_SUBJECT},
-	{"transferringDevice", F_SUBJECT},
-	{"conferencingDevice", F_SUBJECT},
-	{"divertingDevice", F_SUBJECT},
-	{"agentDevice", F_SUBJECT},
-	{"initiatingDevice", F_SUBJECT},
-	{"failingDevice", F_SUBJECT},
-	{"queue", F_SUBJECT},
-	{"offeredDevice", F_SUBJECT},
-	{"dialingDevice", F_SUBJECT},
-	{"networkInterfaceUsed", F_SUBJECT},
-	{"device", F_SUBJECT},
-	{"snapshotObject", F_SUBJECT},
-	{"callingDevice", F_CALLING},
+	{"bridgedConnection", F_CONN},
+	{"callObject", F_CONN},
+	{"callToBeAccepted", F_CONN},
+	{"callToBeAnswered", F_CONN},
+	{"callToBeCleared", F_CONN},
+	{"callToBeDiverted", F_CONN},
+	{"callToBeHeld", F_CONN},
+	{"callToBeJoined", F_CONN},
+	{"callToBePickedUp", F_CONN},
+	{"callToBeRetrieved", F_CONN},
+	{"callToPark", F_CONN},
 	{"calledDevice", F_CALLED},
 	{"calledDirectoryNumber", F_CALLED},
-	{"consultedDevice", F_CALLED},
-	{"transferredToDevice", F_OTHER},
-	{"addedParty", F_OTHER},
-	{"newDestination", F_OTHER},
-	{"lastRedirectionDevice", F_OTHER},
-	{"transferredTo", F_OTHER},
-	{"deflectTo", F_OTHER},
-	{"routeSelected", F_OTHER},
-	{"routeUsed", F_OTHER},
-	{"currentRoute", F_CALLED},
-	{"localConnectionInfo", F_LOCAL},
+	{"callingDevice", F_CALLING},
 	{"cause", F_CAUSE},
+	{"clearedCall", F_CONN},
+	{"conferenceCall", F_CONN},
+	{"conferencingDevice", F_SUBJECT},
+	{"connection", F_CONN},
+	{"connectionObject", F_CONN},
+	{"connectionToBeCleared", F_CONN},
+	{"consultedDevice", F_CALLED},
 	{"correlatorData", F_CORRELATOR},
-	{"userData", F_USERDATA},
+	{"crossRefIdentifier", F_XREF},
+	{"currentRoute", F_CALLED},
+	{"deflectTo", F_OTHER},
+	{"device", F_SUBJECT},
+	{"deviceObject", F_MONITOR},
+	{"dialingConnection", F_CONN},
+	{"dialingDevice", F_SUBJECT},
+	{"divertingDevice", F_SUBJECT},
+	{"droppedConnection", F_CONN},
+	{"establishedConnection", F_CONN},
+	{"existingCall", F_CONN},
+	{"failedConnection", F_CONN},
+	{"failingDevice", F_SUBJECT},
 	{"globalCallLinkageID", F_GLOBALID},
-	{"agentState", F_AGENT_STATE},
-	{"requestedAgentState", F_AGENT_STATE},
-	{"agentID", F_AGENT_ID},
+	{"heldCall", F_CONN},
+	{"heldConnection", F_CONN},
+	{"holdingDevice", F_SUBJECT},
+	{"initiatedCall", F_CONN},
+	{"initiatedConnection", F_CONN},
+	{"initiatingDevice", F_SUBJECT},
+	{"lastRedirectionDevice", F_OTHER},
+	{"localConnectionInfo", F_LOCAL},
+	{"monitorCrossRefID", F_XREF},
+	{"networkInterfaceUsed", F_SUBJECT},
+	{"newConnection", F_NEWCONN},
+	{"newDestination", F_OTHER},
+	{"offeredConnection", F_CONN},
+	{"offeredDevice", F_SUBJECT},
+	{"originatedConnection", F_CONN},
+	{"outboundConnection", F_CONN},
+	{"primaryOldCall", F_CONN},
+	{"privateData", F_PRIVATE},
+	{"queue", F_SUBJECT},
+	{"queuedConnection", F_CONN},
 	{"reason", F_REASON},
 	{"reasonCode", F_REASON},
-	{"deviceObject", F_MONITOR},
-	{"systemStatus", F_SYSSTATUS},
-	{"privateData", F_PRIVATE},
+	{"releasingDevice", F_SUBJECT},
 	{"requestTypes", F_SKIP},
+	{"requestedAgentState", F_AGENT_STATE},
+	{"retrievedConnection", F_CONN},
+	{"retrievingDevice", F_SUBJECT},
+	{"routeSelected", F_OTHER},
+	{"routeUsed", F_OTHER},
+	{"routedCall", F_CONN},
+	{"routeingCrossRefID", F_XREF},
+	{"secondaryOldCall", F_CONN2},
+	{"snapshotObject", F_SUBJECT},
+	{"systemStatus", F_SYSSTATUS},
+	{"transferredCall", F_CONN},
+	{"transferredTo", F_OTHER},
+	{"transferredToDevice", F_OTHER},
+	{"transferringDevice", F_SUBJECT},
+	{"userData", F_USERDATA},
 };
+
+static int field_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct elem_field *)elem)->name);
+}
 
 static enum field field_of(const xmlChar *name)
 {
-	for (size_t i = 0; i < CT_ARRAY_SIZE(fields); i++)
-		if (strcmp(fields[i].name, (const char *)name) == 0)
-			return fields[i].f;
-	return F_NONE;
+	const struct elem_field *e = bsearch(name, fields, CT_ARRAY_SIZE(fields), sizeof(fields[0]), field_cmp);
+	return e ? e->f : F_NONE;
+}
+
+/* For the unit test: whether fields[] is in the order bsearch() needs. */
+bool ct_csta_xml_fields_sorted(void)
+{
+	for (size_t i = 1; i < CT_ARRAY_SIZE(fields); i++)
+		if (strcmp(fields[i - 1].name, fields[i].name) >= 0)
+			return false;
+	return true;
 }
 
 /* ---- parse guard (SAX callbacks on this call's context) ---------------------------------- */

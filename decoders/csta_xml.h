@@ -51,5 +51,7 @@ int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *o
 
 /* Static name of a reject reason ("doctype", "too_deep", ...). */
 const char *ct_csta_xml_reject_name(enum ct_csta_xml_reject why);
+/* True when the element table is sorted as its binary search needs (checked by the tests). */
+bool ct_csta_xml_fields_sorted(void);
 
 #endif

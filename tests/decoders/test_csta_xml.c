@@ -1046,6 +1046,13 @@ static void test_encodings_accepted(void **state)
 	assert_string_equal(ct_csta_xml_reject_name(CT_CSTA_XML_TOO_DEEP), "too_deep");
 }
 
+/* The element table is searched by bisection: an entry added out of order would be missed. */
+static void test_fields_sorted(void **state)
+{
+	(void)state;
+	assert_true(ct_csta_xml_fields_sorted());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_fields),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_encodings_accepted),
+		cmocka_unit_test(test_fields_sorted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
