@@ -20,6 +20,11 @@ Topology
   RTP: G.729 (PT 18, 20-byte payload) every 20 ms both ways on every leg while it is connected
   (the PBX->phone direction stops while the phone holds); small captures on purpose.
   CTI lag: a CSTA event comes 30 ms after the SIP message that causes it.
+  BER twins (<name>_ber, see BER_TWINS): the same script and packet times, the CSTA link as
+  ECMA-285 Phase III BER in ROSE on 10.1.0.5:2555 (2-byte length framing, ACSE first), each
+  message transcoded from the ECMA-323 text by ber_from_xml(); expected records = the XML
+  scenario's with the BER link's name (callIDs: see ber_call_id). --check runs every BER PDU
+  through asn1c's unber against asn/CSTA-Phase3.asn1 (check_ber_unber.py).
 
 Expected call record conventions (the rules the expect files are written by)
   R1  One call record per customer call; every SIP dialog (trunk leg, agent legs, the
@@ -325,7 +330,11 @@ class Link:
     """A CSTA XML link over TCP (client opens it). send() returns the time of the packet that
     completes the message; the receiver ACKs each message before the next is sent."""
 
-    def __init__(self, sc, pbx, cport, isn):
+    def __init__(self, sc, pbx, cport, isn, enc="xml"):
+        self.enc = enc
+        if enc == "ber":
+            pbx = (pbx[0], BER_PORT)
+        self.pdus = []  # BER: (from_pbx, the XML the message was transcoded from, PDU bytes)
         self.sc, self.pbx, self.cli = sc, pbx, (CTI_SRV, cport)
         self.seq = {True: isn, False: isn + 0x1000000}  # True: PBX side
         self.last = 0
@@ -336,6 +345,8 @@ class Link:
         self.count = 0
 
     def open(self, t):
+        if self.enc == "ber":
+            return self.open_ber(t)
         c = self.sc.cap
         c.tcp(t, self.cli, self.pbx, self.seq[False], 0, 0x02, opts=b"\x02\x04\x05\xb4")
         c.tcp(t + 120, self.pbx, self.cli, self.seq[True], self.seq[False] + 1, 0x12, opts=b"\x02\x04\x05\xb4")
@@ -344,9 +355,40 @@ class Link:
         self.seq[False] += 1
         self.last = t + 240
 
+    def call_id(self, cid):
+        """callID as ctitap reports it: the XML text, or the BER octet string in lower-case hex."""
+        return ber_call_id(cid).hex() if self.enc == "ber" else cid
+
+    def open_ber(self, t):
+        """TCP and the ACSE association (AARQ, AARE) of a BER link, all before t + 240 µs, where
+        the XML link's handshake ends: every later packet time equals the XML twin's."""
+        c = self.sc.cap
+        t -= 3000
+        c.tcp(t, self.cli, self.pbx, self.seq[False], 0, 0x02, opts=b"\x02\x04\x05\xb4")
+        c.tcp(t + 120, self.pbx, self.cli, self.seq[True], self.seq[False] + 1, 0x12, opts=b"\x02\x04\x05\xb4")
+        c.tcp(t + 240, self.cli, self.pbx, self.seq[False] + 1, self.seq[True] + 1, 0x10)
+        self.seq[True] += 1
+        self.seq[False] += 1
+        self.last = t + 240
+        self.send_pdu(t + 1000, False, ACSE_AARQ, "(AARQ)")
+        self.send_pdu(t + 2000, True, ACSE_AARE, "(AARE)")
+        self.last = t + 3240
+
     def send(self, t, from_pbx, xml, invoke=9999, split=1, swap=False, retx_us=None):
+        if self.enc == "ber":
+            pdu = ber_from_xml(xml, invoke)
+            return self.send_pdu(t, from_pbx, pdu, xml, split=split, swap=swap, retx_us=retx_us)
         body = xml.encode()
         data = struct.pack("!HH", 0, 8 + len(body)) + b"%04d" % invoke + body
+        return self.send_data(t, from_pbx, data, split, swap, retx_us)
+
+    def send_pdu(self, t, from_pbx, pdu, src, **kw):
+        """One BER PDU behind the 2-byte length ctitap-gen uses on port 2555."""
+        self.pdus.append((from_pbx, src, pdu))
+        return self.send_data(t, from_pbx, struct.pack("!H", len(pdu)) + pdu, kw.get("split", 1), kw.get("swap", False),
+                              kw.get("retx_us"))
+
+    def send_data(self, t, from_pbx, data, split, swap, retx_us):
         t = max(t, self.last + 100)
         src, dst = (self.pbx, self.cli) if from_pbx else (self.cli, self.pbx)
         cuts = [0] + [len(data) * k // split for k in range(1, split)] + [len(data)]
@@ -382,12 +424,14 @@ class Link:
         i = self.invoke(False)
         self.send(t, False, X("MonitorStart", "<monitorObject><deviceObject>%s</deviceObject></monitorObject>" % device), i)
         self.nxref += 1
-        x = str(700 + self.nxref + (0 if self.pbx == CTI_PBX else 100))
+        x = str(700 + self.nxref + (0 if self.pbx[0] == CTI_PBX[0] else 100))
         self.xref[device] = x
         return self.send(t + 2 * MS, True, X("MonitorStartResponse", "<monitorCrossRefID>%s</monitorCrossRefID>" % x), i)
 
     def event(self, t, name, mon, inner, **kw):
-        return self.send(t, True, X(name, "<monitorCrossRefID>%s</monitorCrossRefID>" % self.xref[mon] + inner), 9999, **kw)
+        # BER: cSTAEventReport is a ROSE invoke, with the PBX's next invoke id
+        inv = self.invoke(True) if self.enc == "ber" else 9999
+        return self.send(t, True, X(name, "<monitorCrossRefID>%s</monitorCrossRefID>" % self.xref[mon] + inner), inv, **kw)
 
     def request(self, t, name, inner, from_pbx=False):
         i = self.invoke(from_pbx)
@@ -395,6 +439,240 @@ class Link:
 
     def response(self, t, name, inner, invoke, from_pbx=True):
         return self.send(t, from_pbx, X(name, inner), invoke)
+
+
+# ---- CSTA BER (ECMA-285 Phase III) over TCP ----------------------------------------------
+#
+# A BER link is the XML link's twin: the same script, each message written by ber_from_xml()
+# from the ECMA-323 text the XML link would send, as ECMA-285 Phase III inside ROSE (X.880),
+# with the encoding choices of ctitap-gen's gen_ber_* helpers: definite lengths (short form,
+# 0x81 nn or 0x82 nnnn), one-byte tags, INTEGER/ENUMERATED in the fewest octets; every message
+# behind a 2-byte big-endian length on port 2555 (OXE style), the link opened with an ACSE
+# association (ctitap-gen's AARQ/AARE bytes). Event reports are ROSE invokes of
+# cSTAEventReport (21) with the PBX's invoke ids; requests are invokes with the client's,
+# answered by returnResult { invokeId, SEQUENCE { opcode, result } }. Tags follow
+# asn/CSTA-Phase3.asn1 (the module text; the --check of this script verifies each PDU
+# against it with asn1c's unber). Identifiers: callID = the octets of the XML callID read as
+# hex (4 bytes; ctitap reports it as lower-case hex, i.e. the same text); monitorCrossRefID =
+# the XML number as 2 bytes big-endian; correlatorData (UCID) = its 8 bytes; device ids =
+# DeviceID { dialingNumber [0] IMPLICIT IA5String }.
+
+BER_PORT = 2555
+def ber_len(n):
+    if n < 128:
+        return bytes([n])
+    if n < 256:
+        return bytes([0x81, n])
+    return bytes([0x82, n >> 8, n & 0xff])
+
+
+def tlv(tag, *content):
+    c = b"".join(content)
+    return bytes([tag]) + ber_len(len(c)) + c
+
+
+def ber_uint(tag, v):
+    o = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+    if o[0] & 0x80:
+        o = b"\0" + o
+    return tlv(tag, o)
+
+
+# ctitap-gen's gen_link_acse(): AARQ { protocol-version version1, application-context-name
+# 1.3.12.0.218, user-information EXTERNAL { single-ASN1-type { newDefinition { cSTAVersion
+# 3, 5, 15 } } } }; AARE the same with result accepted, result-source-diagnostic
+# acse-service-user null and the version accepted, 5.
+_ACSE_CTX = tlv(0xa1, tlv(0x06, bytes([0x2b, 0x0c, 0x00, 0x81, 0x5a])))
+ACSE_AARQ = tlv(0x60, tlv(0x80, b"\x07\x80"), _ACSE_CTX,
+                tlv(0xbe, tlv(0x28, tlv(0xa0, tlv(0xa0, tlv(0x03, b"\x01\x28\x02"))))))
+ACSE_AARE = tlv(0x61, tlv(0x80, b"\x07\x80"), _ACSE_CTX, tlv(0xa2, ber_uint(0x02, 0)),
+                tlv(0xa3, tlv(0xa1, ber_uint(0x02, 0))),
+                tlv(0xbe, tlv(0x28, tlv(0xa0, tlv(0xa0, tlv(0x03, b"\x03\x08"))))))
+
+
+def ber_call_id(cid):
+    return bytes.fromhex(cid)
+
+
+def ber_xref(x):
+    return int(x).to_bytes(2, "big")
+
+
+def ber_devid(d):
+    """DeviceID ::= SEQUENCE { deviceIdentifier CHOICE { dialingNumber [0] IMPLICIT IA5String ... } }"""
+    return tlv(0x30, tlv(0x80, d.encode("ascii")))
+
+
+def ber_conn(cid, d=None, tag=0x6b):
+    """ConnectionID ::= [APPLICATION 11] CHOICE { callID [0] IMPLICIT OCTET STRING, deviceID [1]
+    LocalDeviceID, both SEQUENCE { callID [0], deviceID [1] } }: both when the device is known."""
+    if d is None:
+        return tlv(tag, tlv(0x80, ber_call_id(cid)))
+    return tlv(tag, tlv(0x30, tlv(0x80, ber_call_id(cid)), tlv(0xa1, ber_devid(d))))
+
+
+# The ECMA-285 values of the names the script uses (checked against the module by --check).
+BER_LCS = {"null": 0, "initiated": 1, "alerting": 2, "connected": 3, "hold": 4, "queued": 5, "fail": 6}
+BER_CAUSE = {"callCancelled": 5, "newCall": 22, "transfer": 32, "consultation": 37, "enteringDistribution": 42,
+             "makeCall": 44, "normalClearing": 48, "singleStepTransfer": 52, "conference": 63, "normal": 78}
+
+# Event: (EventSpecificInfo alternative tag, its CHOICE alternative tag, fields in module order).
+# Field kinds: conn (ConnectionID), conn0 ([0] IMPLICIT ConnectionID), subj/calling/called
+# (Subject/Calling/CalledDeviceID, [APPLICATION 3/1/2]), redir (RedirectionDeviceID, mandatory:
+# notRequired when the XML has none), lcs (LocalConnectionState), ('corr', n) (correlatorData
+# [n] IMPLICIT OCTET STRING), cause (EventCause), ('list', tag) (ConnectionList, tag 0x30 or
+# [1] IMPLICIT), ('oct', tag) (agentID).
+BER_EVENTS = {
+    "CallClearedEvent": (0, 1, [("clearedCall", "conn"), ("correlatorData", ("corr", 1)), ("cause", "cause")]),
+    "ConferencedEvent": (0, 2, [("primaryOldCall", "conn"), ("secondaryOldCall", "conn"),
+                                ("conferencingDevice", "subj"), ("addedParty", "subj"),
+                                ("conferenceConnections", ("list", 0x30)), ("localConnectionInfo", "lcs"),
+                                ("correlatorData", ("corr", 1)), ("cause", "cause")]),
+    "ConnectionClearedEvent": (0, 3, [("droppedConnection", "conn"), ("releasingDevice", "subj"),
+                                      ("localConnectionInfo", "lcs"), ("correlatorData", ("corr", 0)),
+                                      ("cause", "cause")]),
+    "DeliveredEvent": (0, 4, [("connection", "conn"), ("alertingDevice", "subj"), ("callingDevice", "calling"),
+                              ("calledDevice", "called"), ("lastRedirectionDevice", "redir"),
+                              ("localConnectionInfo", "lcs"), ("correlatorData", ("corr", 0)), ("cause", "cause")]),
+    "EstablishedEvent": (0, 7, [("establishedConnection", "conn"), ("answeringDevice", "subj"),
+                                ("callingDevice", "calling"), ("calledDevice", "called"),
+                                ("lastRedirectionDevice", "redir"), ("localConnectionInfo", "lcs"),
+                                ("correlatorData", ("corr", 1)), ("cause", "cause")]),
+    "HeldEvent": (0, 9, [("heldConnection", "conn"), ("holdingDevice", "subj"), ("localConnectionInfo", "lcs"),
+                         ("correlatorData", ("corr", 0)), ("cause", "cause")]),
+    "NetworkReachedEvent": (0, 11, [("outboundConnection", "conn"), ("networkInterfaceUsed", "subj"),
+                                    ("callingDevice", "calling"), ("calledDevice", "called"),
+                                    ("lastRedirectionDevice", "redir"), ("localConnectionInfo", "lcs"),
+                                    ("correlatorData", ("corr", 0)), ("cause", "cause")]),
+    # OriginatedEvent's callingDevice is a SubjectDeviceID in the module
+    "OriginatedEvent": (0, 13, [("originatedConnection", "conn"), ("callingDevice", "subj"),
+                                ("calledDevice", "called"), ("localConnectionInfo", "lcs"),
+                                ("correlatorData", ("corr", 2)), ("cause", "cause")]),
+    "RetrievedEvent": (0, 15, [("retrievedConnection", "conn"), ("retrievingDevice", "subj"),
+                               ("localConnectionInfo", "lcs"), ("correlatorData", ("corr", 0)), ("cause", "cause")]),
+    "ServiceInitiatedEvent": (0, 16, [("initiatedConnection", "conn"), ("initiatingDevice", "subj"),
+                                      ("calledDevice", "called"), ("localConnectionInfo", "lcs"),
+                                      ("correlatorData", ("corr", 0)), ("cause", "cause")]),
+    # ECMA-323 ed4 spells it TransferedEvent
+    "TransferedEvent": (0, 17, [("primaryOldCall", "conn"), ("secondaryOldCall", "conn0"),
+                                ("transferringDevice", "subj"), ("transferredToDevice", "subj"),
+                                ("transferredConnections", ("list", 0xa1)), ("localConnectionInfo", "lcs"),
+                                ("correlatorData", ("corr", 2)), ("cause", "cause")]),
+    "AgentLoggedOnEvent": (4, 1, [("agentDevice", "subj"), ("agentID", ("oct", 0x82))]),
+    "AgentReadyEvent": (4, 4, [("agentDevice", "subj"), ("agentID", ("oct", 0x04))]),
+}
+BER_MANDATORY = {"conn", "subj", "calling", "called", "redir", "cause", "dev", "mon", "xref"}
+BER_OPTIONAL = {("ServiceInitiatedEvent", "calledDevice"), ("ConferencedEvent", "secondaryOldCall"),
+                ("TransferedEvent", "secondaryOldCall"), ("TransferCallResponse", "transferredCall")}
+
+# Services: XML name -> (operation code, argument fields, result fields). Kinds as above plus
+# dev (DeviceID from the element's text), mon (CSTAObject deviceObject), xref, null (the
+# result is noData).
+BER_SERVICES = {
+    "ConferenceCall": (6, [("heldCall", "conn"), ("activeCall", "conn")], [("conferenceCall", "conn")]),
+    "ConsultationCall": (7, [("existingCall", "conn"), ("consultedDevice", "dev")], [("initiatedCall", "conn")]),
+    "HoldCall": (9, [("callToBeHeld", "conn")], "null"),
+    "MakeCall": (10, [("callingDevice", "dev"), ("calledDirectoryNumber", "dev")], [("callingDevice", "conn")]),
+    "RetrieveCall": (14, [("callToBeRetrieved", "conn")], "null"),
+    "TransferCall": (16, [("heldCall", "conn"), ("activeCall", "conn")], [("transferredCall", "conn")]),
+    "SingleStepTransferCall": (50, [("activeCall", "conn"), ("transferredTo", "dev")], [("transferredCall", "conn")]),
+    "MonitorStart": (71, [("monitorObject", "mon")], [("monitorCrossRefID", "xref")]),
+}
+
+
+def _local(el):
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _kids(el):
+    return {_local(c): c for c in el}
+
+
+def _conn_of(el, tag=0x6b):
+    k = _kids(el)
+    return ber_conn(k["callID"].text, k["deviceID"].text if "deviceID" in k else None, tag)
+
+
+def _field(kind, el):
+    k = _kids(el) if el is not None else {}
+    if kind == "conn":
+        return _conn_of(el)
+    if kind == "conn0":  # [0] IMPLICIT ConnectionID: the [APPLICATION 11] tag replaced by [0]
+        return _conn_of(el, 0xa0)
+    if kind in ("subj", "calling", "called"):
+        return tlv({"subj": 0x63, "calling": 0x61, "called": 0x62}[kind], ber_devid(k["deviceIdentifier"].text))
+    if kind == "redir":
+        return tlv(0x64, tlv(0x88, b""))  # RedirectionDeviceID notRequired, as ctitap-gen sends it
+    if kind == "lcs":
+        return tlv(0x4e, bytes([BER_LCS[el.text]]))
+    if kind == "cause":
+        return ber_uint(0x0a, BER_CAUSE[el.text])
+    if kind == "dev":
+        return ber_devid(el.text)
+    if kind == "mon":
+        return ber_devid(k["deviceObject"].text)
+    if kind == "xref":
+        return tlv(0x55, ber_xref(el.text))
+    if kind[0] == "corr":
+        return tlv(0x80 | kind[1], bytes.fromhex(k["string"].text))
+    if kind[0] == "oct":
+        return tlv(kind[1], el.text.encode("ascii"))
+    if kind[0] == "list":
+        # ConnectionListEntry ::= SEQUENCE { newConnection [0] EXPLICIT ConnectionID, oldConnection
+        # [1] EXPLICIT ConnectionID, endpoint [2] CHOICE { deviceID DeviceID, ... }, ... }
+        items = []
+        for it in el:
+            assert _local(it) == "connectionListItem", _local(it)
+            ik = _kids(it)
+            parts = []
+            for name, tag in (("newConnection", 0xa0), ("oldConnection", 0xa1)):
+                if name in ik:
+                    parts.append(tlv(tag, _conn_of(ik[name])))
+            if "endpoint" in ik:
+                parts.append(tlv(0xa2, ber_devid(_kids(ik["endpoint"])["deviceID"].text)))
+            assert set(ik) <= {"newConnection", "oldConnection", "endpoint"}, ik
+            items.append(tlv(0x30, *parts))
+        return tlv(kind[1], *items)
+    raise ValueError(kind)
+
+
+def _fields(el, spec, what):
+    """The BER of el's children in spec's (the module's) order; every child must be in spec."""
+    k = _kids(el)
+    out = []
+    for name, kind in spec:
+        if name in k:
+            out.append(_field(kind, k.pop(name)))
+        elif kind == "redir":
+            out.append(_field(kind, None))
+        elif (kind in BER_MANDATORY or kind[0] == "list") and (what, name) not in BER_OPTIONAL:
+            raise ValueError("%s: mandatory %s missing" % (what, name))
+    if k:
+        raise ValueError("%s: no BER mapping for %s" % (what, sorted(k)))
+    return b"".join(out)
+
+
+def ber_from_xml(xml, invoke):
+    """The ECMA-285 ROSE PDU of one ECMA-323 message of this script."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(xml)
+    name = _local(root)
+    if name in BER_EVENTS:
+        cat, alt, spec = BER_EVENTS[name]
+        k = _kids(root)
+        xref = tlv(0x55, ber_xref(k["monitorCrossRefID"].text))
+        root.remove(k["monitorCrossRefID"])
+        ev = tlv(0xa0 | alt, _fields(root, spec, name))
+        arg = tlv(0x30, xref, tlv(0xa0 | cat, ev))
+        return tlv(0xa1, ber_uint(0x02, invoke), ber_uint(0x02, 21), arg)
+    if name in BER_SERVICES:
+        op, spec, _ = BER_SERVICES[name]
+        return tlv(0xa1, ber_uint(0x02, invoke), ber_uint(0x02, op), tlv(0x30, _fields(root, spec, name)))
+    if name.endswith("Response") and name[:-8] in BER_SERVICES:
+        op, _, spec = BER_SERVICES[name[:-8]]
+        res = tlv(0x05, b"") if spec == "null" else tlv(0x30, _fields(root, spec, name))
+        return tlv(0xa2, ber_uint(0x02, invoke), tlv(0x30, ber_uint(0x02, op), res))
+    raise ValueError("no BER mapping for %s" % name)
 
 
 # ---- events ------------------------------------------------------------------------------
@@ -437,8 +715,8 @@ def ev_agent(d, extra=""):
 # ---- scenario state and expectations -----------------------------------------------------
 
 class Scen:
-    def __init__(self, name, idx, desc):
-        self.name, self.desc = name, desc
+    def __init__(self, name, idx, desc, enc="xml"):
+        self.name, self.desc, self.enc = name, desc, enc
         self.t0 = BASE + idx * 600 * 1000000
         self.cap = Cap()
         self.calls, self.recordings, self.audits = [], [], []
@@ -456,7 +734,7 @@ class Scen:
         return p
 
     def link(self, t, pbx=CTI_PBX, cport=40100):
-        L = Link(self, pbx, cport, 0x10000000 + 0x01000000 * len(self.links))
+        L = Link(self, pbx, cport, 0x10000000 + 0x01000000 * len(self.links), self.enc)
         L.open(t)
         self.links.append(L)
         return L
@@ -707,7 +985,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
                     [party(agent, min(t_ring, t_deliv) if t_deliv else t_ring, min(t_ans, t_est), rel_agent)],
                     hold=holds, released_by=released_by, cause="normal_clearing",
-                    csta=[{"link": x.name, "call_id": cid} for x in links],
+                    csta=[{"link": x.name, "call_id": x.call_id(cid)} for x in links],
                     sip=[tr.d.cid, ag.d.cid], cti_lag_ms=ms(t_deliv - t_inv) if t_deliv else None)
     if ucid:
         e["evidence_has"] = [ucid]
@@ -755,7 +1033,7 @@ def s_abandoned(sc):
     end = max(t_cc, t_callc, tr.times["cancel_done"], ag.times["cancel_done"])
     e = call_expect(t0, None, end, CALLER_E164, HOTLINE_E164, "inbound", "abandoned",
                     [party("2001", min(t_ring, t_del), None, tc + 10 * MS)], released_by=CALLER_NAT,
-                    cause="call_cancelled", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cause="call_cancelled", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                     cti_lag_ms=30, evidence_has=[u])
     sc.calls.append(e)
 
@@ -815,7 +1093,7 @@ def s_single_step_transfer(sc):
     e = call_expect(tr.times["invite"], an1, end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", al1, an1, tx + 20 * MS), party("2002", min(t_ring2, t_del2), min(t_ans2, t_est2), tb + 10 * MS)],
                     transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
-                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}],
+                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}],
                     sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=ms(lag), evidence_has=[u])
     sc.recorded()
     rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
@@ -889,7 +1167,7 @@ def s_consultation_transfer(sc):
                     [party("2001", k["al1"], k["an1"], tt + 20 * MS), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
                     hold=holds, transfers=[{"from": "2001", "to": "2002", "kind": "consultation", "ts": ts(t_tx)}],
                     released_by=CALLER_NAT, cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": c1}, {"link": L.name, "call_id": c2}],
+                    csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
                     sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]))
     sc.recorded()
     a1, l4 = k["a1"], k["l4"]
@@ -937,7 +1215,7 @@ def s_conference(sc):
                     [party("2001", k["al1"], k["an1"], td), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
                     hold=holds, conference={"parties": [CALLER_NAT, "2001", "2002"]},
                     released_by="2001", cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": c1}, {"link": L.name, "call_id": c2}],
+                    csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
                     sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]),
                     evidence_has=[u],
                     correlation={"method": "device_time"})
@@ -984,7 +1262,7 @@ def s_makecall(sc):
     end = max(t_cc, t_callc, ag.times["bye_ok"], trk.times["bye_ok"])
     e = call_expect(t_inv, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
                     [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": cid}], sip=[cid_a, cid_t],
+                    csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[cid_a, cid_t],
                     correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
     sc.calls.append(e)
 
@@ -1037,7 +1315,7 @@ def s_routed_queued(sc):
         end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
         e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
                         [party(agent, min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=caller[1],
-                        cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                        cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                         queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv),
                         correlation={"method": "number_time"})
         if agent == "2003":
@@ -1093,7 +1371,7 @@ def s_missing_events(sc):
     end = max(t_cc, t_callc, tr.times["bye_ok"])
     e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2002", min(t_ring, t_del), min(t_ans, t_est), None)], released_by=CALLER_NAT,
-                    cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                     cti_lag_ms=30, audit=[["missing_event", "orphan_dialog"]])
     del e["ts"]  # written at the end of input or by a timeout: its ts is not fixed
     sc.audits.append({"kind": ["missing_event", "orphan_dialog"], "call": 1})
@@ -1136,7 +1414,7 @@ def s_missing_events(sc):
     end = max(t_cc + 2 * MS, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
     e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=CALLER_NAT,
-                    cause="normal_clearing", csta=[{"link": L.name, "call_id": cid}], sip=[tr.d.cid, ag.d.cid],
+                    cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                     cti_lag_ms=30, audit=["duplicate_event"], audit_counts={"duplicate_event": 1})
     sc.audits.append({"kind": "duplicate_event", "call": 3})
     sc.calls.append(e)
@@ -1238,12 +1516,30 @@ SCENARIOS = [
 ]
 
 
+# BER twins: the same script (same times: the scenario's own start) with the CSTA link written
+# as ECMA-285 BER on port 2555; their expected records differ from the XML scenario's only in
+# the link name (and the callID representation, which is the same text here: see ber_call_id).
+BER_TWINS = ["hold_retrieve", "single_step_transfer", "consultation_transfer", "conference", "makecall"]
+
+
+def all_scenarios():
+    """(name, fn, desc, idx, encoding) of every scenario, the XML ones first."""
+    out = [(name, fn, desc, i + 1, "xml") for i, (name, fn, desc) in enumerate(SCENARIOS)]
+    for base in BER_TWINS:
+        name, fn, desc, idx, _ = next(x for x in out if x[0] == base)
+        out.append((name + "_ber", fn, desc + "; the CSTA link as ECMA-285 BER (ROSE, port 2555)", idx, "ber"))
+    return out
+
+
 def generate(out):
     os.makedirs(out, exist_ok=True)
-    for i, (name, fn, desc) in enumerate(SCENARIOS):
-        sc = Scen(name, i + 1, desc)
+    scens = []
+    for name, fn, desc, idx, enc in all_scenarios():
+        sc = Scen(name, idx, desc, enc)
         fn(sc)
         sc.write(out)
+        scens.append(sc)
+    return scens
 
 
 def main():
@@ -1255,9 +1551,9 @@ def main():
         generate(a.out)
         return 0
     with tempfile.TemporaryDirectory() as d:
-        generate(d)
+        scens = generate(d)
         bad = []
-        for name, _, _ in SCENARIOS:
+        for name, _, _, _, _ in all_scenarios():
             for suf in (".pcap", ".expect.json"):
                 p = os.path.join(a.out, name + suf)
                 if not os.path.exists(p) or not filecmp.cmp(p, os.path.join(d, name + suf), shallow=False):
@@ -1268,8 +1564,41 @@ def main():
         for x in extra:
             print("FAIL: %s is not generated by scenarios.py" % x)
         if not bad and not extra:
-            print("ok: %d scenario files identical to a fresh generation" % (2 * len(SCENARIOS)))
-        return 1 if bad or extra else 0
+            print("ok: %d scenario files identical to a fresh generation" % (2 * len(all_scenarios())))
+        # the BER twins: every PDU through asn1c's unber and against the module text
+        import shutil
+        sys.path.insert(0, HERE)
+        import check_ber_unber
+        if not shutil.which("unber"):
+            print("FAIL: unber (asn1c) missing: apt-get install -y asn1c")
+            nber = 1
+        else:
+            nber = check_ber_unber.run(d, scens, ber_from_xml, BER_PORT)
+        nber += twin_check(scens)
+        return 1 if bad or extra or nber else 0
+
+
+def twin_check(scens):
+    """A BER twin's expected records equal its XML scenario's but for the link name."""
+    by = {sc.name: sc for sc in scens}
+    n = 0
+    for base in BER_TWINS:
+        x, b = by[base], by[base + "_ber"]
+        sub = lambda o, a, c: json.loads(json.dumps(o).replace(a, c))  # noqa: E731
+        ren = [(L.name, "LINK%d" % i) for i, L in enumerate(x.links)] + [(base + "-", "SCEN-")]
+        renb = [(L.name, "LINK%d" % i) for i, L in enumerate(b.links)] + [(base + "_ber-", "SCEN-")]
+        got = {"calls": b.calls, "recordings": b.recordings, "audits": b.audits, "settings": b.settings}
+        want = {"calls": x.calls, "recordings": x.recordings, "audits": x.audits, "settings": x.settings}
+        for a, c in ren:
+            want = sub(want, a, c)
+        for a, c in renb:
+            got = sub(got, a, c)
+        if got != want:
+            n += 1
+            print("FAIL: %s: expected records differ from %s's beyond the link name" % (b.name, base))
+        else:
+            print("ok: %s: expected records are %s's with the BER link's name" % (b.name, base))
+    return n
 
 
 if __name__ == "__main__":
