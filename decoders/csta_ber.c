@@ -39,6 +39,8 @@
 #include "ConferenceCallArgument.h"
 #include "ConferenceCallResult.h"
 #include "ConnectionID.h"
+#include "ConnectionList.h"
+#include "ConnectionListEntry.h"
 #include "ConsultationCallArgument.h"
 #include "ConsultationCallResult.h"
 #include "DeflectCallArgument.h"
@@ -490,6 +492,21 @@ static void walk_seq(struct ct_csta_msg *m, asn_TYPE_descriptor_t *td, const voi
 			SETHEX(m, user_data, (const OCTET_STRING_t *)p);
 		} else if (t == &asn_DEF_CallLinkageData) {
 			take_linkage(m, p);
+		} else if (t == &asn_DEF_ConnectionList) {
+			/* transferredConnections / conferenceConnections: the resulting call is the
+			 * callID of the first newConnection (like XML's newConnection) */
+			const ConnectionList_t *cl = p;
+			for (int k = 0; k < cl->list.count && !m->new_call_id[0]; k++) {
+				const ConnectionListEntry_t *ent = cl->list.array[k];
+				if (ent && ent->newConnection) {
+					struct ct_csta_conn nc;
+					memset(&nc, 0, sizeof nc);
+					conn_p3(m, &nc, ent->newConnection);
+					memcpy(m->new_call_id, nc.call_id, sizeof m->new_call_id);
+					if (!m->conn2.call_id[0] && !m->conn2.device[0])
+						m->conn2 = nc;
+				}
+			}
 		} else if (t == &asn_DEF_CallLinkageDataList) {
 			take_linkage(m, &((const CallLinkageDataList_t *)p)->newCallLinkageData);
 		} else if (t == &asn_DEF_CSTACommonArguments) {

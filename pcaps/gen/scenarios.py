@@ -1066,6 +1066,7 @@ def transfer_common(sc, L, t0, cid, ucid):
 def s_single_step_transfer(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
     t0, cid, u = t + 500 * MS, "5c0a0004", ucid_of(4, t)
+    ncid = "5c0a0014"  # this PBX gives the transferred call a new callID (newConnection)
     tr, a1, al1, an1, lag = transfer_common(sc, L, t0, cid, u)
     tx = an1 + 3000 * MS
     _, inv = L.request(tx, "SingleStepTransferCall", conn("activeCall", cid, "2001") + "<transferredTo>2002</transferredTo>")
@@ -1075,25 +1076,26 @@ def s_single_step_transfer(sc):
     t_tx = L.event(tx + 20 * MS + LAG, "TransferedEvent", "2001",
                    conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") +
                    dev("transferredToDevice", "2002") +
-                   "<transferredConnections><connectionListItem>" + conn("newConnection", cid, "2002") +
+                   "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, "2002") +
                    "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
                    "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
-    t_del2 = L.event(tx + 25 * MS + LAG + 2 * MS, "DeliveredEvent", "2002", ev_delivered(cid, "2002", CALLER_NAT, HOTLINE, u))
+    t_del2 = L.event(tx + 25 * MS + LAG + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u))
     t_ring2 = a2.ringing(tx + 45 * MS)
     t_ans2 = a2.answer(tx + 2025 * MS)
-    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(cid, "2002", CALLER_NAT, HOTLINE, u))
+    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
     tb = t_ans2 + 3000 * MS
     tr.bye(tb, from_a=True)
     a2.bye(tb + 10 * MS, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(cid))
+    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(ncid, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(ncid))
     for x in (tr, a1, a2):
         x.media()
     end = max(t_cc, t_callc, tr.times["bye_ok"], a2.times["bye_ok"])
     e = call_expect(tr.times["invite"], an1, end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", al1, an1, tx + 20 * MS), party("2002", min(t_ring2, t_del2), min(t_ans2, t_est2), tb + 10 * MS)],
                     transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
-                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}],
+                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)},
+                                                                          {"link": L.name, "call_id": L.call_id(ncid)}],
                     sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=ms(lag), evidence_has=[u])
     sc.recorded()
     rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
