@@ -293,7 +293,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.record_device = hook_record_device;
 	ccfg.hooks.agent_state = hook_agent_state;
 	ccfg.hooks.agent_call = hook_agent_call;
-	rc = ct_calls_new(&p->calls_joined, &ccfg, ctr, &p->em);
+	rc = ct_calls_new(&p->calls_joined, &ccfg, key, ctr, &p->em);
 	if (rc) {
 		ct_cstalinks_free(p->links);
 		ct_sipcalls_free(p->calls, 0);

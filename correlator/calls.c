@@ -17,7 +17,7 @@
 #define CALLS_MAX_XFER 6
 #define CALLS_MAX_IV 8
 #define CALLS_MAX_MERGED 6
-#define CALLS_KEY 200
+#define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
 #define CALLS_EVIDENCE 320
 
 struct ccall;
@@ -29,7 +29,7 @@ struct leg;
 struct ikey {
 	struct ikey *hnext;
 	uint64_t h;
-	char key[CALLS_KEY];
+	char *key;                 /* its own copy: keys are long (Call-IDs), most slots are empty */
 	ct_time_t ts;
 	struct ccall *cc;
 	bool used;
@@ -107,6 +107,7 @@ struct ccall {
 	char sip_disposition[16];
 	bool csta_busy, cleared_before_answer;
 	bool network;              /* CSTA NetworkReached: the call left for the public network */
+	bool fragment;             /* first seen by a message that cannot begin a call */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
 	char evidence[CALLS_EVIDENCE];
 	ct_time_t queued_at, queue_end, route_req, route_sel;
@@ -140,7 +141,8 @@ struct ct_calls {
 	struct ct_calls_cfg cfg;
 	struct ct_counters *ctr;
 	struct ct_emitter *em;
-	struct ct_hashkey key;
+	struct ct_hashkey key;     /* the index's buckets: random per run (packets choose the keys) */
+	struct ct_hashkey idkey;   /* call ids: fixed, so a replay gives the same ids */
 	struct ikey **buckets;
 	uint64_t mask;     /* buckets - 1: a power of two, some for each key a call may hold */
 	struct ccall head; /* list sentinel, oldest first */
@@ -150,8 +152,8 @@ struct ct_calls {
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
-int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct ct_counters *ctr,
-		 struct ct_emitter *em)
+int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const struct ct_hashkey *key,
+		 struct ct_counters *ctr, struct ct_emitter *em)
 {
 	struct ct_calls *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -159,7 +161,8 @@ int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct c
 	t->cfg = *cfg;
 	t->ctr = ctr;
 	t->em = em;
-	ct_hashkey_fixed(&t->key, 0x63616c6c73UL);
+	t->key = *key;
+	ct_hashkey_fixed(&t->idkey, 0x63616c6c73UL);
 	uint64_t nb = 256;
 	while (nb < (uint64_t)cfg->max_calls * 4 && nb < (1u << 22))
 		nb <<= 1;
@@ -196,15 +199,18 @@ static struct ikey *idx_find(struct ct_calls *t, const char *key)
 	return NULL;
 }
 
-static void idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts)
+static bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts)
 {
-	snprintf(k->key, sizeof(k->key), "%s", key);
+	k->key = strdup(key);
+	if (!k->key)
+		return false;
 	k->h = ct_hash(&t->key, k->key, strlen(k->key));
 	k->cc = cc;
 	k->ts = ts;
 	k->used = true;
 	k->hnext = t->buckets[k->h & t->mask];
 	t->buckets[k->h & t->mask] = k;
+	return true;
 }
 
 static void idx_del(struct ct_calls *t, struct ikey *k)
@@ -217,6 +223,8 @@ static void idx_del(struct ct_calls *t, struct ikey *k)
 	if (*pp)
 		*pp = k->hnext;
 	k->used = false;
+	free(k->key);
+	k->key = NULL;
 }
 
 static void mkkey(char *key, const char *kind, const char *a, const char *b)
@@ -391,13 +399,21 @@ static bool has_sip(const struct ccall *cc);
 
 /* When the call's record may be due: settle after its last leg ended; csta_grace after its last
  * SIP leg ended while CTI never cleared; idle after its last news. */
+static ct_time_t add_sat(ct_time_t a, ct_time_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
 {
-	ct_time_t due = t->cfg.idle ? cc->last + t->cfg.idle : UINT64_MAX;
-	if (all_ended(cc, false) && cc->ended_at + t->cfg.settle < due)
-		due = cc->ended_at + t->cfg.settle;
-	if (has_sip(cc) && all_ended(cc, true) && cc->sip_ended_at + t->cfg.csta_grace < due)
-		due = cc->sip_ended_at + t->cfg.csta_grace;
+	/* a fragment (a call first seen by a message that cannot begin one: a late copy, a leg
+	 * whose start was not captured) is given up sooner than a call that began here */
+	ct_time_t idle = cc->fragment && t->cfg.settle * 20 < t->cfg.idle ? t->cfg.settle * 20 : t->cfg.idle;
+	ct_time_t due = idle ? add_sat(cc->last, idle) : UINT64_MAX;
+	if (all_ended(cc, false) && add_sat(cc->ended_at, t->cfg.settle) < due)
+		due = add_sat(cc->ended_at, t->cfg.settle);
+	if (has_sip(cc) && all_ended(cc, true) && add_sat(cc->sip_ended_at, t->cfg.csta_grace) < due)
+		due = add_sat(cc->sip_ended_at, t->cfg.csta_grace);
 	return due;
 }
 
@@ -415,6 +431,29 @@ static void touch(struct ct_calls *t, struct ccall *cc)
 }
 
 /* ---- calls ----------------------------------------------------------------------------- */
+
+/* A call's id: its first leg (a SIP Call-ID, or a link and CSTA callID) and the packet time it
+ * began, hashed with a fixed key: the same input gives the same ids, and a Call-ID or callID
+ * used again later (PBXs recycle callIDs) gives another id. */
+static void call_id_of(const struct ct_calls *t, char id[40], const char *kind, const char *a, const char *b,
+		       ct_time_t ts)
+{
+	char src[CALLS_KEY + 32];
+	int n = snprintf(src, sizeof(src), "%s|%s|%" PRIu64, a, b ? b : "", ts);
+	snprintf(id, 40, "%s-%016" PRIx64, kind,
+		 ct_hash(&t->idkey, src, (size_t)(n < (int)sizeof(src) ? n : (int)sizeof(src) - 1)));
+}
+
+/* CSTA events that can begin a call (others first seen mean the start was not captured). */
+static bool begins_call(const char *name)
+{
+	static const char *const names[] = { "delivered", "offered", "originated", "service_initiated", "queued",
+					     "route_request", "failed", "network_reached" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
 
@@ -865,7 +904,8 @@ static void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on,
 		cc->holds++;
 	} else if (!on && cc->held) {
 		cc->held = false;
-		cc->hold_us += ts - cc->held_since;
+		if (ts > cc->held_since) /* legs disagree on time, or packet time went back */
+			cc->hold_us += ts - cc->held_since;
 	}
 	rec_hold(t, cc, p, on, ts);
 }
@@ -1087,10 +1127,11 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		cc = invite ? sip_join(t, &s2, ncalling, ev, sizeof(ev), &how) : NULL;
 		if (!cc) {
 			char id[40];
-			snprintf(id, sizeof(id), "sip-%016" PRIx64, ct_hash(&t->key, s->call_id, strlen(s->call_id)));
+			call_id_of(t, id, "sip", s->call_id, NULL, s->ts);
 			cc = call_new(t, id, s->ts);
 			if (!cc)
 				return NULL;
+			cc->fragment = !invite;
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
 		} else if (ev[0]) {
@@ -1385,13 +1426,12 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		enum join how = J_NONE;
 		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how);
 		if (!cc) {
-			char id[40], k2[CALLS_KEY];
-			int n = snprintf(k2, sizeof(k2), "%s|%s", link, m->conn.call_id);
-			snprintf(id, sizeof(id), "csta-%016" PRIx64,
-				 ct_hash(&t->key, k2, (size_t)(n < (int)sizeof(k2) ? n : (int)sizeof(k2) - 1)));
+			char id[40];
+			call_id_of(t, id, "csta", link, m->conn.call_id, ts);
 			cc = call_new(t, id, ts);
 			if (!cc)
 				return NULL;
+			cc->fragment = !begins_call(name);
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
 		} else if (ev[0] && !has_sip(cc)) {
@@ -1710,7 +1750,10 @@ static const char *trunk_called(const struct ccall *cc)
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
-	ct_time_t end = cc->ended_at ? cc->ended_at : (cc->last ? cc->last : now);
+	/* over: when the last leg ended; given up (idle, evicted, end of input): its last news */
+	ct_time_t end = all_ended(cc, false) && cc->ended_at ? cc->ended_at : cc->last > cc->ended_at ? cc->last : cc->ended_at;
+	if (!end)
+		end = now;
 	bool csta = has_csta(cc), sip = has_sip(cc);
 	/* with CTI, the parties are the devices it reported; SIP-only, the devices the legs reached */
 	bool out = !strcmp(cc->direction, "outbound");

@@ -35,6 +35,7 @@
 #include "../capture/packet.h"
 #include "../decoders/csta.h"
 #include "../util/counters.h"
+#include "../util/hash.h"
 
 struct ct_calls;
 
@@ -69,8 +70,9 @@ struct ct_calls_cfg {
 	struct ct_calls_hooks hooks;
 };
 
-int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, struct ct_counters *ctr,
-		 struct ct_emitter *em);
+/* key: the index's hash key (random per run: the keys come from packets) */
+int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const struct ct_hashkey *key,
+		 struct ct_counters *ctr, struct ct_emitter *em);
 
 /* One moment of a SIP dialog set. */
 struct ct_calls_sip {

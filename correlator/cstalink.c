@@ -268,10 +268,12 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 {
 	struct ct_emitter *em = t->em;
 	char call[40] = "";
+	/* the customer call the message belongs to; without a correlator (tests, tools), the
+	 * CSTA call itself */
 	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, name, m, ts) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
-	else if (m->conn.call_id[0]) {
+	else if (!t->calls && m->conn.call_id[0]) {
 		char k[256];
 		int n = snprintf(k, sizeof(k), "%s|%s", l->name, m->conn.call_id);
 		snprintf(call, sizeof(call), "csta-%016" PRIx64,

@@ -66,7 +66,9 @@ static void setup_cfg(uint32_t max, ct_time_t idle)
 	struct ct_calls_cfg cfg = { .max_calls = max, .window = 3 * SEC, .settle = 3 * SEC, .csta_grace = 30 * SEC,
 				    .idle = idle, .pause_on_hold = true };
 	cfg.hooks.record_device = record_device;
-	assert_int_equal(ct_calls_new(&calls, &cfg, &ctr, &em), CT_OK);
+	struct ct_hashkey hkey;
+	ct_hashkey_fixed(&hkey, 5);
+	assert_int_equal(ct_calls_new(&calls, &cfg, &hkey, &ctr, &em), CT_OK);
 }
 
 static void setup(void)

@@ -61,7 +61,9 @@ static void setup(bool with_calls)
 	assert_int_equal(ct_cstalinks_new(&fx.links, 16, &fx.ctr, &fx.em), CT_OK);
 	if (with_calls) {
 		struct ct_calls_cfg cc = { .max_calls = 1000, .window = 3 * SEC, .settle = 3 * SEC };
-		assert_int_equal(ct_calls_new(&fx.calls, &cc, &fx.ctr, &fx.em), CT_OK);
+		struct ct_hashkey hkey;
+		ct_hashkey_fixed(&hkey, 5);
+		assert_int_equal(ct_calls_new(&fx.calls, &cc, &hkey, &fx.ctr, &fx.em), CT_OK);
 		ct_cstalinks_set_calls(fx.links, fx.calls);
 	}
 }
