@@ -17,8 +17,10 @@
 #define CALLS_MAX_XFER 6
 #define CALLS_MAX_IV 8
 #define CALLS_MAX_MERGED 6
+#define CALLS_MAX_TAGS 6
 #define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
 #define CALLS_EVIDENCE 320
+#define CALLS_FAILOVER (60 * CT_USEC_PER_SEC) /* a standby CTI server takes over within this */
 
 struct ccall;
 struct leg;
@@ -42,6 +44,8 @@ struct leg {
 	bool cleared;              /* CSTA: a clearing event ended it */
 	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
 	bool bye;                  /* SIP: a BYE was seen */
+	uint64_t tags[CALLS_MAX_TAGS]; /* SIP: hashes of the tags seen in the dialog (an SBC between
+					 * two mirror points rewrites them): a Replaces must name them */
 	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
 	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
@@ -260,6 +264,13 @@ static void remember(struct ct_calls *t, struct ccall *cc, const char *kind, con
 		}
 }
 
+static struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value)
+{
+	char key[CALLS_KEY];
+	mkkey(key, kind, value, NULL);
+	return idx_find(t, key);
+}
+
 static struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed)
 {
 	if (empty(value))
@@ -444,6 +455,31 @@ static void call_id_of(const struct ct_calls *t, char id[40], const char *kind, 
 		 ct_hash(&t->idkey, src, (size_t)(n < (int)sizeof(src) ? n : (int)sizeof(src) - 1)));
 }
 
+/* The UCID a CSTA message carries: correlatorData or userData shaped as one (8 bytes, 16 hex
+ * digits, as SIP's User-to-User gives it); other application data is not an id. */
+static const char *csta_ucid(const struct ct_csta_msg *m, char out[17])
+{
+	const char *c[2] = { m->correlator, m->user_data };
+	for (int i = 0; i < 2; i++) {
+		if (strlen(c[i]) != 16)
+			continue;
+		size_t k = 0;
+		for (; k < 16; k++) {
+			char x = c[i][k];
+			if (x >= 'A' && x <= 'F')
+				x = (char)(x - 'A' + 'a');
+			if (!((x >= '0' && x <= '9') || (x >= 'a' && x <= 'f')))
+				break;
+			out[k] = x;
+		}
+		if (k == 16) {
+			out[16] = '\0';
+			return out;
+		}
+	}
+	return NULL;
+}
+
 /* CSTA events that can begin a call (others first seen mean the start was not captured). */
 static bool begins_call(const char *name)
 {
@@ -556,15 +592,37 @@ static struct party *party_find(struct ccall *cc, const char *device)
 	return NULL;
 }
 
-static struct party *party(struct ccall *cc, const char *device, bool csta)
+/* When a call has rung more devices than it keeps (a ring-all group, a long hunt), a device
+ * that rang and never answered makes room: the one that answers is always kept. */
+static struct party *party_room(struct ct_calls *t, struct ccall *cc)
+{
+	if (cc->nparties < CALLS_MAX_PARTIES)
+		return &cc->parties[cc->nparties++];
+	struct party *v = NULL;
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		struct party *q = &cc->parties[i];
+		if (q->answered || q->on_call || q->originated || q->rec == REC_ON || q->rec == REC_PAUSED)
+			continue;
+		if (!v || (q->released && !v->released))
+			v = q;
+	}
+	t->ctr->calls_parties_dropped++;
+	if (!v)
+		return NULL;
+	memmove(v, v + 1, (size_t)(&cc->parties[cc->nparties] - (v + 1)) * sizeof(*v)); /* keep the order */
+	return &cc->parties[cc->nparties - 1];
+}
+
+static struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bool csta)
 {
 	if (empty(device))
 		return NULL;
 	struct party *p = party_find(cc, device);
 	if (!p) {
-		if (cc->nparties >= CALLS_MAX_PARTIES)
+		p = party_room(t, cc);
+		if (!p)
 			return NULL;
-		p = &cc->parties[cc->nparties++];
+		memset(p, 0, sizeof(*p));
 		snprintf(p->device, sizeof(p->device), "%s", device);
 	}
 	if (csta)
@@ -576,6 +634,23 @@ static void min_time(ct_time_t *dst, ct_time_t v)
 {
 	if (v && (!*dst || v < *dst))
 		*dst = v;
+}
+
+static void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts);
+static void leave(struct ct_calls *t, struct ccall *cc, struct party *p, const char *reason, ct_time_t ts);
+
+/* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
+static void iv_merge(struct party *p, const struct party *q)
+{
+	for (unsigned k = 0; k < q->niv && p->niv < CALLS_MAX_IV; k++) {
+		unsigned at = p->niv++;
+		while (at > 0 && p->iv[at - 1].start > q->iv[k].start) {
+			p->iv[at] = p->iv[at - 1];
+			at--;
+		}
+		p->iv[at].start = q->iv[k].start;
+		p->iv[at].end = q->iv[k].end;
+	}
 }
 
 /* Moves call b into call a (b is freed): the older call's id stays. */
@@ -621,11 +696,13 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 				}
 	}
 	for (unsigned i = 0; i < b->nparties; i++) {
-		const struct party *q = &b->parties[i];
+		struct party *q = &b->parties[i];
 		struct party *p = party_find(a, q->device);
 		if (!p) {
 			if (a->nparties < CALLS_MAX_PARTIES)
 				a->parties[a->nparties++] = *q;
+			else
+				leave(t, b, q, "cleared", b->last); /* not kept: its recording and agent see it go */
 			continue;
 		}
 		min_time(&p->alerted, q->alerted);
@@ -633,11 +710,16 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		/* still in one of the two calls: still in the merged one; out of both: since the first */
 		p->released = p->released && q->released ? (p->released < q->released ? p->released : q->released) : 0;
 		p->csta |= q->csta;
-		if (p->rec == REC_NONE) {
-			p->rec = q->rec;
-			memcpy(p->iv, q->iv, sizeof(p->iv));
-			p->niv = q->niv;
-		}
+		p->originated |= q->originated;
+		if (q->on_call && p->on_call && t->cfg.hooks.agent_call)
+			t->cfg.hooks.agent_call(t->cfg.hooks.user, q->device, false, b->last); /* one call now */
+		p->on_call |= q->on_call;
+		bool p_on = p->rec == REC_ON || p->rec == REC_PAUSED, q_on = q->rec == REC_ON || q->rec == REC_PAUSED;
+		if (p_on && q_on)
+			rec_stop(t, b, q, "merged", b->last); /* recorded once, in the merged call */
+		else if (q_on)
+			p->rec = q->rec; /* goes on in the merged call (the recorder knows b's id: "merged") */
+		iv_merge(p, q);
 	}
 	for (unsigned i = 0; i < b->nxfers && a->nxfers < CALLS_MAX_XFER; i++)
 		a->xfers[a->nxfers++] = b->xfers[i];
@@ -761,6 +843,16 @@ static void rtp_endpoint(struct ct_json *j, const struct ct_calls_ep *e, const c
 	ct_json_obj_end(j);
 }
 
+/* Ends the interval still open (after a merge it need not be the last in the list). */
+static void close_iv(struct party *p, ct_time_t ts)
+{
+	for (unsigned k = p->niv; k-- > 0;)
+		if (!p->iv[k].end) {
+			p->iv[k].end = ts > p->iv[k].start ? ts : p->iv[k].start;
+			return;
+		}
+}
+
 static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p, const char *action,
 		     const char *reason, ct_time_t ts)
 {
@@ -806,7 +898,7 @@ static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool
 		return;
 	if (on && p->rec == REC_ON) {
 		p->rec = REC_PAUSED;
-		p->iv[p->niv - 1].end = ts;
+		close_iv(p, ts);
 		rec_emit(t, cc, p, "pause", "held", ts);
 	} else if (!on && p->rec == REC_PAUSED && p->niv < CALLS_MAX_IV) {
 		p->rec = REC_ON;
@@ -821,7 +913,7 @@ static void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, cons
 	if (!p || (p->rec != REC_ON && p->rec != REC_PAUSED))
 		return;
 	if (p->rec == REC_ON)
-		p->iv[p->niv - 1].end = ts;
+		close_iv(p, ts);
 	p->rec = REC_STOPPED;
 	rec_emit(t, cc, p, "stop", reason, ts);
 }
@@ -973,6 +1065,82 @@ static bool sip_leg_to(const struct ccall *cc, const char *device)
 	return false;
 }
 
+/* A Replaces value (RFC 3891: callid;to-tag=..;from-tag=.., percent-encoded inside a
+ * Refer-To URI), decoded. */
+struct replaces {
+	char callid[260];
+	char to[80], from[80];
+};
+
+static void replaces_parse(const char *in, struct replaces *r)
+{
+	char buf[512];
+	size_t o = 0;
+	for (size_t i = 0; in[i] && o + 1 < sizeof(buf); i++) {
+		char c = in[i];
+		if (c == '%' && in[i + 1] && in[i + 2]) {
+			char hex[3] = { in[i + 1], in[i + 2], 0 };
+			c = (char)strtol(hex, NULL, 16);
+			i += 2;
+		}
+		if (c == '&')
+			break; /* the next URI header */
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	memset(r, 0, sizeof(*r));
+	char *save = buf, *part;
+	for (int n = 0; (part = strsep(&save, ";")); n++) {
+		while (*part == ' ')
+			part++;
+		if (n == 0)
+			snprintf(r->callid, sizeof(r->callid), "%s", part);
+		else if (!strncasecmp(part, "to-tag=", 7))
+			snprintf(r->to, sizeof(r->to), "%s", part + 7);
+		else if (!strncasecmp(part, "from-tag=", 9))
+			snprintf(r->from, sizeof(r->from), "%s", part + 9);
+	}
+}
+
+static uint64_t tag_hash(const struct ct_calls *t, const char *tag)
+{
+	return empty(tag) ? 0 : ct_hash(&t->key, tag, strlen(tag));
+}
+
+static bool tag_known(const struct leg *l, uint64_t h)
+{
+	for (unsigned i = 0; h && i < CALLS_MAX_TAGS; i++)
+		if (l->tags[i] == h)
+			return true;
+	return false;
+}
+
+static void tag_add(struct leg *l, uint64_t h)
+{
+	if (!h || tag_known(l, h))
+		return;
+	for (unsigned i = 0; i < CALLS_MAX_TAGS; i++)
+		if (!l->tags[i]) {
+			l->tags[i] = h;
+			return;
+		}
+}
+
+/* The dialog a Replaces names, if it is open and its tags are the ones named (either way
+ * round: RFC 3891 names them as the replaced UA sees them). */
+static struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct ccall **cc)
+{
+	char key[CALLS_KEY];
+	if (!r->callid[0] || !r->from[0])
+		return NULL;
+	mkkey(key, "sip", r->callid, NULL);
+	struct leg *l = leg_of(t, key, cc);
+	if (!l || l->ended || l->bye)
+		return NULL;
+	/* both tags must be the dialog's (an early dialog has no to-tag yet: RFC 3891 3) */
+	return tag_known(l, tag_hash(t, r->from)) && (!r->to[0] || tag_known(l, tag_hash(t, r->to))) ? l : NULL;
+}
+
 /* The call a new SIP dialog belongs to, and how it was found. */
 static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev,
 			      size_t evcap, enum join *how)
@@ -981,10 +1149,10 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 	*how = J_NONE;
 	if (!empty(s->replaces)) {
 		struct ccall *o = NULL;
-		char key[CALLS_KEY];
-		mkkey(key, "sip", s->replaces, NULL);
-		if (leg_of(t, key, &o)) {
-			snprintf(ev, evcap, "SIP dialog %s replaces dialog %s", s->call_id, s->replaces);
+		struct replaces r;
+		replaces_parse(s->replaces, &r);
+		if (replaced_leg(t, &r, &o)) {
+			snprintf(ev, evcap, "SIP dialog %s replaces dialog %s", s->call_id, r.callid);
 			return o;
 		}
 	}
@@ -1070,23 +1238,6 @@ static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_c
 	}
 }
 
-/* Percent-decodes the Call-ID of a Replaces parameter (RFC 3891: callid;to-tag=..;from-tag=..). */
-static void replaces_callid(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; in[i] && o + 1 < cap; i++) {
-		char c = in[i];
-		if (c == '%' && in[i + 1] && in[i + 2]) {
-			char hex[3] = { in[i + 1], in[i + 2], 0 };
-			c = (char)strtol(hex, NULL, 16);
-			i += 2;
-		}
-		if (c == ';' || c == '&')
-			break;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-}
 
 static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s);
 
@@ -1119,12 +1270,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			return NULL;
 		char ev[CALLS_EVIDENCE] = "";
 		enum join how = J_NONE;
-		char rep[128] = "";
-		if (!empty(s->replaces))
-			replaces_callid(s->replaces, rep, sizeof(rep));
-		struct ct_calls_sip s2 = *s;
-		s2.replaces = rep[0] ? rep : NULL;
-		cc = invite ? sip_join(t, &s2, ncalling, ev, sizeof(ev), &how) : NULL;
+		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how) : NULL;
 		if (!cc) {
 			char id[40];
 			call_id_of(t, id, "sip", s->call_id, NULL, s->ts);
@@ -1146,6 +1292,8 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		cc->last = s->ts;
 	if (l->ended && strcmp(s->name, "dialog_end"))
 		l->ended = false; /* a late message reopens it */
+	tag_add(l, tag_hash(t, s->from_tag));
+	tag_add(l, tag_hash(t, s->to_tag));
 	const char *name = s->name;
 	if (invite) {
 		if (!l->invite_ts) {
@@ -1158,7 +1306,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 				l->invite_dst = *s->dst;
 			if (!cc->sip_first || s->ts < cc->sip_first) {
 				/* the caller took part too (listed when no CTI names the parties) */
-				struct party *cp = party(cc, s->calling, false);
+				struct party *cp = party(t, cc, s->calling, false);
 				if (cp)
 					cp->originated = true;
 				cc->sip_first = s->ts;
@@ -1178,7 +1326,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 	} else if (!strcmp(name, "ringing")) {
 		/* the callee rings; a phone that placed the call (a B2BUA's incoming leg) hears it */
 		if (!l->b2b_in)
-			alerted(t, cc, party(cc, leg_device(l), false), s->ts);
+			alerted(t, cc, party(t, cc, leg_device(l), false), s->ts);
 	} else if (!strcmp(name, "answer")) {
 		l->answered = true;
 		if (!l->answer_ts)
@@ -1189,14 +1337,14 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			l->sdp_callee = *s->sdp_callee;
 		/* the callee answered: a phone that placed the call (a B2BUA's incoming leg) did not */
 		if (!l->b2b_in)
-			answered(t, cc, party(cc, leg_device(l), false), s->ts);
+			answered(t, cc, party(t, cc, leg_device(l), false), s->ts);
 		else
 			min_time(&cc->answer, s->ts);
 		/* a recorded device that placed the call is recorded from now on (SIP only: with CTI
 		 * its Originated said so) */
 		if (!has_csta(cc) && t->cfg.hooks.record_device && !empty(l->calling) &&
 		    t->cfg.hooks.record_device(t->cfg.hooks.user, l->calling)) {
-			struct party *cp = party(cc, l->calling, false);
+			struct party *cp = party(t, cc, l->calling, false);
 			if (cp && !cp->answered) {
 				cp->originated = true;
 				rec_start(t, cc, cp, "answered", s->ts);
@@ -1220,21 +1368,19 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 		l->bye = true;
 		released(t, cc, leaving(cc, l), "cleared", s->ts);
 	} else if (!strcmp(name, "refer")) {
-		char rep[128] = "";
-		if (!empty(s->refer_replaces))
-			replaces_callid(s->refer_replaces, rep, sizeof(rep));
+		struct replaces r;
+		replaces_parse(empty(s->refer_replaces) ? "" : s->refer_replaces, &r);
 		snprintf(l->pending_from, sizeof(l->pending_from), "%s", s->calling ? s->calling : "");
 		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
-		snprintf(l->pending_kind, sizeof(l->pending_kind), "%s", rep[0] ? "replaces" : "refer");
+		snprintf(l->pending_kind, sizeof(l->pending_kind), "%s", r.callid[0] ? "replaces" : "refer");
 		l->pending_ts = s->ts;
 		transfer_asked(cc, s->calling, s->ts);
-		if (rep[0]) {
+		struct ccall *o = NULL;
+		if (r.callid[0] && replaced_leg(t, &r, &o) && o != cc) {
 			/* attended transfer: the consultation dialog is part of this customer's call */
-			struct ccall *o = NULL;
-			mkkey(key, "sip", rep, NULL);
-			if (leg_of(t, key, &o) && o != cc) {
+			{
 				char ev[CALLS_EVIDENCE];
-				snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, rep);
+				snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, r.callid);
 				cc = merge(t, cc, o);
 				size_t n = strlen(cc->evidence);
 				snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
@@ -1298,16 +1444,19 @@ static struct ccall *csta_join(struct ct_calls *t, const char *link, const struc
 		snprintf(ev, evcap, "CSTA globalCallLinkageID %s on two links", m->global_call_id);
 		return cc;
 	}
-	const char *ucid = m->correlator[0] ? m->correlator : m->user_data[0] ? m->user_data : NULL;
+	char ub[17];
+	const char *ucid = csta_ucid(m, ub);
 	if ((cc = lookup(t, "ucid", ucid, ts, false))) {
 		if (has_sip(cc))
 			*how = J_SHARED;
 		snprintf(ev, evcap, "UCID %s in SIP User-to-User and CSTA correlatorData", ucid);
 		return cc;
 	}
-	/* failover: the same callID goes on on another link, at a device of the call */
+	/* failover: the same callID goes on on another link, at a device of the call, soon after
+	 * the old link last spoke of it */
 	struct ccall *o = lookup(t, "cid", m->conn.call_id, ts, false);
-	if (o && !csta_leg_on(o, link) && party_find(o, dev)) {
+	struct ikey *ok = o ? idx_find_kind(t, "cid", m->conn.call_id) : NULL;
+	if (o && ok && ts >= ok->ts && ts - ok->ts <= CALLS_FAILOVER && !csta_leg_on(o, link) && party_find(o, dev)) {
 		for (unsigned i = 0; i < o->nlegs; i++)
 			if (!o->legs[i].sip && strcmp(o->legs[i].call_id, m->conn.call_id) == 0) {
 				o->legs[i].superseded = true;
@@ -1447,8 +1596,8 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 	bool clearing = !strcmp(name, "connection_cleared") || !strcmp(name, "call_cleared") || !strcmp(name, "failed");
 	if (l->ended && !clearing && !l->superseded)
 		l->ended = false; /* more events: the call goes on */
-	const char *ucid = m->correlator[0] ? m->correlator : m->user_data[0] ? m->user_data : NULL;
-	remember(t, cc, "ucid", ucid, ts);
+	char ub[17];
+	remember(t, cc, "ucid", csta_ucid(m, ub), ts);
 	remember(t, cc, "gid", m->global_call_id, ts);
 	remember(t, cc, "cid", m->conn.call_id, ts);
 	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV], d[200];
@@ -1472,7 +1621,7 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		else if (!strcmp(cc->direction, "outbound") && !cc->network && !strcmp(dev, cc->csta_called))
 			snprintf(cc->direction, sizeof(cc->direction), "internal"); /* it rang a device CTI sees */
 		cc = late_join(t, cc, dev, ts);
-		struct party *p = party(cc, dev, true);
+		struct party *p = party(t, cc, dev, true);
 		alerted(t, cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
 		remember(t, cc, "num", norm(t, m->calling, nc, sizeof(nc)), ts);
@@ -1496,7 +1645,7 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
-		struct party *op = party(cc, from, true);
+		struct party *op = party(t, cc, from, true);
 		if (op && !op->answered)
 			op->originated = true;
 		remember(t, cc, "dev", from, ts);
@@ -1520,13 +1669,13 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 			far = true;
 		else
 			cc = late_join(t, cc, dev, ts);
-		struct party *p = party(cc, dev, true);
+		struct party *p = party(t, cc, dev, true);
 		if (p && far)
 			p->external = true;
 		answered(t, cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
 	} else if (!strcmp(name, "held") || !strcmp(name, "retrieved")) {
-		hold(t, cc, party(cc, dev, true), !strcmp(name, "held"), ts);
+		hold(t, cc, party(t, cc, dev, true), !strcmp(name, "held"), ts);
 	} else if (!strcmp(name, "queued")) {
 		if (!cc->queued_at) {
 			cc->queued_at = ts;
@@ -1581,11 +1730,11 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 				if (cc->parties[i].csta && !cc->parties[i].released)
 					conf_add(cc, cc->parties[i].device);
 			conf_add(cc, m->other);
-			party(cc, m->other, true);
+			party(t, cc, m->other, true);
 		} else {
 			add_xfer(cc->xfers, &cc->nxfers, dev, m->other, l2 ? "consultation" : "single_step", ts);
-			released(t, cc, party(cc, dev, true), "transferred", ts);
-			party(cc, m->other, true);
+			released(t, cc, party(t, cc, dev, true), "transferred", ts);
+			party(t, cc, m->other, true);
 		}
 		(void)l2;
 	} else if (!strcmp(name, "failed")) {
@@ -1598,7 +1747,7 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		l->cleared = true;
 		leg_end(cc, l, ts);
 	} else if (!strcmp(name, "connection_cleared") || !strcmp(name, "call_cleared")) {
-		released(t, cc, party(cc, dev, true), "cleared", ts);
+		released(t, cc, party(t, cc, dev, true), "cleared", ts);
 		if (name[0] == 'c' && name[1] == 'o')
 			set(cc->released_by, sizeof(cc->released_by), dev);
 		set(cc->cause, sizeof(cc->cause), m->cause);

@@ -83,13 +83,14 @@ struct ct_calls_sip {
 	/* initial INVITE */
 	const char *calling, *called; /* PAI or From user; request-URI (else To) user */
 	const char *ucid;        /* 16 hex digits from User-to-User, or NULL */
-	const char *replaces;    /* Call-ID in a Replaces header, or NULL */
+	const char *replaces;    /* a Replaces header (callid;to-tag=..;from-tag=..), or NULL */
 	const struct ct_addr *src, *dst; /* hosts of the message */
+	const char *from_tag, *to_tag; /* the message's From and To tags ("" when none) */
 	/* answer: the SDP audio endpoints of the offer (caller side) and answer (callee side) */
 	const struct ct_calls_ep *sdp_caller, *sdp_callee; /* NULL when unknown */
 	/* refer */
 	const char *refer_to;    /* user of the Refer-To URI */
-	const char *refer_replaces; /* Call-ID of the Replaces in the Refer-To URI */
+	const char *refer_replaces; /* the Replaces in the Refer-To URI (percent-encoded) */
 	/* failure, dialog_end */
 	unsigned status;
 	const char *disposition;

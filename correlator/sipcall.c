@@ -413,9 +413,12 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 			c->sdp_callee = ep;
 	}
 	char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "", replaces[CALLID_MAX + 1] = "";
-	char refer_to[64] = "", refer_rep[CALLID_MAX + 1] = "";
+	char refer_to[64] = "", refer_rep[CALLID_MAX + 1] = "", ftag[TAG_MAX] = "", ttag[TAG_MAX] = "";
+	copy_text(ftag, sizeof(ftag), m->from_tag);
+	copy_text(ttag, sizeof(ttag), m->to_tag);
 	copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst };
+	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst,
+				  .from_tag = ftag, .to_tag = ttag };
 	if (m->request && m->method == CT_SIP_INVITE) {
 		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
 		copy_text(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_FROM))));

@@ -97,6 +97,7 @@
 	X(calls_evicted, "call records written early at calls.max_calls")                    \
 	X(calls_merged, "calls merged into another (transfer, conference, REFER, late evidence)") \
 	X(calls_legs_dropped, "legs not added to a call that had calls' maximum already")     \
+	X(calls_parties_dropped, "devices not kept in a call's parties (never answered; cap reached)") \
 	X(call_audits, "audit findings about calls")                                          \
 	X(recording_triggers, "recording records (start, pause, resume, stop)")               \
 	X(agents_tracked, "agent devices tracked (named by a CSTA agent event)")            \

@@ -322,13 +322,46 @@ static void test_hostile(void **state)
 	assert_int_equal(ctr.calls_merged, 0);
 }
 
+/* A REFER's Replaces joins the replaced dialog only when it names that dialog's tags and the
+ * dialog is still up: naming any Call-ID pulls nothing in. */
+static void test_replaces(void **state)
+{
+	(void)state;
+	setup();
+	struct ct_calls_sip a = { .call_id = "cust@x", .name = "invite", .ts = T0, .calling = "+4930111", .called = "2001",
+				  .from_tag = "f1" };
+	char ida[40], idb[40];
+	snprintf(ida, sizeof(ida), "%s", ct_calls_sip(calls, &a));
+	struct ct_calls_sip b = { .call_id = "cons@x", .name = "invite", .ts = T0 + 5 * SEC, .calling = "2001",
+				  .called = "2002", .from_tag = "f2" };
+	snprintf(idb, sizeof(idb), "%s", ct_calls_sip(calls, &b));
+	struct ct_calls_sip b2 = { .call_id = "cons@x", .name = "answer", .ts = T0 + 6 * SEC, .from_tag = "f2",
+				   .to_tag = "t2" };
+	ct_calls_sip(calls, &b2);
+	assert_string_not_equal(ida, idb);
+	/* wrong to-tag: refused */
+	struct ct_calls_sip r = { .call_id = "cust@x", .name = "refer", .ts = T0 + 7 * SEC, .calling = "2001",
+				  .refer_to = "2002", .refer_replaces = "cons%40x%3Bto-tag%3Dnope%3Bfrom-tag%3Df2" };
+	ct_calls_sip(calls, &r);
+	assert_int_equal(ctr.calls_merged, 0);
+	/* the dialog's own tags, either way round: merged into the older call */
+	r.refer_replaces = "cons%40x%3Bto-tag%3Df2%3Bfrom-tag%3Dt2";
+	assert_string_equal(ct_calls_sip(calls, &r), ida);
+	assert_int_equal(ctr.calls_merged, 1);
+	struct ct_calls_sip again = { .call_id = "cons@x", .name = "bye", .ts = T0 + 8 * SEC };
+	assert_string_equal(ct_calls_sip(calls, &again), ida);
+	teardown(T0 + 9 * SEC);
+	assert_int_equal(count("call"), 1);
+	assert_non_null(strstr(nth("call", 0), "REFER in cust@x replaces dialog cons@x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_and_settle), cmocka_unit_test(test_heap_order),
 		cmocka_unit_test(test_consultation_merge), cmocka_unit_test(test_busy_device),
 		cmocka_unit_test(test_cap), cmocka_unit_test(test_timers),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile), cmocka_unit_test(test_replaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
