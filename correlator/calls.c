@@ -135,7 +135,7 @@ struct ccall {
 	unsigned nconf;
 	char merged[CALLS_MAX_MERGED][40];
 	unsigned nmerged;
-	struct finding audit[CALLS_MAX_AUDIT];
+	struct finding *audit;     /* allocated at the first finding: most calls have none */
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 	ct_time_t due;             /* when it is to be looked at again (its record may be due) */
 	uint32_t hidx;             /* its place in the timer heap */
@@ -322,7 +322,9 @@ static const char *norm(struct ct_calls *t, const char *in, char *out, size_t ca
 
 static void note(struct ccall *cc, const char *kind, const char *detail)
 {
-	if (cc->naudit >= CALLS_MAX_AUDIT) {
+	if (!cc->audit)
+		cc->audit = calloc(CALLS_MAX_AUDIT, sizeof(*cc->audit));
+	if (!cc->audit || cc->naudit >= CALLS_MAX_AUDIT) {
 		cc->audit_more++;
 		return;
 	}
@@ -503,6 +505,7 @@ static void call_free(struct ct_calls *t, struct ccall *cc)
 	cc->next->prev = cc->prev;
 	heap_del(t, cc);
 	t->live--;
+	free(cc->audit);
 	free(cc);
 }
 
@@ -554,16 +557,22 @@ static bool has_csta(const struct ccall *cc)
 	return false;
 }
 
+/* Adds a line of evidence (once: the same join of the call on another link says it again). */
+static void evidence_add(struct ccall *cc, const char *evidence)
+{
+	if (!evidence[0] || strstr(cc->evidence, evidence))
+		return;
+	size_t n = strlen(cc->evidence);
+	if (n < sizeof(cc->evidence) - 3)
+		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
+}
+
 /* Records how a leg of one world joined a call of the other. */
 static void joined(struct ccall *cc, enum join how, const char *evidence)
 {
 	if (how < cc->join)
 		cc->join = (uint8_t)how;
-	if (strstr(cc->evidence, evidence))
-		return; /* the same evidence for the call on another link */
-	size_t n = strlen(cc->evidence);
-	if (n < sizeof(cc->evidence) - 3)
-		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
+	evidence_add(cc, evidence);
 }
 
 static struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool sip, const char *link,
@@ -1141,6 +1150,27 @@ static struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, st
 	return tag_known(l, tag_hash(t, r->from)) && (!r->to[0] || tag_known(l, tag_hash(t, r->to))) ? l : NULL;
 }
 
+/* The calling numbers matched: the called numbers, when both sides have one, must too (after
+ * numbers.* normalisation). Writes the evidence. */
+static bool numbers_agree(struct ct_calls *t, const char *ncalling, const char *called1, const char *called2,
+			  char *ev, size_t evcap)
+{
+	char n1[CT_CSTA_DEV], n2[CT_CSTA_DEV];
+	const char *a = norm(t, called1, n1, sizeof(n1)), *b = norm(t, called2, n2, sizeof(n2));
+	if (a && b && strcmp(a, b))
+		return false;
+	snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling, a && b ? ", called " : "",
+		 a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
+	return true;
+}
+
+/* The B2BUA index entry: the host an INVITE reached, and its caller (ip gets the host). */
+static void b2b_key(char v[CALLS_KEY], char ip[64], const struct ct_addr *host, const char *ncalling)
+{
+	ct_addr_format(host, ip, 64);
+	snprintf(v, CALLS_KEY, "%s|%s", ip, ncalling);
+}
+
 /* The call a new SIP dialog belongs to, and how it was found. */
 static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev,
 			      size_t evcap, enum join *how)
@@ -1163,8 +1193,7 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 	}
 	if (s->src && ncalling) {
 		char ip[64], v[CALLS_KEY];
-		ct_addr_format(s->src, ip, sizeof(ip));
-		snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
+		b2b_key(v, ip, s->src, ncalling);
 		/* the incoming leg: sent to the host that now places this one, by the same caller,
 		 * not answered yet (a B2BUA places its outgoing legs while the caller waits); a host
 		 * talking to itself (a load test on loopback) proves nothing */
@@ -1199,15 +1228,10 @@ static struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, 
 			 (uint64_t)(t->cfg.window / 1000u));
 		return cc;
 	}
-	if (ncalling && (cc = lookup(t, "num", ncalling, s->ts, true)) && has_csta(cc) && !has_sip(cc)) {
-		char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV];
-		const char *a = norm(t, cc->csta_called, nc, sizeof(nc)), *b = norm(t, s->called, nd, sizeof(nd));
-		if (!a || !b || strcmp(a, b) == 0) {
-			*how = J_NUMBER;
-			snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling,
-				 a && b ? ", called " : "", a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
-			return cc;
-		}
+	if (ncalling && (cc = lookup(t, "num", ncalling, s->ts, true)) && has_csta(cc) && !has_sip(cc) &&
+	    numbers_agree(t, ncalling, cc->csta_called, s->called, ev, evcap)) {
+		*how = J_NUMBER;
+		return cc;
 	}
 	char nd[CT_CSTA_DEV];
 	const char *ncalled = norm(t, s->called, nd, sizeof(nd));
@@ -1231,8 +1255,7 @@ static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_c
 		remember(t, cc, "num", ncalling, s->ts);
 		if (s->dst) {
 			char ip[64], v[CALLS_KEY];
-			ct_addr_format(s->dst, ip, sizeof(ip));
-			snprintf(v, sizeof(v), "%s|%s", ip, ncalling);
+			b2b_key(v, ip, s->dst, ncalling);
 			remember(t, cc, "b2b", v, s->ts);
 		}
 	}
@@ -1280,9 +1303,8 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 			cc->fragment = !invite;
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
-		} else if (ev[0]) {
-			size_t n = strlen(cc->evidence);
-			snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+		} else {
+			evidence_add(cc, ev);
 		}
 		l = leg_add(t, cc, key, true, NULL, s->call_id, s->ts);
 		if (!l)
@@ -1382,8 +1404,7 @@ static struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s
 				char ev[CALLS_EVIDENCE];
 				snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, r.callid);
 				cc = merge(t, cc, o);
-				size_t n = strlen(cc->evidence);
-				snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+				evidence_add(cc, ev);
 			}
 		}
 	} else if (!strcmp(name, "refer_accepted")) {
@@ -1472,20 +1493,23 @@ static struct ccall *csta_join(struct ct_calls *t, const char *link, const struc
 			 (uint64_t)(t->cfg.window / 1000u));
 		return cc;
 	}
-	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV];
+	char nc[CT_CSTA_DEV];
 	const char *ncalling = norm(t, m->calling, nc, sizeof(nc));
-	if (ncalling && (cc = lookup(t, "num", ncalling, ts, true)) && !has_csta(cc)) {
-		const char *a = norm(t, cc->sip_called, nd, sizeof(nd));
-		char ne[CT_CSTA_DEV];
-		const char *b = norm(t, m->called, ne, sizeof(ne));
-		if (!a || !b || strcmp(a, b) == 0) {
-			*how = J_NUMBER;
-			snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling,
-				 a && b ? ", called " : "", a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
-			return cc;
-		}
+	if (ncalling && (cc = lookup(t, "num", ncalling, ts, true)) && !has_csta(cc) &&
+	    numbers_agree(t, ncalling, cc->sip_called, m->called, ev, evcap)) {
+		*how = J_NUMBER;
+		return cc;
 	}
 	return NULL;
+}
+
+/* A SIP-only call o turns out to be part of call cc. */
+static struct ccall *merge_joined(struct ct_calls *t, struct ccall *cc, struct ccall *o, enum join how,
+				  const char *ev)
+{
+	cc = merge(t, cc, o);
+	joined(cc, how, ev);
+	return cc;
 }
 
 /* Late evidence: CTI names a device that a SIP dialog reached a moment ago, and that dialog
@@ -1504,9 +1528,7 @@ static struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char 
 	char ev[CALLS_EVIDENCE];
 	snprintf(ev, sizeof(ev), "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", dev,
 		 (uint64_t)(t->cfg.window / 1000u));
-	cc = merge(t, cc, o);
-	joined(cc, J_DEVICE, ev);
-	return cc;
+	return merge_joined(t, cc, o, J_DEVICE, ev);
 }
 
 /* Late evidence for an outbound call: the dialled number CTI reports is the request-URI of a
@@ -1521,9 +1543,7 @@ static struct ccall *late_join_dialled(struct ct_calls *t, struct ccall *cc, con
 	char ev[CALLS_EVIDENCE];
 	snprintf(ev, sizeof(ev), "dialled number %s on both sides within %" PRIu64 " ms", n,
 		 (uint64_t)(t->cfg.window / 1000u));
-	cc = merge(t, cc, o);
-	joined(cc, J_NUMBER, ev);
-	return cc;
+	return merge_joined(t, cc, o, J_NUMBER, ev);
 }
 
 static void route_key(char *v, size_t cap, const char *link, const char *xref)
@@ -1583,9 +1603,8 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 			cc->fragment = !begins_call(name);
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
-		} else if (ev[0] && !has_sip(cc)) {
-			size_t n = strlen(cc->evidence);
-			snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", ev);
+		} else if (!has_sip(cc)) {
+			evidence_add(cc, ev);
 		}
 		l = leg_add(t, cc, key, false, link, m->conn.call_id, ts);
 		if (!l)
