@@ -231,12 +231,17 @@ static void idx_del(struct ct_calls *t, struct ikey *k)
 	k->key = NULL;
 }
 
+/* "kind:a" or "kind:a|b", cut at CALLS_KEY (without printf: several keys per message). */
 static void mkkey(char *key, const char *kind, const char *a, const char *b)
 {
-	if (b)
-		snprintf(key, CALLS_KEY, "%s:%s|%s", kind, a, b);
-	else
-		snprintf(key, CALLS_KEY, "%s:%s", kind, a);
+	size_t n = 0;
+	const char *parts[4] = { kind, ":", a, b ? "|" : NULL };
+	for (int i = 0; i < 5; i++) {
+		const char *p = i < 4 ? parts[i] : b;
+		for (; p && *p && n < CALLS_KEY - 1; p++)
+			key[n++] = *p;
+	}
+	key[n] = '\0';
 }
 
 /* Remembers an id of the call for the legs still to come. A device or number entry moves to

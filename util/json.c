@@ -244,17 +244,39 @@ void ct_json_null(struct ct_json *j)
 	json_put(j, "null", 4);
 }
 
+/* Writes v as exactly n decimal digits at p (v < 10^n). */
+static char *digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 void ct_time_format(ct_time_t t, char out[32])
 {
 	time_t sec = (time_t)(t / CT_USEC_PER_SEC);
 	unsigned usec = (unsigned)(t % CT_USEC_PER_SEC);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
-	/* years past 9999 cannot come from a 64-bit µs clock; the mask keeps the compiler
-	 * from warning about widths it cannot prove */
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", (tm.tm_year + 1900) & 0xffff,
-		 (tm.tm_mon + 1) & 0x1f, tm.tm_mday & 0x1f, tm.tm_hour & 0x1f, tm.tm_min & 0x3f,
-		 tm.tm_sec & 0x3f, usec % 1000000u);
+	/* "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ" without printf (every record has a time) */
+	unsigned year = (unsigned)(tm.tm_year + 1900) & 0xffff;
+	char *p = digits(out, year, year > 9999 ? 5 : 4);
+	*p++ = '-';
+	p = digits(p, (unsigned)(tm.tm_mon + 1) % 100, 2);
+	*p++ = '-';
+	p = digits(p, (unsigned)tm.tm_mday % 100, 2);
+	*p++ = 'T';
+	p = digits(p, (unsigned)tm.tm_hour % 100, 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)tm.tm_min % 100, 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)tm.tm_sec % 100, 2);
+	*p++ = '.';
+	p = digits(p, usec, 6);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 void ct_json_time(struct ct_json *j, ct_time_t t)
