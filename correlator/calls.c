@@ -1707,6 +1707,7 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		}
 	} else if (!strcmp(name, "diverted")) {
 		add_xfer(cc->divs, &cc->ndivs, dev, m->other, "diversion", ts);
+		released(t, cc, party_find(cc, dev), "diverted", ts); /* the call left the device */
 	} else if (!strcmp(name, "transferred") || !strcmp(name, "conferenced")) {
 		bool conf = name[0] == 'c';
 		struct ccall *o = NULL;

@@ -355,6 +355,31 @@ static void test_replaces(void **state)
 	assert_non_null(strstr(nth("call", 0), "REFER in cust@x replaces dialog cons@x"));
 }
 
+/* Diverted (no answer at 2001, forwarded to 2002) is a diversion of the same call; a queued call
+ * gets its queue time from Queued to the Delivered at the agent. */
+static void test_diversion_queue(void **state)
+{
+	(void)state;
+	setup();
+	char id[40];
+	snprintf(id, sizeof(id), "%s", csta("queued", "Q", "6000", T0));
+	assert_string_equal(csta("delivered", "Q", "2001", T0 + 8 * SEC), id);
+	assert_string_equal(xfer("diverted", "Q", "", "2001", "2002", T0 + 20 * SEC), id);
+	assert_string_equal(csta("delivered", "Q", "2002", T0 + 20 * SEC + 10 * MS), id);
+	csta("established", "Q", "2002", T0 + 22 * SEC);
+	csta("connection_cleared", "Q", "2002", T0 + 30 * SEC);
+	teardown(T0 + 40 * SEC);
+	const char *c = nth("call", 0);
+	assert_non_null(strstr(c, "\"diversions\":[{\"from\":\"2001\",\"to\":\"2002\",\"kind\":\"diversion\""));
+	assert_non_null(strstr(c, "\"queue_ms\":8000"));
+	assert_non_null(strstr(c, "\"disposition\":\"answered\""));
+	/* 2001 rang and never answered, 2002 answered: both are parties, in that order; the queue
+	 * is not a party */
+	assert_non_null(strstr(c, "\"parties\":[{\"device\":\"2001\",\"alerted\":\"2026-01-05T09:00:08.000000Z\",\"answered\":null,\"released\":\"2026-01-05T09:00:20.000000Z\""));
+	assert_non_null(strstr(c, "{\"device\":\"2002\",\"alerted\":\"2026-01-05T09:00:20.010000Z\",\"answered\":\"2026-01-05T09:00:22.000000Z\""));
+	assert_null(strstr(c, "\"device\":\"6000\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_consultation_merge), cmocka_unit_test(test_busy_device),
 		cmocka_unit_test(test_cap), cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_hostile), cmocka_unit_test(test_replaces),
+		cmocka_unit_test(test_diversion_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
