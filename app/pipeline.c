@@ -252,6 +252,12 @@ static const char *hook_agent_state(void *user, const char *device)
 	return ct_agents_state(p->agents, device);
 }
 
+static const char *hook_agent_id(void *user, const char *device)
+{
+	const struct ct_pipeline *p = user;
+	return ct_agents_id(p->agents, device);
+}
+
 static void hook_agent_call(void *user, const char *device, bool on_call, ct_time_t ts)
 {
 	struct ct_pipeline *p = user;
@@ -293,6 +299,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.record_device = hook_record_device;
 	ccfg.hooks.agent_state = hook_agent_state;
 	ccfg.hooks.agent_call = hook_agent_call;
+	ccfg.hooks.agent_id = hook_agent_id;
 	rc = ct_calls_new(&p->calls_joined, &ccfg, key, ctr, &p->em);
 	if (rc) {
 		ct_cstalinks_free(p->links);

@@ -283,6 +283,14 @@ const char *ct_agents_state(const struct ct_agents *a, const char *device)
 	return g ? state_names[g->state] : NULL;
 }
 
+const char *ct_agents_id(const struct ct_agents *a, const char *device)
+{
+	if (!a || !device)
+		return NULL;
+	const struct agent *g = find(a, device, NULL);
+	return g && g->agent_id[0] ? g->agent_id : NULL;
+}
+
 static void times(const struct agent *g, ct_time_t now, uint64_t us[CT_AGENT_NSTATES])
 {
 	memcpy(us, g->us, sizeof(g->us));

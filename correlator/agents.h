@@ -69,6 +69,8 @@ void ct_agents_call(struct ct_agents *a, const char *device, bool on_call, ct_ti
 /* The current state of `device` ("logged_off", "ready", "not_ready", "work_after_call",
  * "busy"), or NULL when no agent event named it (or it was evicted). Static storage. */
 const char *ct_agents_state(const struct ct_agents *a, const char *device);
+/* The agentID CTI reported at the device, NULL when none. */
+const char *ct_agents_id(const struct ct_agents *a, const char *device);
 
 /* Time spent in each state by `device` up to packet time now, in µs, indexed by enum
  * ct_agent_state. Returns false (us untouched) for an unknown device. */

@@ -71,6 +71,7 @@ struct party {
 	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
 	bool external;             /* the far end of an outbound call: not a contact-centre party */
 	bool originated;           /* it placed the call (CSTA ServiceInitiated/Originated) */
+	char agent_id[CT_CSTA_DEV]; /* the agent CTI reported at the device when it took the call */
 	bool on_call;
 	uint8_t rec;
 	struct {
@@ -934,10 +935,20 @@ static void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, cons
 
 /* ---- moments of the call ----------------------------------------------------------------- */
 
+/* Which agent was at the device when it rang, answered or placed the call. */
+static void note_agent(struct ct_calls *t, struct party *p)
+{
+	const char *id = t->cfg.hooks.agent_id ? t->cfg.hooks.agent_id(t->cfg.hooks.user, p->device) : NULL;
+	if (id && !p->agent_id[0])
+		snprintf(p->agent_id, sizeof(p->agent_id), "%s", id);
+}
+
 static void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
 {
 	if (p && !p->alerted)
 		p->alerted = ts;
+	if (p)
+		note_agent(t, p);
 	min_time(&cc->alert, ts);
 	if (p && t->cfg.start_on_alert)
 		rec_start(t, cc, p, "alerted", ts);
@@ -950,6 +961,7 @@ static void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_t
 		return;
 	if (!p->answered)
 		p->answered = ts;
+	note_agent(t, p);
 	if (!p->originated && !strcmp(cc->direction, "outbound")) {
 		/* the far end answered: the agents who placed the call talk from now on (an internal
 		 * call, such as a consultation, is not a customer conversation) */
@@ -1672,6 +1684,8 @@ static struct ccall *csta_moment(struct ct_calls *t, const char *link, const cha
 		struct party *op = party(t, cc, from, true);
 		if (op && !op->answered)
 			op->originated = true;
+		if (op)
+			note_agent(t, op);
 		remember(t, cc, "dev", from, ts);
 		remember(t, cc, "numc", norm(t, m->called, nd, sizeof(nd)), ts);
 	} else if (!strcmp(name, "network_reached")) {
@@ -1996,6 +2010,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		kv_time_or_null(j, "alerted", p->alerted);
 		kv_time_or_null(j, "answered", p->answered);
 		kv_time_or_null(j, "released", p->released);
+		if (p->agent_id[0])
+			kv_text(j, "agent_id", p->agent_id);
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);

@@ -54,6 +54,8 @@ struct ct_calls_hooks {
 	bool (*record_device)(void *user, const char *device);
 	/* the agent state CTI reports for a device ("ready", "not_ready", ...), NULL if unknown */
 	const char *(*agent_state)(void *user, const char *device);
+	/* the agentID CTI reported at a device, NULL if unknown */
+	const char *(*agent_id)(void *user, const char *device);
 	/* a call was answered at, or released from, a device */
 	void (*agent_call)(void *user, const char *device, bool on_call, ct_time_t ts);
 };

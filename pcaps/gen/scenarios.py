@@ -53,7 +53,8 @@ Expected call record conventions (the rules the expect files are written by)
       device 5000 or the queue 6000. alerted = earlier of its SIP 180 and CSTA Delivered at it;
       answered = earlier of its leg's 200 OK and CSTA Established at it; released = earliest
       sign of it leaving: BYE or CANCEL on its leg, or CSTA ConnectionCleared naming it as
-      releasing device (whichever comes first). null when not seen.
+      releasing device (whichever comes first). null when not seen. A party where CTI reported
+      an agent (AgentLoggedOn/Ready/NotReady with agentID) carries that `agent_id`.
   R10 transfers: {from: transferring device, to: transferred-to device, kind: single_step
       (SingleStepTransferCall / Transferred cause singleStepTransfer) or consultation
       (Transferred with primary and secondary old call), ts: the CSTA Transferred event}.
@@ -723,6 +724,7 @@ class Scen:
         self.forbidden = set(ALL_KINDS)
         self.stats = {}
         self.settings = {"numbers.country_code": "49", "numbers.rules": NUMBER_RULES}
+        self.agent_ids = {}  # device -> the agentID its agent events carry
         self.span = None
         self.links = []
         self.nports = {"pbx": 20000, "phone": 30000, "sbc": 40000}
@@ -754,6 +756,10 @@ class Scen:
             self.stats["csta_messages"] = [csta_msgs, csta_msgs]
         self.stats.setdefault("csta_bad", [0, 0])
         self.stats.setdefault("tcp_gaps", [0, 0])
+        for c in self.calls:
+            for pt in c.get("parties", []):
+                if pt["device"] in self.agent_ids:
+                    pt["agent_id"] = self.agent_ids[pt["device"]]
         e = {"scenario": self.name, "description": self.desc, "settings": self.settings, "packets": n,
              "calls": self.calls, "recordings": self.recordings, "audits": self.audits,
              "forbidden_audit_kinds": sorted(self.forbidden), "stats": self.stats}
@@ -906,6 +912,8 @@ def setup_link(sc, t, devices, agents_ready=(), not_ready=(), logged_on=()):
     t = L.last + 5 * MS
     for d in devices:
         t = L.monitor(t, d) + 3 * MS
+    for d in list(logged_on) + list(agents_ready) + [x for x, _ in not_ready]:
+        sc.agent_ids[d] = "A%s" % d  # R9: a party carries the agent logged on at it
     for d in logged_on:
         t = L.event(t, "AgentLoggedOnEvent", d, ev_agent(d)) + 3 * MS
     for d in agents_ready:
@@ -1278,6 +1286,7 @@ def s_routed_queued(sc):
     t = L.response(t + 2 * MS, "RouteRegisterResponse", "<routeRegisterReqID>17</routeRegisterReqID>", inv) + 3 * MS
     t = L.event(t, "AgentReadyEvent", "2002", ev_agent("2002")) + 3 * MS
     t = L.event(t, "AgentNotReadyEvent", "2003", ev_agent("2003", "<reasonCode>3</reasonCode>")) + 3 * MS
+    sc.agent_ids.update({"2002": "A2002", "2003": "A2003"})
     t_start = t + 500 * MS
     for i, (agent, qwait, caller, cid) in enumerate(((("2002", 8000 * MS, (CALLER_E164, CALLER_NAT), "5c0a000a")),
                                                      ("2003", 2000 * MS, (CALLER2_E164, CALLER2_NAT), "5c0a000b"))):
@@ -1444,6 +1453,7 @@ def s_uacsta(sc):
         return t
 
     ev(t + 40 * MS, "AgentReadyEvent", ev_agent("2001"))
+    sc.agent_ids["2001"] = "A2001"
     t0, cid, u = t + 500 * MS, "5c0a0020", ucid_of(32, t)
     tr = trunk_leg(sc, "c1", t0)
     tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
