@@ -14,31 +14,13 @@
 #include <cmocka.h>
 
 #include "correlator/calls.h"
+#include "keep_records.h"
 
 #define SEC 1000000ULL
 #define MS 1000ULL
 #define T0 (1767603600ULL * SEC)
 #define LINK "10.1.0.5:1040-10.1.0.50:40000"
 
-#define MAX_RECS 256
-static char recs[MAX_RECS][4096];
-static unsigned nrecs;
-
-static int keep_write(void *st, const struct ct_record *r)
-{
-	(void)st;
-	if (nrecs < MAX_RECS)
-		snprintf(recs[nrecs++], sizeof(recs[0]), "%.*s", (int)r->len, r->json);
-	return 0;
-}
-
-static int keep_nop(void *st)
-{
-	(void)st;
-	return 0;
-}
-
-static const struct ct_sink_ops keep_ops = { "keep", keep_write, keep_nop, NULL, keep_nop };
 
 static struct ct_counters ctr;
 static struct ct_outputs out;
@@ -55,11 +37,8 @@ static bool record_device(void *user, const char *device)
 static void setup_cfg(uint32_t max, ct_time_t idle)
 {
 	memset(&ctr, 0, sizeof(ctr));
-	memset(&out, 0, sizeof(out));
+	keep_init(&out);
 	memset(&em, 0, sizeof(em));
-	nrecs = 0;
-	out.n = 1;
-	out.sink[0].ops = &keep_ops;
 	ct_json_init(&em.json);
 	em.sensor = "t";
 	em.out = &out;

@@ -12,32 +12,12 @@
 #include <cmocka.h>
 
 #include "correlator/calls.h"
+#include "keep_records.h"
 #include "correlator/cstalink.h"
 
 #define SEC 1000000ULL
 #define T0 (1767603600ULL * SEC)
 
-/* ---- an output that keeps the records ---- */
-
-#define MAX_RECS 128
-static char recs[MAX_RECS][2048];
-static unsigned nrecs;
-
-static int keep_write(void *st, const struct ct_record *r)
-{
-	(void)st;
-	if (nrecs < MAX_RECS)
-		snprintf(recs[nrecs++], sizeof(recs[0]), "%.*s", (int)r->len, r->json);
-	return 0;
-}
-
-static int keep_nop(void *st)
-{
-	(void)st;
-	return 0;
-}
-
-static const struct ct_sink_ops keep_ops = { "keep", keep_write, keep_nop, NULL, keep_nop };
 
 struct fixture {
 	struct ct_counters ctr;
@@ -52,9 +32,7 @@ static struct fixture fx;
 static void setup(bool with_calls)
 {
 	memset(&fx, 0, sizeof(fx));
-	nrecs = 0;
-	fx.out.n = 1;
-	fx.out.sink[0].ops = &keep_ops;
+	keep_init(&fx.out);
 	ct_json_init(&fx.em.json);
 	fx.em.sensor = "t";
 	fx.em.out = &fx.out;
