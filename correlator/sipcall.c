@@ -400,8 +400,27 @@ static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
 
 /* The moment goes to the call correlator, which says which customer call it belongs to: from
  * then on the dialog's events and RTP streams carry that call's id. */
+/* Who a message names, found once for its event and for the call correlator. */
+struct who {
+	struct ct_slice from, to;       /* the From and To URIs */
+	struct ct_slice calling, called; /* an INVITE: PAI (else From) user, request-URI (else To) user */
+};
+
+static void who_of(const struct ct_sip_msg *m, struct who *w)
+{
+	w->from = ct_sip_uri(ct_sip_get(m, CT_H_FROM));
+	w->to = ct_sip_uri(ct_sip_get(m, CT_H_TO));
+	w->calling = w->called = ct_slice_make(NULL, 0);
+	if (m->request && m->method == CT_SIP_INVITE) {
+		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+		struct ct_slice ru = ct_sip_uri_user(m->uri);
+		w->calling = pai.len ? pai : ct_sip_uri_user(w->from);
+		w->called = ru.len ? ru : ct_sip_uri_user(w->to);
+	}
+}
+
 static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
-		     const struct ct_sip_meta *meta)
+		     const struct ct_sip_meta *meta, const struct who *w)
 {
 	if (!t->calls || c->csta_session)
 		return;
@@ -420,10 +439,8 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst,
 				  .from_tag = ftag, .to_tag = ttag };
 	if (m->request && m->method == CT_SIP_INVITE) {
-		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-		copy_text(calling, sizeof(calling), pai.len ? pai : ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_FROM))));
-		struct ct_slice ru = ct_sip_uri_user(m->uri);
-		copy_text(called, sizeof(called), ru.len ? ru : ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_TO))));
+		copy_text(calling, sizeof(calling), w->calling);
+		copy_text(called, sizeof(called), w->called);
 		uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
 		copy_text(replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
 		s.calling = calling;
@@ -434,7 +451,7 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 		struct ct_slice uri = ct_sip_uri(ct_sip_get(m, CT_H_REFER_TO));
 		copy_text(refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
 		copy_text(refer_rep, sizeof(refer_rep), refer_replaces(uri));
-		copy_text(calling, sizeof(calling), ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_FROM))));
+		copy_text(calling, sizeof(calling), ct_sip_uri_user(w->from));
 		s.calling = calling;
 		s.refer_to = refer_to;
 		s.refer_replaces = refer_rep[0] ? refer_rep : NULL;
@@ -455,8 +472,10 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	struct ct_emitter *em = t->em;
 	if (c && c->csta_session && !t->cfg.events_all)
 		return; /* its CSTA content is reported as csta events */
+	struct who w;
+	who_of(m, &w);
 	if (c && !retrans)
-		to_calls(t, c, name, m, meta);
+		to_calls(t, c, name, m, meta, &w);
 	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "src", "sip");
@@ -472,17 +491,13 @@ static void event(struct ct_sipcalls *t, struct call *c, const char *name, const
 	ct_json_kv_u64(j, "cseq", m->cseq);
 	if (retrans)
 		ct_json_kv_bool(j, "retransmission", true);
-	struct ct_slice from = ct_sip_uri(ct_sip_get(m, CT_H_FROM)), to = ct_sip_uri(ct_sip_get(m, CT_H_TO));
-	kv_slice(j, "from", from);
-	kv_slice(j, "to", to);
+	kv_slice(j, "from", w.from);
+	kv_slice(j, "to", w.to);
 	kv_slice(j, "from_tag", m->from_tag);
 	kv_slice(j, "to_tag", m->to_tag);
 	if (m->request && m->method == CT_SIP_INVITE) {
-		struct ct_slice pai = ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-		struct ct_slice calling = pai.len ? pai : ct_sip_uri_user(from);
-		struct ct_slice called = ct_sip_uri_user(m->uri);
-		kv_slice(j, "calling", calling);
-		kv_slice(j, "called", called.len ? called : ct_sip_uri_user(to));
+		kv_slice(j, "calling", w.calling);
+		kv_slice(j, "called", w.called);
 		kv_slice(j, "uri", m->uri);
 	}
 	headers_fields(j, m);
