@@ -925,6 +925,30 @@ def setup_link(sc, t, devices, agents_ready=(), not_ready=(), logged_on=()):
 
 # ---- the basic inbound call (scenarios 1, 3, 9, 12, 13 and parts of 10) ---------------------
 
+def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS):
+    """An inbound call rings at an agent: the carrier's INVITE at t0, the PBX's INVITE to the agent
+    40 ms later, CTI's Delivered a CTI lag after that (send(t, name, monitor, inner) writes it on the
+    link), the phone's 180 and the PBX's 180 to the carrier 5 ms later. Returns tr, ag, t_del, t_ring."""
+    tr = trunk_leg(sc, key, t0)
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    ag = agent_leg(sc, key, t0 + 40 * MS, agent, ucid=ucid)
+    t_del = send(t0 + 40 * MS + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid))
+    t_ring = ag.ringing(t0 + ring_after)
+    tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
+    return tr, ag, t_del, t_ring
+
+
+def answer_agent(send, tr, ag, t, agent, cid, ucid=None, calling=CALLER_NAT):
+    """The agent answers at t: its 200 OK, the PBX's 200 OK to the carrier 10 ms later and its ACK,
+    CTI's Established a CTI lag after the answer. Returns t_ans, t_est."""
+    t_ans = ag.answer(t)
+    tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = send(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, calling, HOTLINE, ucid))
+    return t_ans, t_est
+
+
 def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", hold_at=None, hold_len=3000 * MS,
                   talk=4000 * MS, agent_hangs_up=False, trunk_retx=False, split=1, swap_every=0, retx_est=None,
                   failover=None, caller=(CALLER_E164, CALLER_NAT), L_after=None, delivered=True,
@@ -957,11 +981,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     t_deliv = ev(t_inv + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
     t_ring = ag.ringing(t0 + (700 if trunk_retx else 60) * MS)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
-    t_ans = ag.answer(t0 + 3000 * MS)
-    tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-    tr.d.ack(t_ans + 25 * MS, tr.inv)
-    tr.conn_at = t_ans + 40 * MS
-    t_est = ev(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE, ucid))
+    t_ans, t_est = answer_agent(ev, tr, ag, t0 + 3000 * MS, agent, cid, ucid, caller[1])
     if after_answer:
         after_answer(t_ans)
     holds = []
@@ -1028,12 +1048,7 @@ def s_inbound_answered(sc):
 def s_abandoned(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
     t0, cid, u = t + 500 * MS, "5c0a0002", ucid_of(2, t)
-    tr = trunk_leg(sc, "c1", t0)
-    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-    ag = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=u)
-    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, u))
-    t_ring = ag.ringing(t0 + 60 * MS)
-    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
+    tr, ag, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, u)
     tc = tr.cancel(t0 + 5040 * MS)
     ag.cancel(tc + 10 * MS)
     t_cc = L.event(tc + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
@@ -1057,17 +1072,8 @@ def s_hold_retrieve(sc):
 
 def transfer_common(sc, L, t0, cid, ucid):
     """Inbound to 2001, answered. Returns the legs and times."""
-    tr = trunk_leg(sc, "c1", t0)
-    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-    a1 = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=ucid)
-    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, ucid))
-    t_ring = a1.ringing(t0 + 60 * MS)
-    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
-    t_ans = a1.answer(t0 + 2500 * MS)
-    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-    tr.d.ack(t_ans + 25 * MS, tr.inv)
-    tr.conn_at = t_ans + 40 * MS
-    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "2001", CALLER_NAT, HOTLINE, ucid))
+    tr, a1, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, ucid)
+    t_ans, t_est = answer_agent(L.event, tr, a1, t0 + 2500 * MS, "2001", cid, ucid)
     return tr, a1, min(t_ring, t_del), min(t_ans, t_est), t_del - (t0 + 40 * MS)
 
 
@@ -1362,17 +1368,8 @@ def s_missing_events(sc):
     t = tr.times["bye_ok"] + 5000 * MS
     # (b) the agent leg's BYE is never seen
     cid, t0 = "5c0a0011", t
-    tr = trunk_leg(sc, "b", t0)
-    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-    ag = agent_leg(sc, "b", t0 + 40 * MS, "2002")
-    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2002", ev_delivered(cid, "2002", CALLER_NAT, HOTLINE))
-    t_ring = ag.ringing(t0 + 60 * MS)
-    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
-    t_ans = ag.answer(t0 + 2000 * MS)
-    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-    tr.d.ack(t_ans + 25 * MS, tr.inv)
-    tr.conn_at = t_ans + 40 * MS
-    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2002", ev_established(cid, "2002", CALLER_NAT, HOTLINE))
+    tr, ag, t_del, t_ring = ring_agent(sc, L.event, "b", t0, "2002", cid)
+    t_ans, t_est = answer_agent(L.event, tr, ag, t0 + 2000 * MS, "2002", cid)
     tb = t_ans + 2000 * MS
     tr.bye(tb, from_a=True)
     t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
@@ -1408,11 +1405,7 @@ def s_missing_events(sc):
     L.event(t_del + 4 * MS, "DeliveredEvent", "2001", body)
     t_ring = ag.ringing(t0 + 60 * MS)
     tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
-    t_ans = ag.answer(t0 + 2000 * MS)
-    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-    tr.d.ack(t_ans + 25 * MS, tr.inv)
-    tr.conn_at = t_ans + 40 * MS
-    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "2001", CALLER_NAT, HOTLINE))
+    t_ans, t_est = answer_agent(L.event, tr, ag, t0 + 2000 * MS, "2001", cid)
     L.event(t_est + 2 * MS, "EstablishedEvent", HOTLINE, ev_established(cid, "2001", CALLER_NAT, HOTLINE))
     tb = t_ans + 2000 * MS
     tr.bye(tb, from_a=True)
@@ -1455,17 +1448,9 @@ def s_uacsta(sc):
     ev(t + 40 * MS, "AgentReadyEvent", ev_agent("2001"))
     sc.agent_ids["2001"] = "A2001"
     t0, cid, u = t + 500 * MS, "5c0a0020", ucid_of(32, t)
-    tr = trunk_leg(sc, "c1", t0)
-    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-    ag = agent_leg(sc, "c1", t0 + 40 * MS, "2001", ucid=u)
-    t_del = ev(t0 + 40 * MS + LAG, "DeliveredEvent", ev_delivered(cid, "2001", CALLER_NAT, HOTLINE, u))
-    t_ring = ag.ringing(t0 + 60 * MS)
-    tr.d.response(t0 + 65 * MS, tr.inv, 180, "Ringing")
-    t_ans = ag.answer(t0 + 3000 * MS)
-    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-    tr.d.ack(t_ans + 25 * MS, tr.inv)
-    tr.conn_at = t_ans + 40 * MS
-    t_est = ev(t_ans + LAG, "EstablishedEvent", ev_established(cid, "2001", CALLER_NAT, HOTLINE, u))
+    send = lambda t_, name, mon, inner: ev(t_, name, inner)  # noqa: E731 (one monitor: 801)
+    tr, ag, t_del, t_ring = ring_agent(sc, send, "c1", t0, "2001", cid, u)
+    t_ans, t_est = answer_agent(send, tr, ag, t0 + 3000 * MS, "2001", cid, u)
     tb = t_ans + 4000 * MS
     tr.bye(tb, from_a=True)
     ag.bye(tb + 10 * MS, from_a=True)
