@@ -17,22 +17,16 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-sys.path.insert(0, HERE)
+from golden import check, finish
+
 from pcapgen import tcp_frame, write_pcap_at  # noqa: E402
+
 
 NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed5"
 CLIENT, PBX = ("10.9.0.20", 40000), ("10.9.0.1", 3001)
 T0 = 1767603600 * 1000000  # 2026-01-05T09:00:00Z
-failures = []
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def frame(invoke, root, inner):
@@ -160,8 +154,7 @@ def main():
           f.get("agents_evicted") == 3 and f.get("agents_tracked") == 4,
           "agents.max=1: 4712 alone and afresh in the final stats, 3 evictions (%s, %s)" % (f.get("agents"),
                                                                                          f.get("agents_evicted")))
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -15,15 +15,14 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+from golden import ROOT, check, finish
+
 from pcapgen import tcp_frame, write_pcap_ts  # noqa: E402
+
 
 NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed4"
 PBX, CLI, CLI2 = ("10.8.0.10", 1040), ("10.8.0.20", 50001), ("10.8.0.20", 50002)
 T0 = 1767603600 * 1000000
-failures = []
 
 # Requests of the public captures that no answer in the capture pairs with (read from their
 # .source.txt tables): template or real requests published without their response.
@@ -37,10 +36,6 @@ EXPECTED_MISSING = {
 }
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def frame(invoke, root, inner):
@@ -192,10 +187,7 @@ def main():
             v = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "schemas", "validate.py"), out],
                                capture_output=True, text=True)
             check(v.returncode == 0, f"{name}: records valid against schemas/")
-    if failures:
-        print(f"{len(failures)} failed")
-        sys.exit(1)
-    print("all passed")
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

@@ -16,16 +16,11 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-failures = []
+from golden import check, finish
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
+
+
 
 
 def main():
@@ -83,8 +78,7 @@ def main():
           and all(r.get("call") for r in evicted) and not lost,
           f"calls.max=64: {sstats['calls_evicted']} calls written early, {len(evicted)} evicted audits naming "
           f"their call, no SIP call lost ({lost[:2]})")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -18,11 +18,9 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PUB = os.path.join(os.path.dirname(ROOT), "shared", "pcaps", "public")
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-failures = []
+from golden import PUB, check, finish
+
+
 
 # capture -> the groups of Call-IDs that are one call (all others: one call each)
 JOINED = {
@@ -43,10 +41,6 @@ APART = {
 }
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def invite_callids(path):
@@ -106,8 +100,7 @@ def main():
                   "bf3880" in r["correlation"]["evidence"] and r["holds"] == 2,
                   f"{name}: the REFER/Replaces joined the consultation, the refused transfer is not listed, two holds "
                   f"({r['transfers']}, {r['holds']}, {r['correlation']['evidence'][:160]})")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+from golden import ROOT, check, finish
+
+
 CSTA = os.environ.get("CTITAP_PUBLIC_CSTA", os.path.join(ROOT, "..", "shared", "pcaps", "public", "csta"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
 
 # (name, kind, invoke_id, fields that must be present with these values)
 EXPECT = {
@@ -90,13 +90,8 @@ EXPECT = {
 }
 # invoke None: the table gives the frame header's id, which ctitap reports but the table does not list
 
-failures = []
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def main():
@@ -132,8 +127,7 @@ def main():
         results = [r for r in got if r.get("kind") == "result"]
         if name.startswith("csta-hipath"):
             check(all("latency_us" in r for r in results), f"{name}: the result is paired with its request (latency)")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+from golden import ROOT, check, failures, finish
+
 PUBLIC = os.environ.get("CTITAP_PUBLIC_PCAPS", os.path.join(ROOT, "..", "shared", "pcaps", "public"))
 CTITAP = os.environ.get("CTITAP_BIN") or (sys.argv[1] if len(sys.argv) > 1 else None)
 SKIP = 77
@@ -25,17 +25,10 @@ SKIP = 77
 UDP_TIMEOUT = 120
 TCP_TIMEOUT = 3600
 
-failures = []
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
 from validate import validate_lines as VALIDATE  # noqa: E402 - every record checked against schemas/
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    else:
-        print("ok:", what)
+
 
 
 def run_ctitap(args, expect_rc=(0,)):
@@ -191,8 +184,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

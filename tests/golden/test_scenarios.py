@@ -19,21 +19,15 @@ import re
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+from golden import ROOT, check, failures, finish
+
+
 SCEN = os.path.join(ROOT, "pcaps", "scenarios")
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-failures = []
 CALL_FIELDS = ["ts", "start", "answer", "end", "calling", "called", "direction", "disposition", "ring_ms", "talk_ms",
                "hold_ms", "holds", "parties", "transfers", "conference", "released_by", "cause", "queue_ms", "route_ms",
                "cti_lag_ms"]
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def run(ctitap, pcap, settings, name):
@@ -162,8 +156,7 @@ def main():
     names = sys.argv[2:] or sorted(f[:-len(".expect.json")] for f in os.listdir(SCEN) if f.endswith(".expect.json"))
     for n in names:
         scenario(ctitap, n, validate)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

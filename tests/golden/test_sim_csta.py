@@ -13,16 +13,11 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-failures = []
+from golden import ROOT, check, finish
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
+
+
 
 
 def main():
@@ -116,8 +111,7 @@ def main():
         keys = {(r["ts"], r["encoding"], r.get("invoke_id")) for r in late}
         missed = [e for e in after if (e["t"], e["encoding"], e["invoke_id"]) not in keys]
         check(len(missed) <= 2, f"joined mid-stream: messages missed {[(m['t'], m['name']) for m in missed]}")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

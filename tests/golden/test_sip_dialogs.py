@@ -11,20 +11,14 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-sys.path.insert(0, HERE)
+from golden import check, finish
+
 from pcapgen import udp_frame, write_pcap  # noqa: E402
 
+
 A, B = ("10.8.0.10", 5060), ("10.8.0.1", 5060)
-failures = []
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def sdp(port, direction):
@@ -108,8 +102,7 @@ def main():
           f"two calls, one answered, one retransmission ({stats['sip_calls']}, {stats['sip_calls_answered']}, {stats['sip_retrans']})")
     hold = [r for r in recs if r.get("name") == "hold"][0]
     check(hold.get("media", [{}])[0].get("dir") == "sendonly", "the hold event shows the sendonly offer")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ import shutil
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+from golden import ROOT, check, finish
+
+
 PUBLIC = os.environ.get("CTITAP_PUBLIC_PCAPS", os.path.join(ROOT, "..", "shared", "pcaps", "public"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
 
 # tshark needs telling where SIP runs on a port it does not guess (see the .source.txt files)
 DECODE_AS = {"heplify__sip_ipv4_tcp_fragmented.pcap": ["-d", "tcp.port==6060,sip"]}
@@ -32,14 +32,9 @@ KNOWN = {
     # INVITE, long past sip.setup_timeout_s on packet time, so ctitap has no answered call
     "heplify__sip_ipv6_udp.pcap": {"answered": 0},
 }
-failures = []
 TEMP = []  # converted captures, removed at the end
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def tshark(path, args):
@@ -227,8 +222,7 @@ def main():
             check(c_rtp[k] == expect, f"{name}: stream {k}: {c_rtp[k]} == tshark {expect}")
     for f in TEMP:
         os.unlink(f)
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -14,21 +14,15 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
-sys.path.insert(0, HERE)
+from golden import check, finish
+
 from pcapgen import udp_frame, write_pcap  # noqa: E402
+
 NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
 CLIENT, GW = ("10.7.0.20", 5060), ("10.7.0.1", 5060)
 CALLID = "uacsta-7f3a@10.7.0.20"
-failures = []
 
 
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def sip(first, cseq, method, body=b"", to_tag=True, src=CLIENT, dst=GW):
@@ -91,8 +85,7 @@ def main():
           "no SIP call events for the CSTA session")
     ends = [r for r in recs if r.get("name") == "dialog_end"]
     check(len(ends) == 1 and ends[0].get("csta_session") is True, "its dialog_end says csta_session")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
