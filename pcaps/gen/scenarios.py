@@ -949,6 +949,17 @@ def answer_agent(send, tr, ag, t, agent, cid, ucid=None, calling=CALLER_NAT):
     return t_ans, t_est
 
 
+def caller_hangs_up(send, tr, ag, tb, agent, cid, calling=CALLER_NAT):
+    """The caller hangs up at tb: the carrier's BYE, the PBX's BYE to the agent 10 ms later, CTI's
+    ConnectionCleared (the caller releasing) and CallCleared a CTI lag after each.
+    Returns t_cc, t_callc."""
+    tr.bye(tb, from_a=True)
+    ag.bye(tb + 10 * MS, from_a=True)
+    t_cc = send(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, calling))
+    t_callc = send(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+    return t_cc, t_callc
+
+
 def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", hold_at=None, hold_len=3000 * MS,
                   talk=4000 * MS, agent_hangs_up=False, trunk_retx=False, split=1, swap_every=0, retx_est=None,
                   failover=None, caller=(CALLER_E164, CALLER_NAT), L_after=None, delivered=True,
@@ -1001,10 +1012,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
         t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
         rel_agent, released_by = tb, agent
     else:
-        tr.bye(tb, from_a=True)
-        ag.bye(tb + 10 * MS, from_a=True)
-        t_cc = ev(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, caller[1]))
-        t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        t_cc, t_callc = caller_hangs_up(ev, tr, ag, tb, agent, cid, caller[1])
         rel_agent, released_by = tb + 10 * MS, caller[1]
     tr.media()
     ag.media()
@@ -1098,10 +1106,7 @@ def s_single_step_transfer(sc):
     t_ans2 = a2.answer(tx + 2025 * MS)
     t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
     tb = t_ans2 + 3000 * MS
-    tr.bye(tb, from_a=True)
-    a2.bye(tb + 10 * MS, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(ncid, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(ncid))
+    t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
     for x in (tr, a1, a2):
         x.media()
     end = max(t_cc, t_callc, tr.times["bye_ok"], a2.times["bye_ok"])
@@ -1171,10 +1176,7 @@ def s_consultation_transfer(sc):
                    "</connectionListItem></transferredConnections>"
                    "<localConnectionInfo>null</localConnectionInfo><cause>transfer</cause>")
     tb = tt + 3000 * MS
-    k["tr"].bye(tb, from_a=True)
-    k["l4"].bye(tb + 10 * MS, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(c1, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(c1))
+    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
@@ -1219,10 +1221,7 @@ def s_conference(sc):
     k["a1"].bye(td, from_a=False)
     L.event(td + LAG, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
     tb = td + 2000 * MS
-    k["tr"].bye(tb, from_a=True)
-    k["l4"].bye(tb + 10 * MS, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(c1, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(c1))
+    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
@@ -1323,10 +1322,7 @@ def s_routed_queued(sc):
         tr.conn_at = t_ans + 40 * MS
         t_est = L.event(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
         tb = t_ans + 3000 * MS
-        tr.bye(tb, from_a=True)
-        ag.bye(tb + 10 * MS, from_a=True)
-        t_cc = L.event(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, caller[1]))
-        t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        t_cc, t_callc = caller_hangs_up(L.event, tr, ag, tb, agent, cid, caller[1])
         tr.media()
         ag.media()
         end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
@@ -1452,10 +1448,7 @@ def s_uacsta(sc):
     tr, ag, t_del, t_ring = ring_agent(sc, send, "c1", t0, "2001", cid, u)
     t_ans, t_est = answer_agent(send, tr, ag, t0 + 3000 * MS, "2001", cid, u)
     tb = t_ans + 4000 * MS
-    tr.bye(tb, from_a=True)
-    ag.bye(tb + 10 * MS, from_a=True)
-    t_cc = ev(tb + LAG, "ConnectionClearedEvent", ev_cleared(cid, CALLER_NAT))
-    t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", ev_call_cleared(cid))
+    t_cc, t_callc = caller_hangs_up(send, tr, ag, tb, "2001", cid)
     tr.media()
     ag.media()
     r = d.request(t_callc + 3000 * MS, "BYE", True)
