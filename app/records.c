@@ -40,6 +40,37 @@ void ct_rec_stats_fields(struct ct_json *j, bool final, const struct ct_counters
 		ct_json_kv_u64(j, ct_counter_table[i].name, ct_counter_get(ctr, &ct_counter_table[i]));
 }
 
+void ct_rec_kv_text(struct ct_json *j, const char *key, const char *s)
+{
+	ct_json_kv_text(j, key, (const uint8_t *)s, strlen(s), CT_TEXT_MAX);
+}
+
+void ct_rec_kv_text_opt(struct ct_json *j, const char *key, const char *s)
+{
+	if (s && s[0])
+		ct_rec_kv_text(j, key, s);
+}
+
+void ct_rec_kv_text_or_null(struct ct_json *j, const char *key, const char *s)
+{
+	if (s && s[0]) {
+		ct_rec_kv_text(j, key, s);
+	} else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
+void ct_rec_kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t)
+{
+	if (t) {
+		ct_json_kv_time(j, key, t);
+	} else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
 void ct_emit_begin(struct ct_emitter *em, enum ct_rec_type type, ct_time_t ts, const char *call)
 {
 	ct_json_reset(&em->json);

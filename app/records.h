@@ -21,6 +21,13 @@ void ct_rec_stats_fields(struct ct_json *j, bool final, const struct ct_counters
 void ct_rec_stats(struct ct_json *j, const char *sensor, ct_time_t ts, uint64_t ordinal, bool final,
 		  const struct ct_counters *ctr);
 
+/* Text fields from C strings that came from packets (escaped, cut at CT_TEXT_MAX and flagged):
+ * always written; left out when NULL or empty; or null then. A time, or null when 0. */
+void ct_rec_kv_text(struct ct_json *j, const char *key, const char *s);
+void ct_rec_kv_text_opt(struct ct_json *j, const char *key, const char *s);
+void ct_rec_kv_text_or_null(struct ct_json *j, const char *key, const char *s);
+void ct_rec_kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t);
+
 /* Where the layers above capture put their records: one reusable JSON buffer, the sensor
  * name, a record ordinal, and the outputs. Single-threaded, like the pipeline. */
 struct ct_emitter {

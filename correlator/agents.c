@@ -160,12 +160,6 @@ static struct agent *add(struct ct_agents *a, const char *device, uint64_t h, ct
 	return g;
 }
 
-static void kv(struct ct_json *j, const char *key, const char *v)
-{
-	if (v && v[0])
-		ct_json_kv_text(j, key, (const uint8_t *)v, strlen(v), CT_TEXT_MAX);
-}
-
 static ct_time_t elapsed(const struct agent *g, ct_time_t now)
 {
 	return now > g->since ? now - g->since : 0;
@@ -196,14 +190,14 @@ static void change(struct ct_agents *a, struct agent *g, enum ct_agent_state sta
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "src", "csta");
 	ct_json_kv_str(j, "name", "agent_state");
-	kv(j, "device", g->device);
-	kv(j, "agent_id", g->agent_id);
+	ct_rec_kv_text_opt(j, "device", g->device);
+	ct_rec_kv_text_opt(j, "agent_id", g->agent_id);
 	ct_json_kv_str(j, "state", state_names[state]);
 	if (!fresh) {
 		ct_json_kv_str(j, "previous", state_names[prev]);
 		ct_json_kv_u64(j, "previous_ms", spent / 1000);
 	}
-	kv(j, "reason", g->reason);
+	ct_rec_kv_text_opt(j, "reason", g->reason);
 	ct_json_kv_str(j, "trigger", trigger);
 	ct_emit_end(em);
 }
@@ -306,16 +300,6 @@ bool ct_agents_time_us(const struct ct_agents *a, const char *device, ct_time_t 
 	return true;
 }
 
-static void text_or_null(struct ct_json *j, const char *key, const char *v)
-{
-	if (v[0]) {
-		kv(j, key, v);
-	} else {
-		ct_json_key(j, key);
-		ct_json_null(j);
-	}
-}
-
 static int by_device(const void *x, const void *y)
 {
 	const struct agent *const *p = x, *const *q = y;
@@ -338,10 +322,10 @@ void ct_agents_json(struct ct_agents *a, struct ct_json *j, ct_time_t now)
 		uint64_t us[CT_AGENT_NSTATES];
 		times(g, now, us);
 		ct_json_obj_begin(j);
-		kv(j, "device", g->device);
-		text_or_null(j, "agent_id", g->agent_id);
+		ct_rec_kv_text_opt(j, "device", g->device);
+		ct_rec_kv_text_or_null(j, "agent_id", g->agent_id);
 		ct_json_kv_str(j, "state", state_names[g->state]);
-		text_or_null(j, "reason", g->reason);
+		ct_rec_kv_text_or_null(j, "reason", g->reason);
 		ct_json_key(j, "ms");
 		ct_json_obj_begin(j);
 		for (unsigned s = 0; s < CT_AGENT_NSTATES; s++)

@@ -18,7 +18,7 @@ void ct_audit(struct ct_emitter *em, ct_time_t ts, const char *call, const char 
 	ct_json_kv_str(j, "kind", kind);
 	ct_json_kv_text(j, "detail", (const uint8_t *)detail, strlen(detail), sizeof(detail));
 	if (link && link[0])
-		ct_json_kv_text(j, "link", (const uint8_t *)link, strlen(link), CT_TEXT_MAX);
+		ct_rec_kv_text(j, "link", link);
 	if (count)
 		ct_json_kv_u64(j, "count", count);
 	ct_emit_end(em);

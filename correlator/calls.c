@@ -876,7 +876,7 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p
 	ct_emit_begin(em, CT_REC_RECORDING, ts, cc->id);
 	struct ct_json *j = &em->json;
 	ct_json_kv_str(j, "action", action);
-	ct_json_kv_text(j, "device", (const uint8_t *)p->device, strlen(p->device), CT_TEXT_MAX);
+	ct_rec_kv_text(j, "device", p->device);
 	ct_json_kv_str(j, "reason", reason);
 	bool caller = false;
 	const struct leg *l = device_leg(cc, p->device, &caller);
@@ -1813,31 +1813,6 @@ static const char *disposition(const struct ccall *cc, ct_time_t answer)
 	return "failed";
 }
 
-static void kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t)
-{
-	if (t)
-		ct_json_kv_time(j, key, t);
-	else {
-		ct_json_key(j, key);
-		ct_json_null(j);
-	}
-}
-
-static void kv_text(struct ct_json *j, const char *key, const char *s)
-{
-	ct_json_kv_text(j, key, (const uint8_t *)s, strlen(s), CT_TEXT_MAX);
-}
-
-static void kv_text_or_null(struct ct_json *j, const char *key, const char *s)
-{
-	if (s && s[0])
-		kv_text(j, key, s);
-	else {
-		ct_json_key(j, key);
-		ct_json_null(j);
-	}
-}
-
 static void kv_ms_or_null(struct ct_json *j, const char *key, ct_time_t from, ct_time_t to)
 {
 	if (from && to >= from)
@@ -1854,8 +1829,8 @@ static void xfer_list(struct ct_json *j, const char *key, const struct xfer *x, 
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < n; i++) {
 		ct_json_obj_begin(j);
-		kv_text(j, "from", x[i].from[0] ? x[i].from : "?");
-		kv_text(j, "to", x[i].to[0] ? x[i].to : "?");
+		ct_rec_kv_text(j, "from", x[i].from[0] ? x[i].from : "?");
+		ct_rec_kv_text(j, "to", x[i].to[0] ? x[i].to : "?");
 		ct_json_kv_str(j, "kind", x[i].kind);
 		ct_json_kv_time(j, "ts", x[i].ts);
 		ct_json_obj_end(j);
@@ -1977,12 +1952,12 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	ct_emit_begin(em, CT_REC_CALL, end, cc->id);
 	struct ct_json *j = &em->json;
 	ct_json_kv_time(j, "start", cc->start);
-	kv_time_or_null(j, "answer", answer);
+	ct_rec_kv_time_or_null(j, "answer", answer);
 	ct_json_kv_time(j, "end", end);
 	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
 	const char *calling = trunk_calling(cc), *called = trunk_called(cc);
-	kv_text_or_null(j, "calling", calling);
-	kv_text_or_null(j, "called", called);
+	ct_rec_kv_text_or_null(j, "calling", calling);
+	ct_rec_kv_text_or_null(j, "called", called);
 	ct_json_kv_str(j, "direction", cc->direction);
 	ct_json_kv_str(j, "disposition", disposition(cc, answer));
 	ct_time_t ring_to = answer ? answer : end;
@@ -2006,12 +1981,12 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		if (!listed(cc, p, csta))
 			continue;
 		ct_json_obj_begin(j);
-		kv_text(j, "device", p->device);
-		kv_time_or_null(j, "alerted", p->alerted);
-		kv_time_or_null(j, "answered", p->answered);
-		kv_time_or_null(j, "released", p->released);
+		ct_rec_kv_text(j, "device", p->device);
+		ct_rec_kv_time_or_null(j, "alerted", p->alerted);
+		ct_rec_kv_time_or_null(j, "answered", p->answered);
+		ct_rec_kv_time_or_null(j, "released", p->released);
 		if (p->agent_id[0])
-			kv_text(j, "agent_id", p->agent_id);
+			ct_rec_kv_text(j, "agent_id", p->agent_id);
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);
@@ -2029,8 +2004,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	} else {
 		ct_json_null(j);
 	}
-	kv_text_or_null(j, "released_by", cc->released_by);
-	kv_text_or_null(j, "cause", cc->cause[0] ? cc->cause : cc->sip_cause);
+	ct_rec_kv_text_or_null(j, "released_by", cc->released_by);
+	ct_rec_kv_text_or_null(j, "cause", cc->cause[0] ? cc->cause : cc->sip_cause);
 	ct_json_key(j, "csta");
 	ct_json_arr_begin(j);
 	for (unsigned i = 0; i < cc->nlegs; i++) {
@@ -2038,7 +2013,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 			continue;
 		ct_json_obj_begin(j);
 		ct_json_kv_str(j, "link", cc->legs[i].link);
-		kv_text(j, "call_id", cc->legs[i].call_id);
+		ct_rec_kv_text(j, "call_id", cc->legs[i].call_id);
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);
@@ -2061,7 +2036,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 							    : !csta && sip	       ? "sip_only"
 										       : "shared_id";
 	ct_json_kv_str(j, "method", method);
-	kv_text(j, "evidence", cc->evidence[0] ? cc->evidence : csta && !sip ? "no SIP leg found" : "no CSTA leg found");
+	ct_rec_kv_text(j, "evidence", cc->evidence[0] ? cc->evidence : csta && !sip ? "no SIP leg found" : "no CSTA leg found");
 	ct_json_obj_end(j);
 	ct_json_key(j, "recording");
 	ct_json_arr_begin(j);
@@ -2070,13 +2045,13 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		if (!p->niv)
 			continue;
 		ct_json_obj_begin(j);
-		kv_text(j, "device", p->device);
+		ct_rec_kv_text(j, "device", p->device);
 		ct_json_key(j, "intervals");
 		ct_json_arr_begin(j);
 		for (unsigned k = 0; k < p->niv; k++) {
 			ct_json_obj_begin(j);
 			ct_json_kv_time(j, "start", p->iv[k].start);
-			kv_time_or_null(j, "end", p->iv[k].end);
+			ct_rec_kv_time_or_null(j, "end", p->iv[k].end);
 			ct_json_obj_end(j);
 		}
 		ct_json_arr_end(j);
@@ -2088,7 +2063,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	for (unsigned i = 0; i < cc->naudit; i++) {
 		ct_json_obj_begin(j);
 		ct_json_kv_str(j, "kind", cc->audit[i].kind);
-		kv_text(j, "detail", cc->audit[i].detail);
+		ct_rec_kv_text(j, "detail", cc->audit[i].detail);
 		ct_json_obj_end(j);
 	}
 	if (cc->audit_more) {

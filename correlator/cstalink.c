@@ -257,12 +257,6 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
 }
 
-static void kv(struct ct_json *j, const char *key, const char *v)
-{
-	if (v && v[0])
-		ct_json_kv_text(j, key, (const uint8_t *)v, strlen(v), CT_TEXT_MAX);
-}
-
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
 		 const char *monitored, ct_time_t latency, bool has_latency)
 {
@@ -288,7 +282,7 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	ct_json_kv_str(j, "kind", kinds[m->kind < 11 ? m->kind : 0]);
 	ct_json_kv_str(j, "link", l->name);
 	if (l->session[0])
-		kv(j, "session", l->session);
+		ct_rec_kv_text_opt(j, "session", l->session);
 	ct_json_kv_str(j, "encoding", m->encoding == CT_CSTA_XML ? "xml" : "ber");
 	if (m->phase)
 		ct_json_kv_u64(j, "phase", m->phase);
@@ -296,33 +290,33 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 		ct_json_kv_i64(j, "invoke_id", m->invoke_id);
 	if (m->opcode >= 0 && m->encoding == CT_CSTA_BER)
 		ct_json_kv_i64(j, "opcode", m->opcode);
-	kv(j, "category", m->category);
-	kv(j, "xref", m->xref);
-	kv(j, "monitored", monitored);
-	kv(j, "call_id", m->conn.call_id);
-	kv(j, "device", m->conn.device);
+	ct_rec_kv_text_opt(j, "category", m->category);
+	ct_rec_kv_text_opt(j, "xref", m->xref);
+	ct_rec_kv_text_opt(j, "monitored", monitored);
+	ct_rec_kv_text_opt(j, "call_id", m->conn.call_id);
+	ct_rec_kv_text_opt(j, "device", m->conn.device);
 	if (m->conn2.call_id[0] || m->conn2.device[0]) {
-		kv(j, "call_id2", m->conn2.call_id);
-		kv(j, "device2", m->conn2.device);
+		ct_rec_kv_text_opt(j, "call_id2", m->conn2.call_id);
+		ct_rec_kv_text_opt(j, "device2", m->conn2.device);
 	}
-	kv(j, "subject", m->subject);
-	kv(j, "calling", m->calling);
-	kv(j, "called", m->called);
-	kv(j, "other", m->other);
-	kv(j, "state", m->local_state);
-	kv(j, "cause", m->cause);
-	kv(j, "correlator", m->correlator);
-	kv(j, "user_data", m->user_data);
-	kv(j, "global_call_id", m->global_call_id);
-	kv(j, "agent_state", m->agent_state);
-	kv(j, "agent_id", m->agent_id);
-	kv(j, "reason", m->reason);
-	kv(j, "monitor_device", m->monitor_device);
-	kv(j, "error", m->error);
-	kv(j, "system_status", m->system_status);
+	ct_rec_kv_text_opt(j, "subject", m->subject);
+	ct_rec_kv_text_opt(j, "calling", m->calling);
+	ct_rec_kv_text_opt(j, "called", m->called);
+	ct_rec_kv_text_opt(j, "other", m->other);
+	ct_rec_kv_text_opt(j, "state", m->local_state);
+	ct_rec_kv_text_opt(j, "cause", m->cause);
+	ct_rec_kv_text_opt(j, "correlator", m->correlator);
+	ct_rec_kv_text_opt(j, "user_data", m->user_data);
+	ct_rec_kv_text_opt(j, "global_call_id", m->global_call_id);
+	ct_rec_kv_text_opt(j, "agent_state", m->agent_state);
+	ct_rec_kv_text_opt(j, "agent_id", m->agent_id);
+	ct_rec_kv_text_opt(j, "reason", m->reason);
+	ct_rec_kv_text_opt(j, "monitor_device", m->monitor_device);
+	ct_rec_kv_text_opt(j, "error", m->error);
+	ct_rec_kv_text_opt(j, "system_status", m->system_status);
 	if (m->csta_version)
 		ct_json_kv_u64(j, "csta_version", m->csta_version);
-	kv(j, "ns", m->ns);
+	ct_rec_kv_text_opt(j, "ns", m->ns);
 	if (m->private_data)
 		ct_json_kv_bool(j, "private_data", true);
 	if (m->unknown)
