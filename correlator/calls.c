@@ -97,7 +97,7 @@ enum join { J_NUMBER = 1, J_DEVICE = 2, J_SHARED = 3, J_NONE = 9 };
 struct ccall {
 	struct ccall *prev, *next;
 	char id[40];
-	ct_time_t start, alert, answer, last, ended_at, sip_ended_at;
+	ct_time_t start, answer, last, ended_at, sip_ended_at;
 	bool held;
 	ct_time_t held_since;
 	uint64_t hold_us;
@@ -747,7 +747,6 @@ static struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->id);
 	for (unsigned i = 0; i < b->nmerged && a->nmerged < CALLS_MAX_MERGED; i++)
 		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->merged[i]);
-	min_time(&a->alert, b->alert);
 	min_time(&a->answer, b->answer);
 	if (b->last > a->last)
 		a->last = b->last;
@@ -949,7 +948,6 @@ static void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_ti
 		p->alerted = ts;
 	if (p)
 		note_agent(t, p);
-	min_time(&cc->alert, ts);
 	if (p && t->cfg.start_on_alert)
 		rec_start(t, cc, p, "alerted", ts);
 }
@@ -1899,18 +1897,6 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	return NULL;
 }
 
-static const char *trunk_calling(const struct ccall *cc)
-{
-	const struct leg *l = trunk_leg(cc);
-	return l && l->calling[0] ? l->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling;
-}
-
-static const char *trunk_called(const struct ccall *cc)
-{
-	const struct leg *l = trunk_leg(cc);
-	return l && l->device[0] ? l->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called;
-}
-
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
 	/* over: when the last leg ended; given up (idle, evicted, end of input): its last news */
@@ -1920,7 +1906,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	bool csta = has_csta(cc), sip = has_sip(cc);
 	/* with CTI, the parties are the devices it reported; SIP-only, the devices the legs reached */
 	bool out = !strcmp(cc->direction, "outbound");
-	ct_time_t answer = 0, alert = 0;
+	const struct leg *tl = trunk_leg(cc);
+	ct_time_t answer = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		struct party *p = &cc->parties[i];
 		if (csta && !p->csta)
@@ -1928,17 +1915,11 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		/* an outbound call is answered when the far end answers, not the agent's phone */
 		if (!out || p->external || strcmp(p->device, cc->csta_calling))
 			min_time(&answer, p->answered);
-		min_time(&alert, p->alerted);
 	}
-	if (out) {
-		const struct leg *tl = trunk_leg(cc); /* the far end's 200 OK on the trunk leg */
-		if (tl && tl->answer_ts && strcmp(tl->device, cc->csta_calling))
-			min_time(&answer, tl->answer_ts);
-	}
+	if (out && tl && tl->answer_ts && strcmp(tl->device, cc->csta_calling))
+		min_time(&answer, tl->answer_ts); /* the far end's 200 OK on the trunk leg */
 	if (!answer && !out)
 		answer = cc->answer;
-	if (!alert)
-		alert = cc->alert;
 	if (cc->held)
 		hold(t, cc, NULL, false, end);
 	for (unsigned i = 0; i < cc->nparties; i++)
@@ -1955,7 +1936,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	ct_rec_kv_time_or_null(j, "answer", answer);
 	ct_json_kv_time(j, "end", end);
 	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
-	const char *calling = trunk_calling(cc), *called = trunk_called(cc);
+	const char *calling = tl && tl->calling[0] ? tl->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling;
+	const char *called = tl && tl->device[0] ? tl->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called;
 	ct_rec_kv_text_or_null(j, "calling", calling);
 	ct_rec_kv_text_or_null(j, "called", called);
 	ct_json_kv_str(j, "direction", cc->direction);
