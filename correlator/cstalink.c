@@ -343,8 +343,8 @@ static int link_dir(const struct link *l, const struct ct_addr *src, uint16_t sp
 static void blind(struct ct_cstalinks *t, struct link *l, ct_time_t from, ct_time_t to, ct_time_t now,
 		  const char *why)
 {
-	if (to < from)
-		to = from;
+	if (to <= from)
+		return; /* a link closed at the end of the input, or a hole mended at once: nothing unseen */
 	unsigned n = t->calls ? ct_calls_link_blind(t->calls, l->name, from, to, why) : 0;
 	t->ctr->cti_blind_periods++;
 	char a[32];

@@ -184,6 +184,8 @@ def main():
             got = {a["detail"].split(" got no response")[0] for a in aud if a["kind"] == "missing_response"}
             check(got == expect, f"{name}: missing_response exactly for {sorted(expect)} (got {sorted(got)})")
             check(not [a for a in aud if a["kind"] == "unknown_monitor"], f"{name}: no unknown_monitor")
+            check(not [a for a in aud if a["kind"] == "cti_blind"],
+                  f"{name}: no cti_blind (the link closes with the capture: nothing went unseen)")
             v = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "schemas", "validate.py"), out],
                                capture_output=True, text=True)
             check(v.returncode == 0, f"{name}: records valid against schemas/")
