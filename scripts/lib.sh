@@ -31,7 +31,7 @@ ctitap_install() {
 ctitap_build() {
 	local dir=$1
 	shift
-	local log="$dir.log"
+	local log="$dir/ctitap-build.log" # inside the build folder: never beside the sources
 	mkdir -p "$dir"
 	if [ ! -f "$dir/build.ninja" ]; then
 		cmake -S "$CTITAP_ROOT" -B "$dir" -G Ninja "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
