@@ -101,7 +101,8 @@ static void app_clock(void *user, ct_time_t now)
 	if (!a->cfg.stats_interval_s)
 		return;
 	ct_time_t every = (ct_time_t)a->cfg.stats_interval_s * CT_USEC_PER_SEC;
-	if (a->next_stats == 0) {
+	if (a->next_stats == 0 || now + every < a->next_stats) {
+		/* first call, or the capture clock moved back (capture.h): schedule on its new time */
 		a->next_stats = (now / every + 1) * every;
 		return;
 	}

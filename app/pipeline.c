@@ -231,6 +231,20 @@ static void on_clock(void *user, ct_time_t now)
 		p->on_second(p->user, now);
 }
 
+/* clock_jump: the capture clock moved to a new time line (capture/capture.h). */
+static void on_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned frames)
+{
+	struct ct_pipeline *p = user;
+	char a[32], b[32];
+	ct_time_format(from, a);
+	ct_time_format(to, b);
+	bool back = to < from;
+	ct_audit(&p->em, to, NULL, "clock_jump", NULL, 0,
+		 "capture clock moved %s by %" PRIu64 " s, from %s to %s: %u frames in a row on the new time "
+		 "(docs/capture.md, Packet time)",
+		 back ? "back" : "forward", (uint64_t)((back ? from - to : to - from) / CT_USEC_PER_SEC), a, b, frames);
+}
+
 /* The correlator's view of numbers.* and record.* */
 static size_t hook_number_norm(void *user, const char *in, char *out, size_t cap)
 {
@@ -320,6 +334,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ct_cstalinks_set_agents(p->links, p->agents);
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
+		.clock_jump = on_clock_jump,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc) {
@@ -336,6 +351,7 @@ ct_time_t ct_pipeline_finish(struct ct_pipeline *p)
 {
 	if (p->finished)
 		return p->end;
+	ct_capture_flush(&p->cap); /* frames held for the clock's decision */
 	ct_time_t now = p->cap.now;
 	p->finished = true;
 	p->end = now;

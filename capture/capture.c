@@ -93,9 +93,145 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 
 void ct_capture_free(struct ct_capture *c)
 {
+	ct_capture_flush(c);
 	ct_flowtab_free(&c->flows);
 	ct_defrag_free(&c->defrag);
 	ct_dedup_free(&c->dedup);
+	for (unsigned i = 0; i < c->nheld; i++)
+		free(c->held[i].data);
+	c->nheld = 0;
+}
+
+/* ---- the capture clock (rule in capture.h) ---- */
+
+static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
+			 uint32_t wirelen)
+{
+	struct ct_pkt p;
+	memset(&p, 0, sizeof(p));
+	p.ts = ts;
+	p.caplen = caplen;
+	p.wirelen = wirelen;
+	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+}
+
+/* Moves the clock forward to ts (nothing if ts is not newer): timers above, then expiry. */
+static void clock_advance(struct ct_capture *c, ct_time_t ts)
+{
+	if (ts <= c->now)
+		return;
+	if (c->ops.clock && ts / CT_USEC_PER_SEC != c->now / CT_USEC_PER_SEC)
+		c->ops.clock(c->user, ts);
+	c->now = ts;
+	ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
+	ct_defrag_expire(&c->defrag, ts);
+}
+
+static bool clock_on_line(const struct ct_capture *c, ct_time_t ts)
+{
+	return ts + CT_CLOCK_WINDOW >= c->now && ts <= c->now + CT_CLOCK_WINDOW;
+}
+
+static void held_drop(struct ct_capture *c)
+{
+	for (unsigned i = 0; i < c->nheld; i++)
+		free(c->held[i].data);
+	c->nheld = 0;
+	c->nstreak = 0;
+}
+
+/* The held frames were outliers: each is processed at the clock's time, in order. */
+static void held_outliers(struct ct_capture *c)
+{
+	unsigned n = c->nheld;
+	c->nheld = 0; /* frame_decode below never holds, but keep the state plain while it runs */
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_held_frame *h = &c->held[i];
+		if (!h->invalid)
+			CT_COUNT_LOG(c->ctr->clock_outliers,
+				     "a frame %s the capture clock by more than %llu s was processed at the clock's time",
+				     h->ts > c->now ? "ahead of" : "behind",
+				     (unsigned long long)(CT_CLOCK_WINDOW / CT_USEC_PER_SEC));
+		frame_decode(c, h->linktype, c->now, h->data, h->caplen, h->wirelen);
+	}
+	c->nheld = n;
+	held_drop(c);
+}
+
+/* The held frames are the clock's new time line. */
+static void held_accept(struct ct_capture *c)
+{
+	ct_time_t to = 0;
+	for (unsigned i = 0; i < c->nheld && !to; i++)
+		if (!c->held[i].invalid)
+			to = c->held[i].ts;
+	ct_time_t from = c->now;
+	bool back = to < from;
+	if (back || to - from > CT_CLOCK_JUMP_AUDIT) {
+		c->ctr->clock_jumps++;
+		ct_warn("capture clock moved %s by %llu s after %u frames in a row on the new time (clock_jumps)",
+			back ? "back" : "forward", (unsigned long long)((back ? from - to : to - from) / CT_USEC_PER_SEC),
+			c->nstreak);
+		if (c->ops.clock_jump)
+			c->ops.clock_jump(c->user, from, to, c->nstreak);
+	}
+	if (back) {
+		/* what was seen on the old time line counts as last seen now: it ages out on the new one */
+		c->now = to;
+		ct_flowtab_rebase(&c->flows, to);
+		ct_defrag_rebase(&c->defrag, to);
+		c->tcp.now = to;
+		if (c->ops.clock)
+			c->ops.clock(c->user, to);
+	}
+	unsigned n = c->nheld;
+	c->nheld = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_held_frame *h = &c->held[i];
+		if (!h->invalid)
+			clock_advance(c, h->ts);
+		frame_decode(c, h->linktype, h->invalid ? c->now : h->ts, h->data, h->caplen, h->wirelen);
+	}
+	c->nheld = n;
+	held_drop(c);
+}
+
+static void held_add(struct ct_capture *c, int linktype, ct_time_t ts, bool invalid, const uint8_t *frame,
+		     uint32_t caplen, uint32_t wirelen)
+{
+	if (c->nheld == CT_CLOCK_HELD_MAX)
+		held_outliers(c);
+	uint8_t *copy = malloc(caplen ? caplen : 1);
+	if (!copy) {
+		frame_decode(c, linktype, c->now, frame, caplen, wirelen);
+		return;
+	}
+	memcpy(copy, frame, caplen);
+	struct ct_held_frame *h = &c->held[c->nheld++];
+	h->ts = ts;
+	h->linktype = linktype;
+	h->caplen = caplen;
+	h->wirelen = wirelen;
+	h->invalid = invalid;
+	h->data = copy;
+	if (!invalid) {
+		c->streak_last = c->nstreak ? CT_MAX(c->streak_last, ts) : ts;
+		c->nstreak++;
+	}
+}
+
+void ct_capture_flush(struct ct_capture *c)
+{
+	if (!c->nheld)
+		return;
+	ct_time_t first = 0;
+	for (unsigned i = 0; i < c->nheld && !first; i++)
+		if (!c->held[i].invalid)
+			first = c->held[i].ts;
+	if (c->nstreak && first > c->now && first - c->now <= CT_CLOCK_JUMP_AUDIT)
+		held_accept(c); /* a silence before the last frames of the input */
+	else
+		held_outliers(c);
 }
 
 void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
@@ -105,19 +241,31 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 	c->ctr->bytes += wirelen;
 	if (caplen < wirelen)
 		c->ctr->snapped++;
-	if (ts > c->now) {
-		if (c->ops.clock && ts / CT_USEC_PER_SEC != c->now / CT_USEC_PER_SEC)
-			c->ops.clock(c->user, ts);
-		c->now = ts;
-		ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
-		ct_defrag_expire(&c->defrag, ts);
+	if (CT_UNLIKELY(ts > CT_TIME_MAX)) {
+		CT_COUNT_LOG(c->ctr->clock_invalid, "a frame dated past the year 9999 was processed at the capture clock's time");
+		if (c->nheld)
+			held_add(c, linktype, ts, true, frame, caplen, wirelen);
+		else
+			frame_decode(c, linktype, c->now, frame, caplen, wirelen);
+		return;
 	}
-	struct ct_pkt p;
-	memset(&p, 0, sizeof(p));
-	p.ts = ts;
-	p.caplen = caplen;
-	p.wirelen = wirelen;
-	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	if (CT_UNLIKELY(!c->clock_started)) {
+		c->clock_started = true; /* the first frame starts the clock */
+		clock_advance(c, ts);
+	}
+	if (CT_LIKELY(clock_on_line(c, ts))) {
+		if (CT_UNLIKELY(c->nheld != 0))
+			held_outliers(c);
+		clock_advance(c, ts);
+		frame_decode(c, linktype, ts, frame, caplen, wirelen);
+		return;
+	}
+	/* off the clock's time line: on the candidate one, or the start of another */
+	if (c->nstreak && ts + CT_CLOCK_WINDOW < c->streak_last)
+		held_outliers(c);
+	held_add(c, linktype, ts, false, frame, caplen, wirelen);
+	if (c->nstreak >= CT_CLOCK_STREAK)
+		held_accept(c);
 }
 
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)

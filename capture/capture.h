@@ -6,6 +6,24 @@
  * callback and TCP through reassembly to the flow's stream parser. It owns no thread and
  * no global: a test builds one with ct_capture_init() and feeds it byte arrays.
  * The clock is the packet timestamp; nothing here reads the wall clock.
+ *
+ * The capture clock (c->now) is the packet time the layers above see and run their timers
+ * on. It survives bogus timestamps (docs/capture.md, "Packet time"):
+ *  - a frame within CT_CLOCK_WINDOW of the clock is on its time line: it is processed at its
+ *    own time and moves the clock forward if it is newer;
+ *  - any other frame is held (copied) until the next frames decide. CT_CLOCK_STREAK frames in a
+ *    row off the clock's time line, each at most CT_CLOCK_WINDOW older than the newest of them,
+ *    are a new time line: the clock moves to it (forward or back) and they are processed at
+ *    their own times; a move back, or forward by more than CT_CLOCK_JUMP_AUDIT, is reported
+ *    (ops.clock_jump, counter clock_jumps). A frame on the old time line, or one that fits
+ *    neither, ends the wait: the held frames were outliers and are processed at the clock's
+ *    time (clock_outliers), in their order;
+ *  - a time past 9999-12-31T23:59:59.999999Z (CT_TIME_MAX) is never believed: the frame is
+ *    processed at the clock's time (clock_invalid);
+ *  - at the end of input (ct_capture_flush) held frames ahead of the clock by at most
+ *    CT_CLOCK_JUMP_AUDIT are a silence before the last frames (own times); others are outliers.
+ * After a move back, flows, fragments and TCP queues of the old time line count as last seen
+ * at the new time, so they age out on it.
  */
 #ifndef CT_CAPTURE_H
 #define CT_CAPTURE_H
@@ -67,6 +85,24 @@ struct ct_capture_ops {
 	void (*flow_close)(void *user, struct ct_flow *f, enum ct_flow_end why);
 	/* Packet time moved into a new second: timers of the layers above run here. May be NULL. */
 	void (*clock)(void *user, ct_time_t now);
+	/* The clock moved to a new time line (rule above): back, or forward by more than
+	 * CT_CLOCK_JUMP_AUDIT, after `frames` frames in a row on it. Called before those frames
+	 * are processed and before clock() runs at `to`. May be NULL. */
+	void (*clock_jump)(void *user, ct_time_t from, ct_time_t to, unsigned frames);
+};
+
+#define CT_CLOCK_WINDOW (10 * CT_USEC_PER_SEC)
+#define CT_CLOCK_STREAK 4
+#define CT_CLOCK_JUMP_AUDIT (3600 * CT_USEC_PER_SEC)
+#define CT_CLOCK_HELD_MAX 16 /* frames held at once, invalid ones included */
+
+/* A frame waiting for the clock's decision; data owned by the capture. */
+struct ct_held_frame {
+	ct_time_t ts;
+	int linktype;
+	uint32_t caplen, wirelen;
+	bool invalid;              /* past CT_TIME_MAX: processed at the clock's time whatever happens */
+	uint8_t *data;
 };
 
 struct ct_capture {
@@ -77,17 +113,26 @@ struct ct_capture {
 	struct ct_defrag defrag;
 	struct ct_flowtab flows;
 	struct ct_tcp tcp;
-	ct_time_t now;             /* newest packet time seen */
+	ct_time_t now;             /* the capture clock (rule above) */
+	bool clock_started;
+	unsigned nheld;            /* frames in held[], in arrival order */
+	unsigned nstreak;          /* valid ones among them: the candidate time line */
+	ct_time_t streak_last;     /* newest time on the candidate time line */
+	struct ct_held_frame held[CT_CLOCK_HELD_MAX];
 	struct ct_capture_ops ops;
 	void *user;
 };
 
 int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, const struct ct_hashkey *key,
 		    struct ct_counters *ctr, const struct ct_capture_ops *ops, void *user);
-/* Ends every flow (delivering what TCP still holds) and frees everything. */
+/* End of input: frames held for the clock's decision are processed (rule above). */
+void ct_capture_flush(struct ct_capture *c);
+/* ct_capture_flush(), then ends every flow (delivering what TCP still holds) and frees
+ * everything. */
 void ct_capture_free(struct ct_capture *c);
 
-/* One frame as libpcap gives it. `linktype` is a LINKTYPE_* value. */
+/* One frame as libpcap gives it. `linktype` is a LINKTYPE_* value; frame is borrowed for the
+ * call (copied when the clock holds it). */
 void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
 		      uint32_t wirelen);
 /* True if ctitap decodes this link type. */

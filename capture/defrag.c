@@ -66,6 +66,13 @@ void ct_defrag_expire(struct ct_defrag *d, ct_time_t now)
 	}
 }
 
+void ct_defrag_rebase(struct ct_defrag *d, ct_time_t to)
+{
+	for (struct ct_defrag_dgram *g = d->oldest; g; g = g->newer)
+		if (g->first > to)
+			g->first = to;
+}
+
 /* Makes room for `need` more bytes and one more datagram by dropping the oldest ones.
  * Never drops `keep`. Returns false if even that cannot make room. */
 static bool defrag_make_room(struct ct_defrag *d, size_t need, bool new_dgram, struct ct_defrag_dgram *keep)

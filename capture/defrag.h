@@ -80,5 +80,8 @@ struct ct_defrag_dgram *ct_defrag_add(struct ct_defrag *d, const struct ct_pkt *
 void ct_defrag_done(struct ct_defrag *d, struct ct_defrag_dgram *g);
 /* Drops datagrams that waited longer than the timeout at packet time now. */
 void ct_defrag_expire(struct ct_defrag *d, ct_time_t now);
+/* The capture clock moved back to `to`: datagrams first seen after it count as first seen at
+ * `to`, so they time out on the new time line. */
+void ct_defrag_rebase(struct ct_defrag *d, ct_time_t to);
 
 #endif

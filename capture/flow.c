@@ -120,6 +120,18 @@ unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
 	return n;
 }
 
+void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to)
+{
+	for (int i = 0; i < CT_FLOW_NCLASS; i++)
+		for (struct ct_flow *f = t->lru[i].next; f != &t->lru[i]; f = f->next) {
+			f->first = CT_MIN(f->first, to);
+			f->last = CT_MIN(f->last, to);
+			for (int d = 0; d < 2; d++)
+				for (struct ct_tcp_seg *s = f->tcp.half[d].ooo; s; s = s->next)
+					s->ts = CT_MIN(s->ts, to);
+		}
+}
+
 static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_addr *b, uint16_t pb)
 {
 	int r = memcmp(a->a, b->a, sizeof(a->a));

@@ -123,5 +123,8 @@ void ct_flow_set_class(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_cla
 /* Expires flows idle longer than their class timeout at packet time now; at most
  * `budget` flows per call. Returns how many were expired. */
 unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget);
+/* The capture clock moved back to `to`: flows (and their queued TCP segments) seen after it
+ * count as seen at `to`, so they age out on the new time line. Walks every flow. */
+void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to);
 
 #endif

@@ -14,6 +14,9 @@
 	X(packets, "frames read")                                                           \
 	X(bytes, "bytes on the wire of the frames read")                                    \
 	X(snapped, "frames cut short by the snap length")                                   \
+	X(clock_outliers, "frames dated off the capture clock, processed at its time (docs/capture.md)") \
+	X(clock_jumps, "times the capture clock moved to a new time line (back, or over 1 h forward)") \
+	X(clock_invalid, "frames dated past 9999-12-31, processed at the capture clock's time") \
 	X(truncated, "frames shorter than their headers claim")                             \
 	X(malformed, "frames with impossible header values")                                \
 	X(linktype_unsupported, "frames of a link type ctitap does not decode")             \
@@ -59,6 +62,7 @@
 	X(tcp_gap_bytes, "bytes of the TCP holes skipped")                                  \
 	X(tcp_flow_memcap, "TCP holes forced by tcp.flow_memcap_kb")                        \
 	X(tcp_memcap, "TCP holes forced by tcp.memcap_mb")                                  \
+	X(tcp_evicted, "TCP streams without a parsed message whose buffers were dropped at tcp.memcap_mb") \
 	X(tcp_fin, "TCP directions closed by FIN")                                          \
 	X(tcp_rst, "TCP connections reset")                                                 \
 	X(tcp_rst_ignored, "TCP resets ignored: sequence far outside the window (RFC 5961)") \
@@ -66,6 +70,8 @@
 	X(tcp_bad_header, "TCP headers with an impossible data offset")                     \
 	X(sip_messages, "SIP messages parsed")                                             \
 	X(sip_bad, "SIP messages that did not parse (counted, skipped)")                    \
+	X(sip_oversized, "SIP messages over the TCP stream cap, skipped whole by their Content-Length") \
+	X(sip_skipped_bytes, "SIP stream bytes skipped (oversized messages, resync to the next start line)") \
 	X(sip_retrans, "SIP retransmissions recognised (not counted twice)")                \
 	X(sip_requests_other, "OPTIONS, REGISTER, SUBSCRIBE, MESSAGE, PUBLISH: counted only") \
 	X(sip_calls, "SIP calls (Call-IDs with an INVITE) tracked")                         \
@@ -84,7 +90,9 @@
 	X(csta_unknown, "CSTA messages decoded only as far as their envelope")             \
 	X(csta_bad, "CSTA messages that did not decode (counted, skipped)")                 \
 	X(csta_resync, "CSTA links that lost their framing and resynced")                   \
-	X(csta_links_evicted, "CSTA links not tracked: csta.max_links reached")             \
+	X(csta_skipped_bytes, "CSTA stream bytes skipped while resyncing on the next frame") \
+	X(csta_links_evicted, "CSTA links evicted at csta.max_links (evicted audits)")             \
+	X(csta_links_refused, "CSTA messages of links not tracked: csta.max_links full of busy working links") \
 	X(csta_monitors_dropped, "MonitorStart results not remembered: per-link cap")       \
 	X(csta_pending_dropped, "CSTA requests forgotten unanswered (per-link cap)")         \
 	X(csta_unmatched, "CSTA results or errors with no request seen")                    \
@@ -104,16 +112,19 @@
 	X(agent_state_changes, "agent state changes written (agent_state events)")          \
 	X(agents_evicted, "agent devices forgotten at agents.max (least recently changed)") \
 	X(records, "records written")                                                       \
-	X(output_errors, "records an output failed to write (disk full, ...)")              \
+	X(output_errors, "records an output lost (disk full past its hold buffer, ...)")              \
+	X(output_retries, "output writes that failed (disk full, ...), rolled back and retried later") \
 	X(output_rotations, "output files rotated")                                         \
 	X(kafka_produced, "records handed to librdkafka")                                   \
 	X(kafka_delivered, "records the Kafka broker acknowledged")                         \
 	X(kafka_failed, "records the Kafka broker refused for good")                        \
+	X(kafka_dead_letter, "records the broker refused kept in the spool's dead-letter file") \
 	X(kafka_queue_full, "times librdkafka's queue was full (records wait in the spool)")\
 	X(kafka_retried, "records produced again after a delivery timeout")                 \
 	X(spool_written, "records written to the Kafka spool journal")                      \
 	X(spool_replayed, "records an earlier run left in the spool, delivered first")      \
 	X(spool_dropped, "undelivered records dropped at kafka.spool.max_mb")               \
+	X(spool_corrupt, "spool journal records lost to a corrupt segment (skipped)") \
 	X(pcap_drop, "packets dropped by the kernel (pcap_stats ps_drop)")                  \
 	X(pcap_ifdrop, "packets dropped by the interface (pcap_stats ps_ifdrop)")           \
 	X(file_errors, "capture files that ended in a read error or were cut short")

@@ -32,5 +32,8 @@ const char *ct_strerror(int err);
 /* Microseconds since the epoch: the packet clock used everywhere. */
 typedef uint64_t ct_time_t;
 #define CT_USEC_PER_SEC 1000000ULL
+/* The latest time a record can carry (RFC 3339 has four digits of year):
+ * 9999-12-31T23:59:59.999999Z. */
+#define CT_TIME_MAX 253402300799999999ULL
 
 #endif

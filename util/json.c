@@ -256,13 +256,17 @@ static char *digits(char *p, unsigned v, int n)
 
 void ct_time_format(ct_time_t t, char out[32])
 {
+	/* the capture clock never gives a later time (capture.h); this keeps any other caller
+	 * inside the four-digit years of RFC 3339 and of gmtime_r */
+	if (t > CT_TIME_MAX)
+		t = CT_TIME_MAX;
 	time_t sec = (time_t)(t / CT_USEC_PER_SEC);
 	unsigned usec = (unsigned)(t % CT_USEC_PER_SEC);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
 	/* "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ" without printf (every record has a time) */
-	unsigned year = (unsigned)(tm.tm_year + 1900) & 0xffff;
-	char *p = digits(out, year, year > 9999 ? 5 : 4);
+	unsigned year = (unsigned)(tm.tm_year + 1900);
+	char *p = digits(out, year, 4);
 	*p++ = '-';
 	p = digits(p, (unsigned)(tm.tm_mon + 1) % 100, 2);
 	*p++ = '-';

@@ -56,7 +56,8 @@ void ct_json_kv_bool(struct ct_json *j, const char *key, bool v);
 void ct_json_kv_time(struct ct_json *j, const char *key, ct_time_t t);
 void ct_json_kv_text(struct ct_json *j, const char *key, const uint8_t *s, size_t len, size_t max);
 
-/* Formats t (µs since epoch) as RFC 3339 into out (at least 28 bytes). */
+/* Formats t (µs since epoch) as RFC 3339 into out (at least 28 bytes); times past CT_TIME_MAX
+ * are written as CT_TIME_MAX. */
 void ct_time_format(ct_time_t t, char out[32]);
 
 #endif

@@ -93,6 +93,22 @@ static void h_flow_close(void *user, struct ct_flow *f, enum ct_flow_end why)
 	h->flow_closes++;
 }
 
+static void h_clock(void *user, ct_time_t now)
+{
+	struct harness *h = user;
+	h->clock_calls++;
+	h->clock_last = now;
+}
+
+static void h_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned frames)
+{
+	struct harness *h = user;
+	h->jumps++;
+	h->jump_from = from;
+	h->jump_to = to;
+	h->jump_frames = frames;
+}
+
 void h_init(struct harness *h, void (*cfg_fn)(struct ct_capture_cfg *cfg))
 {
 	memset(h, 0, sizeof(*h));
@@ -103,7 +119,8 @@ void h_init(struct harness *h, void (*cfg_fn)(struct ct_capture_cfg *cfg))
 		cfg_fn(&cfg);
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 42);
-	static const struct ct_capture_ops ops = { .udp = h_on_udp, .tcp_classify = h_classify, .flow_close = h_flow_close };
+	static const struct ct_capture_ops ops = { .udp = h_on_udp, .tcp_classify = h_classify, .flow_close = h_flow_close,
+						   .clock = h_clock, .clock_jump = h_clock_jump };
 	assert_int_equal(ct_capture_init(&h->cap, &cfg, &key, &h->ctr, &ops, h), CT_OK);
 }
 
@@ -122,6 +139,11 @@ void h_frame(struct harness *h, int linktype, ct_time_t ts, const uint8_t *frame
 	memcpy(copy, frame, len);
 	ct_capture_frame(&h->cap, linktype, ts, copy, (uint32_t)len, (uint32_t)len);
 	free(copy);
+}
+
+void h_end_of_input(struct harness *h)
+{
+	ct_capture_flush(&h->cap);
 }
 
 static uint8_t *fb_push(struct fb *f, size_t n)

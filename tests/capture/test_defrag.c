@@ -159,6 +159,7 @@ static void test_timeout(void **state)
 	v4_frag(1000000, 30, 0, 504, 1, NULL);
 	/* the rest arrives after defrag.timeout (30 s): too late */
 	v4_frag(32000000, 30, 504, dgram_len - 504, 0, NULL);
+	h_end_of_input(&h);
 	assert_int_equal(h.ctr.frag_timeout, 1);
 	assert_int_equal(h.nudp, 0);
 }

@@ -152,6 +152,7 @@ static void test_gap_timeout(void **state)
 	h_tcp(&h, 1000300, A, 40000, B, 5060, 1005, 5001, P, "late");
 	/* tcp.ooo_timeout (10 s) later, with no ACK to tell, the hole is given up */
 	h_tcp(&h, 12000000, A, 40000, B, 5060, 1009, 5001, P, "!");
+	h_end_of_input(&h);
 	assert_stream(0, "late!");
 	assert_int_equal(h.stream->gaps[0], 1);
 	assert_int_equal(h.stream->gap_bytes[0], 4);
@@ -169,6 +170,7 @@ static void test_fin_and_close(void **state)
 	assert_int_equal(h.stream->closes, 0);
 	/* the closed flow is kept flow.tcp_closed_timeout (10 s) for late segments, then ends */
 	h_tcp(&h, 20000000, "10.9.9.9", 1, "10.9.9.8", 2, 1, 0, S, "");
+	h_end_of_input(&h);
 	assert_int_equal(h.streams[0]->closes, 1);
 	assert_int_equal(h.ctr.flows_expired, 1);
 }

@@ -596,6 +596,15 @@ static void test_time(void **state)
 	char out[32];
 	ct_time_format(86400ULL * CT_USEC_PER_SEC, out);
 	assert_string_equal(out, "1970-01-02T00:00:00.000000Z");
+
+	/* the last time RFC 3339 can write, and anything later held to it (never five digits
+	 * of year, never gmtime_r past its range) */
+	ct_time_format(CT_TIME_MAX, out);
+	assert_string_equal(out, "9999-12-31T23:59:59.999999Z");
+	ct_time_format(CT_TIME_MAX + 1, out);
+	assert_string_equal(out, "9999-12-31T23:59:59.999999Z");
+	ct_time_format(UINT64_MAX, out);
+	assert_string_equal(out, "9999-12-31T23:59:59.999999Z");
 }
 
 /* ---- reset ------------------------------------------------------------------------------ */
