@@ -168,11 +168,19 @@ static void detect_close(void *st)
 	free(d);
 }
 
+/* proven once the chosen parser found a message: TCP reassembly evicts others first */
+static bool detect_proven(const void *st)
+{
+	const struct tcp_detect *d = st;
+	return d->ps && d->ps->proven && d->ps->proven(d->st);
+}
+
 static const struct ct_stream_parser detect_parser = {
 	.name = "detect",
 	.parse = detect_parse,
 	.gap = detect_gap,
 	.close = detect_close,
+	.proven = detect_proven,
 };
 
 static const struct ct_stream_parser *on_tcp(void *user, struct ct_flow *f, const struct ct_pkt *pk, void **st)

@@ -18,6 +18,7 @@
 
 struct ct_stream_parser;
 struct ct_sctp_reasm;
+struct ct_tcp_list;
 
 /* A segment waiting for the bytes before it; owned by its tcp_half. */
 struct ct_tcp_seg {
@@ -49,6 +50,10 @@ struct ct_tcp_flow {
 	const struct ct_stream_parser *parser;
 	void *pstate;
 	bool rst;
+	bool proven;                 /* the parser said so once (stream.h): never evicted */
+	size_t mem;                  /* reassembly bytes this flow holds (queues and buffers) */
+	struct ct_tcp_list *mlist;   /* the ct_tcp list it is on while mem > 0 */
+	struct ct_tcp_flow *mprev, *mnext;
 };
 
 struct ct_flow_key {

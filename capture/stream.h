@@ -8,6 +8,7 @@
 #ifndef CT_STREAM_H
 #define CT_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct ct_stream_parser {
 	void (*gap)(void *st, int dir, uint32_t bytes);
 	/* The connection is over; the parser frees st. */
 	void (*close)(void *st);
+	/* True once the stream carried a message of its protocol. When tcp.memcap_mb is reached,
+	 * reassembly drops the buffers of streams that did not (oldest first) before it refuses
+	 * bytes to one that did. NULL: never. */
+	bool (*proven)(const void *st);
 };
 
 #endif

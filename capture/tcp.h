@@ -7,6 +7,14 @@
  * tcp.flow_memcap_kb or the global tcp.memcap_mb; the oldest queued segment waited longer
  * than tcp.ooo_timeout_ms; the peer acknowledged bytes after the hole (it got them, the
  * capture did not); or the connection ends (FIN, RST, idle expiry).
+ *
+ * Memory: tcp.memcap_mb is charged with the bytes actually held (queued segments with their
+ * headers, parser buffers sized to what they hold, freed when emptied). When a flow needs
+ * more and the cap is reached, the buffers of flows whose parser never found a message of its
+ * protocol (stream.h, proven) are dropped first, least recently grown first (tcp_evicted;
+ * their parsers are told of a gap and resync on their next bytes); only when none is left is
+ * the flow's own message dropped (tcp_memcap). Flows that carried a message are never
+ * evicted for another.
  */
 #ifndef CT_TCP_H
 #define CT_TCP_H
@@ -19,8 +27,13 @@
 #include "packet.h"
 #include "stream.h"
 
+struct ct_tcp_list {
+	struct ct_tcp_flow *head, *tail; /* head: least recently grown */
+};
+
 struct ct_tcp {
 	size_t mem;          /* bytes held in queues and parser buffers, all flows */
+	struct ct_tcp_list unproven, proven; /* flows holding memory */
 	size_t memcap;
 	size_t flow_memcap;
 	ct_time_t ooo_timeout;

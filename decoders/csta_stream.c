@@ -24,6 +24,7 @@ struct ct_csta_stream {
 	void *user;
 	ct_time_t last_ts[2];     /* packet time of the last bytes of each direction */
 	struct ct_counters *ctr;
+	bool proven;              /* a message decoded */
 	struct ct_csta_msg msg;
 };
 
@@ -190,6 +191,7 @@ static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, co
 		return;
 	}
 	s->ctr->csta_messages++;
+	s->proven = true;
 	if (s->msg.unknown)
 		s->ctr->csta_unknown++;
 	s->fn(s->user, &s->msg, meta);
@@ -212,16 +214,19 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 				enum ct_csta_framing g = frame_at(p + i, len - i, &hdr, &total);
 				if (g != CT_CSTA_F_NONE && g != CT_CSTA_F_BARE && total <= CSTA_MAX_FRAME && total > len - i) {
 					*used = i;
+					s->ctr->csta_skipped_bytes += i;
 					return CT_PARSE_MORE;
 				}
 			}
 			/* keep the last bytes: a header may straddle the boundary */
 			*used = len > 16 ? len - 16 : 0;
+			s->ctr->csta_skipped_bytes += *used;
 			return CT_PARSE_MORE;
 		}
 		s->resync[dir] = false;
 		s->framing[dir] = (uint8_t)f;
 		*used = off;
+		s->ctr->csta_skipped_bytes += off;
 		if (off)
 			return CT_PARSE_OK;
 		/* the message starts right here: decode it now (reassembly reads "nothing
@@ -236,6 +241,7 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 		CT_COUNT_LOG(s->ctr->csta_resync, "CSTA link lost its framing, resyncing on the next message");
 		s->resync[dir] = true;
 		*used = 1;
+		s->ctr->csta_skipped_bytes++;
 		return CT_PARSE_OK;
 	}
 	if (total > len)
@@ -262,9 +268,16 @@ static void csta_close(void *st)
 	free(st);
 }
 
+static bool csta_proven(const void *st)
+{
+	const struct ct_csta_stream *s = st;
+	return s->proven;
+}
+
 const struct ct_stream_parser ct_csta_stream_parser = {
 	.name = "csta",
 	.parse = csta_parse,
 	.gap = csta_gap,
 	.close = csta_close,
+	.proven = csta_proven,
 };

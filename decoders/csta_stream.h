@@ -6,7 +6,8 @@
  *  - 0x26, a 2-byte length with its top bit set, then the BER PDU (HiPath);
  *  - a bare BER PDU (ROSE A1..A4 or ACSE 60..64 with a definite length).
  * A link joined mid-stream, or after a gap, resyncs on the next whole message: a header that
- * parses, whose length fits, with a PDU tag (or '<') where the payload starts.
+ * parses, whose length fits, with a PDU tag (or '<') where the payload starts; the bytes
+ * before it are counted in csta_skipped_bytes.
  * Each message is decoded (csta_ber.h, csta_xml.h) and handed to a callback.
  */
 #ifndef CT_CSTA_STREAM_H

@@ -5,7 +5,17 @@
  * it decides: a SIP start line (also after a mid-stream join: it resyncs on the next start
  * line), an HTTP Upgrade to WebSocket, or neither, in which case it gives up after
  * SIP_DETECT_BUDGET bytes and ignores the flow. Messages go to a callback with their
- * transport and addresses. */
+ * transport and addresses.
+ *
+ * Messages that cannot be parsed whole never blind the rest of the connection: one whose
+ * headers and Content-Length add up to more than SIP_STREAM_MAX_MESSAGE, whose headers pass
+ * CT_SIP_MAX_HEADER_BYTES, or that is malformed but has a start line, is skipped by its
+ * framing (its header lines walked for Content-Length, its body skipped unbuffered;
+ * sip_oversized or sip_bad). After a loss (a TCP hole, bytes dropped at a reassembly cap, a
+ * message without Content-Length) a stream known to be SIP resyncs on the next start line,
+ * also one glued to the tail of the lost message ("...BBBBINVITE sip:x SIP/2.0" starts at
+ * INVITE), for as long as it takes. Every byte skipped is counted in sip_skipped_bytes.
+ * WebSocket messages over SIP_WS_MAX_MESSAGE are skipped frame by frame by their lengths. */
 #ifndef CT_SIP_STREAM_H
 #define CT_SIP_STREAM_H
 
@@ -13,6 +23,10 @@
 #include "../capture/stream.h"
 #include "../util/counters.h"
 #include "sip.h"
+
+/* Largest SIP message parsed on a stream: under tcp.flow_memcap_kb's default (1 MiB), so an
+ * oversized message is skipped by its framing before reassembly would drop bytes. */
+#define SIP_STREAM_MAX_MESSAGE (256u * 1024u)
 
 enum ct_sip_transport { CT_SIP_UDP = 0, CT_SIP_TCP = 1, CT_SIP_WS = 2, CT_SIP_SCTP = 3 };
 

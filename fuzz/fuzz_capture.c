@@ -44,7 +44,7 @@ static void fz_close(void *st)
 	(void)st;
 }
 
-static const struct ct_stream_parser fz_parser = { "fuzz", fz_parse, fz_gap, fz_close };
+static const struct ct_stream_parser fz_parser = { "fuzz", fz_parse, fz_gap, fz_close, NULL };
 
 static const struct ct_stream_parser *fz_classify(void *user, struct ct_flow *f, const struct ct_pkt *p, void **st)
 {

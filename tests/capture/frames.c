@@ -49,7 +49,14 @@ static void h_close(void *st)
 	s->closes++;
 }
 
-static const struct ct_stream_parser h_parser = { "test", h_parse, h_gap, h_close };
+/* proven once it consumed a whole line (line mode) */
+static bool h_proven(const void *st)
+{
+	const struct h_stream *s = st;
+	return s->messages[0] + s->messages[1] > 0;
+}
+
+static const struct ct_stream_parser h_parser = { "test", h_parse, h_gap, h_close, h_proven };
 
 static const struct ct_stream_parser *h_classify(void *user, struct ct_flow *f, const struct ct_pkt *p, void **st)
 {

@@ -246,6 +246,100 @@ static void test_flow_memcap(void **state)
 	assert_int_equal(h.stream->messages[0], 3);
 }
 
+static void cfg_memcap(struct ct_capture_cfg *cfg)
+{
+	cfg->tcp_memcap = 4096; /* bytes: 32 half-messages of 70 bytes at 128 each */
+}
+
+/* client port p of many: SYN-less data (mid-stream join) */
+static void half_message(uint16_t port, ct_time_t ts, const char *text)
+{
+	h_tcp(&h, ts, A, port, B, 5060, 7000, 9000, P, text);
+}
+
+/* tcp.memcap_mb is charged with what is held: a 70-byte half-message costs 128 bytes (rounded
+ * to 64), not a 2 KiB buffer, and an emptied buffer costs nothing. */
+static void test_memcap_charges_bytes_held(void **state)
+{
+	(void)state;
+	h.line_mode = 1;
+	char seventy[71];
+	memset(seventy, 'i', 70);
+	seventy[70] = '\0';
+	half_message(41000, 1000000, seventy);
+	assert_int_equal(h.cap.tcp.mem, 128);
+	h_tcp(&h, 1000100, A, 41000, B, 5060, 7070, 9000, P, "\n");
+	assert_int_equal(h.stream->messages[0], 1);
+	assert_int_equal(h.cap.tcp.mem, 0);
+	assert_null(h.cap.tcp.unproven.head);
+	assert_null(h.cap.tcp.proven.head);
+}
+
+/* A flood of tiny half-messages fills tcp.memcap; a real message in several segments on a new
+ * connection still gets through: the flood's buffers give way, oldest first, counted. */
+static void test_memcap_evicts_streams_without_a_message(void **state)
+{
+	(void)state;
+	h_free(&h);
+	h_init(&h, cfg_memcap);
+	h.line_mode = 1;
+	char seventy[71];
+	memset(seventy, 'f', 70);
+	seventy[70] = '\0';
+	for (uint16_t i = 0; i < 40; i++)
+		half_message((uint16_t)(42000 + i), 1000000 + i, seventy);
+	assert_true(h.cap.tcp.mem <= 4096);
+	/* 40 x 128 bytes against 4096: the oldest gave way, the newest did not */
+	assert_true(h.ctr.tcp_evicted >= 5 && h.ctr.tcp_evicted <= 8);
+	assert_int_equal(h.streams[0]->gaps[0], 1);
+	assert_int_equal(h.streams[39]->gaps[0], 0);
+	assert_int_equal(h.ctr.tcp_memcap, 0);
+	uint64_t evicted = h.ctr.tcp_evicted;
+	unsigned flood = h.nstreams;
+	/* the real message: 3000 bytes in three segments, then its end */
+	char part[1001];
+	memset(part, 'R', 1000);
+	part[1000] = '\0';
+	h_tcp(&h, 2000000, "10.1.0.9", 5060, B, 5060, 100, 200, P, part);
+	h_tcp(&h, 2000100, "10.1.0.9", 5060, B, 5060, 1100, 200, P, part);
+	h_tcp(&h, 2000200, "10.1.0.9", 5060, B, 5060, 2100, 200, P, part);
+	h_tcp(&h, 2000300, "10.1.0.9", 5060, B, 5060, 3100, 200, P, "\n");
+	struct h_stream *real = h.streams[flood];
+	assert_int_equal(real->messages[0], 1);
+	assert_int_equal(real->len[0], 3001);
+	assert_int_equal(real->gaps[0], 0);
+	assert_int_equal(h.ctr.tcp_memcap, 0);
+	assert_true(h.ctr.tcp_evicted > evicted);
+	assert_true(h.cap.tcp.mem <= 4096);
+}
+
+/* A stream that carried a message is never evicted for one that did not: the latter's
+ * message is the one dropped. */
+static void test_memcap_keeps_proven_streams(void **state)
+{
+	(void)state;
+	h_free(&h);
+	h_init(&h, cfg_memcap);
+	h.line_mode = 1;
+	half_message(43000, 1000000, "first line\n");
+	char big[3001];
+	memset(big, 'p', 3000);
+	big[3000] = '\0';
+	h_tcp(&h, 1000100, A, 43000, B, 5060, 7011, 9000, P, big); /* proven, holding 3000 bytes */
+	struct h_stream *proven = h.stream;
+	char other[2001];
+	memset(other, 'u', 2000);
+	other[2000] = '\0';
+	half_message(43001, 1000200, other); /* does not fit beside it */
+	assert_int_equal(h.ctr.tcp_evicted, 0);
+	assert_int_equal(h.ctr.tcp_memcap, 1);
+	assert_int_equal(h.stream->gaps[0], 1);
+	assert_int_equal(proven->gaps[0], 0);
+	h_tcp(&h, 1000300, A, 43000, B, 5060, 10011, 9000, P, "\n");
+	assert_int_equal(proven->messages[0], 2);
+	assert_int_equal(proven->len[0], 11 + 3001);
+}
+
 static void test_expiry_flushes_queue(void **state)
 {
 	(void)state;
@@ -270,6 +364,8 @@ int main(void)
 		T(test_in_order), T(test_out_of_order), T(test_retransmission_and_overlap), T(test_overlapping_queue),
 		T(test_sequence_wrap), T(test_midstream_join), T(test_gap_acked_by_peer), T(test_gap_timeout),
 		T(test_fin_and_close), T(test_rst_then_port_reuse), T(test_need_more), T(test_parser_error_resync),
+		T(test_memcap_charges_bytes_held), T(test_memcap_evicts_streams_without_a_message),
+		T(test_memcap_keeps_proven_streams),
 		T(test_flow_memcap), T(test_expiry_flushes_queue),
 #undef T
 	};
