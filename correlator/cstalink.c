@@ -21,6 +21,7 @@
 #define CT_CSTALINK_MAX_ENDED 64    /* monitors ended recently, with their blind periods */
 #define CT_CSTALINK_RESPONSE_TIMEOUT (10 * CT_USEC_PER_SEC)
 #define CT_CSTALINK_DUP_WINDOW (2 * CT_USEC_PER_SEC)
+#define CT_CSTALINK_IDLE_EVICT (300 * CT_USEC_PER_SEC) /* a working link this idle may give way */
 
 struct pending {
 	int64_t invoke_id;
@@ -84,6 +85,9 @@ struct link {
 	bool down, closed;         /* down: released, aborted or closed; closed: TCP gone */
 	ct_time_t down_since;
 	char down_why[24];
+	/* its value when csta.max_links is full (link_make_room) */
+	ct_time_t last_seen;       /* last message */
+	uint8_t valid_dirs;        /* bit per direction that sent a CSTA message decoded past its envelope */
 };
 
 struct ct_cstalinks {
@@ -147,44 +151,104 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 	free(t);
 }
 
-static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const char *session, const struct ct_addr *src,
-			     uint16_t sport, const struct ct_addr *dst, uint16_t dport, bool from_pbx_guess, ct_time_t ts)
+static void link_finish(struct ct_cstalinks *t, struct link *l, ct_time_t now);
+static int link_dir(const struct link *l, const struct ct_addr *src, uint16_t sport);
+
+/* How readily a link gives way when csta.max_links is full, lowest first: 0 never sent a CSTA
+ * message decoded past its envelope; 1 not working (no association, no monitor started, not
+ * both sides speaking CSTA); 2 working but idle for CT_CSTALINK_IDLE_EVICT; 3 working: kept. */
+static int link_rank(const struct link *l, ct_time_t now)
 {
-	for (struct link *l = t->links; l; l = l->next)
-		if (!l->closed && l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
-			return l;
-	if (t->nlinks >= t->max_links) {
-		t->ctr->csta_links_evicted++;
-		if (ct_log_sample(t->ctr->csta_links_evicted)) {
-			char a[64];
-			ct_addr_format(src, a, sizeof(a));
-			ct_audit(t->em, ts, NULL, "evicted", NULL, t->ctr->csta_links_evicted,
-				 "CSTA messages of a link not tracked: csta.max_links (%u) reached (latest from %s:%u)",
-				 t->max_links, a, sport);
+	if (!l->valid_dirs)
+		return 0;
+	bool working = l->associated || l->nmon || l->saw_monitor_start || l->valid_dirs == 3;
+	if (!working)
+		return 1;
+	return now >= l->last_seen && now - l->last_seen >= CT_CSTALINK_IDLE_EVICT ? 2 : 3;
+}
+
+/* csta.max_links is full and a new link speaks (its first message valid or not): the least
+ * valuable link, least recently heard first, is ended (its open requests and blind periods
+ * closed as at the end of input) and an `evicted` audit names it. A link whose first message
+ * was not valid CSTA only displaces links that never sent one. False if none can go. */
+static bool link_make_room(struct ct_cstalinks *t, bool valid, const char *newcomer, ct_time_t ts)
+{
+	struct link **victim = NULL;
+	int vrank = valid ? 2 : 0;
+	for (struct link **pp = &t->links; *pp; pp = &(*pp)->next) {
+		const struct link *l = *pp;
+		if (l->closed)
+			continue;
+		int r = link_rank(l, ts);
+		if (r < vrank || (r == vrank && victim && l->last_seen < (*victim)->last_seen) || (r == vrank && !victim)) {
+			victim = pp;
+			vrank = r;
 		}
-		return NULL;
 	}
-	struct link *l = calloc(1, sizeof(*l));
-	if (!l)
-		return NULL;
-	l->flow_id = flow_id;
-	l->first = *src;
-	l->first_port = sport;
-	l->pbx = from_pbx_guess ? *src : *dst;
-	snprintf(l->session, sizeof(l->session), "%s", session ? session : "");
-	char a[64], b[64];
-	ct_addr_format(src, a, sizeof(a));
-	ct_addr_format(dst, b, sizeof(b));
-	/* name the link server first: the side with the lower (well-known) port, or the sender of
-	 * events */
-	if (from_pbx_guess)
-		snprintf(l->name, sizeof(l->name), "%s:%u-%s:%u", a, sport, b, dport);
-	else
-		snprintf(l->name, sizeof(l->name), "%s:%u-%s:%u", b, dport, a, sport);
-	l->next = t->links;
-	t->links = l;
-	t->nlinks++;
-	t->ctr->csta_links++;
+	if (!victim)
+		return false;
+	struct link *l = *victim;
+	static const char *const why[] = { "it never sent a valid CSTA message", "it was not working (no association, "
+					   "no monitor, one side only)", "it was idle" };
+	t->ctr->csta_links_evicted++;
+	if (ct_log_sample(t->ctr->csta_links_evicted))
+		ct_warn("csta.max_links (%u) reached: link %s evicted for %s (%s)", t->max_links, l->name, newcomer,
+			why[vrank]);
+	link_finish(t, l, ts);
+	char last[32];
+	ct_time_format(l->last_seen, last);
+	ct_audit(t->em, ts, NULL, "evicted", l->name, 0,
+		 "CSTA link %s no longer tracked: csta.max_links (%u) reached when %s spoke, and %s (last message %s)",
+		 l->name, t->max_links, newcomer, why[vrank], last);
+	*victim = l->next;
+	link_free(l);
+	t->nlinks--;
+	return true;
+}
+
+static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const char *session, const struct ct_addr *src,
+			     uint16_t sport, const struct ct_addr *dst, uint16_t dport, bool from_pbx_guess,
+			     const struct ct_csta_msg *m, ct_time_t ts)
+{
+	struct link *l = NULL;
+	for (l = t->links; l; l = l->next)
+		if (!l->closed && l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
+			break;
+	if (!l) {
+		char a[64], b[64], name[160];
+		ct_addr_format(src, a, sizeof(a));
+		ct_addr_format(dst, b, sizeof(b));
+		/* name the link server first: the side with the lower (well-known) port, or the sender of
+		 * events */
+		if (from_pbx_guess)
+			snprintf(name, sizeof(name), "%s:%u-%s:%u", a, sport, b, dport);
+		else
+			snprintf(name, sizeof(name), "%s:%u-%s:%u", b, dport, a, sport);
+		if (t->nlinks >= t->max_links && !link_make_room(t, !m->unknown, name, ts)) {
+			t->ctr->csta_links_refused++;
+			if (ct_log_sample(t->ctr->csta_links_refused))
+				ct_audit(t->em, ts, NULL, "link_refused", name, t->ctr->csta_links_refused,
+					 "CSTA messages of link %s not tracked: csta.max_links (%u) links are all working "
+					 "and busy", name, t->max_links);
+			return NULL;
+		}
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return NULL;
+		l->flow_id = flow_id;
+		l->first = *src;
+		l->first_port = sport;
+		l->pbx = from_pbx_guess ? *src : *dst;
+		snprintf(l->session, sizeof(l->session), "%s", session ? session : "");
+		memcpy(l->name, name, sizeof(l->name));
+		l->next = t->links;
+		t->links = l;
+		t->nlinks++;
+		t->ctr->csta_links++;
+	}
+	l->last_seen = ts;
+	if (!m->unknown)
+		l->valid_dirs |= (uint8_t)(1u << link_dir(l, src, sport));
 	return l;
 }
 
@@ -719,7 +783,7 @@ void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, c
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_AARE || m->kind == CT_CSTA_RESULT ||
 			m->kind == CT_CSTA_ERROR;
 	struct link *l = link_get(t, meta->flow_id, NULL, &meta->src, meta->sport, &meta->dst, meta->dport, from_pbx,
-				  meta->ts);
+				  m, meta->ts);
 	if (l)
 		on_message(t, l, m, meta->ts, &meta->src, meta->sport);
 }
@@ -728,7 +792,7 @@ void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, co
 			 const struct ct_addr *src, uint16_t sport, const struct ct_addr *dst, uint16_t dport)
 {
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_RESULT || m->kind == CT_CSTA_ERROR;
-	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx, ts);
+	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx, m, ts);
 	if (l)
 		on_message(t, l, m, ts, src, sport);
 }

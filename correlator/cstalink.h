@@ -5,8 +5,15 @@
  * MonitorStart and its result, paired by invoke id), outstanding invokes with their
  * latency, the last SystemStatus. Every CSTA event and service becomes one normalised `event`
  * record (src "csta") naming the link, the monitored device, the call (callID) and the rest
- * of what the message said. Links are capped (csta.max_links); outstanding invokes per link
- * too (CT_CSTALINK_MAX_PENDING, the oldest forgotten first and counted).
+ * of what the message said. Links are capped (csta.max_links): when a new link speaks and the
+ * table is full, the least valuable link gives way, least recently heard first: one that never
+ * sent a CSTA message decoded past its envelope, then one not working (no association, no
+ * monitor started, only one side speaking CSTA), then a working one idle for 5 minutes; it is
+ * ended as at the end of input, counted (csta_links_evicted) and named in an `evicted` audit. A
+ * newcomer whose first message is not valid CSTA only displaces links that never sent one.
+ * When nothing can go the newcomer's messages are counted (csta_links_refused) and a sampled
+ * `link_refused` audit names it. Outstanding invokes per link are capped too
+ * (CT_CSTALINK_MAX_PENDING, the oldest forgotten first and counted).
  *
  * Audits of the link (docs/records.md#audit), each an `audit` record naming the link:
  *  - duplicate_event: the newest earlier event of the same monitor (xref) about the same call

@@ -327,12 +327,79 @@ static void test_blind_monitor(void **state)
 							"device 200, monitor x2)"));
 }
 
+/* ---- csta.max_links full (16 here): who gives way (link_get) ---- */
+
+/* A fake link: one message from its client side, a valid request or an unknown one. */
+static void fake(uint64_t flow, ct_time_t ts, bool valid)
+{
+	struct ct_csta_msg *m = mk(CT_CSTA_REQUEST, valid ? "system_status" : "unknown_op", 1);
+	m->unknown = !valid;
+	struct ct_csta_meta mt = meta_of(flow, 99, 40000 + (uint16_t)flow, false, ts);
+	ct_cstalinks_message(fx.links, m, &mt);
+}
+
+/* 16 idle fake links fill the table; the real CTI link still gets in, evicting the least
+ * valuable (never a valid message) and least recently heard one, audited by name. */
+static void test_max_links_evicts_idle_fakes(void **state)
+{
+	(void)state;
+	setup(false);
+	for (uint64_t i = 0; i < 16; i++)
+		fake(100 + i, T0 + i * SEC, i >= 8); /* 8 sent garbage, 8 a valid request */
+	assert_int_equal(fx.ctr.csta_links, 16);
+	monitor(1, 10, T0 + 60 * SEC, 1, "100", "x1");
+	ev(1, 10, T0 + 61 * SEC, "delivered", "x1", "C1", "100", "alerting");
+	assert_int_equal(fx.ctr.csta_links_evicted, 1);
+	assert_int_equal(fx.ctr.csta_links_refused, 0);
+	const char *a = NULL;
+	assert_int_equal(audits("evicted", &a), 1);
+	/* the oldest of the garbage ones: flow 100, client port 40100 */
+	assert_non_null(strstr(a, "\"link\":\"10.0.0.99:1040-10.0.0.20:40100\""));
+	assert_non_null(strstr(a, "it never sent a valid CSTA message"));
+	unsigned real = 0;
+	for (unsigned i = 0; i < nrecs; i++)
+		if (strstr(recs[i], "\"name\":\"delivered\"") && strstr(recs[i], "10.0.0.10:1040-10.0.0.20:50001"))
+			real++;
+	assert_int_equal(real, 1);
+	/* a newcomer with garbage only displaces a link that never sent a valid message either */
+	for (uint64_t i = 0; i < 7; i++)
+		fake(200 + i, T0 + 62 * SEC, false);
+	assert_int_equal(fx.ctr.csta_links_evicted, 8);
+	fake(300, T0 + 63 * SEC, false);
+	assert_int_equal(fx.ctr.csta_links_evicted, 9); /* one of the 7 newcomers */
+	fake(301, T0 + 64 * SEC, true);                  /* valid: a valid idle fake gives way */
+	assert_int_equal(fx.ctr.csta_links_evicted, 10);
+	assert_int_equal(fx.ctr.csta_links_refused, 0);
+	teardown(T0 + 70 * SEC);
+}
+
+/* Only when every link is working and busy is a new one refused: counted, and audited. */
+static void test_max_links_refuses_when_all_work(void **state)
+{
+	(void)state;
+	setup(false);
+	for (uint64_t i = 0; i < 16; i++)
+		monitor(1 + i, 10, T0 + i * SEC, 1, "100", "x1");
+	fake(100, T0 + 20 * SEC, true);
+	assert_int_equal(fx.ctr.csta_links_evicted, 0);
+	assert_int_equal(fx.ctr.csta_links_refused, 1);
+	const char *a = NULL;
+	assert_int_equal(audits("link_refused", &a), 1);
+	assert_non_null(strstr(a, "10.0.0.99:1040-10.0.0.20:40100"));
+	/* a working link idle for 5 minutes may go */
+	fake(100, T0 + 15 * SEC + 300 * SEC, true);
+	assert_int_equal(fx.ctr.csta_links_evicted, 1);
+	assert_non_null(strstr(audit_n("evicted", 0), "10.0.0.10:1040-10.0.0.20:50001"));
+	teardown(T0 + 400 * SEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duplicate_event), cmocka_unit_test(test_unknown_monitor),
 		cmocka_unit_test(test_missing_response), cmocka_unit_test(test_blind_gap),
 		cmocka_unit_test(test_blind_down),	cmocka_unit_test(test_blind_monitor),
+		cmocka_unit_test(test_max_links_evicts_idle_fakes), cmocka_unit_test(test_max_links_refuses_when_all_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
