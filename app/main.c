@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../capture/capture.h"
@@ -66,7 +67,7 @@ static void usage(FILE *out)
 		"  -h, --help      this text\n\n"
 		"Without -o, records go to stdout as JSON lines.\n"
 		"Exit codes: 0 ok; 1 internal failure; 64 bad option or filter; 65 corrupt or cut-short capture file;\n"
-		"66 no such file or interface; 73 cannot create output; 74 output write failed; 77 permission\n"
+		"66 no such file or interface; 73 cannot create output; 74 an output lost records; 77 permission\n"
 		"denied; 78 bad setting.\n");
 }
 
@@ -212,6 +213,11 @@ int main(int argc, char **argv)
 	}
 
 	/* Settings: file first, then -X in order, so the command line wins. */
+	struct stat cst;
+	if (cfgfile && stat(cfgfile, &cst) == 0 && S_ISDIR(cst.st_mode)) {
+		ct_err("cannot read settings file %s: it is a directory", cfgfile);
+		return EXIT_CONFIG;
+	}
 	if (cfgfile && ct_config_load(&a.cfg, cfgfile, err, sizeof(err)) != CT_OK) {
 		ct_err("%s", err);
 		return EXIT_CONFIG;
@@ -258,7 +264,11 @@ int main(int argc, char **argv)
 		int orc = ct_outputs_add(&a.out, outspecs[i], &scfg, err, sizeof(err));
 		if (orc != CT_OK) {
 			ct_err("%s", err);
-			rc = orc == CT_EINVAL ? EXIT_USAGE : orc == CT_EPERM ? EXIT_NOPERM : EXIT_CANTCREAT;
+			rc = orc == CT_EINVAL	? EXIT_USAGE
+			     : orc == CT_ECONFIG ? EXIT_CONFIG
+			     : orc == CT_EPERM	 ? EXIT_NOPERM
+			     : orc == CT_ENOMEM	 ? EXIT_FAIL
+						 : EXIT_CANTCREAT;
 			goto out_outputs;
 		}
 	}
@@ -319,6 +329,10 @@ int main(int argc, char **argv)
 	}
 
 	ct_time_t last_ts = ct_pipeline_finish(&a.pipe);
+	/* the final stats record counts what the outputs delivered: Kafka drains first (up to
+	 * kafka.exit_timeout_ms); the record then goes to every output, Kafka's with what is left
+	 * of that window (docs/records.md, stats) */
+	ct_outputs_drain(&a.out);
 	emit_stats(&a, last_ts, true);
 	ct_pipeline_free(&a.pipe);
 	if (stats)

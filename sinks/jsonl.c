@@ -1,167 +1,457 @@
 /* jsonl.c - JSON lines to a file or stdout, optionally zstd-compressed (".zst").
  *
- * Compressed output is one zstd frame per flush: the caller flushes at least once a second,
- * so `zstdcat` sees records promptly and a crash loses at most the frame being written.
- * Concatenated zstd frames are a valid zstd stream (RFC 8878 section 3.1).
+ * Whole records only. Records are gathered in memory and written at least once a second (the
+ * caller's flush) or every JSONL_CHUNK bytes, each write a run of whole lines, compressed as
+ * one zstd frame (RFC 8878; concatenated frames are one valid stream). The file's length after
+ * the last good write is remembered: a write that fails (disk full, quota, I/O error) is rolled
+ * back to it with ftruncate, so no torn record is ever glued to the next one and no .zst file
+ * has a broken frame in its middle. The records stay held (up to JSONL_HOLD_MAX bytes, the
+ * oldest lost beyond, counted in output_errors) and are written again with a back-off of 1 s
+ * doubling to 30 s (output_retries), logged at the 1st, 2nd, 4th ... failure. A kill loses at
+ * most what was held (about a second of records); a write cut by the kill itself (a short
+ * write) is repaired by the next run that appends to the file.
  *
- * Rotation (output.rotate_mb, output.rotate_s): the path becomes a pattern, PATH
- * "dir/ctitap.jsonl.zst" giving "dir/ctitap-20260105T090000Z-000001.jsonl.zst", ...: the UTC
- * time a file was opened and a counter, so names sort in the order they were written.
+ * Files are created 0640 (less with a stricter umask: records name people and their numbers),
+ * never through a symbolic link (O_NOFOLLOW; O_EXCL for new names). Without rotation the path
+ * is appended to, never truncated: a torn tail left by an earlier run (a last line without its
+ * newline, a cut zstd frame) is cut off first, and logged. With rotation (output.rotate_mb,
+ * output.rotate_s) the path becomes a pattern, "dir/ctitap.jsonl.zst" giving
+ * "dir/ctitap-20260105T090000Z-000001.jsonl.zst", ...: the UTC time a file was opened and a
+ * counter, so names sort in the order they were written; a name that exists (another run in
+ * the same second) is skipped, never overwritten. The next file is opened only when there is
+ * something to write into it, so a full disk leaves no trail of empty files; an empty file
+ * of ours is removed when the sink closes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <zstd.h>
 
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "sink.h"
+
+#define JSONL_CHUNK (1u << 20)        /* records written (one zstd frame) at least this often */
+#define JSONL_HOLD_MAX (16u << 20)    /* records held while writes fail */
+#define JSONL_BACKOFF_MIN_MS 1000u
+#define JSONL_BACKOFF_MAX_MS 30000u
+#define JSONL_MODE 0640
+#define JSONL_NAME_TRIES 1000
 
 struct jsonl {
 	char stem[PATH_MAX - 160]; /* path up to the first '.' of its last component */
 	char ext[64];
-	bool rotating;
+	char path[PATH_MAX];       /* the file open now (or last tried) */
+	bool rotating, is_stdout, zst;
+	bool regular;              /* a regular file: can be rolled back */
+	bool created;              /* we created the open file (removed at close if left empty) */
 	uint64_t rotate_bytes;
 	unsigned rotate_s;
 	unsigned serial;
-	time_t opened;
-	uint64_t written;     /* bytes into the current file */
+	time_t opened;             /* wall time the open file was opened */
+	int fd;                    /* -1: none open (the next write opens one) */
+	uint64_t committed;        /* bytes of whole records (whole frames) in the open file */
 	struct ct_counters *ctr;
-	FILE *fp;
-	bool is_stdout;
 	ZSTD_CCtx *zc;
 	uint8_t *zbuf;
 	size_t zcap;
-	bool pending; /* bytes given to zstd since the last frame end */
-	int err;
+	char *pend;                /* whole lines not yet in the file */
+	size_t plen, pcap;
+	uint64_t pend_recs;
+	uint64_t retry_at_ms;      /* no write or open before this (back-off) */
+	unsigned backoff_ms;
+	uint64_t failures;         /* writes or opens failed in a row */
+	uint64_t lost;             /* records lost (counted in output_errors too) */
+	int last_errno;            /* of the last failed write or open */
+	int err;                   /* the error close reports */
 };
 
-static int jsonl_put(struct jsonl *j, const void *data, size_t len)
+static uint64_t count_lines(const char *p, size_t n)
 {
-	if (fwrite(data, 1, len, j->fp) != len) {
-		j->err = CT_EIO;
-		return CT_EIO;
-	}
-	j->written += len;
-	return CT_OK;
+	uint64_t k = 0;
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		k++;
+	return k;
 }
 
-/* Opens the next file of a rotating output. */
-static int jsonl_open_file(struct jsonl *j, char *err, size_t errlen)
+/* Records lost for good: counted, and logged when the count is a power of two. */
+static void lose(struct jsonl *j, uint64_t n, const char *why)
 {
-	char path[PATH_MAX];
+	if (!n)
+		return;
+	j->lost += n;
+	if (j->ctr)
+		j->ctr->output_errors += n;
+	j->err = CT_EIO;
+	if (ct_log_sample(j->lost) || n > 1)
+		ct_err("output %s: %llu records lost (%s)%s", j->path, (unsigned long long)n, why,
+		       j->lost > n ? ", more before" : "");
+}
+
+/* A write or open failed (errno e): the records stay held; the next try waits. At the close
+ * (final) there is no next try: close() reports the loss in one line. */
+static void backoff(struct jsonl *j, const char *what, int e, bool final)
+{
+	j->last_errno = e;
+	if (final)
+		return;
+	j->failures++;
+	j->backoff_ms = j->backoff_ms ? CT_MIN(j->backoff_ms * 2, JSONL_BACKOFF_MAX_MS) : JSONL_BACKOFF_MIN_MS;
+	j->retry_at_ms = ct_mono_ms() + j->backoff_ms;
+	if (j->ctr)
+		j->ctr->output_retries++;
+	if (ct_log_sample(j->failures))
+		ct_err("output %s: %s failed: %s; records held (%zu bytes), retried in %u ms (%llu failures in a row)",
+		       j->path, what, strerror(e), j->plen, j->backoff_ms, (unsigned long long)j->failures);
+}
+
+static void recovered(struct jsonl *j)
+{
+	if (j->failures)
+		ct_warn("output %s: writing again after %llu failed attempts", j->path, (unsigned long long)j->failures);
+	j->failures = 0;
+	j->backoff_ms = 0;
+	j->retry_at_ms = 0;
+}
+
+/* ---- the tail an earlier run may have left torn ---- */
+
+/* End of the last whole zstd frame (RFC 8878 section 3.1) in the first `size` bytes of fd:
+ * frame headers and block headers are walked, contents skipped. */
+static uint64_t zst_whole(int fd, uint64_t size)
+{
+	uint64_t off = 0;
+	for (;;) {
+		uint8_t b[16];
+		if (off == size || pread(fd, b, 4, (off_t)off) != 4)
+			return off;
+		uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+		uint64_t pos;
+		if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) { /* skippable frame */
+			if (pread(fd, b, 4, (off_t)(off + 4)) != 4)
+				return off;
+			pos = off + 8 + ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+		} else if (magic == 0xFD2FB528u) {
+			if (pread(fd, b, 1, (off_t)(off + 4)) != 1)
+				return off;
+			unsigned fhd = b[0], fcs = fhd >> 6, single = (fhd >> 5) & 1, sum = (fhd >> 2) & 1, did = fhd & 3;
+			static const unsigned did_len[] = { 0, 1, 2, 4 };
+			unsigned fcs_len = fcs == 0 ? single : 1u << fcs;
+			pos = off + 5 + (single ? 0 : 1) + did_len[did] + fcs_len;
+			for (;;) {
+				if (pos + 3 > size || pread(fd, b, 3, (off_t)pos) != 3)
+					return off;
+				uint32_t bh = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+				unsigned type = (bh >> 1) & 3;
+				if (type == 3)
+					return off; /* reserved block type: not a frame we wrote */
+				pos += 3 + (type == 1 ? 1 : bh >> 3);
+				if (bh & 1)
+					break;
+			}
+			pos += sum ? 4 : 0;
+		} else {
+			return off;
+		}
+		if (pos > size)
+			return off;
+		off = pos;
+	}
+}
+
+/* End of the last whole line in the first `size` bytes of fd (UINT64_MAX if unreadable). */
+static uint64_t lines_whole(int fd, uint64_t size)
+{
+	char b[65536];
+	uint64_t end = size;
+	while (end > 0) {
+		size_t n = end < sizeof(b) ? (size_t)end : sizeof(b);
+		if (pread(fd, b, n, (off_t)(end - n)) != (ssize_t)n)
+			return UINT64_MAX;
+		for (size_t i = n; i > 0; i--)
+			if (b[i - 1] == '\n')
+				return end - n + i;
+		end -= n;
+	}
+	return 0;
+}
+
+/* An existing file we append to: whatever follows its last whole record goes. */
+static int repair_tail(struct jsonl *j, uint64_t size)
+{
+	uint64_t whole = j->zst ? zst_whole(j->fd, size) : lines_whole(j->fd, size);
+	if (whole == UINT64_MAX)
+		return errno ? errno : EIO;
+	if (whole < size) {
+		ct_warn("output %s: %llu bytes after the last whole %s (a torn write of an earlier run) removed", j->path,
+			(unsigned long long)(size - whole), j->zst ? "zstd frame" : "record");
+		if (ftruncate(j->fd, (off_t)whole) != 0)
+			return errno;
+	}
+	j->committed = whole;
+	return 0;
+}
+
+/* ---- files ---- */
+
+static int open_error(int e, char *err, size_t errlen, const char *path)
+{
+	if (e == ELOOP)
+		snprintf(err, errlen, "cannot create %s: it is a symbolic link (not followed)", path);
+	else
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(e));
+	return e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
+}
+
+/* Opens the file records go to next. Returns 0 or an errno value. */
+static int open_file(struct jsonl *j)
+{
+	/* read too: the tail of an existing file is checked before appending */
+	int flags = O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
+	j->created = false;
 	if (j->rotating) {
 		j->opened = time(NULL);
 		struct tm tm;
 		gmtime_r(&j->opened, &tm);
 		char stamp[32];
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		snprintf(path, sizeof(path), "%s-%s-%06u%s", j->stem, stamp, ++j->serial, j->ext);
-	} else {
-		snprintf(path, sizeof(path), "%s%s", j->stem, j->ext);
+		for (int tries = 0;; tries++) {
+			snprintf(j->path, sizeof(j->path), "%s-%s-%06u%s", j->stem, stamp, ++j->serial, j->ext);
+			j->fd = open(j->path, flags | O_EXCL, JSONL_MODE);
+			if (j->fd >= 0 || errno != EEXIST || tries == JSONL_NAME_TRIES)
+				break; /* EEXIST: another run wrote this name in the same second */
+		}
+		if (j->fd < 0)
+			return errno;
+		j->created = true;
+		j->regular = true;
+		j->committed = 0;
+		return 0;
 	}
-	j->fp = fopen(path, "wb");
-	if (!j->fp) {
-		int e = errno;
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(e));
-		return e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
+	snprintf(j->path, sizeof(j->path), "%s%s", j->stem, j->ext);
+	j->fd = open(j->path, flags | O_EXCL, JSONL_MODE);
+	if (j->fd >= 0) {
+		j->created = true;
+	} else if (errno == EEXIST) {
+		j->fd = open(j->path, flags, JSONL_MODE);
 	}
-	j->written = 0;
-	return CT_OK;
+	if (j->fd < 0)
+		return errno;
+	struct stat st;
+	if (fstat(j->fd, &st) != 0)
+		return errno;
+	j->regular = S_ISREG(st.st_mode);
+	j->committed = 0;
+	if (j->regular && st.st_size > 0) {
+		int e = repair_tail(j, (uint64_t)st.st_size);
+		if (e)
+			return e;
+	}
+	return 0;
 }
 
-static int jsonl_rotate(struct jsonl *j);
-
-static int jsonl_compress(struct jsonl *j, const void *data, size_t len, ZSTD_EndDirective mode)
+static void close_file(struct jsonl *j)
 {
-	ZSTD_inBuffer in = { data, len, 0 };
-	for (;;) {
-		ZSTD_outBuffer out = { j->zbuf, j->zcap, 0 };
-		size_t left = ZSTD_compressStream2(j->zc, &out, &in, mode);
-		if (ZSTD_isError(left)) {
-			ct_err("zstd: %s", ZSTD_getErrorName(left));
-			j->err = CT_EIO;
+	if (j->fd < 0 || j->is_stdout)
+		return;
+	if (close(j->fd) != 0) {
+		ct_err("output %s: closing failed: %s", j->path, strerror(errno));
+		j->err = CT_EIO;
+	}
+	if (j->created && j->committed == 0)
+		unlink(j->path); /* nothing ever reached it */
+	j->fd = -1;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return ENOSPC;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes one run of whole lines (one zstd frame) at the end of the file. On failure the file
+ * is cut back to its last whole record. Returns 0 or an errno value. */
+static int write_chunk(struct jsonl *j, const char *data, size_t len)
+{
+	const void *out = data;
+	size_t n = len;
+	if (j->zst) {
+		size_t bound = ZSTD_compressBound(len);
+		if (bound > j->zcap) {
+			uint8_t *nb = realloc(j->zbuf, bound);
+			if (!nb)
+				return ENOMEM;
+			j->zbuf = nb;
+			j->zcap = bound;
+		}
+		n = ZSTD_compress2(j->zc, j->zbuf, j->zcap, data, len);
+		if (ZSTD_isError(n)) {
+			ct_err("output %s: zstd: %s", j->path, ZSTD_getErrorName(n));
+			return EIO;
+		}
+		out = j->zbuf;
+	}
+	int e = write_all(j->fd, out, n);
+	if (e) {
+		if (j->regular && ftruncate(j->fd, (off_t)j->committed) != 0)
+			ct_err("output %s: cannot cut a failed write back to the last whole record: %s", j->path,
+			       strerror(errno));
+		return e;
+	}
+	j->committed += n;
+	return 0;
+}
+
+/* Writes what is held. `now`: ignore the back-off (the sink closes). */
+static int commit(struct jsonl *j, bool now)
+{
+	if (!j->plen)
+		return CT_OK;
+	if (!now && j->retry_at_ms && ct_mono_ms() < j->retry_at_ms)
+		return CT_OK; /* backing off: still held */
+	if (j->fd < 0) {
+		int e = open_file(j);
+		if (e) {
+			if (j->fd >= 0)
+				close(j->fd);
+			j->fd = -1;
+			backoff(j, "creating the file", e, now);
 			return CT_EIO;
 		}
-		if (out.pos && jsonl_put(j, j->zbuf, out.pos))
-			return CT_EIO;
-		if (mode == ZSTD_e_continue ? in.pos == in.size : left == 0)
-			return CT_OK;
 	}
+	size_t off = 0;
+	while (off < j->plen) {
+		if (j->rotating && j->rotate_bytes && j->committed >= j->rotate_bytes) {
+			close_file(j);
+			if (j->ctr)
+				j->ctr->output_rotations++;
+			int e = open_file(j);
+			if (e) {
+				j->fd = -1;
+				memmove(j->pend, j->pend + off, j->plen - off);
+				j->plen -= off;
+				backoff(j, "creating the next file", e, now);
+				return CT_EIO;
+			}
+		}
+		/* whole lines, at most JSONL_CHUNK bytes (nor past the rotation size) unless one line
+		 * is longer */
+		size_t limit = JSONL_CHUNK;
+		if (j->rotating && j->rotate_bytes)
+			limit = (size_t)CT_MIN((uint64_t)limit, j->rotate_bytes - j->committed);
+		size_t end = CT_MIN(j->plen, off + limit);
+		if (end < j->plen) {
+			const char *nl = NULL;
+			for (size_t k = end; k > off && !nl; k--)
+				if (j->pend[k - 1] == '\n')
+					nl = j->pend + k - 1;
+			end = nl ? (size_t)(nl - j->pend) + 1 : (size_t)((char *)memchr(j->pend + end, '\n', j->plen - end) - j->pend) + 1;
+		}
+		int e = write_chunk(j, j->pend + off, end - off);
+		if (e) {
+			memmove(j->pend, j->pend + off, j->plen - off);
+			j->plen -= off;
+			backoff(j, "writing", e, now);
+			return CT_EIO;
+		}
+		j->pend_recs -= count_lines(j->pend + off, end - off);
+		off = end;
+	}
+	j->plen = 0;
+	j->pend_recs = 0;
+	recovered(j);
+	return CT_OK;
 }
 
 static int jsonl_write(void *st, const struct ct_record *r)
 {
 	struct jsonl *j = st;
-	if (j->zc) {
-		j->pending = true;
-		if (jsonl_compress(j, r->json, r->len, ZSTD_e_continue) ||
-		    jsonl_compress(j, "\n", 1, ZSTD_e_continue))
-			return CT_EIO;
-		if (j->rotating && j->rotate_bytes && j->written >= j->rotate_bytes)
-			return jsonl_rotate(j);
-		return CT_OK;
+	size_t need = r->len + 1;
+	if (j->plen + need > j->pcap) {
+		if (j->plen + need > JSONL_HOLD_MAX && j->plen) {
+			/* writes keep failing: the oldest held records make room */
+			size_t cut = CT_MIN(j->plen, j->plen + need - JSONL_HOLD_MAX);
+			const char *nl = memchr(j->pend + cut - 1, '\n', j->plen - cut + 1);
+			cut = nl ? (size_t)(nl - j->pend) + 1 : j->plen;
+			uint64_t n = count_lines(j->pend, cut);
+			memmove(j->pend, j->pend + cut, j->plen - cut);
+			j->plen -= cut;
+			j->pend_recs -= n;
+			lose(j, n, "the output failed for longer than its hold buffer lasts");
+		}
+		size_t cap = CT_MAX(j->pcap * 2, j->plen + need);
+		char *nb = realloc(j->pend, cap);
+		if (!nb) {
+			lose(j, 1, "out of memory");
+			return CT_OK;
+		}
+		j->pend = nb;
+		j->pcap = cap;
 	}
-	if (jsonl_put(j, r->json, r->len) || jsonl_put(j, "\n", 1))
-		return CT_EIO;
-	if (j->rotating && j->rotate_bytes && j->written >= j->rotate_bytes)
-		return jsonl_rotate(j);
+	memcpy(j->pend + j->plen, r->json, r->len);
+	j->pend[j->plen + r->len] = '\n';
+	j->plen += need;
+	j->pend_recs++;
+	if (j->plen >= JSONL_CHUNK)
+		commit(j, false);
 	return CT_OK;
 }
 
 static int jsonl_flush(void *st)
 {
 	struct jsonl *j = st;
-	if (j->zc && j->pending) {
-		if (jsonl_compress(j, "", 0, ZSTD_e_end))
-			return CT_EIO;
-		j->pending = false;
-	}
-	if (fflush(j->fp) != 0) {
-		j->err = CT_EIO;
-		return CT_EIO;
-	}
+	commit(j, false); /* a failure holds the records for a retry, logged by commit() */
 	return CT_OK;
-}
-
-static int jsonl_rotate(struct jsonl *j)
-{
-	int rc = jsonl_flush(j);
-	if (fclose(j->fp) != 0)
-		rc = CT_EIO;
-	char err[PATH_MAX + 128];
-	int orc = jsonl_open_file(j, err, sizeof(err));
-	if (orc) {
-		ct_err("%s", err);
-		j->fp = fopen("/dev/null", "wb"); /* keep going; every write is counted as an error */
-		j->err = orc;
-		return orc;
-	}
-	if (j->ctr)
-		j->ctr->output_rotations++;
-	return rc;
 }
 
 static int jsonl_poll(void *st)
 {
 	struct jsonl *j = st;
-	if (j->rotating && j->rotate_s && (j->written || j->pending) && time(NULL) - j->opened >= (time_t)j->rotate_s)
-		return jsonl_rotate(j);
+	if (j->rotating && j->rotate_s && j->fd >= 0 && (j->committed || j->plen) &&
+	    time(NULL) - j->opened >= (time_t)j->rotate_s) {
+		if (commit(j, false) != CT_OK || j->plen)
+			return CT_OK; /* the records stay in this file's turn: no empty successor */
+		close_file(j);
+		if (j->ctr)
+			j->ctr->output_rotations++;
+		/* the next file is opened by the next write */
+	}
 	return CT_OK;
 }
 
 static int jsonl_close(void *st)
 {
 	struct jsonl *j = st;
-	int rc = jsonl_flush(j);
-	if (!j->is_stdout && fclose(j->fp) != 0)
-		rc = CT_EIO;
+	commit(j, true);
+	if (j->plen) {
+		char why[160];
+		snprintf(why, sizeof(why), "the last write failed: %s", strerror(j->last_errno));
+		lose(j, j->pend_recs, why);
+	}
+	close_file(j);
 	ZSTD_freeCCtx(j->zc);
 	free(j->zbuf);
-	int err = j->err ? j->err : rc;
+	free(j->pend);
+	int err = j->err;
 	free(j);
 	return err;
 }
@@ -181,11 +471,22 @@ int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_cou
 	if (!j)
 		return CT_ENOMEM;
 	j->ctr = ctr;
+	j->fd = -1;
 	size_t plen = strlen(path);
-	bool zst = plen > 4 && strcmp(path + plen - 4, ".zst") == 0;
+	j->zst = plen > 4 && strcmp(path + plen - 4, ".zst") == 0;
+	if (j->zst) {
+		j->zc = ZSTD_createCCtx();
+		if (!j->zc) {
+			free(j);
+			return CT_ENOMEM;
+		}
+		ZSTD_CCtx_setParameter(j->zc, ZSTD_c_compressionLevel, cfg->zstd_level);
+		ZSTD_CCtx_setParameter(j->zc, ZSTD_c_checksumFlag, 1);
+	}
 	if (strcmp(path, "-") == 0) {
-		j->fp = stdout;
+		j->fd = STDOUT_FILENO;
 		j->is_stdout = true;
+		snprintf(j->path, sizeof(j->path), "(stdout)");
 	} else {
 		const char *base = strrchr(path, '/');
 		base = base ? base + 1 : path;
@@ -193,6 +494,7 @@ int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_cou
 		size_t stemlen = dot ? (size_t)(dot - path) : plen;
 		if (stemlen >= sizeof(j->stem) || plen - stemlen >= sizeof(j->ext)) {
 			snprintf(err, errlen, "output path too long: %s", path);
+			ZSTD_freeCCtx(j->zc);
 			free(j);
 			return CT_EINVAL;
 		}
@@ -201,26 +503,16 @@ int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_cou
 		j->rotate_bytes = cfg->rotate_bytes;
 		j->rotate_s = cfg->rotate_s;
 		j->rotating = cfg->rotate_bytes || cfg->rotate_s;
-		int rc = jsonl_open_file(j, err, errlen);
-		if (rc) {
+		/* the first file now: an output that cannot be created stops the run before it starts */
+		int e = open_file(j);
+		if (e) {
+			int rc = open_error(e, err, errlen, j->path);
+			if (j->fd >= 0)
+				close(j->fd);
+			ZSTD_freeCCtx(j->zc);
 			free(j);
 			return rc;
 		}
-	}
-	if (zst) {
-		j->zc = ZSTD_createCCtx();
-		j->zcap = ZSTD_CStreamOutSize();
-		j->zbuf = malloc(j->zcap);
-		if (!j->zc || !j->zbuf) {
-			if (!j->is_stdout)
-				fclose(j->fp);
-			ZSTD_freeCCtx(j->zc);
-			free(j->zbuf);
-			free(j);
-			return CT_ENOMEM;
-		}
-		ZSTD_CCtx_setParameter(j->zc, ZSTD_c_compressionLevel, cfg->zstd_level);
-		ZSTD_CCtx_setParameter(j->zc, ZSTD_c_checksumFlag, 1);
 	}
 	*ops = &jsonl_ops;
 	*st = j;

@@ -31,8 +31,11 @@ struct ct_sink_ops {
 	int (*flush)(void *st);
 	/* Called about every 100 ms: background work (delivery reports, journal sync). May be NULL. */
 	int (*poll)(void *st);
-	/* Flushes and frees st. Returns the first error seen, if any. */
+	/* Flushes and frees st. Returns the first error seen, or CT_EIO if records were lost. */
 	int (*close)(void *st);
+	/* End of the run, before the final stats record: deliver what can be delivered (Kafka
+	 * waits for the broker up to kafka.exit_timeout_ms), so the record counts it. NULL: flush. */
+	int (*drain)(void *st);
 };
 
 struct ct_sink {
@@ -73,10 +76,14 @@ struct ct_outputs {
 };
 
 /* Parses "jsonl:PATH" or "kafka:BROKERS" and opens it. Returns CT_OK, CT_EINVAL for an
- * unknown kind or a bad setting, or the sink's open error; err says why. */
+ * unknown kind, CT_ECONFIG for a setting the sink refuses, or the sink's open error (CT_EIO
+ * when it cannot be created, CT_EPERM); err says why. */
 int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen);
+/* End of the run, before the final stats record: every sink delivers what it can (drain). */
+void ct_outputs_drain(struct ct_outputs *o);
 /* Background work of every sink, and the periodic flush; call about every 100 ms. */
 void ct_outputs_poll(struct ct_outputs *o);
+/* Offers r to every sink. A sink counts the records it loses in output_errors itself. */
 void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r);
 void ct_outputs_flush(struct ct_outputs *o);
 /* Closes every sink; returns the first error. */

@@ -101,31 +101,34 @@ static int seg_add(struct ct_spool *s, uint64_t first, uint64_t size)
 }
 
 /* Reads one framed record at the current position of f. Returns 1 (record in s->rbuf),
- * 0 at a clean end, -1 on a cut or corrupt record. */
+ * 0 at a clean end, -1 when the file ends inside the record (a write cut by a kill), -2 when
+ * the bytes there are not a record or fail their checksum (corruption). */
 static int read_record(struct ct_spool *s, FILE *f, struct ct_spool_rec *r, uint64_t *reclen)
 {
 	uint8_t h[SPOOL_HDR];
 	size_t got = fread(h, 1, sizeof(h), f);
 	if (got == 0)
 		return 0;
-	if (got < sizeof(h) || h[0] != 'C' || h[1] != 'T' || h[3] != 1)
+	if ((got >= 1 && h[0] != 'C') || (got >= 2 && h[1] != 'T') || (got >= 4 && h[3] != 1))
+		return -2;
+	if (got < sizeof(h))
 		return -1;
 	size_t keylen = (size_t)get_le(h + 4, 2);
 	size_t len = (size_t)get_le(h + 8, 4);
 	if (len > SPOOL_MAX_VALUE)
-		return -1;
+		return -2;
 	size_t need = keylen + len + 1;
 	if (need > s->rcap) {
 		char *nb = realloc(s->rbuf, need);
 		if (!nb)
-			return -1;
+			return -2;
 		s->rbuf = nb;
 		s->rcap = need;
 	}
 	if (fread(s->rbuf, 1, keylen + len, f) != keylen + len)
 		return -1;
 	if (XXH32(s->rbuf, keylen + len, 0) != (uint32_t)get_le(h + 20, 4))
-		return -1;
+		return -2;
 	r->type = h[2];
 	r->seq = get_le(h + 12, 8);
 	r->key = s->rbuf;
@@ -136,25 +139,79 @@ static int read_record(struct ct_spool *s, FILE *f, struct ct_spool_rec *r, uint
 	return 1;
 }
 
-/* Scans the newest segment for its last whole record and cuts a torn tail. */
+/* After a corrupt record at offset `from` of f: the offset of the next whole record whose
+ * sequence number is at least min_seq (*r holds it), or -1 if none follows. */
+static int64_t resync(struct ct_spool *s, FILE *f, uint64_t from, uint64_t min_seq, struct ct_spool_rec *r,
+		      uint64_t *reclen)
+{
+	uint8_t buf[65536];
+	uint64_t at = from + 1;
+	for (;;) {
+		if (fseeko(f, (off_t)at, SEEK_SET) != 0)
+			return -1;
+		size_t n = fread(buf, 1, sizeof(buf), f);
+		if (n < 2)
+			return -1;
+		for (size_t i = 0; i + 1 < n; i++) {
+			if (buf[i] != 'C' || buf[i + 1] != 'T')
+				continue;
+			if (fseeko(f, (off_t)(at + i), SEEK_SET) != 0)
+				return -1;
+			if (read_record(s, f, r, reclen) == 1 && r->seq >= min_seq)
+				return (int64_t)(at + i);
+		}
+		at += n - 1;
+	}
+}
+
+/* Scans the newest segment for its last whole record: a torn tail (a write cut by a kill) is
+ * cut off; corrupt bytes followed by whole records are left for the reader to skip and count;
+ * corrupt bytes at the end are cut off and counted. */
 static int scan_tail(struct ct_spool *s)
 {
 	struct seg *g = &s->segs[s->nsegs - 1];
 	char path[PATH_MAX];
 	seg_path(s, g->first, path, sizeof(path));
-	FILE *f = fopen(path, "r+b");
-	if (!f)
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r+b") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return CT_EIO;
+	}
 	uint64_t off = 0, reclen = 0, next = g->first;
 	struct ct_spool_rec r;
 	int rc;
-	while ((rc = read_record(s, f, &r, &reclen)) == 1) {
-		off += reclen;
-		next = r.seq + 1;
+	for (;;) {
+		rc = read_record(s, f, &r, &reclen);
+		if (rc == 1) {
+			off += reclen;
+			next = r.seq + 1;
+			continue;
+		}
+		if (rc == -2) {
+			int64_t at = resync(s, f, off, next, &r, &reclen);
+			if (at >= 0) {
+				ct_err("spool %s: corrupt bytes at offset %" PRIu64 ", whole records again at %" PRId64,
+				       path, off, at);
+				off = (uint64_t)at + reclen;
+				next = r.seq + 1;
+				if (fseeko(f, (off_t)off, SEEK_SET) != 0)
+					break;
+				continue;
+			}
+		}
+		break;
 	}
-	if (rc < 0 || off != g->size) {
-		ct_warn("spool %s: cut record after %" PRIu64 " bytes (killed while writing?), tail removed", path,
-			off);
+	if (rc != 0 || off != g->size) {
+		if (rc == -2) {
+			s->ctr->spool_corrupt++;
+			ct_err("spool %s: corrupt record at the end after %" PRIu64 " bytes: cut off (spool_corrupt)", path,
+			       off);
+		} else {
+			ct_warn("spool %s: cut record after %" PRIu64 " bytes (killed while writing?), tail removed", path,
+				off);
+		}
 		if (ftruncate(fileno(f), (off_t)off) != 0) {
 			fclose(f);
 			return CT_EIO;
@@ -165,6 +222,18 @@ static int scan_tail(struct ct_spool *s)
 	fclose(f);
 	s->next_seq = next;
 	return CT_OK;
+}
+
+/* Opens a journal file of ours: never through a symbolic link, created 0640. */
+static FILE *spool_fopen(const char *path, int flags, const char *mode)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
 }
 
 static int open_writer(struct ct_spool *s)
@@ -179,7 +248,7 @@ static int open_writer(struct ct_spool *s)
 	}
 	char path[PATH_MAX];
 	seg_path(s, s->segs[s->nsegs - 1].first, path, sizeof(path));
-	s->wf = fopen(path, "ab");
+	s->wf = spool_fopen(path, O_WRONLY | O_CREAT | O_APPEND, "ab");
 	if (!s->wf)
 		return CT_EIO;
 	return CT_OK;
@@ -218,26 +287,31 @@ int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struc
 	s->seg_max = CT_MIN((uint64_t)16 << 20, CT_MAX((uint64_t)max_bytes / 8, (uint64_t)64 << 10));
 	s->done = calloc(SPOOL_RING, 1);
 	if (!s->done || strlen(dir) >= sizeof(s->dir)) {
-		snprintf(err, errlen, "spool directory name too long or out of memory");
+		snprintf(err, errlen, s->done ? "kafka.spool.dir: directory name too long" : "out of memory");
+		int rc = s->done ? CT_ECONFIG : CT_ENOMEM;
 		free(s->done);
 		free(s);
-		return CT_EINVAL;
+		return rc;
 	}
 	memcpy(s->dir, dir, strlen(dir) + 1);
+	int rc = CT_EIO;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		rc = errno == EACCES || errno == EPERM ? CT_EPERM : CT_EIO;
 		snprintf(err, errlen, "cannot create spool directory %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/lock", dir);
-	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (s->lockfd < 0 && (errno == EACCES || errno == EPERM))
+			rc = CT_EPERM;
 		snprintf(err, errlen, "spool directory %s: %s", dir,
 			 s->lockfd < 0 ? strerror(errno) : "in use by another ctitap process");
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/ack", dir);
-	FILE *af = fopen(path, "r");
+	FILE *af = spool_fopen(path, O_RDONLY, "r");
 	if (af) {
 		char line[64] = "";
 		if (fgets(line, sizeof(line), af)) {
@@ -295,7 +369,7 @@ int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struc
 	return CT_OK;
 fail:
 	ct_spool_close(s);
-	return CT_EIO;
+	return rc;
 }
 
 static void drop_oldest(struct ct_spool *s)
@@ -395,7 +469,7 @@ int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r)
 				fclose(s->rf);
 			char path[PATH_MAX];
 			seg_path(s, s->segs[s->rseg].first, path, sizeof(path));
-			s->rf = fopen(path, "rb");
+			s->rf = spool_fopen(path, O_RDONLY, "rb");
 			s->rf_seg = s->rf ? s->rseg : SIZE_MAX;
 			if (!s->rf)
 				return CT_EIO;
@@ -419,10 +493,41 @@ int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r)
 			return 1;
 		}
 		clearerr(s->rf);
+		if (rc == -2 || (rc == -1 && s->rseg + 1 < s->nsegs)) {
+			/* corrupt (or cut, in a segment no longer written): skip to the next whole
+			 * record; the records in between are lost, counted and acknowledged */
+			uint64_t reclen2 = 0;
+			int64_t at = resync(s, s->rf, s->roff, s->read_seq, r, &reclen2);
+			uint64_t resume = at >= 0 ? r->seq
+						  : s->rseg + 1 < s->nsegs ? s->segs[s->rseg + 1].first : s->next_seq;
+			uint64_t lost = resume > s->read_seq ? resume - s->read_seq : 0;
+			s->ctr->spool_corrupt += lost;
+			ct_err("spool %s: corrupt record in segment %016" PRIx64 " at offset %" PRIu64 ": %" PRIu64
+			       " records lost (spool_corrupt)", s->dir, s->segs[s->rseg].first, s->roff, lost);
+			for (uint64_t q = s->read_seq; q < resume && q < s->commit + SPOOL_RING; q++)
+				if (q >= s->commit)
+					s->done[q % SPOOL_RING] = 1;
+			if (at >= 0) {
+				s->last_rseg = s->rseg;
+				s->last_roff = (uint64_t)at;
+				s->last_rseq = resume;
+				s->roff = (uint64_t)at + reclen2;
+				s->read_seq = r->seq + 1;
+				ct_spool_ack(s, UINT64_MAX); /* moves the commit point past what was lost */
+				return 1;
+			}
+			s->read_seq = resume;
+			ct_spool_ack(s, UINT64_MAX);
+			if (s->rseg + 1 < s->nsegs) {
+				s->rseg++;
+				s->roff = 0;
+				s->rseek = true;
+				continue;
+			}
+			s->rseek = true;
+			return 0;
+		}
 		if (s->rseg + 1 < s->nsegs) {
-			if (rc < 0)
-				ct_err("spool %s: corrupt record in segment %016" PRIx64 ", rest of it skipped", s->dir,
-				       s->segs[s->rseg].first);
 			s->rseg++;
 			s->roff = 0;
 			s->read_seq = CT_MAX(s->read_seq, s->segs[s->rseg].first);
@@ -443,9 +548,8 @@ void ct_spool_unread(struct ct_spool *s)
 
 void ct_spool_ack(struct ct_spool *s, uint64_t seq)
 {
-	if (seq < s->commit || seq >= s->commit + SPOOL_RING)
-		return;
-	s->done[seq % SPOOL_RING] = 1;
+	if (seq >= s->commit && seq < s->commit + SPOOL_RING)
+		s->done[seq % SPOOL_RING] = 1;
 	while (s->commit < s->read_seq && s->done[s->commit % SPOOL_RING]) {
 		s->done[s->commit % SPOOL_RING] = 0;
 		s->commit++;
@@ -479,7 +583,7 @@ int ct_spool_sync(struct ct_spool *s)
 		char tmp[PATH_MAX], path[PATH_MAX];
 		snprintf(tmp, sizeof(tmp), "%s/ack.tmp", s->dir);
 		snprintf(path, sizeof(path), "%s/ack", s->dir);
-		FILE *f = fopen(tmp, "w");
+		FILE *f = spool_fopen(tmp, O_WRONLY | O_CREAT | O_TRUNC, "w");
 		if (!f || fprintf(f, "%" PRIu64 "\n", s->commit) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
 			rc = CT_EIO;
 		} else {

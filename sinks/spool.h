@@ -9,9 +9,13 @@
  * Layout: segment files `<first seq, 16 hex>.jnl` of framed records
  *   magic "CT" | type u8 | version u8 | key length u16 | 0 u16 | value length u32 |
  *   seq u64 | XXH32 of key+value u32 | key | value      (integers little-endian)
- * A record cut short by a kill fails its length or checksum and ends that segment.
+ * A record cut short by a kill (the file ends inside it) is cut off when the journal is opened.
+ * Corrupt bytes (a bad header or checksum with more bytes after) are skipped up to the next
+ * whole record; the records lost with them are counted in spool_corrupt, logged, and treated
+ * as acknowledged so the journal still drains.
  * The journal is bounded by kafka.spool.max_mb: past it the oldest segment is dropped,
  * delivered or not, and the records it still held are counted in spool_dropped.
+ * Its files are created 0640 and never opened through a symbolic link.
  * Not thread-safe; one spool directory per process (an flock guards it).
  */
 #ifndef CT_SPOOL_H

@@ -17,6 +17,7 @@ enum ct_err {
 	CT_EPERM = -7,    /* permission denied */
 	CT_ELIMIT = -8,   /* a configured cap was hit */
 	CT_EFORMAT = -9,  /* file is not in a format we read */
+	CT_ECONFIG = -10, /* a setting is unknown, malformed or refused by a library */
 };
 
 const char *ct_strerror(int err);

@@ -42,6 +42,7 @@ const char *ct_strerror(int err)
 	case CT_EPERM: return "permission denied";
 	case CT_ELIMIT: return "limit reached";
 	case CT_EFORMAT: return "unknown file format";
+	case CT_ECONFIG: return "bad setting";
 	default: return "unknown error";
 	}
 }

@@ -234,6 +234,29 @@ expect_fail "missing settings file" 78 "$T/missing\.conf" "$BIN" -c "$T/missing.
 expect_fail "output in a nonexistent directory" 73 "/nonexistent/x\.jsonl" \
 	"$BIN" -r "$SMALL" -o jsonl:/nonexistent/x.jsonl
 expect_fail "unknown output kind" 64 "mqtt:x" "$BIN" -r "$SMALL" -o mqtt:x
+mkdir -p "$T/confdir"
+expect_fail "-c naming a directory" 78 "$T/confdir: it is a directory" "$BIN" -c "$T/confdir" -r "$SMALL"
+# Kafka settings and the spool directory are checked before any packet is read (an
+# unreachable broker is fine: records would wait in the spool).
+KAFKA=kafka:127.0.0.1:9
+expect_fail "a kafka.* setting librdkafka refuses" 78 "kafka setting no\.such\.property" \
+	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.no.such.property=1 -X kafka.spool.dir="$T/spool-bad"
+expect_fail "a malformed kafka.* value" 78 "kafka setting acks=maybe" \
+	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.acks=maybe -X kafka.spool.dir="$T/spool-bad"
+echo x >"$T/notadir"
+expect_fail "a spool directory that cannot be created" 73 "spool directory $T/notadir/spool" \
+	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.spool.dir="$T/notadir/spool"
+mkdir -p "$T/spool-busy"
+( flock -x 9; sleep 5 ) 9>"$T/spool-busy/lock" &
+sleep 0.3
+expect_fail "a spool directory another ctitap uses" 73 "in use by another ctitap process" \
+	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.spool.dir="$T/spool-busy"
+kill %1 2>/dev/null
+wait 2>/dev/null
+run "$BIN" -r "$SMALL" -o $KAFKA -o jsonl:/dev/null -X kafka.spool.dir="$T/spool-weak" -X kafka.exit_timeout_ms=0 \
+	-X kafka.acks=1 -X kafka.enable.idempotence=false
+check "settings that weaken delivery are warned about at start (acks=1, enable.idempotence=false), exit 0" \
+	eval '[ $rc -eq 0 ] && grep -q "kafka.acks=1 weakens delivery" "$T/err" && grep -q "kafka.enable.idempotence=false weakens delivery" "$T/err"'
 
 if [ "$(id -u)" -eq 0 ]; then
 	expect_fail "nonexistent interface -i nosuchif0" 66 "nosuchif0" timeout 20 "$BIN" -i nosuchif0 -o jsonl:/dev/null

@@ -26,7 +26,7 @@ static int keep_nop(void *st)
 	return 0;
 }
 
-static const struct ct_sink_ops keep_ops = { "keep", keep_write, keep_nop, NULL, keep_nop };
+static const struct ct_sink_ops keep_ops = { "keep", keep_write, keep_nop, NULL, keep_nop, NULL };
 
 /* Points out at the keeping sink and forgets what was kept. */
 static inline void keep_init(struct ct_outputs *out)

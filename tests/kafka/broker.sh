@@ -32,6 +32,9 @@
 #   broker.sh restart DIR                 stop + start, same data, cluster id, ports
 #   broker.sh status DIR                  exit 0 if the broker of DIR is running
 #   broker.sh topics DIR                  list topics
+#   broker.sh create-topic DIR TOPIC [K=V ..]
+#                                         create a topic (3 partitions) with topic
+#                                         configs, e.g. max.message.bytes=1000
 #   broker.sh produce DIR TOPIC [ARGS..]  console producer reading stdin
 #                                         (ARGS go to the producer, e.g.
 #                                         --producer-property compression.type=zstd
@@ -482,6 +485,18 @@ cmd_topics() {
     run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --list
 }
 
+cmd_create_topic() {
+    local dir topic=${2:-} bootstrap args=()
+    dir=$(abs_dir "${1:-}")
+    [[ -n $topic ]] || usage
+    shift 2
+    for kv in "$@"; do args+=(--config "$kv"); done
+    bootstrap=$(bootstrap_of "$dir")
+    cmd_fetch
+    run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
+        --topic "$topic" --partitions 3 --replication-factor 1 "${args[@]}"
+}
+
 cmd_produce() {
     local dir topic=${2:-} bootstrap args=()
     dir=$(abs_dir "${1:-}")
@@ -560,6 +575,7 @@ main() {
         restart)    cmd_restart "$@" ;;
         status)     cmd_status "$@" ;;
         topics)     cmd_topics "$@" ;;
+        create-topic) cmd_create_topic "$@" ;;
         produce)    cmd_produce "$@" ;;
         consume)    cmd_consume "$@" ;;
         dump-codec) cmd_dump_codec "$@" ;;

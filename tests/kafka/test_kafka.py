@@ -21,6 +21,10 @@ Cases (each with its own topic prefix t1..t7, so they never see each other's dat
   5 spool cap: oldest dropped, counted and logged; the newest arrive, exactly once
   6 SIGTERM: stops, delivers everything it accepted, exits 0
   7 SIGKILL with the broker unreachable: the spool journal alone keeps what was accepted
+  8 ctitap end to end: the same records in the file and on the topics; the final stats record
+    counts every record delivered before it
+  9 backpressure: librdkafka's queue kept tiny
+ 10 records the broker refuses for good: counted, kept in the dead-letter file, exit 74
 
 Prints "ok:"/"FAIL:" per assertion and "N passed, M failed"; exits 1 on failure,
 77 (ctest SKIP_RETURN_CODE) only when Java 17 or Maven cannot be installed.
@@ -481,7 +485,7 @@ def case5(ctx):
     spool = ctx.spool("t5")
     n = 30000
     e = Emit(ctx, dead_port(), "t5", spool, n, settings=["kafka.spool.max_mb=1", "kafka.exit_timeout_ms=2000"]).run(120)
-    expect_rc0(c, e)
+    check(e.rc == 74, "%s: records were lost: exit 74 (%s)" % (c, e.describe()))
     k = e.counters
     dropped = k.get("spool_dropped", 0)
     check(dropped > 0, "%s: spool_dropped > 0 (%d)" % (c, dropped), str(k))
@@ -544,6 +548,10 @@ def case8(ctx):
                         "-X", "sensor.name=tap-e2e"], capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, "%s: ctitap exits 0" % c, p.stderr[-500:])
     want = [json.loads(l) for l in open(jl) if l.strip()]
+    final = [r for r in want if r["type"] == "stats" and r.get("final")]
+    check(len(final) == 1 and final[0].get("kafka_delivered") == len(want) - 1,
+          "%s: the final stats record counts the %d records delivered before it (kafka_delivered %s)"
+          % (c, len(want) - 1, final[0].get("kafka_delivered") if final else None))
     got = ctx.broker.consume_prefix("t8")
     for t in TYPES:
         w = sorted(r["id"] for r in want if r["type"] == t)
@@ -569,6 +577,35 @@ def case9(ctx):
     check(k.get("kafka_queue_full", 0) > 0 and k.get("kafka_delivered", 0) == 3000,
           "%s: the queue was full %d times, all 3000 delivered" % (c, k.get("kafka_queue_full", 0)), str(k))
     verify(c, ctx.broker, "t9", set(range(3000)), 5)
+
+
+def case10(ctx):
+    """The broker refuses the stats records for good (their topic takes 500 bytes at most):
+    each is counted, kept in the dead-letter file beside the spool with the broker's reason,
+    and leaves the journal; the run ends with 74. The other topics get everything."""
+    c = "case 10 (refused for good)"
+    p = ctx.broker.run("create-topic", ctx.broker.dir, "t10.stats", "max.message.bytes=500", check_rc=False)
+    if not check(p.returncode == 0, "%s: topic t10.stats created with max.message.bytes=500" % c, p.stderr[-500:]):
+        return
+    spool = ctx.spool("t10")
+    e = Emit(ctx, ctx.bootstrap, "t10", spool, 500, settings=["kafka.exit_timeout_ms=30000"]).run(120)
+    k = e.counters
+    check(e.rc == 74, "%s: exit 74 (%s)" % (c, e.describe()))
+    check(k.get("kafka_failed") == 100 and k.get("kafka_dead_letter") == 100,
+          "%s: the 100 stats records counted as refused and dead-lettered" % c, str(k))
+    check(k.get("kafka_delivered") == 400, "%s: the 400 others delivered" % c, str(k))
+    dl = os.path.join(spool, "dead-letter.jsonl")
+    lines = [json.loads(l) for l in open(dl)] if os.path.exists(dl) else []
+    check(len(lines) == 100 and all(l["topic"] == "t10.stats" and l["record"]["type"] == "stats" and
+                                    "too large" in l["error"].lower() for l in lines),
+          "%s: dead-letter.jsonl holds the 100 refused records, whole, with the broker's reason" % c,
+          str(lines[:1])[:300])
+    check(sorted(l["record"]["n"] for l in lines) == list(range(4, 500, 5)),
+          "%s: ... exactly the stats records 4, 9, ..., 499" % c)
+    check(os.path.exists(dl) and (os.stat(dl).st_mode & 0o777) == 0o640, "%s: dead-letter file is 0640" % c)
+    e2 = Emit(ctx, ctx.bootstrap, "t10", spool, 0, settings=["kafka.exit_timeout_ms=5000"]).run(60)
+    check(e2.counters.get("spool_replayed", 0) == 0 and e2.counters.get("kafka_failed", 0) == 0,
+          "%s: refused records left the journal: nothing replayed by the next run" % c, str(e2.counters))
 
 
 def find_emit(build):
@@ -620,7 +657,7 @@ def main():
         ctx.bootstrap = ctx.broker.start()
         info("broker at %s (dir %s), driver %s" % (ctx.bootstrap, ctx.broker.dir, emit))
         only = os.environ.get("CTITAP_KAFKA_CASES")  # e.g. "1,3" to run a subset
-        for i, case in enumerate([case1, case2, case3, case4, case5, case6, case7, case8, case9], 1):
+        for i, case in enumerate([case1, case2, case3, case4, case5, case6, case7, case8, case9, case10], 1):
             if only and str(i) not in only.split(","):
                 continue
             tc = time.monotonic()
