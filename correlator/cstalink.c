@@ -352,7 +352,7 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 		ct_json_kv_u64(j, "phase", m->phase);
 	if (m->has_invoke_id)
 		ct_json_kv_i64(j, "invoke_id", m->invoke_id);
-	if (m->opcode >= 0 && m->encoding == CT_CSTA_BER)
+	if (m->has_opcode)
 		ct_json_kv_i64(j, "opcode", m->opcode);
 	ct_rec_kv_text_opt(j, "category", m->category);
 	ct_rec_kv_text_opt(j, "xref", m->xref);

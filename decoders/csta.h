@@ -43,7 +43,8 @@ struct ct_csta_msg {
 	uint8_t kind;              /* enum ct_csta_kind */
 	bool has_invoke_id;
 	int64_t invoke_id;         /* ROSE invokeID; XML: the 4-digit id of the frame header */
-	int32_t opcode;            /* ROSE local operation code; -1 for XML */
+	int32_t opcode;            /* ROSE local operation code (has_opcode); -1 for XML */
+	bool has_opcode;           /* opcode came from the PDU (any value, negative ones too) */
 	char name[48];             /* snake_case event or service: delivered, established,
 	                              connection_cleared, make_call, monitor_start, system_status,
 	                              agent_ready ...; results and errors carry the service name */

@@ -731,9 +731,9 @@ static void name_op(struct ct_csta_msg *m, long code, int phase_hint)
 	if (op && code != OP_EVENT_REPORT) {
 		SETZ(m, name, op->name);
 	} else {
-		char tmp[32];
-		int k = snprintf(tmp, sizeof tmp, "unknown_%ld", code);
-		SET(m, name, tmp, (size_t)k);
+		/* a fixed snake_case name (the schema's pattern): the code itself is in opcode, which
+		 * may be any INTEGER, negative too */
+		SETZ(m, name, op ? "unknown_event" : "unknown_op");
 		if (!op)
 			m->unknown = true;
 	}
@@ -766,6 +766,7 @@ static int rose_decode(const uint8_t *pdu, size_t len, int phase_hint, struct ct
 			break;
 		}
 		m->opcode = (int32_t)code;
+		m->has_opcode = true;
 		m->kind = code == OP_EVENT_REPORT ? CT_CSTA_EVENT : CT_CSTA_REQUEST;
 		name_op(m, code, phase_hint);
 		if (m->unknown)
@@ -796,6 +797,7 @@ static int rose_decode(const uint8_t *pdu, size_t len, int phase_hint, struct ct
 			break;
 		}
 		m->opcode = (int32_t)code;
+		m->has_opcode = true;
 		name_op(m, code, phase_hint);
 		if (m->unknown)
 			break;

@@ -21,7 +21,9 @@
  * argument wins; 2 or 3 = that phase only (choose per link when known: cross-decoding can
  * succeed wrongly). Returns CT_OK with out->unknown set when only the ROSE envelope was
  * understood (unknown operation or event, or an argument of a known operation that does not
- * fit the module): name is then "unknown_<opcode>" or the service name. Returns CT_EINVAL for
+ * fit the module): name is then "unknown_op" (an unknown operation code, kept in opcode with
+ * has_opcode), "unknown_event" (an event report of an unknown event) or the service name.
+ * Returns CT_EINVAL for
  * anything that is not one well-formed, definite-length BER ACSE or ROSE PDU of exactly len
  * bytes. Allocates only inside the call (asn1c structures, all freed before it returns);
  * reentrant, no global state. */

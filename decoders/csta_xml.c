@@ -754,6 +754,13 @@ static void classify_root(struct ct_csta_msg *m, const xmlNode *root, bool vendo
 		m->truncated = true;
 	}
 	name[l] = '\0';
+	/* a record's name is snake_case (schemas/common.schema.json): XML names may also hold
+	 * non-ASCII letters or start with '_' */
+	for (size_t i = 0; i < l; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
+			name[i] = '_';
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		l = (size_t)snprintf(name, sizeof name, "unknown_op");
 	/* "Transfered" (one r) is what products send (CSTA-NOTES.md) */
 	if (m->kind == CT_CSTA_EVENT && strcmp(name, "transfered") == 0)
 		l = snake("Transferred", 11, name, sizeof name);

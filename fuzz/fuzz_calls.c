@@ -14,6 +14,7 @@
 
 #include "correlator/calls.h"
 #include "util/log.h"
+#include "record_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,9 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct_log_set_level(CT_LOG_ERR);
 	struct ct_counters ctr;
 	memset(&ctr, 0, sizeof(ctr));
-	static struct ct_emitter em; /* no outputs: records are built and dropped */
+	static struct ct_emitter em; /* records are checked (record_check.h), then dropped */
+	static struct ct_outputs out;
+	fuzz_check_outputs(&out);
 	ct_json_init(&em.json);
 	em.sensor = "f";
+	em.out = &out;
 	struct ct_calls_cfg cfg = { .max_calls = 8, .window = 3000000, .settle = 1000000, .csta_grace = 5000000,
 				    .idle = 60000000, .pause_on_hold = true, .rtp = true };
 	cfg.hooks.record_device = record_all;

@@ -1,6 +1,7 @@
 /* fuzz_pipeline.c - libFuzzer target for the whole per-packet path as ctitap runs it:
  * capture, TCP detection (SIP, WebSocket, the CSTA framings), SIP/SDP/RTP, CSTA BER and XML,
- * the SIP call and CSTA link state, and record building (into no output).
+ * the SIP call and CSTA link state, and record building: every record is checked against the
+ * schema rules of record_check.h.
  * Input: the frames of fuzz/frames.h (byte 0 also picks sip.events_all with its top bit). */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include "app/pipeline.h"
 #include "util/log.h"
 #include "frames.h"
+#include "record_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_outputs out;
 	memset(&out, 0, sizeof(out));
 	out.ctr = &ctr;
+	fuzz_check_outputs(&out);
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 7);
 	static struct ct_pipeline p;
