@@ -116,7 +116,7 @@ if [ -f "$shim" ]; then
 		mkdir -p "$d"
 		rm -f "$tmp/flag"
 		(sleep 1.2; touch "$tmp/flag"; sleep 2.5; rm -f "$tmp/flag") &
-		CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS=verify_asan_link_order=0 \
+		CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 			"$emit" -o "jsonl:$d/out.$kind" --count 2500 --rate 500 --stats 2>"$tmp/full.err"
 		rc=$?
 		wait
@@ -132,7 +132,7 @@ if [ -f "$shim" ]; then
 	d="$tmp/full-rot"
 	mkdir -p "$d"
 	(sleep 1.2; touch "$tmp/flag"; sleep 3; rm -f "$tmp/flag") &
-	CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS=verify_asan_link_order=0 \
+	CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$emit" -q -o "jsonl:$d/r.jsonl.zst" -X output.rotate_s=1 --count 3000 --rate 500
 	wait
 	empty=$(find "$d" -type f -empty | wc -l)
@@ -142,7 +142,7 @@ if [ -f "$shim" ]; then
 	touch "$tmp/flag"
 	d="$tmp/full-end"
 	mkdir -p "$d"
-	CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS=verify_asan_link_order=0 \
+	CTITAP_ENOSPC_DIR="$d" CTITAP_ENOSPC_FLAG="$tmp/flag" LD_PRELOAD="$shim" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$emit" -q -o "jsonl:$d/x.jsonl" --count 40 --stats 2>"$tmp/end.err"
 	rc=$?
 	rm -f "$tmp/flag"
