@@ -8,7 +8,7 @@ CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config asn1c libpcap-de
   libzstd-dev libsodium-dev libxxhash-dev zstd"
 # What the tests add: cmocka, tshark as the independent oracle, python3 for the golden and
 # CLI tests, clang for the libFuzzer targets, tcpdump and iproute2 for the live capture test.
-CTITAP_TEST_PKGS="libcmocka-dev tshark python3 python3-jsonschema libxml2-utils clang libclang-rt-14-dev tcpdump iproute2 util-linux
+CTITAP_TEST_PKGS="libcmocka-dev tshark python3 python3-jsonschema libxml2-utils clang libclang-rt-14-dev tcpdump iproute2 util-linux time
   openjdk-17-jre-headless maven"
 
 # Installs the packages of the list that are missing; silent when none are.
