@@ -18,10 +18,12 @@
  * output.rotate_s) the path becomes a pattern, "dir/ctitap.jsonl.zst" giving
  * "dir/ctitap-20260105T090000Z-000001.jsonl.zst", ...: the UTC time a file was opened and a
  * counter, so names sort in the order they were written; a name that exists (another run in
- * the same second) is skipped, never overwritten. The next file is opened only when there is
+ * the same second) is skipped, never overwritten; the newest file of an earlier run under the
+ * pattern gets its torn tail cut off as above. The next file is opened only when there is
  * something to write into it, so a full disk leaves no trail of empty files; an empty file
  * of ours is removed when the sink closes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,6 +199,44 @@ static int repair_tail(struct jsonl *j, uint64_t size)
 	}
 	j->committed = whole;
 	return 0;
+}
+
+/* A rotating output: the newest file an earlier run wrote under the same pattern may end in a
+ * write cut by a kill; its torn tail is cut off before this run starts its own files. */
+static void repair_last_rotated(struct jsonl *j)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(j->stem, '/');
+	const char *base = slash ? slash + 1 : j->stem;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - j->stem) : 1, slash ? j->stem : ".");
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	char best[256] = "";
+	size_t bl = strlen(base), el = strlen(j->ext);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		/* <stem>-YYYYmmddTHHMMSSZ-NNNNNN<ext>: names sort in the order they were written */
+		if (n == bl + 24 + el && strncmp(e->d_name, base, bl) == 0 && e->d_name[bl] == '-' &&
+		    strcmp(e->d_name + n - el, j->ext) == 0 && strcmp(e->d_name, best) > 0 && n < sizeof(best))
+			memcpy(best, e->d_name, n + 1);
+	}
+	closedir(d);
+	if (!best[0])
+		return;
+	int n = snprintf(j->path, sizeof(j->path), "%s/%s", dir, best);
+	if (n < 0 || (size_t)n >= sizeof(j->path))
+		return;
+	j->fd = open(j->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (j->fd >= 0 && fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    repair_tail(j, (uint64_t)st.st_size) == 0 && j->committed == 0)
+		unlink(j->path); /* its only record or frame was the torn one */
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	j->committed = 0;
 }
 
 /* ---- files ---- */
@@ -503,6 +543,8 @@ int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_cou
 		j->rotate_bytes = cfg->rotate_bytes;
 		j->rotate_s = cfg->rotate_s;
 		j->rotating = cfg->rotate_bytes || cfg->rotate_s;
+		if (j->rotating)
+			repair_last_rotated(j);
 		/* the first file now: an output that cannot be created stops the run before it starts */
 		int e = open_file(j);
 		if (e) {

@@ -97,6 +97,17 @@ mkdir -p "$tmp/same"
 check "two runs in one second write two files, the second under the next counter" \
 	'[ "$(ls "$tmp/same" | wc -l)" -eq 2 ] && [ "$(cat "$tmp/same"/* | ns | tr " " "\n" | sort -n | tr "\n" " ")" = "$(seq -s " " 0 39) " ]'
 
+# 8b. With rotation, the newest file of a run killed in the middle of a write is repaired by
+#     the next run before it opens its own.
+mkdir -p "$tmp/rotkill"
+"$emit" -q -o "jsonl:$tmp/rotkill/r.jsonl.zst" -X output.rotate_s=3600 --count 300 --rate 200 # two frames or more
+last=$(ls "$tmp/rotkill" | sort | tail -1)
+truncate -s $(( $(stat -c %s "$tmp/rotkill/$last") - 5 )) "$tmp/rotkill/$last"
+"$emit" -o "jsonl:$tmp/rotkill/r.jsonl.zst" -X output.rotate_s=3600 --count 10 --first 300 2>"$tmp/rotkill.err"
+check "rotation: the cut frame of the newest earlier file is removed before the run goes on (file decodes whole)" \
+	'zstd -tq "$tmp/rotkill/$last" && grep -q "zstd frame" "$tmp/rotkill.err" && [ "$(ls "$tmp/rotkill" | wc -l)" -eq 2 ] &&
+	 [ "$(zstd -dcq "$tmp/rotkill/$last" | wc -l)" -ge 100 ]'
+
 # 9. Planted symbolic links are not followed; files are created 0640.
 echo precious >"$tmp/target"
 ln -s "$tmp/target" "$tmp/planted.jsonl"
