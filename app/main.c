@@ -13,7 +13,6 @@
 #include "../util/log.h"
 #include "config.h"
 #include "pipeline.h"
-#include "records.h"
 
 #ifndef CTITAP_VERSION
 #define CTITAP_VERSION "0.0.0"
@@ -86,9 +85,7 @@ struct app {
 	struct ct_config cfg;
 	struct ct_counters ctr;
 	struct ct_outputs out;
-	struct ct_json json;
 	struct ct_pipeline pipe;
-	uint64_t stats_ordinal;
 	ct_time_t next_stats;  /* packet time of the next periodic stats record */
 };
 
@@ -130,13 +127,7 @@ static void print_stats(const struct ct_counters *ctr)
 
 static void emit_stats(struct app *a, ct_time_t ts, bool final)
 {
-	ct_json_reset(&a->json);
-	ct_rec_begin(&a->json, CT_REC_STATS, a->cfg.sensor, ts, a->stats_ordinal++);
-	ct_rec_stats_fields(&a->json, final, &a->ctr);
-	ct_agents_json(a->pipe.agents, &a->json, ts); /* time per state up to this record's ts */
-	ct_json_obj_end(&a->json);
-	struct ct_record r = { CT_REC_STATS, a->json.buf, a->json.len, NULL };
-	ct_outputs_emit(&a->out, &r);
+	ct_pipeline_stats(&a->pipe, ts, final);
 }
 
 int main(int argc, char **argv)
@@ -248,7 +239,6 @@ int main(int argc, char **argv)
 	int rc = EXIT_OK;
 	a.out.ctr = &a.ctr;
 	a.out.flush_ms = a.cfg.flush_ms;
-	ct_json_init(&a.json);
 	if (nout == 0)
 		outspecs[nout++] = "jsonl:-";
 	struct ct_sink_cfg scfg;
@@ -325,7 +315,6 @@ int main(int argc, char **argv)
 out_outputs:
 	if (ct_outputs_close(&a.out) != CT_OK && rc == EXIT_OK)
 		rc = EXIT_IOERR;
-	ct_json_free(&a.json);
 	ct_config_free(&a.cfg);
 	return rc;
 }

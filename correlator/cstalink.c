@@ -8,9 +8,9 @@
 
 #include "../capture/packet.h"
 #include "../util/hash.h"
+#include "../decoders/csta_names.h"
 #include "../util/json.h"
 #include "../util/log.h"
-#include "audit.h"
 #include "agents.h"
 #include "calls.h"
 
@@ -24,6 +24,7 @@
 
 struct pending {
 	int64_t invoke_id;
+	uint8_t nid;               /* enum ct_csta_name of the request */
 	int dir;                   /* who asked: the answer comes from the other side */
 	ct_time_t ts;
 	char name[48];
@@ -90,7 +91,7 @@ struct ct_cstalinks {
 	struct link *links;
 	uint32_t nlinks, max_links;
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_hashkey idkey;
 	struct ct_calls *calls;
 	ct_time_t response_timeout, dup_window;
@@ -114,14 +115,15 @@ void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
 	t->calls = calls;
 }
 
-int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em)
+int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr,
+		     const struct ct_report *rep)
 {
 	struct ct_cstalinks *t = calloc(1, sizeof(*t));
 	if (!t)
 		return CT_ENOMEM;
 	t->max_links = max_links ? max_links : 1;
 	t->ctr = ctr;
-	t->em = em;
+	t->rep = rep;
 	t->response_timeout = CT_CSTALINK_RESPONSE_TIMEOUT;
 	t->dup_window = CT_CSTALINK_DUP_WINDOW;
 	ct_hashkey_fixed(&t->idkey, 0x6373746161UL);
@@ -158,9 +160,9 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 		if (ct_log_sample(t->ctr->csta_links_evicted)) {
 			char a[64];
 			ct_addr_format(src, a, sizeof(a));
-			ct_audit(t->em, ts, NULL, "evicted", NULL, t->ctr->csta_links_evicted,
-				 "CSTA messages of a link not tracked: csta.max_links (%u) reached (latest from %s:%u)",
-				 t->max_links, a, sport);
+			ct_report_audit(t->rep, ts, NULL, CT_AUDIT_EVICTED, NULL, t->ctr->csta_links_evicted,
+					"CSTA messages of a link not tracked: csta.max_links (%u) reached (latest from %s:%u)",
+					t->max_links, a, sport);
 		}
 		return NULL;
 	}
@@ -252,6 +254,7 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	p->invoke_id = m->invoke_id;
 	p->ts = ts;
 	snprintf(p->name, sizeof(p->name), "%s", m->name);
+	p->nid = m->nid;
 	snprintf(p->device, sizeof(p->device), "%s",
 		 m->monitor_device[0] ? m->monitor_device : m->conn.device[0] ? m->conn.device : m->calling);
 	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
@@ -260,11 +263,10 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
 		 const char *monitored, ct_time_t latency, bool has_latency)
 {
-	struct ct_emitter *em = t->em;
 	char call[40] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
 	 * CSTA call itself */
-	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, name, m, ts) : NULL;
+	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, m, ts) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
 	else if (!t->calls && m->conn.call_id[0]) {
@@ -273,59 +275,12 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 		snprintf(call, sizeof(call), "csta-%016" PRIx64,
 			 ct_hash(&t->idkey, k, (size_t)(n < (int)sizeof(k) ? n : (int)sizeof(k) - 1)));
 	}
-	ct_emit_begin(em, CT_REC_EVENT, ts, call[0] ? call : NULL);
-	struct ct_json *j = &em->json;
-	static const char *const kinds[] = { "unknown", "event", "request", "result", "error", "reject",
-					     "aarq", "aare", "rlrq", "rlre", "abrt" };
-	ct_json_kv_str(j, "src", "csta");
-	ct_json_kv_str(j, "name", name);
-	ct_json_kv_str(j, "kind", kinds[m->kind < 11 ? m->kind : 0]);
-	ct_json_kv_str(j, "link", l->name);
-	if (l->session[0])
-		ct_rec_kv_text_opt(j, "session", l->session);
-	ct_json_kv_str(j, "encoding", m->encoding == CT_CSTA_XML ? "xml" : "ber");
-	if (m->phase)
-		ct_json_kv_u64(j, "phase", m->phase);
-	if (m->has_invoke_id)
-		ct_json_kv_i64(j, "invoke_id", m->invoke_id);
-	if (m->opcode >= 0 && m->encoding == CT_CSTA_BER)
-		ct_json_kv_i64(j, "opcode", m->opcode);
-	ct_rec_kv_text_opt(j, "category", m->category);
-	ct_rec_kv_text_opt(j, "xref", m->xref);
-	ct_rec_kv_text_opt(j, "monitored", monitored);
-	ct_rec_kv_text_opt(j, "call_id", m->conn.call_id);
-	ct_rec_kv_text_opt(j, "device", m->conn.device);
-	if (m->conn2.call_id[0] || m->conn2.device[0]) {
-		ct_rec_kv_text_opt(j, "call_id2", m->conn2.call_id);
-		ct_rec_kv_text_opt(j, "device2", m->conn2.device);
+	if (t->rep && t->rep->csta_event) {
+		struct ct_csta_event v = { .ts = ts, .call = call[0] ? call : NULL, .name = name, .msg = m,
+					   .link = l->name, .session = l->session, .monitored = monitored,
+					   .has_latency = has_latency, .latency = latency };
+		t->rep->csta_event(t->rep->user, &v);
 	}
-	ct_rec_kv_text_opt(j, "subject", m->subject);
-	ct_rec_kv_text_opt(j, "calling", m->calling);
-	ct_rec_kv_text_opt(j, "called", m->called);
-	ct_rec_kv_text_opt(j, "other", m->other);
-	ct_rec_kv_text_opt(j, "state", m->local_state);
-	ct_rec_kv_text_opt(j, "cause", m->cause);
-	ct_rec_kv_text_opt(j, "correlator", m->correlator);
-	ct_rec_kv_text_opt(j, "user_data", m->user_data);
-	ct_rec_kv_text_opt(j, "global_call_id", m->global_call_id);
-	ct_rec_kv_text_opt(j, "agent_state", m->agent_state);
-	ct_rec_kv_text_opt(j, "agent_id", m->agent_id);
-	ct_rec_kv_text_opt(j, "reason", m->reason);
-	ct_rec_kv_text_opt(j, "monitor_device", m->monitor_device);
-	ct_rec_kv_text_opt(j, "error", m->error);
-	ct_rec_kv_text_opt(j, "system_status", m->system_status);
-	if (m->csta_version)
-		ct_json_kv_u64(j, "csta_version", m->csta_version);
-	ct_rec_kv_text_opt(j, "ns", m->ns);
-	if (m->private_data)
-		ct_json_kv_bool(j, "private_data", true);
-	if (m->unknown)
-		ct_json_kv_bool(j, "unknown", true);
-	if (m->truncated)
-		ct_json_kv_bool(j, "truncated", true);
-	if (has_latency)
-		ct_json_kv_u64(j, "latency_us", latency);
-	ct_emit_end(em);
 	if (t->agents && m->kind == CT_CSTA_EVENT)
 		ct_agents_csta(t->agents, m, monitored, ts);
 }
@@ -349,8 +304,9 @@ static void blind(struct ct_cstalinks *t, struct link *l, ct_time_t from, ct_tim
 	t->ctr->cti_blind_periods++;
 	char a[32];
 	ct_time_format(from, a);
-	ct_audit(t->em, now, NULL, "cti_blind", l->name, n, "CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls",
-		 l->name, (uint64_t)((to - from) / 1000u), a, why, n);
+	ct_report_audit(t->rep, now, NULL, CT_AUDIT_CTI_BLIND, l->name, n,
+			"CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls", l->name,
+			(uint64_t)((to - from) / 1000u), a, why, n);
 }
 
 static void gap_end(struct ct_cstalinks *t, struct link *l, int dir, ct_time_t to, ct_time_t now)
@@ -484,14 +440,10 @@ static void link_down(struct ct_cstalinks *t, struct link *l, ct_time_t ts, cons
 
 /* The routeing dialogue (ECMA-269 clause 25) answers a RouteRequest with a RouteSelect, not
  * with a response; RouteUsed and RouteEnd close it without one either. */
-static bool answerless(const char *name)
+static bool answerless(enum ct_csta_name n)
 {
-	static const char *const names[] = { "route_request", "re_route_request", "route_select_request",
-					     "route_used_request", "route_end_request" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
+	return n == CT_CSTA_N_ROUTE_REQUEST || n == CT_CSTA_N_RE_ROUTE || n == CT_CSTA_N_ROUTE_SELECT ||
+	       n == CT_CSTA_N_ROUTE_USED || n == CT_CSTA_N_ROUTE_END;
 }
 
 static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, ct_time_t now, const char *why)
@@ -504,9 +456,9 @@ static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, c
 	snprintf(d, sizeof(d), "%s (invoke %" PRId64 ") got no response %s on link %s%s%s%s%s", p->name, p->invoke_id,
 		 why, l->name, p->device[0] ? ", device " : "", p->device, p->call_id[0] ? ", call " : "", p->call_id);
 	if (p->call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, "missing_response", d);
+		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, CT_AUDIT_MISSING_RESPONSE, d);
 	else
-		ct_audit(t->em, now, NULL, "missing_response", l->name, 0, "%s", d);
+		ct_report_audit(t->rep, now, NULL, CT_AUDIT_MISSING_RESPONSE, l->name, 0, "%s", d);
 }
 
 /* Requests unanswered for the response timeout (all of them with all set: the link is down). */
@@ -590,9 +542,9 @@ static void dup_audit(struct ct_cstalinks *t, struct link *l, const struct ct_cs
 		 m->conn.call_id[0] ? ", call " : "", m->conn.call_id, m->conn.device[0] ? ", device " : "",
 		 m->conn.device, (uint64_t)((ts >= prev ? ts - prev : 0) / 1000u), l->name);
 	if (m->conn.call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, "duplicate_event", d);
+		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, CT_AUDIT_DUPLICATE_EVENT, d);
 	else
-		ct_audit(t->em, ts, NULL, "duplicate_event", l->name, 0, "%s", d);
+		ct_report_audit(t->rep, ts, NULL, CT_AUDIT_DUPLICATE_EVENT, l->name, 0, "%s", d);
 }
 
 static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
@@ -607,10 +559,10 @@ static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct
 		return; /* still counted above */
 	l->unknown[l->nunknown++] = h;
 	t->ctr->csta_unknown_monitors++;
-	ct_audit(t->em, ts, NULL, "unknown_monitor", l->name, 0,
-		 "events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
-		 m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
-		 m->conn.device[0] ? ", device " : "", m->conn.device);
+	ct_report_audit(t->rep, ts, NULL, CT_AUDIT_UNKNOWN_MONITOR, l->name, 0,
+			"events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
+			m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
+			m->conn.device[0] ? ", device " : "", m->conn.device);
 }
 
 /* A MonitorStart result for device: its blind period (monitor ended) is over, and a link that
@@ -660,11 +612,11 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
 		break;
 	case CT_CSTA_REQUEST:
-		if (m->has_invoke_id && !answerless(m->name))
+		if (m->has_invoke_id && !answerless((enum ct_csta_name)m->nid))
 			pending_add(t, l, m, ts, dir);
-		if (strcmp(m->name, "system_status") == 0 && m->system_status[0])
+		if (m->nid == CT_CSTA_N_SYSTEM_STATUS && m->system_status[0])
 			snprintf(l->system_status, sizeof(l->system_status), "%s", m->system_status);
-		if (strcmp(m->name, "monitor_stop") == 0 && m->xref[0])
+		if (m->nid == CT_CSTA_N_MONITOR_STOP && m->xref[0])
 			monitor_ended(t, l, m->xref, ts, "monitor stopped");
 		break;
 	case CT_CSTA_RESULT:
@@ -676,7 +628,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			latency = ts >= p->ts ? ts - p->ts : 0;
 			if (!m->name[0] || m->unknown)
 				name = p->name; /* a result carries no operation name in ROSE without data */
-			if (m->kind == CT_CSTA_RESULT && strcmp(p->name, "monitor_start") == 0 && m->xref[0] &&
+			if (m->kind == CT_CSTA_RESULT && p->nid == CT_CSTA_N_MONITOR_START && m->xref[0] &&
 			    p->device[0]) {
 				monitor_add(t, l, m->xref, p->device);
 				monitor_started(t, l, p->device, ts);
@@ -709,7 +661,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
 		unknown_monitor(t, l, m, name, ts);
-	if (m->kind == CT_CSTA_EVENT && strcmp(m->name, "monitor_ended") == 0)
+	if (m->kind == CT_CSTA_EVENT && m->nid == CT_CSTA_N_MONITOR_ENDED)
 		monitor_ended(t, l, m->xref, ts, "monitor ended");
 }
 

@@ -28,14 +28,17 @@
 #ifndef CT_CSTALINK_H
 #define CT_CSTALINK_H
 
-#include "../app/records.h"
 #include "../decoders/csta.h"
 #include "../decoders/csta_stream.h"
 #include "../util/counters.h"
+#include "report.h"
 
 struct ct_cstalinks;
 
-int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em);
+/* ctr and rep are borrowed and must outlive the table (rep's csta_event hook gets the
+ * events, its audit hook the link audits). */
+int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr,
+		     const struct ct_report *rep);
 /* Audit settings: missing_response after response_timeout without an answer (0: only when
  * the link goes down), duplicate_event within dup_window. Defaults 10 s and 2 s. */
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window);

@@ -17,8 +17,6 @@
 #define TX_RING 32
 #define EXPIRE_BUDGET 64
 
-enum call_state { ST_CALLING, ST_EARLY, ST_CONFIRMED, ST_TERMINATED, ST_JOINED };
-
 struct call {
 	struct call *hnext;
 	uint64_t hash;
@@ -56,7 +54,7 @@ struct ct_sipcalls {
 	struct ct_hashkey key;
 	struct ct_hashkey idkey;  /* fixed: call ids must be the same on every run */
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_media *media;
 	struct ct_calls *calls;
 	struct call *pool;
@@ -79,7 +77,7 @@ void ct_sipcall_cfg_default(struct ct_sipcall_cfg *cfg)
 }
 
 int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, const struct ct_hashkey *key,
-		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media)
+		    struct ct_counters *ctr, const struct ct_report *rep, struct ct_media *media)
 {
 	struct ct_sipcalls *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -88,7 +86,7 @@ int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, 
 	t->key = *key;
 	ct_hashkey_fixed(&t->idkey, 0x7369706361UL);
 	t->ctr = ctr;
-	t->em = em;
+	t->rep = rep;
 	t->media = media;
 	t->npool = cfg->max_calls ? cfg->max_calls : 1;
 	uint32_t nb = 1024;
@@ -187,29 +185,28 @@ static void copy_text(char *dst, size_t cap, struct ct_slice s)
 	dst[n] = '\0';
 }
 
-static const char *disposition(const struct call *c)
+static enum ct_disposition disposition(const struct call *c)
 {
 	if (c->answered)
-		return "answered";
+		return CT_DISP_ANSWERED;
 	if (c->cancelled || c->final_status == 487)
-		return "abandoned";
+		return CT_DISP_ABANDONED;
 	if (c->final_status == 486 || c->final_status == 600)
-		return "busy";
+		return CT_DISP_BUSY;
 	if (c->final_status == 408 || c->final_status == 480)
-		return "no_answer";
-	return "failed";
+		return CT_DISP_NO_ANSWER;
+	return CT_DISP_FAILED;
 }
 
-static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const char *why)
+static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum ct_dialog_end_reason why)
 {
-	struct ct_emitter *em = t->em;
 	if (t->media)
 		ct_media_call_end(t->media, &c->media, now);
 	if (t->calls && !c->csta_session) {
 		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
 		char cid[CALLID_MAX + 1];
 		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-		struct ct_calls_sip s = { .call_id = cid, .name = "dialog_end", .ts = c->end ? c->end : c->last,
+		struct ct_calls_sip s = { .call_id = cid, .moment = CT_SIP_M_DIALOG_END, .ts = c->end ? c->end : c->last,
 					  .status = c->final_status, .disposition = disposition(c), .bye_seen = c->bye,
 					  .answered = c->answered, .retrans = c->retrans,
 					  .rtp_flows = c->media.rtp_flows, .end_reason = why };
@@ -217,30 +214,16 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 		if (id)
 			snprintf(c->id, sizeof(c->id), "%s", id);
 	}
-	ct_emit_begin(em, CT_REC_EVENT, now, c->id);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "sip");
-	ct_json_kv_str(j, "name", "dialog_end");
-	ct_json_kv_text(j, "call_id", (const uint8_t *)c->cid, c->cid_len, CT_TEXT_MAX);
-	ct_json_kv_str(j, "reason", why);
-	static const char *const states[] = { "calling", "early", "confirmed", "terminated", "joined" };
-	ct_json_kv_str(j, "state", states[c->state]);
-	ct_json_kv_bool(j, "invite_seen", c->invite_seen);
-	if (c->csta_session)
-		ct_json_kv_bool(j, "csta_session", true);
-	ct_json_kv_str(j, "disposition", disposition(c));
-	if (c->final_status)
-		ct_json_kv_u64(j, "status", c->final_status);
-	ct_json_kv_time(j, "start", c->start);
-	if (c->answered)
-		ct_json_kv_time(j, "answer", c->answer);
-	if (c->to_tag[0])
-		ct_json_kv_text(j, "to_tag", (const uint8_t *)c->to_tag, strlen(c->to_tag), TAG_MAX);
-	ct_json_kv_u64(j, "early_dialogs", c->nearly);
-	ct_json_kv_time(j, "end", c->end ? c->end : c->last);
-	ct_json_kv_u64(j, "messages", c->messages);
-	ct_json_kv_u64(j, "retransmissions", c->retrans);
-	ct_emit_end(em);
+	if (t->rep && t->rep->dialog_end) {
+		struct ct_dialog_end v = { .ts = now, .call = c->id, .call_id = ct_slice_make(c->cid, c->cid_len),
+					   .reason = why, .state = (enum ct_dialog_state)c->state,
+					   .disposition = disposition(c), .invite_seen = c->invite_seen,
+					   .csta_session = c->csta_session, .status = c->final_status, .start = c->start,
+					   .answer = c->answered ? c->answer : 0, .end = c->end ? c->end : c->last,
+					   .to_tag = c->to_tag, .early_dialogs = c->nearly, .messages = c->messages,
+					   .retransmissions = c->retrans };
+		t->rep->dialog_end(t->rep->user, &v);
+	}
 
 	struct call **pp = &t->buckets[c->hash & t->mask];
 	while (*pp && *pp != c)
@@ -272,7 +255,7 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 				if (ct_log_sample(t->ctr->sip_calls_evicted))
 					ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early",
 						t->cfg.max_calls);
-				call_end(t, v, now, "evicted");
+				call_end(t, v, now, CT_DEND_EVICTED);
 				break;
 			}
 		}
@@ -299,105 +282,6 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 
 /* --- events --------------------------------------------------------------------------- */
 
-static void kv_slice(struct ct_json *j, const char *key, struct ct_slice s)
-{
-	if (s.len)
-		ct_json_kv_text(j, key, s.p, s.len, CT_TEXT_MAX);
-}
-
-static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a, uint16_t port)
-{
-	char ip[64], buf[80];
-	ct_addr_format(a, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), ct_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, port);
-	ct_json_kv_str(j, key, buf);
-}
-
-/* Avaya UCID in User-to-User (RFC 7433): hex "00FA08" then node id (2 bytes), sequence
- * (2 bytes), timestamp (4 bytes), shown as 5 + 5 + 10 decimal digits. */
-static bool uui_ucid(struct ct_slice uui, char out[24])
-{
-	size_t i = 0;
-	while (i + 1 < uui.len && uui.p[i] != ';' && !ct_is_ws(uui.p[i]))
-		i++;
-	struct ct_slice hex = ct_slice_make(uui.p, i + (i + 1 == uui.len ? 1 : 0));
-	if (hex.len < 22 || !ct_slice_istarts(hex, "00FA08"))
-		return false;
-	uint8_t b[8];
-	for (int k = 0; k < 8; k++) {
-		uint8_t v = 0;
-		for (int n = 0; n < 2; n++) {
-			uint8_t ch = ct_lower(hex.p[6 + 2 * k + n]);
-			uint8_t d = ch >= '0' && ch <= '9' ? (uint8_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint8_t)(ch - 'a' + 10) : 0xff;
-			if (d == 0xff)
-				return false;
-			v = (uint8_t)(v << 4 | d);
-		}
-		b[k] = v;
-	}
-	unsigned node = (unsigned)(b[0] << 8 | b[1]), seq = (unsigned)(b[2] << 8 | b[3]);
-	uint32_t ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
-	snprintf(out, 24, "%05u%05u%010" PRIu32, node, seq, ts);
-	return true;
-}
-
-/* The 8 UCID bytes of a User-to-User value, as 16 lower-case hex digits ("" if none). */
-static void uui_ucid_hex(struct ct_slice uui, char out[17])
-{
-	out[0] = '\0';
-	if (uui.len < 22 || !ct_slice_istarts(uui, "00FA08"))
-		return;
-	for (int i = 0; i < 16; i++) {
-		uint8_t ch = ct_lower(uui.p[6 + i]);
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-			out[0] = '\0';
-			return;
-		}
-		out[i] = (char)ch;
-	}
-	out[16] = '\0';
-}
-
-/* An attended transfer embeds the Replaces header in the Refer-To URI: ?Replaces=callid%3B... */
-static struct ct_slice refer_replaces(struct ct_slice uri)
-{
-	size_t q = ct_slice_find(uri, '?');
-	if (q < uri.len) {
-		struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
-		if (ct_slice_istarts(hdrs, "Replaces="))
-			return ct_slice_sub(hdrs, 9, hdrs.len);
-	}
-	return ct_slice_make(NULL, 0);
-}
-
-static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
-{
-	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-	kv_slice(j, "diversion", ct_sip_uri(ct_sip_get(m, CT_H_DIVERSION)));
-	kv_slice(j, "history_info", ct_sip_get(m, CT_H_HISTORY_INFO));
-	struct ct_slice uui = ct_sip_get(m, CT_H_USER_TO_USER);
-	if (uui.len) {
-		kv_slice(j, "uui", uui);
-		char ucid[24];
-		if (uui_ucid(uui, ucid))
-			ct_json_kv_str(j, "ucid", ucid);
-	}
-	kv_slice(j, "genesys_uuid", ct_sip_get(m, CT_H_GENESYS_UUID));
-	kv_slice(j, "cisco_guid", ct_sip_get(m, CT_H_CISCO_GUID));
-	kv_slice(j, "session_id", ct_sip_get(m, CT_H_SESSION_ID));
-	struct ct_slice refer = ct_sip_get(m, CT_H_REFER_TO);
-	if (refer.len) {
-		struct ct_slice uri = ct_sip_uri(refer);
-		kv_slice(j, "refer_to", uri);
-		kv_slice(j, "refer_replaces", refer_replaces(uri));
-	}
-	kv_slice(j, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
-	kv_slice(j, "replaces", ct_sip_get(m, CT_H_REPLACES));
-	kv_slice(j, "reason_header", ct_sip_get(m, CT_H_REASON));
-	kv_slice(j, "call_info", ct_sip_get(m, CT_H_CALL_INFO));
-	kv_slice(j, "user_agent", ct_sip_get(m, m->request ? CT_H_USER_AGENT : CT_H_SERVER));
-}
-
 /* The moment goes to the call correlator, which says which customer call it belongs to: from
  * then on the dialog's events and RTP streams carry that call's id. */
 /* Who a message names, found once for its event and for the call correlator. */
@@ -419,16 +303,16 @@ static void who_of(const struct ct_sip_msg *m, struct who *w)
 	}
 }
 
-static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
 		     const struct ct_sip_meta *meta, const struct who *w)
 {
 	if (!t->calls || c->csta_session)
 		return;
 	struct ct_calls_ep ep;
 	if (t->media && ct_media_sdp_audio(t->media, ep.ip, sizeof(ep.ip), &ep.port)) {
-		if (m->request && (!strcmp(name, "invite") || (m->method == CT_SIP_ACK && m->cseq == c->invite_cseq)))
+		if (m->request && (moment == CT_SIP_M_INVITE || (m->method == CT_SIP_ACK && m->cseq == c->invite_cseq)))
 			c->sdp_caller = ep;
-		else if (!m->request && (!strcmp(name, "ringing") || !strcmp(name, "answer")))
+		else if (!m->request && (moment == CT_SIP_M_RINGING || moment == CT_SIP_M_ANSWER))
 			c->sdp_callee = ep;
 	}
 	char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "", replaces[CALLID_MAX + 1] = "";
@@ -436,12 +320,12 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 	copy_text(ftag, sizeof(ftag), m->from_tag);
 	copy_text(ttag, sizeof(ttag), m->to_tag);
 	copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst,
-				  .from_tag = ftag, .to_tag = ttag };
+	struct ct_calls_sip s = { .call_id = cid, .moment = moment, .ts = meta->ts, .src = &meta->src,
+				  .dst = &meta->dst, .from_tag = ftag, .to_tag = ttag };
 	if (m->request && m->method == CT_SIP_INVITE) {
 		copy_text(calling, sizeof(calling), w->calling);
 		copy_text(called, sizeof(called), w->called);
-		uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
+		ct_sip_uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
 		copy_text(replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
 		s.calling = calling;
 		s.called = called;
@@ -450,7 +334,7 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 	} else if (m->request && m->method == CT_SIP_REFER) {
 		struct ct_slice uri = ct_sip_uri(ct_sip_get(m, CT_H_REFER_TO));
 		copy_text(refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
-		copy_text(refer_rep, sizeof(refer_rep), refer_replaces(uri));
+		copy_text(refer_rep, sizeof(refer_rep), ct_sip_refer_replaces(uri));
 		copy_text(calling, sizeof(calling), ct_sip_uri_user(w->from));
 		s.calling = calling;
 		s.refer_to = refer_to;
@@ -466,44 +350,22 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 	}
 }
 
-static void event(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+static void event(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
 		  const struct ct_sip_meta *meta, bool retrans)
 {
-	struct ct_emitter *em = t->em;
 	if (c && c->csta_session && !t->cfg.events_all)
 		return; /* its CSTA content is reported as csta events */
 	struct who w;
 	who_of(m, &w);
 	if (c && !retrans)
-		to_calls(t, c, name, m, meta, &w);
-	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "sip");
-	ct_json_kv_str(j, "name", name);
-	kv_slice(j, "call_id", m->call_id);
-	static const char *const tp[] = { "udp", "tcp", "ws", "sctp" };
-	ct_json_kv_str(j, "transport", tp[meta->transport % 4]);
-	kv_addr(j, "from_addr", &meta->src, meta->sport);
-	kv_addr(j, "to_addr", &meta->dst, meta->dport);
-	kv_slice(j, "method", m->method_name);
-	if (!m->request)
-		ct_json_kv_u64(j, "status", m->status);
-	ct_json_kv_u64(j, "cseq", m->cseq);
-	if (retrans)
-		ct_json_kv_bool(j, "retransmission", true);
-	kv_slice(j, "from", w.from);
-	kv_slice(j, "to", w.to);
-	kv_slice(j, "from_tag", m->from_tag);
-	kv_slice(j, "to_tag", m->to_tag);
-	if (m->request && m->method == CT_SIP_INVITE) {
-		kv_slice(j, "calling", w.calling);
-		kv_slice(j, "called", w.called);
-		kv_slice(j, "uri", m->uri);
-	}
-	headers_fields(j, m);
-	if (c && t->media)
-		ct_media_event_fields(t->media, &c->media, j);
-	ct_emit_end(em);
+		to_calls(t, c, moment, m, meta, &w);
+	const struct ct_sdp *sdp = c && t->media ? ct_media_take_sdp(t->media) : NULL;
+	if (!t->rep || !t->rep->sip_event)
+		return;
+	struct ct_sip_event v = { .ts = meta->ts, .call = c ? c->id : NULL, .moment = moment, .retrans = retrans,
+				  .msg = m, .meta = meta, .from = w.from, .to = w.to, .calling = w.calling,
+				  .called = w.called, .sdp = sdp };
+	t->rep->sip_event(t->rep->user, &v);
 }
 
 /* The message's transaction fingerprint; true if it was seen before (a retransmission). */
@@ -551,7 +413,7 @@ static bool tracked_method(uint8_t method)
 static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
 		       const struct ct_sip_meta *meta)
 {
-	const char *name = NULL;
+	enum ct_sip_moment mo = CT_SIP_M_REQUEST;
 	switch (m->method) {
 	case CT_SIP_INVITE:
 		if (!m->to_tag.len && !c->answered) {
@@ -567,48 +429,48 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 					t->ctr->sip_calls++;
 			}
 			c->invite_cseq = m->cseq;
-			c->state = ST_CALLING;
+			c->state = CT_DLG_CALLING;
 			c->end = 0;
-			name = "invite";
+			mo = CT_SIP_M_INVITE;
 		} else {
-			name = "reinvite";
+			mo = CT_SIP_M_REINVITE;
 		}
 		break;
-	case CT_SIP_ACK: name = "ack"; break;
+	case CT_SIP_ACK: mo = CT_SIP_M_ACK; break;
 	case CT_SIP_BYE:
-		name = "bye";
+		mo = CT_SIP_M_BYE;
 		c->bye = true;
 		if (!c->end)
 			c->end = meta->ts;
-		c->state = ST_TERMINATED;
+		c->state = CT_DLG_TERMINATED;
 		break;
 	case CT_SIP_CANCEL:
-		name = "cancel";
+		mo = CT_SIP_M_CANCEL;
 		c->cancelled = true;
 		break;
-	case CT_SIP_REFER: name = "refer"; break;
-	case CT_SIP_NOTIFY: name = "notify"; break;
-	case CT_SIP_INFO: name = "info"; break;
-	case CT_SIP_UPDATE: name = "update"; break;
-	case CT_SIP_PRACK: name = "prack"; break;
-	default: name = "request"; break;
+	case CT_SIP_REFER: mo = CT_SIP_M_REFER; break;
+	case CT_SIP_NOTIFY: mo = CT_SIP_M_NOTIFY; break;
+	case CT_SIP_INFO: mo = CT_SIP_M_INFO; break;
+	case CT_SIP_UPDATE: mo = CT_SIP_M_UPDATE; break;
+	case CT_SIP_PRACK: mo = CT_SIP_M_PRACK; break;
+	default: mo = CT_SIP_M_REQUEST; break;
 	}
 	if (t->media && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE || m->method == CT_SIP_ACK ||
 			 m->method == CT_SIP_PRACK)) {
 		/* an ACK carries the answer of its INVITE (late offer): in-dialog if that was a re-INVITE */
 		bool in_dialog = m->method == CT_SIP_ACK ? m->cseq != c->invite_cseq
 							  : m->to_tag.len && m->method != CT_SIP_PRACK;
-		const char *hold = ct_media_sdp(t->media, &c->media, m, in_dialog);
+		enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, in_dialog);
 		if (hold && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE))
-			name = hold;
+			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	}
-	event(t, c, name, m, meta, false);
+	event(t, c, mo, m, meta, false);
 }
 
 static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
 			const struct ct_sip_meta *meta)
 {
-	const char *name = NULL;
+	enum ct_sip_moment mo = CT_SIP_M_COUNT; /* none */
 	if (m->method == CT_SIP_INVITE) {
 		/* until a dialog is confirmed, any INVITE answer belongs to the initial INVITE */
 		bool initial = !c->answered && (m->cseq == c->invite_cseq || !c->invite_seen);
@@ -622,21 +484,21 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->early[c->nearly++] = h;
 		}
 		if (m->status >= 180 && m->status < 200) {
-			if (initial && c->state == ST_CALLING)
-				c->state = ST_EARLY;
-			name = "ringing";
+			if (initial && c->state == CT_DLG_CALLING)
+				c->state = CT_DLG_EARLY;
+			mo = CT_SIP_M_RINGING;
 		} else if (m->status >= 200 && m->status < 300) {
 			if (initial && !c->answered) {
 				c->answered = true;
 				c->answer = meta->ts;
 				copy_text(c->to_tag, sizeof(c->to_tag), m->to_tag);
 				c->final_status = m->status;
-				c->state = ST_CONFIRMED;
+				c->state = CT_DLG_CONFIRMED;
 				if (c->invite_seen && !c->csta_session)
 					t->ctr->sip_calls_answered++;
-				name = "answer";
+				mo = CT_SIP_M_ANSWER;
 			} else {
-				name = "reinvite_answer";
+				mo = CT_SIP_M_REINVITE_ANSWER;
 			}
 		} else if (m->status >= 300) {
 			if (initial && !c->answered && (m->status == 401 || m->status == 407)) {
@@ -644,27 +506,29 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->final_status = m->status;
 			} else if (initial && !c->answered) {
 				c->final_status = m->status;
-				c->state = ST_TERMINATED;
+				c->state = CT_DLG_TERMINATED;
 				c->end = meta->ts;
 			}
-			name = "failure";
+			mo = CT_SIP_M_FAILURE;
 		}
 		if (t->media && m->status >= 180) {
-			const char *hold = ct_media_sdp(t->media, &c->media, m, !initial);
-			if (hold && name && strcmp(name, "reinvite_answer") == 0)
-				name = hold;
+			enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, !initial);
+			if (hold && mo == CT_SIP_M_REINVITE_ANSWER)
+				mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 		}
 	} else if (m->method == CT_SIP_UPDATE && m->status >= 200 && m->status < 300 && t->media) {
-		name = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+		enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+		if (hold)
+			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	} else if (m->method == CT_SIP_REFER && m->status >= 200 && m->status < 300) {
-		name = "refer_accepted";
+		mo = CT_SIP_M_REFER_ACCEPTED;
 	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
-		name = "failure"; /* a failed BYE, REFER, ... is worth seeing */
+		mo = CT_SIP_M_FAILURE; /* a failed BYE, REFER, ... is worth seeing */
 	}
-	if (name)
-		event(t, c, name, m, meta, false);
+	if (mo != CT_SIP_M_COUNT)
+		event(t, c, mo, m, meta, false);
 	else if (t->cfg.events_all)
-		event(t, c, "sip_message", m, meta, false);
+		event(t, c, CT_SIP_M_MESSAGE, m, meta, false);
 }
 
 void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
@@ -675,7 +539,7 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 		if (m->request)
 			t->ctr->sip_requests_other++;
 		if (t->cfg.events_all)
-			event(t, NULL, "sip_message", m, meta, false);
+			event(t, NULL, CT_SIP_M_MESSAGE, m, meta, false);
 		return;
 	}
 	if (!m->call_id.len) {
@@ -688,14 +552,14 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 		c = call_new(t, m->call_id, h, meta->ts);
 		if (!c)
 			return;
-		c->state = (m->request && m->method == CT_SIP_INVITE && !m->to_tag.len) ? ST_CALLING : ST_JOINED;
+		c->state = (m->request && m->method == CT_SIP_INVITE && !m->to_tag.len) ? CT_DLG_CALLING : CT_DLG_JOINED;
 	}
 	c->last = meta->ts;
 	if (seen_before(t, c, m)) {
 		c->retrans++;
 		t->ctr->sip_retrans++;
 		if (t->cfg.events_all)
-			event(t, c, "sip_message", m, meta, true);
+			event(t, c, CT_SIP_M_MESSAGE, m, meta, true);
 		return;
 	}
 	c->messages++;
@@ -704,9 +568,9 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 	else
 		on_response(t, c, m, meta);
 	if (!m->request && m->method == CT_SIP_BYE && m->status >= 200)
-		c->state = ST_TERMINATED;
-	ct_time_t when = c->state == ST_TERMINATED ? meta->ts + t->cfg.linger
-			 : c->state == ST_CONFIRMED || c->state == ST_JOINED ? meta->ts + t->cfg.idle_timeout
+		c->state = CT_DLG_TERMINATED;
+	ct_time_t when = c->state == CT_DLG_TERMINATED ? meta->ts + t->cfg.linger
+			 : c->state == CT_DLG_CONFIRMED || c->state == CT_DLG_JOINED ? meta->ts + t->cfg.idle_timeout
 									      : c->start + t->cfg.setup_timeout;
 	set_deadline(t, c, when);
 }
@@ -754,7 +618,7 @@ bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
 			set_deadline(t, c, c->deadline); /* pushed back by activity */
 			continue;
 		}
-		call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "timeout");
+		call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_TIMEOUT);
 	}
 	return t->nheap && t->heap[0].when <= now;
 }
@@ -768,7 +632,7 @@ void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
 		struct timer tm = heap_pop(t);
 		struct call *c = &t->pool[tm.slot];
 		if (c->used && c->gen == tm.gen)
-			call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "shutdown");
+			call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_SHUTDOWN);
 	}
 	free(t->heap);
 	free(t->pool);

@@ -7,12 +7,6 @@
 #include "../util/log.h"
 #include "sink.h"
 
-const char *ct_rec_type_name(enum ct_rec_type t)
-{
-	static const char *const names[] = { "event", "call", "recording", "audit", "stats" };
-	return (unsigned)t < CT_REC_NTYPES ? names[t] : "unknown";
-}
-
 int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen)
 {
 	if (o->n >= CT_MAX_SINKS) {

@@ -10,18 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../records/record.h"
 #include "../util/counters.h"
-
-enum ct_rec_type { CT_REC_EVENT, CT_REC_CALL, CT_REC_RECORDING, CT_REC_AUDIT, CT_REC_STATS, CT_REC_NTYPES };
-
-const char *ct_rec_type_name(enum ct_rec_type t);
-
-struct ct_record {
-	enum ct_rec_type type;
-	const char *json;
-	size_t len;
-	const char *key; /* call id, or NULL */
-};
 
 struct ct_sink_ops {
 	const char *name;
