@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "../decoders/csta_names.h"
+#include "../util/htab.h"
 
 
 struct agent {
-	struct agent *hnext;           /* hash chain */
+	struct ct_hnode hn;            /* in the table, by device */
 	struct agent *prev, *next;     /* by last change, least recent first */
-	uint64_t h;
 	char device[CT_CSTA_DEV];
 	char agent_id[CT_CSTA_DEV];
 	char reason[32];               /* not_ready reason code; "" otherwise */
@@ -26,8 +26,7 @@ struct ct_agents {
 	struct ct_counters *ctr;
 	const struct ct_report *rep;
 	struct ct_hashkey key;
-	struct agent **buckets;
-	size_t nbuckets;               /* a power of two */
+	struct ct_htab table;          /* struct agent by device */
 	struct agent lru;              /* list sentinel */
 	uint32_t n, max;
 	struct agent **order;          /* scratch for ct_agents_summary, room for max(n) agents */
@@ -42,11 +41,7 @@ int ct_agents_new(struct ct_agents **out, uint32_t max_agents, const struct ct_h
 	if (!a)
 		return CT_ENOMEM;
 	a->max = max_agents ? max_agents : 1;
-	a->nbuckets = 64;
-	while (a->nbuckets < a->max && a->nbuckets < ((size_t)1 << 20))
-		a->nbuckets <<= 1;
-	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
-	if (!a->buckets) {
+	if (ct_htab_init(&a->table, a->max, (size_t)1 << 20) != CT_OK) {
 		free(a);
 		return CT_ENOMEM;
 	}
@@ -67,7 +62,7 @@ void ct_agents_free(struct ct_agents *a)
 		a->lru.next = g->next;
 		free(g);
 	}
-	free(a->buckets);
+	ct_htab_free(&a->table);
 	free(a->order);
 	free(a->summary);
 	free(a);
@@ -83,9 +78,11 @@ static struct agent *find(const struct ct_agents *a, const char *device, uint64_
 	uint64_t h = ct_hash(&a->key, device, strlen(device));
 	if (hout)
 		*hout = h;
-	for (struct agent *g = a->buckets[h & (a->nbuckets - 1)]; g; g = g->hnext)
-		if (g->h == h && strcmp(g->device, device) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&a->table, h); n; n = ct_htab_next(n)) {
+		struct agent *g = CT_CONTAINER_OF(n, struct agent, hn);
+		if (strcmp(g->device, device) == 0)
 			return g;
+	}
 	return NULL;
 }
 
@@ -109,11 +106,7 @@ static void evict_oldest(struct ct_agents *a, ct_time_t ts)
 	if (g == &a->lru)
 		return;
 	lru_unlink(g);
-	for (struct agent **pp = &a->buckets[g->h & (a->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == g) {
-			*pp = g->hnext;
-			break;
-		}
+	ct_htab_del(&a->table, &g->hn);
 	ct_report_audit(a->rep, ts, NULL, CT_AUDIT_EVICTED, NULL, 0,
 			"agent device %s forgotten: agents.max (%u) reached; its state timeline restarts when it is seen again",
 			g->device, a->max);
@@ -145,10 +138,8 @@ static struct agent *add(struct ct_agents *a, const char *device, uint64_t h, ct
 	if (!g)
 		return NULL;
 	snprintf(g->device, sizeof(g->device), "%s", device);
-	g->h = h;
 	g->since = ts;
-	g->hnext = a->buckets[h & (a->nbuckets - 1)];
-	a->buckets[h & (a->nbuckets - 1)] = g;
+	ct_htab_add(&a->table, &g->hn, h);
 	lru_append(a, g);
 	a->n++;
 	a->ctr->agents_tracked++;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/id.h"
 #include "../util/log.h"
 #include "calls_int.h"
 
@@ -18,19 +19,20 @@ int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const st
 	t->ctr = ctr;
 	t->rep = rep;
 	t->key = *key;
-	ct_hashkey_fixed(&t->idkey, 0x63616c6c73UL);
-	uint64_t nb = 256;
-	while (nb < (uint64_t)cfg->max_calls * 4 && nb < (1u << 22))
-		nb <<= 1;
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (!t->buckets) {
-		free(t);
-		return CT_ENOMEM;
-	}
-	t->mask = nb - 1;
+	/* a few keys per call: the legs, the shared ids, devices and numbers it was named by */
+	if (ct_htab_init(&t->idx, (size_t)cfg->max_calls * 4, (size_t)1 << 22) != CT_OK)
+		goto free_t;
+	if (ct_heap_init(&t->timers, 1024) != CT_OK)
+		goto free_idx;
 	t->head.prev = t->head.next = &t->head;
 	*out = t;
 	return CT_OK;
+
+free_idx:
+	ct_htab_free(&t->idx);
+free_t:
+	free(t);
+	return CT_ENOMEM;
 }
 
 void calls_set(char *dst, size_t cap, const char *src)
@@ -55,73 +57,6 @@ const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap
 	return out;
 }
 
-/* ---- the timer heap: calls by due time --------------------------------------------------- */
-
-static void heap_set(struct ct_calls *t, uint32_t i, struct ccall *cc)
-{
-	t->heap[i] = cc;
-	cc->hidx = i;
-}
-
-static void heap_up(struct ct_calls *t, uint32_t i)
-{
-	struct ccall *cc = t->heap[i];
-	while (i > 0) {
-		uint32_t up = (i - 1) / 2;
-		if (t->heap[up]->due <= cc->due)
-			break;
-		heap_set(t, i, t->heap[up]);
-		i = up;
-	}
-	heap_set(t, i, cc);
-}
-
-static void heap_down(struct ct_calls *t, uint32_t i)
-{
-	struct ccall *cc = t->heap[i];
-	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= t->nheap)
-			break;
-		if (c + 1 < t->nheap && t->heap[c + 1]->due < t->heap[c]->due)
-			c++;
-		if (cc->due <= t->heap[c]->due)
-			break;
-		heap_set(t, i, t->heap[c]);
-		i = c;
-	}
-	heap_set(t, i, cc);
-}
-
-static bool heap_add(struct ct_calls *t, struct ccall *cc)
-{
-	if (t->nheap == t->capheap) {
-		uint32_t cap = t->capheap ? t->capheap * 2 : 1024;
-		struct ccall **h = realloc(t->heap, cap * sizeof(*h));
-		if (!h)
-			return false;
-		t->heap = h;
-		t->capheap = cap;
-	}
-	heap_set(t, t->nheap++, cc);
-	heap_up(t, cc->hidx);
-	return true;
-}
-
-static void heap_del(struct ct_calls *t, struct ccall *cc)
-{
-	uint32_t i = cc->hidx;
-	struct ccall *last = t->heap[--t->nheap];
-	if (last == cc)
-		return;
-	heap_set(t, i, last);
-	heap_up(t, i);
-	heap_down(t, last->hidx);
-}
-
-bool all_ended(const struct ccall *cc, bool sip_only);
-bool has_sip(const struct ccall *cc);
-
 /* When the call's record may be due: settle after its last leg ended; csta_grace after its last
  * SIP leg ended while CTI never cleared; idle after its last news. */
 static ct_time_t add_sat(ct_time_t a, ct_time_t b)
@@ -144,15 +79,7 @@ static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
 
 void touch(struct ct_calls *t, struct ccall *cc)
 {
-	ct_time_t due = due_of(t, cc);
-	if (due == cc->due)
-		return;
-	bool later = due > cc->due;
-	cc->due = due;
-	if (later)
-		heap_down(t, cc->hidx);
-	else
-		heap_up(t, cc->hidx);
+	ct_heap_update(&t->timers, &cc->timer, due_of(t, cc));
 }
 
 /* ---- calls ----------------------------------------------------------------------------- */
@@ -160,13 +87,9 @@ void touch(struct ct_calls *t, struct ccall *cc)
 /* A call's id: its first leg (a SIP Call-ID, or a link and CSTA callID) and the packet time it
  * began, hashed with a fixed key: the same input gives the same ids, and a Call-ID or callID
  * used again later (PBXs recycle callIDs) gives another id. */
-void call_id_of(const struct ct_calls *t, char id[40], const char *kind, const char *a, const char *b,
-		       ct_time_t ts)
+void call_id_of(char id[CT_ID_MAX], const char *kind, const char *a, const char *b, ct_time_t ts)
 {
-	char src[CALLS_KEY + 32];
-	int n = snprintf(src, sizeof(src), "%s|%s|%" PRIu64, a, b ? b : "", ts);
-	snprintf(id, 40, "%s-%016" PRIx64, kind,
-		 ct_hash(&t->idkey, src, (size_t)(n < (int)sizeof(src) ? n : (int)sizeof(src) - 1)));
+	ct_id(id, kind, 0x63616c6c73UL, "%s|%s|%" PRIu64, a, b ? b : "", ts);
 }
 
 
@@ -180,7 +103,7 @@ static void call_free(struct ct_calls *t, struct ccall *cc)
 		idx_del(t, &cc->keys[i]);
 	cc->prev->next = cc->next;
 	cc->next->prev = cc->prev;
-	heap_del(t, cc);
+	ct_heap_remove(&t->timers, &cc->timer);
 	t->live--;
 	free(cc->audit);
 	free(cc);
@@ -204,8 +127,7 @@ struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts)
 	cc->direction = CT_DIR_UNKNOWN;
 	cc->join = J_NONE;
 	cc->start = cc->last = ts;
-	cc->due = UINT64_MAX;
-	if (!heap_add(t, cc)) {
+	if (ct_heap_push(&t->timers, &cc->timer, UINT64_MAX) != CT_OK) {
 		free(cc);
 		return NULL;
 	}
@@ -259,12 +181,15 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 		t->ctr->calls_legs_dropped++;
 		return NULL;
 	}
-	struct leg *l = &cc->legs[cc->nlegs++];
+	struct leg *l = &cc->legs[cc->nlegs];
 	memset(l, 0, sizeof(*l));
 	l->sip = sip;
 	snprintf(l->link, sizeof(l->link), "%s", link ? link : "");
-	snprintf(l->call_id, sizeof(l->call_id), "%s", call_id ? call_id : "");
-	idx_add(t, &l->k, key, cc, ts);
+	if (!idx_add(t, &l->k, key, cc, ts))
+		return NULL;
+	leg_call_id(l);
+	(void)call_id; /* the key holds it whole */
+	cc->nlegs++;
 	if (ts < cc->start)
 		cc->start = ts;
 	return l;
@@ -343,34 +268,29 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 	t->ctr->calls_merged++;
 	for (unsigned i = 0; i < b->nlegs; i++) {
 		struct leg *l = &b->legs[i];
-		char key[CALLS_KEY];
-		snprintf(key, sizeof(key), "%s", l->k.key);
-		ct_time_t ts = l->k.ts;
-		idx_del(t, &l->k);
 		if (a->nlegs >= CALLS_MAX_LEGS) {
 			t->ctr->calls_legs_dropped++;
+			idx_del(t, &l->k);
 			continue;
 		}
 		struct leg *n = &a->legs[a->nlegs++];
 		*n = *l;
-		n->k.used = false;
-		idx_add(t, &n->k, key, a, ts);
+		idx_move(t, &l->k, &n->k, a);
 	}
 	b->nlegs = 0;
 	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++) {
 		struct ikey *k = &b->keys[i];
 		if (!k->used)
 			continue;
-		char key[CALLS_KEY];
-		snprintf(key, sizeof(key), "%s", k->key);
-		ct_time_t ts = k->ts;
-		idx_del(t, k);
-		if (!idx_find(t, key))
-			for (unsigned j = 0; j < CALLS_MAX_KEYS; j++)
-				if (!a->keys[j].used) {
-					idx_add(t, &a->keys[j], key, a, ts);
-					break;
-				}
+		unsigned j = 0;
+		while (j < CALLS_MAX_KEYS && a->keys[j].used)
+			j++;
+		if (j == CALLS_MAX_KEYS) {
+			t->ctr->calls_keys_dropped++;
+			idx_del(t, k);
+		} else {
+			idx_move(t, k, &a->keys[j], a);
+		}
 	}
 	for (unsigned i = 0; i < b->nparties; i++) {
 		struct party *q = &b->parties[i];
@@ -732,8 +652,9 @@ const char *ct_calls_csta(struct ct_calls *t, const char *link, const struct ct_
 
 void ct_calls_tick(struct ct_calls *t, ct_time_t now)
 {
-	while (t->nheap && t->heap[0]->due <= now) {
-		struct ccall *cc = t->heap[0];
+	struct ct_heap_node *top;
+	while ((top = ct_heap_top(&t->timers)) && top->due <= now) {
+		struct ccall *cc = CT_CONTAINER_OF(top, struct ccall, timer);
 		emit_call(t, cc, now);
 		call_free(t, cc);
 	}
@@ -747,8 +668,8 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 		emit_call(t, t->head.next, now);
 		call_free(t, t->head.next);
 	}
-	free(t->heap);
-	free(t->buckets);
+	ct_heap_free(&t->timers);
+	ct_htab_free(&t->idx);
 	free(t);
 }
 

@@ -127,8 +127,8 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 		enum join how = J_NONE;
 		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how);
 		if (!cc) {
-			char id[40];
-			call_id_of(t, id, "csta", link, m->conn.call_id, ts);
+			char id[CT_ID_MAX];
+			call_id_of(id, "csta", link, m->conn.call_id, ts);
 			cc = call_new(t, id, ts);
 			if (!cc)
 				return NULL;

@@ -1,5 +1,6 @@
 /* calls_index.c - the call correlator's index: every key a call is known by, with the time it
- * was last named (calls_int.h). */
+ * was last named (calls_int.h). Keys are whole: one too long for CALLS_KEY is refused and
+ * counted, never cut (a cut key could make two calls one). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,23 +9,25 @@
 struct ikey *idx_find(struct ct_calls *t, const char *key)
 {
 	uint64_t h = ct_hash(&t->key, key, strlen(key));
-	for (struct ikey *k = t->buckets[h & t->mask]; k; k = k->hnext)
-		if (k->h == h && strcmp(k->key, key) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
+		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
+		if (strcmp(k->key, key) == 0)
 			return k;
+	}
 	return NULL;
 }
 
 bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts)
 {
 	k->key = strdup(key);
-	if (!k->key)
+	if (!k->key) {
+		t->ctr->calls_keys_dropped++;
 		return false;
-	k->h = ct_hash(&t->key, k->key, strlen(k->key));
+	}
 	k->cc = cc;
 	k->ts = ts;
 	k->used = true;
-	k->hnext = t->buckets[k->h & t->mask];
-	t->buckets[k->h & t->mask] = k;
+	ct_htab_add(&t->idx, &k->hn, ct_hash(&t->key, k->key, strlen(k->key)));
 	return true;
 }
 
@@ -32,37 +35,66 @@ void idx_del(struct ct_calls *t, struct ikey *k)
 {
 	if (!k->used)
 		return;
-	struct ikey **pp = &t->buckets[k->h & t->mask];
-	while (*pp && *pp != k)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = k->hnext;
+	ct_htab_del(&t->idx, &k->hn);
 	k->used = false;
 	free(k->key);
 	k->key = NULL;
 }
 
-/* "kind:a" or "kind:a|b", cut at CALLS_KEY (without printf: several keys per message). */
-void mkkey(char *key, const char *kind, const char *a, const char *b)
+void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc)
 {
-	size_t n = 0;
-	const char *parts[4] = { kind, ":", a, b ? "|" : NULL };
-	for (int i = 0; i < 5; i++) {
-		const char *p = i < 4 ? parts[i] : b;
-		for (; p && *p && n < CALLS_KEY - 1; p++)
-			key[n++] = *p;
-	}
-	key[n] = '\0';
+	uint64_t h = from->hn.h;
+	ct_htab_del(&t->idx, &from->hn);
+	to->key = from->key;
+	to->ts = from->ts;
+	to->cc = cc;
+	to->used = true;
+	from->key = NULL;
+	from->used = false;
+	ct_htab_add(&t->idx, &to->hn, h);
 }
 
-/* Remembers an id of the call for the legs still to come. A device or number entry moves to
- * the newest call that names it; a shared id stays with the call that had it first. */
+void leg_call_id(struct leg *l)
+{
+	const char *k = l->k.key;
+	if (l->sip) {
+		l->call_id = k + 4; /* "sip:" */
+		return;
+	}
+	const char *bar = strchr(k + 5, '|'); /* "csta:" link "|" callID: links have no '|' */
+	l->call_id = bar ? bar + 1 : "";
+}
+
+bool mkkey(char *key, const char *kind, const char *a, const char *b)
+{
+	size_t n = 0;
+	const char *parts[5] = { kind, ":", a, b ? "|" : NULL, b };
+	for (int i = 0; i < 5; i++)
+		for (const char *p = parts[i]; p && *p; p++) {
+			if (n == CALLS_KEY - 1) {
+				key[0] = '\0';
+				return false;
+			}
+			key[n++] = *p;
+		}
+	key[n] = '\0';
+	return true;
+}
+
+/* Builds a key; one that does not fit is counted (the caller treats it as no key). */
+static bool key_of(struct ct_calls *t, char *key, const char *kind, const char *value)
+{
+	if (mkkey(key, kind, value, NULL))
+		return true;
+	t->ctr->calls_keys_refused++;
+	return false;
+}
+
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts)
 {
-	if (calls_empty(value))
-		return;
 	char key[CALLS_KEY];
-	mkkey(key, kind, value, NULL);
+	if (calls_empty(value) || !key_of(t, key, kind, value))
+		return;
 	struct ikey *k = idx_find(t, key);
 	if (k) {
 		if (k->cc == cc) {
@@ -78,22 +110,20 @@ void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char
 			idx_add(t, &cc->keys[i], key, cc, ts);
 			return;
 		}
+	t->ctr->calls_keys_dropped++;
 }
 
 struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value)
 {
 	char key[CALLS_KEY];
-	mkkey(key, kind, value, NULL);
-	return idx_find(t, key);
+	return key_of(t, key, kind, value) ? idx_find(t, key) : NULL;
 }
 
 struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed)
 {
 	if (calls_empty(value))
 		return NULL;
-	char key[CALLS_KEY];
-	mkkey(key, kind, value, NULL);
-	struct ikey *k = idx_find(t, key);
+	struct ikey *k = idx_find_kind(t, kind, value);
 	if (!k)
 		return NULL;
 	if (timed) {
@@ -112,7 +142,7 @@ struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct
 
 struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc)
 {
-	struct ikey *k = idx_find(t, key);
+	struct ikey *k = key[0] ? idx_find(t, key) : NULL;
 	if (!k)
 		return NULL;
 	for (unsigned i = 0; i < k->cc->nlegs; i++)
@@ -122,4 +152,3 @@ struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc)
 		}
 	return NULL;
 }
-

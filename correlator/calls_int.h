@@ -17,6 +17,9 @@
 #ifndef CT_CALLS_INT_H
 #define CT_CALLS_INT_H
 
+#include "../util/heap.h"
+#include "../util/htab.h"
+#include "../util/id.h"
 #include "calls.h"
 
 #define CALLS_MAX_LEGS 12
@@ -37,8 +40,7 @@ struct ccall;
  * by ("ucid:", "gid:", "cid:", "dev:", "num:", "numc:", "numd:", "b2b:", "route:"), with the
  * time it was last named. */
 struct ikey {
-	struct ikey *hnext;
-	uint64_t h;
+	struct ct_hnode hn;        /* in ct_calls.idx */
 	char *key;                 /* its own copy: keys are long (Call-IDs), most slots are empty */
 	ct_time_t ts;
 	struct ccall *cc;
@@ -58,7 +60,7 @@ struct leg {
 	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
 	char link[128];
-	char call_id[128];
+	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k.key */
 	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
 	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
 	ct_time_t invite_ts, answer_ts;
@@ -92,7 +94,7 @@ enum join { J_NUMBER = 1, J_DEVICE = 2, J_SHARED = 3, J_NONE = 9 };
 
 struct ccall {
 	struct ccall *prev, *next;
-	char id[40];
+	char id[CT_ID_MAX];
 	ct_time_t start, answer, last, ended_at, sip_ended_at;
 	bool held;
 	ct_time_t held_since;
@@ -130,12 +132,11 @@ struct ccall {
 	bool conferenced;
 	char conf[CALLS_MAX_PARTIES][CT_CSTA_DEV];
 	unsigned nconf;
-	char merged[CALLS_MAX_MERGED][40];
+	char merged[CALLS_MAX_MERGED][CT_ID_MAX];
 	unsigned nmerged;
 	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
-	ct_time_t due;             /* when it is to be looked at again (its record may be due) */
-	uint32_t hidx;             /* its place in the timer heap */
+	struct ct_heap_node timer; /* when it is to be looked at again (its record may be due) */
 };
 
 struct ct_calls {
@@ -143,13 +144,10 @@ struct ct_calls {
 	struct ct_counters *ctr;
 	const struct ct_report *rep;
 	struct ct_hashkey key;     /* the index's buckets: random per run (packets choose the keys) */
-	struct ct_hashkey idkey;   /* call ids: fixed, so a replay gives the same ids */
-	struct ikey **buckets;
-	uint64_t mask;     /* buckets - 1: a power of two, some for each key a call may hold */
+	struct ct_htab idx; /* every key of every call (struct ikey) */
 	struct ccall head; /* list sentinel, oldest first */
 	uint32_t live;
-	struct ccall **heap; /* every call, by due time (a binary min-heap on packet time) */
-	uint32_t nheap, capheap;
+	struct ct_heap timers; /* every call, by due time (packet time) */
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
@@ -167,7 +165,14 @@ const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap
 struct ikey *idx_find(struct ct_calls *t, const char *key);
 bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts);
 void idx_del(struct ct_calls *t, struct ikey *k);
-void mkkey(char *key, const char *kind, const char *a, const char *b);
+/* Moves an index entry to another slot (of call cc), keeping its key and time. */
+void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc);
+/* Points l->call_id into the leg's key. */
+void leg_call_id(struct leg *l);
+/* "kind:a" or "kind:a|b" into key (CALLS_KEY bytes); false (key "") when it does not fit. */
+bool mkkey(char *key, const char *kind, const char *a, const char *b);
+/* Remembers an id of the call for the legs still to come. A device or number entry moves to
+ * the newest call that names it; a shared id stays with the call that had it first. */
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
 struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value);
 /* The call known by kind:value; timed: named within the window and still open. */
@@ -177,7 +182,10 @@ struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc);
 
 /* ---- the call model (calls.c) ---- */
 struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts);
-void call_id_of(const struct ct_calls *t, char id[40], const char *kind, const char *a, const char *b, ct_time_t ts);
+/* A call's id: its first leg (a SIP Call-ID, or a link and CSTA callID) and the packet time it
+ * began: the same input gives the same ids, and a Call-ID or callID used again later (PBXs
+ * recycle callIDs) gives another id. */
+void call_id_of(char id[CT_ID_MAX], const char *kind, const char *a, const char *b, ct_time_t ts);
 bool has_sip(const struct ccall *cc);
 bool has_csta(const struct ccall *cc);
 bool all_ended(const struct ccall *cc, bool sip_only);

@@ -130,8 +130,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		enum join how = J_NONE;
 		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how) : NULL;
 		if (!cc) {
-			char id[40];
-			call_id_of(t, id, "sip", s->call_id, NULL, s->ts);
+			char id[CT_ID_MAX];
+			call_id_of(id, "sip", s->call_id, NULL, s->ts);
 			cc = call_new(t, id, s->ts);
 			if (!cc)
 				return NULL;

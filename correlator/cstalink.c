@@ -9,6 +9,8 @@
 #include "../capture/packet.h"
 #include "../util/hash.h"
 #include "../decoders/csta_names.h"
+#include "../util/htab.h"
+#include "../util/id.h"
 #include "../util/json.h"
 #include "../util/log.h"
 #include "agents.h"
@@ -49,13 +51,21 @@ struct ended {
 	char why[16];
 };
 
+/* A monitor of a link: its cross-reference id and the device it watches. Found by (link,
+ * xref) in the links' table on every event, so a link with thousands of monitored devices
+ * costs a hash lookup per event, not a scan. */
 struct monitor {
+	struct ct_hnode hn;        /* in ct_cstalinks.monitors */
+	struct monitor *next;      /* the link's monitors */
+	const struct link *link;
 	char xref[CT_CSTA_ID];
 	char device[CT_CSTA_DEV];
 };
 
 struct link {
 	struct link *next;
+	struct ct_cstalinks *t;    /* the table it is in */
+	uint64_t serial;           /* tells links apart in the monitor table */
 	uint64_t flow_id;          /* 0 for uaCSTA sessions */
 	struct ct_addr first;      /* sender of the first message seen: direction 0 */
 	uint16_t first_port;
@@ -67,8 +77,8 @@ struct link {
 	char system_status[24];
 	struct pending pend[CT_CSTALINK_MAX_PENDING];
 	unsigned npend_next;
-	struct monitor *mon;
-	unsigned nmon, capmon;
+	struct monitor *mon;       /* its monitors, newest first */
+	unsigned nmon;
 	/* audits */
 	struct ct_addr pbx;        /* the PBX side's address (a successor comes from it) */
 	ct_time_t first_ts;        /* first message */
@@ -97,6 +107,9 @@ struct ct_cstalinks {
 	ct_time_t response_timeout, dup_window;
 	uint32_t nclosed;          /* links kept down after their TCP connection closed */
 	struct ct_agents *agents;
+	struct ct_htab monitors;   /* struct monitor by (link serial, xref) */
+	struct ct_hashkey key;     /* its buckets (xrefs come off the wire) */
+	uint64_t serials;
 };
 
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window)
@@ -126,6 +139,11 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 	t->rep = rep;
 	t->response_timeout = CT_CSTALINK_RESPONSE_TIMEOUT;
 	t->dup_window = CT_CSTALINK_DUP_WINDOW;
+	ct_hashkey_random(&t->key);
+	if (ct_htab_init(&t->monitors, (size_t)t->max_links * 64, (size_t)1 << 18) != CT_OK) {
+		free(t);
+		return CT_ENOMEM;
+	}
 	ct_hashkey_fixed(&t->idkey, 0x6373746161UL);
 	*out = t;
 	return CT_OK;
@@ -133,7 +151,12 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 
 static void link_free(struct link *l)
 {
-	free(l->mon);
+	while (l->mon) {
+		struct monitor *m = l->mon;
+		l->mon = m->next;
+		ct_htab_del(&l->t->monitors, &m->hn);
+		free(m);
+	}
 	free(l);
 }
 
@@ -146,6 +169,7 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 		link_free(t->links);
 		t->links = n;
 	}
+	ct_htab_free(&t->monitors);
 	free(t);
 }
 
@@ -169,6 +193,8 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 	struct link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
+	l->t = t;
+	l->serial = ++t->serials;
 	l->flow_id = flow_id;
 	l->first = *src;
 	l->first_port = sport;
@@ -190,47 +216,70 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 	return l;
 }
 
-static const char *monitor_device(const struct link *l, const char *xref)
+static uint64_t monitor_hash(const struct link *l, const char *xref)
+{
+	struct {
+		uint64_t serial;
+		char xref[CT_CSTA_ID];
+	} k;
+	memset(&k, 0, sizeof(k));
+	k.serial = l->serial;
+	snprintf(k.xref, sizeof(k.xref), "%s", xref);
+	return ct_hash(&l->t->key, &k, sizeof(k));
+}
+
+static struct monitor *monitor_find(const struct link *l, const char *xref)
 {
 	if (!xref[0])
 		return NULL;
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0)
-			return l->mon[i].device;
+	uint64_t h = monitor_hash(l, xref);
+	for (struct ct_hnode *n = ct_htab_first(&l->t->monitors, h); n; n = ct_htab_next(n)) {
+		struct monitor *m = CT_CONTAINER_OF(n, struct monitor, hn);
+		if (m->link == l && strcmp(m->xref, xref) == 0)
+			return m;
+	}
 	return NULL;
+}
+
+static const char *monitor_device(const struct link *l, const char *xref)
+{
+	const struct monitor *m = monitor_find(l, xref);
+	return m ? m->device : NULL;
 }
 
 static void monitor_add(struct ct_cstalinks *t, struct link *l, const char *xref, const char *device)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0) {
-			snprintf(l->mon[i].device, sizeof(l->mon[i].device), "%s", device);
-			return;
-		}
-	if (l->nmon == l->capmon) {
-		if (l->capmon >= CT_CSTALINK_MAX_MONITORS) {
-			t->ctr->csta_monitors_dropped++;
-			return;
-		}
-		unsigned cap = l->capmon ? l->capmon * 2 : 16;
-		struct monitor *m = realloc(l->mon, cap * sizeof(*m));
-		if (!m)
-			return;
-		l->mon = m;
-		l->capmon = cap;
+	struct monitor *m = monitor_find(l, xref);
+	if (m) {
+		snprintf(m->device, sizeof(m->device), "%s", device);
+		return;
 	}
-	snprintf(l->mon[l->nmon].xref, sizeof(l->mon[l->nmon].xref), "%s", xref);
-	snprintf(l->mon[l->nmon].device, sizeof(l->mon[l->nmon].device), "%s", device);
+	if (l->nmon >= CT_CSTALINK_MAX_MONITORS || !(m = calloc(1, sizeof(*m)))) {
+		t->ctr->csta_monitors_dropped++;
+		return;
+	}
+	m->link = l;
+	snprintf(m->xref, sizeof(m->xref), "%s", xref);
+	snprintf(m->device, sizeof(m->device), "%s", device);
+	m->next = l->mon;
+	l->mon = m;
 	l->nmon++;
+	ct_htab_add(&t->monitors, &m->hn, monitor_hash(l, xref));
 }
 
 static void monitor_del(struct link *l, const char *xref)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0) {
-			l->mon[i] = l->mon[--l->nmon];
-			return;
+	struct monitor *m = monitor_find(l, xref);
+	if (!m)
+		return;
+	for (struct monitor **pp = &l->mon; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
 		}
+	ct_htab_del(&l->t->monitors, &m->hn);
+	l->nmon--;
+	free(m);
 }
 
 static struct pending *pending_take(struct link *l, int64_t id, int dir)
@@ -263,17 +312,14 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
 		 const char *monitored, ct_time_t latency, bool has_latency)
 {
-	char call[40] = "";
+	char call[CT_ID_MAX] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
 	 * CSTA call itself */
 	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, m, ts) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
 	else if (!t->calls && m->conn.call_id[0]) {
-		char k[256];
-		int n = snprintf(k, sizeof(k), "%s|%s", l->name, m->conn.call_id);
-		snprintf(call, sizeof(call), "csta-%016" PRIx64,
-			 ct_hash(&t->idkey, k, (size_t)(n < (int)sizeof(k) ? n : (int)sizeof(k) - 1)));
+		ct_id(call, "csta", 0x6373746161UL, "%s|%s", l->name, m->conn.call_id);
 	}
 	if (t->rep && t->rep->csta_event) {
 		struct ct_csta_event v = { .ts = ts, .call = call[0] ? call : NULL, .name = name, .msg = m,
@@ -361,8 +407,8 @@ static void monitor_ended(struct ct_cstalinks *t, struct link *l, const char *xr
 
 static bool monitors_device(const struct link *l, const char *device)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].device, device) == 0)
+	for (const struct monitor *m = l->mon; m; m = m->next)
+		if (strcmp(m->device, device) == 0)
 			return true;
 	return false;
 }
@@ -375,8 +421,8 @@ static bool successor(const struct link *d, const struct link *m)
 		return false;
 	if (memcmp(&m->pbx, &d->pbx, sizeof(d->pbx)) == 0)
 		return true;
-	for (unsigned i = 0; i < m->nmon; i++)
-		if (monitors_device(d, m->mon[i].device))
+	for (const struct monitor *x = m->mon; x; x = x->next)
+		if (monitors_device(d, x->device))
 			return true;
 	return false;
 }

@@ -10,6 +10,7 @@
 #include "../capture/packet.h"
 #include "../decoders/rtp.h"
 #include "../decoders/sdp.h"
+#include "../util/htab.h"
 #include "../util/log.h"
 
 #define MEDIA_SSRC_MAX 4          /* SSRCs reported per direction; more are merged into the last */
@@ -17,8 +18,7 @@
 
 /* An endpoint an SDP announced. */
 struct ct_expect {
-	struct ct_expect *hnext;
-	uint64_t hash;
+	struct ct_hnode hn;       /* in the table, by endpoint */
 	struct ct_addr addr;
 	uint16_t port;
 	bool rtcp;
@@ -40,7 +40,7 @@ struct rtp_dir {
 /* f->app of an RTP flow. The first member tags it. */
 struct rtp_flow {
 	uint32_t magic;
-	char call[24];
+	char call[CT_ID_MAX];
 	char codec[24];
 	uint32_t clock;
 	uint8_t dtmf_pt, cn_pt, codec_pt;
@@ -52,8 +52,7 @@ struct rtp_flow {
 #define RTP_FLOW_MAGIC 0x52545046u
 
 struct ct_media {
-	struct ct_expect **buckets;
-	uint32_t mask;
+	struct ct_htab table;    /* struct ct_expect by endpoint */
 	uint32_t nexpect, max_expect;
 	struct ct_hashkey key;
 	struct ct_counters *ctr;
@@ -68,15 +67,10 @@ int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_has
 	struct ct_media *md = calloc(1, sizeof(*md));
 	if (!md)
 		return CT_ENOMEM;
-	uint32_t nb = 1024;
-	while (nb < max_expect && nb < (1u << 26))
-		nb <<= 1;
-	md->buckets = calloc(nb, sizeof(*md->buckets));
-	if (!md->buckets) {
+	if (ct_htab_init(&md->table, max_expect, (size_t)1 << 26) != CT_OK) {
 		free(md);
 		return CT_ENOMEM;
 	}
-	md->mask = nb - 1;
 	md->max_expect = max_expect;
 	md->key = *key;
 	md->ctr = ctr;
@@ -89,15 +83,11 @@ void ct_media_free(struct ct_media *md)
 {
 	if (!md)
 		return;
-	for (uint32_t i = 0; i <= md->mask; i++) {
-		struct ct_expect *e = md->buckets[i];
-		while (e) {
-			struct ct_expect *n = e->hnext;
-			free(e);
-			e = n;
-		}
-	}
-	free(md->buckets);
+	size_t i = 0;
+	struct ct_hnode *n, *next = NULL;
+	while ((n = ct_htab_walk(&md->table, &i, &next)))
+		free(CT_CONTAINER_OF(n, struct ct_expect, hn));
+	ct_htab_free(&md->table);
 	free(md);
 }
 
@@ -117,19 +107,17 @@ static uint64_t ep_hash(const struct ct_media *md, const struct ct_addr *a, uint
 static struct ct_expect *expect_find(struct ct_media *md, const struct ct_addr *a, uint16_t port)
 {
 	uint64_t h = ep_hash(md, a, port);
-	for (struct ct_expect *e = md->buckets[h & md->mask]; e; e = e->hnext)
-		if (e->hash == h && e->port == port && memcmp(&e->addr, a, sizeof(*a)) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&md->table, h); n; n = ct_htab_next(n)) {
+		struct ct_expect *e = CT_CONTAINER_OF(n, struct ct_expect, hn);
+		if (e->port == port && memcmp(&e->addr, a, sizeof(*a)) == 0)
 			return e;
+	}
 	return NULL;
 }
 
 static void expect_unlink(struct ct_media *md, struct ct_expect *e)
 {
-	struct ct_expect **pp = &md->buckets[e->hash & md->mask];
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
+	ct_htab_del(&md->table, &e->hn);
 	md->nexpect--;
 }
 
@@ -167,9 +155,7 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 				return;
 			e->addr = m->addr;
 			e->port = port;
-			e->hash = ep_hash(md, &m->addr, port);
-			e->hnext = md->buckets[e->hash & md->mask];
-			md->buckets[e->hash & md->mask] = e;
+			ct_htab_add(&md->table, &e->hn, ep_hash(md, &m->addr, port));
 			md->nexpect++;
 		}
 		mc->expect[mc->nexpect++] = e;

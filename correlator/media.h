@@ -19,6 +19,7 @@
 #include "../decoders/sip_stream.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "../util/id.h"
 #include "report.h"
 
 struct ct_media;
@@ -28,7 +29,7 @@ struct ct_expect;
 
 /* Per-call media state, embedded in the SIP call. */
 struct ct_media_call {
-	char call[24];                    /* the call id, copied into RTP flows that outlive the call */
+	char call[CT_ID_MAX];             /* the call id, copied into RTP flows that outlive the call */
 	bool held;
 	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
 	unsigned nexpect;

@@ -147,6 +147,7 @@ const char *ct_audit_kind_name(enum ct_audit_kind k)
 		[CT_AUDIT_ACD_NOT_READY] = "acd_not_ready",
 		[CT_AUDIT_EVICTED] = "evicted",
 		[CT_AUDIT_TRUNCATED] = "audit_truncated",
+		[CT_AUDIT_REFUSED] = "refused",
 	};
 	return NAME_OF(names, k);
 }

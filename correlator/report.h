@@ -133,6 +133,7 @@ enum ct_audit_kind {
 	CT_AUDIT_ACD_NOT_READY,
 	CT_AUDIT_EVICTED,
 	CT_AUDIT_TRUNCATED,       /* audit_truncated: findings past a call's cap (call records only) */
+	CT_AUDIT_REFUSED,         /* something not tracked because it is over a cap (an id too long) */
 	CT_AUDIT_COUNT
 };
 const char *ct_audit_kind_name(enum ct_audit_kind k);

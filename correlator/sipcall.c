@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "../capture/packet.h"
+#include "../util/heap.h"
+#include "../util/htab.h"
+#include "../util/id.h"
 #include "../util/log.h"
 #include "calls.h"
 #include "media.h"
@@ -18,22 +21,21 @@
 #define EXPIRE_BUDGET 64
 
 struct call {
-	struct call *hnext;
-	uint64_t hash;
-	uint32_t gen;             /* bumped when the slot is reused: stale timer entries are skipped */
+	struct ct_hnode hn;       /* in the table, by Call-ID */
+	struct ct_heap_node timer; /* its next deadline */
+	struct call *next_free;
 	bool used;
 	uint8_t state;
 	bool invite_seen, answered, cancelled, bye;
 	bool csta_session;        /* uaCSTA: the dialog carries CSTA, it is not a phone call */
 	uint16_t cid_len;
 	char cid[CALLID_MAX];
-	char id[24];              /* ctitap's call id */
+	char id[CT_ID_MAX];       /* ctitap's call id */
 	char from_tag[TAG_MAX];
 	char to_tag[TAG_MAX];     /* of the dialog that was answered */
 	uint64_t early[4];        /* to-tags of the early dialogs (forked responses, RFC 3261 12.1) */
 	unsigned nearly;
 	ct_time_t start, last, answer, end;
-	ct_time_t deadline, queued;
 	unsigned final_status;
 	uint32_t invite_cseq;
 	uint32_t messages, retrans;
@@ -43,16 +45,9 @@ struct call {
 	struct ct_media_call media;
 };
 
-struct timer {
-	ct_time_t when;
-	uint32_t slot;
-	uint32_t gen;
-};
-
 struct ct_sipcalls {
 	struct ct_sipcall_cfg cfg;
 	struct ct_hashkey key;
-	struct ct_hashkey idkey;  /* fixed: call ids must be the same on every run */
 	struct ct_counters *ctr;
 	const struct ct_report *rep;
 	struct ct_media *media;
@@ -60,10 +55,8 @@ struct ct_sipcalls {
 	struct call *pool;
 	uint32_t npool, used;
 	struct call *free;
-	struct call **buckets;
-	uint32_t mask;
-	struct timer *heap;
-	size_t nheap, capheap;
+	struct ct_htab table;     /* struct call by Call-ID */
+	struct ct_heap timers;    /* struct call by deadline */
 	uint32_t live;
 };
 
@@ -84,25 +77,27 @@ int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, 
 		return CT_ENOMEM;
 	t->cfg = *cfg;
 	t->key = *key;
-	ct_hashkey_fixed(&t->idkey, 0x7369706361UL);
 	t->ctr = ctr;
 	t->rep = rep;
 	t->media = media;
 	t->npool = cfg->max_calls ? cfg->max_calls : 1;
-	uint32_t nb = 1024;
-	while (nb < t->npool && nb < (1u << 28))
-		nb <<= 1;
 	t->pool = calloc(t->npool, sizeof(*t->pool));
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (!t->pool || !t->buckets) {
-		free(t->pool);
-		free(t->buckets);
-		free(t);
-		return CT_ENOMEM;
-	}
-	t->mask = nb - 1;
+	if (!t->pool)
+		goto free_t;
+	if (ct_htab_init(&t->table, t->npool, (size_t)1 << 28) != CT_OK)
+		goto free_pool;
+	if (ct_heap_init(&t->timers, t->npool < 1024 ? t->npool : 1024) != CT_OK)
+		goto free_table;
 	*out = t;
 	return CT_OK;
+
+free_table:
+	ct_htab_free(&t->table);
+free_pool:
+	free(t->pool);
+free_t:
+	free(t);
+	return CT_ENOMEM;
 }
 
 void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls)
@@ -110,69 +105,25 @@ void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls)
 	t->calls = calls;
 }
 
-/* --- timers: a binary min-heap of (deadline, slot, generation) ------------------------ */
-
-static bool heap_push(struct ct_sipcalls *t, ct_time_t when, uint32_t slot, uint32_t gen)
-{
-	if (t->nheap == t->capheap) {
-		size_t cap = t->capheap ? t->capheap * 2 : 1024;
-		struct timer *h = realloc(t->heap, cap * sizeof(*h));
-		if (!h)
-			return false;
-		t->heap = h;
-		t->capheap = cap;
-	}
-	size_t i = t->nheap++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (t->heap[parent].when <= when)
-			break;
-		t->heap[i] = t->heap[parent];
-		i = parent;
-	}
-	t->heap[i] = (struct timer){ when, slot, gen };
-	return true;
-}
-
-static struct timer heap_pop(struct ct_sipcalls *t)
-{
-	struct timer top = t->heap[0];
-	struct timer last = t->heap[--t->nheap];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = l;
-		if (l >= t->nheap)
-			break;
-		if (r < t->nheap && t->heap[r].when < t->heap[l].when)
-			m = r;
-		if (last.when <= t->heap[m].when)
-			break;
-		t->heap[i] = t->heap[m];
-		i = m;
-	}
-	if (t->nheap)
-		t->heap[i] = last;
-	return top;
-}
+/* --- timers ----------------------------------------------------------------------------- */
 
 static void set_deadline(struct ct_sipcalls *t, struct call *c, ct_time_t when)
 {
-	c->deadline = when;
-	/* a later deadline reuses the queued entry: it is re-checked when it fires */
-	if (!c->queued || when < c->queued) {
-		if (heap_push(t, when, (uint32_t)(c - t->pool), c->gen))
-			c->queued = when;
-	}
+	if (c->timer.in)
+		ct_heap_update(&t->timers, &c->timer, when);
+	else if (ct_heap_push(&t->timers, &c->timer, when) != CT_OK)
+		t->ctr->sip_timers_failed++; /* out of memory: the call ends when the table needs it */
 }
 
 /* --- the call table ------------------------------------------------------------------- */
 
 static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
 {
-	size_t n = cid.len < CALLID_MAX ? cid.len : CALLID_MAX; /* longer ids are kept cut */
-	for (struct call *c = t->buckets[h & t->mask]; c; c = c->hnext)
-		if (c->hash == h && c->cid_len == n && memcmp(c->cid, cid.p, n) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&t->table, h); n; n = ct_htab_next(n)) {
+		struct call *c = CT_CONTAINER_OF(n, struct call, hn);
+		if (c->cid_len == cid.len && memcmp(c->cid, cid.p, cid.len) == 0)
 			return c;
+	}
 	return NULL;
 }
 
@@ -225,15 +176,10 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum 
 		t->rep->dialog_end(t->rep->user, &v);
 	}
 
-	struct call **pp = &t->buckets[c->hash & t->mask];
-	while (*pp && *pp != c)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = c->hnext;
-	uint32_t gen = c->gen + 1;
+	ct_htab_del(&t->table, &c->hn);
+	ct_heap_remove(&t->timers, &c->timer);
 	memset(c, 0, sizeof(*c));
-	c->gen = gen;
-	c->hnext = t->free;
+	c->next_free = t->free;
 	t->free = c;
 	t->live--;
 }
@@ -242,40 +188,29 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 {
 	struct call *c = t->free;
 	if (c) {
-		t->free = c->hnext;
+		t->free = c->next_free;
 	} else if (t->used < t->npool) {
 		c = &t->pool[t->used++];
 	} else {
-		/* full: end the call whose timer is nearest */
-		while (t->nheap) {
-			struct timer tm = heap_pop(t);
-			struct call *v = &t->pool[tm.slot];
-			if (v->used && v->gen == tm.gen) {
-				t->ctr->sip_calls_evicted++;
-				if (ct_log_sample(t->ctr->sip_calls_evicted))
-					ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early",
-						t->cfg.max_calls);
-				call_end(t, v, now, CT_DEND_EVICTED);
-				break;
-			}
-		}
-		c = t->free;
-		if (!c)
+		/* full: end the call whose timer is nearest (every call has one) */
+		struct ct_heap_node *top = ct_heap_top(&t->timers);
+		if (!top)
 			return NULL;
-		t->free = c->hnext;
+		t->ctr->sip_calls_evicted++;
+		if (ct_log_sample(t->ctr->sip_calls_evicted))
+			ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early", t->cfg.max_calls);
+		call_end(t, CT_CONTAINER_OF(top, struct call, timer), now, CT_DEND_EVICTED);
+		c = t->free;
+		t->free = c->next_free;
 	}
-	uint32_t gen = c->gen;
 	memset(c, 0, sizeof(*c));
-	c->gen = gen;
 	c->used = true;
-	c->hash = h;
-	c->cid_len = (uint16_t)(cid.len < CALLID_MAX ? cid.len : CALLID_MAX);
-	memcpy(c->cid, cid.p, c->cid_len);
-	snprintf(c->id, sizeof(c->id), "sip-%016" PRIx64, ct_hash(&t->idkey, cid.p, cid.len));
+	c->cid_len = (uint16_t)cid.len; /* at most CALLID_MAX: longer ones are refused before */
+	memcpy(c->cid, cid.p, cid.len);
+	ct_id_bytes(c->id, "sip", 0x7369706361UL, cid.p, cid.len);
 	memcpy(c->media.call, c->id, sizeof(c->media.call));
 	c->start = c->last = now;
-	c->hnext = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = c;
+	ct_htab_add(&t->table, &c->hn, h);
 	t->live++;
 	return c;
 }
@@ -546,6 +481,17 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 		CT_COUNT_LOG(t->ctr->sip_bad, "SIP message without Call-ID ignored");
 		return;
 	}
+	if (m->call_id.len > CALLID_MAX) {
+		/* kept whole or not at all: a cut id could make two calls one */
+		t->ctr->sip_callid_refused++;
+		if (ct_log_sample(t->ctr->sip_callid_refused)) {
+			ct_warn("SIP Call-ID of %zu bytes (over %d) not tracked", m->call_id.len, CALLID_MAX);
+			ct_report_audit(t->rep, meta->ts, NULL, CT_AUDIT_REFUSED, NULL, t->ctr->sip_callid_refused,
+					"SIP messages whose Call-ID is over %d bytes are not tracked (%zu bytes)",
+					CALLID_MAX, m->call_id.len);
+		}
+		return;
+	}
 	uint64_t h = ct_hash(&t->key, m->call_id.p, m->call_id.len);
 	struct call *c = call_find(t, m->call_id, h);
 	if (!c) {
@@ -575,67 +521,32 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 	set_deadline(t, c, when);
 }
 
-/* Drops heap entries of ended calls when they outnumber the live calls: a call whose deadline
- * moved earlier leaves its later entry behind. */
-static void heap_compact(struct ct_sipcalls *t)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < t->nheap; i++) {
-		const struct call *c = &t->pool[t->heap[i].slot];
-		if (c->used && c->gen == t->heap[i].gen)
-			t->heap[n++] = t->heap[i];
-	}
-	t->nheap = n;
-	for (size_t i = n / 2; i-- > 0;) { /* sift down every parent: a valid heap again */
-		size_t k = i;
-		struct timer v = t->heap[k];
-		for (;;) {
-			size_t l = 2 * k + 1, r = l + 1, m = l;
-			if (l >= n)
-				break;
-			if (r < n && t->heap[r].when < t->heap[l].when)
-				m = r;
-			if (v.when <= t->heap[m].when)
-				break;
-			t->heap[k] = t->heap[m];
-			k = m;
-		}
-		t->heap[k] = v;
-	}
-}
-
 bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
 {
-	if (t->nheap > 2 * (size_t)t->live + 1024)
-		heap_compact(t);
-	for (unsigned n = 0; n < EXPIRE_BUDGET && t->nheap && t->heap[0].when <= now; n++) {
-		struct timer tm = heap_pop(t);
-		struct call *c = &t->pool[tm.slot];
-		if (!c->used || c->gen != tm.gen)
-			continue;
-		c->queued = 0;
-		if (c->deadline > now) {
-			set_deadline(t, c, c->deadline); /* pushed back by activity */
-			continue;
-		}
+	struct ct_heap_node *top;
+	for (unsigned n = 0; n < EXPIRE_BUDGET && (top = ct_heap_top(&t->timers)) && top->due <= now; n++) {
+		struct call *c = CT_CONTAINER_OF(top, struct call, timer);
 		call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_TIMEOUT);
 	}
-	return t->nheap && t->heap[0].when <= now;
+	return (top = ct_heap_top(&t->timers)) && top->due <= now;
 }
 
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
 {
 	if (!t)
 		return;
-	/* end in timer order: deterministic, oldest deadlines first */
-	while (t->nheap) {
-		struct timer tm = heap_pop(t);
-		struct call *c = &t->pool[tm.slot];
-		if (c->used && c->gen == tm.gen)
-			call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_SHUTDOWN);
+	/* end in timer order: deterministic, oldest deadlines first; a call whose timer could not
+	 * be set (out of memory) after them */
+	struct ct_heap_node *top;
+	while ((top = ct_heap_top(&t->timers))) {
+		struct call *c = CT_CONTAINER_OF(top, struct call, timer);
+		call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_SHUTDOWN);
 	}
-	free(t->heap);
+	for (uint32_t i = 0; i < t->used; i++)
+		if (t->pool[i].used)
+			call_end(t, &t->pool[i], now, CT_DEND_SHUTDOWN);
+	ct_heap_free(&t->timers);
+	ct_htab_free(&t->table);
 	free(t->pool);
-	free(t->buckets);
 	free(t);
 }

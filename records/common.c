@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/hash.h"
+#include "../util/id.h"
 #include "records.h"
 
 const char *ct_rec_type_name(enum ct_rec_type t)
@@ -29,14 +29,9 @@ void ct_records_free(struct ct_records *w)
 
 void ct_rec_open(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal)
 {
-	struct ct_hashkey key;
-	ct_hashkey_fixed(&key, 0x63746974617031ULL); /* fixed: ids must not change between runs */
-	char idsrc[256];
-	int n = snprintf(idsrc, sizeof(idsrc), "%s|%s|%" PRIu64 "|%" PRIu64, sensor, ct_rec_type_name(type), ts,
-			 ordinal);
-	char id[40];
-	snprintf(id, sizeof(id), "%s-%016" PRIx64, ct_rec_type_name(type),
-		 ct_hash(&key, idsrc, (size_t)(n < (int)sizeof(idsrc) ? n : (int)sizeof(idsrc) - 1)));
+	char id[CT_ID_MAX];
+	ct_id(id, ct_rec_type_name(type), 0x63746974617031ULL, "%s|%s|%" PRIu64 "|%" PRIu64, sensor,
+	      ct_rec_type_name(type), ts, ordinal);
 	ct_json_obj_begin(j);
 	ct_json_kv_str(j, "type", ct_rec_type_name(type));
 	ct_json_kv_u64(j, "v", CT_SCHEMA_VERSION);
