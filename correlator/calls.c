@@ -323,7 +323,7 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 	for (unsigned i = 0; i < b->ndivs && a->ndivs < CALLS_MAX_XFER; i++)
 		a->divs[a->ndivs++] = b->divs[i];
 	for (unsigned i = 0; i < b->naudit; i++)
-		note(a, b->audit[i].kind, b->audit[i].detail);
+		note(t, a, b->audit[i].kind, b->audit[i].detail);
 	a->audit_more += b->audit_more;
 	if (a->nmerged < CALLS_MAX_MERGED)
 		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->id);

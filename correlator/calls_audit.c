@@ -7,7 +7,7 @@
 
 #include "calls_int.h"
 
-void note(struct ccall *cc, enum ct_audit_kind kind, const char *detail)
+void note(struct ct_calls *t, struct ccall *cc, enum ct_audit_kind kind, const char *detail)
 {
 	if (!cc->audit)
 		cc->audit = calloc(CALLS_MAX_AUDIT, sizeof(*cc->audit));
@@ -17,7 +17,8 @@ void note(struct ccall *cc, enum ct_audit_kind kind, const char *detail)
 	}
 	struct ct_call_finding *f = &cc->audit[cc->naudit++];
 	f->kind = kind;
-	snprintf(f->detail, sizeof(f->detail), "%s", detail);
+	if ((size_t)snprintf(f->detail, sizeof(f->detail), "%s", detail) >= sizeof(f->detail))
+		t->ctr->call_details_cut++; /* the audit record has it whole */
 }
 
 void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, enum ct_audit_kind kind, const char *link,
@@ -26,7 +27,7 @@ void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, enum ct_audit_k
 	t->ctr->call_audits++;
 	ct_report_audit(t->rep, ts, cc ? cc->id : NULL, kind, link, 0, "%s", detail);
 	if (cc)
-		note(cc, kind, detail);
+		note(t, cc, kind, detail);
 }
 
 void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool answered_call)
@@ -83,7 +84,7 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 		char d[512];
 		snprintf(d, sizeof(d), "CTI link blind for %" PRIu64 " ms (%s) while this call was up",
 			 (uint64_t)((to - from) / 1000u), why);
-		note(cc, CT_AUDIT_CTI_BLIND, d); /* the link's own audit record counts the calls */
+		note(t, cc, CT_AUDIT_CTI_BLIND, d); /* the link's own audit record counts the calls */
 		n++;
 	}
 	return n;

@@ -247,7 +247,8 @@ struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct cc
 /* A finding about call cc (may be NULL): an audit record now, and a line in the call record. */
 void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, enum ct_audit_kind kind, const char *link,
 	     const char *detail);
-void note(struct ccall *cc, enum ct_audit_kind kind, const char *detail);
+/* A line in the call record only (cut at 159 bytes, counted: the audit record has it whole). */
+void note(struct ct_calls *t, struct ccall *cc, enum ct_audit_kind kind, const char *detail);
 /* Findings only the whole call shows: CSTA calls never cleared, SIP calls CTI never saw. */
 void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool answered_call);
 

@@ -127,13 +127,16 @@ static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64
 	return NULL;
 }
 
-/* A NUL-terminated copy of packet text into a fixed buffer, cut at its size. */
-static void copy_text(char *dst, size_t cap, struct ct_slice s)
+/* A NUL-terminated copy of packet text into a fixed buffer, cut at its size and counted
+ * when cut (a SIP user, tag or Replaces longer than the correlator keeps). */
+static void copy_text(struct ct_sipcalls *t, char *dst, size_t cap, struct ct_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
 	if (n)
 		memcpy(dst, s.p, n);
 	dst[n] = '\0';
+	if (n < s.len)
+		t->ctr->sip_fields_cut++;
 }
 
 static enum ct_disposition disposition(const struct call *c)
@@ -156,7 +159,7 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum 
 	if (t->calls && !c->csta_session) {
 		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
 		char cid[CALLID_MAX + 1];
-		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		copy_text(t, cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
 		struct ct_calls_sip s = { .call_id = cid, .moment = CT_SIP_M_DIALOG_END, .ts = c->end ? c->end : c->last,
 					  .status = c->final_status, .disposition = disposition(c), .bye_seen = c->bye,
 					  .answered = c->answered, .retrans = c->retrans,
@@ -252,25 +255,25 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 	}
 	char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "", replaces[CALLID_MAX + 1] = "";
 	char refer_to[64] = "", refer_rep[CALLID_MAX + 1] = "", ftag[TAG_MAX] = "", ttag[TAG_MAX] = "";
-	copy_text(ftag, sizeof(ftag), m->from_tag);
-	copy_text(ttag, sizeof(ttag), m->to_tag);
-	copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+	copy_text(t, ftag, sizeof(ftag), m->from_tag);
+	copy_text(t, ttag, sizeof(ttag), m->to_tag);
+	copy_text(t, cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
 	struct ct_calls_sip s = { .call_id = cid, .moment = moment, .ts = meta->ts, .src = &meta->src,
 				  .dst = &meta->dst, .from_tag = ftag, .to_tag = ttag };
 	if (m->request && m->method == CT_SIP_INVITE) {
-		copy_text(calling, sizeof(calling), w->calling);
-		copy_text(called, sizeof(called), w->called);
+		copy_text(t, calling, sizeof(calling), w->calling);
+		copy_text(t, called, sizeof(called), w->called);
 		ct_sip_uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
-		copy_text(replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
+		copy_text(t, replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
 		s.calling = calling;
 		s.called = called;
 		s.ucid = ucid[0] ? ucid : NULL;
 		s.replaces = replaces[0] ? replaces : NULL;
 	} else if (m->request && m->method == CT_SIP_REFER) {
 		struct ct_slice uri = ct_sip_uri(ct_sip_get(m, CT_H_REFER_TO));
-		copy_text(refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
-		copy_text(refer_rep, sizeof(refer_rep), ct_sip_refer_replaces(uri));
-		copy_text(calling, sizeof(calling), ct_sip_uri_user(w->from));
+		copy_text(t, refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
+		copy_text(t, refer_rep, sizeof(refer_rep), ct_sip_refer_replaces(uri));
+		copy_text(t, calling, sizeof(calling), ct_sip_uri_user(w->from));
 		s.calling = calling;
 		s.refer_to = refer_to;
 		s.refer_replaces = refer_rep[0] ? refer_rep : NULL;
@@ -356,7 +359,7 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			 * 22.2: same Call-ID, new CSeq) */
 			if (!c->invite_seen) {
 				c->invite_seen = true;
-				copy_text(c->from_tag, sizeof(c->from_tag), m->from_tag);
+				copy_text(t, c->from_tag, sizeof(c->from_tag), m->from_tag);
 				c->csta_session = ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml");
 				if (c->csta_session)
 					t->ctr->sip_csta_sessions++;
@@ -426,7 +429,7 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 			if (initial && !c->answered) {
 				c->answered = true;
 				c->answer = meta->ts;
-				copy_text(c->to_tag, sizeof(c->to_tag), m->to_tag);
+				copy_text(t, c->to_tag, sizeof(c->to_tag), m->to_tag);
 				c->final_status = m->status;
 				c->state = CT_DLG_CONFIRMED;
 				if (c->invite_seen && !c->csta_session)
