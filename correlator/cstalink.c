@@ -309,8 +309,14 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
 }
 
+/* Who sent a message of a link, and to whom (for the event: a ladder draws it). */
+struct hop {
+	const struct ct_addr *src, *dst;
+	uint16_t sport, dport;
+};
+
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
-		 const char *monitored, ct_time_t latency, bool has_latency)
+		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop)
 {
 	char call[CT_ID_MAX] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
@@ -324,7 +330,8 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 	if (t->rep && t->rep->csta_event) {
 		struct ct_csta_event v = { .ts = ts, .call = call[0] ? call : NULL, .name = name, .msg = m,
 					   .link = l->name, .session = l->session, .monitored = monitored,
-					   .has_latency = has_latency, .latency = latency };
+					   .has_latency = has_latency, .latency = latency, .src = hop->src, .dst = hop->dst,
+					   .sport = hop->sport, .dport = hop->dport };
 		t->rep->csta_event(t->rep->user, &v);
 	}
 	if (t->agents && m->kind == CT_CSTA_EVENT)
@@ -623,9 +630,9 @@ static void monitor_started(struct ct_cstalinks *t, struct link *l, const char *
 }
 
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
-		       const struct ct_addr *src, uint16_t sport)
+		       const struct hop *hop)
 {
-	int dir = link_dir(l, src, sport);
+	int dir = link_dir(l, hop->src, hop->sport);
 	bool dup = false, unknown_xref = false;
 	ct_time_t dup_prev = 0;
 	if (!l->first_ts) {
@@ -702,7 +709,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		const struct ended *e = ended_find(l, m->xref);
 		monitored = e && e->device[0] ? e->device : NULL;
 	}
-	emit(t, l, m, ts, name, monitored, latency, has_latency);
+	emit(t, l, m, ts, name, monitored, latency, has_latency, hop);
 	if (dup)
 		dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
@@ -718,8 +725,9 @@ void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, c
 			m->kind == CT_CSTA_ERROR;
 	struct link *l = link_get(t, meta->flow_id, NULL, &meta->src, meta->sport, &meta->dst, meta->dport, from_pbx,
 				  meta->ts);
+	struct hop hop = { &meta->src, &meta->dst, meta->sport, meta->dport };
 	if (l)
-		on_message(t, l, m, meta->ts, &meta->src, meta->sport);
+		on_message(t, l, m, meta->ts, &hop);
 }
 
 void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, const char *session, ct_time_t ts,
@@ -727,8 +735,9 @@ void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, co
 {
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_RESULT || m->kind == CT_CSTA_ERROR;
 	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx, ts);
+	struct hop hop = { src, dst, sport, dport };
 	if (l)
-		on_message(t, l, m, ts, src, sport);
+		on_message(t, l, m, ts, &hop);
 }
 
 static struct link *link_by_flow(struct ct_cstalinks *t, uint64_t flow_id)

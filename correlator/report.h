@@ -201,6 +201,8 @@ struct ct_csta_event {
 	const char *monitored;     /* the device the message's monitor watches, NULL if unknown */
 	bool has_latency;
 	ct_time_t latency;         /* a response: µs since its request */
+	const struct ct_addr *src, *dst; /* who sent it, to whom (NULL when not known) */
+	uint16_t sport, dport;
 };
 
 /* One direction and SSRC of an RTP flow, when the flow ends. */

@@ -146,6 +146,10 @@ void ct_rec_csta_event(struct ct_records *w, const struct ct_csta_event *v)
 	ct_json_kv_str(j, "name", v->name);
 	ct_json_kv_str(j, "kind", kinds[m->kind < CT_ARRAY_SIZE(kinds) ? m->kind : 0]);
 	ct_json_kv_str(j, "link", v->link);
+	if (v->src && v->dst) {
+		kv_addr(j, "from_addr", v->src, v->sport);
+		kv_addr(j, "to_addr", v->dst, v->dport);
+	}
 	ct_rec_kv_text_opt(j, "session", v->session);
 	ct_json_kv_str(j, "encoding", m->encoding == CT_CSTA_XML ? "xml" : "ber");
 	if (m->phase)
