@@ -2,10 +2,12 @@
 #include "capture.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/json.h"
 #include "../util/log.h"
 #include "decode.h"
 
@@ -98,6 +100,37 @@ void ct_capture_free(struct ct_capture *c)
 	ct_dedup_free(&c->dedup);
 }
 
+/* What a log line written while a frame is handled is about: the frame (its number in the
+ * run, which is Wireshark's for a single file), its innermost addresses as far as they were
+ * decoded, and its packet time. */
+struct frame_about {
+	const struct ct_pkt *p;
+	uint64_t frame;
+};
+
+static size_t frame_about(const void *obj, char *buf, size_t cap)
+{
+	const struct frame_about *a = obj;
+	const struct ct_pkt *p = a->p;
+	char t[32], src[64] = "", dst[64] = "", proto[8];
+	ct_time_format(p->ts, t);
+	if (p->ipver) {
+		ct_addr_format(&p->src, src, sizeof(src));
+		ct_addr_format(&p->dst, dst, sizeof(dst));
+	}
+	snprintf(proto, sizeof(proto), "%s", p->proto == 17 ? "udp" : p->proto == 6 ? "tcp" : p->proto == 132 ? "sctp" : "ip");
+	int n;
+	if (!p->ipver)
+		n = snprintf(buf, cap, "frame %" PRIu64 " at %s", a->frame, t);
+	else if (p->sport || p->dport)
+		n = snprintf(buf, cap, "frame %" PRIu64 " %s %s%s%s:%u > %s%s%s:%u at %s", a->frame, proto,
+			     p->ipver == 6 ? "[" : "", src, p->ipver == 6 ? "]" : "", p->sport, p->ipver == 6 ? "[" : "",
+			     dst, p->ipver == 6 ? "]" : "", p->dport, t);
+	else
+		n = snprintf(buf, cap, "frame %" PRIu64 " %s > %s at %s", a->frame, src, dst, t);
+	return n < 0 ? 0 : CT_MIN((size_t)n, cap ? cap - 1 : 0);
+}
+
 void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
 		      uint32_t wirelen)
 {
@@ -117,7 +150,10 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 	p.ts = ts;
 	p.caplen = caplen;
 	p.wirelen = wirelen;
+	struct frame_about about = { &p, c->ctr->packets };
+	ct_log_about(frame_about, &about);
 	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	ct_log_about(NULL, NULL);
 }
 
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)

@@ -673,3 +673,13 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 	free(t);
 }
 
+uint32_t ct_calls_open(const struct ct_calls *t)
+{
+	return t->live;
+}
+
+void ct_calls_set_recording(struct ct_calls *t, bool pause_on_hold, bool start_on_alert)
+{
+	t->cfg.pause_on_hold = pause_on_hold;
+	t->cfg.start_on_alert = start_on_alert;
+}

@@ -122,5 +122,10 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 void ct_calls_tick(struct ct_calls *t, ct_time_t now);
 /* End of input: writes every call still open, then frees. */
 void ct_calls_free(struct ct_calls *t, ct_time_t now);
+/* Customer calls open now (monitoring). */
+uint32_t ct_calls_open(const struct ct_calls *t);
+/* record.pause_on_hold and record.start_on_alert changed (SIGHUP): calls in progress follow
+ * them from their next moment on. */
+void ct_calls_set_recording(struct ct_calls *t, bool pause_on_hold, bool start_on_alert);
 
 #endif

@@ -95,6 +95,7 @@ struct link {
 	bool down, closed;         /* down: released, aborted or closed; closed: TCP gone */
 	ct_time_t down_since;
 	char down_why[24];
+	ct_time_t last_ts;         /* last message (monitoring) */
 };
 
 struct ct_cstalinks {
@@ -635,6 +636,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 	int dir = link_dir(l, hop->src, hop->sport);
 	bool dup = false, unknown_xref = false;
 	ct_time_t dup_prev = 0;
+	l->last_ts = ts;
 	if (!l->first_ts) {
 		l->first_ts = ts ? ts : 1;
 		successor_check(t, l, ts); /* a reconnect, or a standby server, from the same PBX */
@@ -817,4 +819,21 @@ void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now)
 	for (struct link *l = t->links; l; l = l->next)
 		link_finish(t, l, now);
 	sweep(t);
+}
+
+void ct_cstalinks_each(const struct ct_cstalinks *t, void (*fn)(void *user, const struct ct_cstalink_info *info),
+		       void *user)
+{
+	for (const struct link *l = t->links; l; l = l->next) {
+		struct ct_cstalink_info i;
+		memset(&i, 0, sizeof(i));
+		snprintf(i.name, sizeof(i.name), "%s", l->name);
+		i.uacsta = l->flow_id == 0;
+		i.up = !l->down && !l->closed;
+		i.monitors = l->nmon;
+		i.last_ts = l->last_ts;
+		i.down_since = l->down ? l->down_since : 0;
+		snprintf(i.down_why, sizeof(i.down_why), "%s", l->down ? l->down_why : "");
+		fn(user, &i);
+	}
 }

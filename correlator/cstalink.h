@@ -68,4 +68,18 @@ void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now);
 void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now);
 void ct_cstalinks_free(struct ct_cstalinks *t);
 
+/* A link as the monitoring endpoint shows it (a copy: nothing borrowed). */
+struct ct_cstalink_info {
+	char name[160];       /* "pbx-ip:port-client-ip:port" */
+	bool uacsta;          /* CSTA inside SIP, not a TCP link */
+	bool up;              /* neither released, aborted nor closed */
+	unsigned monitors;    /* monitors started and not ended */
+	ct_time_t last_ts;    /* packet time of its last message */
+	ct_time_t down_since; /* when down: since when, and why ("tcp reset", ...) */
+	char down_why[24];
+};
+/* Calls fn once per link tracked, those kept down until a successor speaks included. Read-only. */
+void ct_cstalinks_each(const struct ct_cstalinks *t, void (*fn)(void *user, const struct ct_cstalink_info *info),
+		       void *user);
+
 #endif

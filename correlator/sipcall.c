@@ -553,3 +553,8 @@ void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
 	free(t->pool);
 	free(t);
 }
+
+uint32_t ct_sipcalls_open(const struct ct_sipcalls *t)
+{
+	return t->live;
+}

@@ -49,5 +49,7 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now);
 /* Ends every call (end of input), oldest first, and frees the table. */
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now);
+/* SIP calls tracked now (monitoring). */
+uint32_t ct_sipcalls_open(const struct ct_sipcalls *t);
 
 #endif

@@ -7,6 +7,11 @@
  * Rotation (output.rotate_mb, output.rotate_s): the path becomes a pattern, PATH
  * "dir/ctitap.jsonl.zst" giving "dir/ctitap-20260105T090000Z-000001.jsonl.zst", ...: the UTC
  * time a file was opened and a counter, so names sort in the order they were written.
+ *
+ * Reopen (SIGHUP, for logrotate): a fixed-name output is closed (its zstd frame ended) and
+ * opened again under its name, appending: a new file when logrotate moved the old one away,
+ * the same file otherwise. A rotating output starts its next file. Files created after a
+ * privilege drop (-Z) are created as that user: the directory must let it write.
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,15 +47,16 @@ struct jsonl {
 static int jsonl_put(struct jsonl *j, const void *data, size_t len)
 {
 	if (fwrite(data, 1, len, j->fp) != len) {
-		j->err = CT_EIO;
-		return CT_EIO;
+		j->err = ct_esys(errno);
+		return j->err;
 	}
 	j->written += len;
 	return CT_OK;
 }
 
-/* Opens the next file of a rotating output. */
-static int jsonl_open_file(struct jsonl *j, char *err, size_t errlen)
+/* Opens the next file of a rotating output, or the fixed-name file (mode "wb" at start,
+ * "ab" when reopened). */
+static int jsonl_open_file(struct jsonl *j, const char *mode, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	if (j->rotating) {
@@ -63,17 +69,17 @@ static int jsonl_open_file(struct jsonl *j, char *err, size_t errlen)
 	} else {
 		snprintf(path, sizeof(path), "%s%s", j->stem, j->ext);
 	}
-	j->fp = fopen(path, "wb");
+	j->fp = fopen(path, mode);
 	if (!j->fp) {
 		int e = errno;
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(e));
-		return e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
+		return ct_esys(e);
 	}
 	j->written = 0;
 	return CT_OK;
 }
 
-static int jsonl_rotate(struct jsonl *j);
+static int jsonl_rotate(struct jsonl *j, const char *mode);
 
 static int jsonl_compress(struct jsonl *j, const void *data, size_t len, ZSTD_EndDirective mode)
 {
@@ -87,7 +93,7 @@ static int jsonl_compress(struct jsonl *j, const void *data, size_t len, ZSTD_En
 			return CT_EIO;
 		}
 		if (out.pos && jsonl_put(j, j->zbuf, out.pos))
-			return CT_EIO;
+			return j->err;
 		if (mode == ZSTD_e_continue ? in.pos == in.size : left == 0)
 			return CT_OK;
 	}
@@ -100,15 +106,15 @@ static int jsonl_write(void *st, const struct ct_record *r)
 		j->pending = true;
 		if (jsonl_compress(j, r->json, r->len, ZSTD_e_continue) ||
 		    jsonl_compress(j, "\n", 1, ZSTD_e_continue))
-			return CT_EIO;
+			return j->err;
 		if (j->rotating && j->rotate_bytes && j->written >= j->rotate_bytes)
-			return jsonl_rotate(j);
+			return jsonl_rotate(j, "wb");
 		return CT_OK;
 	}
 	if (jsonl_put(j, r->json, r->len) || jsonl_put(j, "\n", 1))
-		return CT_EIO;
+		return j->err;
 	if (j->rotating && j->rotate_bytes && j->written >= j->rotate_bytes)
-		return jsonl_rotate(j);
+		return jsonl_rotate(j, "wb");
 	return CT_OK;
 }
 
@@ -117,23 +123,23 @@ static int jsonl_flush(void *st)
 	struct jsonl *j = st;
 	if (j->zc && j->pending) {
 		if (jsonl_compress(j, "", 0, ZSTD_e_end))
-			return CT_EIO;
+			return j->err;
 		j->pending = false;
 	}
 	if (fflush(j->fp) != 0) {
-		j->err = CT_EIO;
-		return CT_EIO;
+		j->err = ct_esys(errno);
+		return j->err;
 	}
 	return CT_OK;
 }
 
-static int jsonl_rotate(struct jsonl *j)
+static int jsonl_rotate(struct jsonl *j, const char *mode)
 {
 	int rc = jsonl_flush(j);
-	if (fclose(j->fp) != 0)
-		rc = CT_EIO;
+	if (fclose(j->fp) != 0 && !rc)
+		rc = ct_esys(errno);
 	char err[PATH_MAX + 128];
-	int orc = jsonl_open_file(j, err, sizeof(err));
+	int orc = jsonl_open_file(j, mode, err, sizeof(err));
 	if (orc) {
 		ct_err("%s", err);
 		j->fp = fopen("/dev/null", "wb"); /* keep going; every write is counted as an error */
@@ -149,16 +155,24 @@ static int jsonl_poll(void *st)
 {
 	struct jsonl *j = st;
 	if (j->rotating && j->rotate_s && (j->written || j->pending) && time(NULL) - j->opened >= (time_t)j->rotate_s)
-		return jsonl_rotate(j);
+		return jsonl_rotate(j, "wb");
 	return CT_OK;
+}
+
+static int jsonl_reopen(void *st)
+{
+	struct jsonl *j = st;
+	if (j->is_stdout)
+		return jsonl_flush(j);
+	return jsonl_rotate(j, "ab"); /* counted in output_rotations too: a new file was opened */
 }
 
 static int jsonl_close(void *st)
 {
 	struct jsonl *j = st;
 	int rc = jsonl_flush(j);
-	if (!j->is_stdout && fclose(j->fp) != 0)
-		rc = CT_EIO;
+	if (!j->is_stdout && fclose(j->fp) != 0 && !rc)
+		rc = ct_esys(errno);
 	ZSTD_freeCCtx(j->zc);
 	free(j->zbuf);
 	int err = j->err ? j->err : rc;
@@ -171,6 +185,7 @@ static const struct ct_sink_ops jsonl_ops = {
 	.write = jsonl_write,
 	.flush = jsonl_flush,
 	.poll = jsonl_poll,
+	.reopen = jsonl_reopen,
 	.close = jsonl_close,
 };
 
@@ -201,7 +216,7 @@ int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_cou
 		j->rotate_bytes = cfg->rotate_bytes;
 		j->rotate_s = cfg->rotate_s;
 		j->rotating = cfg->rotate_bytes || cfg->rotate_s;
-		int rc = jsonl_open_file(j, err, errlen);
+		int rc = jsonl_open_file(j, "wb", err, errlen);
 		if (rc) {
 			free(j);
 			return rc;
