@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,8 +198,19 @@ int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic
 {
 	uint64_t last_tick = ct_mono_ms();
 	struct run_ctx r = { s, c, stop, tick, tick_arg, &last_tick, 0, 0 };
+	/* live: non-blocking reads and our own poll, so ticks (and the signals' flags) are served
+	 * every 100 ms even without traffic (a TPACKET_V3 read waits for a packet whatever the
+	 * timeout); a signal cuts the poll short */
+	char perr[PCAP_ERRBUF_SIZE];
+	int fd = s->live ? pcap_get_selectable_fd(s->pcap) : -1;
+	if (fd >= 0 && pcap_setnonblock(s->pcap, 1, perr) != 0)
+		fd = -1;
 	while (!*stop) {
 		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
+		if (n == 0 && fd >= 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			poll(&pfd, 1, 100);
+		}
 		uint64_t now = ct_mono_ms();
 		if (tick && now - last_tick >= 100) {
 			tick(tick_arg);
