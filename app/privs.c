@@ -63,9 +63,30 @@ static bool no_caps_left(void)
 
 int ct_privs_drop_caps(const struct ct_privs *p, char *err, size_t errlen)
 {
-	(void)p;
-	if (geteuid() == 0)
-		return CT_OK; /* root: ct_privs_become(), or stays root */
+	if (geteuid() == 0 && !p->change)
+		return CT_OK; /* stays root */
+	/* from here no exec can gain a privilege; set while this is the only thread, so that
+	 * every thread started later (librdkafka's) has it too */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return CT_EPERM;
+	}
+	if (capng_get_caps_process() != 0) {
+		snprintf(err, errlen, "cannot read the process's capabilities: %s", strerror(errno));
+		return CT_EPERM;
+	}
+	if (geteuid() == 0) {
+		/* root becoming a user: the bounding set is per thread too, so it is emptied now, before
+		 * the outputs start threads; root keeps what it holds until ct_privs_become() */
+		capng_clear(CAPNG_SELECT_BOUNDS);
+		if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
+			snprintf(err, errlen, "cannot clear the capability bounding set: %s", strerror(errno));
+			return CT_EPERM;
+		}
+		return CT_OK;
+	}
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE && no_caps_left())
+		return CT_OK;
 	if (capng_get_caps_process() != 0) {
 		snprintf(err, errlen, "cannot read the process's capabilities: %s", strerror(errno));
 		return CT_EPERM;
