@@ -233,6 +233,22 @@ expect_fail "bad numbers.rules" 78 "numbers\.rules: rule 1 '0\[12-11\]=>\+49'" "
 printf 'record.devices = 2001-2099\nrecord.devices = 2099-2001\n' >"$T/badrec.conf"
 expect_fail "settings file with a bad record.devices" 78 "$T/badrec\.conf:2:.*record\.devices: range '2099-2001'" \
 	"$BIN" -c "$T/badrec.conf" -r "$SMALL"
+expect_fail "unknown librdkafka property, without a Kafka output" 78 "kafka\.no\.such\.prop.*no such property" \
+	"$BIN" -X kafka.no.such.prop=1 -r "$SMALL"
+expect_fail "bad librdkafka value" 78 "kafka\.acks" "$BIN" -X kafka.acks=several -r "$SMALL"
+printf '[kafka]\nsasl.passwd = "x"\n' >"$T/kafka.conf"
+expect_fail "unknown librdkafka property in a [kafka] section" 78 "kafka\.sasl\.passwd.*no such property" \
+	"$BIN" -c "$T/kafka.conf" -r "$SMALL"
+run "$BIN" -s 0 --help-settings
+check "-s 0 is tcpdump's default snap length, 262144" grep -Eq '^ +capture\.snaplen +262144 ' "$T/out"
+expect_fail "-s 10 is refused" 78 "capture\.snaplen.*or 0" "$BIN" -s 10 -r "$SMALL"
+printf 'sensor.name = from-env\n' >"$T/env.conf"
+run env CTITAP_CONFIG="$T/env.conf" "$BIN" -r "$SMALL"
+got=$(stats_field "$T/out" sensor)
+check "CTITAP_CONFIG names the settings file read without -c" test "$got" = from-env
+run env CTITAP_CONFIG="$T/env.conf" "$BIN" -c /dev/null -r "$SMALL"
+got=$(stats_field "$T/out" sensor)
+check "-c /dev/null reads no settings" test "$got" != from-env
 expect_fail "missing settings file" 78 "$T/missing\.conf" "$BIN" -c "$T/missing.conf" -r "$SMALL"
 expect_fail "output in a nonexistent directory" 73 "/nonexistent/x\.jsonl" \
 	"$BIN" -r "$SMALL" -o jsonl:/nonexistent/x.jsonl
