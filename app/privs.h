@@ -2,10 +2,10 @@
  *
  * The order main follows:
  *   1. open the capture (needs CAP_NET_RAW), bind the monitoring socket, read its key files;
- *   2. ct_privs_drop_caps(): no_new_privs set; a process that is not root but holds capabilities (file
- *      capabilities from setcap, or systemd's AmbientCapabilities=) drops every one of them,
- *      before any thread exists (capabilities are per thread and librdkafka starts threads);
- *      root that is to become a user empties its bounding set then, for the same reason;
+ *   2. ct_privs_drop_caps(), while this is the only thread (capabilities and no_new_privs are
+ *      per thread, and librdkafka starts threads): no_new_privs set; a process that is not root
+ *      but holds capabilities (file capabilities from setcap, systemd's AmbientCapabilities=)
+ *      drops every one; root that is to become a user empties its bounding set;
  *   3. open the outputs; when root is to become USER, under USER's effective ids and groups
  *      (ct_privs_assume/ct_privs_resume), so files and the spool directory are USER's from the
  *      start and a directory USER cannot write is an error at start, not at the first rotation;
