@@ -3,10 +3,21 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef CTITAP_SYSCONFDIR
+#define CTITAP_SYSCONFDIR "/etc"
+#endif
+#ifndef CTITAP_STATEDIR
+#define CTITAP_STATEDIR "/var/lib/ctitap"
+#endif
+#ifndef CTITAP_BINDIR
+#define CTITAP_BINDIR "/usr/bin"
+#endif
 
 enum cfg_kind {
 	K_U16,      /* uint16_t */
@@ -36,9 +47,16 @@ struct cfg_key {
 static const struct cfg_key cfg_keys[] = {
 	{ "sensor.name", K_STR, offsetof(struct ct_config, sensor), sizeof(((struct ct_config *)0)->sensor), 1, 0,
 	  "name of this sensor in every record (default: host name)" },
-	{ "capture.snaplen", K_U32, LIVE(snaplen), 0, 64, 262144, "bytes kept of each frame on live capture" },
+	{ "capture.snaplen", K_U32, LIVE(snaplen), 0, 64, 262144,
+	  "bytes kept of each frame on live capture (0: 262144, as tcpdump's -s 0)" },
 	{ "capture.buffer_mb", K_U32, LIVE(buffer_mb), 0, 1, 4096, "kernel capture buffer on live capture" },
 	{ "capture.promisc", K_BOOL, LIVE(promisc), 0, 0, 1, "promiscuous mode on live capture" },
+	{ "capture.interface", K_STR, offsetof(struct ct_config, interface), sizeof(((struct ct_config *)0)->interface),
+	  0, 0, "interface captured live when the command line gives neither -r nor -i (empty: none)" },
+	{ "capture.filter", K_STR, offsetof(struct ct_config, filter), sizeof(((struct ct_config *)0)->filter), 0, 0,
+	  "BPF filter when the command line gives none (empty: every frame)" },
+	{ "capture.replay_speed", K_U32, offsetof(struct ct_config, replay_speed), 0, 0, 10000,
+	  "read capture files at this many times the speed they were recorded (0: as fast as possible)" },
 	{ "capture.vlan_max", K_U32, CAP(vlan_max), 0, 1, 16, "VLAN tags removed before a frame is given up" },
 	{ "capture.tunnel_max", K_U32, CAP(tunnel_max), 0, 0, 8, "nested tunnels removed before a packet is given up" },
 	{ "capture.vxlan_port", K_U16, CAP(vxlan_port), 0, 0, 65535, "UDP port decoded as VXLAN (0: off)" },
@@ -119,6 +137,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "pause a call's recording while it is on hold" },
 	{ "record.start_on_alert", K_BOOL, offsetof(struct ct_config, calls.start_on_alert), 0, 0, 1,
 	  "start recording a device when the call rings there, not when it answers" },
+	{ "output.jsonl", K_STR, offsetof(struct ct_config, out_jsonl), sizeof(((struct ct_config *)0)->out_jsonl), 0, 0,
+	  "JSON-lines file written when the command line gives no -o (as -o jsonl:PATH; empty: none)" },
+	{ "output.kafka", K_STR, offsetof(struct ct_config, out_kafka), sizeof(((struct ct_config *)0)->out_kafka), 0, 0,
+	  "Kafka brokers written to when the command line gives no -o (as -o kafka:BROKERS; empty: none)" },
 	{ "output.zstd_level", K_INT, offsetof(struct ct_config, zstd_level), 0, 1, 19, "zstd level of .zst outputs" },
 	{ "output.flush_ms", K_U32, offsetof(struct ct_config, flush_ms), 0, 10, 1000,
 	  "outputs are flushed (a zstd frame closed) at least this often" },
@@ -132,11 +154,27 @@ static const struct cfg_key cfg_keys[] = {
 	  1, 0, "Kafka topics are <prefix>.events, .calls, .recording, .audit, .stats" },
 	{ "kafka.spool.dir", K_STR, offsetof(struct ct_config, kafka_spool_dir),
 	  sizeof(((struct ct_config *)0)->kafka_spool_dir), 1, 0,
-	  "journal of records for Kafka; what a run could not deliver is delivered by the next" },
+	  "journal of records for Kafka; what a run could not deliver is delivered by the next (default: spool in "
+	  "the state directory when installed, ctitap-spool in the working directory from a build tree)" },
 	{ "kafka.spool.max_mb", K_BYTES_MB, offsetof(struct ct_config, kafka_spool_max), 0, 1, 1 << 20,
 	  "journal size cap; past it the oldest undelivered records are dropped and counted" },
 	{ "kafka.exit_timeout_ms", K_U32, offsetof(struct ct_config, kafka_exit_timeout_ms), 0, 0, 3600000,
 	  "at exit, time to deliver what is pending before it is left in the spool" },
+	{ "run.user", K_STR, offsetof(struct ct_config, run_user), sizeof(((struct ct_config *)0)->run_user), 0, 0,
+	  "once the capture and the outputs are open, run as this user (and its groups) with no capability "
+	  "(-Z; empty: stay as started)" },
+	{ "http.listen", K_STR, offsetof(struct ct_config, http_listen), sizeof(((struct ct_config *)0)->http_listen), 0,
+	  0, "monitoring endpoint (/metrics, /healthz) as ADDRESS:PORT ([::1]:9180 for IPv6); empty: off; capture "
+	  "files are served only when it is set explicitly" },
+	{ "http.tls_cert", K_STR, offsetof(struct ct_config, http_tls_cert), sizeof(((struct ct_config *)0)->http_tls_cert),
+	  0, 0, "PEM certificate (chain) file: the endpoint speaks HTTPS (with http.tls_key)" },
+	{ "http.tls_key", K_STR, offsetof(struct ct_config, http_tls_key), sizeof(((struct ct_config *)0)->http_tls_key), 0,
+	  0, "PEM private key file of http.tls_cert" },
+	{ "http.user", K_STR, offsetof(struct ct_config, http_user), sizeof(((struct ct_config *)0)->http_user), 0, 0,
+	  "HTTP basic authentication user for every route (empty: none; needs http.password_file)" },
+	{ "http.password_file", K_STR, offsetof(struct ct_config, http_password_file),
+	  sizeof(((struct ct_config *)0)->http_password_file), 0, 0,
+	  "file whose first line is http.user's password (read once at start, before privileges are dropped)" },
 };
 
 /* String settings parsed into a structure when set: a bad value is refused with the setting
@@ -171,6 +209,22 @@ static int apply_exclude(struct ct_config *cfg, const char *val, char *err, size
 	return ct_devset_parse(&cfg->record_exclude, val, err, errlen);
 }
 
+/* Integer settings where 0 stands for a value (tcpdump's -s 0: its default snap length). */
+static const struct cfg_zero {
+	const char *name;
+	int64_t as;
+} cfg_zero[] = {
+	{ "capture.snaplen", 262144 },
+};
+
+static int64_t zero_as(const struct cfg_key *k)
+{
+	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_zero); i++)
+		if (strcmp(cfg_zero[i].name, k->name) == 0)
+			return cfg_zero[i].as;
+	return 0;
+}
+
 static const struct cfg_parsed {
 	const char *name;
 	int (*apply)(struct ct_config *cfg, const char *val, char *err, size_t errlen);
@@ -182,6 +236,42 @@ static const struct cfg_parsed {
 	{ "record.devices", apply_devices },
 	{ "record.exclude", apply_exclude },
 };
+
+const char *ct_config_state_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("STATE_DIRECTORY");
+	if (env && env[0] == '/') {
+		size_t n = strcspn(env, ":"); /* several StateDirectory= entries are joined by ':' */
+		if (n < sizeof(dir)) {
+			memcpy(dir, env, n);
+			dir[n] = '\0';
+			return dir;
+		}
+	}
+	/* installed: the binary is in the bin directory it was built for */
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	if (strcmp(exe, CTITAP_BINDIR) != 0)
+		return NULL;
+	return CTITAP_STATEDIR;
+}
+
+const char *ct_config_default_file(void)
+{
+	const char *env = getenv("CTITAP_CONFIG");
+	if (env)
+		return env[0] ? env : NULL;
+	static const char path[] = CTITAP_SYSCONFDIR "/ctitap/ctitap.conf";
+	return access(path, F_OK) == 0 ? path : NULL;
+}
 
 void ct_config_init(struct ct_config *cfg)
 {
@@ -214,7 +304,12 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->flush_ms = 1000;
 	cfg->stats_interval_s = 60;
 	snprintf(cfg->kafka_prefix, sizeof(cfg->kafka_prefix), "ctitap");
-	snprintf(cfg->kafka_spool_dir, sizeof(cfg->kafka_spool_dir), "ctitap-spool");
+	const char *state = ct_config_state_dir();
+	if (state)
+		snprintf(cfg->kafka_spool_dir, sizeof(cfg->kafka_spool_dir), "%s/spool", state);
+	else
+		snprintf(cfg->kafka_spool_dir, sizeof(cfg->kafka_spool_dir), "ctitap-spool");
+	snprintf(cfg->http_listen, sizeof(cfg->http_listen), "127.0.0.1:9180");
 	cfg->kafka_spool_max = (size_t)1024 << 20;
 	cfg->kafka_exit_timeout_ms = 10000;
 }
@@ -320,6 +415,8 @@ int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char 
 			}
 		}
 		memcpy(base, val, n + 1); /* for the country code and prefixes, what apply stored */
+		if (k->off == offsetof(struct ct_config, http_listen))
+			cfg->http_listen_set = true;
 		return CT_OK;
 	}
 	if (k->kind == K_BOOL) {
@@ -332,9 +429,12 @@ int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char 
 		return CT_OK;
 	}
 	int64_t v;
-	if (!parse_int(val, &v) || v < k->min || v > k->max) {
-		snprintf(err, errlen, "setting %s: '%s' is not an integer from %" PRId64 " to %" PRId64, key, val,
-			 k->min, k->max);
+	bool ok = parse_int(val, &v);
+	if (ok && v == 0 && zero_as(k))
+		v = zero_as(k);
+	if (!ok || v < k->min || v > k->max) {
+		snprintf(err, errlen, "setting %s: '%s' is not an integer from %" PRId64 " to %" PRId64 "%s", key, val,
+			 k->min, k->max, zero_as(k) ? ", or 0" : "");
 		return CT_EINVAL;
 	}
 	switch (k->kind) {
@@ -377,6 +477,86 @@ int ct_config_set_arg(struct ct_config *cfg, const char *arg, char *err, size_t 
 	return ct_config_set(cfg, trim(buf), trim(eq + 1), err, errlen);
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* A key or section name: letters, digits, '.', '_', '-'. */
+static bool is_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* What may follow a value or a section header: blanks, then the end or a comment. */
+static bool only_comment(const char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return !*s || *s == '#' || *s == ';';
+}
+
+/* Reads the value that starts at v (blanks skipped) in place: quotes removed, escapes undone,
+ * a trailing comment cut. Returns NULL with *why set when it is malformed. */
+static char *read_value(char *v, const char **why)
+{
+	while (is_blank(*v))
+		v++;
+	if (*v == '"') {
+		char *in = v + 1, *out = v;
+		for (;; in++) {
+			if (!*in) {
+				*why = "no closing '\"'";
+				return NULL;
+			}
+			if (*in == '"')
+				break;
+			if (*in == '\\') {
+				in++;
+				if (*in != '"' && *in != '\\') {
+					*why = *in ? "unknown escape (only \\\" and \\\\ are known)" : "no closing '\"'";
+					return NULL;
+				}
+			}
+			*out++ = *in;
+		}
+		if (!only_comment(in + 1)) {
+			*why = "text after the closing '\"'";
+			return NULL;
+		}
+		*out = '\0';
+		return v;
+	}
+	if (*v == '\'') {
+		char *close = strchr(v + 1, '\'');
+		if (!close) {
+			*why = "no closing \"'\"";
+			return NULL;
+		}
+		if (!only_comment(close + 1)) {
+			*why = "text after the closing \"'\"";
+			return NULL;
+		}
+		*close = '\0';
+		return v + 1;
+	}
+	/* unquoted: a '#' or ';' after a blank starts a comment, so a value such as a password
+	 * may hold either where no blank precedes it ("key=#x" is "#x") */
+	for (char *c = v; *c; c++) {
+		if ((*c == '#' || *c == ';') && is_blank(c[-1])) {
+			*c = '\0';
+			break;
+		}
+	}
+	return trim(v);
+}
+
 int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -384,39 +564,65 @@ int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t er
 		snprintf(err, errlen, "cannot read settings file %s: %s", path, strerror(errno));
 		return CT_ENOENT;
 	}
-	char line[1024], sub[768];
+	char line[1024], sub[768], section[64] = "", key[160];
 	unsigned lineno = 0;
 	int rc = CT_OK;
+	const char *why = NULL;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-			rc = CT_EINVAL;
+			why = "line too long";
 			break;
 		}
-		/* '#' starts a comment at the start of a line or after a blank, so values such as
-		 * passwords may contain it */
-		for (char *h = line; (h = strchr(h, '#')) != NULL; h++) {
-			if (h == line || h[-1] == ' ' || h[-1] == '\t') {
-				*h = '\0';
+		char *s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || !only_comment(close + 1)) {
+				why = "expected '[section]'";
 				break;
 			}
-		}
-		char *s = trim(line);
-		if (!*s)
+			*close = '\0';
+			char *name = trim(s + 1);
+			if (!is_name(name) || strlen(name) >= sizeof(section)) {
+				why = "a section name is letters, digits, '.', '_' or '-'";
+				break;
+			}
+			memcpy(section, name, strlen(name) + 1);
 			continue;
+		}
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
-			rc = CT_EINVAL;
+			why = "expected 'key = value' or '[section]'";
 			break;
 		}
 		*eq = '\0';
-		rc = ct_config_set(cfg, trim(s), trim(eq + 1), sub, sizeof(sub));
+		char *k = trim(s);
+		if (!is_name(k)) {
+			why = "a key is letters, digits, '.', '_' or '-'";
+			break;
+		}
+		int n = snprintf(key, sizeof(key), "%s%s%s", section, section[0] ? "." : "", k);
+		if (n < 0 || (size_t)n >= sizeof(key)) {
+			why = "key too long";
+			break;
+		}
+		char *v = read_value(eq + 1, &why);
+		if (!v)
+			break;
+		rc = ct_config_set(cfg, key, v, sub, sizeof(sub));
 		if (rc) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, sub);
 			break;
 		}
+	}
+	if (why) {
+		snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+		rc = CT_EINVAL;
+	} else if (rc == CT_OK && ferror(f)) {
+		snprintf(err, errlen, "cannot read settings file %s: %s", path, strerror(errno));
+		rc = CT_ENOENT;
 	}
 	fclose(f);
 	return rc;
@@ -437,28 +643,93 @@ void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out)
 	out->nkafka = cfg->nkafka;
 }
 
+/* The value of k in cfg as a settings file or -X would give it. */
+static void format_value(const struct cfg_key *k, const struct ct_config *cfg, char *val, size_t cap)
+{
+	const char *base = (const char *)cfg + k->off;
+	switch (k->kind) {
+	case K_STR: snprintf(val, cap, "%s", base); break;
+	case K_BOOL: snprintf(val, cap, "%s", *(const bool *)(const void *)base ? "true" : "false"); break;
+	case K_U16: snprintf(val, cap, "%u", *(const uint16_t *)(const void *)base); break;
+	case K_U32: snprintf(val, cap, "%u", *(const uint32_t *)(const void *)base); break;
+	case K_INT: snprintf(val, cap, "%d", *(const int *)(const void *)base); break;
+	case K_BYTES_KB: snprintf(val, cap, "%zu", *(const size_t *)(const void *)base >> 10); break;
+	case K_BYTES_MB: snprintf(val, cap, "%zu", *(const size_t *)(const void *)base >> 20); break;
+	case K_TIME_MS: snprintf(val, cap, "%" PRIu64, *(const ct_time_t *)(const void *)base / 1000u); break;
+	case K_TIME_S:
+		snprintf(val, cap, "%" PRIu64, (uint64_t)(*(const ct_time_t *)(const void *)base / CT_USEC_PER_SEC));
+		break;
+	}
+}
+
 void ct_config_print(const struct ct_config *cfg, FILE *out)
 {
 	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-		const char *base = (const char *)cfg + k->off;
 		char val[800];
-		switch (k->kind) {
-		case K_STR: snprintf(val, sizeof(val), "%s", base); break;
-		case K_BOOL: snprintf(val, sizeof(val), "%s", *(const bool *)(const void *)base ? "true" : "false"); break;
-		case K_U16: snprintf(val, sizeof(val), "%u", *(const uint16_t *)(const void *)base); break;
-		case K_U32: snprintf(val, sizeof(val), "%u", *(const uint32_t *)(const void *)base); break;
-		case K_INT: snprintf(val, sizeof(val), "%d", *(const int *)(const void *)base); break;
-		case K_BYTES_KB: snprintf(val, sizeof(val), "%zu", *(const size_t *)(const void *)base >> 10); break;
-		case K_BYTES_MB: snprintf(val, sizeof(val), "%zu", *(const size_t *)(const void *)base >> 20); break;
-		case K_TIME_MS:
-			snprintf(val, sizeof(val), "%" PRIu64, *(const ct_time_t *)(const void *)base / 1000u);
-			break;
-		case K_TIME_S:
-			snprintf(val, sizeof(val), "%" PRIu64, (uint64_t)(*(const ct_time_t *)(const void *)base / CT_USEC_PER_SEC));
-			break;
-		}
-		fprintf(out, "  %-28s %-12s %s\n", k->name, val, k->desc);
+		format_value(&cfg_keys[i], cfg, val, sizeof(val));
+		fprintf(out, "  %-28s %-12s %s\n", cfg_keys[i].name, val, cfg_keys[i].desc);
 	}
 	fprintf(out, "  %-28s %-12s %s\n", "kafka.*", "", "passed to librdkafka unchanged (without 'kafka.')");
+}
+
+/* "# text" lines of at most 100 columns. */
+static void comment_wrapped(FILE *out, const char *text)
+{
+	while (*text) {
+		size_t n = strlen(text);
+		if (n > 98) {
+			n = 98;
+			while (n > 40 && text[n] != ' ')
+				n--;
+		}
+		fprintf(out, "# %.*s\n", (int)n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+void ct_config_write_example(const struct ct_config *cfg, FILE *out)
+{
+	fprintf(out, "# ctitap settings (ctitap(8), docs/configuration.md).\n"
+		     "#\n"
+		     "# Every setting is listed below, commented out, with its default. Remove the '#' in front\n"
+		     "# of a setting to change it. Keys under [section] are read as section.key; values may be\n"
+		     "# quoted (\"...\" with \\\" and \\\\ escapes, or '...' taken as written); '#' and ';' start a\n"
+		     "# comment at the start of a line or after a blank outside quotes. -X key=value on the\n"
+		     "# command line wins over this file. SIGHUP rereads record.* and numbers.* from it.\n"
+		     "#\n"
+		     "# A sensor needs at least capture.interface and output.jsonl or output.kafka.\n");
+	bool done[CT_ARRAY_SIZE(cfg_keys)] = { false };
+	for (size_t i = 0; i < CT_ARRAY_SIZE(cfg_keys); i++) {
+		if (done[i])
+			continue;
+		const char *dot = strchr(cfg_keys[i].name, '.');
+		size_t slen = (size_t)(dot - cfg_keys[i].name);
+		fprintf(out, "\n[%.*s]\n", (int)slen, cfg_keys[i].name);
+		for (size_t j = i; j < CT_ARRAY_SIZE(cfg_keys); j++) {
+			const struct cfg_key *k = &cfg_keys[j];
+			if (done[j] || strncmp(k->name, cfg_keys[i].name, slen + 1) != 0)
+				continue;
+			done[j] = true;
+			char val[800];
+			format_value(k, cfg, val, sizeof(val));
+			fprintf(out, "\n");
+			comment_wrapped(out, k->desc);
+			if (k->kind != K_STR) {
+				fprintf(out, "#%s = %s\n", k->name + slen + 1, val);
+				continue;
+			}
+			fprintf(out, "#%s = \"", k->name + slen + 1);
+			for (const char *c = val; *c; c++) {
+				if (*c == '"' || *c == '\\')
+					fputc('\\', out);
+				fputc(*c, out);
+			}
+			fprintf(out, "\"\n");
+		}
+		if (strncmp(cfg_keys[i].name, "kafka.", 6) == 0)
+			fprintf(out, "\n# Any other key here is librdkafka's own (its CONFIGURATION.md), e.g.\n"
+				     "#security.protocol = \"SASL_SSL\"\n");
+	}
 }

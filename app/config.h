@@ -20,6 +20,9 @@
 
 struct ct_config {
 	char sensor[128];
+	char interface[64];      /* capture.interface: -i when the command line has no -r or -i */
+	char filter[512];        /* capture.filter: when the command line has no filter */
+	unsigned replay_speed;   /* capture.replay_speed: 0 as fast as possible, N times recorded speed */
 	struct ct_live_cfg live;
 	struct ct_capture_cfg cap;
 	struct ct_sipcall_cfg sip;
@@ -43,6 +46,8 @@ struct ct_config {
 	uint32_t agents_max;
 	int zstd_level;
 	unsigned flush_ms;
+	char out_jsonl[512];     /* output.jsonl, output.kafka: when the command line has no -o */
+	char out_kafka[512];
 	size_t rotate_bytes;
 	unsigned rotate_s;
 	unsigned stats_interval_s;
@@ -52,18 +57,45 @@ struct ct_config {
 	unsigned kafka_exit_timeout_ms;
 	struct ct_kv kafka[CT_CFG_MAX_PASSTHRU]; /* owned */
 	unsigned nkafka;
+	char run_user[64];       /* run.user (-Z) */
+	char http_listen[128];   /* http.*: the monitoring endpoint (app/http.h) */
+	bool http_listen_set;    /* http.listen was given (a file or -X), not the default */
+	char http_tls_cert[512];
+	char http_tls_key[512];
+	char http_user[64];
+	char http_password_file[512];
 };
 
-/* Defaults; sensor.name defaults to the host name. */
+/* Defaults; sensor.name defaults to the host name, kafka.spool.dir to "spool" in the state
+ * directory (ct_config_state_dir()) when ctitap runs from where it was installed, else to
+ * "ctitap-spool" in the working directory. */
 void ct_config_init(struct ct_config *cfg);
+/* The state directory: $STATE_DIRECTORY (its first entry; systemd's StateDirectory= sets it),
+ * else the one compiled in (CTITAP_STATEDIR, /var/lib/ctitap for a /usr install); NULL when
+ * neither applies because ctitap runs from a build tree. Static storage. */
+const char *ct_config_state_dir(void);
 void ct_config_free(struct ct_config *cfg);
 /* Sets one key. Returns CT_OK, CT_ENOENT (unknown key) or CT_EINVAL (bad value); err
  * names the key, the value and what was expected. */
 int ct_config_set(struct ct_config *cfg, const char *key, const char *val, char *err, size_t errlen);
 /* "key=value" as given to -X. */
 int ct_config_set_arg(struct ct_config *cfg, const char *arg, char *err, size_t errlen);
-/* A settings file: "key = value" lines, '#' comments. Errors name file and line. */
+/* A settings file, in the INI form most sensors use:
+ *   key = value           a setting (blanks around key and value are ignored)
+ *   [section]             the keys after it are read as section.key
+ *   key = "a \"b\" \\"    double quotes keep blanks, '#' and ';'; \" and \\ are the only escapes
+ *   key = 'C:\x'          single quotes keep everything up to the next single quote
+ *   # or ; comment        whole-line, or trailing after a blank outside quotes
+ * Returns CT_OK; CT_ENOENT when the file cannot be read or a key is unknown; CT_EINVAL for a
+ * malformed line or value. err names the file and line ("path:12: ..."); the lines before the
+ * error are applied. */
 int ct_config_load(struct ct_config *cfg, const char *path, char *err, size_t errlen);
+/* The settings file read when -c is not given: $CTITAP_CONFIG when set (empty: none), else
+ * CTITAP_SYSCONFDIR/ctitap/ctitap.conf when it exists; NULL when there is none to read. */
+const char *ct_config_default_file(void);
+/* Writes an example settings file: every setting commented out with its default and meaning,
+ * grouped in [sections], in the syntax ct_config_load() reads (for ctitap.conf). */
+void ct_config_write_example(const struct ct_config *cfg, FILE *out);
 /* The sinks' view of the settings; borrows strings from cfg. */
 void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out);
 /* Prints every key with its current value and description (for --help-settings). */

@@ -1,5 +1,11 @@
-/* main.c - the ctitap command: options in tcpdump's habits, settings, sources, outputs.
- * Exit codes are listed in usage() and docs/cli.md. */
+/* main.c - the ctitap command: options in tcpdump's habits, settings, sources, outputs,
+ * privileges, signals, the monitoring endpoint. Exit codes are listed in usage() and README.md.
+ *
+ * Signals only set flags; the main loop acts on them between batches of packets (app_tick):
+ *   SIGHUP           outputs reopened (logrotate), record.* and numbers.* reread
+ *   SIGTERM, SIGINT  the input ends there: calls written, final stats, Kafka drained
+ *   SIGPIPE          ignored: a jsonl:- output whose reader left (EPIPE) ends the run quietly
+ */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,14 +13,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../capture/capture.h"
 #include "../capture/source.h"
 #include "../sinks/sink.h"
 #include "../util/log.h"
 #include "config.h"
+#include "http.h"
+#include "monitor.h"
 #include "pipeline.h"
-#include "records.h"
+#include "privs.h"
 
 #ifndef CTITAP_VERSION
 #define CTITAP_VERSION "0.0.0"
@@ -27,7 +36,7 @@ enum {
 	EXIT_USAGE = 64,    /* bad option or bad filter expression */
 	EXIT_DATAERR = 65,  /* a capture file is corrupt, cut short or not a capture file */
 	EXIT_NOINPUT = 66,  /* a capture file or interface does not exist */
-	EXIT_CANTCREAT = 73,/* an output cannot be created */
+	EXIT_CANTCREAT = 73,/* an output cannot be created, http.listen cannot be bound */
 	EXIT_IOERR = 74,    /* writing an output failed */
 	EXIT_NOPERM = 77,   /* permission denied (file or capture) */
 	EXIT_CONFIG = 78,   /* unknown or malformed setting, unreadable settings file */
@@ -35,7 +44,12 @@ enum {
 
 #define MAX_FILES 256
 
+#ifndef CTITAP_DEFAULT_CONF
+#define CTITAP_DEFAULT_CONF "/etc/ctitap/ctitap.conf"
+#endif
+
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
 static struct ct_source *running_source;
 
 static void on_signal(int sig)
@@ -43,7 +57,13 @@ static void on_signal(int sig)
 	(void)sig;
 	stop_requested = 1;
 	if (running_source)
-		ct_source_break(running_source);
+		ct_source_break(running_source); /* pcap_breakloop: sets libpcap's own flag */
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -54,21 +74,29 @@ static void usage(FILE *out)
 		"  -r FILE         read a pcap or pcapng file ('-' = stdin); repeat for several, read in order\n"
 		"  -i IFACE        capture live on IFACE ('any' for all)\n"
 		"  -o jsonl:PATH   write JSON lines to PATH ('-' = stdout, '.zst' suffix = zstd); repeatable\n"
-		"  -c FILE         read settings from FILE (key = value lines)\n"
+		"  -c FILE         read settings from FILE (default: " CTITAP_DEFAULT_CONF " when it exists;\n"
+		"                  $CTITAP_CONFIG names another, empty for none)\n"
 		"  -X KEY=VALUE    set one setting (after -c); kafka.* keys go to librdkafka\n"
-		"  -s SNAPLEN      same as -X capture.snaplen=SNAPLEN\n"
+		"  -Z USER         same as -X run.user=USER: once the capture and outputs are open, run as USER\n"
+		"                  with no capability\n"
+		"  -s SNAPLEN      same as -X capture.snaplen=SNAPLEN (0: 262144)\n"
 		"  -B MiB          same as -X capture.buffer_mb=MiB\n"
 		"  -p              same as -X capture.promisc=false\n"
 		"  -q              only errors on stderr\n"
 		"  -v              more detail on stderr\n"
 		"      --stats     print the counters for a person at the end (stderr)\n"
-		"      --help-settings  list every setting with its current value\n"
+		"      --help-settings[=conf]  list every setting with its current value (conf: as a settings\n"
+		"                  file, every setting commented out)\n"
 		"      --version   print the version\n"
 		"  -h, --help      this text\n\n"
-		"Without -o, records go to stdout as JSON lines.\n"
-		"Exit codes: 0 ok; 1 internal failure; 64 bad option or filter; 65 corrupt or cut-short capture file;\n"
-		"66 no such file or interface; 73 cannot create output; 74 an output lost records; 77 permission\n"
-		"denied; 78 bad setting.\n");
+		"Without -r or -i, capture.interface is captured; without -o, output.jsonl and output.kafka are\n"
+		"written, else records go to stdout as JSON lines.\n"
+		"Signals: HUP reopens output files and rereads record.* and numbers.*; TERM and INT end the run\n"
+		"cleanly (calls written, final stats, Kafka drained up to kafka.exit_timeout_ms).\n"
+		"Exit codes: 0 ok (also when the reader of stdout went away); 1 internal failure; 64 bad option or\n"
+		"filter; 65 corrupt or cut-short capture file; 66 no such file or interface; 73 cannot create\n"
+		"output or listen on http.listen; 74 an output lost records; 77 permission denied (files, capture,\n"
+		"privileges); 78 bad setting (unknown librdkafka property, unknown run.user).\n");
 }
 
 static int exit_for(int err)
@@ -87,10 +115,13 @@ struct app {
 	struct ct_config cfg;
 	struct ct_counters ctr;
 	struct ct_outputs out;
-	struct ct_json json;
 	struct ct_pipeline pipe;
-	uint64_t stats_ordinal;
 	ct_time_t next_stats;  /* packet time of the next periodic stats record */
+	struct ct_http *http;  /* the monitoring endpoint, or NULL */
+	struct ct_monitor mon;
+	const char *cfgfile;   /* the settings file read, reread on SIGHUP (NULL: none) */
+	const char **xargs;    /* -X settings, applied again after it */
+	unsigned nx;
 };
 
 static void emit_stats(struct app *a, ct_time_t ts, bool final);
@@ -113,10 +144,90 @@ static void app_clock(void *user, ct_time_t now)
 	}
 }
 
+/* SIGHUP: record.* and numbers.* from the settings file (and -X again after it) into the
+ * settings the running pipeline reads, between two packets: calls in progress are kept and
+ * follow the new rules from their next moment on. A file that fails to read or parse changes
+ * nothing. Other settings need a restart; a change to one is named in a warning. */
+static void reload_settings(struct app *a)
+{
+	struct ct_config *fresh = malloc(sizeof(*fresh));
+	char err[1024];
+	if (!fresh) {
+		ct_err("settings not reread: out of memory");
+		a->mon.reload_failures++;
+		return;
+	}
+	ct_config_init(fresh);
+	int rc = a->cfgfile ? ct_config_load(fresh, a->cfgfile, err, sizeof(err)) : CT_OK;
+	for (unsigned i = 0; rc == CT_OK && i < a->nx; i++)
+		rc = ct_config_set_arg(fresh, a->xargs[i], err, sizeof(err));
+	if (rc != CT_OK) {
+		ct_err("settings not reread, those in force stay: %s", err);
+		a->mon.reload_failures++;
+		ct_config_free(fresh);
+		free(fresh);
+		return;
+	}
+	/* name what changed but cannot change now */
+	char *now_txt = NULL, *new_txt = NULL;
+	size_t now_len = 0, new_len = 0;
+	FILE *f1 = open_memstream(&now_txt, &now_len), *f2 = open_memstream(&new_txt, &new_len);
+	if (f1 && f2) {
+		ct_config_print(&a->cfg, f1);
+		ct_config_print(fresh, f2);
+	}
+	if (f1)
+		fclose(f1);
+	if (f2)
+		fclose(f2);
+	for (char *l1 = now_txt, *l2 = new_txt; l1 && l2 && *l1 && *l2;) {
+		char *e1 = strchr(l1, '\n'), *e2 = strchr(l2, '\n');
+		if (!e1 || !e2)
+			break;
+		*e1 = *e2 = '\0';
+		char key[64] = "";
+		sscanf(l1, "%63s", key);
+		if (strcmp(l1, l2) != 0 && strncmp(key, "record.", 7) != 0 && strncmp(key, "numbers.", 8) != 0)
+			ct_warn("setting %s changed: it takes effect at the next start", key);
+		l1 = e1 + 1;
+		l2 = e2 + 1;
+	}
+	free(now_txt);
+	free(new_txt);
+	memcpy(a->cfg.numbers_rules, fresh->numbers_rules, sizeof(a->cfg.numbers_rules));
+	a->cfg.numbers = fresh->numbers;
+	memcpy(a->cfg.record_devices_spec, fresh->record_devices_spec, sizeof(a->cfg.record_devices_spec));
+	memcpy(a->cfg.record_exclude_spec, fresh->record_exclude_spec, sizeof(a->cfg.record_exclude_spec));
+	a->cfg.record_devices = fresh->record_devices;
+	a->cfg.record_exclude = fresh->record_exclude;
+	a->cfg.record_pause_on_hold = fresh->record_pause_on_hold;
+	a->cfg.calls.start_on_alert = fresh->calls.start_on_alert;
+	if (a->pipe.calls_joined)
+		ct_calls_set_recording(a->pipe.calls_joined, fresh->record_pause_on_hold, fresh->calls.start_on_alert);
+	ct_config_free(fresh);
+	free(fresh);
+	a->mon.reloads++;
+	ct_info("record.* and numbers.* reread from %s", a->cfgfile ? a->cfgfile : "the command line");
+}
+
+/* About every 100 ms of wall time, between batches of packets: the outputs' background work,
+ * what the signal handlers asked for, the monitoring endpoint. */
 static void app_tick(void *arg)
 {
 	struct app *a = arg;
+	if (hup_requested) {
+		hup_requested = 0;
+		ct_info("SIGHUP: reopening the output files, rereading record.* and numbers.*");
+		ct_outputs_reopen(&a->out);
+		reload_settings(a);
+	}
 	ct_outputs_poll(&a->out);
+	if (a->out.reader_gone && !stop_requested) {
+		stop_requested = 1; /* `| head`: the reader has what it wanted */
+		if (running_source)
+			ct_source_break(running_source);
+	}
+	ct_http_poll(a->http);
 }
 
 static void print_stats(const struct ct_counters *ctr)
@@ -132,13 +243,45 @@ static void print_stats(const struct ct_counters *ctr)
 
 static void emit_stats(struct app *a, ct_time_t ts, bool final)
 {
-	ct_json_reset(&a->json);
-	ct_rec_begin(&a->json, CT_REC_STATS, a->cfg.sensor, ts, a->stats_ordinal++);
-	ct_rec_stats_fields(&a->json, final, &a->ctr);
-	ct_agents_json(a->pipe.agents, &a->json, ts); /* time per state up to this record's ts */
-	ct_json_obj_end(&a->json);
-	struct ct_record r = { CT_REC_STATS, a->json.buf, a->json.len, NULL };
-	ct_outputs_emit(&a->out, &r);
+	ct_pipeline_stats(&a->pipe, ts, final);
+}
+
+/* The first capture, opened before privileges are dropped (the rest are opened as the user,
+ * as tcpdump does with its -V files); its error is reported where the loop reaches it. */
+struct first_source {
+	struct ct_source src;
+	int rc;
+	char err[1024];
+};
+
+static int open_source(struct ct_source *src, const char *iface, const char *file, const struct ct_config *cfg,
+		       char *err, size_t errlen)
+{
+	int rc = iface ? ct_source_open_live(src, iface, &cfg->live, err, errlen)
+		       : ct_source_open_file(src, file, err, errlen);
+	if (rc == CT_OK)
+		src->replay_speed = cfg->replay_speed;
+	return rc;
+}
+
+/* The monitoring endpoint: on when http.listen is set, for a live capture (by default on
+ * loopback) or, for capture files, only when set explicitly. A default address that is taken
+ * (another ctitap) is a warning; an explicit one an error. */
+static int start_http(struct app *a, bool live, char *err, size_t errlen)
+{
+	if (!a->cfg.http_listen[0] || (!live && !a->cfg.http_listen_set))
+		return CT_OK;
+	struct ct_http_cfg hc = { a->cfg.http_listen, a->cfg.http_tls_cert, a->cfg.http_tls_key, a->cfg.http_user,
+				  a->cfg.http_password_file };
+	int rc = ct_http_start(&a->http, &hc, ct_monitor_routes, ct_monitor_nroutes, &a->mon, err, errlen);
+	if (rc != CT_OK && !a->cfg.http_listen_set && ct_err_kind(rc) == CT_EIO) {
+		ct_warn("%s; no monitoring endpoint", err);
+		return CT_OK;
+	}
+	if (rc == CT_OK)
+		ct_info("monitoring endpoint on %s://%s (/metrics, /healthz)", a->cfg.http_tls_cert[0] ? "https" : "http",
+			a->cfg.http_listen);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -148,23 +291,25 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
-		{ "help-settings", no_argument, NULL, OPT_HELP_SETTINGS },
+		{ "help-settings", optional_argument, NULL, OPT_HELP_SETTINGS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct app a;
+	static struct first_source first;
 	const char *files[MAX_FILES];
 	unsigned nfiles = 0;
 	const char *iface = NULL, *cfgfile = NULL;
 	const char *outspecs[CT_MAX_SINKS];
 	unsigned nout = 0;
-	const char *xargs[128];
+	static const char *xargs[128];
 	unsigned nx = 0;
-	bool stats = false, help_settings = false;
+	bool stats = false, help_settings = false, help_conf = false;
 	char err[1024];
 	int opt;
 
+	ct_log_open();
 	ct_config_init(&a.cfg);
-	while ((opt = getopt_long(argc, argv, "r:i:o:c:X:s:B:pqvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:i:o:c:X:s:B:Z:pqvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (nfiles == MAX_FILES) {
@@ -185,14 +330,16 @@ int main(int argc, char **argv)
 		case 'X':
 		case 's':
 		case 'B':
+		case 'Z':
 		case 'p': {
-			static char shortcut[3][64];
+			/* the shortcuts are settings, applied in command-line order with the -X ones */
+			static char shortcut[4][128];
+			static const char *const keys[] = { "capture.snaplen", "capture.buffer_mb", "capture.promisc",
+							    "run.user" };
 			const char *x = optarg;
-			if (opt == 's' || opt == 'B' || opt == 'p') {
-				int k = opt == 's' ? 0 : opt == 'B' ? 1 : 2;
-				snprintf(shortcut[k], sizeof(shortcut[k]), "%s=%s",
-					 k == 0 ? "capture.snaplen" : k == 1 ? "capture.buffer_mb" : "capture.promisc",
-					 k == 2 ? "false" : optarg);
+			int k = opt == 's' ? 0 : opt == 'B' ? 1 : opt == 'p' ? 2 : opt == 'Z' ? 3 : -1;
+			if (k >= 0) {
+				snprintf(shortcut[k], sizeof(shortcut[k]), "%s=%s", keys[k], k == 2 ? "false" : optarg);
 				x = shortcut[k];
 			}
 			if (nx == CT_ARRAY_SIZE(xargs)) {
@@ -206,13 +353,22 @@ int main(int argc, char **argv)
 		case 'v': ct_log_set_level(CT_LOG_INFO); break;
 		case OPT_STATS: stats = true; break;
 		case OPT_VERSION: printf("ctitap %s\n", CTITAP_VERSION); return EXIT_OK;
-		case OPT_HELP_SETTINGS: help_settings = true; break;
+		case OPT_HELP_SETTINGS:
+			help_settings = true;
+			if (optarg && strcmp(optarg, "conf") != 0) {
+				ct_err("--help-settings=%s: only 'conf' is known", optarg);
+				return EXIT_USAGE;
+			}
+			help_conf = optarg != NULL;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 
 	/* Settings: file first, then -X in order, so the command line wins. */
+	if (!cfgfile)
+		cfgfile = ct_config_default_file();
 	struct stat cst;
 	if (cfgfile && stat(cfgfile, &cst) == 0 && S_ISDIR(cst.st_mode)) {
 		ct_err("cannot read settings file %s: it is a directory", cfgfile);
@@ -228,19 +384,39 @@ int main(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
+	a.cfgfile = cfgfile;
+	a.xargs = xargs;
+	a.nx = nx;
 	if (help_settings) {
-		printf("Settings (key, current value, meaning):\n");
-		ct_config_print(&a.cfg, stdout);
+		if (help_conf) {
+			ct_config_write_example(&a.cfg, stdout);
+		} else {
+			printf("Settings (key, current value, meaning):\n");
+			ct_config_print(&a.cfg, stdout);
+		}
 		ct_config_free(&a.cfg);
 		return EXIT_OK;
 	}
-	if ((nfiles == 0) == (iface == NULL)) {
-		ct_err(nfiles ? "-r and -i cannot be used together" : "nothing to read: give -r FILE or -i IFACE");
+	struct ct_sink_cfg scfg;
+	ct_config_sink_cfg(&a.cfg, &scfg);
+	if (ct_kafka_check_settings(&scfg, err, sizeof(err)) != CT_OK) {
+		ct_err("%s", err);
+		return EXIT_CONFIG;
+	}
+	if (nfiles && iface) {
+		ct_err("-r and -i cannot be used together");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!nfiles && !iface && a.cfg.interface[0])
+		iface = a.cfg.interface;
+	if (!nfiles && !iface) {
+		ct_err("nothing to read: give -r FILE or -i IFACE (or set capture.interface)");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 
-	/* The filter is the rest of the command line, as with tcpdump. */
+	/* The filter is the rest of the command line, as with tcpdump, else capture.filter. */
 	char filter[4096] = "";
 	size_t flen = 0;
 	for (int i = optind; i < argc; i++) {
@@ -251,27 +427,102 @@ int main(int argc, char **argv)
 		}
 		flen += (size_t)n;
 	}
+	if (!flen && a.cfg.filter[0])
+		flen = (size_t)snprintf(filter, sizeof(filter), "%s", a.cfg.filter);
+
+	/* Outputs: -o, else output.jsonl and output.kafka, else standard output. */
+	static char cfg_out[2][600];
+	if (nout == 0 && a.cfg.out_jsonl[0]) {
+		snprintf(cfg_out[0], sizeof(cfg_out[0]), "jsonl:%s", a.cfg.out_jsonl);
+		outspecs[nout++] = cfg_out[0];
+	}
+	if (nout == 0 || (outspecs[0] == cfg_out[0] && a.cfg.out_kafka[0])) {
+		if (a.cfg.out_kafka[0]) {
+			snprintf(cfg_out[1], sizeof(cfg_out[1]), "kafka:%s", a.cfg.out_kafka);
+			outspecs[nout++] = cfg_out[1];
+		}
+	}
+	if (nout == 0) {
+		if (ct_log_fd_is_journal(STDOUT_FILENO)) {
+			/* a service whose settings name no output would fill the journal with records */
+			ct_err("no output: records would go to the journal; set output.jsonl or output.kafka%s%s",
+			       cfgfile ? " in " : "", cfgfile ? cfgfile : "");
+			return EXIT_CONFIG;
+		}
+		outspecs[nout++] = "jsonl:-";
+	}
+
+	struct ct_privs privs;
+	int prc = ct_privs_init(&privs, a.cfg.run_user, err, sizeof(err));
+	if (prc != CT_OK) {
+		ct_err("%s", err);
+		return prc == CT_ENOENT ? EXIT_CONFIG : EXIT_NOPERM;
+	}
+
+	/* Signals from here on: a SIGHUP before the run is reread at its first tick. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART; /* a read of stdin or a FIFO goes on after it */
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	int rc = EXIT_OK;
 	a.out.ctr = &a.ctr;
 	a.out.flush_ms = a.cfg.flush_ms;
-	ct_json_init(&a.json);
-	if (nout == 0)
-		outspecs[nout++] = "jsonl:-";
-	struct ct_sink_cfg scfg;
-	ct_config_sink_cfg(&a.cfg, &scfg);
+	a.mon.ctr = &a.ctr;
+	a.mon.out = &a.out;
+	a.mon.sensor = a.cfg.sensor;
+	a.mon.start_time = (uint64_t)time(NULL);
+
+	/* Privileged part: the capture, the monitoring socket and its key files. */
+	first.rc = open_source(&first.src, iface, iface ? NULL : files[0], &a.cfg, first.err, sizeof(first.err));
+	int hrc = start_http(&a, iface != NULL, err, sizeof(err));
+	if (hrc != CT_OK) {
+		ct_err("%s", err);
+		rc = hrc == CT_EINVAL ? EXIT_CONFIG : ct_err_kind(hrc) == CT_EPERM ? EXIT_NOPERM : EXIT_CANTCREAT;
+		goto out_source;
+	}
+	a.mon.http = a.http;
+	if (ct_privs_drop_caps(&privs, err, sizeof(err)) != CT_OK) {
+		ct_err("%s", err);
+		rc = EXIT_NOPERM;
+		goto out_source;
+	}
+
+	/* The outputs, as the user ctitap becomes: its files from the start. */
+	if (ct_privs_assume(&privs, err, sizeof(err)) != CT_OK) {
+		ct_err("%s", err);
+		rc = EXIT_NOPERM;
+		goto out_source;
+	}
 	for (unsigned i = 0; i < nout; i++) {
 		int orc = ct_outputs_add(&a.out, outspecs[i], &scfg, err, sizeof(err));
 		if (orc != CT_OK) {
 			ct_err("%s", err);
+			orc = ct_err_kind(orc);
 			rc = orc == CT_EINVAL	? EXIT_USAGE
 			     : orc == CT_ECONFIG ? EXIT_CONFIG
 			     : orc == CT_EPERM	 ? EXIT_NOPERM
 			     : orc == CT_ENOMEM	 ? EXIT_FAIL
 						 : EXIT_CANTCREAT;
+			ct_privs_resume(&privs, err, sizeof(err));
 			goto out_outputs;
 		}
 	}
+	if (ct_privs_resume(&privs, err, sizeof(err)) != CT_OK || ct_privs_become(&privs, err, sizeof(err)) != CT_OK) {
+		ct_err("%s", err);
+		rc = EXIT_NOPERM;
+		goto out_outputs;
+	}
+	if (privs.change)
+		ct_info("running as %s (uid %u, gid %u), no capability", privs.user, (unsigned)privs.uid,
+			(unsigned)privs.gid);
+	else if (geteuid() == 0)
+		ct_info("running as root: -Z USER (run.user) gives up root once the capture is open");
 
 	struct ct_hashkey key;
 	if (ct_hashkey_random(&key) != CT_OK) {
@@ -286,20 +537,21 @@ int main(int argc, char **argv)
 	}
 	a.pipe.on_second = app_clock;
 	a.pipe.user = &a;
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
 
 	unsigned nsrc = iface ? 1 : nfiles;
 	for (unsigned i = 0; i < nsrc && !stop_requested; i++) {
 		struct ct_source src;
-		int src_rc = iface ? ct_source_open_live(&src, iface, &a.cfg.live, err, sizeof(err))
-				   : ct_source_open_file(&src, files[i], err, sizeof(err));
+		int src_rc;
+		if (i == 0) {
+			src = first.src;
+			src_rc = first.rc;
+			first.rc = CT_EINVAL; /* taken: closed below, not at out_source */
+			snprintf(err, sizeof(err), "%s", first.err);
+		} else {
+			src_rc = open_source(&src, NULL, files[i], &a.cfg, err, sizeof(err));
+		}
 		if (src_rc != CT_OK) {
 			ct_err("%s", err);
 			if (rc == EXIT_OK)
@@ -316,8 +568,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		running_source = &src;
+		a.mon.src = &src;
 		src_rc = ct_source_run(&src, &a.pipe.cap, &stop_requested, app_tick, &a, err, sizeof(err));
 		running_source = NULL;
+		a.mon.src = NULL;
 		ct_source_drops(&src, &a.ctr);
 		ct_source_close(&src);
 		if (src_rc != CT_OK) {
@@ -335,12 +589,16 @@ int main(int argc, char **argv)
 	ct_outputs_drain(&a.out);
 	emit_stats(&a, last_ts, true);
 	ct_pipeline_free(&a.pipe);
+	a.mon.pipe = NULL;
 	if (stats)
 		print_stats(&a.ctr);
 out_outputs:
 	if (ct_outputs_close(&a.out) != CT_OK && rc == EXIT_OK)
 		rc = EXIT_IOERR;
-	ct_json_free(&a.json);
+out_source:
+	if (first.rc == CT_OK)
+		ct_source_close(&first.src);
+	ct_http_stop(a.http);
 	ct_config_free(&a.cfg);
 	return rc;
 }

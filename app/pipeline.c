@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../correlator/audit.h"
 #include "../decoders/csta_stream.h"
 #include "../decoders/csta_xml.h"
 #include "../decoders/sip_stream.h"
@@ -220,8 +219,8 @@ static void span_audit(struct ct_pipeline *p, ct_time_t now)
 		return;
 	char a[32];
 	ct_time_format(p->span_since, a);
-	ct_audit(&p->em, now, NULL, "span_duplicate", NULL, n,
-		 "%" PRIu64 " SPAN duplicate frames suppressed since %s (copies within dedup.window_ms)", n, a);
+	ct_report_audit(&p->rep, now, NULL, CT_AUDIT_SPAN_DUPLICATE, NULL, n,
+			"%" PRIu64 " SPAN duplicate frames suppressed since %s (copies within dedup.window_ms)", n, a);
 	p->span_reported = p->ctr->span_dups;
 	p->span_since = now;
 }
@@ -247,10 +246,11 @@ static void on_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned fra
 	ct_time_format(from, a);
 	ct_time_format(to, b);
 	bool back = to < from;
-	ct_audit(&p->em, to, NULL, "clock_jump", NULL, 0,
-		 "capture clock moved %s by %" PRIu64 " s, from %s to %s: %u frames in a row on the new time "
-		 "(docs/capture.md, Packet time)",
-		 back ? "back" : "forward", (uint64_t)((back ? from - to : to - from) / CT_USEC_PER_SEC), a, b, frames);
+	ct_report_audit(&p->rep, to, NULL, CT_AUDIT_CLOCK_JUMP, NULL, 0,
+			"capture clock moved %s by %" PRIu64 " s, from %s to %s: %u frames in a row on the new time "
+			"(docs/capture.md, Packet time)",
+			back ? "back" : "forward", (uint64_t)((back ? from - to : to - from) / CT_USEC_PER_SEC), a, b,
+			frames);
 }
 
 /* The correlator's view of numbers.* and record.* */
@@ -268,10 +268,10 @@ static bool hook_record_device(void *user, const char *device)
 
 /* ... and of the agents' states: an ACD call reaching an agent who is not ready is an audit,
  * and a call answered makes the agent busy */
-static const char *hook_agent_state(void *user, const char *device)
+static bool hook_agent_state(void *user, const char *device, enum ct_agent_state *st)
 {
 	const struct ct_pipeline *p = user;
-	return ct_agents_state(p->agents, device);
+	return ct_agents_state(p->agents, device, st);
 }
 
 static const char *hook_agent_id(void *user, const char *device)
@@ -286,32 +286,93 @@ static void hook_agent_call(void *user, const char *device, bool on_call, ct_tim
 	ct_agents_call(p->agents, device, on_call, ts);
 }
 
+/* ---- the correlator's views, written as records to the outputs ---- */
+
+static void to_outputs(void *user, const struct ct_record *r)
+{
+	struct ct_pipeline *p = user;
+	if (p->out)
+		ct_outputs_emit(p->out, r);
+}
+
+static void on_audit(void *u, const struct ct_audit_view *v)
+{
+	ct_rec_audit(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_sip_event(void *u, const struct ct_sip_event *v)
+{
+	ct_rec_sip_event(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_dialog_end(void *u, const struct ct_dialog_end *v)
+{
+	ct_rec_dialog_end(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_csta_event(void *u, const struct ct_csta_event *v)
+{
+	ct_rec_csta_event(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_rtp_stream(void *u, const struct ct_rtp_stream_view *v)
+{
+	ct_rec_rtp_stream(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_agent_state(void *u, const struct ct_agent_change *v)
+{
+	ct_rec_agent_state(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_recording(void *u, const struct ct_recording_view *v)
+{
+	ct_rec_recording(&((struct ct_pipeline *)u)->rec, v);
+}
+
+static void on_call(void *u, const struct ct_call_view *v)
+{
+	ct_rec_call(&((struct ct_pipeline *)u)->rec, v);
+}
+
+void ct_pipeline_stats(struct ct_pipeline *p, ct_time_t ts, bool final)
+{
+	struct ct_stats_view v = { .ts = ts, .final = final, .ctr = p->ctr };
+	v.nagents = ct_agents_summary(p->agents, ts, &v.agents); /* time per state up to ts */
+	ct_rec_stats(&p->rec, &v);
+}
+
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
 		     struct ct_counters *ctr, struct ct_outputs *out)
 {
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	p->ctr = ctr;
+	p->out = out;
 	p->sip = cfg->sip_enabled;
 	p->rtp = cfg->rtp_enabled;
 	p->csta = cfg->csta_enabled;
-	ct_json_init(&p->em.json);
-	p->em.sensor = cfg->sensor;
-	p->em.out = out;
-	int rc = ct_media_new(&p->media, cfg->sip.max_calls * 4, key, ctr, &p->em);
+	ct_records_init(&p->rec, cfg->sensor, to_outputs, p);
+	p->rep = (struct ct_report){
+		.user = p,
+		.audit = on_audit,
+		.sip_event = on_sip_event,
+		.dialog_end = on_dialog_end,
+		.csta_event = on_csta_event,
+		.rtp_stream = on_rtp_stream,
+		.agent_state = on_agent_state,
+		.recording = on_recording,
+		.call = on_call,
+	};
+	int rc = ct_media_new(&p->media, cfg->sip.max_calls * 4, key, ctr, &p->rep);
 	if (rc)
-		return rc;
-	rc = ct_sipcalls_new(&p->calls, &cfg->sip, key, ctr, &p->em, p->media);
-	if (rc) {
-		ct_media_free(p->media);
-		return rc;
-	}
-	rc = ct_cstalinks_new(&p->links, cfg->csta_max_links, ctr, &p->em);
-	if (rc) {
-		ct_sipcalls_free(p->calls, 0);
-		ct_media_free(p->media);
-		return rc;
-	}
+		goto free_records;
+	rc = ct_sipcalls_new(&p->calls, &cfg->sip, key, ctr, &p->rep, p->media);
+	if (rc)
+		goto free_media;
+	rc = ct_cstalinks_new(&p->links, cfg->csta_max_links, ctr, &p->rep);
+	if (rc)
+		goto free_sipcalls;
 	ct_cstalinks_set_audit(p->links, cfg->csta_response_timeout, cfg->csta_dup_window);
 	struct ct_calls_cfg ccfg = cfg->calls;
 	ccfg.rtp = cfg->rtp_enabled;
@@ -322,21 +383,12 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.agent_state = hook_agent_state;
 	ccfg.hooks.agent_call = hook_agent_call;
 	ccfg.hooks.agent_id = hook_agent_id;
-	rc = ct_calls_new(&p->calls_joined, &ccfg, key, ctr, &p->em);
-	if (rc) {
-		ct_cstalinks_free(p->links);
-		ct_sipcalls_free(p->calls, 0);
-		ct_media_free(p->media);
-		return rc;
-	}
-	rc = ct_agents_new(&p->agents, cfg->agents_max, key, ctr, &p->em);
-	if (rc) {
-		ct_calls_free(p->calls_joined, 0);
-		ct_cstalinks_free(p->links);
-		ct_sipcalls_free(p->calls, 0);
-		ct_media_free(p->media);
-		return rc;
-	}
+	rc = ct_calls_new(&p->calls_joined, &ccfg, key, ctr, &p->rep);
+	if (rc)
+		goto free_links;
+	rc = ct_agents_new(&p->agents, cfg->agents_max, key, ctr, &p->rep);
+	if (rc)
+		goto free_calls;
 	ct_sipcalls_set_calls(p->calls, p->calls_joined);
 	ct_cstalinks_set_calls(p->links, p->calls_joined);
 	ct_cstalinks_set_agents(p->links, p->agents);
@@ -345,13 +397,22 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		.clock_jump = on_clock_jump,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
-	if (rc) {
-		ct_agents_free(p->agents);
-		ct_calls_free(p->calls_joined, 0);
-		ct_cstalinks_free(p->links);
-		ct_sipcalls_free(p->calls, 0);
-		ct_media_free(p->media);
-	}
+	if (rc)
+		goto free_agents;
+	return CT_OK;
+
+free_agents:
+	ct_agents_free(p->agents);
+free_calls:
+	ct_calls_free(p->calls_joined, 0);
+free_links:
+	ct_cstalinks_free(p->links);
+free_sipcalls:
+	ct_sipcalls_free(p->calls, 0);
+free_media:
+	ct_media_free(p->media);
+free_records:
+	ct_records_free(&p->rec);
 	return rc;
 }
 
@@ -378,6 +439,6 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_time_t now = ct_pipeline_finish(p);
 	ct_agents_free(p->agents);       /* last: the calls released above may still report to it */
 	p->agents = NULL;
-	ct_json_free(&p->em.json);
+	ct_records_free(&p->rec);
 	return now;
 }

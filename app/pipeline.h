@@ -10,13 +10,16 @@
 #include "../correlator/media.h"
 #include "../correlator/sipcall.h"
 #include "../decoders/sip.h"
+#include "../records/records.h"
+#include "../sinks/sink.h"
 #include "config.h"
-#include "records.h"
 
 struct ct_pipeline {
 	struct ct_capture cap;
 	struct ct_counters *ctr;
-	struct ct_emitter em;
+	struct ct_records rec;          /* the records layer: views -> JSON records */
+	struct ct_report rep;           /* the correlator's hooks, bound to rec and the outputs */
+	struct ct_outputs *out;
 	struct ct_sipcalls *calls;
 	struct ct_media *media;
 	struct ct_cstalinks *links;
@@ -34,8 +37,12 @@ struct ct_pipeline {
 	void *user;
 };
 
+/* cfg, key, ctr and out are borrowed and must outlive the pipeline. */
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
 		     struct ct_counters *ctr, struct ct_outputs *out);
+/* The stats record at packet time ts (final: the last one of the run), with every counter and
+ * each agent's time per state. */
+void ct_pipeline_stats(struct ct_pipeline *p, ct_time_t ts, bool final);
 /* End of input: ends every flow and call (their records are written) and frees them. What
  * the final stats record reads (p->agents) stays until ct_pipeline_free(). Returns the packet
  * time of the newest packet seen. */

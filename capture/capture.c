@@ -2,10 +2,12 @@
 #include "capture.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/json.h"
 #include "../util/log.h"
 #include "decode.h"
 
@@ -102,17 +104,52 @@ void ct_capture_free(struct ct_capture *c)
 	c->nheld = 0;
 }
 
+/* What a log line written while a frame is handled is about: the frame (its number in the
+ * run, which is Wireshark's for a single file), its innermost addresses as far as they were
+ * decoded, and its packet time. */
+struct frame_about {
+	const struct ct_pkt *p;
+	uint64_t frame;
+};
+
+static size_t frame_about(const void *obj, char *buf, size_t cap)
+{
+	const struct frame_about *a = obj;
+	const struct ct_pkt *p = a->p;
+	char t[32], src[64] = "", dst[64] = "", proto[8];
+	ct_time_format(p->ts, t);
+	if (p->ipver) {
+		ct_addr_format(&p->src, src, sizeof(src));
+		ct_addr_format(&p->dst, dst, sizeof(dst));
+	}
+	snprintf(proto, sizeof(proto), "%s", p->proto == 17 ? "udp" : p->proto == 6 ? "tcp" : p->proto == 132 ? "sctp" : "ip");
+	int n;
+	if (!p->ipver)
+		n = snprintf(buf, cap, "frame %" PRIu64 " at %s", a->frame, t);
+	else if (p->sport || p->dport)
+		n = snprintf(buf, cap, "frame %" PRIu64 " %s %s%s%s:%u > %s%s%s:%u at %s", a->frame, proto,
+			     p->ipver == 6 ? "[" : "", src, p->ipver == 6 ? "]" : "", p->sport, p->ipver == 6 ? "[" : "",
+			     dst, p->ipver == 6 ? "]" : "", p->dport, t);
+	else
+		n = snprintf(buf, cap, "frame %" PRIu64 " %s > %s at %s", a->frame, src, dst, t);
+	return n < 0 ? 0 : CT_MIN((size_t)n, cap ? cap - 1 : 0);
+}
+
 /* ---- the capture clock (rule in capture.h) ---- */
 
+/* Decodes frame number `frameno` of the run at packet time ts (log lines name it). */
 static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
-			 uint32_t wirelen)
+			 uint32_t wirelen, uint64_t frameno)
 {
 	struct ct_pkt p;
 	memset(&p, 0, sizeof(p));
 	p.ts = ts;
 	p.caplen = caplen;
 	p.wirelen = wirelen;
+	struct frame_about about = { &p, frameno };
+	ct_log_about(frame_about, &about);
 	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	ct_log_about(NULL, NULL);
 }
 
 /* Moves the clock forward to ts (nothing if ts is not newer): timers above, then expiry. */
@@ -152,7 +189,7 @@ static void held_outliers(struct ct_capture *c)
 				     "a frame %s the capture clock by more than %llu s was processed at the clock's time",
 				     h->ts > c->now ? "ahead of" : "behind",
 				     (unsigned long long)(CT_CLOCK_WINDOW / CT_USEC_PER_SEC));
-		frame_decode(c, h->linktype, c->now, h->data, h->caplen, h->wirelen);
+		frame_decode(c, h->linktype, c->now, h->data, h->caplen, h->wirelen, h->frameno);
 	}
 	c->nheld = n;
 	held_drop(c);
@@ -190,7 +227,7 @@ static void held_accept(struct ct_capture *c)
 		struct ct_held_frame *h = &c->held[i];
 		if (!h->invalid)
 			clock_advance(c, h->ts);
-		frame_decode(c, h->linktype, h->invalid ? c->now : h->ts, h->data, h->caplen, h->wirelen);
+		frame_decode(c, h->linktype, h->invalid ? c->now : h->ts, h->data, h->caplen, h->wirelen, h->frameno);
 	}
 	c->nheld = n;
 	held_drop(c);
@@ -203,7 +240,7 @@ static void held_add(struct ct_capture *c, int linktype, ct_time_t ts, bool inva
 		held_outliers(c);
 	uint8_t *copy = malloc(caplen ? caplen : 1);
 	if (!copy) {
-		frame_decode(c, linktype, c->now, frame, caplen, wirelen);
+		frame_decode(c, linktype, c->now, frame, caplen, wirelen, c->ctr->packets);
 		return;
 	}
 	memcpy(copy, frame, caplen);
@@ -213,6 +250,7 @@ static void held_add(struct ct_capture *c, int linktype, ct_time_t ts, bool inva
 	h->caplen = caplen;
 	h->wirelen = wirelen;
 	h->invalid = invalid;
+	h->frameno = c->ctr->packets;
 	h->data = copy;
 	if (!invalid) {
 		c->streak_last = c->nstreak ? CT_MAX(c->streak_last, ts) : ts;
@@ -246,7 +284,7 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 		if (c->nheld)
 			held_add(c, linktype, ts, true, frame, caplen, wirelen);
 		else
-			frame_decode(c, linktype, c->now, frame, caplen, wirelen);
+			frame_decode(c, linktype, c->now, frame, caplen, wirelen, c->ctr->packets);
 		return;
 	}
 	if (CT_UNLIKELY(!c->clock_started)) {
@@ -257,7 +295,7 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 		if (CT_UNLIKELY(c->nheld != 0))
 			held_outliers(c);
 		clock_advance(c, ts);
-		frame_decode(c, linktype, ts, frame, caplen, wirelen);
+		frame_decode(c, linktype, ts, frame, caplen, wirelen, c->ctr->packets);
 		return;
 	}
 	/* off the clock's time line: on the candidate one, or the start of another */

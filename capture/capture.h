@@ -102,6 +102,7 @@ struct ct_held_frame {
 	int linktype;
 	uint32_t caplen, wirelen;
 	bool invalid;              /* past CT_TIME_MAX: processed at the clock's time whatever happens */
+	uint64_t frameno;          /* its number in the run (log lines name it) */
 	uint8_t *data;
 };
 

@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,40 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 struct run_ctx {
 	struct ct_source *s;
 	struct ct_capture *c;
+	volatile sig_atomic_t *stop;
+	ct_source_tick_fn tick;
+	void *tick_arg;
+	uint64_t *last_tick;
+	ct_time_t first_ts;  /* pacing: packet time and wall time (µs) of the first frame */
+	uint64_t first_wall;
 };
+
+/* replay_speed: waits until the wall clock reaches the frame's time, in steps of at most
+ * 20 ms so ticks (outputs, the monitoring endpoint) and a stop are served meanwhile. */
+static void pace(struct run_ctx *r, ct_time_t ts)
+{
+	uint64_t now = ct_mono_us();
+	if (!r->first_wall) {
+		r->first_ts = ts;
+		r->first_wall = now;
+		return;
+	}
+	if (ts <= r->first_ts)
+		return;
+	uint64_t due = r->first_wall + (ts - r->first_ts) / r->s->replay_speed;
+	while (now < due && !*r->stop) {
+		uint64_t step = CT_MIN(due - now, 20000u);
+		struct timespec t = { 0, (long)step * 1000 };
+		nanosleep(&t, NULL);
+		now = ct_mono_us();
+		if (r->tick && now / 1000u - *r->last_tick >= 100) {
+			r->tick(r->tick_arg);
+			*r->last_tick = now / 1000u;
+		}
+	}
+	if (*r->stop)
+		pcap_breakloop(r->s->pcap);
+}
 
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -151,16 +185,32 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 		sec += (int64_t)1 << 32;
 	ct_time_t frac = r->s->nano ? (ct_time_t)h->ts.tv_usec / 1000u : (ct_time_t)h->ts.tv_usec;
 	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + frac;
+	if (r->s->replay_speed && !r->s->live) {
+		pace(r, ts);
+		if (*r->stop)
+			return;
+	}
 	ct_capture_frame(r->c, r->s->linktype, ts, bytes, h->caplen, h->len);
 }
 
 int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen)
 {
-	struct run_ctx r = { s, c };
 	uint64_t last_tick = ct_mono_ms();
+	struct run_ctx r = { s, c, stop, tick, tick_arg, &last_tick, 0, 0 };
+	/* live: non-blocking reads and our own poll, so ticks (and the signals' flags) are served
+	 * every 100 ms even without traffic (a TPACKET_V3 read waits for a packet whatever the
+	 * timeout); a signal cuts the poll short */
+	char perr[PCAP_ERRBUF_SIZE];
+	int fd = s->live ? pcap_get_selectable_fd(s->pcap) : -1;
+	if (fd >= 0 && pcap_setnonblock(s->pcap, 1, perr) != 0)
+		fd = -1;
 	while (!*stop) {
 		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
+		if (n == 0 && fd >= 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			poll(&pfd, 1, 100);
+		}
 		uint64_t now = ct_mono_ms();
 		if (tick && now - last_tick >= 100) {
 			tick(tick_arg);

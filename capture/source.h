@@ -26,6 +26,7 @@ struct ct_source {
 	bool live;
 	bool nano;        /* timestamps come in nanoseconds */
 	const char *name; /* borrowed from the caller */
+	unsigned replay_speed; /* files: 0 as fast as possible, N times the recorded speed (set after open) */
 };
 
 /* Opens a capture file ("-" is standard input). Returns CT_OK, CT_ENOENT, CT_EPERM,
@@ -41,7 +42,10 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 /* Called about every 100 ms of wall time while frames flow (and on live timeouts). */
 typedef void (*ct_source_tick_fn)(void *arg);
 
-/* Feeds every frame to c until the end of the file, *stop, or an error. Returns CT_OK,
+/* Feeds every frame to c until the end of the file, *stop, or an error. A file with
+ * replay_speed N is paced: a frame is handed on when N times the wall time since the first
+ * frame reaches its packet time since the first (ticks and *stop still served meanwhile).
+ * Returns CT_OK,
  * or CT_EFORMAT when the file ended in a read error (cut short or corrupt); err says why. */
 int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen);

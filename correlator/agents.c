@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "../decoders/csta_names.h"
+#include "../util/htab.h"
+
 
 struct agent {
-	struct agent *hnext;           /* hash chain */
+	struct ct_hnode hn;            /* in the table, by device */
 	struct agent *prev, *next;     /* by last change, least recent first */
-	uint64_t h;
 	char device[CT_CSTA_DEV];
 	char agent_id[CT_CSTA_DEV];
 	char reason[32];               /* not_ready reason code; "" otherwise */
@@ -23,47 +24,30 @@ struct agent {
 
 struct ct_agents {
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_hashkey key;
-	struct agent **buckets;
-	size_t nbuckets;               /* a power of two */
+	struct ct_htab table;          /* struct agent by device */
 	struct agent lru;              /* list sentinel */
 	uint32_t n, max;
-	struct agent **order;          /* scratch for ct_agents_json, room for max(n) agents */
+	struct agent **order;          /* scratch for ct_agents_summary, room for max(n) agents */
+	struct ct_agent_summary *summary; /* ... and what it hands out */
 	uint32_t order_cap;
 };
 
-static const char *const state_names[CT_AGENT_NSTATES] = {
-	[CT_AGENT_LOGGED_OFF] = "logged_off",
-	[CT_AGENT_READY] = "ready",
-	[CT_AGENT_NOT_READY] = "not_ready",
-	[CT_AGENT_WORK_AFTER_CALL] = "work_after_call",
-	[CT_AGENT_BUSY] = "busy",
-};
-
-const char *ct_agent_state_name(enum ct_agent_state s)
-{
-	return (unsigned)s < CT_AGENT_NSTATES ? state_names[s] : "unknown";
-}
-
 int ct_agents_new(struct ct_agents **out, uint32_t max_agents, const struct ct_hashkey *key,
-		  struct ct_counters *ctr, struct ct_emitter *em)
+		  struct ct_counters *ctr, const struct ct_report *rep)
 {
 	struct ct_agents *a = calloc(1, sizeof(*a));
 	if (!a)
 		return CT_ENOMEM;
 	a->max = max_agents ? max_agents : 1;
-	a->nbuckets = 64;
-	while (a->nbuckets < a->max && a->nbuckets < ((size_t)1 << 20))
-		a->nbuckets <<= 1;
-	a->buckets = calloc(a->nbuckets, sizeof(*a->buckets));
-	if (!a->buckets) {
+	if (ct_htab_init(&a->table, a->max, (size_t)1 << 20) != CT_OK) {
 		free(a);
 		return CT_ENOMEM;
 	}
 	a->key = *key;
 	a->ctr = ctr;
-	a->em = em;
+	a->rep = rep;
 	a->lru.prev = a->lru.next = &a->lru;
 	*out = a;
 	return CT_OK;
@@ -78,8 +62,9 @@ void ct_agents_free(struct ct_agents *a)
 		a->lru.next = g->next;
 		free(g);
 	}
-	free(a->buckets);
+	ct_htab_free(&a->table);
 	free(a->order);
+	free(a->summary);
 	free(a);
 }
 
@@ -93,9 +78,11 @@ static struct agent *find(const struct ct_agents *a, const char *device, uint64_
 	uint64_t h = ct_hash(&a->key, device, strlen(device));
 	if (hout)
 		*hout = h;
-	for (struct agent *g = a->buckets[h & (a->nbuckets - 1)]; g; g = g->hnext)
-		if (g->h == h && strcmp(g->device, device) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&a->table, h); n; n = ct_htab_next(n)) {
+		struct agent *g = CT_CONTAINER_OF(n, struct agent, hn);
+		if (strcmp(g->device, device) == 0)
 			return g;
+	}
 	return NULL;
 }
 
@@ -119,13 +106,10 @@ static void evict_oldest(struct ct_agents *a, ct_time_t ts)
 	if (g == &a->lru)
 		return;
 	lru_unlink(g);
-	for (struct agent **pp = &a->buckets[g->h & (a->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == g) {
-			*pp = g->hnext;
-			break;
-		}
-	ct_audit(a->em, ts, NULL, "evicted", NULL, 0, "agent device %s forgotten: agents.max (%u) reached; its state timeline restarts when it is seen again",
-		 g->device, a->max);
+	ct_htab_del(&a->table, &g->hn);
+	ct_report_audit(a->rep, ts, NULL, CT_AUDIT_EVICTED, NULL, 0,
+			"agent device %s forgotten: agents.max (%u) reached; its state timeline restarts when it is seen again",
+			g->device, a->max);
 	free(g);
 	a->n--;
 	a->ctr->agents_evicted++;
@@ -144,16 +128,18 @@ static struct agent *add(struct ct_agents *a, const char *device, uint64_t h, ct
 		if (!o)
 			return NULL;
 		a->order = o;
+		struct ct_agent_summary *sm = realloc(a->summary, (size_t)cap * sizeof(*sm));
+		if (!sm)
+			return NULL;
+		a->summary = sm;
 		a->order_cap = cap;
 	}
 	struct agent *g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
 	snprintf(g->device, sizeof(g->device), "%s", device);
-	g->h = h;
 	g->since = ts;
-	g->hnext = a->buckets[h & (a->nbuckets - 1)];
-	a->buckets[h & (a->nbuckets - 1)] = g;
+	ct_htab_add(&a->table, &g->hn, h);
 	lru_append(a, g);
 	a->n++;
 	a->ctr->agents_tracked++;
@@ -185,48 +171,32 @@ static void change(struct ct_agents *a, struct agent *g, enum ct_agent_state sta
 	lru_append(a, g);
 	a->ctr->agent_state_changes++;
 
-	struct ct_emitter *em = a->em;
-	ct_emit_begin(em, CT_REC_EVENT, ts, NULL);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "csta");
-	ct_json_kv_str(j, "name", "agent_state");
-	ct_rec_kv_text_opt(j, "device", g->device);
-	ct_rec_kv_text_opt(j, "agent_id", g->agent_id);
-	ct_json_kv_str(j, "state", state_names[state]);
-	if (!fresh) {
-		ct_json_kv_str(j, "previous", state_names[prev]);
-		ct_json_kv_u64(j, "previous_ms", spent / 1000);
+	if (a->rep && a->rep->agent_state) {
+		struct ct_agent_change v = { .ts = ts, .device = g->device, .agent_id = g->agent_id, .reason = g->reason,
+					     .state = state, .previous = prev, .fresh = fresh, .previous_us = spent,
+					     .trigger = trigger };
+		a->rep->agent_state(a->rep->user, &v);
 	}
-	ct_rec_kv_text_opt(j, "reason", g->reason);
-	ct_json_kv_str(j, "trigger", trigger);
-	ct_emit_end(em);
 }
 
-static bool state_of_event(const char *name, enum ct_agent_state *out)
+/* The state an agent event reports (ECMA-269 clause 21). */
+static bool state_of_event(enum ct_csta_name n, enum ct_agent_state *out)
 {
-	static const struct {
-		const char *event;
-		enum ct_agent_state state;
-	} map[] = {
-		{ "agent_logged_on", CT_AGENT_NOT_READY },
-		{ "agent_logged_off", CT_AGENT_LOGGED_OFF },
-		{ "agent_ready", CT_AGENT_READY },
-		{ "agent_not_ready", CT_AGENT_NOT_READY },
-		{ "agent_working_after_call", CT_AGENT_WORK_AFTER_CALL },
-		{ "agent_busy", CT_AGENT_BUSY },
-	};
-	for (size_t i = 0; i < CT_ARRAY_SIZE(map); i++)
-		if (strcmp(name, map[i].event) == 0) {
-			*out = map[i].state;
-			return true;
-		}
-	return false;
+	switch (n) {
+	case CT_CSTA_N_AGENT_LOGGED_ON: *out = CT_AGENT_NOT_READY; return true;
+	case CT_CSTA_N_AGENT_LOGGED_OFF: *out = CT_AGENT_LOGGED_OFF; return true;
+	case CT_CSTA_N_AGENT_READY: *out = CT_AGENT_READY; return true;
+	case CT_CSTA_N_AGENT_NOT_READY: *out = CT_AGENT_NOT_READY; return true;
+	case CT_CSTA_N_AGENT_WORKING_AFTER_CALL: *out = CT_AGENT_WORK_AFTER_CALL; return true;
+	case CT_CSTA_N_AGENT_BUSY: *out = CT_AGENT_BUSY; return true;
+	default: return false;
+	}
 }
 
 void ct_agents_csta(struct ct_agents *a, const struct ct_csta_msg *m, const char *monitored, ct_time_t ts)
 {
 	enum ct_agent_state st;
-	if (!a || m->kind != CT_CSTA_EVENT || strncmp(m->name, "agent_", 6) != 0 || !state_of_event(m->name, &st))
+	if (!a || m->kind != CT_CSTA_EVENT || !state_of_event((enum ct_csta_name)m->nid, &st))
 		return;
 	const char *device = m->subject[0] ? m->subject : monitored;
 	if (!device || !device[0])
@@ -269,12 +239,14 @@ void ct_agents_call(struct ct_agents *a, const char *device, bool on_call, ct_ti
 	}
 }
 
-const char *ct_agents_state(const struct ct_agents *a, const char *device)
+bool ct_agents_state(const struct ct_agents *a, const char *device, enum ct_agent_state *st)
 {
 	if (!a || !device)
-		return NULL;
+		return false;
 	const struct agent *g = find(a, device, NULL);
-	return g ? state_names[g->state] : NULL;
+	if (g)
+		*st = (enum ct_agent_state)g->state;
+	return g != NULL;
 }
 
 const char *ct_agents_id(const struct ct_agents *a, const char *device)
@@ -306,32 +278,25 @@ static int by_device(const void *x, const void *y)
 	return strcmp((*p)->device, (*q)->device);
 }
 
-void ct_agents_json(struct ct_agents *a, struct ct_json *j, ct_time_t now)
+unsigned ct_agents_summary(struct ct_agents *a, ct_time_t now, const struct ct_agent_summary **out)
 {
-	ct_json_key(j, "agents");
-	ct_json_arr_begin(j);
+	*out = NULL;
+	if (!a)
+		return 0;
 	uint32_t n = 0;
-	if (a) {
-		for (struct agent *g = a->lru.next; g != &a->lru && n < a->order_cap; g = g->next)
-			a->order[n++] = g;
-		if (n > 1)
-			qsort(a->order, n, sizeof(*a->order), by_device);
-	}
+	for (struct agent *g = a->lru.next; g != &a->lru && n < a->order_cap; g = g->next)
+		a->order[n++] = g;
+	if (n > 1)
+		qsort(a->order, n, sizeof(*a->order), by_device);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct agent *g = a->order[i];
-		uint64_t us[CT_AGENT_NSTATES];
-		times(g, now, us);
-		ct_json_obj_begin(j);
-		ct_rec_kv_text_opt(j, "device", g->device);
-		ct_rec_kv_text_or_null(j, "agent_id", g->agent_id);
-		ct_json_kv_str(j, "state", state_names[g->state]);
-		ct_rec_kv_text_or_null(j, "reason", g->reason);
-		ct_json_key(j, "ms");
-		ct_json_obj_begin(j);
-		for (unsigned s = 0; s < CT_AGENT_NSTATES; s++)
-			ct_json_kv_u64(j, state_names[s], us[s] / 1000);
-		ct_json_obj_end(j);
-		ct_json_obj_end(j);
+		struct ct_agent_summary *sm = &a->summary[i];
+		sm->device = g->device;
+		sm->agent_id = g->agent_id;
+		sm->reason = g->reason;
+		sm->state = (enum ct_agent_state)g->state;
+		times(g, now, sm->us);
 	}
-	ct_json_arr_end(j);
+	*out = a->summary;
+	return n;
 }

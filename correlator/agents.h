@@ -21,7 +21,7 @@
  * Every change writes an `event` record (src "csta", name "agent_state": device, agent_id,
  * state, previous, previous_ms, reason, trigger). A state equal to the current one is not a
  * change, except not_ready with another non-empty reason code. The time spent in each state
- * is accumulated on packet time; ct_agents_json() writes it into the stats records.
+ * is accumulated on packet time; ct_agents_summary() hands it to the stats records.
  *
  * Bounded: at most max_agents devices; a new device past the cap evicts the least recently
  * changed one (its timeline is forgotten) and counts agents_evicted. Memory: one allocation per
@@ -33,27 +33,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../app/records.h"
 #include "../decoders/csta.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
-#include "../util/json.h"
-
-enum ct_agent_state {
-	CT_AGENT_LOGGED_OFF = 0,
-	CT_AGENT_READY,
-	CT_AGENT_NOT_READY,
-	CT_AGENT_WORK_AFTER_CALL,
-	CT_AGENT_BUSY,
-	CT_AGENT_NSTATES,
-};
+#include "report.h"
 
 struct ct_agents;
 
 /* max_agents 0 is taken as 1. key seeds the device hash (device ids come off the wire); it is
- * copied. ctr and em are borrowed and must outlive the table. Returns CT_OK or CT_ENOMEM. */
+ * copied. ctr and rep are borrowed and must outlive the table (rep's agent_state hook gets the
+ * changes, its audit hook the evictions). Returns CT_OK or CT_ENOMEM. */
 int ct_agents_new(struct ct_agents **out, uint32_t max_agents, const struct ct_hashkey *key,
-		  struct ct_counters *ctr, struct ct_emitter *em);
+		  struct ct_counters *ctr, const struct ct_report *rep);
 void ct_agents_free(struct ct_agents *a);
 
 /* One CSTA message as cstalink.c normalised it; `monitored` (may be NULL) is the device its
@@ -66,9 +57,9 @@ void ct_agents_csta(struct ct_agents *a, const struct ct_csta_msg *m, const char
  * of the same party; an unknown device is ignored. */
 void ct_agents_call(struct ct_agents *a, const char *device, bool on_call, ct_time_t ts);
 
-/* The current state of `device` ("logged_off", "ready", "not_ready", "work_after_call",
- * "busy"), or NULL when no agent event named it (or it was evicted). Static storage. */
-const char *ct_agents_state(const struct ct_agents *a, const char *device);
+/* The current state of `device` into *st; false when no agent event named it (or it was
+ * evicted). */
+bool ct_agents_state(const struct ct_agents *a, const char *device, enum ct_agent_state *st);
 /* The agentID CTI reported at the device, NULL when none. */
 const char *ct_agents_id(const struct ct_agents *a, const char *device);
 
@@ -77,15 +68,13 @@ const char *ct_agents_id(const struct ct_agents *a, const char *device);
 bool ct_agents_time_us(const struct ct_agents *a, const char *device, ct_time_t now,
 		       uint64_t us[CT_AGENT_NSTATES]);
 
-/* Writes "agents": [...] into the object being built in j (an empty array when a is NULL):
- * per device, in device order, {device, agent_id (null if unknown), state, reason (null unless
- * a not_ready reason code is known), ms: {logged_off, ready, not_ready, work_after_call, busy}},
- * the time up to now. Sorts in storage allocated as devices were added: allocates nothing. */
-void ct_agents_json(struct ct_agents *a, struct ct_json *j, ct_time_t now);
+/* Every agent device, in device order, with its time per state up to now (for the stats
+ * record). *out points into storage of the table, valid until its next change; returns how
+ * many (0 when a is NULL). Sorts in storage allocated as devices were added: allocates
+ * nothing. */
+unsigned ct_agents_summary(struct ct_agents *a, ct_time_t now, const struct ct_agent_summary **out);
 
 /* Agent devices tracked now. */
 uint32_t ct_agents_count(const struct ct_agents *a);
-
-const char *ct_agent_state_name(enum ct_agent_state s);
 
 #endif

@@ -31,11 +31,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../app/records.h"
 #include "../capture/packet.h"
 #include "../decoders/csta.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "report.h"
 
 struct ct_calls;
 
@@ -52,8 +52,8 @@ struct ct_calls_hooks {
 	size_t (*number_norm)(void *user, const char *in, char *out, size_t cap);
 	/* true if the device is to be recorded (record.devices) */
 	bool (*record_device)(void *user, const char *device);
-	/* the agent state CTI reports for a device ("ready", "not_ready", ...), NULL if unknown */
-	const char *(*agent_state)(void *user, const char *device);
+	/* the agent state CTI reports for a device; false when unknown */
+	bool (*agent_state)(void *user, const char *device, enum ct_agent_state *st);
 	/* the agentID CTI reported at a device, NULL if unknown */
 	const char *(*agent_id)(void *user, const char *device);
 	/* a call was answered at, or released from, a device */
@@ -72,15 +72,17 @@ struct ct_calls_cfg {
 	struct ct_calls_hooks hooks;
 };
 
-/* key: the index's hash key (random per run: the keys come from packets) */
+/* key: the index's hash key (random per run: the keys come from packets), copied. ctr and rep
+ * are borrowed and must outlive the table (rep gets call records, recording triggers and
+ * audits). */
 int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const struct ct_hashkey *key,
-		 struct ct_counters *ctr, struct ct_emitter *em);
+		 struct ct_counters *ctr, const struct ct_report *rep);
 
 /* One moment of a SIP dialog set. */
 struct ct_calls_sip {
 	const char *call_id;     /* Call-ID */
-	const char *name;        /* invite, ringing, answer, hold, resume, bye, cancel, failure, refer,
-				    dialog_end (other names only refresh the call) */
+	enum ct_sip_moment moment; /* invite, ringing, answer, hold, resume, bye, cancel, failure,
+				      refer, refer_accepted, dialog_end act; others only refresh the call */
 	ct_time_t ts;
 	/* initial INVITE */
 	const char *calling, *called; /* PAI or From user; request-URI (else To) user */
@@ -95,10 +97,10 @@ struct ct_calls_sip {
 	const char *refer_replaces; /* the Replaces in the Refer-To URI (percent-encoded) */
 	/* failure, dialog_end */
 	unsigned status;
-	const char *disposition;
+	enum ct_disposition disposition;
 	bool bye_seen, answered;
 	uint32_t retrans, rtp_flows;
-	const char *end_reason;  /* dialog_end: bye, final, timeout, evicted, end */
+	enum ct_dialog_end_reason end_reason; /* dialog_end */
 };
 
 /* Returns the ctitap call id the moment belongs to (valid until the next call into the
@@ -106,13 +108,12 @@ struct ct_calls_sip {
 const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s);
 /* A CSTA event, or a routeing request, of a call on a link; returns the ctitap call id as
  * ct_calls_sip() does, NULL when the message names no call. */
-const char *ct_calls_csta(struct ct_calls *t, const char *link, const char *name, const struct ct_csta_msg *m,
-			  ct_time_t ts);
+const char *ct_calls_csta(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts);
 /* An audit finding about the CSTA call (link, callID): written as an `audit` record tagged
  * with the ctitap call, and listed in that call's record. An unknown call gets the record
  * without a call id. */
 void ct_calls_audit_csta(struct ct_calls *t, const char *link, const char *csta_call_id, ct_time_t ts,
-			 const char *kind, const char *detail);
+			 enum ct_audit_kind kind, const char *detail);
 /* The link could not be seen from `from` to `to` (TCP gap, link down, monitor ended: `why`):
  * every open call with a CSTA leg on it gets a `cti_blind` entry in its record. Returns how many
  * calls it touched. */
@@ -121,5 +122,10 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 void ct_calls_tick(struct ct_calls *t, ct_time_t now);
 /* End of input: writes every call still open, then frees. */
 void ct_calls_free(struct ct_calls *t, ct_time_t now);
+/* Customer calls open now (monitoring). */
+uint32_t ct_calls_open(const struct ct_calls *t);
+/* record.pause_on_hold and record.start_on_alert changed (SIGHUP): calls in progress follow
+ * them from their next moment on. */
+void ct_calls_set_recording(struct ct_calls *t, bool pause_on_hold, bool start_on_alert);
 
 #endif

@@ -8,9 +8,11 @@
 
 #include "../capture/packet.h"
 #include "../util/hash.h"
+#include "../decoders/csta_names.h"
+#include "../util/htab.h"
+#include "../util/id.h"
 #include "../util/json.h"
 #include "../util/log.h"
-#include "audit.h"
 #include "agents.h"
 #include "calls.h"
 
@@ -25,6 +27,7 @@
 
 struct pending {
 	int64_t invoke_id;
+	uint8_t nid;               /* enum ct_csta_name of the request */
 	int dir;                   /* who asked: the answer comes from the other side */
 	ct_time_t ts;
 	char name[48];
@@ -49,13 +52,21 @@ struct ended {
 	char why[16];
 };
 
+/* A monitor of a link: its cross-reference id and the device it watches. Found by (link,
+ * xref) in the links' table on every event, so a link with thousands of monitored devices
+ * costs a hash lookup per event, not a scan. */
 struct monitor {
+	struct ct_hnode hn;        /* in ct_cstalinks.monitors */
+	struct monitor *next;      /* the link's monitors */
+	const struct link *link;
 	char xref[CT_CSTA_ID];
 	char device[CT_CSTA_DEV];
 };
 
 struct link {
 	struct link *next;
+	struct ct_cstalinks *t;    /* the table it is in */
+	uint64_t serial;           /* tells links apart in the monitor table */
 	uint64_t flow_id;          /* 0 for uaCSTA sessions */
 	struct ct_addr first;      /* sender of the first message seen: direction 0 */
 	uint16_t first_port;
@@ -67,8 +78,8 @@ struct link {
 	char system_status[24];
 	struct pending pend[CT_CSTALINK_MAX_PENDING];
 	unsigned npend_next;
-	struct monitor *mon;
-	unsigned nmon, capmon;
+	struct monitor *mon;       /* its monitors, newest first */
+	unsigned nmon;
 	/* audits */
 	struct ct_addr pbx;        /* the PBX side's address (a successor comes from it) */
 	ct_time_t first_ts;        /* first message */
@@ -85,8 +96,7 @@ struct link {
 	bool down, closed;         /* down: released, aborted or closed; closed: TCP gone */
 	ct_time_t down_since;
 	char down_why[24];
-	/* its value when csta.max_links is full (link_make_room) */
-	ct_time_t last_seen;       /* last message */
+	ct_time_t last_ts;         /* last message (monitoring; and csta.max_links, link_make_room) */
 	uint8_t valid_dirs;        /* bit per direction that sent a CSTA message decoded past its envelope */
 };
 
@@ -94,12 +104,15 @@ struct ct_cstalinks {
 	struct link *links;
 	uint32_t nlinks, max_links;
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_hashkey idkey;
 	struct ct_calls *calls;
 	ct_time_t response_timeout, dup_window;
 	uint32_t nclosed;          /* links kept down after their TCP connection closed */
 	struct ct_agents *agents;
+	struct ct_htab monitors;   /* struct monitor by (link serial, xref) */
+	struct ct_hashkey key;     /* its buckets (xrefs come off the wire) */
+	uint64_t serials;
 };
 
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window)
@@ -118,16 +131,22 @@ void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls)
 	t->calls = calls;
 }
 
-int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em)
+int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr,
+		     const struct ct_report *rep)
 {
 	struct ct_cstalinks *t = calloc(1, sizeof(*t));
 	if (!t)
 		return CT_ENOMEM;
 	t->max_links = max_links ? max_links : 1;
 	t->ctr = ctr;
-	t->em = em;
+	t->rep = rep;
 	t->response_timeout = CT_CSTALINK_RESPONSE_TIMEOUT;
 	t->dup_window = CT_CSTALINK_DUP_WINDOW;
+	ct_hashkey_random(&t->key);
+	if (ct_htab_init(&t->monitors, (size_t)t->max_links * 64, (size_t)1 << 18) != CT_OK) {
+		free(t);
+		return CT_ENOMEM;
+	}
 	ct_hashkey_fixed(&t->idkey, 0x6373746161UL);
 	*out = t;
 	return CT_OK;
@@ -135,7 +154,12 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 
 static void link_free(struct link *l)
 {
-	free(l->mon);
+	while (l->mon) {
+		struct monitor *m = l->mon;
+		l->mon = m->next;
+		ct_htab_del(&l->t->monitors, &m->hn);
+		free(m);
+	}
 	free(l);
 }
 
@@ -148,6 +172,7 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 		link_free(t->links);
 		t->links = n;
 	}
+	ct_htab_free(&t->monitors);
 	free(t);
 }
 
@@ -164,7 +189,7 @@ static int link_rank(const struct link *l, ct_time_t now)
 	bool working = l->associated || l->nmon || l->saw_monitor_start || l->valid_dirs == 3;
 	if (!working)
 		return 1;
-	return now >= l->last_seen && now - l->last_seen >= CT_CSTALINK_IDLE_EVICT ? 2 : 3;
+	return now >= l->last_ts && now - l->last_ts >= CT_CSTALINK_IDLE_EVICT ? 2 : 3;
 }
 
 /* csta.max_links is full and a new link speaks (its first message valid or not): the least
@@ -180,7 +205,7 @@ static bool link_make_room(struct ct_cstalinks *t, bool valid, const char *newco
 		if (l->closed)
 			continue;
 		int r = link_rank(l, ts);
-		if (r < vrank || (r == vrank && victim && l->last_seen < (*victim)->last_seen) || (r == vrank && !victim)) {
+		if (r < vrank || (r == vrank && (!victim || l->last_ts < (*victim)->last_ts))) {
 			victim = pp;
 			vrank = r;
 		}
@@ -188,18 +213,18 @@ static bool link_make_room(struct ct_cstalinks *t, bool valid, const char *newco
 	if (!victim)
 		return false;
 	struct link *l = *victim;
-	static const char *const why[] = { "it never sent a valid CSTA message", "it was not working (no association, "
-					   "no monitor, one side only)", "it was idle" };
+	static const char *const why[] = { "it never sent a valid CSTA message",
+					   "it was not working (no association, no monitor, one side only)", "it was idle" };
 	t->ctr->csta_links_evicted++;
 	if (ct_log_sample(t->ctr->csta_links_evicted))
 		ct_warn("csta.max_links (%u) reached: link %s evicted for %s (%s)", t->max_links, l->name, newcomer,
 			why[vrank]);
 	link_finish(t, l, ts);
 	char last[32];
-	ct_time_format(l->last_seen, last);
-	ct_audit(t->em, ts, NULL, "evicted", l->name, 0,
-		 "CSTA link %s no longer tracked: csta.max_links (%u) reached when %s spoke, and %s (last message %s)",
-		 l->name, t->max_links, newcomer, why[vrank], last);
+	ct_time_format(l->last_ts, last);
+	ct_report_audit(t->rep, ts, NULL, CT_AUDIT_EVICTED, l->name, 0,
+			"CSTA link %s no longer tracked: csta.max_links (%u) reached when %s spoke, and %s (last message %s)",
+			l->name, t->max_links, newcomer, why[vrank], last);
 	*victim = l->next;
 	link_free(l);
 	t->nlinks--;
@@ -215,7 +240,7 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 		if (!l->closed && l->flow_id == flow_id && (flow_id || strcmp(l->session, session) == 0))
 			break;
 	if (!l) {
-		char a[64], b[64], name[160];
+		char a[64], b[64], name[sizeof(l->name)];
 		ct_addr_format(src, a, sizeof(a));
 		ct_addr_format(dst, b, sizeof(b));
 		/* name the link server first: the side with the lower (well-known) port, or the sender of
@@ -227,14 +252,16 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 		if (t->nlinks >= t->max_links && !link_make_room(t, !m->unknown, name, ts)) {
 			t->ctr->csta_links_refused++;
 			if (ct_log_sample(t->ctr->csta_links_refused))
-				ct_audit(t->em, ts, NULL, "link_refused", name, t->ctr->csta_links_refused,
-					 "CSTA messages of link %s not tracked: csta.max_links (%u) links are all working "
-					 "and busy", name, t->max_links);
+				ct_report_audit(t->rep, ts, NULL, CT_AUDIT_REFUSED, name, t->ctr->csta_links_refused,
+						"CSTA messages of link %s not tracked: csta.max_links (%u) links are all "
+						"working and busy", name, t->max_links);
 			return NULL;
 		}
 		l = calloc(1, sizeof(*l));
 		if (!l)
 			return NULL;
+		l->t = t;
+		l->serial = ++t->serials;
 		l->flow_id = flow_id;
 		l->first = *src;
 		l->first_port = sport;
@@ -246,53 +273,76 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 		t->nlinks++;
 		t->ctr->csta_links++;
 	}
-	l->last_seen = ts;
+	l->last_ts = ts;
 	if (!m->unknown)
 		l->valid_dirs |= (uint8_t)(1u << link_dir(l, src, sport));
 	return l;
 }
 
-static const char *monitor_device(const struct link *l, const char *xref)
+static uint64_t monitor_hash(const struct link *l, const char *xref)
+{
+	struct {
+		uint64_t serial;
+		char xref[CT_CSTA_ID];
+	} k;
+	memset(&k, 0, sizeof(k));
+	k.serial = l->serial;
+	snprintf(k.xref, sizeof(k.xref), "%s", xref);
+	return ct_hash(&l->t->key, &k, sizeof(k));
+}
+
+static struct monitor *monitor_find(const struct link *l, const char *xref)
 {
 	if (!xref[0])
 		return NULL;
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0)
-			return l->mon[i].device;
+	uint64_t h = monitor_hash(l, xref);
+	for (struct ct_hnode *n = ct_htab_first(&l->t->monitors, h); n; n = ct_htab_next(n)) {
+		struct monitor *m = CT_CONTAINER_OF(n, struct monitor, hn);
+		if (m->link == l && strcmp(m->xref, xref) == 0)
+			return m;
+	}
 	return NULL;
+}
+
+static const char *monitor_device(const struct link *l, const char *xref)
+{
+	const struct monitor *m = monitor_find(l, xref);
+	return m ? m->device : NULL;
 }
 
 static void monitor_add(struct ct_cstalinks *t, struct link *l, const char *xref, const char *device)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0) {
-			snprintf(l->mon[i].device, sizeof(l->mon[i].device), "%s", device);
-			return;
-		}
-	if (l->nmon == l->capmon) {
-		if (l->capmon >= CT_CSTALINK_MAX_MONITORS) {
-			t->ctr->csta_monitors_dropped++;
-			return;
-		}
-		unsigned cap = l->capmon ? l->capmon * 2 : 16;
-		struct monitor *m = realloc(l->mon, cap * sizeof(*m));
-		if (!m)
-			return;
-		l->mon = m;
-		l->capmon = cap;
+	struct monitor *m = monitor_find(l, xref);
+	if (m) {
+		snprintf(m->device, sizeof(m->device), "%s", device);
+		return;
 	}
-	snprintf(l->mon[l->nmon].xref, sizeof(l->mon[l->nmon].xref), "%s", xref);
-	snprintf(l->mon[l->nmon].device, sizeof(l->mon[l->nmon].device), "%s", device);
+	if (l->nmon >= CT_CSTALINK_MAX_MONITORS || !(m = calloc(1, sizeof(*m)))) {
+		t->ctr->csta_monitors_dropped++;
+		return;
+	}
+	m->link = l;
+	snprintf(m->xref, sizeof(m->xref), "%s", xref);
+	snprintf(m->device, sizeof(m->device), "%s", device);
+	m->next = l->mon;
+	l->mon = m;
 	l->nmon++;
+	ct_htab_add(&t->monitors, &m->hn, monitor_hash(l, xref));
 }
 
 static void monitor_del(struct link *l, const char *xref)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].xref, xref) == 0) {
-			l->mon[i] = l->mon[--l->nmon];
-			return;
+	struct monitor *m = monitor_find(l, xref);
+	if (!m)
+		return;
+	for (struct monitor **pp = &l->mon; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
 		}
+	ct_htab_del(&l->t->monitors, &m->hn);
+	l->nmon--;
+	free(m);
 }
 
 static struct pending *pending_take(struct link *l, int64_t id, int dir)
@@ -316,80 +366,37 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	p->invoke_id = m->invoke_id;
 	p->ts = ts;
 	snprintf(p->name, sizeof(p->name), "%s", m->name);
+	p->nid = m->nid;
 	snprintf(p->device, sizeof(p->device), "%s",
 		 m->monitor_device[0] ? m->monitor_device : m->conn.device[0] ? m->conn.device : m->calling);
 	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
 }
 
+/* Who sent a message of a link, and to whom (for the event: a ladder draws it). */
+struct hop {
+	const struct ct_addr *src, *dst;
+	uint16_t sport, dport;
+};
+
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
-		 const char *monitored, ct_time_t latency, bool has_latency)
+		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop)
 {
-	struct ct_emitter *em = t->em;
-	char call[40] = "";
+	char call[CT_ID_MAX] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
 	 * CSTA call itself */
-	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, name, m, ts) : NULL;
+	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, m, ts) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
 	else if (!t->calls && m->conn.call_id[0]) {
-		char k[256];
-		int n = snprintf(k, sizeof(k), "%s|%s", l->name, m->conn.call_id);
-		snprintf(call, sizeof(call), "csta-%016" PRIx64,
-			 ct_hash(&t->idkey, k, (size_t)(n < (int)sizeof(k) ? n : (int)sizeof(k) - 1)));
+		ct_id(call, "csta", 0x6373746161UL, "%s|%s", l->name, m->conn.call_id);
 	}
-	ct_emit_begin(em, CT_REC_EVENT, ts, call[0] ? call : NULL);
-	struct ct_json *j = &em->json;
-	static const char *const kinds[] = { "unknown", "event", "request", "result", "error", "reject",
-					     "aarq", "aare", "rlrq", "rlre", "abrt" };
-	ct_json_kv_str(j, "src", "csta");
-	ct_json_kv_str(j, "name", name);
-	ct_json_kv_str(j, "kind", kinds[m->kind < 11 ? m->kind : 0]);
-	ct_json_kv_str(j, "link", l->name);
-	if (l->session[0])
-		ct_rec_kv_text_opt(j, "session", l->session);
-	ct_json_kv_str(j, "encoding", m->encoding == CT_CSTA_XML ? "xml" : "ber");
-	if (m->phase)
-		ct_json_kv_u64(j, "phase", m->phase);
-	if (m->has_invoke_id)
-		ct_json_kv_i64(j, "invoke_id", m->invoke_id);
-	if (m->has_opcode)
-		ct_json_kv_i64(j, "opcode", m->opcode);
-	ct_rec_kv_text_opt(j, "category", m->category);
-	ct_rec_kv_text_opt(j, "xref", m->xref);
-	ct_rec_kv_text_opt(j, "monitored", monitored);
-	ct_rec_kv_text_opt(j, "call_id", m->conn.call_id);
-	ct_rec_kv_text_opt(j, "device", m->conn.device);
-	if (m->conn2.call_id[0] || m->conn2.device[0]) {
-		ct_rec_kv_text_opt(j, "call_id2", m->conn2.call_id);
-		ct_rec_kv_text_opt(j, "device2", m->conn2.device);
+	if (t->rep && t->rep->csta_event) {
+		struct ct_csta_event v = { .ts = ts, .call = call[0] ? call : NULL, .name = name, .msg = m,
+					   .link = l->name, .session = l->session, .monitored = monitored,
+					   .has_latency = has_latency, .latency = latency, .src = hop->src, .dst = hop->dst,
+					   .sport = hop->sport, .dport = hop->dport };
+		t->rep->csta_event(t->rep->user, &v);
 	}
-	ct_rec_kv_text_opt(j, "subject", m->subject);
-	ct_rec_kv_text_opt(j, "calling", m->calling);
-	ct_rec_kv_text_opt(j, "called", m->called);
-	ct_rec_kv_text_opt(j, "other", m->other);
-	ct_rec_kv_text_opt(j, "state", m->local_state);
-	ct_rec_kv_text_opt(j, "cause", m->cause);
-	ct_rec_kv_text_opt(j, "correlator", m->correlator);
-	ct_rec_kv_text_opt(j, "user_data", m->user_data);
-	ct_rec_kv_text_opt(j, "global_call_id", m->global_call_id);
-	ct_rec_kv_text_opt(j, "agent_state", m->agent_state);
-	ct_rec_kv_text_opt(j, "agent_id", m->agent_id);
-	ct_rec_kv_text_opt(j, "reason", m->reason);
-	ct_rec_kv_text_opt(j, "monitor_device", m->monitor_device);
-	ct_rec_kv_text_opt(j, "error", m->error);
-	ct_rec_kv_text_opt(j, "system_status", m->system_status);
-	if (m->csta_version)
-		ct_json_kv_u64(j, "csta_version", m->csta_version);
-	ct_rec_kv_text_opt(j, "ns", m->ns);
-	if (m->private_data)
-		ct_json_kv_bool(j, "private_data", true);
-	if (m->unknown)
-		ct_json_kv_bool(j, "unknown", true);
-	if (m->truncated)
-		ct_json_kv_bool(j, "truncated", true);
-	if (has_latency)
-		ct_json_kv_u64(j, "latency_us", latency);
-	ct_emit_end(em);
 	if (t->agents && m->kind == CT_CSTA_EVENT)
 		ct_agents_csta(t->agents, m, monitored, ts);
 }
@@ -413,8 +420,9 @@ static void blind(struct ct_cstalinks *t, struct link *l, ct_time_t from, ct_tim
 	t->ctr->cti_blind_periods++;
 	char a[32];
 	ct_time_format(from, a);
-	ct_audit(t->em, now, NULL, "cti_blind", l->name, n, "CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls",
-		 l->name, (uint64_t)((to - from) / 1000u), a, why, n);
+	ct_report_audit(t->rep, now, NULL, CT_AUDIT_CTI_BLIND, l->name, n,
+			"CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls", l->name,
+			(uint64_t)((to - from) / 1000u), a, why, n);
 }
 
 static void gap_end(struct ct_cstalinks *t, struct link *l, int dir, ct_time_t to, ct_time_t now)
@@ -469,8 +477,8 @@ static void monitor_ended(struct ct_cstalinks *t, struct link *l, const char *xr
 
 static bool monitors_device(const struct link *l, const char *device)
 {
-	for (unsigned i = 0; i < l->nmon; i++)
-		if (strcmp(l->mon[i].device, device) == 0)
+	for (const struct monitor *m = l->mon; m; m = m->next)
+		if (strcmp(m->device, device) == 0)
 			return true;
 	return false;
 }
@@ -483,8 +491,8 @@ static bool successor(const struct link *d, const struct link *m)
 		return false;
 	if (memcmp(&m->pbx, &d->pbx, sizeof(d->pbx)) == 0)
 		return true;
-	for (unsigned i = 0; i < m->nmon; i++)
-		if (monitors_device(d, m->mon[i].device))
+	for (const struct monitor *x = m->mon; x; x = x->next)
+		if (monitors_device(d, x->device))
 			return true;
 	return false;
 }
@@ -548,14 +556,10 @@ static void link_down(struct ct_cstalinks *t, struct link *l, ct_time_t ts, cons
 
 /* The routeing dialogue (ECMA-269 clause 25) answers a RouteRequest with a RouteSelect, not
  * with a response; RouteUsed and RouteEnd close it without one either. */
-static bool answerless(const char *name)
+static bool answerless(enum ct_csta_name n)
 {
-	static const char *const names[] = { "route_request", "re_route_request", "route_select_request",
-					     "route_used_request", "route_end_request" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
+	return n == CT_CSTA_N_ROUTE_REQUEST || n == CT_CSTA_N_RE_ROUTE || n == CT_CSTA_N_ROUTE_SELECT ||
+	       n == CT_CSTA_N_ROUTE_USED || n == CT_CSTA_N_ROUTE_END;
 }
 
 static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, ct_time_t now, const char *why)
@@ -568,9 +572,9 @@ static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, c
 	snprintf(d, sizeof(d), "%s (invoke %" PRId64 ") got no response %s on link %s%s%s%s%s", p->name, p->invoke_id,
 		 why, l->name, p->device[0] ? ", device " : "", p->device, p->call_id[0] ? ", call " : "", p->call_id);
 	if (p->call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, "missing_response", d);
+		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, CT_AUDIT_MISSING_RESPONSE, d);
 	else
-		ct_audit(t->em, now, NULL, "missing_response", l->name, 0, "%s", d);
+		ct_report_audit(t->rep, now, NULL, CT_AUDIT_MISSING_RESPONSE, l->name, 0, "%s", d);
 }
 
 /* Requests unanswered for the response timeout (all of them with all set: the link is down). */
@@ -654,9 +658,9 @@ static void dup_audit(struct ct_cstalinks *t, struct link *l, const struct ct_cs
 		 m->conn.call_id[0] ? ", call " : "", m->conn.call_id, m->conn.device[0] ? ", device " : "",
 		 m->conn.device, (uint64_t)((ts >= prev ? ts - prev : 0) / 1000u), l->name);
 	if (m->conn.call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, "duplicate_event", d);
+		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, CT_AUDIT_DUPLICATE_EVENT, d);
 	else
-		ct_audit(t->em, ts, NULL, "duplicate_event", l->name, 0, "%s", d);
+		ct_report_audit(t->rep, ts, NULL, CT_AUDIT_DUPLICATE_EVENT, l->name, 0, "%s", d);
 }
 
 static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
@@ -671,10 +675,10 @@ static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct
 		return; /* still counted above */
 	l->unknown[l->nunknown++] = h;
 	t->ctr->csta_unknown_monitors++;
-	ct_audit(t->em, ts, NULL, "unknown_monitor", l->name, 0,
-		 "events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
-		 m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
-		 m->conn.device[0] ? ", device " : "", m->conn.device);
+	ct_report_audit(t->rep, ts, NULL, CT_AUDIT_UNKNOWN_MONITOR, l->name, 0,
+			"events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
+			m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
+			m->conn.device[0] ? ", device " : "", m->conn.device);
 }
 
 /* A MonitorStart result for device: its blind period (monitor ended) is over, and a link that
@@ -689,11 +693,12 @@ static void monitor_started(struct ct_cstalinks *t, struct link *l, const char *
 }
 
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
-		       const struct ct_addr *src, uint16_t sport)
+		       const struct hop *hop)
 {
-	int dir = link_dir(l, src, sport);
+	int dir = link_dir(l, hop->src, hop->sport);
 	bool dup = false, unknown_xref = false;
 	ct_time_t dup_prev = 0;
+	l->last_ts = ts;
 	if (!l->first_ts) {
 		l->first_ts = ts ? ts : 1;
 		successor_check(t, l, ts); /* a reconnect, or a standby server, from the same PBX */
@@ -724,11 +729,11 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
 		break;
 	case CT_CSTA_REQUEST:
-		if (m->has_invoke_id && !answerless(m->name))
+		if (m->has_invoke_id && !answerless((enum ct_csta_name)m->nid))
 			pending_add(t, l, m, ts, dir);
-		if (strcmp(m->name, "system_status") == 0 && m->system_status[0])
+		if (m->nid == CT_CSTA_N_SYSTEM_STATUS && m->system_status[0])
 			snprintf(l->system_status, sizeof(l->system_status), "%s", m->system_status);
-		if (strcmp(m->name, "monitor_stop") == 0 && m->xref[0])
+		if (m->nid == CT_CSTA_N_MONITOR_STOP && m->xref[0])
 			monitor_ended(t, l, m->xref, ts, "monitor stopped");
 		break;
 	case CT_CSTA_RESULT:
@@ -740,7 +745,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			latency = ts >= p->ts ? ts - p->ts : 0;
 			if (!m->name[0] || m->unknown)
 				name = p->name; /* a result carries no operation name in ROSE without data */
-			if (m->kind == CT_CSTA_RESULT && strcmp(p->name, "monitor_start") == 0 && m->xref[0] &&
+			if (m->kind == CT_CSTA_RESULT && p->nid == CT_CSTA_N_MONITOR_START && m->xref[0] &&
 			    p->device[0]) {
 				monitor_add(t, l, m->xref, p->device);
 				monitor_started(t, l, p->device, ts);
@@ -768,12 +773,12 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		const struct ended *e = ended_find(l, m->xref);
 		monitored = e && e->device[0] ? e->device : NULL;
 	}
-	emit(t, l, m, ts, name, monitored, latency, has_latency);
+	emit(t, l, m, ts, name, monitored, latency, has_latency, hop);
 	if (dup)
 		dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
 		unknown_monitor(t, l, m, name, ts);
-	if (m->kind == CT_CSTA_EVENT && strcmp(m->name, "monitor_ended") == 0)
+	if (m->kind == CT_CSTA_EVENT && m->nid == CT_CSTA_N_MONITOR_ENDED)
 		monitor_ended(t, l, m->xref, ts, "monitor ended");
 }
 
@@ -784,8 +789,9 @@ void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, c
 			m->kind == CT_CSTA_ERROR;
 	struct link *l = link_get(t, meta->flow_id, NULL, &meta->src, meta->sport, &meta->dst, meta->dport, from_pbx,
 				  m, meta->ts);
+	struct hop hop = { &meta->src, &meta->dst, meta->sport, meta->dport };
 	if (l)
-		on_message(t, l, m, meta->ts, &meta->src, meta->sport);
+		on_message(t, l, m, meta->ts, &hop);
 }
 
 void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, const char *session, ct_time_t ts,
@@ -793,8 +799,9 @@ void ct_cstalinks_uacsta(struct ct_cstalinks *t, const struct ct_csta_msg *m, co
 {
 	bool from_pbx = m->kind == CT_CSTA_EVENT || m->kind == CT_CSTA_RESULT || m->kind == CT_CSTA_ERROR;
 	struct link *l = link_get(t, 0, session, src, sport, dst, dport, from_pbx, m, ts);
+	struct hop hop = { src, dst, sport, dport };
 	if (l)
-		on_message(t, l, m, ts, src, sport);
+		on_message(t, l, m, ts, &hop);
 }
 
 static struct link *link_by_flow(struct ct_cstalinks *t, uint64_t flow_id)
@@ -874,4 +881,21 @@ void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now)
 	for (struct link *l = t->links; l; l = l->next)
 		link_finish(t, l, now);
 	sweep(t);
+}
+
+void ct_cstalinks_each(const struct ct_cstalinks *t, void (*fn)(void *user, const struct ct_cstalink_info *info),
+		       void *user)
+{
+	for (const struct link *l = t->links; l; l = l->next) {
+		struct ct_cstalink_info i;
+		memset(&i, 0, sizeof(i));
+		snprintf(i.name, sizeof(i.name), "%s", l->name);
+		i.uacsta = l->flow_id == 0;
+		i.up = !l->down && !l->closed;
+		i.monitors = l->nmon;
+		i.last_ts = l->last_ts;
+		i.down_since = l->down ? l->down_since : 0;
+		snprintf(i.down_why, sizeof(i.down_why), "%s", l->down ? l->down_why : "");
+		fn(user, &i);
+	}
 }

@@ -12,7 +12,7 @@
  * ended as at the end of input, counted (csta_links_evicted) and named in an `evicted` audit. A
  * newcomer whose first message is not valid CSTA only displaces links that never sent one.
  * When nothing can go the newcomer's messages are counted (csta_links_refused) and a sampled
- * `link_refused` audit names it. Outstanding invokes per link are capped too
+ * `refused` audit names it. Outstanding invokes per link are capped too
  * (CT_CSTALINK_MAX_PENDING, the oldest forgotten first and counted).
  *
  * Audits of the link (docs/records.md#audit), each an `audit` record naming the link:
@@ -35,14 +35,17 @@
 #ifndef CT_CSTALINK_H
 #define CT_CSTALINK_H
 
-#include "../app/records.h"
 #include "../decoders/csta.h"
 #include "../decoders/csta_stream.h"
 #include "../util/counters.h"
+#include "report.h"
 
 struct ct_cstalinks;
 
-int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr, struct ct_emitter *em);
+/* ctr and rep are borrowed and must outlive the table (rep's csta_event hook gets the
+ * events, its audit hook the link audits). */
+int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_counters *ctr,
+		     const struct ct_report *rep);
 /* Audit settings: missing_response after response_timeout without an answer (0: only when
  * the link goes down), duplicate_event within dup_window. Defaults 10 s and 2 s. */
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window);
@@ -71,5 +74,19 @@ void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now);
 /* End of input at now: the last timeout check, and every open blind period closed at now. */
 void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now);
 void ct_cstalinks_free(struct ct_cstalinks *t);
+
+/* A link as the monitoring endpoint shows it (a copy: nothing borrowed). */
+struct ct_cstalink_info {
+	char name[160];       /* "pbx-ip:port-client-ip:port" */
+	bool uacsta;          /* CSTA inside SIP, not a TCP link */
+	bool up;              /* neither released, aborted nor closed */
+	unsigned monitors;    /* monitors started and not ended */
+	ct_time_t last_ts;    /* packet time of its last message */
+	ct_time_t down_since; /* when down: since when, and why ("tcp reset", ...) */
+	char down_why[24];
+};
+/* Calls fn once per link tracked, those kept down until a successor speaks included. Read-only. */
+void ct_cstalinks_each(const struct ct_cstalinks *t, void (*fn)(void *user, const struct ct_cstalink_info *info),
+		       void *user);
 
 #endif

@@ -10,6 +10,7 @@
 #include "../capture/packet.h"
 #include "../decoders/rtp.h"
 #include "../decoders/sdp.h"
+#include "../util/htab.h"
 #include "../util/log.h"
 
 #define MEDIA_SSRC_MAX 4          /* SSRCs reported per direction; more are merged into the last */
@@ -17,8 +18,7 @@
 
 /* An endpoint an SDP announced. */
 struct ct_expect {
-	struct ct_expect *hnext;
-	uint64_t hash;
+	struct ct_hnode hn;       /* in the table, by endpoint */
 	struct ct_addr addr;
 	uint16_t port;
 	bool rtcp;
@@ -40,7 +40,7 @@ struct rtp_dir {
 /* f->app of an RTP flow. The first member tags it. */
 struct rtp_flow {
 	uint32_t magic;
-	char call[24];
+	char call[CT_ID_MAX];
 	char codec[24];
 	uint32_t clock;
 	uint8_t dtmf_pt, cn_pt, codec_pt;
@@ -52,35 +52,29 @@ struct rtp_flow {
 #define RTP_FLOW_MAGIC 0x52545046u
 
 struct ct_media {
-	struct ct_expect **buckets;
-	uint32_t mask;
+	struct ct_htab table;    /* struct ct_expect by endpoint */
 	uint32_t nexpect, max_expect;
 	struct ct_hashkey key;
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_sdp sdp;       /* last parsed SDP, for the event of its message */
 	bool have_sdp;
 };
 
 int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
-		 struct ct_emitter *em)
+		 const struct ct_report *rep)
 {
 	struct ct_media *md = calloc(1, sizeof(*md));
 	if (!md)
 		return CT_ENOMEM;
-	uint32_t nb = 1024;
-	while (nb < max_expect && nb < (1u << 26))
-		nb <<= 1;
-	md->buckets = calloc(nb, sizeof(*md->buckets));
-	if (!md->buckets) {
+	if (ct_htab_init(&md->table, max_expect, (size_t)1 << 26) != CT_OK) {
 		free(md);
 		return CT_ENOMEM;
 	}
-	md->mask = nb - 1;
 	md->max_expect = max_expect;
 	md->key = *key;
 	md->ctr = ctr;
-	md->em = em;
+	md->rep = rep;
 	*out = md;
 	return CT_OK;
 }
@@ -89,15 +83,11 @@ void ct_media_free(struct ct_media *md)
 {
 	if (!md)
 		return;
-	for (uint32_t i = 0; i <= md->mask; i++) {
-		struct ct_expect *e = md->buckets[i];
-		while (e) {
-			struct ct_expect *n = e->hnext;
-			free(e);
-			e = n;
-		}
-	}
-	free(md->buckets);
+	size_t i = 0;
+	struct ct_hnode *n, *next = NULL;
+	while ((n = ct_htab_walk(&md->table, &i, &next)))
+		free(CT_CONTAINER_OF(n, struct ct_expect, hn));
+	ct_htab_free(&md->table);
 	free(md);
 }
 
@@ -117,19 +107,17 @@ static uint64_t ep_hash(const struct ct_media *md, const struct ct_addr *a, uint
 static struct ct_expect *expect_find(struct ct_media *md, const struct ct_addr *a, uint16_t port)
 {
 	uint64_t h = ep_hash(md, a, port);
-	for (struct ct_expect *e = md->buckets[h & md->mask]; e; e = e->hnext)
-		if (e->hash == h && e->port == port && memcmp(&e->addr, a, sizeof(*a)) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&md->table, h); n; n = ct_htab_next(n)) {
+		struct ct_expect *e = CT_CONTAINER_OF(n, struct ct_expect, hn);
+		if (e->port == port && memcmp(&e->addr, a, sizeof(*a)) == 0)
 			return e;
+	}
 	return NULL;
 }
 
 static void expect_unlink(struct ct_media *md, struct ct_expect *e)
 {
-	struct ct_expect **pp = &md->buckets[e->hash & md->mask];
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
+	ct_htab_del(&md->table, &e->hn);
 	md->nexpect--;
 }
 
@@ -167,9 +155,7 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 				return;
 			e->addr = m->addr;
 			e->port = port;
-			e->hash = ep_hash(md, &m->addr, port);
-			e->hnext = md->buckets[e->hash & md->mask];
-			md->buckets[e->hash & md->mask] = e;
+			ct_htab_add(&md->table, &e->hn, ep_hash(md, &m->addr, port));
 			md->nexpect++;
 		}
 		mc->expect[mc->nexpect++] = e;
@@ -193,16 +179,16 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 	e->codec[n] = '\0';
 }
 
-const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
-			 bool in_dialog)
+enum ct_media_hold ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
+				bool in_dialog)
 {
 	md->have_sdp = false;
 	struct ct_slice ctype = ct_sip_get(m, CT_H_CONTENT_TYPE);
 	if (!m->body.len || !ct_slice_istarts(ctype, "application/sdp"))
-		return NULL;
+		return CT_MEDIA_NO_CHANGE;
 	if (ct_sdp_parse(m->body.p, m->body.len, &md->sdp) != CT_OK) {
 		CT_COUNT_LOG(md->ctr->sdp_bad, "SDP body that does not parse");
-		return NULL;
+		return CT_MEDIA_NO_CHANGE;
 	}
 	md->have_sdp = true;
 	md->ctr->sdp_bodies++;
@@ -221,12 +207,12 @@ const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const st
 		}
 	}
 	if (!any_audio || !in_dialog)
-		return NULL;
+		return CT_MEDIA_NO_CHANGE;
 	if (on_hold != mc->held) {
 		mc->held = on_hold;
-		return on_hold ? "hold" : "resume";
+		return on_hold ? CT_MEDIA_HOLD : CT_MEDIA_RESUME;
 	}
-	return NULL;
+	return CT_MEDIA_NO_CHANGE;
 }
 
 bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_t *port)
@@ -249,34 +235,12 @@ void ct_media_forget_sdp(struct ct_media *md)
 	md->have_sdp = false;
 }
 
-void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j)
+const struct ct_sdp *ct_media_take_sdp(struct ct_media *md)
 {
-	(void)mc;
 	if (!md->have_sdp)
-		return;
+		return NULL;
 	md->have_sdp = false;
-	ct_json_key(j, "media");
-	ct_json_arr_begin(j);
-	for (unsigned i = 0; i < md->sdp.nmedia; i++) {
-		const struct ct_sdp_media *s = &md->sdp.media[i];
-		ct_json_obj_begin(j);
-		ct_json_kv_text(j, "type", s->type.p, s->type.len, 32);
-		if (s->has_addr) {
-			char ip[64];
-			ct_addr_format(&s->addr, ip, sizeof(ip));
-			ct_json_kv_str(j, "ip", ip);
-		}
-		ct_json_kv_u64(j, "port", s->port);
-		ct_json_kv_str(j, "dir", ct_sdp_dir_name(ct_sdp_media_effective_dir(s)));
-		if (s->nfmt) {
-			uint32_t clock = 0;
-			struct ct_slice codec = ct_sdp_codec(s, s->fmt[0], &clock);
-			if (codec.len)
-				ct_json_kv_text(j, "codec", codec.p, codec.len, 32);
-		}
-		ct_json_obj_end(j);
-	}
-	ct_json_arr_end(j);
+	return &md->sdp;
 }
 
 void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t now)
@@ -372,59 +336,27 @@ bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct 
 }
 
 static void report(struct ct_media *md, const struct rtp_flow *r, const struct ct_flow *f, int dir,
-		   const struct ct_rtp_stream *s, ct_time_t now)
+		   const struct ct_rtp_stream *s)
 {
-	(void)now;
-	struct ct_emitter *em = md->em;
-	ct_emit_begin(em, CT_REC_EVENT, s->last, r->call[0] ? r->call : NULL);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "rtp");
-	ct_json_kv_str(j, "name", "rtp_stream");
-	struct ct_addr src, dst;
-	uint16_t sport, dport;
-	ct_flow_endpoints(f, dir, &src, &sport, &dst, &dport);
-	char ip[64];
-	ct_addr_format(&src, ip, sizeof(ip));
-	ct_json_kv_str(j, "src_ip", ip);
-	ct_json_kv_u64(j, "src_port", sport);
-	ct_addr_format(&dst, ip, sizeof(ip));
-	ct_json_kv_str(j, "dst_ip", ip);
-	ct_json_kv_u64(j, "dst_port", dport);
-	char ssrc[16];
-	snprintf(ssrc, sizeof(ssrc), "0x%08" PRIX32, s->ssrc);
-	ct_json_kv_str(j, "ssrc", ssrc);
-	ct_json_kv_u64(j, "pt", s->media_pt != 0xff ? s->media_pt : s->pt);
-	if (r->codec[0])
-		ct_json_kv_str(j, "codec", r->codec);
-	ct_json_kv_time(j, "first", s->first);
-	ct_json_kv_time(j, "last", s->last);
-	ct_json_kv_u64(j, "packets", s->packets);
-	ct_json_kv_u64(j, "bytes", s->bytes);
-	ct_json_kv_i64(j, "lost", s->lost);
-	ct_json_kv_u64(j, "jitter_max_us", (uint64_t)(s->jitter_ms_max * 1000.0));
-	ct_json_kv_u64(j, "jitter_mean_us", (uint64_t)(s->jitter_ms_mean * 1000.0));
-	ct_json_kv_u64(j, "ssrc_changes", s->ssrc_changes);
-	ct_json_kv_u64(j, "dtmf_events", s->dtmf_events);
-	ct_json_kv_u64(j, "cn_packets", s->cn_packets);
+	if (!md->rep || !md->rep->rtp_stream)
+		return;
 	const struct rtp_dir *d = &r->dir[dir];
-	if (d->have_rtcp) {
-		ct_json_kv_u64(j, "rtcp_packets", d->rtcp_packets);
-		if (d->rtcp_last.have_rr) {
-			ct_json_kv_u64(j, "rtcp_fraction_lost", d->rtcp_last.fraction_lost);
-			ct_json_kv_i64(j, "rtcp_cum_lost", d->rtcp_last.cum_lost);
-		}
-	}
-	ct_emit_end(em);
+	struct ct_rtp_stream_view v = { .call = r->call[0] ? r->call : NULL, .s = s, .codec = r->codec,
+					.have_rtcp = d->have_rtcp, .rtcp_packets = d->rtcp_packets,
+					.rtcp_last = &d->rtcp_last };
+	ct_flow_endpoints(f, dir, &v.src, &v.sport, &v.dst, &v.dport);
+	md->rep->rtp_stream(md->rep->user, &v);
 }
 
 void ct_media_flow_close(struct ct_media *md, struct ct_flow *f, ct_time_t now)
 {
+	(void)now; /* the streams end at their last packet */
 	struct rtp_flow *r = f->app;
 	if (!r || r->magic != RTP_FLOW_MAGIC)
 		return;
 	for (int dir = 0; dir < 2; dir++)
 		for (unsigned i = 0; i < r->dir[dir].n; i++)
-			report(md, r, f, dir, &r->dir[dir].s[i], now);
+			report(md, r, f, dir, &r->dir[dir].s[i]);
 	free(r);
 	f->app = NULL;
 }

@@ -14,12 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../app/records.h"
 #include "../capture/flow.h"
 #include "../decoders/sip.h"
 #include "../decoders/sip_stream.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "../util/id.h"
+#include "report.h"
 
 struct ct_media;
 struct ct_expect;
@@ -28,31 +29,36 @@ struct ct_expect;
 
 /* Per-call media state, embedded in the SIP call. */
 struct ct_media_call {
-	char call[24];                    /* the call id, copied into RTP flows that outlive the call */
+	char call[CT_ID_MAX];             /* the call id, copied into RTP flows that outlive the call */
 	bool held;
 	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
 	unsigned nexpect;
 	uint32_t rtp_flows;               /* RTP flows found on its endpoints */
 };
 
+/* ctr and rep are borrowed and must outlive the table (rep's rtp_stream hook gets the streams). */
 int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
-		 struct ct_emitter *em);
+		 const struct ct_report *rep);
 void ct_media_free(struct ct_media *md);
 
+/* What an in-dialog offer or answer did to the call's audio. */
+enum ct_media_hold { CT_MEDIA_NO_CHANGE = 0, CT_MEDIA_HOLD, CT_MEDIA_RESUME };
+
 /* SDP of a SIP message of call mc: registers its endpoints and, for an in-dialog offer or
- * answer (re-INVITE, UPDATE and their answers), returns "hold" when an audio stream stops
- * being sendrecv (sendonly, recvonly, inactive, or the old 0.0.0.0 address) and "resume"
- * when all are sendrecv again; else NULL. An initial offer may be one-way on purpose
- * (announcements): it is not a hold. The parsed SDP is kept for ct_media_event_fields(). */
-const char *ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
-			 bool in_dialog);
+ * answer (re-INVITE, UPDATE and their answers), says CT_MEDIA_HOLD when an audio stream stops
+ * being sendrecv (sendonly, recvonly, inactive, or the old 0.0.0.0 address) and CT_MEDIA_RESUME
+ * when all are sendrecv again. An initial offer may be one-way on purpose (announcements): it
+ * is not a hold. The parsed SDP is kept for ct_media_take_sdp(). */
+enum ct_media_hold ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
+				bool in_dialog);
 /* The first audio endpoint (address, port) of the SDP of the message just given to
  * ct_media_sdp(); false when it had none. */
 bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_t *port);
 /* Forgets the SDP of the previous message (it was not reported). */
 void ct_media_forget_sdp(struct ct_media *md);
-/* Adds a "media" array describing the SDP of the message just given to ct_media_sdp(). */
-void ct_media_event_fields(struct ct_media *md, const struct ct_media_call *mc, struct ct_json *j);
+/* The SDP of the message just given to ct_media_sdp(), for its event; NULL when it had none
+ * or it was taken already. Owned by md, valid until the next ct_media_sdp(). */
+const struct ct_sdp *ct_media_take_sdp(struct ct_media *md);
 /* The call ended: its expectations are withdrawn (running RTP flows go on). */
 void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t now);
 

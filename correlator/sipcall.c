@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "../capture/packet.h"
+#include "../util/heap.h"
+#include "../util/htab.h"
+#include "../util/id.h"
 #include "../util/log.h"
 #include "calls.h"
 #include "media.h"
@@ -17,25 +20,22 @@
 #define TX_RING 32
 #define EXPIRE_BUDGET 64
 
-enum call_state { ST_CALLING, ST_EARLY, ST_CONFIRMED, ST_TERMINATED, ST_JOINED };
-
 struct call {
-	struct call *hnext;
-	uint64_t hash;
-	uint32_t gen;             /* bumped when the slot is reused: stale timer entries are skipped */
+	struct ct_hnode hn;       /* in the table, by Call-ID */
+	struct ct_heap_node timer; /* its next deadline */
+	struct call *next_free;
 	bool used;
 	uint8_t state;
 	bool invite_seen, answered, cancelled, bye;
 	bool csta_session;        /* uaCSTA: the dialog carries CSTA, it is not a phone call */
 	uint16_t cid_len;
 	char cid[CALLID_MAX];
-	char id[24];              /* ctitap's call id */
+	char id[CT_ID_MAX];       /* ctitap's call id */
 	char from_tag[TAG_MAX];
 	char to_tag[TAG_MAX];     /* of the dialog that was answered */
 	uint64_t early[4];        /* to-tags of the early dialogs (forked responses, RFC 3261 12.1) */
 	unsigned nearly;
 	ct_time_t start, last, answer, end;
-	ct_time_t deadline, queued;
 	unsigned final_status;
 	uint32_t invite_cseq;
 	uint32_t messages, retrans;
@@ -45,27 +45,18 @@ struct call {
 	struct ct_media_call media;
 };
 
-struct timer {
-	ct_time_t when;
-	uint32_t slot;
-	uint32_t gen;
-};
-
 struct ct_sipcalls {
 	struct ct_sipcall_cfg cfg;
 	struct ct_hashkey key;
-	struct ct_hashkey idkey;  /* fixed: call ids must be the same on every run */
 	struct ct_counters *ctr;
-	struct ct_emitter *em;
+	const struct ct_report *rep;
 	struct ct_media *media;
 	struct ct_calls *calls;
 	struct call *pool;
 	uint32_t npool, used;
 	struct call *free;
-	struct call **buckets;
-	uint32_t mask;
-	struct timer *heap;
-	size_t nheap, capheap;
+	struct ct_htab table;     /* struct call by Call-ID */
+	struct ct_heap timers;    /* struct call by deadline */
 	uint32_t live;
 };
 
@@ -79,32 +70,34 @@ void ct_sipcall_cfg_default(struct ct_sipcall_cfg *cfg)
 }
 
 int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, const struct ct_hashkey *key,
-		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media)
+		    struct ct_counters *ctr, const struct ct_report *rep, struct ct_media *media)
 {
 	struct ct_sipcalls *t = calloc(1, sizeof(*t));
 	if (!t)
 		return CT_ENOMEM;
 	t->cfg = *cfg;
 	t->key = *key;
-	ct_hashkey_fixed(&t->idkey, 0x7369706361UL);
 	t->ctr = ctr;
-	t->em = em;
+	t->rep = rep;
 	t->media = media;
 	t->npool = cfg->max_calls ? cfg->max_calls : 1;
-	uint32_t nb = 1024;
-	while (nb < t->npool && nb < (1u << 28))
-		nb <<= 1;
 	t->pool = calloc(t->npool, sizeof(*t->pool));
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (!t->pool || !t->buckets) {
-		free(t->pool);
-		free(t->buckets);
-		free(t);
-		return CT_ENOMEM;
-	}
-	t->mask = nb - 1;
+	if (!t->pool)
+		goto free_t;
+	if (ct_htab_init(&t->table, t->npool, (size_t)1 << 28) != CT_OK)
+		goto free_pool;
+	if (ct_heap_init(&t->timers, t->npool < 1024 ? t->npool : 1024) != CT_OK)
+		goto free_table;
 	*out = t;
 	return CT_OK;
+
+free_table:
+	ct_htab_free(&t->table);
+free_pool:
+	free(t->pool);
+free_t:
+	free(t);
+	return CT_ENOMEM;
 }
 
 void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls)
@@ -112,104 +105,62 @@ void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls)
 	t->calls = calls;
 }
 
-/* --- timers: a binary min-heap of (deadline, slot, generation) ------------------------ */
-
-static bool heap_push(struct ct_sipcalls *t, ct_time_t when, uint32_t slot, uint32_t gen)
-{
-	if (t->nheap == t->capheap) {
-		size_t cap = t->capheap ? t->capheap * 2 : 1024;
-		struct timer *h = realloc(t->heap, cap * sizeof(*h));
-		if (!h)
-			return false;
-		t->heap = h;
-		t->capheap = cap;
-	}
-	size_t i = t->nheap++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (t->heap[parent].when <= when)
-			break;
-		t->heap[i] = t->heap[parent];
-		i = parent;
-	}
-	t->heap[i] = (struct timer){ when, slot, gen };
-	return true;
-}
-
-static struct timer heap_pop(struct ct_sipcalls *t)
-{
-	struct timer top = t->heap[0];
-	struct timer last = t->heap[--t->nheap];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = l;
-		if (l >= t->nheap)
-			break;
-		if (r < t->nheap && t->heap[r].when < t->heap[l].when)
-			m = r;
-		if (last.when <= t->heap[m].when)
-			break;
-		t->heap[i] = t->heap[m];
-		i = m;
-	}
-	if (t->nheap)
-		t->heap[i] = last;
-	return top;
-}
+/* --- timers ----------------------------------------------------------------------------- */
 
 static void set_deadline(struct ct_sipcalls *t, struct call *c, ct_time_t when)
 {
-	c->deadline = when;
-	/* a later deadline reuses the queued entry: it is re-checked when it fires */
-	if (!c->queued || when < c->queued) {
-		if (heap_push(t, when, (uint32_t)(c - t->pool), c->gen))
-			c->queued = when;
-	}
+	if (c->timer.in)
+		ct_heap_update(&t->timers, &c->timer, when);
+	else if (ct_heap_push(&t->timers, &c->timer, when) != CT_OK)
+		t->ctr->sip_timers_failed++; /* out of memory: the call ends when the table needs it */
 }
 
 /* --- the call table ------------------------------------------------------------------- */
 
 static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
 {
-	size_t n = cid.len < CALLID_MAX ? cid.len : CALLID_MAX; /* longer ids are kept cut */
-	for (struct call *c = t->buckets[h & t->mask]; c; c = c->hnext)
-		if (c->hash == h && c->cid_len == n && memcmp(c->cid, cid.p, n) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&t->table, h); n; n = ct_htab_next(n)) {
+		struct call *c = CT_CONTAINER_OF(n, struct call, hn);
+		if (c->cid_len == cid.len && memcmp(c->cid, cid.p, cid.len) == 0)
 			return c;
+	}
 	return NULL;
 }
 
-/* A NUL-terminated copy of packet text into a fixed buffer, cut at its size. */
-static void copy_text(char *dst, size_t cap, struct ct_slice s)
+/* A NUL-terminated copy of packet text into a fixed buffer, cut at its size and counted
+ * when cut (a SIP user, tag or Replaces longer than the correlator keeps). */
+static void copy_text(struct ct_sipcalls *t, char *dst, size_t cap, struct ct_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
 	if (n)
 		memcpy(dst, s.p, n);
 	dst[n] = '\0';
+	if (n < s.len)
+		t->ctr->sip_fields_cut++;
 }
 
-static const char *disposition(const struct call *c)
+static enum ct_disposition disposition(const struct call *c)
 {
 	if (c->answered)
-		return "answered";
+		return CT_DISP_ANSWERED;
 	if (c->cancelled || c->final_status == 487)
-		return "abandoned";
+		return CT_DISP_ABANDONED;
 	if (c->final_status == 486 || c->final_status == 600)
-		return "busy";
+		return CT_DISP_BUSY;
 	if (c->final_status == 408 || c->final_status == 480)
-		return "no_answer";
-	return "failed";
+		return CT_DISP_NO_ANSWER;
+	return CT_DISP_FAILED;
 }
 
-static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const char *why)
+static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum ct_dialog_end_reason why)
 {
-	struct ct_emitter *em = t->em;
 	if (t->media)
 		ct_media_call_end(t->media, &c->media, now);
 	if (t->calls && !c->csta_session) {
 		/* the dialog ended at its BYE (or final answer), not when its timer ran out */
 		char cid[CALLID_MAX + 1];
-		copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-		struct ct_calls_sip s = { .call_id = cid, .name = "dialog_end", .ts = c->end ? c->end : c->last,
+		copy_text(t, cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+		struct ct_calls_sip s = { .call_id = cid, .moment = CT_SIP_M_DIALOG_END, .ts = c->end ? c->end : c->last,
 					  .status = c->final_status, .disposition = disposition(c), .bye_seen = c->bye,
 					  .answered = c->answered, .retrans = c->retrans,
 					  .rtp_flows = c->media.rtp_flows, .end_reason = why };
@@ -217,40 +168,21 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, const
 		if (id)
 			snprintf(c->id, sizeof(c->id), "%s", id);
 	}
-	ct_emit_begin(em, CT_REC_EVENT, now, c->id);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "sip");
-	ct_json_kv_str(j, "name", "dialog_end");
-	ct_json_kv_text(j, "call_id", (const uint8_t *)c->cid, c->cid_len, CT_TEXT_MAX);
-	ct_json_kv_str(j, "reason", why);
-	static const char *const states[] = { "calling", "early", "confirmed", "terminated", "joined" };
-	ct_json_kv_str(j, "state", states[c->state]);
-	ct_json_kv_bool(j, "invite_seen", c->invite_seen);
-	if (c->csta_session)
-		ct_json_kv_bool(j, "csta_session", true);
-	ct_json_kv_str(j, "disposition", disposition(c));
-	if (c->final_status)
-		ct_json_kv_u64(j, "status", c->final_status);
-	ct_json_kv_time(j, "start", c->start);
-	if (c->answered)
-		ct_json_kv_time(j, "answer", c->answer);
-	if (c->to_tag[0])
-		ct_json_kv_text(j, "to_tag", (const uint8_t *)c->to_tag, strlen(c->to_tag), TAG_MAX);
-	ct_json_kv_u64(j, "early_dialogs", c->nearly);
-	ct_json_kv_time(j, "end", c->end ? c->end : c->last);
-	ct_json_kv_u64(j, "messages", c->messages);
-	ct_json_kv_u64(j, "retransmissions", c->retrans);
-	ct_emit_end(em);
+	if (t->rep && t->rep->dialog_end) {
+		struct ct_dialog_end v = { .ts = now, .call = c->id, .call_id = ct_slice_make(c->cid, c->cid_len),
+					   .reason = why, .state = (enum ct_dialog_state)c->state,
+					   .disposition = disposition(c), .invite_seen = c->invite_seen,
+					   .csta_session = c->csta_session, .status = c->final_status, .start = c->start,
+					   .answer = c->answered ? c->answer : 0, .end = c->end ? c->end : c->last,
+					   .to_tag = c->to_tag, .early_dialogs = c->nearly, .messages = c->messages,
+					   .retransmissions = c->retrans };
+		t->rep->dialog_end(t->rep->user, &v);
+	}
 
-	struct call **pp = &t->buckets[c->hash & t->mask];
-	while (*pp && *pp != c)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = c->hnext;
-	uint32_t gen = c->gen + 1;
+	ct_htab_del(&t->table, &c->hn);
+	ct_heap_remove(&t->timers, &c->timer);
 	memset(c, 0, sizeof(*c));
-	c->gen = gen;
-	c->hnext = t->free;
+	c->next_free = t->free;
 	t->free = c;
 	t->live--;
 }
@@ -259,144 +191,34 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 {
 	struct call *c = t->free;
 	if (c) {
-		t->free = c->hnext;
+		t->free = c->next_free;
 	} else if (t->used < t->npool) {
 		c = &t->pool[t->used++];
 	} else {
-		/* full: end the call whose timer is nearest */
-		while (t->nheap) {
-			struct timer tm = heap_pop(t);
-			struct call *v = &t->pool[tm.slot];
-			if (v->used && v->gen == tm.gen) {
-				t->ctr->sip_calls_evicted++;
-				if (ct_log_sample(t->ctr->sip_calls_evicted))
-					ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early",
-						t->cfg.max_calls);
-				call_end(t, v, now, "evicted");
-				break;
-			}
-		}
-		c = t->free;
-		if (!c)
+		/* full: end the call whose timer is nearest (every call has one) */
+		struct ct_heap_node *top = ct_heap_top(&t->timers);
+		if (!top)
 			return NULL;
-		t->free = c->hnext;
+		t->ctr->sip_calls_evicted++;
+		if (ct_log_sample(t->ctr->sip_calls_evicted))
+			ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early", t->cfg.max_calls);
+		call_end(t, CT_CONTAINER_OF(top, struct call, timer), now, CT_DEND_EVICTED);
+		c = t->free;
+		t->free = c->next_free;
 	}
-	uint32_t gen = c->gen;
 	memset(c, 0, sizeof(*c));
-	c->gen = gen;
 	c->used = true;
-	c->hash = h;
-	c->cid_len = (uint16_t)(cid.len < CALLID_MAX ? cid.len : CALLID_MAX);
-	memcpy(c->cid, cid.p, c->cid_len);
-	snprintf(c->id, sizeof(c->id), "sip-%016" PRIx64, ct_hash(&t->idkey, cid.p, cid.len));
+	c->cid_len = (uint16_t)cid.len; /* at most CALLID_MAX: longer ones are refused before */
+	memcpy(c->cid, cid.p, cid.len);
+	ct_id_bytes(c->id, "sip", 0x7369706361UL, cid.p, cid.len);
 	memcpy(c->media.call, c->id, sizeof(c->media.call));
 	c->start = c->last = now;
-	c->hnext = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = c;
+	ct_htab_add(&t->table, &c->hn, h);
 	t->live++;
 	return c;
 }
 
 /* --- events --------------------------------------------------------------------------- */
-
-static void kv_slice(struct ct_json *j, const char *key, struct ct_slice s)
-{
-	if (s.len)
-		ct_json_kv_text(j, key, s.p, s.len, CT_TEXT_MAX);
-}
-
-static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a, uint16_t port)
-{
-	char ip[64], buf[80];
-	ct_addr_format(a, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), ct_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, port);
-	ct_json_kv_str(j, key, buf);
-}
-
-/* Avaya UCID in User-to-User (RFC 7433): hex "00FA08" then node id (2 bytes), sequence
- * (2 bytes), timestamp (4 bytes), shown as 5 + 5 + 10 decimal digits. */
-static bool uui_ucid(struct ct_slice uui, char out[24])
-{
-	size_t i = 0;
-	while (i + 1 < uui.len && uui.p[i] != ';' && !ct_is_ws(uui.p[i]))
-		i++;
-	struct ct_slice hex = ct_slice_make(uui.p, i + (i + 1 == uui.len ? 1 : 0));
-	if (hex.len < 22 || !ct_slice_istarts(hex, "00FA08"))
-		return false;
-	uint8_t b[8];
-	for (int k = 0; k < 8; k++) {
-		uint8_t v = 0;
-		for (int n = 0; n < 2; n++) {
-			uint8_t ch = ct_lower(hex.p[6 + 2 * k + n]);
-			uint8_t d = ch >= '0' && ch <= '9' ? (uint8_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint8_t)(ch - 'a' + 10) : 0xff;
-			if (d == 0xff)
-				return false;
-			v = (uint8_t)(v << 4 | d);
-		}
-		b[k] = v;
-	}
-	unsigned node = (unsigned)(b[0] << 8 | b[1]), seq = (unsigned)(b[2] << 8 | b[3]);
-	uint32_t ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
-	snprintf(out, 24, "%05u%05u%010" PRIu32, node, seq, ts);
-	return true;
-}
-
-/* The 8 UCID bytes of a User-to-User value, as 16 lower-case hex digits ("" if none). */
-static void uui_ucid_hex(struct ct_slice uui, char out[17])
-{
-	out[0] = '\0';
-	if (uui.len < 22 || !ct_slice_istarts(uui, "00FA08"))
-		return;
-	for (int i = 0; i < 16; i++) {
-		uint8_t ch = ct_lower(uui.p[6 + i]);
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-			out[0] = '\0';
-			return;
-		}
-		out[i] = (char)ch;
-	}
-	out[16] = '\0';
-}
-
-/* An attended transfer embeds the Replaces header in the Refer-To URI: ?Replaces=callid%3B... */
-static struct ct_slice refer_replaces(struct ct_slice uri)
-{
-	size_t q = ct_slice_find(uri, '?');
-	if (q < uri.len) {
-		struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
-		if (ct_slice_istarts(hdrs, "Replaces="))
-			return ct_slice_sub(hdrs, 9, hdrs.len);
-	}
-	return ct_slice_make(NULL, 0);
-}
-
-static void headers_fields(struct ct_json *j, const struct ct_sip_msg *m)
-{
-	kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-	kv_slice(j, "diversion", ct_sip_uri(ct_sip_get(m, CT_H_DIVERSION)));
-	kv_slice(j, "history_info", ct_sip_get(m, CT_H_HISTORY_INFO));
-	struct ct_slice uui = ct_sip_get(m, CT_H_USER_TO_USER);
-	if (uui.len) {
-		kv_slice(j, "uui", uui);
-		char ucid[24];
-		if (uui_ucid(uui, ucid))
-			ct_json_kv_str(j, "ucid", ucid);
-	}
-	kv_slice(j, "genesys_uuid", ct_sip_get(m, CT_H_GENESYS_UUID));
-	kv_slice(j, "cisco_guid", ct_sip_get(m, CT_H_CISCO_GUID));
-	kv_slice(j, "session_id", ct_sip_get(m, CT_H_SESSION_ID));
-	struct ct_slice refer = ct_sip_get(m, CT_H_REFER_TO);
-	if (refer.len) {
-		struct ct_slice uri = ct_sip_uri(refer);
-		kv_slice(j, "refer_to", uri);
-		kv_slice(j, "refer_replaces", refer_replaces(uri));
-	}
-	kv_slice(j, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
-	kv_slice(j, "replaces", ct_sip_get(m, CT_H_REPLACES));
-	kv_slice(j, "reason_header", ct_sip_get(m, CT_H_REASON));
-	kv_slice(j, "call_info", ct_sip_get(m, CT_H_CALL_INFO));
-	kv_slice(j, "user_agent", ct_sip_get(m, m->request ? CT_H_USER_AGENT : CT_H_SERVER));
-}
 
 /* The moment goes to the call correlator, which says which customer call it belongs to: from
  * then on the dialog's events and RTP streams carry that call's id. */
@@ -419,39 +241,39 @@ static void who_of(const struct ct_sip_msg *m, struct who *w)
 	}
 }
 
-static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
 		     const struct ct_sip_meta *meta, const struct who *w)
 {
 	if (!t->calls || c->csta_session)
 		return;
 	struct ct_calls_ep ep;
 	if (t->media && ct_media_sdp_audio(t->media, ep.ip, sizeof(ep.ip), &ep.port)) {
-		if (m->request && (!strcmp(name, "invite") || (m->method == CT_SIP_ACK && m->cseq == c->invite_cseq)))
+		if (m->request && (moment == CT_SIP_M_INVITE || (m->method == CT_SIP_ACK && m->cseq == c->invite_cseq)))
 			c->sdp_caller = ep;
-		else if (!m->request && (!strcmp(name, "ringing") || !strcmp(name, "answer")))
+		else if (!m->request && (moment == CT_SIP_M_RINGING || moment == CT_SIP_M_ANSWER))
 			c->sdp_callee = ep;
 	}
 	char cid[CALLID_MAX + 1], calling[64] = "", called[64] = "", ucid[17] = "", replaces[CALLID_MAX + 1] = "";
 	char refer_to[64] = "", refer_rep[CALLID_MAX + 1] = "", ftag[TAG_MAX] = "", ttag[TAG_MAX] = "";
-	copy_text(ftag, sizeof(ftag), m->from_tag);
-	copy_text(ttag, sizeof(ttag), m->to_tag);
-	copy_text(cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
-	struct ct_calls_sip s = { .call_id = cid, .name = name, .ts = meta->ts, .src = &meta->src, .dst = &meta->dst,
-				  .from_tag = ftag, .to_tag = ttag };
+	copy_text(t, ftag, sizeof(ftag), m->from_tag);
+	copy_text(t, ttag, sizeof(ttag), m->to_tag);
+	copy_text(t, cid, sizeof(cid), ct_slice_make(c->cid, c->cid_len));
+	struct ct_calls_sip s = { .call_id = cid, .moment = moment, .ts = meta->ts, .src = &meta->src,
+				  .dst = &meta->dst, .from_tag = ftag, .to_tag = ttag };
 	if (m->request && m->method == CT_SIP_INVITE) {
-		copy_text(calling, sizeof(calling), w->calling);
-		copy_text(called, sizeof(called), w->called);
-		uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
-		copy_text(replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
+		copy_text(t, calling, sizeof(calling), w->calling);
+		copy_text(t, called, sizeof(called), w->called);
+		ct_sip_uui_ucid_hex(ct_sip_get(m, CT_H_USER_TO_USER), ucid);
+		copy_text(t, replaces, sizeof(replaces), ct_sip_get(m, CT_H_REPLACES));
 		s.calling = calling;
 		s.called = called;
 		s.ucid = ucid[0] ? ucid : NULL;
 		s.replaces = replaces[0] ? replaces : NULL;
 	} else if (m->request && m->method == CT_SIP_REFER) {
 		struct ct_slice uri = ct_sip_uri(ct_sip_get(m, CT_H_REFER_TO));
-		copy_text(refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
-		copy_text(refer_rep, sizeof(refer_rep), refer_replaces(uri));
-		copy_text(calling, sizeof(calling), ct_sip_uri_user(w->from));
+		copy_text(t, refer_to, sizeof(refer_to), ct_sip_uri_user(uri));
+		copy_text(t, refer_rep, sizeof(refer_rep), ct_sip_refer_replaces(uri));
+		copy_text(t, calling, sizeof(calling), ct_sip_uri_user(w->from));
 		s.calling = calling;
 		s.refer_to = refer_to;
 		s.refer_replaces = refer_rep[0] ? refer_rep : NULL;
@@ -466,44 +288,22 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, const char *name, co
 	}
 }
 
-static void event(struct ct_sipcalls *t, struct call *c, const char *name, const struct ct_sip_msg *m,
+static void event(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
 		  const struct ct_sip_meta *meta, bool retrans)
 {
-	struct ct_emitter *em = t->em;
 	if (c && c->csta_session && !t->cfg.events_all)
 		return; /* its CSTA content is reported as csta events */
 	struct who w;
 	who_of(m, &w);
 	if (c && !retrans)
-		to_calls(t, c, name, m, meta, &w);
-	ct_emit_begin(em, CT_REC_EVENT, meta->ts, c ? c->id : NULL);
-	struct ct_json *j = &em->json;
-	ct_json_kv_str(j, "src", "sip");
-	ct_json_kv_str(j, "name", name);
-	kv_slice(j, "call_id", m->call_id);
-	static const char *const tp[] = { "udp", "tcp", "ws", "sctp" };
-	ct_json_kv_str(j, "transport", tp[meta->transport % 4]);
-	kv_addr(j, "from_addr", &meta->src, meta->sport);
-	kv_addr(j, "to_addr", &meta->dst, meta->dport);
-	kv_slice(j, "method", m->method_name);
-	if (!m->request)
-		ct_json_kv_u64(j, "status", m->status);
-	ct_json_kv_u64(j, "cseq", m->cseq);
-	if (retrans)
-		ct_json_kv_bool(j, "retransmission", true);
-	kv_slice(j, "from", w.from);
-	kv_slice(j, "to", w.to);
-	kv_slice(j, "from_tag", m->from_tag);
-	kv_slice(j, "to_tag", m->to_tag);
-	if (m->request && m->method == CT_SIP_INVITE) {
-		kv_slice(j, "calling", w.calling);
-		kv_slice(j, "called", w.called);
-		kv_slice(j, "uri", m->uri);
-	}
-	headers_fields(j, m);
-	if (c && t->media)
-		ct_media_event_fields(t->media, &c->media, j);
-	ct_emit_end(em);
+		to_calls(t, c, moment, m, meta, &w);
+	const struct ct_sdp *sdp = c && t->media ? ct_media_take_sdp(t->media) : NULL;
+	if (!t->rep || !t->rep->sip_event)
+		return;
+	struct ct_sip_event v = { .ts = meta->ts, .call = c ? c->id : NULL, .moment = moment, .retrans = retrans,
+				  .msg = m, .meta = meta, .from = w.from, .to = w.to, .calling = w.calling,
+				  .called = w.called, .sdp = sdp };
+	t->rep->sip_event(t->rep->user, &v);
 }
 
 /* The message's transaction fingerprint; true if it was seen before (a retransmission). */
@@ -551,7 +351,7 @@ static bool tracked_method(uint8_t method)
 static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
 		       const struct ct_sip_meta *meta)
 {
-	const char *name = NULL;
+	enum ct_sip_moment mo = CT_SIP_M_REQUEST;
 	switch (m->method) {
 	case CT_SIP_INVITE:
 		if (!m->to_tag.len && !c->answered) {
@@ -559,7 +359,7 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			 * 22.2: same Call-ID, new CSeq) */
 			if (!c->invite_seen) {
 				c->invite_seen = true;
-				copy_text(c->from_tag, sizeof(c->from_tag), m->from_tag);
+				copy_text(t, c->from_tag, sizeof(c->from_tag), m->from_tag);
 				c->csta_session = ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml");
 				if (c->csta_session)
 					t->ctr->sip_csta_sessions++;
@@ -567,48 +367,48 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 					t->ctr->sip_calls++;
 			}
 			c->invite_cseq = m->cseq;
-			c->state = ST_CALLING;
+			c->state = CT_DLG_CALLING;
 			c->end = 0;
-			name = "invite";
+			mo = CT_SIP_M_INVITE;
 		} else {
-			name = "reinvite";
+			mo = CT_SIP_M_REINVITE;
 		}
 		break;
-	case CT_SIP_ACK: name = "ack"; break;
+	case CT_SIP_ACK: mo = CT_SIP_M_ACK; break;
 	case CT_SIP_BYE:
-		name = "bye";
+		mo = CT_SIP_M_BYE;
 		c->bye = true;
 		if (!c->end)
 			c->end = meta->ts;
-		c->state = ST_TERMINATED;
+		c->state = CT_DLG_TERMINATED;
 		break;
 	case CT_SIP_CANCEL:
-		name = "cancel";
+		mo = CT_SIP_M_CANCEL;
 		c->cancelled = true;
 		break;
-	case CT_SIP_REFER: name = "refer"; break;
-	case CT_SIP_NOTIFY: name = "notify"; break;
-	case CT_SIP_INFO: name = "info"; break;
-	case CT_SIP_UPDATE: name = "update"; break;
-	case CT_SIP_PRACK: name = "prack"; break;
-	default: name = "request"; break;
+	case CT_SIP_REFER: mo = CT_SIP_M_REFER; break;
+	case CT_SIP_NOTIFY: mo = CT_SIP_M_NOTIFY; break;
+	case CT_SIP_INFO: mo = CT_SIP_M_INFO; break;
+	case CT_SIP_UPDATE: mo = CT_SIP_M_UPDATE; break;
+	case CT_SIP_PRACK: mo = CT_SIP_M_PRACK; break;
+	default: mo = CT_SIP_M_REQUEST; break;
 	}
 	if (t->media && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE || m->method == CT_SIP_ACK ||
 			 m->method == CT_SIP_PRACK)) {
 		/* an ACK carries the answer of its INVITE (late offer): in-dialog if that was a re-INVITE */
 		bool in_dialog = m->method == CT_SIP_ACK ? m->cseq != c->invite_cseq
 							  : m->to_tag.len && m->method != CT_SIP_PRACK;
-		const char *hold = ct_media_sdp(t->media, &c->media, m, in_dialog);
+		enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, in_dialog);
 		if (hold && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE))
-			name = hold;
+			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	}
-	event(t, c, name, m, meta, false);
+	event(t, c, mo, m, meta, false);
 }
 
 static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
 			const struct ct_sip_meta *meta)
 {
-	const char *name = NULL;
+	enum ct_sip_moment mo = CT_SIP_M_COUNT; /* none */
 	if (m->method == CT_SIP_INVITE) {
 		/* until a dialog is confirmed, any INVITE answer belongs to the initial INVITE */
 		bool initial = !c->answered && (m->cseq == c->invite_cseq || !c->invite_seen);
@@ -622,21 +422,21 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->early[c->nearly++] = h;
 		}
 		if (m->status >= 180 && m->status < 200) {
-			if (initial && c->state == ST_CALLING)
-				c->state = ST_EARLY;
-			name = "ringing";
+			if (initial && c->state == CT_DLG_CALLING)
+				c->state = CT_DLG_EARLY;
+			mo = CT_SIP_M_RINGING;
 		} else if (m->status >= 200 && m->status < 300) {
 			if (initial && !c->answered) {
 				c->answered = true;
 				c->answer = meta->ts;
-				copy_text(c->to_tag, sizeof(c->to_tag), m->to_tag);
+				copy_text(t, c->to_tag, sizeof(c->to_tag), m->to_tag);
 				c->final_status = m->status;
-				c->state = ST_CONFIRMED;
+				c->state = CT_DLG_CONFIRMED;
 				if (c->invite_seen && !c->csta_session)
 					t->ctr->sip_calls_answered++;
-				name = "answer";
+				mo = CT_SIP_M_ANSWER;
 			} else {
-				name = "reinvite_answer";
+				mo = CT_SIP_M_REINVITE_ANSWER;
 			}
 		} else if (m->status >= 300) {
 			if (initial && !c->answered && (m->status == 401 || m->status == 407)) {
@@ -644,27 +444,29 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				c->final_status = m->status;
 			} else if (initial && !c->answered) {
 				c->final_status = m->status;
-				c->state = ST_TERMINATED;
+				c->state = CT_DLG_TERMINATED;
 				c->end = meta->ts;
 			}
-			name = "failure";
+			mo = CT_SIP_M_FAILURE;
 		}
 		if (t->media && m->status >= 180) {
-			const char *hold = ct_media_sdp(t->media, &c->media, m, !initial);
-			if (hold && name && strcmp(name, "reinvite_answer") == 0)
-				name = hold;
+			enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, !initial);
+			if (hold && mo == CT_SIP_M_REINVITE_ANSWER)
+				mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 		}
 	} else if (m->method == CT_SIP_UPDATE && m->status >= 200 && m->status < 300 && t->media) {
-		name = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+		enum ct_media_hold hold = ct_media_sdp(t->media, &c->media, m, true); /* hold/resume answered in an UPDATE */
+		if (hold)
+			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	} else if (m->method == CT_SIP_REFER && m->status >= 200 && m->status < 300) {
-		name = "refer_accepted";
+		mo = CT_SIP_M_REFER_ACCEPTED;
 	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
-		name = "failure"; /* a failed BYE, REFER, ... is worth seeing */
+		mo = CT_SIP_M_FAILURE; /* a failed BYE, REFER, ... is worth seeing */
 	}
-	if (name)
-		event(t, c, name, m, meta, false);
+	if (mo != CT_SIP_M_COUNT)
+		event(t, c, mo, m, meta, false);
 	else if (t->cfg.events_all)
-		event(t, c, "sip_message", m, meta, false);
+		event(t, c, CT_SIP_M_MESSAGE, m, meta, false);
 }
 
 void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, const struct ct_sip_meta *meta)
@@ -675,11 +477,22 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 		if (m->request)
 			t->ctr->sip_requests_other++;
 		if (t->cfg.events_all)
-			event(t, NULL, "sip_message", m, meta, false);
+			event(t, NULL, CT_SIP_M_MESSAGE, m, meta, false);
 		return;
 	}
 	if (!m->call_id.len) {
 		CT_COUNT_LOG(t->ctr->sip_bad, "SIP message without Call-ID ignored");
+		return;
+	}
+	if (m->call_id.len > CALLID_MAX) {
+		/* kept whole or not at all: a cut id could make two calls one */
+		t->ctr->sip_callid_refused++;
+		if (ct_log_sample(t->ctr->sip_callid_refused)) {
+			ct_warn("SIP Call-ID of %zu bytes (over %d) not tracked", m->call_id.len, CALLID_MAX);
+			ct_report_audit(t->rep, meta->ts, NULL, CT_AUDIT_REFUSED, NULL, t->ctr->sip_callid_refused,
+					"SIP messages whose Call-ID is over %d bytes are not tracked (%zu bytes)",
+					CALLID_MAX, m->call_id.len);
+		}
 		return;
 	}
 	uint64_t h = ct_hash(&t->key, m->call_id.p, m->call_id.len);
@@ -688,14 +501,14 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 		c = call_new(t, m->call_id, h, meta->ts);
 		if (!c)
 			return;
-		c->state = (m->request && m->method == CT_SIP_INVITE && !m->to_tag.len) ? ST_CALLING : ST_JOINED;
+		c->state = (m->request && m->method == CT_SIP_INVITE && !m->to_tag.len) ? CT_DLG_CALLING : CT_DLG_JOINED;
 	}
 	c->last = meta->ts;
 	if (seen_before(t, c, m)) {
 		c->retrans++;
 		t->ctr->sip_retrans++;
 		if (t->cfg.events_all)
-			event(t, c, "sip_message", m, meta, true);
+			event(t, c, CT_SIP_M_MESSAGE, m, meta, true);
 		return;
 	}
 	c->messages++;
@@ -704,74 +517,44 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 	else
 		on_response(t, c, m, meta);
 	if (!m->request && m->method == CT_SIP_BYE && m->status >= 200)
-		c->state = ST_TERMINATED;
-	ct_time_t when = c->state == ST_TERMINATED ? meta->ts + t->cfg.linger
-			 : c->state == ST_CONFIRMED || c->state == ST_JOINED ? meta->ts + t->cfg.idle_timeout
+		c->state = CT_DLG_TERMINATED;
+	ct_time_t when = c->state == CT_DLG_TERMINATED ? meta->ts + t->cfg.linger
+			 : c->state == CT_DLG_CONFIRMED || c->state == CT_DLG_JOINED ? meta->ts + t->cfg.idle_timeout
 									      : c->start + t->cfg.setup_timeout;
 	set_deadline(t, c, when);
 }
 
-/* Drops heap entries of ended calls when they outnumber the live calls: a call whose deadline
- * moved earlier leaves its later entry behind. */
-static void heap_compact(struct ct_sipcalls *t)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < t->nheap; i++) {
-		const struct call *c = &t->pool[t->heap[i].slot];
-		if (c->used && c->gen == t->heap[i].gen)
-			t->heap[n++] = t->heap[i];
-	}
-	t->nheap = n;
-	for (size_t i = n / 2; i-- > 0;) { /* sift down every parent: a valid heap again */
-		size_t k = i;
-		struct timer v = t->heap[k];
-		for (;;) {
-			size_t l = 2 * k + 1, r = l + 1, m = l;
-			if (l >= n)
-				break;
-			if (r < n && t->heap[r].when < t->heap[l].when)
-				m = r;
-			if (v.when <= t->heap[m].when)
-				break;
-			t->heap[k] = t->heap[m];
-			k = m;
-		}
-		t->heap[k] = v;
-	}
-}
-
 bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now)
 {
-	if (t->nheap > 2 * (size_t)t->live + 1024)
-		heap_compact(t);
-	for (unsigned n = 0; n < EXPIRE_BUDGET && t->nheap && t->heap[0].when <= now; n++) {
-		struct timer tm = heap_pop(t);
-		struct call *c = &t->pool[tm.slot];
-		if (!c->used || c->gen != tm.gen)
-			continue;
-		c->queued = 0;
-		if (c->deadline > now) {
-			set_deadline(t, c, c->deadline); /* pushed back by activity */
-			continue;
-		}
-		call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "timeout");
+	struct ct_heap_node *top;
+	for (unsigned n = 0; n < EXPIRE_BUDGET && (top = ct_heap_top(&t->timers)) && top->due <= now; n++) {
+		struct call *c = CT_CONTAINER_OF(top, struct call, timer);
+		call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_TIMEOUT);
 	}
-	return t->nheap && t->heap[0].when <= now;
+	return (top = ct_heap_top(&t->timers)) && top->due <= now;
 }
 
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
 {
 	if (!t)
 		return;
-	/* end in timer order: deterministic, oldest deadlines first */
-	while (t->nheap) {
-		struct timer tm = heap_pop(t);
-		struct call *c = &t->pool[tm.slot];
-		if (c->used && c->gen == tm.gen)
-			call_end(t, c, now, c->state == ST_TERMINATED ? "ended" : "shutdown");
+	/* end in timer order: deterministic, oldest deadlines first; a call whose timer could not
+	 * be set (out of memory) after them */
+	struct ct_heap_node *top;
+	while ((top = ct_heap_top(&t->timers))) {
+		struct call *c = CT_CONTAINER_OF(top, struct call, timer);
+		call_end(t, c, now, c->state == CT_DLG_TERMINATED ? CT_DEND_ENDED : CT_DEND_SHUTDOWN);
 	}
-	free(t->heap);
+	for (uint32_t i = 0; i < t->used; i++)
+		if (t->pool[i].used)
+			call_end(t, &t->pool[i], now, CT_DEND_SHUTDOWN);
+	ct_heap_free(&t->timers);
+	ct_htab_free(&t->table);
 	free(t->pool);
-	free(t->buckets);
 	free(t);
+}
+
+uint32_t ct_sipcalls_open(const struct ct_sipcalls *t)
+{
+	return t->live;
 }

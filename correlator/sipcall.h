@@ -16,11 +16,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../app/records.h"
 #include "../decoders/sip.h"
 #include "../decoders/sip_stream.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "report.h"
 
 struct ct_sipcalls;
 struct ct_media;
@@ -35,8 +35,10 @@ struct ct_sipcall_cfg {
 
 void ct_sipcall_cfg_default(struct ct_sipcall_cfg *cfg);
 
+/* ctr, rep and media are borrowed and must outlive the table (rep's sip_event and dialog_end
+ * hooks get the events). */
 int ct_sipcalls_new(struct ct_sipcalls **out, const struct ct_sipcall_cfg *cfg, const struct ct_hashkey *key,
-		    struct ct_counters *ctr, struct ct_emitter *em, struct ct_media *media);
+		    struct ct_counters *ctr, const struct ct_report *rep, struct ct_media *media);
 struct ct_calls;
 /* Where the calls' moments go to be joined with their CSTA legs (may be NULL). */
 void ct_sipcalls_set_calls(struct ct_sipcalls *t, struct ct_calls *calls);
@@ -47,5 +49,7 @@ void ct_sipcalls_message(struct ct_sipcalls *t, const struct ct_sip_msg *m, cons
 bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now);
 /* Ends every call (end of input), oldest first, and frees the table. */
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now);
+/* SIP calls tracked now (monitoring). */
+uint32_t ct_sipcalls_open(const struct ct_sipcalls *t);
 
 #endif

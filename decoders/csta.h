@@ -11,6 +11,7 @@
 #define CT_CSTA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum ct_csta_encoding { CT_CSTA_BER = 0, CT_CSTA_XML = 1 };
@@ -45,6 +46,7 @@ struct ct_csta_msg {
 	int64_t invoke_id;         /* ROSE invokeID; XML: the 4-digit id of the frame header */
 	int32_t opcode;            /* ROSE local operation code (has_opcode); -1 for XML */
 	bool has_opcode;           /* opcode came from the PDU (any value, negative ones too) */
+	uint8_t nid;               /* enum ct_csta_name (csta_names.h): what the correlator acts on */
 	char name[48];             /* snake_case event or service: delivered, established,
 	                              connection_cleared, make_call, monitor_start, system_status,
 	                              agent_ready ...; results and errors carry the service name */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "decoders/csta_ber.h"
+#include "decoders/csta_names.h"
 #include "util/cursor.h"
 
 #include "ACSE-APDU.h"
@@ -887,6 +888,8 @@ int ct_csta_ber_decode(const uint8_t *pdu, size_t len, int phase_hint, struct ct
 		memset(out, 0, sizeof *out);
 		out->encoding = CT_CSTA_BER;
 		out->opcode = -1;
+	} else {
+		out->nid = (uint8_t)ct_csta_name_of(out->name);
 	}
 	return rc;
 }

@@ -12,6 +12,7 @@
  * namespace and privateData subtrees are not read: they only set private_data.
  */
 #include "csta_xml.h"
+#include "csta_names.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,167 +31,6 @@ static const char ns_edn[] = "http://www.ecma-international.org/standards/ecma-3
 static const char ns_ecma354[] = "http://www.ecma-international.org/standards/ecma-354/";
 static const char ns_soap11[] = "http://schemas.xmlsoap.org/soap/envelope/";
 static const char ns_soap12[] = "http://www.w3.org/2003/05/soap-envelope";
-
-struct name_cat {
-	const char *name;
-	const char *category;
-};
-
-/* ECMA-269 events (snake_case of the XML element without "Event") and their category. */
-static const struct name_cat events[] = {
-	{"bridged", "call_control"},
-	{"call_cleared", "call_control"},
-	{"conferenced", "call_control"},
-	{"connection_cleared", "call_control"},
-	{"delivered", "call_control"},
-	{"digits_dialed", "call_control"},
-	{"diverted", "call_control"},
-	{"established", "call_control"},
-	{"failed", "call_control"},
-	{"held", "call_control"},
-	{"network_capabilities_changed", "call_control"},
-	{"network_reached", "call_control"},
-	{"offered", "call_control"},
-	{"originated", "call_control"},
-	{"queued", "call_control"},
-	{"retrieved", "call_control"},
-	{"service_initiated", "call_control"},
-	{"transferred", "call_control"},
-	{"call_information", "call_associated"},
-	{"charging", "call_associated"},
-	{"digits_generated", "call_associated"},
-	{"telephony_tones_generated", "call_associated"},
-	{"service_completion_failure", "call_associated"},
-	{"media_attached", "media_attachment"},
-	{"media_detached", "media_attachment"},
-	{"button_information", "physical_device"},
-	{"button_press", "physical_device"},
-	{"display_updated", "physical_device"},
-	{"hookswitch", "physical_device"},
-	{"lamp_mode", "physical_device"},
-	{"message_waiting", "physical_device"},
-	{"microphone_gain", "physical_device"},
-	{"microphone_mute", "physical_device"},
-	{"ringer_status", "physical_device"},
-	{"speaker_mute", "physical_device"},
-	{"speaker_volume", "physical_device"},
-	{"agent_busy", "logical_device"},
-	{"agent_logged_on", "logical_device"},
-	{"agent_logged_off", "logical_device"},
-	{"agent_not_ready", "logical_device"},
-	{"agent_ready", "logical_device"},
-	{"agent_working_after_call", "logical_device"},
-	{"auto_answer", "logical_device"},
-	{"auto_work_mode", "logical_device"},
-	{"call_back", "logical_device"},
-	{"call_back_message", "logical_device"},
-	{"caller_id_status", "logical_device"},
-	{"do_not_disturb", "logical_device"},
-	{"forwarding", "logical_device"},
-	{"routeing_mode", "logical_device"},
-	{"presence_state", "logical_device"},
-	{"back_in_service", "device_maintenance"},
-	{"device_capability_changed", "device_maintenance"},
-	{"out_of_service", "device_maintenance"},
-	{"partially_in_service", "device_maintenance"},
-	{"play", "voice_unit"},
-	{"record", "voice_unit"},
-	{"review", "voice_unit"},
-	{"stop", "voice_unit"},
-	{"suspend_play", "voice_unit"},
-	{"suspend_record", "voice_unit"},
-	{"voice_attributes_changed", "voice_unit"},
-	{"private", "private"},
-	{"monitor_ended", "monitoring"},
-};
-
-/* ECMA-269 services as ECMA-323 names their request elements, and the clause they belong to. */
-static const struct name_cat services[] = {
-	{"accept_call", "call_control"},
-	{"alternate_call", "call_control"},
-	{"answer_call", "call_control"},
-	{"call_back_call_related", "call_control"},
-	{"call_back_message_call_related", "call_control"},
-	{"camp_on_call", "call_control"},
-	{"clear_call", "call_control"},
-	{"clear_connection", "call_control"},
-	{"conference_call", "call_control"},
-	{"consultation_call", "call_control"},
-	{"deflect_call", "call_control"},
-	{"dial_digits", "call_control"},
-	{"directed_pickup_call", "call_control"},
-	{"group_pickup_call", "call_control"},
-	{"hold_call", "call_control"},
-	{"intrude_call", "call_control"},
-	{"join_call", "call_control"},
-	{"make_call", "call_control"},
-	{"make_predictive_call", "call_control"},
-	{"park_call", "call_control"},
-	{"reconnect_call", "call_control"},
-	{"retrieve_call", "call_control"},
-	{"single_step_conference_call", "call_control"},
-	{"single_step_transfer_call", "call_control"},
-	{"transfer_call", "call_control"},
-	{"associate_data", "call_associated"},
-	{"generate_digits", "call_associated"},
-	{"generate_telephony_tones", "call_associated"},
-	{"cancel_telephony_tones", "call_associated"},
-	{"send_user_information", "call_associated"},
-	{"set_agent_state", "logical_device"},
-	{"get_agent_state", "logical_device"},
-	{"set_forwarding", "logical_device"},
-	{"get_forwarding", "logical_device"},
-	{"set_do_not_disturb", "logical_device"},
-	{"get_do_not_disturb", "logical_device"},
-	{"set_auto_answer", "logical_device"},
-	{"get_auto_answer", "logical_device"},
-	{"cancel_call_back", "logical_device"},
-	{"call_back_non_call_related", "logical_device"},
-	{"get_logical_device_information", "logical_device"},
-	{"button_press", "physical_device"},
-	{"get_display", "physical_device"},
-	{"get_hookswitch", "physical_device"},
-	{"set_message_waiting_indicator", "physical_device"},
-	{"get_message_waiting_indicator", "physical_device"},
-	{"set_microphone_mute", "physical_device"},
-	{"set_ringer_status", "physical_device"},
-	{"set_speaker_volume", "physical_device"},
-	{"monitor_start", "monitoring"},
-	{"monitor_stop", "monitoring"},
-	{"change_monitor_filter", "monitoring"},
-	{"snapshot_device", "snapshot"},
-	{"snapshot_call", "snapshot"},
-	{"system_status", "system"},
-	{"request_system_status", "system"},
-	{"system_register", "system"},
-	{"system_register_abort", "system"},
-	{"system_register_cancel", "system"},
-	{"get_switching_function_devices", "system"},
-	{"switching_function_devices", "system"},
-	{"get_csta_features", "capability_exchange"},
-	{"get_switching_function_capabilities", "capability_exchange"},
-	{"route_request", "routeing"},
-	{"re_route_request", "routeing"},
-	{"route_select_request", "routeing"},
-	{"route_used_request", "routeing"},
-	{"route_end_request", "routeing"},
-	{"route_register", "routeing"},
-	{"route_register_cancel", "routeing"},
-	{"route_register_abort", "routeing"},
-	{"escape_service", "private"},
-	{"escape", "private"},
-	{"start_application_session", "application_session"},
-	{"stop_application_session", "application_session"},
-	{"reset_application_session_timer", "application_session"},
-};
-
-static const struct name_cat *find_name(const struct name_cat *t, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i].name, name) == 0)
-			return &t[i];
-	return NULL;
-}
 
 /* Which field an element of a CSTA document fills. */
 enum field {
@@ -720,7 +560,7 @@ static void classify_root(struct ct_csta_msg *m, const xmlNode *root, bool vendo
 	const char *el = (const char *)root->name;
 	size_t n = strlen(el), stem = n;
 	char name[sizeof m->name + 8];
-	const struct name_cat *known = NULL;
+	const struct ct_csta_name_info *known = NULL;
 
 	if (strcmp(el, "CSTAErrorCode") == 0 || strcmp(el, "UniversalFailure") == 0) {
 		/* the error's category element; its text is the value (invalidDeviceID, ...) */
@@ -766,10 +606,7 @@ static void classify_root(struct ct_csta_msg *m, const xmlNode *root, bool vendo
 		l = snake("Transferred", 11, name, sizeof name);
 	ct_csta_set(m, m->name, sizeof m->name, name, l);
 
-	if (m->kind == CT_CSTA_EVENT)
-		known = find_name(events, CT_ARRAY_SIZE(events), m->name);
-	else
-		known = find_name(services, CT_ARRAY_SIZE(services), m->name);
+	known = ct_csta_name_find(m->name, m->kind == CT_CSTA_EVENT);
 	if (vendor_root) {
 		m->private_data = true;
 		ct_csta_set(m, m->category, sizeof m->category, "private", 7);
@@ -777,6 +614,7 @@ static void classify_root(struct ct_csta_msg *m, const xmlNode *root, bool vendo
 		return;
 	}
 	if (known) {
+		m->nid = (uint8_t)known->id;
 		ct_csta_set(m, m->category, sizeof m->category, known->category, strlen(known->category));
 		if (strncmp(m->name, "agent_", 6) == 0 && m->kind == CT_CSTA_EVENT) {
 			const char *st = m->name + 6; /* agent_ready -> ready, agent_not_ready -> ... */

@@ -2,6 +2,8 @@
  * 7.3.3 (compact forms), 20 (header fields), 25.1 (grammar). */
 #include "sip.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const method_names[CT_SIP_NMETHODS] = {
@@ -407,4 +409,57 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 		}
 	}
 	return CT_SIP_OK;
+}
+
+bool ct_sip_uui_ucid(struct ct_slice uui, char dec[24])
+{
+	size_t i = 0;
+	while (i + 1 < uui.len && uui.p[i] != ';' && !ct_is_ws(uui.p[i]))
+		i++;
+	struct ct_slice hex = ct_slice_make(uui.p, i + (i + 1 == uui.len ? 1 : 0));
+	if (hex.len < 22 || !ct_slice_istarts(hex, "00FA08"))
+		return false;
+	uint8_t b[8];
+	for (int k = 0; k < 8; k++) {
+		uint8_t v = 0;
+		for (int n = 0; n < 2; n++) {
+			uint8_t ch = ct_lower(hex.p[6 + 2 * k + n]);
+			uint8_t d = ch >= '0' && ch <= '9' ? (uint8_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint8_t)(ch - 'a' + 10) : 0xff;
+			if (d == 0xff)
+				return false;
+			v = (uint8_t)(v << 4 | d);
+		}
+		b[k] = v;
+	}
+	unsigned node = (unsigned)(b[0] << 8 | b[1]), seq = (unsigned)(b[2] << 8 | b[3]);
+	uint32_t ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	snprintf(dec, 24, "%05u%05u%010" PRIu32, node, seq, ts);
+	return true;
+}
+
+void ct_sip_uui_ucid_hex(struct ct_slice uui, char hex[17])
+{
+	hex[0] = '\0';
+	if (uui.len < 22 || !ct_slice_istarts(uui, "00FA08"))
+		return;
+	for (int i = 0; i < 16; i++) {
+		uint8_t ch = ct_lower(uui.p[6 + i]);
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+			hex[0] = '\0';
+			return;
+		}
+		hex[i] = (char)ch;
+	}
+	hex[16] = '\0';
+}
+
+struct ct_slice ct_sip_refer_replaces(struct ct_slice uri)
+{
+	size_t q = ct_slice_find(uri, '?');
+	if (q < uri.len) {
+		struct ct_slice hdrs = ct_slice_sub(uri, q + 1, uri.len);
+		if (ct_slice_istarts(hdrs, "Replaces="))
+			return ct_slice_sub(hdrs, 9, hdrs.len);
+	}
+	return ct_slice_make(NULL, 0);
 }

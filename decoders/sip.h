@@ -125,4 +125,14 @@ struct ct_slice ct_sip_uri(struct ct_slice value);
 /* The user part of a SIP/TEL URI (sip:2001@pbx -> 2001, tel:+4930 -> +4930). */
 struct ct_slice ct_sip_uri_user(struct ct_slice uri);
 
+/* An Avaya UCID in a User-to-User value (RFC 7433 hex: "00FA08", then node id (2 bytes),
+ * sequence (2 bytes), timestamp (4 bytes)): as 16 lower-case hex digits, the form CSTA's
+ * correlatorData carries (hex "" when there is none), and as the 5 + 5 + 10 decimal digits
+ * Avaya shows (false when there is none). */
+void ct_sip_uui_ucid_hex(struct ct_slice uui, char hex[17]);
+bool ct_sip_uui_ucid(struct ct_slice uui, char dec[24]);
+/* The Replaces header an attended transfer embeds in a Refer-To URI (?Replaces=callid%3B...),
+ * still percent-encoded; an empty slice when there is none. */
+struct ct_slice ct_sip_refer_replaces(struct ct_slice uri);
+
 #endif

@@ -13,13 +13,18 @@
 #include <string.h>
 
 #include "correlator/calls.h"
+#include "decoders/csta_names.h"
+#include "records/records.h"
 #include "util/log.h"
 #include "record_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const sip_names[] = { "invite", "ringing", "answer", "hold", "resume", "bye", "cancel",
-					 "failure", "refer", "refer_accepted", "dialog_end", "ack", "reinvite" };
+static const enum ct_sip_moment sip_moments[] = {
+	CT_SIP_M_INVITE, CT_SIP_M_RINGING, CT_SIP_M_ANSWER,	  CT_SIP_M_HOLD,	   CT_SIP_M_RESUME,
+	CT_SIP_M_BYE,	 CT_SIP_M_CANCEL,  CT_SIP_M_FAILURE,	  CT_SIP_M_REFER,	   CT_SIP_M_REFER_ACCEPTED,
+	CT_SIP_M_DIALOG_END, CT_SIP_M_ACK, CT_SIP_M_REINVITE,
+};
 static const char *const csta_names[] = { "delivered", "established", "held", "retrieved", "connection_cleared",
 					  "call_cleared", "transferred", "conferenced", "diverted", "queued",
 					  "failed", "service_initiated", "originated", "network_reached",
@@ -33,10 +38,11 @@ static bool record_all(void *user, const char *device)
 	return device[0] != '9';
 }
 
-static const char *agent_state(void *user, const char *device)
+static bool agent_state(void *user, const char *device, enum ct_agent_state *st)
 {
 	(void)user;
-	return (device[strlen(device) - 1] & 1) ? "not_ready" : "ready";
+	*st = (device[strlen(device) - 1] & 1) ? CT_AGENT_NOT_READY : CT_AGENT_READY;
+	return true;
 }
 
 static size_t number_norm(void *user, const char *in, char *out, size_t cap)
@@ -52,12 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct_log_set_level(CT_LOG_ERR);
 	struct ct_counters ctr;
 	memset(&ctr, 0, sizeof(ctr));
-	static struct ct_emitter em; /* records are checked (record_check.h), then dropped */
-	static struct ct_outputs out;
-	fuzz_check_outputs(&out);
-	ct_json_init(&em.json);
-	em.sensor = "f";
-	em.out = &out;
+	static struct ct_records rw; /* records are checked (record_check.h), then dropped */
+	ct_records_init(&rw, "f", fuzz_check_emit, NULL);
+	struct ct_report report = ct_records_report(&rw);
 	struct ct_calls_cfg cfg = { .max_calls = 8, .window = 3000000, .settle = 1000000, .csta_grace = 5000000,
 				    .idle = 60000000, .pause_on_hold = true, .rtp = true };
 	cfg.hooks.record_device = record_all;
@@ -66,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 3);
 	struct ct_calls *t;
-	if (ct_calls_new(&t, &cfg, &key, &ctr, &em) != CT_OK) {
-		ct_json_free(&em.json);
+	if (ct_calls_new(&t, &cfg, &key, &ctr, &report) != CT_OK) {
+		ct_records_free(&rw);
 		return 0;
 	}
 	ct_time_t ts = 1767603600ULL * 1000000ULL;
@@ -98,15 +101,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			snprintf(ttag, sizeof(ttag), "t%u", (op[3] >> 4) & 3);
 			struct ct_calls_ep ep = { "10.1.1.1", (uint16_t)(30000 + (op[5] & 7)) };
 			struct ct_calls_sip s = {
-				.call_id = a, .name = sip_names[op[0] / 4 % (sizeof(sip_names) / sizeof(sip_names[0]))],
+				.call_id = a, .moment = sip_moments[op[0] / 4 % CT_ARRAY_SIZE(sip_moments)],
 				.ts = ts, .calling = (op[5] & 1) ? other : dev2, .called = dev, .src = &src, .dst = &dst,
 				.from_tag = ftag, .to_tag = (op[5] & 2) ? ttag : "",
 				.ucid = (op[5] & 4) ? ucids[op[3] & 3] : NULL, .replaces = (op[5] & 8) ? rep : NULL,
 				.refer_to = dev2, .refer_replaces = (op[5] & 16) ? rep : NULL,
 				.sdp_caller = (op[5] & 32) ? &ep : NULL, .sdp_callee = (op[5] & 64) ? &ep : NULL,
-				.status = op[4] & 1 ? 486 : 0, .disposition = "failed", .bye_seen = op[4] & 2,
+				.status = op[4] & 1 ? 486 : 0, .disposition = CT_DISP_FAILED, .bye_seen = op[4] & 2,
 				.answered = op[4] & 4, .retrans = op[4] & 8, .rtp_flows = op[4] & 16,
-				.end_reason = (op[4] & 32) ? "timeout" : "ended",
+				.end_reason = (op[4] & 32) ? CT_DEND_TIMEOUT : CT_DEND_ENDED,
 			};
 			ct_calls_sip(t, &s);
 			break;
@@ -117,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *name = csta_names[op[0] / 4 % (sizeof(csta_names) / sizeof(csta_names[0]))];
 			m.kind = strstr(name, "route_") || strstr(name, "transfer_call") ? CT_CSTA_REQUEST : CT_CSTA_EVENT;
 			snprintf(m.name, sizeof(m.name), "%s", name);
+			m.nid = (uint8_t)ct_csta_name_of(name);
 			if (!(op[5] & 1))
 				snprintf(m.conn.call_id, sizeof(m.conn.call_id), "c%u", op[1] & 7);
 			snprintf(m.conn.device, sizeof(m.conn.device), "%s", dev);
@@ -134,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				snprintf(m.global_call_id, sizeof(m.global_call_id), "g%u", op[3] & 3);
 			snprintf(m.xref, sizeof(m.xref), "%u", op[4] & 3);
 			snprintf(m.cause, sizeof(m.cause), "%s", (op[4] & 4) ? "busy" : "normal_clearing");
-			ct_calls_csta(t, links[op[3] >> 7], name, &m, ts);
+			ct_calls_csta(t, links[op[3] >> 7], &m, ts);
 			break;
 		}
 		default:
@@ -144,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 2: {
 				char cid[8];
 				snprintf(cid, sizeof(cid), "c%u", op[2] & 7);
-				ct_calls_audit_csta(t, links[op[3] >> 7], cid, ts, "duplicate_event", "fuzz");
+				ct_calls_audit_csta(t, links[op[3] >> 7], cid, ts, CT_AUDIT_DUPLICATE_EVENT, "fuzz");
 				break;
 			}
 			default: ct_calls_tick(t, ts + 3600000000ULL); break;
@@ -152,6 +156,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	ct_calls_free(t, ts);
-	ct_json_free(&em.json);
+	ct_records_free(&rw);
 	return 0;
 }

@@ -2,8 +2,9 @@
 # run.sh BUILD_DIR SECONDS - runs every fuzz target of fuzz/CMakeLists.txt's foreach list for
 # SECONDS each. fuzz_capture is seeded from the project's captures (and the public ones when
 # ../shared is there); the others from fuzz/seeds/<target>/. fuzz/regress/<target>/ is added
-# to every corpus. A crash fails the run and leaves its input in BUILD_DIR/crash-*; copy it to
-# fuzz/regress/<target>/ once fixed.
+# to every corpus. A crash (or undefined behaviour: the fuzz build stops on the first) fails the
+# run and its input is kept as fuzz/regress/<target>/<name>, where git keeps it and the replay
+# tests of every build run it from then on (commit it with the fix).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 secs=${2:-20}
@@ -23,9 +24,14 @@ for t in $targets; do
 	cp -n "$root"/fuzz/regress/"$t"/* "$corpus"/ 2>/dev/null || true
 	(
 		cd "$build"
-		if ! ./fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=8192 -print_final_stats=1 "$corpus" >fuzz_"$t".log 2>&1; then
+		if ! ./fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=8192 -print_final_stats=1 \
+			-artifact_prefix="$build/artifact-$t-" "$corpus" >fuzz_"$t".log 2>&1; then
 			tail -40 fuzz_"$t".log
-			echo "fuzz_$t found a crash: $(ls "$build"/crash-* 2>/dev/null)"
+			mkdir -p "$root/fuzz/regress/$t"
+			for a in "$build"/artifact-"$t"-*; do
+				[ -e "$a" ] && cp "$a" "$root/fuzz/regress/$t/$(basename "$a")"
+			done
+			echo "fuzz_$t failed; its input is kept in fuzz/regress/$t/ (replayed by the tests from now on)"
 			exit 1
 		fi
 	)

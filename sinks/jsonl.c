@@ -22,6 +22,12 @@
  * pattern gets its torn tail cut off as above. The next file is opened only when there is
  * something to write into it, so a full disk leaves no trail of empty files; an empty file
  * of ours is removed when the sink closes.
+ *
+ * Reopen (SIGHUP, for logrotate): what is held is written, the file is closed, and the next
+ * write opens the output again under its name, appending: a new file when logrotate moved the
+ * old one away, the same file otherwise. A rotating output starts its next file. Files created
+ * after a privilege drop (-Z) are created as that user: the directory must let it write.
+ * Standard output whose reader went away (EPIPE, `| head`) reports it and is not retried.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -247,7 +253,7 @@ static int open_error(int e, char *err, size_t errlen, const char *path)
 		snprintf(err, errlen, "cannot create %s: it is a symbolic link (not followed)", path);
 	else
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(e));
-	return e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
+	return ct_esys(e);
 }
 
 /* Opens the file records go to next. Returns 0 or an errno value. */
@@ -302,8 +308,9 @@ static void close_file(struct jsonl *j)
 	if (j->fd < 0 || j->is_stdout)
 		return;
 	if (close(j->fd) != 0) {
-		ct_err("output %s: closing failed: %s", j->path, strerror(errno));
-		j->err = CT_EIO;
+		int e = errno;
+		ct_err("output %s: closing failed: %s", j->path, strerror(e));
+		j->err = ct_esys(e);
 	}
 	if (j->created && j->committed == 0)
 		unlink(j->path); /* nothing ever reached it */
@@ -407,6 +414,11 @@ static int commit(struct jsonl *j, bool now)
 			end = nl ? (size_t)(nl - j->pend) + 1 : (size_t)((char *)memchr(j->pend + end, '\n', j->plen - end) - j->pend) + 1;
 		}
 		int e = write_chunk(j, j->pend + off, end - off);
+		if (e == EPIPE && j->is_stdout) {
+			j->plen = 0; /* the reader went away: nothing more will be read */
+			j->pend_recs = 0;
+			return ct_esys(EPIPE);
+		}
 		if (e) {
 			memmove(j->pend, j->pend + off, j->plen - off);
 			j->plen -= off;
@@ -451,16 +463,33 @@ static int jsonl_write(void *st, const struct ct_record *r)
 	j->pend[j->plen + r->len] = '\n';
 	j->plen += need;
 	j->pend_recs++;
-	if (j->plen >= JSONL_CHUNK)
-		commit(j, false);
+	if (j->plen >= JSONL_CHUNK) {
+		int rc = commit(j, false);
+		if (ct_errno(rc) == EPIPE)
+			return rc;
+	}
 	return CT_OK;
 }
 
 static int jsonl_flush(void *st)
 {
 	struct jsonl *j = st;
-	commit(j, false); /* a failure holds the records for a retry, logged by commit() */
-	return CT_OK;
+	int rc = commit(j, false); /* a failure holds the records for a retry, logged by commit() */
+	return ct_errno(rc) == EPIPE ? rc : CT_OK;
+}
+
+static int jsonl_reopen(void *st)
+{
+	struct jsonl *j = st;
+	int rc = commit(j, false);
+	if (j->is_stdout || ct_errno(rc) == EPIPE)
+		return ct_errno(rc) == EPIPE ? rc : CT_OK;
+	if (j->fd >= 0) {
+		close_file(j);
+		if (j->ctr)
+			j->ctr->output_rotations++; /* a new file is opened: counted as a rotation too */
+	}
+	return CT_OK; /* the next write opens it; failing that, it backs off like any write */
 }
 
 static int jsonl_poll(void *st)
@@ -481,8 +510,10 @@ static int jsonl_poll(void *st)
 static int jsonl_close(void *st)
 {
 	struct jsonl *j = st;
-	commit(j, true);
-	if (j->plen) {
+	int rc = commit(j, true);
+	if (ct_errno(rc) == EPIPE) {
+		j->err = rc;
+	} else if (j->plen) {
 		char why[160];
 		snprintf(why, sizeof(why), "the last write failed: %s", strerror(j->last_errno));
 		lose(j, j->pend_recs, why);
@@ -502,6 +533,7 @@ static const struct ct_sink_ops jsonl_ops = {
 	.flush = jsonl_flush,
 	.poll = jsonl_poll,
 	.close = jsonl_close,
+	.reopen = jsonl_reopen,
 };
 
 int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,

@@ -44,6 +44,8 @@ struct kafka {
 	char sensor[128];
 	unsigned exit_timeout_ms;
 	uint64_t deadline_ms;       /* end of the exit window, set by drain() (0: not yet) */
+	unsigned brokers_up;        /* from librdkafka's latest statistics */
+	bool brokers_known;
 	uint64_t backlog_logged;
 	char dead_path[4096];       /* dead-letter file, opened on first use */
 	int dead_fd;
@@ -144,6 +146,31 @@ static void kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		refused(k, rd_kafka_topic_name(m->rkt), m->key, m->key_len, m->payload, m->len, seq,
 			rd_kafka_err2str(m->err));
 	}
+}
+
+/* librdkafka's statistics (statistics.interval.ms; served by rd_kafka_poll on the caller's
+ * thread): how many real brokers (source configured or learned, not librdkafka's internal
+ * one) are UP. The JSON is librdkafka's fixed layout: each broker object has "source" then
+ * "state" (STATISTICS.md). */
+static int kafka_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	(void)rk;
+	(void)len;
+	struct kafka *k = opaque;
+	unsigned up = 0;
+	for (const char *p = json; (p = strstr(p, "\"source\":\"")) != NULL;) {
+		p += 10;
+		bool real = strncmp(p, "configured\"", 11) == 0 || strncmp(p, "learned\"", 8) == 0;
+		const char *st = strstr(p, "\"state\":\"");
+		if (!st)
+			break;
+		if (real && strncmp(st + 9, "UP\"", 3) == 0)
+			up++;
+		p = st + 9;
+	}
+	k->brokers_up = up;
+	k->brokers_known = true;
+	return 0; /* librdkafka frees json */
 }
 
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -301,12 +328,24 @@ static int kafka_close(void *st)
 	return rc;
 }
 
+static void kafka_status(void *st, struct ct_sink_status *out)
+{
+	struct kafka *k = st;
+	out->kafka = true;
+	out->brokers_up = k->brokers_up;
+	out->brokers_known = k->brokers_known;
+	out->queued = (uint64_t)rd_kafka_outq_len(k->rk);
+	out->spool_bytes = ct_spool_bytes(k->spool);
+	out->spool_pending = ct_spool_pending(k->spool);
+}
+
 static const struct ct_sink_ops kafka_ops = {
 	.name = "kafka",
 	.write = kafka_write,
 	.flush = kafka_flush,
 	.poll = kafka_poll,
 	.close = kafka_close,
+	.status = kafka_status,
 	.drain = kafka_drain,
 };
 
@@ -332,11 +371,30 @@ static void warn_weak(const struct ct_sink_cfg *cfg)
 static bool conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, char *err, size_t errlen)
 {
 	char e[512];
-	if (rd_kafka_conf_set(conf, key, val, e, sizeof(e)) != RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "kafka setting %s=%s: %s", key, val, e);
+	rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key, val, e, sizeof(e));
+	if (res == RD_KAFKA_CONF_UNKNOWN) {
+		/* the value may be a secret (sasl.password): name the setting only */
+		snprintf(err, errlen, "setting kafka.%s: librdkafka has no such property (%s)", key, e);
+		return false;
+	}
+	if (res != RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "setting kafka.%s: %s", key, e);
 		return false;
 	}
 	return true;
+}
+
+int ct_kafka_check_settings(const struct ct_sink_cfg *cfg, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (!conf)
+		return CT_ENOMEM;
+	int rc = CT_OK;
+	for (unsigned i = 0; i < cfg->nkafka && rc == CT_OK; i++)
+		if (!conf_set(conf, cfg->kafka[i].key + 6, cfg->kafka[i].val, err, errlen))
+			rc = CT_EINVAL;
+	rd_kafka_conf_destroy(conf);
+	return rc;
 }
 
 int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
@@ -365,7 +423,8 @@ int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_
 	    !conf_set(conf, "compression.type", "zstd", err, errlen) ||
 	    !conf_set(conf, "message.timeout.ms", "0", err, errlen) ||
 	    !conf_set(conf, "linger.ms", "20", err, errlen) ||
-	    !conf_set(conf, "client.id", "ctitap", err, errlen))
+	    !conf_set(conf, "client.id", "ctitap", err, errlen) ||
+	    !conf_set(conf, "statistics.interval.ms", "5000", err, errlen)) /* brokers up, for /metrics */
 		goto fail_conf;
 	for (unsigned i = 0; i < cfg->nkafka; i++)
 		if (!conf_set(conf, cfg->kafka[i].key + 6, cfg->kafka[i].val, err, errlen))
@@ -377,6 +436,7 @@ int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_
 		goto fail_conf;
 	rc = CT_ECONFIG;
 	rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr);
+	rd_kafka_conf_set_stats_cb(conf, kafka_stats);
 	rd_kafka_conf_set_log_cb(conf, kafka_log);
 	rd_kafka_conf_set_opaque(conf, k);
 	char e[512];

@@ -7,12 +7,6 @@
 #include "../util/log.h"
 #include "sink.h"
 
-const char *ct_rec_type_name(enum ct_rec_type t)
-{
-	static const char *const names[] = { "event", "call", "recording", "audit", "stats" };
-	return (unsigned)t < CT_REC_NTYPES ? names[t] : "unknown";
-}
-
 int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen)
 {
 	if (o->n >= CT_MAX_SINKS) {
@@ -36,11 +30,27 @@ int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_
 	return rc;
 }
 
+/* A write to standard output failed with EPIPE: its reader (`| head`) is done. As Unix
+ * tools end quietly then, the sink is not written again, nothing is logged or counted, and
+ * the run is asked to end. */
+static bool reader_went_away(struct ct_outputs *o, struct ct_sink *s, int rc)
+{
+	if (ct_errno(rc) != EPIPE || strcmp(s->spec, "jsonl:-") != 0)
+		return false;
+	s->gone = true;
+	o->reader_gone = true;
+	return true;
+}
+
 void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r)
 {
 	for (unsigned i = 0; i < o->n; i++) {
 		struct ct_sink *s = &o->sink[i];
+		if (s->gone)
+			continue;
 		int rc = s->ops->write(s->st, r);
+		if (rc && reader_went_away(o, s, rc))
+			continue;
 		if (rc && ct_log_sample(++s->errors))
 			ct_err("output %s: write failed: %s (%lu times so far)", s->spec, ct_strerror(rc), s->errors);
 	}
@@ -66,7 +76,11 @@ void ct_outputs_drain(struct ct_outputs *o)
 {
 	for (unsigned i = 0; i < o->n; i++) {
 		struct ct_sink *s = &o->sink[i];
+		if (s->gone)
+			continue;
 		int rc = s->ops->drain ? s->ops->drain(s->st) : s->ops->flush(s->st);
+		if (rc && reader_went_away(o, s, rc))
+			continue;
 		if (rc && ct_log_sample(++s->errors))
 			ct_err("output %s: %s", s->spec, ct_strerror(rc));
 	}
@@ -76,10 +90,31 @@ void ct_outputs_flush(struct ct_outputs *o)
 {
 	for (unsigned i = 0; i < o->n; i++) {
 		struct ct_sink *s = &o->sink[i];
+		if (s->gone)
+			continue;
 		int rc = s->ops->flush(s->st);
+		if (rc && reader_went_away(o, s, rc))
+			continue;
 		if (rc && ct_log_sample(++s->errors))
 			ct_err("output %s: flush failed: %s", s->spec, ct_strerror(rc));
 	}
+}
+
+int ct_outputs_reopen(struct ct_outputs *o)
+{
+	int first = CT_OK;
+	for (unsigned i = 0; i < o->n; i++) {
+		struct ct_sink *s = &o->sink[i];
+		if (s->gone || !s->ops->reopen)
+			continue;
+		int rc = s->ops->reopen(s->st);
+		if (rc && !reader_went_away(o, s, rc)) {
+			ct_err("output %s: cannot reopen: %s", s->spec, ct_strerror(rc));
+			if (!first)
+				first = rc;
+		}
+	}
+	return first;
 }
 
 int ct_outputs_close(struct ct_outputs *o)
@@ -87,9 +122,11 @@ int ct_outputs_close(struct ct_outputs *o)
 	int first = CT_OK;
 	for (unsigned i = 0; i < o->n; i++) {
 		struct ct_sink *s = &o->sink[i];
-		/* a sink reports at its close what it lost; failures it recovered from (a disk full
-		 * for a while, a broker away) are counted, not errors of the run */
-		int rc = s->ops->close(s->st); /* it said what it lost */
+		/* a sink reports at its close what it lost, and says so; failures it recovered from (a
+		 * disk full for a while, a broker away) are counted, not errors of the run */
+		int rc = s->ops->close(s->st);
+		if (s->gone || (rc && reader_went_away(o, s, rc)))
+			continue; /* its reader left; what it could not take is no error of ours */
 		if (rc && !first)
 			first = rc;
 	}

@@ -10,17 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../records/record.h"
 #include "../util/counters.h"
 
-enum ct_rec_type { CT_REC_EVENT, CT_REC_CALL, CT_REC_RECORDING, CT_REC_AUDIT, CT_REC_STATS, CT_REC_NTYPES };
-
-const char *ct_rec_type_name(enum ct_rec_type t);
-
-struct ct_record {
-	enum ct_rec_type type;
-	const char *json;
-	size_t len;
-	const char *key; /* call id, or NULL */
+/* A sink's state for monitoring (app/monitor.c); zero where it does not apply. */
+struct ct_sink_status {
+	bool kafka;              /* the fields below are a Kafka sink's */
+	unsigned brokers_up;     /* brokers librdkafka holds a connection to (from its statistics) */
+	bool brokers_known;      /* its statistics came at least once */
+	uint64_t queued;         /* messages in librdkafka's queues, in flight included */
+	uint64_t spool_bytes;    /* size of the spool journal on disk */
+	uint64_t spool_pending;  /* records in the journal not yet acknowledged */
 };
 
 struct ct_sink_ops {
@@ -33,6 +33,10 @@ struct ct_sink_ops {
 	int (*poll)(void *st);
 	/* Flushes and frees st. Returns the first error seen, or CT_EIO if records were lost. */
 	int (*close)(void *st);
+	/* SIGHUP: files closed and opened again under their names (logrotate). May be NULL. */
+	int (*reopen)(void *st);
+	/* What the monitoring endpoint reports of the sink (fills the fields it knows). May be NULL. */
+	void (*status)(void *st, struct ct_sink_status *out);
 	/* End of the run, before the final stats record: deliver what can be delivered (Kafka
 	 * waits for the broker up to kafka.exit_timeout_ms), so the record counts it. NULL: flush. */
 	int (*drain)(void *st);
@@ -43,6 +47,7 @@ struct ct_sink {
 	void *st;
 	char spec[256];
 	unsigned long errors;
+	bool gone;               /* standard output whose reader went away (EPIPE): not written again */
 };
 
 #define CT_MAX_SINKS 8
@@ -73,6 +78,7 @@ struct ct_outputs {
 	struct ct_counters *ctr;
 	unsigned flush_ms;       /* flush every output at least this often (0: 1000) */
 	uint64_t last_flush_ms;
+	bool reader_gone;        /* a jsonl:- output met EPIPE: the run should end, quietly (as with `| head`) */
 };
 
 /* Parses "jsonl:PATH" or "kafka:BROKERS" and opens it. Returns CT_OK, CT_EINVAL for an
@@ -86,6 +92,8 @@ void ct_outputs_poll(struct ct_outputs *o);
 /* Offers r to every sink. A sink counts the records it loses in output_errors itself. */
 void ct_outputs_emit(struct ct_outputs *o, const struct ct_record *r);
 void ct_outputs_flush(struct ct_outputs *o);
+/* SIGHUP: every sink's reopen. Returns the first error (each is logged with its output). */
+int ct_outputs_reopen(struct ct_outputs *o);
 /* Closes every sink; returns the first error. */
 int ct_outputs_close(struct ct_outputs *o);
 
@@ -93,6 +101,9 @@ int ct_outputs_close(struct ct_outputs *o);
 int ct_jsonl_open(const char *path, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
 		  const struct ct_sink_ops **ops, void **st, char *err, size_t errlen);
 /* kafka.c */
+/* Checks the kafka.* pass-through settings against librdkafka's own table, so a misspelt
+ * property is refused at start-up even without a Kafka output. CT_EINVAL with err naming it. */
+int ct_kafka_check_settings(const struct ct_sink_cfg *cfg, char *err, size_t errlen);
 int ct_kafka_open(const char *brokers, const struct ct_sink_cfg *cfg, struct ct_counters *ctr,
 		  const struct ct_sink_ops **ops, void **st, char *err, size_t errlen);
 

@@ -175,9 +175,10 @@ static int scan_tail(struct ct_spool *s)
 	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	FILE *f = fd >= 0 ? fdopen(fd, "r+b") : NULL;
 	if (!f) {
+		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return CT_EIO;
+		return ct_esys(e);
 	}
 	uint64_t off = 0, reclen = 0, next = g->first;
 	struct ct_spool_rec r;
@@ -213,8 +214,9 @@ static int scan_tail(struct ct_spool *s)
 				off);
 		}
 		if (ftruncate(fileno(f), (off_t)off) != 0) {
+			int e = errno;
 			fclose(f);
-			return CT_EIO;
+			return ct_esys(e);
 		}
 		s->total -= g->size - off;
 		g->size = off;
@@ -250,7 +252,7 @@ static int open_writer(struct ct_spool *s)
 	seg_path(s, s->segs[s->nsegs - 1].first, path, sizeof(path));
 	s->wf = spool_fopen(path, O_WRONLY | O_CREAT | O_APPEND, "ab");
 	if (!s->wf)
-		return CT_EIO;
+		return ct_esys(errno);
 	return CT_OK;
 }
 
@@ -430,7 +432,7 @@ int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t ke
 	put_le(h + 20, XXH32_digest(&st), 4);
 	if (fwrite(h, 1, sizeof(h), s->wf) != sizeof(h) || fwrite(key, 1, keylen, s->wf) != keylen ||
 	    fwrite(value, 1, len, s->wf) != len)
-		return CT_EIO;
+		return ct_esys(errno);
 	s->wdirty = true;
 	uint64_t n = SPOOL_HDR + keylen + len;
 	s->segs[s->nsegs - 1].size += n;
@@ -472,12 +474,12 @@ int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r)
 			s->rf = spool_fopen(path, O_RDONLY, "rb");
 			s->rf_seg = s->rf ? s->rseg : SIZE_MAX;
 			if (!s->rf)
-				return CT_EIO;
+				return ct_esys(errno);
 			s->rseek = true;
 		}
 		if (s->rseek) {
 			if (fseeko(s->rf, (off_t)s->roff, SEEK_SET) != 0)
-				return CT_EIO;
+				return ct_esys(errno);
 			s->rseek = false;
 		}
 		uint64_t reclen = 0;
@@ -556,6 +558,11 @@ void ct_spool_ack(struct ct_spool *s, uint64_t seq)
 	}
 }
 
+uint64_t ct_spool_bytes(const struct ct_spool *s)
+{
+	return s->total;
+}
+
 uint64_t ct_spool_pending(const struct ct_spool *s)
 {
 	return s->next_seq - s->commit;
@@ -565,7 +572,7 @@ int ct_spool_flush(struct ct_spool *s)
 {
 	if (s->wf && s->wdirty) {
 		if (fflush(s->wf) != 0)
-			return CT_EIO;
+			return ct_esys(errno);
 		s->wdirty = false;
 	}
 	return CT_OK;
@@ -576,7 +583,7 @@ int ct_spool_sync(struct ct_spool *s)
 	int rc = CT_OK;
 	if (s->wf && s->wdirty) {
 		if (fflush(s->wf) != 0)
-			rc = CT_EIO;
+			rc = ct_esys(errno);
 		s->wdirty = false;
 	}
 	if (s->commit != s->persisted) {
@@ -585,7 +592,7 @@ int ct_spool_sync(struct ct_spool *s)
 		snprintf(path, sizeof(path), "%s/ack", s->dir);
 		FILE *f = spool_fopen(tmp, O_WRONLY | O_CREAT | O_TRUNC, "w");
 		if (!f || fprintf(f, "%" PRIu64 "\n", s->commit) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-			rc = CT_EIO;
+			rc = ct_esys(errno);
 		} else {
 			s->persisted = s->commit;
 		}

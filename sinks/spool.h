@@ -60,6 +60,8 @@ int ct_spool_flush(struct ct_spool *s);
 int ct_spool_sync(struct ct_spool *s);
 /* Records appended but not acknowledged. */
 uint64_t ct_spool_pending(const struct ct_spool *s);
+/* Bytes of the journal's segment files. */
+uint64_t ct_spool_bytes(const struct ct_spool *s);
 void ct_spool_close(struct ct_spool *s);
 
 #endif

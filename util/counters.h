@@ -77,6 +77,9 @@
 	X(sip_calls, "SIP calls (Call-IDs with an INVITE) tracked")                         \
 	X(sip_calls_answered, "SIP calls answered (2xx to an INVITE)")                     \
 	X(sip_calls_evicted, "SIP calls dropped at sip.max_calls")                          \
+	X(sip_callid_refused, "SIP messages not tracked: Call-ID over 256 bytes (never cut)")  \
+	X(sip_timers_failed, "SIP calls whose timer could not be set (out of memory)")          \
+	X(sip_fields_cut, "SIP users, tags or Replaces cut to what the correlator keeps (63/63/256 bytes)") \
 	X(sip_csta_sessions, "SIP dialogs carrying uaCSTA (CSTA sessions, not calls)")      \
 	X(sdp_bodies, "SDP bodies parsed")                                                  \
 	X(sdp_bad, "SDP bodies that did not parse")                                         \
@@ -106,6 +109,9 @@
 	X(calls_merged, "calls merged into another (transfer, conference, REFER, late evidence)") \
 	X(calls_legs_dropped, "legs not added to a call that had calls' maximum already")     \
 	X(calls_parties_dropped, "devices not kept in a call's parties (never answered; cap reached)") \
+	X(calls_keys_dropped, "ids of a call not indexed: its key slots were full (or out of memory)") \
+	X(calls_keys_refused, "ids too long for the call index: refused, never cut")           \
+	X(call_details_cut, "audit details cut to 159 bytes in a call record (the audit record is whole)") \
 	X(call_audits, "audit findings about calls")                                          \
 	X(recording_triggers, "recording records (start, pause, resume, stop)")               \
 	X(agents_tracked, "agent devices tracked (named by a CSTA agent event)")            \

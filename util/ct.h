@@ -2,6 +2,8 @@
 #ifndef CT_CT_H
 #define CT_CT_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +22,28 @@ enum ct_err {
 	CT_ECONFIG = -10, /* a setting is unknown, malformed or refused by a library */
 };
 
+/* An error of the OS keeps its errno: ct_esys(errno) is a code below CT_ESYS_BASE, for which
+ * ct_strerror() gives the OS's own text ("No space left on device", "Broken pipe") and
+ * ct_err_kind() the code above it falls under (CT_EIO, CT_EPERM, CT_ENOENT, CT_ENOMEM). Every
+ * function that fails because a system call did returns ct_esys(errno), not a bare CT_EIO. */
+#define CT_ESYS_BASE (-1000)
+static inline int ct_esys(int e)
+{
+	return CT_ESYS_BASE - (e > 0 && e < 4096 ? e : EIO);
+}
+static inline bool ct_is_esys(int err)
+{
+	return err <= CT_ESYS_BASE && err > CT_ESYS_BASE - 4096;
+}
+/* The errno of a ct_esys() code; 0 for any other code. */
+static inline int ct_errno(int err)
+{
+	return ct_is_esys(err) ? CT_ESYS_BASE - err : 0;
+}
+/* The plain code an error falls under: itself, or for ct_esys() codes CT_ENOENT (ENOENT,
+ * ENOTDIR, ENODEV, ENXIO), CT_EPERM (EACCES, EPERM, EROFS), CT_ENOMEM (ENOMEM) or CT_EIO. */
+int ct_err_kind(int err);
+/* Text of any code, ct_esys() ones included (strerror's text: static storage). */
 const char *ct_strerror(int err);
 
 #define CT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

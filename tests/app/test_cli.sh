@@ -34,10 +34,13 @@ run() {
 	rc=$?
 }
 
-# One clear line: stderr is exactly one line, "ctitap: error: ...", matching the ERE.
+# A log line starts with the wall-clock time in UTC (util/log.h): "2026-01-05T09:00:00.123Z ".
+ERR="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z ctitap: error: "
+
+# One clear line: stderr is exactly one line, "<time> ctitap: error: ...", matching the ERE.
 one_error_line() {
 	local ere=$1
-	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -Eq "^ctitap: error: .*${ere}" "$T/err"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -Eq "${ERR}.*${ere}" "$T/err"
 }
 
 # expect_fail DESC CODE ERE COMMAND...: exit status CODE and one_error_line ERE.
@@ -199,10 +202,10 @@ if [ "$rc" -eq 64 ] && head -n 1 "$T/err" | grep -q -- "--bogus" && grep -q '^Us
 else
 	bad "unknown option --bogus: exit $rc, stderr: $(head -n 2 "$T/err")"
 fi
-run "$BIN" -Z -r "$SMALL"
-check "unknown option -Z: exit 64" test "$rc" -eq 64
+run "$BIN" -Y -r "$SMALL"
+check "unknown option -Y: exit 64" test "$rc" -eq 64
 run "$BIN"
-if [ "$rc" -eq 64 ] && head -n 1 "$T/err" | grep -q "^ctitap: error: .*-r FILE or -i IFACE"; then
+if [ "$rc" -eq 64 ] && head -n 1 "$T/err" | grep -Eq "${ERR}.*-r FILE or -i IFACE"; then
 	ok "no input at all: exit 64, first stderr line asks for -r or -i"
 else
 	bad "no input at all: exit $rc, stderr: $(head -n 1 "$T/err")"
@@ -230,6 +233,22 @@ expect_fail "bad numbers.rules" 78 "numbers\.rules: rule 1 '0\[12-11\]=>\+49'" "
 printf 'record.devices = 2001-2099\nrecord.devices = 2099-2001\n' >"$T/badrec.conf"
 expect_fail "settings file with a bad record.devices" 78 "$T/badrec\.conf:2:.*record\.devices: range '2099-2001'" \
 	"$BIN" -c "$T/badrec.conf" -r "$SMALL"
+expect_fail "unknown librdkafka property, without a Kafka output" 78 "kafka\.no\.such\.prop.*no such property" \
+	"$BIN" -X kafka.no.such.prop=1 -r "$SMALL"
+expect_fail "bad librdkafka value" 78 "kafka\.acks" "$BIN" -X kafka.acks=several -r "$SMALL"
+printf '[kafka]\nsasl.passwd = "x"\n' >"$T/kafka.conf"
+expect_fail "unknown librdkafka property in a [kafka] section" 78 "kafka\.sasl\.passwd.*no such property" \
+	"$BIN" -c "$T/kafka.conf" -r "$SMALL"
+run "$BIN" -s 0 --help-settings
+check "-s 0 is tcpdump's default snap length, 262144" grep -Eq '^ +capture\.snaplen +262144 ' "$T/out"
+expect_fail "-s 10 is refused" 78 "capture\.snaplen.*or 0" "$BIN" -s 10 -r "$SMALL"
+printf 'sensor.name = from-env\n' >"$T/env.conf"
+run env CTITAP_CONFIG="$T/env.conf" "$BIN" -r "$SMALL"
+got=$(stats_field "$T/out" sensor)
+check "CTITAP_CONFIG names the settings file read without -c" test "$got" = from-env
+run env CTITAP_CONFIG="$T/env.conf" "$BIN" -c /dev/null -r "$SMALL"
+got=$(stats_field "$T/out" sensor)
+check "-c /dev/null reads no settings" test "$got" != from-env
 expect_fail "missing settings file" 78 "$T/missing\.conf" "$BIN" -c "$T/missing.conf" -r "$SMALL"
 expect_fail "output in a nonexistent directory" 73 "/nonexistent/x\.jsonl" \
 	"$BIN" -r "$SMALL" -o jsonl:/nonexistent/x.jsonl
@@ -239,9 +258,9 @@ expect_fail "-c naming a directory" 78 "$T/confdir: it is a directory" "$BIN" -c
 # Kafka settings and the spool directory are checked before any packet is read (an
 # unreachable broker is fine: records would wait in the spool).
 KAFKA=kafka:127.0.0.1:9
-expect_fail "a kafka.* setting librdkafka refuses" 78 "kafka setting no\.such\.property" \
+expect_fail "a kafka.* setting librdkafka refuses" 78 "setting kafka\.no\.such\.property: librdkafka has no such" \
 	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.no.such.property=1 -X kafka.spool.dir="$T/spool-bad"
-expect_fail "a malformed kafka.* value" 78 "kafka setting acks=maybe" \
+expect_fail "a malformed kafka.* value" 78 "setting kafka\.acks: Invalid value" \
 	"$BIN" -r "$SMALL" -o $KAFKA -X kafka.acks=maybe -X kafka.spool.dir="$T/spool-bad"
 echo x >"$T/notadir"
 expect_fail "a spool directory that cannot be created" 73 "spool directory $T/notadir/spool" \
@@ -381,7 +400,7 @@ check "--stats prints a table with 'packets $SMALL_N' on stderr" grep -Eq "^ +pa
 check "--stats keeps stdout clean" test ! -s "$T/out"
 expect_packets "--stats run still writes the stats record" "$T/s.jsonl" $SMALL_N
 run "$BIN" -q -r "$T/cut-data.pcap"
-check "-q still prints the error of a cut capture" grep -q "^ctitap: error: " "$T/err"
+check "-q still prints the error of a cut capture" grep -Eq "$ERR" "$T/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -425,6 +425,143 @@ static void test_file_errors(void **state)
 	assert_non_null(strstr(f->err, "/nonexistent/ctitap.conf"));
 }
 
+/* The INI form: [section] headers, quoted values, ';' and '#' comments. */
+static void test_file_sections_quotes(void **state)
+{
+	struct fx *f = *state;
+	const char *p = settings_file(f,
+		"; ctitap settings, VoIPmonitor style\n"
+		"sensor.name = top-level   ; a key before any section keeps its full name\n"
+		"[capture]\n"
+		"snaplen = 1600            # trailing '#' comment\n"
+		"  [ dedup ]  ; blanks inside the brackets\n"
+		"window_ms=20\n"
+		"[kafka]\n"
+		"topic.prefix = \"cc # 1; \\\"tap\\\" \\\\ x\"\n" /* "cc # 1; "tap" \ x" */
+		"sasl.password = 'a\\b#c;d\"e'   ; single quotes: taken as written\n"
+		"client.id = pw#1;x         # '#' and ';' inside a word stay\n"
+		"[record]\n"
+		"devices = \"\"\n"
+		"exclude =\n"
+		"[numbers]\n"
+		"country_code = '49'\n");
+	assert_int_equal(ct_config_load(&f->cfg, p, f->err, sizeof(f->err)), CT_OK);
+	assert_string_equal(f->cfg.sensor, "top-level");
+	assert_int_equal(f->cfg.live.snaplen, 1600);
+	assert_int_equal(f->cfg.cap.dedup_window, 20000);
+	assert_string_equal(f->cfg.kafka_prefix, "cc # 1; \"tap\" \\ x");
+	assert_string_equal(kafka_val(&f->cfg, "kafka.sasl.password"), "a\\b#c;d\"e");
+	assert_string_equal(kafka_val(&f->cfg, "kafka.client.id"), "pw#1;x");
+	assert_string_equal(f->cfg.record_devices_spec, "");
+	assert_string_equal(f->cfg.numbers.country_code, "49");
+}
+
+/* Each malformed line is refused with its line number (comments and blanks counted). */
+static void test_file_syntax_errors(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *why;
+	} bad[] = {
+		{ "[capture\nsnaplen = 100\n", 1, "[section]" },
+		{ "# c\n[]\n", 2, "section name" },
+		{ "[cap ture]\n", 1, "section name" },
+		{ "[capture] x\n", 1, "[section]" },
+		{ "\n\nsensor.name = \"open\n", 3, "closing" },
+		{ "sensor.name = \"a\" b\n", 1, "after the closing" },
+		{ "sensor.name = \"a\\n\"\n", 1, "unknown escape" },
+		{ "sensor.name = 'open\n", 1, "closing" },
+		{ "sensor.name = 'a' b\n", 1, "after the closing" },
+		{ "; c\n= value\n", 2, "key" },
+		{ "bad key = 1\n", 1, "key" },
+		{ "[capture]\nno_such = 1\n", 2, "capture.no_such" },
+		{ "[capture]\n; c\nsnaplen = \"abc\"\n", 3, "capture.snaplen" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ct_config_free(&f->cfg);
+		ct_config_init(&f->cfg);
+		const char *p = settings_file(f, bad[i].text);
+		assert_int_not_equal(ct_config_load(&f->cfg, p, f->err, sizeof(f->err)), CT_OK);
+		char want[128];
+		snprintf(want, sizeof(want), "%s:%u:", p, bad[i].line);
+		if (strncmp(f->err, want, strlen(want)) != 0 || !strstr(f->err, bad[i].why))
+			fail_msg("case %zu: expected '%s ... %s', got '%s'", i, want, bad[i].why, f->err);
+		unlink(f->path);
+	}
+	f->path[0] = '\0';
+}
+
+/* tcpdump's -s 0: the default snap length, 262144; 1 to 63 are still refused. */
+static void test_snaplen_zero(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(set(f, "capture.snaplen", "0"), CT_OK);
+	assert_int_equal(f->cfg.live.snaplen, 262144);
+	assert_int_equal(set(f, "capture.snaplen", "63"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "or 0"));
+	assert_int_equal(f->cfg.live.snaplen, 262144);
+}
+
+/* The example settings file lists every setting, commented out, under its section; with every
+ * setting uncommented it loads and changes nothing. */
+static void test_example_round_trip(void **state)
+{
+	struct fx *f = *state;
+	char *ex = NULL, *defaults = NULL, *loaded = NULL;
+	size_t exlen = 0, dlen = 0, llen = 0;
+	FILE *m = open_memstream(&ex, &exlen);
+	ct_config_write_example(&f->cfg, m);
+	fclose(m);
+	m = open_memstream(&defaults, &dlen);
+	ct_config_print(&f->cfg, m);
+	fclose(m);
+
+	/* every key --help-settings prints appears as "#key = " after its "[section]" */
+	unsigned keys = 0;
+	for (char *line = defaults; *line;) {
+		char *nl = strchr(line, '\n');
+		char key[64] = "";
+		sscanf(line, "%63s", key);
+		char *dot = strchr(key, '.');
+		if (dot && strcmp(key, "kafka.*") != 0) {
+			char sect[72], entry[80];
+			snprintf(sect, sizeof(sect), "\n[%.*s]\n", (int)(dot - key), key);
+			snprintf(entry, sizeof(entry), "\n#%s = ", dot + 1);
+			char *s = strstr(ex, sect);
+			if (!s || !strstr(s, entry))
+				fail_msg("%s is not in the example under [%.*s]", key, (int)(dot - key), key);
+			keys++;
+		}
+		line = nl ? nl + 1 : line + strlen(line);
+	}
+	assert_true(keys > 60);
+
+	/* uncommented: "#key = " -> "key = " */
+	for (char *c = ex; (c = strstr(c, "\n#")) != NULL; c++) {
+		char *eq = strchr(c + 2, '\n');
+		if (c[2] >= 'a' && c[2] <= 'z' && eq && memchr(c + 2, '=', (size_t)(eq - c - 2)) &&
+		    memchr(c + 2, ' ', (size_t)(eq - c - 2)) && strncmp(c + 2, "security.protocol", 17) != 0)
+			c[1] = ' ';
+	}
+	const char *p = settings_file(f, ex);
+	struct ct_config *cfg = calloc(1, sizeof(*cfg));
+	assert_non_null(cfg);
+	ct_config_init(cfg);
+	assert_int_equal(ct_config_load(cfg, p, f->err, sizeof(f->err)), CT_OK);
+	m = open_memstream(&loaded, &llen);
+	ct_config_print(cfg, m);
+	fclose(m);
+	assert_string_equal(loaded, defaults);
+	assert_int_equal(cfg->nkafka, 0);
+	ct_config_free(cfg);
+	free(cfg);
+	free(ex);
+	free(defaults);
+	free(loaded);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +576,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kafka_passthru, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_sections_quotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_syntax_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snaplen_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_example_round_trip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,12 +12,15 @@
 #include <cmocka.h>
 
 #include "correlator/agents.h"
+#include "decoders/csta_names.h"
+#include "records/records.h"
 
 #define T0 1767603600000000ULL /* 2026-01-05T09:00:00Z in µs */
 
 struct fx {
 	struct ct_counters ctr;
-	struct ct_emitter em;
+	struct ct_records rw;
+	struct ct_report rep;
 	struct ct_agents *a;
 };
 
@@ -25,18 +28,18 @@ static struct fx *fx_new(uint32_t max)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	ct_json_init(&f->em.json);
-	f->em.sensor = "test";
+	ct_records_init(&f->rw, "test", NULL, NULL); /* records built, kept in the buffer */
+	f->rep = ct_records_report(&f->rw);
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 42);
-	assert_int_equal(ct_agents_new(&f->a, max, &key, &f->ctr, &f->em), CT_OK);
+	assert_int_equal(ct_agents_new(&f->a, max, &key, &f->ctr, &f->rep), CT_OK);
 	return f;
 }
 
 static void fx_free(struct fx *f)
 {
 	ct_agents_free(f->a);
-	ct_json_free(&f->em.json);
+	ct_records_free(&f->rw);
 	free(f);
 }
 
@@ -51,6 +54,7 @@ static void agent_event(struct fx *f, const char *name, const char *device, cons
 	m.encoding = CT_CSTA_XML;
 	m.opcode = -1;
 	snprintf(m.name, sizeof(m.name), "%s", name);
+	m.nid = (uint8_t)ct_csta_name_of(name);
 	snprintf(m.category, sizeof(m.category), "logical_device");
 	snprintf(m.subject, sizeof(m.subject), "%s", device ? device : "");
 	snprintf(m.agent_id, sizeof(m.agent_id), "%s", agent_id ? agent_id : "");
@@ -59,10 +63,17 @@ static void agent_event(struct fx *f, const char *name, const char *device, cons
 	ct_agents_csta(f->a, &m, NULL, ts);
 }
 
-/* The last record written (the emitter's buffer keeps it until the next one). */
+/* The last record written (the writer's buffer keeps it until the next one). */
 static const char *last(struct fx *f)
 {
-	return f->em.json.buf ? f->em.json.buf : "";
+	return f->rw.json.buf ? f->rw.json.buf : "";
+}
+
+/* The state CTI reports for device, by name; NULL when none. */
+static const char *state_of(struct fx *f, const char *device)
+{
+	enum ct_agent_state st;
+	return ct_agents_state(f->a, device, &st) ? ct_agent_state_name(st) : NULL;
 }
 
 static void has(struct fx *f, const char *frag)
@@ -94,10 +105,10 @@ static void test_timeline(void **state)
 {
 	(void)state;
 	struct fx *f = fx_new(16);
-	assert_null(ct_agents_state(f->a, "4711"));
+	assert_null(state_of(f, "4711"));
 
 	agent_event(f, "agent_logged_on", "4711", "A17", NULL, T0);
-	assert_string_equal(ct_agents_state(f->a, "4711"), "not_ready");
+	assert_string_equal(state_of(f, "4711"), "not_ready");
 	assert_int_equal(f->ctr.agent_state_changes, 1);
 	assert_int_equal(f->ctr.agents_tracked, 1);
 	has(f, "\"type\":\"event\"");
@@ -122,10 +133,10 @@ static void test_timeline(void **state)
 
 	/* a call answered at the device: busy; released: ready again */
 	ct_agents_call(f->a, "4711", true, T0 + 80000000);
-	assert_string_equal(ct_agents_state(f->a, "4711"), "busy");
+	assert_string_equal(state_of(f, "4711"), "busy");
 	has(f, "\"state\":\"busy\",\"previous\":\"ready\",\"previous_ms\":10000,\"trigger\":\"call_answered\"");
 	ct_agents_call(f->a, "4711", false, T0 + 95250000);
-	assert_string_equal(ct_agents_state(f->a, "4711"), "ready");
+	assert_string_equal(state_of(f, "4711"), "ready");
 	has(f, "\"state\":\"ready\",\"previous\":\"busy\",\"previous_ms\":15250,\"trigger\":\"call_released\"");
 	assert_int_equal(f->ctr.agent_state_changes, 6);
 
@@ -135,13 +146,13 @@ static void test_timeline(void **state)
 	agent_event(f, "agent_working_after_call", "4711", NULL, NULL, T0 + 130000000);
 	has(f, "\"state\":\"work_after_call\",\"previous\":\"busy\",\"previous_ms\":30000");
 	ct_agents_call(f->a, "4711", false, T0 + 130000500);
-	assert_string_equal(ct_agents_state(f->a, "4711"), "work_after_call");
+	assert_string_equal(state_of(f, "4711"), "work_after_call");
 	assert_int_equal(f->ctr.agent_state_changes, 8);
 
 	agent_event(f, "agent_ready", "4711", NULL, NULL, T0 + 135000000);
 	agent_event(f, "agent_logged_off", "4711", NULL, NULL, T0 + 140000000);
 	has(f, "\"state\":\"logged_off\",\"previous\":\"ready\",\"previous_ms\":5000");
-	assert_string_equal(ct_agents_state(f->a, "4711"), "logged_off");
+	assert_string_equal(state_of(f, "4711"), "logged_off");
 
 	/* exact: not_ready 1.500123 + 60 s; ready 8.499877 + 10 + 4.75 + 5 s; busy 15.25 + 30 s;
 	 * after-call work 5 s; logged off since T0+140 s */
@@ -181,7 +192,7 @@ static void test_calls(void **state)
 	ct_agents_call(f->a, "trunk-1", true, T0);
 	ct_agents_call(f->a, "trunk-1", false, T0 + 1);
 	ct_agents_call(f->a, NULL, true, T0);
-	assert_null(ct_agents_state(f->a, "trunk-1"));
+	assert_null(state_of(f, "trunk-1"));
 	assert_int_equal(f->ctr.agent_state_changes, 0);
 
 	agent_event(f, "agent_ready", "300", NULL, NULL, T0);
@@ -189,9 +200,9 @@ static void test_calls(void **state)
 	agent_event(f, "agent_busy", "300", NULL, NULL, T0 + 1000100);   /* the ACD says so too */
 	ct_agents_call(f->a, "300", true, T0 + 2000000);                 /* consultation */
 	ct_agents_call(f->a, "300", false, T0 + 3000000);
-	assert_string_equal(ct_agents_state(f->a, "300"), "busy");
+	assert_string_equal(state_of(f, "300"), "busy");
 	ct_agents_call(f->a, "300", false, T0 + 4000000);
-	assert_string_equal(ct_agents_state(f->a, "300"), "ready");
+	assert_string_equal(state_of(f, "300"), "ready");
 	assert_int_equal(f->ctr.agent_state_changes, 3);
 	times_are(f, "300", T0 + 5000000, 0, 2000000, 0, 0, 3000000);
 	ct_agents_call(f->a, "300", false, T0 + 5000000); /* a release too many: ignored */
@@ -209,12 +220,12 @@ static void test_calls(void **state)
 	ct_agents_call(f->a, "302", true, T0 + 1000000);
 	agent_event(f, "agent_logged_off", "302", NULL, NULL, T0 + 1500000);
 	ct_agents_call(f->a, "302", false, T0 + 2000000);
-	assert_string_equal(ct_agents_state(f->a, "302"), "logged_off");
+	assert_string_equal(state_of(f, "302"), "logged_off");
 	/* and the next call still makes it busy */
 	ct_agents_call(f->a, "302", true, T0 + 3000000);
-	assert_string_equal(ct_agents_state(f->a, "302"), "busy");
+	assert_string_equal(state_of(f, "302"), "busy");
 	ct_agents_call(f->a, "302", false, T0 + 4000000);
-	assert_string_equal(ct_agents_state(f->a, "302"), "logged_off");
+	assert_string_equal(state_of(f, "302"), "logged_off");
 	times_are(f, "302", T0 + 4000000, 1500000, 1000000, 0, 0, 1500000);
 	fx_free(f);
 }
@@ -229,14 +240,17 @@ static void test_inputs(void **state)
 	memset(&m, 0, sizeof(m));
 	m.kind = CT_CSTA_EVENT;
 	snprintf(m.name, sizeof(m.name), "delivered");
+	m.nid = (uint8_t)ct_csta_name_of(m.name);
 	snprintf(m.subject, sizeof(m.subject), "100");
 	ct_agents_csta(f->a, &m, NULL, T0);
 	m.kind = CT_CSTA_REQUEST;
 	snprintf(m.name, sizeof(m.name), "set_agent_state");
+	m.nid = (uint8_t)ct_csta_name_of(m.name);
 	snprintf(m.agent_state, sizeof(m.agent_state), "ready");
 	ct_agents_csta(f->a, &m, NULL, T0);
 	m.kind = CT_CSTA_EVENT;
 	snprintf(m.name, sizeof(m.name), "agent_unheard_of");
+	m.nid = (uint8_t)ct_csta_name_of(m.name);
 	ct_agents_csta(f->a, &m, NULL, T0);
 	agent_event(f, "agent_ready", "", NULL, NULL, T0);
 	assert_int_equal(ct_agents_count(f->a), 0);
@@ -245,10 +259,12 @@ static void test_inputs(void **state)
 	memset(&m, 0, sizeof(m));
 	m.kind = CT_CSTA_EVENT;
 	snprintf(m.name, sizeof(m.name), "agent_ready");
+	m.nid = (uint8_t)ct_csta_name_of(m.name);
 	ct_agents_csta(f->a, &m, "5001", T0 + 10);
-	assert_string_equal(ct_agents_state(f->a, "5001"), "ready");
+	assert_string_equal(state_of(f, "5001"), "ready");
 
 	snprintf(m.name, sizeof(m.name), "agent_not_ready");
+	m.nid = (uint8_t)ct_csta_name_of(m.name);
 	ct_agents_csta(f->a, &m, "5001", T0 + 5); /* older packet time (another link) */
 	times_are(f, "5001", T0 + 5, 0, 0, 0, 0, 0);
 	times_are(f, "5001", T0 + 20, 0, 0, 10, 0, 0);
@@ -269,15 +285,15 @@ static void test_eviction(void **state)
 	agent_event(f, "agent_ready", "D", NULL, NULL, T0 + 6);
 	assert_int_equal(ct_agents_count(f->a), 3);
 	assert_int_equal(f->ctr.agents_evicted, 1);
-	assert_null(ct_agents_state(f->a, "B"));
-	assert_string_equal(ct_agents_state(f->a, "A"), "not_ready");
+	assert_null(state_of(f, "B"));
+	assert_string_equal(state_of(f, "A"), "not_ready");
 	ct_agents_call(f->a, "C", true, T0 + 7);                      /* C changes: A is oldest */
 	agent_event(f, "agent_ready", "E", NULL, NULL, T0 + 8);
 	assert_int_equal(f->ctr.agents_evicted, 2);
-	assert_null(ct_agents_state(f->a, "A"));
-	assert_non_null(ct_agents_state(f->a, "C"));
-	assert_non_null(ct_agents_state(f->a, "D"));
-	assert_non_null(ct_agents_state(f->a, "E"));
+	assert_null(state_of(f, "A"));
+	assert_non_null(state_of(f, "C"));
+	assert_non_null(state_of(f, "D"));
+	assert_non_null(state_of(f, "E"));
 	assert_int_equal(f->ctr.agents_tracked, 5);
 	/* a device evicted and seen again starts afresh */
 	agent_event(f, "agent_ready", "B", NULL, NULL, T0 + 9);
@@ -286,33 +302,48 @@ static void test_eviction(void **state)
 	fx_free(f);
 }
 
-/* The stats block: every device in device order, ms per state up to the given time. */
-static void test_json(void **state)
+/* The stats record's agents: every device in device order, ms per state up to the given time
+ * (the summary, and the record the records layer writes from it). */
+static void stats_agents(struct fx *f, ct_time_t now, char *out, size_t cap)
+{
+	struct ct_counters ctr;
+	memset(&ctr, 0, sizeof(ctr));
+	struct ct_stats_view v = { .ts = now, .final = true, .ctr = &ctr };
+	v.nagents = ct_agents_summary(f->a, now, &v.agents);
+	ct_rec_stats(&f->rw, &v);
+	const char *a = strstr(f->rw.json.buf, "\"agents\":");
+	assert_non_null(a);
+	snprintf(out, cap, "%s", a);
+}
+
+static void test_summary(void **state)
 {
 	(void)state;
 	struct fx *f = fx_new(16);
-	struct ct_json j;
-	ct_json_init(&j);
-	ct_json_obj_begin(&j);
-	ct_agents_json(f->a, &j, T0);
-	ct_json_obj_end(&j);
-	assert_string_equal(j.buf, "{\"agents\":[]}");
+	char got[1024];
+	const struct ct_agent_summary *sm;
+	assert_int_equal(ct_agents_summary(f->a, T0, &sm), 0);
+	stats_agents(f, T0, got, sizeof(got));
+	assert_string_equal(got, "\"agents\":[]}");
 
 	agent_event(f, "agent_logged_on", "4712", "A18", NULL, T0);
 	agent_event(f, "agent_not_ready", "4712", NULL, "3", T0 + 2000);
 	agent_event(f, "agent_ready", "4701", NULL, NULL, T0 + 1000000);
 	ct_agents_call(f->a, "4701", true, T0 + 1500000);
-	ct_json_reset(&j);
-	ct_json_obj_begin(&j);
-	ct_agents_json(f->a, &j, T0 + 3999999);
-	ct_json_obj_end(&j);
-	assert_string_equal(j.buf,
-			    "{\"agents\":["
+	assert_int_equal(ct_agents_summary(f->a, T0 + 3999999, &sm), 2);
+	assert_string_equal(sm[0].device, "4701");
+	assert_int_equal(sm[0].state, CT_AGENT_BUSY);
+	assert_int_equal(sm[0].us[CT_AGENT_READY], 500000);
+	assert_int_equal(sm[0].us[CT_AGENT_BUSY], 2499999);
+	assert_string_equal(sm[1].device, "4712");
+	assert_string_equal(sm[1].reason, "3");
+	stats_agents(f, T0 + 3999999, got, sizeof(got));
+	assert_string_equal(got,
+			    "\"agents\":["
 			    "{\"device\":\"4701\",\"agent_id\":null,\"state\":\"busy\",\"reason\":null,\"ms\":"
 			    "{\"logged_off\":0,\"ready\":500,\"not_ready\":0,\"work_after_call\":0,\"busy\":2499}},"
 			    "{\"device\":\"4712\",\"agent_id\":\"A18\",\"state\":\"not_ready\",\"reason\":\"3\",\"ms\":"
 			    "{\"logged_off\":0,\"ready\":0,\"not_ready\":3999,\"work_after_call\":0,\"busy\":0}}]}");
-	ct_json_free(&j);
 	fx_free(f);
 }
 
@@ -321,7 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeline),    cmocka_unit_test(test_not_ready_reasons),
 		cmocka_unit_test(test_calls),       cmocka_unit_test(test_inputs),
-		cmocka_unit_test(test_eviction),    cmocka_unit_test(test_json),
+		cmocka_unit_test(test_eviction),    cmocka_unit_test(test_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

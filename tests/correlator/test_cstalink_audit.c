@@ -14,6 +14,7 @@
 #include "correlator/calls.h"
 #include "keep_records.h"
 #include "correlator/cstalink.h"
+#include "decoders/csta_names.h"
 
 #define SEC 1000000ULL
 #define T0 (1767603600ULL * SEC)
@@ -21,8 +22,8 @@
 
 struct fixture {
 	struct ct_counters ctr;
-	struct ct_outputs out;
-	struct ct_emitter em;
+	struct ct_records rw;
+	struct ct_report rep;
 	struct ct_cstalinks *links;
 	struct ct_calls *calls;
 };
@@ -32,16 +33,13 @@ static struct fixture fx;
 static void setup(bool with_calls)
 {
 	memset(&fx, 0, sizeof(fx));
-	keep_init(&fx.out);
-	ct_json_init(&fx.em.json);
-	fx.em.sensor = "t";
-	fx.em.out = &fx.out;
-	assert_int_equal(ct_cstalinks_new(&fx.links, 16, &fx.ctr, &fx.em), CT_OK);
+	keep_init(&fx.rw, &fx.rep);
+	assert_int_equal(ct_cstalinks_new(&fx.links, 16, &fx.ctr, &fx.rep), CT_OK);
 	if (with_calls) {
 		struct ct_calls_cfg cc = { .max_calls = 1000, .window = 3 * SEC, .settle = 3 * SEC };
 		struct ct_hashkey hkey;
 		ct_hashkey_fixed(&hkey, 5);
-		assert_int_equal(ct_calls_new(&fx.calls, &cc, &hkey, &fx.ctr, &fx.em), CT_OK);
+		assert_int_equal(ct_calls_new(&fx.calls, &cc, &hkey, &fx.ctr, &fx.rep), CT_OK);
 		ct_cstalinks_set_calls(fx.links, fx.calls);
 	}
 }
@@ -52,7 +50,7 @@ static void teardown(ct_time_t end)
 	ct_cstalinks_free(fx.links);
 	if (fx.calls)
 		ct_calls_free(fx.calls, end);
-	ct_json_free(&fx.em.json);
+	ct_records_free(&fx.rw);
 }
 
 /* Audit records of `kind`; *first (if given) gets the first of them. */
@@ -117,6 +115,7 @@ static struct ct_csta_msg *mk(enum ct_csta_kind kind, const char *name, int64_t 
 	msg.has_invoke_id = true;
 	msg.invoke_id = invoke;
 	snprintf(msg.name, sizeof(msg.name), "%s", name);
+	msg.nid = (uint8_t)ct_csta_name_of(name);
 	return &msg;
 }
 
@@ -384,7 +383,7 @@ static void test_max_links_refuses_when_all_work(void **state)
 	assert_int_equal(fx.ctr.csta_links_evicted, 0);
 	assert_int_equal(fx.ctr.csta_links_refused, 1);
 	const char *a = NULL;
-	assert_int_equal(audits("link_refused", &a), 1);
+	assert_int_equal(audits("refused", &a), 1);
 	assert_non_null(strstr(a, "10.0.0.99:1040-10.0.0.20:40100"));
 	/* a working link idle for 5 minutes may go */
 	fake(100, T0 + 15 * SEC + 300 * SEC, true);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "decoders/csta_names.h"
 #include "decoders/csta_xml.h"
 
 #define NS_ED2 "http://www.ecma.ch/standards/ecma-323/csta/ed2"
@@ -1053,6 +1054,31 @@ static void test_fields_sorted(void **state)
 	assert_true(ct_csta_xml_fields_sorted());
 }
 
+/* The ECMA-269 names table: sorted for its binary search, and the names the correlator acts on
+ * found in both encodings' spellings (XML route_select_request, BER route_select). */
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(ct_csta_names_sorted());
+	assert_int_equal(ct_csta_name_of("delivered"), CT_CSTA_N_DELIVERED);
+	assert_int_equal(ct_csta_name_of("agent_working_after_call"), CT_CSTA_N_AGENT_WORKING_AFTER_CALL);
+	assert_int_equal(ct_csta_name_of("route_select_request"), CT_CSTA_N_ROUTE_SELECT);
+	assert_int_equal(ct_csta_name_of("route_select"), CT_CSTA_N_ROUTE_SELECT);
+	assert_int_equal(ct_csta_name_of("make_call"), CT_CSTA_N_OTHER);
+	assert_int_equal(ct_csta_name_of("no_such_event"), CT_CSTA_N_OTHER);
+	const struct ct_csta_name_info *i = ct_csta_name_find("button_press", true);
+	assert_non_null(i);
+	assert_string_equal(i->category, "physical_device");
+	assert_null(ct_csta_name_find("make_call", true));
+	assert_non_null(ct_csta_name_find("make_call", false));
+	/* a decoded message carries its id */
+	struct ct_csta_msg m;
+	static const char xml[] = "<?xml version=\"1.0\"?><HeldEvent xmlns=\"http://www.ecma-international.org/standards/"
+				  "ecma-323/csta/ed4\"><monitorCrossRefID>1</monitorCrossRefID></HeldEvent>";
+	assert_int_equal(ct_csta_xml_decode((const uint8_t *)xml, sizeof(xml) - 1, &m), CT_OK);
+	assert_int_equal(m.nid, CT_CSTA_N_HELD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_encodings_accepted),
 		cmocka_unit_test(test_fields_sorted),
+		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,9 +14,12 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
 sys.path.insert(0, HERE)
 
 failures = []
+checks = 0
 
 
 def check(cond, what):
+    global checks
+    checks += 1
     print(("ok: " if cond else "FAIL: ") + what)
     if not cond:
         failures.append(what)
@@ -24,6 +27,10 @@ def check(cond, what):
 
 
 def finish():
-    """The test's exit code: 1 if any check failed."""
-    print(f"{len(failures)} failed")
+    """The test's exit code: 1 if any check failed, or if none was made (a test that checked
+    nothing proves nothing: an empty capture, a filter that matched no record)."""
+    if not checks:
+        print("FAIL: no check was made")
+        return 1
+    print(f"{checks} checks, {len(failures)} failed")
     return 1 if failures else 0

@@ -13,8 +13,7 @@
 
 #include "util/clock.h"
 #include "app/config.h"
-#include "app/records.h"
-#include "correlator/agents.h"
+#include "records/records.h"
 #include "sinks/sink.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -46,15 +45,17 @@ static void build(struct ct_json *j, const char *sensor, uint64_t n, uint64_t ca
 	snprintf(callid, callidlen, "call-%" PRIu64, n % calls);
 	ct_json_reset(j);
 	if (type == CT_REC_STATS) {
-		ct_rec_begin(j, type, sensor, ts, n);
+		ct_rec_open(j, type, sensor, ts, n);
 		ct_json_kv_u64(j, "n", n);
 		ct_rec_stats_fields(j, false, ctr);
-		ct_agents_json(NULL, j, ts); /* "agents": [], as ctitap writes with no agent seen */
+		ct_json_key(j, "agents"); /* [], as ctitap writes with no agent seen */
+		ct_json_arr_begin(j);
+		ct_json_arr_end(j);
 		ct_json_obj_end(j);
 		callid[0] = '\0';
 		return;
 	}
-	ct_rec_begin(j, type, sensor, ts, n);
+	ct_rec_open(j, type, sensor, ts, n);
 	ct_json_kv_str(j, "call", callid);
 	ct_json_kv_u64(j, "n", n);
 	switch (type) {

@@ -1,0 +1,348 @@
+/* http.c - the HTTP endpoint on libmicrohttpd, driven by the main loop (see http.h). */
+#include "http.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "../util/log.h"
+
+#define HTTP_FILE_MAX (1u << 20) /* a certificate chain, a key, a password */
+
+struct ct_http {
+	struct MHD_Daemon *d;
+	const struct ct_http_route *routes;
+	size_t nroutes;
+	void *user;
+	char listen[128];
+	char *cert, *key;     /* PEM text, kept while the daemon runs; the key wiped at stop */
+	char auth_user[64];
+	uint8_t pass_hash[crypto_generichash_BYTES]; /* only a hash of the password is kept */
+	bool auth;
+	uint64_t answered[CT_HTTP_NCODES];
+	struct ct_http_resp resp; /* reused for every answer */
+};
+
+void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
+{
+	if (resp->err)
+		return;
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(resp->buf ? resp->buf + resp->len : NULL, resp->cap - resp->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			resp->err = CT_EINVAL;
+			return;
+		}
+		if ((size_t)n < resp->cap - resp->len) {
+			resp->len += (size_t)n;
+			return;
+		}
+		size_t cap = resp->cap ? resp->cap : 4096;
+		while (cap - resp->len <= (size_t)n)
+			cap *= 2;
+		char *b = realloc(resp->buf, cap);
+		if (!b) {
+			resp->err = CT_ENOMEM;
+			return;
+		}
+		resp->buf = b;
+		resp->cap = cap;
+	}
+}
+
+/* The whole file, NUL-terminated, in *out (caller frees). CT_OK or an ct_esys() code. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return ct_esys(errno);
+	char *b = malloc(HTTP_FILE_MAX + 1);
+	if (!b) {
+		fclose(f);
+		return CT_ENOMEM;
+	}
+	size_t n = fread(b, 1, HTTP_FILE_MAX, f);
+	int rc = ferror(f) ? ct_esys(errno) : n == HTTP_FILE_MAX ? CT_ELIMIT : CT_OK;
+	fclose(f);
+	if (rc) {
+		sodium_memzero(b, HTTP_FILE_MAX);
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*out = b;
+	if (len)
+		*len = n;
+	return CT_OK;
+}
+
+static void count(struct ct_http *h, unsigned status)
+{
+	int i = status / 100 == 2 ? CT_HTTP_2XX : status == 401 ? CT_HTTP_401 : status == 404 ? CT_HTTP_404
+		: status == 405 ? CT_HTTP_405 : status / 100 == 5 ? CT_HTTP_5XX : CT_HTTP_OTHER;
+	h->answered[i]++;
+}
+
+static enum MHD_Result answer(struct ct_http *h, struct MHD_Connection *c, unsigned status, const char *type,
+			      const char *body, size_t len, bool auth_fail)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ok = auth_fail ? MHD_queue_basic_auth_fail_response(c, "ctitap", r)
+				       : MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	count(h, status);
+	return ok;
+}
+
+static bool authorised(struct ct_http *h, struct MHD_Connection *c)
+{
+	if (!h->auth)
+		return true;
+	char *pass = NULL;
+	char *user = MHD_basic_auth_get_username_password(c, &pass);
+	bool ok = false;
+	if (user && pass) {
+		/* both compared whatever the first gives, in time independent of where they differ */
+		uint8_t hu[crypto_generichash_BYTES], wu[crypto_generichash_BYTES], hp[crypto_generichash_BYTES];
+		crypto_generichash(hu, sizeof(hu), (const uint8_t *)user, strlen(user), NULL, 0);
+		crypto_generichash(wu, sizeof(wu), (const uint8_t *)h->auth_user, strlen(h->auth_user), NULL, 0);
+		crypto_generichash(hp, sizeof(hp), (const uint8_t *)pass, strlen(pass), NULL, 0);
+		ok = (sodium_memcmp(hu, wu, sizeof(hu)) == 0) & (sodium_memcmp(hp, h->pass_hash, sizeof(hp)) == 0);
+	}
+	if (pass) {
+		sodium_memzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	(void)upload;
+	(void)con_cls;
+	struct ct_http *h = cls;
+	static const char text[] = "text/plain; charset=utf-8";
+	if (*upload_size) /* no route takes a body yet */
+		return answer(h, c, 405, text, "no request body expected\n", 25, false);
+	if (!authorised(h, c))
+		return answer(h, c, 401, text, "authentication required\n", 24, true);
+	const struct ct_http_route *route = NULL;
+	for (size_t i = 0; i < h->nroutes; i++)
+		if (strcmp(h->routes[i].path, url) == 0)
+			route = &h->routes[i];
+	if (!route)
+		return answer(h, c, 404, text, "not found\n", 10, false);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return answer(h, c, 405, text, "only GET and HEAD\n", 18, false);
+	struct ct_http_resp *resp = &h->resp;
+	resp->status = 200;
+	resp->content_type = text;
+	resp->len = 0;
+	resp->err = CT_OK;
+	if (resp->buf)
+		resp->buf[0] = '\0';
+	struct ct_http_req req = { method, url };
+	route->fn(h->user, &req, resp);
+	if (resp->err)
+		return answer(h, c, 500, text, "out of memory\n", 14, false);
+	return answer(h, c, resp->status, resp->content_type, resp->buf ? resp->buf : "", resp->len, false);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	ct_info("http: %s", line); /* client mistakes (resets, bad requests) are no warning of ours */
+}
+
+/* "ADDRESS:PORT" or "[IPv6]:PORT" into an address (getaddrinfo: a name is resolved once). */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
+{
+	char host[128];
+	const char *port;
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, listen + 1, (size_t)(close - listen - 1));
+		host[close - listen - 1] = '\0';
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= sizeof(host) || strchr(listen, ':') != colon)
+			goto bad;
+		memcpy(host, listen, (size_t)(colon - listen));
+		host[colon - listen] = '\0';
+		port = colon + 1;
+	}
+	if (!host[0] || !port[0])
+		goto bad;
+	struct addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	int g = getaddrinfo(host, port, &hints, &ai);
+	if (g != 0 || !ai) {
+		snprintf(err, errlen, "setting http.listen: '%s': %s", listen, gai_strerror(g));
+		return CT_EINVAL;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return CT_OK;
+bad:
+	snprintf(err, errlen, "setting http.listen: '%s' is not ADDRESS:PORT or [IPv6]:PORT", listen);
+	return CT_EINVAL;
+}
+
+void ct_http_stop(struct ct_http *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	if (h->key) {
+		sodium_memzero(h->key, strlen(h->key));
+		free(h->key);
+	}
+	free(h->cert);
+	free(h->resp.buf);
+	sodium_memzero(h->pass_hash, sizeof(h->pass_hash));
+	free(h);
+}
+
+static int load_auth(struct ct_http *h, const struct ct_http_cfg *cfg, char *err, size_t errlen)
+{
+	if (!cfg->user || !cfg->user[0]) {
+		if (cfg->password_file && cfg->password_file[0]) {
+			snprintf(err, errlen, "setting http.password_file needs http.user");
+			return CT_EINVAL;
+		}
+		return CT_OK;
+	}
+	if (!cfg->password_file || !cfg->password_file[0]) {
+		snprintf(err, errlen, "setting http.user needs http.password_file");
+		return CT_EINVAL;
+	}
+	char *pw;
+	int rc = read_file(cfg->password_file, &pw, NULL);
+	if (rc) {
+		snprintf(err, errlen, "http.password_file %s: %s", cfg->password_file, ct_strerror(rc));
+		return rc;
+	}
+	size_t n = strcspn(pw, "\r\n");
+	if (n == 0) {
+		free(pw);
+		snprintf(err, errlen, "http.password_file %s: the first line is empty", cfg->password_file);
+		return CT_EINVAL;
+	}
+	crypto_generichash(h->pass_hash, sizeof(h->pass_hash), (const uint8_t *)pw, n, NULL, 0);
+	sodium_memzero(pw, strlen(pw));
+	free(pw);
+	snprintf(h->auth_user, sizeof(h->auth_user), "%s", cfg->user);
+	h->auth = true;
+	return CT_OK;
+}
+
+int ct_http_start(struct ct_http **out, const struct ct_http_cfg *cfg, const struct ct_http_route *routes,
+		  size_t nroutes, void *user, char *err, size_t errlen)
+{
+	struct ct_http *h = calloc(1, sizeof(*h));
+	if (!h)
+		return CT_ENOMEM;
+	h->routes = routes;
+	h->nroutes = nroutes;
+	h->user = user;
+	snprintf(h->listen, sizeof(h->listen), "%s", cfg->listen);
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	int rc = parse_listen(cfg->listen, &ss, &sslen, err, errlen);
+	if (rc == CT_OK)
+		rc = load_auth(h, cfg, err, errlen);
+	bool tls = cfg->tls_cert_file && cfg->tls_cert_file[0];
+	if (rc == CT_OK && tls != (cfg->tls_key_file && cfg->tls_key_file[0])) {
+		snprintf(err, errlen, "settings http.tls_cert and http.tls_key go together");
+		rc = CT_EINVAL;
+	}
+	if (rc == CT_OK && tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "http.tls_cert: this libmicrohttpd was built without TLS");
+		rc = CT_ENOTSUP;
+	}
+	if (rc == CT_OK && tls) {
+		const char *bad = cfg->tls_cert_file;
+		rc = read_file(cfg->tls_cert_file, &h->cert, NULL);
+		if (rc == CT_OK) {
+			bad = cfg->tls_key_file;
+			rc = read_file(cfg->tls_key_file, &h->key, NULL);
+		}
+		if (rc)
+			snprintf(err, errlen, "cannot read %s: %s", bad, ct_strerror(rc));
+	}
+	if (rc) {
+		ct_http_stop(h);
+		return rc;
+	}
+	unsigned flags = MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		/* a scraper or two and a health check: a few connections, quickly timed out */
+		{ MHD_OPTION_CONNECTION_LIMIT, 16, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL },
+		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert },
+		{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	errno = 0;
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!h->d) {
+		int e = errno ? errno : EADDRINUSE;
+		snprintf(err, errlen, "cannot listen on %s (http.listen): %s", cfg->listen,
+			 tls ? "bad TLS certificate or key, or the address is unavailable" : strerror(e));
+		ct_http_stop(h);
+		return ct_esys(e);
+	}
+	if (h->auth && !tls)
+		ct_warn("http: basic authentication without TLS sends the password in clear (set http.tls_cert)");
+	*out = h;
+	return CT_OK;
+}
+
+void ct_http_poll(struct ct_http *h)
+{
+	if (h && h->d)
+		MHD_run(h->d);
+}
+
+const uint64_t *ct_http_answered(const struct ct_http *h)
+{
+	return h->answered;
+}
+
+const char *ct_http_listen(const struct ct_http *h)
+{
+	return h->listen;
+}

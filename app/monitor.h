@@ -1,0 +1,40 @@
+/* monitor.h - ctitap's monitoring routes on the HTTP endpoint (http.h):
+ *   /metrics  Prometheus text exposition format 0.0.4: every counter of util/counters.h
+ *             (ctitap_<name>_total, its description as HELP), the capture (running, live, kernel
+ *             drops from pcap_stats), open calls, each CTI link (up, monitors, seconds since its
+ *             last message), each Kafka output (connected, brokers up, queued, spool bytes and
+ *             records), settings reloads, HTTP answers;
+ *   /healthz  200 "ok" when the capture runs and every CTI link is up, else 503 with one line
+ *             per reason.
+ * The handlers run on the pipeline's thread (http.h says why) and only read.
+ */
+#ifndef CT_MONITOR_H
+#define CT_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../capture/source.h"
+#include "../sinks/sink.h"
+#include "../util/counters.h"
+#include "http.h"
+#include "pipeline.h"
+
+/* What the routes read; main keeps it current. Every pointer is borrowed. */
+struct ct_monitor {
+	const struct ct_counters *ctr;
+	struct ct_pipeline *pipe;   /* NULL until set up */
+	struct ct_outputs *out;
+	struct ct_source *src;      /* the capture being read now, NULL between and after */
+	struct ct_http *http;
+	const char *sensor;
+	uint64_t start_time;        /* wall clock, seconds since the epoch */
+	uint64_t reloads;           /* SIGHUP settings reloads done, and refused (file unreadable or wrong) */
+	uint64_t reload_failures;
+};
+
+extern const struct ct_http_route ct_monitor_routes[];
+extern const size_t ct_monitor_nroutes;
+
+#endif

@@ -1,0 +1,284 @@
+/* calls_csta.c - what each CSTA event does to its customer call (calls_int.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../decoders/csta_names.h"
+#include "calls_int.h"
+
+/* CSTA events that can begin a call (others first seen mean the start was not captured). */
+static bool begins_call(enum ct_csta_name n)
+{
+	switch (n) {
+	case CT_CSTA_N_DELIVERED:
+	case CT_CSTA_N_OFFERED:
+	case CT_CSTA_N_ORIGINATED:
+	case CT_CSTA_N_SERVICE_INITIATED:
+	case CT_CSTA_N_QUEUED:
+	case CT_CSTA_N_ROUTE_REQUEST:
+	case CT_CSTA_N_FAILED:
+	case CT_CSTA_N_NETWORK_REACHED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What ends a CSTA call: it failed, or was cleared. */
+static bool clearing(enum ct_csta_name n)
+{
+	return n == CT_CSTA_N_CONNECTION_CLEARED || n == CT_CSTA_N_CALL_CLEARED || n == CT_CSTA_N_FAILED;
+}
+
+/* The routeing dialogue's key: a RouteSelect names the RouteRequest by the link and its
+ * cross-reference id. */
+static void route_key(char *v, size_t cap, const char *link, const char *xref)
+{
+	snprintf(v, cap, "%s|%s", link, xref);
+}
+
+/* A conference or transfer joined two CSTA calls of the link: they are one customer call, and
+ * the old calls that did not become the resulting one are over. */
+static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg **lp, const char *link,
+			       const struct ct_csta_msg *m, const char *dev, ct_time_t ts)
+{
+	bool conf = m->nid == CT_CSTA_N_CONFERENCED;
+	struct ccall *o = NULL;
+	struct leg *l2 = NULL;
+	if (m->conn2.call_id[0] && strcmp(m->conn2.call_id, m->conn.call_id)) {
+		char k2[CALLS_KEY];
+		mkkey(k2, "csta", link, m->conn2.call_id);
+		l2 = leg_of(t, k2, &o);
+	}
+	if (o && o != cc) {
+		cc = merge(t, cc, o);
+		char k1[CALLS_KEY];
+		mkkey(k1, "csta", link, m->conn.call_id);
+		*lp = leg_of(t, k1, &cc);
+		mkkey(k1, "csta", link, m->conn2.call_id);
+		l2 = leg_of(t, k1, &cc);
+	}
+	if (m->new_call_id[0]) {
+		char k3[CALLS_KEY];
+		mkkey(k3, "csta", link, m->new_call_id);
+		struct ccall *x = NULL;
+		if (!leg_of(t, k3, &x))
+			leg_add(t, cc, k3, false, link, m->new_call_id, ts);
+		else if (x != cc)
+			cc = merge(t, cc, x);
+	}
+	const char *nc2 = m->new_call_id[0] ? m->new_call_id : m->conn.call_id;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		struct leg *x = &cc->legs[i];
+		if (!x->sip && strcmp(x->link, link) == 0 && strcmp(x->call_id, nc2) &&
+		    (strcmp(x->call_id, m->conn.call_id) == 0 || strcmp(x->call_id, m->conn2.call_id) == 0)) {
+			x->cleared = true;
+			leg_end(cc, x, ts);
+		}
+	}
+	if (cc->held)
+		hold(t, cc, NULL, false, ts); /* the customer is connected again */
+	if (conf) {
+		/* the conference: the caller, every device still in the call, and the party added */
+		cc->conferenced = true;
+		if (cc->direction != CT_DIR_OUTBOUND)
+			conf_add(cc, cc->csta_calling);
+		for (unsigned i = 0; i < cc->nparties; i++)
+			if (cc->parties[i].csta && !cc->parties[i].released)
+				conf_add(cc, cc->parties[i].device);
+		conf_add(cc, m->other);
+		party(t, cc, m->other, true);
+	} else {
+		add_xfer(cc->xfers, &cc->nxfers, dev, m->other, l2 ? CT_XFER_CONSULTATION : CT_XFER_SINGLE_STEP, ts);
+		released(t, cc, party(t, cc, dev, true), CT_RECR_TRANSFERRED, ts);
+		party(t, cc, m->other, true);
+	}
+	return cc;
+}
+
+struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts)
+{
+	char key[CALLS_KEY], v[CALLS_KEY];
+	struct ccall *cc = NULL;
+	enum ct_csta_name nid = (enum ct_csta_name)m->nid;
+	if (m->kind == CT_CSTA_REQUEST && nid == CT_CSTA_N_ROUTE_SELECT && m->xref[0]) {
+		route_key(v, sizeof(v), link, m->xref);
+		if ((cc = lookup(t, "route", v, ts, false))) {
+			if (!cc->route_sel)
+				cc->route_sel = ts;
+			return cc;
+		}
+		return NULL;
+	}
+	if (!m->conn.call_id[0])
+		return NULL;
+	mkkey(key, "csta", link, m->conn.call_id);
+	struct leg *l = leg_of(t, key, &cc);
+	bool route_req = m->kind == CT_CSTA_REQUEST && nid == CT_CSTA_N_ROUTE_REQUEST;
+	if (m->kind != CT_CSTA_EVENT && !route_req) {
+		if (l && m->kind == CT_CSTA_REQUEST &&
+		    (nid == CT_CSTA_N_TRANSFER_CALL || nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL))
+			transfer_asked(cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
+		return l ? cc : NULL; /* a service about a call: tag it, nothing more */
+	}
+	t->csta_seen = true;
+	const char *dev = m->subject[0] ? m->subject : m->conn.device;
+	if (!l) {
+		char ev[CALLS_EVIDENCE] = "";
+		enum join how = J_NONE;
+		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how);
+		if (!cc) {
+			char id[CT_ID_MAX];
+			call_id_of(id, "csta", link, m->conn.call_id, ts);
+			cc = call_new(t, id, ts);
+			if (!cc)
+				return NULL;
+			cc->fragment = !begins_call(nid);
+		} else if (how != J_NONE) {
+			joined(cc, how, ev);
+		} else if (!has_sip(cc)) {
+			evidence_add(cc, ev);
+		}
+		l = leg_add(t, cc, key, false, link, m->conn.call_id, ts);
+		if (!l)
+			return cc;
+	}
+	if (ts > cc->last)
+		cc->last = ts;
+	if (l->ended && !clearing(nid) && !l->superseded)
+		l->ended = false; /* more events: the call goes on */
+	char ub[17];
+	remember(t, cc, "ucid", csta_ucid(m, ub), ts);
+	remember(t, cc, "gid", m->global_call_id, ts);
+	remember(t, cc, "cid", m->conn.call_id, ts);
+	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV], d[200];
+	if (route_req) {
+		cc->routed = true;
+		if (!cc->route_req)
+			cc->route_req = ts;
+		if (m->xref[0]) {
+			route_key(v, sizeof(v), link, m->xref);
+			remember(t, cc, "route", v, ts);
+		}
+		calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+		return cc;
+	}
+	switch (nid) {
+	case CT_CSTA_N_DELIVERED:
+	case CT_CSTA_N_OFFERED: {
+		l->alerted_seen = true;
+		calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		if (cc->direction == CT_DIR_UNKNOWN)
+			cc->direction = CT_DIR_INBOUND;
+		else if (cc->direction == CT_DIR_OUTBOUND && !cc->network && !strcmp(dev, cc->csta_called))
+			cc->direction = CT_DIR_INTERNAL; /* it rang a device CTI sees */
+		cc = late_join(t, cc, dev, ts);
+		struct party *p = party(t, cc, dev, true);
+		alerted(t, cc, p, ts);
+		remember(t, cc, "dev", dev, ts);
+		remember(t, cc, "num", calls_norm(t, m->calling, nc, sizeof(nc)), ts);
+		cti_lag(cc, dev, ts);
+		if (cc->queued_at && !cc->queue_end && strcmp(dev, cc->queue_dev))
+			cc->queue_end = ts;
+		enum ct_agent_state st;
+		if ((cc->queued_at || cc->routed) && t->cfg.hooks.agent_state &&
+		    t->cfg.hooks.agent_state(t->cfg.hooks.user, dev, &st) &&
+		    (st == CT_AGENT_NOT_READY || st == CT_AGENT_LOGGED_OFF)) {
+			snprintf(d, sizeof(d), "ACD call %s delivered to %s while CTI reports the agent %s",
+				 m->conn.call_id, dev, ct_agent_state_name(st));
+			finding(t, cc, ts, CT_AUDIT_ACD_NOT_READY, link, d);
+		}
+		break;
+	}
+	case CT_CSTA_N_SERVICE_INITIATED:
+	case CT_CSTA_N_ORIGINATED: {
+		l->alerted_seen = true;
+		const char *from = m->calling[0] ? m->calling : m->conn.device;
+		if (cc->direction != CT_DIR_INBOUND)
+			cc->direction = CT_DIR_OUTBOUND;
+		calls_set(cc->csta_calling, sizeof(cc->csta_calling), from);
+		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		cc = late_join(t, cc, from, ts);
+		cc = late_join_dialled(t, cc, m->called, ts);
+		struct party *op = party(t, cc, from, true);
+		if (op && !op->answered)
+			op->originated = true;
+		if (op)
+			note_agent(t, op);
+		remember(t, cc, "dev", from, ts);
+		remember(t, cc, "numc", calls_norm(t, m->called, nd, sizeof(nd)), ts);
+		break;
+	}
+	case CT_CSTA_N_NETWORK_REACHED:
+		cc->network = true;
+		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		cc = late_join_dialled(t, cc, m->called, ts);
+		remember(t, cc, "numc", calls_norm(t, m->called, nd, sizeof(nd)), ts);
+		break;
+	case CT_CSTA_N_ESTABLISHED: {
+		if (!l->alerted_seen) {
+			snprintf(d, sizeof(d), "CSTA call %s: Established at %s without Delivered or Originated before it",
+				 m->conn.call_id, dev);
+			finding(t, cc, ts, CT_AUDIT_MISSING_EVENT, link, d);
+			l->alerted_seen = true;
+		}
+		bool far = false;
+		bool outbound = cc->direction == CT_DIR_OUTBOUND;
+		if (outbound && !strcmp(dev, cc->csta_calling) && m->called[0])
+			dev = m->called; /* the far end answered an outbound call */
+		if (outbound && (!strcmp(dev, cc->csta_called) || !strcmp(dev, m->called)))
+			far = true;
+		else
+			cc = late_join(t, cc, dev, ts);
+		struct party *p = party(t, cc, dev, true);
+		if (p && far)
+			p->external = true;
+		answered(t, cc, p, ts);
+		remember(t, cc, "dev", dev, ts);
+		break;
+	}
+	case CT_CSTA_N_HELD:
+	case CT_CSTA_N_RETRIEVED:
+		hold(t, cc, party(t, cc, dev, true), nid == CT_CSTA_N_HELD, ts);
+		break;
+	case CT_CSTA_N_QUEUED:
+		if (!cc->queued_at) {
+			cc->queued_at = ts;
+			snprintf(cc->queue_dev, sizeof(cc->queue_dev), "%s", dev);
+		}
+		break;
+	case CT_CSTA_N_DIVERTED:
+		add_xfer(cc->divs, &cc->ndivs, dev, m->other, CT_XFER_DIVERSION, ts);
+		released(t, cc, party_find(cc, dev), CT_RECR_DIVERTED, ts); /* the call left the device */
+		break;
+	case CT_CSTA_N_TRANSFERRED:
+	case CT_CSTA_N_CONFERENCED:
+		cc = joined_by(t, cc, &l, link, m, dev, ts);
+		break;
+	case CT_CSTA_N_FAILED:
+		if (strstr(m->cause, "busy"))
+			cc->csta_busy = true;
+		/* the call failed at the device it was for: it came in */
+		if (cc->direction == CT_DIR_UNKNOWN && m->called[0] && !strcmp(m->called, dev))
+			cc->direction = CT_DIR_INBOUND;
+		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+		l->cleared = true;
+		leg_end(cc, l, ts);
+		break;
+	case CT_CSTA_N_CONNECTION_CLEARED:
+	case CT_CSTA_N_CALL_CLEARED:
+		released(t, cc, party(t, cc, dev, true), CT_RECR_CLEARED, ts);
+		if (nid == CT_CSTA_N_CONNECTION_CLEARED)
+			calls_set(cc->released_by, sizeof(cc->released_by), dev);
+		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+		if (!cc->answer)
+			cc->cleared_before_answer = true;
+		l->cleared = true;
+		leg_end(cc, l, ts);
+		break;
+	default:
+		break; /* other events only refresh the call */
+	}
+	return cc;
+}
+

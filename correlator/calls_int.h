@@ -1,0 +1,259 @@
+/* calls_int.h - the call correlator's insides, shared by its files (not for other modules).
+ *
+ *   calls.c        the call model: calls, legs, parties, merges, timers, the record's view
+ *   calls_index.c  the index: every key a call is known by (legs, shared ids, devices,
+ *                  numbers), with the time it was last named
+ *   calls_join.c   the evidence ladder: which call a new leg belongs to, strongest evidence
+ *                  first (every join rule is there)
+ *   calls_sip.c    what each SIP moment does to its call
+ *   calls_csta.c   what each CSTA event does to its call
+ *   calls_rec.c    the recording policy: when a device's recording starts, pauses, resumes,
+ *                  stops
+ *   calls_audit.c  findings: audits about a call, and those only the whole call shows
+ *
+ * Everything is single-threaded and bounded by the caps below (the memory of a call is
+ * sizeof(struct ccall) plus its findings and index keys; calls.max bounds the calls).
+ */
+#ifndef CT_CALLS_INT_H
+#define CT_CALLS_INT_H
+
+#include "../util/heap.h"
+#include "../util/htab.h"
+#include "../util/id.h"
+#include "calls.h"
+
+#define CALLS_MAX_LEGS 12
+#define CALLS_MAX_KEYS 24
+#define CALLS_MAX_PARTIES 10
+#define CALLS_MAX_AUDIT 16
+#define CALLS_MAX_XFER 6
+#define CALLS_MAX_IV 8
+#define CALLS_MAX_MERGED 6
+#define CALLS_MAX_TAGS 6
+#define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
+#define CALLS_EVIDENCE 320
+#define CALLS_FAILOVER (60 * CT_USEC_PER_SEC) /* a standby CTI server takes over within this */
+
+struct ccall;
+
+/* An index entry: a leg ("sip:<Call-ID>", "csta:<link>|<callID>") or an id the call is known
+ * by ("ucid:", "gid:", "cid:", "dev:", "num:", "numc:", "numd:", "b2b:", "route:"), with the
+ * time it was last named. */
+struct ikey {
+	struct ct_hnode hn;        /* in ct_calls.idx */
+	char *key;                 /* its own copy: keys are long (Call-IDs), most slots are empty */
+	ct_time_t ts;
+	struct ccall *cc;
+	bool used;
+};
+
+struct leg {
+	struct ikey k;
+	bool sip, ended, answered;
+	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
+	bool cleared;              /* CSTA: a clearing event ended it */
+	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
+	bool bye;                  /* SIP: a BYE was seen */
+	uint64_t tags[CALLS_MAX_TAGS]; /* SIP: hashes of the tags seen in the dialog (an SBC between
+					 * two mirror points rewrites them): a Replaces must name them */
+	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
+	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
+	bool superseded;           /* CSTA: the callID went on on another link (failover) */
+	char link[128];
+	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k.key */
+	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
+	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
+	ct_time_t invite_ts, answer_ts;
+	struct ct_addr invite_src, invite_dst;
+	struct ct_addr hop;        /* where the latest copy of the INVITE went (proxies forward it) */
+	struct ct_calls_ep sdp_caller, sdp_callee;
+	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
+	char pending_from[CT_CSTA_DEV];
+	enum ct_xfer_kind pending_kind;
+	bool pending;
+	ct_time_t pending_ts;
+};
+
+enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
+
+struct party {
+	char device[CT_CSTA_DEV];
+	ct_time_t alerted, answered, released;
+	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
+	bool external;             /* the far end of an outbound call: not a contact-centre party */
+	bool originated;           /* it placed the call (CSTA ServiceInitiated/Originated) */
+	char agent_id[CT_CSTA_DEV]; /* the agent CTI reported at the device when it took the call */
+	bool on_call;
+	uint8_t rec;               /* enum rec_state */
+	struct ct_interval iv[CALLS_MAX_IV];
+	unsigned niv;
+};
+
+/* How a leg of the other world joined: the weaker, the lower. */
+enum join { J_NUMBER = 1, J_DEVICE = 2, J_SHARED = 3, J_NONE = 9 };
+
+struct ccall {
+	struct ccall *prev, *next;
+	char id[CT_ID_MAX];
+	ct_time_t start, answer, last, ended_at, sip_ended_at;
+	bool held;
+	ct_time_t held_since;
+	uint64_t hold_us;
+	unsigned holds;
+	char sip_calling[CT_CSTA_DEV], sip_called[CT_CSTA_DEV];
+	ct_time_t sip_first;       /* the INVITE of the first SIP leg (the trunk leg of an inbound call) */
+	char csta_calling[CT_CSTA_DEV], csta_called[CT_CSTA_DEV];
+	enum ct_direction direction;
+	char released_by[CT_CSTA_DEV];
+	char cause[48];            /* CSTA cause of the first release */
+	char sip_cause[16];        /* sip_<status> of a failed INVITE */
+	enum ct_disposition sip_disposition;
+	bool csta_busy, cleared_before_answer;
+	bool network;              /* CSTA NetworkReached: the call left for the public network */
+	bool fragment;             /* first seen by a message that cannot begin a call */
+	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
+	char evidence[CALLS_EVIDENCE];
+	ct_time_t queued_at, queue_end, route_req, route_sel;
+	char xfer_dev[CT_CSTA_DEV]; /* a transfer asked for (CTI request, SIP REFER): its device... */
+	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
+	char queue_dev[CT_CSTA_DEV];
+	bool routed;
+	int64_t cti_lag;
+	bool has_cti_lag;
+	struct leg legs[CALLS_MAX_LEGS];
+	unsigned nlegs;
+	struct ikey keys[CALLS_MAX_KEYS];
+	struct party parties[CALLS_MAX_PARTIES];
+	unsigned nparties;
+	struct ct_call_transfer xfers[CALLS_MAX_XFER];
+	unsigned nxfers;
+	struct ct_call_transfer divs[CALLS_MAX_XFER];
+	unsigned ndivs;
+	bool conferenced;
+	char conf[CALLS_MAX_PARTIES][CT_CSTA_DEV];
+	unsigned nconf;
+	char merged[CALLS_MAX_MERGED][CT_ID_MAX];
+	unsigned nmerged;
+	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
+	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
+	struct ct_heap_node timer; /* when it is to be looked at again (its record may be due) */
+};
+
+struct ct_calls {
+	struct ct_calls_cfg cfg;
+	struct ct_counters *ctr;
+	const struct ct_report *rep;
+	struct ct_hashkey key;     /* the index's buckets: random per run (packets choose the keys) */
+	struct ct_htab idx; /* every key of every call (struct ikey) */
+	struct ccall head; /* list sentinel, oldest first */
+	uint32_t live;
+	struct ct_heap timers; /* every call, by due time (packet time) */
+	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
+};
+
+/* ---- small helpers (calls.c) ---- */
+void calls_set(char *dst, size_t cap, const char *src); /* src into an empty dst */
+static inline bool calls_empty(const char *s)
+{
+	return !s || !s[0];
+}
+void calls_min_time(ct_time_t *dst, ct_time_t v);
+/* The normalised form of a number (numbers.* rules), or the text as it is; NULL when empty. */
+const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap);
+
+/* ---- the index (calls_index.c) ---- */
+struct ikey *idx_find(struct ct_calls *t, const char *key);
+bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts);
+void idx_del(struct ct_calls *t, struct ikey *k);
+/* Moves an index entry to another slot (of call cc), keeping its key and time. */
+void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc);
+/* Points l->call_id into the leg's key. */
+void leg_call_id(struct leg *l);
+/* "kind:a" or "kind:a|b" into key (CALLS_KEY bytes); false (key "") when it does not fit. */
+bool mkkey(char *key, const char *kind, const char *a, const char *b);
+/* Remembers an id of the call for the legs still to come. A device or number entry moves to
+ * the newest call that names it; a shared id stays with the call that had it first. */
+void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
+struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value);
+/* The call known by kind:value; timed: named within the window and still open. */
+struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed);
+/* The leg indexed by key (and its call), NULL when none. */
+struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc);
+
+/* ---- the call model (calls.c) ---- */
+struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts);
+/* A call's id: its first leg (a SIP Call-ID, or a link and CSTA callID) and the packet time it
+ * began: the same input gives the same ids, and a Call-ID or callID used again later (PBXs
+ * recycle callIDs) gives another id. */
+void call_id_of(char id[CT_ID_MAX], const char *kind, const char *a, const char *b, ct_time_t ts);
+bool has_sip(const struct ccall *cc);
+bool has_csta(const struct ccall *cc);
+bool all_ended(const struct ccall *cc, bool sip_only);
+struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool sip, const char *link,
+		    const char *call_id, ct_time_t ts);
+void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts);
+struct party *party_find(struct ccall *cc, const char *device);
+struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bool csta);
+struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b);
+void evidence_add(struct ccall *cc, const char *evidence);
+void joined(struct ccall *cc, enum join how, const char *evidence);
+/* Re-places the call in the timer heap after a change. */
+void touch(struct ct_calls *t, struct ccall *cc);
+void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+	      ct_time_t ts);
+void conf_add(struct ccall *cc, const char *device);
+void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered);
+void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts);
+/* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
+ * a leg that came into a B2BUA. */
+const char *leg_device(const struct leg *l);
+/* The party that leaves the call when SIP leg l ends (NULL when its device has another leg). */
+struct party *leaving(struct ccall *cc, const struct leg *l);
+
+/* ---- moments of a party (calls_rec.c: they drive recording and the agents' state) ---- */
+void note_agent(struct ct_calls *t, struct party *p);
+void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts);
+void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts);
+void leave(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts);
+void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+/* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
+void iv_merge(struct party *p, const struct party *q);
+
+/* ---- the evidence ladder (calls_join.c) ---- */
+struct ct_calls_sip;
+struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev, size_t evcap,
+		       enum join *how);
+struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, const char *dev,
+			ct_time_t ts, char *ev, size_t evcap, enum join *how);
+struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, ct_time_t ts);
+struct ccall *late_join_dialled(struct ct_calls *t, struct ccall *cc, const char *called, ct_time_t ts);
+/* The UCID a CSTA message carries (correlatorData or userData in UCID shape), or NULL. */
+const char *csta_ucid(const struct ct_csta_msg *m, char out[17]);
+/* The B2BUA index entry: the host an INVITE reached, and its caller (ip gets the host). */
+void b2b_key(char v[CALLS_KEY], char ip[64], const struct ct_addr *host, const char *ncalling);
+
+/* ---- SIP dialogs named by a Replaces (calls_sip.c) ---- */
+struct replaces {
+	char callid[260];
+	char to[80], from[80];
+};
+void replaces_parse(const char *in, struct replaces *r);
+struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct ccall **cc);
+
+/* ---- findings (calls_audit.c) ---- */
+/* A finding about call cc (may be NULL): an audit record now, and a line in the call record. */
+void finding(struct ct_calls *t, struct ccall *cc, ct_time_t ts, enum ct_audit_kind kind, const char *link,
+	     const char *detail);
+/* A line in the call record only (cut at 159 bytes, counted: the audit record has it whole). */
+void note(struct ct_calls *t, struct ccall *cc, enum ct_audit_kind kind, const char *detail);
+/* Findings only the whole call shows: CSTA calls never cleared, SIP calls CTI never saw. */
+void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool answered_call);
+
+/* ---- moments (calls_sip.c, calls_csta.c) ---- */
+struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s);
+struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts);
+
+#endif

@@ -1,0 +1,297 @@
+/* calls_sip.c - what each moment of a SIP dialog does to its customer call (calls_int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls_int.h"
+
+/* A Replaces value (RFC 3891: callid;to-tag=..;from-tag=.., percent-encoded inside a
+ * Refer-To URI), decoded. */
+void replaces_parse(const char *in, struct replaces *r)
+{
+	char buf[512];
+	size_t o = 0;
+	for (size_t i = 0; in[i] && o + 1 < sizeof(buf); i++) {
+		char c = in[i];
+		if (c == '%' && in[i + 1] && in[i + 2]) {
+			char hex[3] = { in[i + 1], in[i + 2], 0 };
+			c = (char)strtol(hex, NULL, 16);
+			i += 2;
+		}
+		if (c == '&')
+			break; /* the next URI header */
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	memset(r, 0, sizeof(*r));
+	char *save = buf, *part;
+	for (int n = 0; (part = strsep(&save, ";")); n++) {
+		while (*part == ' ')
+			part++;
+		if (n == 0)
+			snprintf(r->callid, sizeof(r->callid), "%s", part);
+		else if (!strncasecmp(part, "to-tag=", 7))
+			snprintf(r->to, sizeof(r->to), "%s", part + 7);
+		else if (!strncasecmp(part, "from-tag=", 9))
+			snprintf(r->from, sizeof(r->from), "%s", part + 9);
+	}
+}
+
+static uint64_t tag_hash(const struct ct_calls *t, const char *tag)
+{
+	return calls_empty(tag) ? 0 : ct_hash(&t->key, tag, strlen(tag));
+}
+
+static bool tag_known(const struct leg *l, uint64_t h)
+{
+	for (unsigned i = 0; h && i < CALLS_MAX_TAGS; i++)
+		if (l->tags[i] == h)
+			return true;
+	return false;
+}
+
+static void tag_add(struct leg *l, uint64_t h)
+{
+	if (!h || tag_known(l, h))
+		return;
+	for (unsigned i = 0; i < CALLS_MAX_TAGS; i++)
+		if (!l->tags[i]) {
+			l->tags[i] = h;
+			return;
+		}
+}
+
+/* The dialog a Replaces names, if it is open and its tags are the ones named (either way
+ * round: RFC 3891 names them as the replaced UA sees them). */
+struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct ccall **cc)
+{
+	char key[CALLS_KEY];
+	if (!r->callid[0] || !r->from[0])
+		return NULL;
+	mkkey(key, "sip", r->callid, NULL);
+	struct leg *l = leg_of(t, key, cc);
+	if (!l || l->ended || l->bye)
+		return NULL;
+	/* both tags must be the dialog's (an early dialog has no to-tag yet: RFC 3891 3) */
+	return tag_known(l, tag_hash(t, r->from)) && (!r->to[0] || tag_known(l, tag_hash(t, r->to))) ? l : NULL;
+}
+
+/* What a new dialog's INVITE tells the legs still to come. */
+static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_calls_sip *s, const char *ncalling)
+{
+	char nd[CT_CSTA_DEV];
+	remember(t, cc, "numd", calls_norm(t, s->called, nd, sizeof(nd)), s->ts);
+	remember(t, cc, "ucid", s->ucid, s->ts);
+	remember(t, cc, "dev", s->called, s->ts);
+	remember(t, cc, "dev", s->calling, s->ts);
+	if (ncalling) {
+		remember(t, cc, "num", ncalling, s->ts);
+		if (s->dst) {
+			char ip[64], v[CALLS_KEY];
+			b2b_key(v, ip, s->dst, ncalling);
+			remember(t, cc, "b2b", v, s->ts);
+		}
+	}
+}
+
+/* Moments that can begin a call when the dialog is new (a leg that was written already, or a
+ * dialog that is no call, NOTIFY, INFO, a failed REFER, starts none). */
+static bool starts_call(enum ct_sip_moment m)
+{
+	switch (m) {
+	case CT_SIP_M_INVITE:
+	case CT_SIP_M_REINVITE:
+	case CT_SIP_M_RINGING:
+	case CT_SIP_M_ANSWER:
+	case CT_SIP_M_HOLD:
+	case CT_SIP_M_RESUME:
+	case CT_SIP_M_REINVITE_ANSWER:
+	case CT_SIP_M_BYE:
+	case CT_SIP_M_CANCEL:
+	case CT_SIP_M_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
+{
+	char key[CALLS_KEY], nc[CT_CSTA_DEV];
+	mkkey(key, "sip", s->call_id, NULL);
+	struct ccall *cc = NULL;
+	struct leg *l = leg_of(t, key, &cc);
+	const char *ncalling = calls_norm(t, s->calling, nc, sizeof(nc));
+	bool invite = s->moment == CT_SIP_M_INVITE;
+	if (!l) {
+		if (!starts_call(s->moment))
+			return NULL;
+		char ev[CALLS_EVIDENCE] = "";
+		enum join how = J_NONE;
+		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how) : NULL;
+		if (!cc) {
+			char id[CT_ID_MAX];
+			call_id_of(id, "sip", s->call_id, NULL, s->ts);
+			cc = call_new(t, id, s->ts);
+			if (!cc)
+				return NULL;
+			cc->fragment = !invite;
+		} else if (how != J_NONE) {
+			joined(cc, how, ev);
+		} else {
+			evidence_add(cc, ev);
+		}
+		l = leg_add(t, cc, key, true, NULL, s->call_id, s->ts);
+		if (!l)
+			return cc;
+	}
+	if (s->ts > cc->last)
+		cc->last = s->ts;
+	if (l->ended && s->moment != CT_SIP_M_DIALOG_END)
+		l->ended = false; /* a late message reopens it */
+	tag_add(l, tag_hash(t, s->from_tag));
+	tag_add(l, tag_hash(t, s->to_tag));
+	switch (s->moment) {
+	case CT_SIP_M_INVITE:
+		if (!l->invite_ts) {
+			l->invite_ts = s->ts;
+			snprintf(l->device, sizeof(l->device), "%s", s->called ? s->called : "");
+			snprintf(l->calling, sizeof(l->calling), "%s", s->calling ? s->calling : "");
+			if (s->src)
+				l->invite_src = *s->src;
+			if (s->dst)
+				l->invite_dst = *s->dst;
+			if (!cc->sip_first || s->ts < cc->sip_first) {
+				/* the caller took part too (listed when no CTI names the parties) */
+				struct party *cp = party(t, cc, s->calling, false);
+				if (cp)
+					cp->originated = true;
+				cc->sip_first = s->ts;
+				snprintf(cc->sip_calling, sizeof(cc->sip_calling), "%s", s->calling ? s->calling : "");
+				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");
+			}
+		}
+		if (s->sdp_caller && !l->sdp_caller.port)
+			l->sdp_caller = *s->sdp_caller;
+		if (s->dst)
+			l->hop = *s->dst;
+		sip_remember(t, cc, s, ncalling);
+		/* CTI reported the device alerted before this INVITE reached it */
+		const struct party *ap = calls_empty(s->called) ? NULL : party_find(cc, s->called);
+		if (ap && ap->csta && ap->alerted)
+			cti_lag(cc, s->called, ap->alerted);
+		break;
+	case CT_SIP_M_RINGING:
+		/* the callee rings; a phone that placed the call (a B2BUA's incoming leg) hears it */
+		if (!l->b2b_in)
+			alerted(t, cc, party(t, cc, leg_device(l), false), s->ts);
+		break;
+	case CT_SIP_M_ANSWER:
+		l->answered = true;
+		if (!l->answer_ts)
+			l->answer_ts = s->ts;
+		if (s->sdp_caller && !l->sdp_caller.port)
+			l->sdp_caller = *s->sdp_caller;
+		if (s->sdp_callee)
+			l->sdp_callee = *s->sdp_callee;
+		/* the callee answered: a phone that placed the call (a B2BUA's incoming leg) did not */
+		if (!l->b2b_in)
+			answered(t, cc, party(t, cc, leg_device(l), false), s->ts);
+		else
+			calls_min_time(&cc->answer, s->ts);
+		/* a recorded device that placed the call is recorded from now on (SIP only: with CTI
+		 * its Originated said so) */
+		if (!has_csta(cc) && t->cfg.hooks.record_device && !calls_empty(l->calling) &&
+		    t->cfg.hooks.record_device(t->cfg.hooks.user, l->calling)) {
+			struct party *cp = party(t, cc, l->calling, false);
+			if (cp && !cp->answered) {
+				cp->originated = true;
+				rec_start(t, cc, cp, CT_RECR_ANSWERED, s->ts);
+			}
+		}
+		break;
+	case CT_SIP_M_HOLD:
+	case CT_SIP_M_RESUME:
+		/* the device of the leg: the agent's phone holds (or is held by) the customer */
+		hold(t, cc, party_find(cc, leg_device(l)), s->moment == CT_SIP_M_HOLD, s->ts);
+		break;
+	case CT_SIP_M_BYE: {
+		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
+		const char *who = from_callee ? l->device : l->calling;
+		if (!has_csta(cc))
+			calls_set(cc->released_by, sizeof(cc->released_by), who);
+		l->bye = true;
+		released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+		break;
+	}
+	case CT_SIP_M_FAILURE:
+		if (s->status && !cc->answer && !cc->sip_cause[0] && s->status != 401 && s->status != 407) {
+			snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+			l->bye = true; /* the INVITE failed: the dialog is over but for its timers */
+		}
+		break;
+	case CT_SIP_M_CANCEL:
+		l->bye = true;
+		released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+		break;
+	case CT_SIP_M_REFER: {
+		struct replaces r;
+		replaces_parse(calls_empty(s->refer_replaces) ? "" : s->refer_replaces, &r);
+		snprintf(l->pending_from, sizeof(l->pending_from), "%s", s->calling ? s->calling : "");
+		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
+		l->pending_kind = r.callid[0] ? CT_XFER_REPLACES : CT_XFER_REFER;
+		l->pending = true;
+		l->pending_ts = s->ts;
+		transfer_asked(cc, s->calling, s->ts);
+		struct ccall *o = NULL;
+		if (r.callid[0] && replaced_leg(t, &r, &o) && o != cc) {
+			/* attended transfer: the consultation dialog is part of this customer's call */
+			char ev[CALLS_EVIDENCE];
+			snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, r.callid);
+			cc = merge(t, cc, o);
+			evidence_add(cc, ev);
+		}
+		break;
+	}
+	case CT_SIP_M_REFER_ACCEPTED:
+		if (l->pending) {
+			add_xfer(cc->xfers, &cc->nxfers, l->pending_from, l->pending_to, l->pending_kind, l->pending_ts);
+			l->pending = false;
+		}
+		break;
+	case CT_SIP_M_DIALOG_END: {
+		if (!cc->sip_disposition)
+			cc->sip_disposition = s->disposition;
+		if (s->ts > cc->sip_ended_at)
+			cc->sip_ended_at = s->ts;
+		if (s->bye_seen || !s->answered)
+			released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+		char d[512];
+		if (s->answered && !s->bye_seen && s->end_reason != CT_DEND_UNKNOWN) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (ended by %s)", s->call_id,
+				 ct_dialog_end_reason_name(s->end_reason));
+			finding(t, cc, s->ts, CT_AUDIT_MISSING_EVENT, NULL, d);
+		}
+		l->answered_sip = s->answered;
+		l->rtp_flows = s->rtp_flows;
+		if (!s->answered && !s->status && s->end_reason == CT_DEND_TIMEOUT) {
+			snprintf(d, sizeof(d), "SIP INVITE of dialog %.120s got no final response", s->call_id);
+			finding(t, cc, s->ts, CT_AUDIT_MISSING_EVENT, NULL, d);
+		}
+		if (s->end_reason == CT_DEND_EVICTED) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s ended early: sip.max_calls reached", s->call_id);
+			finding(t, cc, s->ts, CT_AUDIT_EVICTED, NULL, d);
+		}
+		if (s->retrans) {
+			snprintf(d, sizeof(d), "SIP dialog %.120s: %u retransmitted messages", s->call_id, s->retrans);
+			finding(t, cc, s->ts, CT_AUDIT_RETRANSMISSION, NULL, d);
+		}
+		leg_end(cc, l, s->ts);
+		break;
+	}
+	default:
+		break; /* other moments only refresh the call */
+	}
+	return cc;
+}
+

@@ -1,0 +1,121 @@
+/* common.c - the fields every record shares, record ids, and the text and time writers the
+ * record files share (records.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/id.h"
+#include "records.h"
+
+const char *ct_rec_type_name(enum ct_rec_type t)
+{
+	static const char *const names[] = { "event", "call", "recording", "audit", "stats" };
+	return (unsigned)t < CT_REC_NTYPES ? names[t] : "unknown";
+}
+
+void ct_records_init(struct ct_records *w, const char *sensor, ct_rec_emit_fn emit, void *user)
+{
+	memset(w, 0, sizeof(*w));
+	ct_json_init(&w->json);
+	w->sensor = sensor;
+	w->emit = emit;
+	w->user = user;
+}
+
+void ct_records_free(struct ct_records *w)
+{
+	ct_json_free(&w->json);
+}
+
+void ct_rec_open(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal)
+{
+	char id[CT_ID_MAX];
+	ct_id(id, ct_rec_type_name(type), 0x63746974617031ULL, "%s|%s|%" PRIu64 "|%" PRIu64, sensor,
+	      ct_rec_type_name(type), ts, ordinal);
+	ct_json_obj_begin(j);
+	ct_json_kv_str(j, "type", ct_rec_type_name(type));
+	ct_json_kv_u64(j, "v", CT_SCHEMA_VERSION);
+	ct_json_kv_str(j, "id", id);
+	ct_json_kv_str(j, "sensor", sensor);
+	ct_json_kv_time(j, "ts", ts);
+}
+
+void ct_rec_begin(struct ct_records *w, enum ct_rec_type type, ct_time_t ts, const char *call)
+{
+	ct_json_reset(&w->json);
+	ct_rec_open(&w->json, type, w->sensor, ts, type == CT_REC_STATS ? w->stats_ordinal++ : w->ordinal++);
+	if (call)
+		ct_json_kv_str(&w->json, "call", call);
+}
+
+void ct_rec_end(struct ct_records *w, enum ct_rec_type type, const char *call)
+{
+	ct_json_obj_end(&w->json);
+	struct ct_record r = { type, w->json.buf, w->json.len, call };
+	if (w->emit)
+		w->emit(w->user, &r);
+}
+
+void ct_rec_kv_text(struct ct_json *j, const char *key, const char *s)
+{
+	ct_json_kv_text(j, key, (const uint8_t *)s, strlen(s), CT_TEXT_MAX);
+}
+
+void ct_rec_kv_text_opt(struct ct_json *j, const char *key, const char *s)
+{
+	if (s && s[0])
+		ct_rec_kv_text(j, key, s);
+}
+
+void ct_rec_kv_text_or_null(struct ct_json *j, const char *key, const char *s)
+{
+	if (s && s[0]) {
+		ct_rec_kv_text(j, key, s);
+	} else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
+void ct_rec_kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t)
+{
+	if (t) {
+		ct_json_kv_time(j, key, t);
+	} else {
+		ct_json_key(j, key);
+		ct_json_null(j);
+	}
+}
+
+void ct_rec_kv_slice(struct ct_json *j, const char *key, struct ct_slice s)
+{
+	if (s.len)
+		ct_json_kv_text(j, key, s.p, s.len, CT_TEXT_MAX);
+}
+
+/* ---- the report that writes records only ---- */
+
+static void r_audit(void *u, const struct ct_audit_view *v) { ct_rec_audit(u, v); }
+static void r_sip_event(void *u, const struct ct_sip_event *v) { ct_rec_sip_event(u, v); }
+static void r_dialog_end(void *u, const struct ct_dialog_end *v) { ct_rec_dialog_end(u, v); }
+static void r_csta_event(void *u, const struct ct_csta_event *v) { ct_rec_csta_event(u, v); }
+static void r_rtp_stream(void *u, const struct ct_rtp_stream_view *v) { ct_rec_rtp_stream(u, v); }
+static void r_agent_state(void *u, const struct ct_agent_change *v) { ct_rec_agent_state(u, v); }
+static void r_recording(void *u, const struct ct_recording_view *v) { ct_rec_recording(u, v); }
+static void r_call(void *u, const struct ct_call_view *v) { ct_rec_call(u, v); }
+
+struct ct_report ct_records_report(struct ct_records *w)
+{
+	struct ct_report r = {
+		.user = w,
+		.audit = r_audit,
+		.sip_event = r_sip_event,
+		.dialog_end = r_dialog_end,
+		.csta_event = r_csta_event,
+		.rtp_stream = r_rtp_stream,
+		.agent_state = r_agent_state,
+		.recording = r_recording,
+		.call = r_call,
+	};
+	return r;
+}
