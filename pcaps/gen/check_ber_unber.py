@@ -292,6 +292,8 @@ def xml_value(el):
         return xml_conn(el)
     if names == ["deviceIdentifier"] or names == ["deviceObject"]:
         return kids[0].text
+    if names in (["notKnown"], ["restricted"]):  # ExtendedDeviceID without a number
+        return names[0]
     if names == ["string"]:
         return kids[0].text.lower()
     if names and names[0] == "connectionListItem":

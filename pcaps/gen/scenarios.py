@@ -93,6 +93,7 @@ Expected call record conventions (the rules the expect files are written by)
       hotline's private number to its public one.
 """
 import argparse
+import contextlib
 import filecmp
 import json
 import os
@@ -122,6 +123,67 @@ ALL_KINDS = ["span_duplicate", "duplicate_event", "missing_event", "orphan_dialo
              "cti_blind", "acd_not_ready", "no_rtp", "unknown_monitor", "evicted"]
 
 
+ANON = '"Anonymous" <sip:anonymous@anonymous.invalid>'
+NATIONAL = {CALLER_E164: CALLER_NAT, CALLER2_E164: CALLER2_NAT}
+DISPLAY = {CALLER_E164: "+49 170 12345678", CALLER2_E164: "+49 170 99988877"}
+
+
+class Profile:
+    """How one scenario's site and parties show themselves. The defaults are the base
+    scenarios'; pcaps/gen/variants.py sets the others (R17-R22 above say what they change)."""
+
+    def __init__(self, **kw):
+        self.variant = ""            # the variant's name ("" for a base scenario)
+        self.deferred = False        # CSTA links laid out in time order (Link.finalize)
+        self.lag = LAG               # a CTI event after the SIP message that causes it
+        self.lag_alert = LAG         # Delivered after the PBX's INVITE to the agent (< 0: CTI first)
+        self.privacy = None          # None, "pai" (anonymous From, number in PAI on the trunk) or "nopai"
+        self.withheld = "restricted"  # how CTI names a withheld caller: restricted or notKnown
+        self.sip_users = {}          # extension -> its phone's SIP user, when that is not the extension
+        self.numforms = False        # numbers in other forms (DDI, tel:, phone-context, OSV strings)
+        self.loss = frozenset()      # what the capture loses (names: see variants.py)
+        self.rtp_burst = None        # RTP packets at the start of each media segment (None: throughout)
+        self.opaque_ids = False      # Call-IDs made of hashes, not of the scenario's names
+        for k, v in kw.items():
+            if not hasattr(self, k):
+                raise AttributeError(k)
+            setattr(self, k, v)
+
+    def sip_user(self, ext):
+        return self.sip_users.get(ext, ext)
+
+    def cti_rewrites(self):
+        """(text, replacement) pairs turning a base CSTA message into this site's."""
+        out = []
+        for e164, nat in NATIONAL.items():
+            ident = "<deviceIdentifier>%s</deviceIdentifier>" % nat
+            if self.privacy:
+                out += [(ident, "<%s/>" % self.withheld), ("<deviceID>%s</deviceID>" % nat, "<deviceID>T001</deviceID>")]
+            elif self.numforms:
+                out.append((ident, "<deviceIdentifier>N&lt;%s&gt;;displayNumber=%s;noa=nk</deviceIdentifier>" % (e164, nat)))
+        if self.numforms:
+            for ext in PHONE:
+                out.append(("<deviceIdentifier>%s</deviceIdentifier>" % ext,
+                            "<deviceIdentifier>N&lt;%s&gt;;displayNumber=%s;noa=nk</deviceIdentifier>" % (ddi(ext), ext)))
+        return out
+
+    def caller_device(self, nat, e164):
+        """How the records name the caller as a device (R8, R12): CSTA's name, normalised; when
+        CSTA withholds it, the call's calling number."""
+        if self.privacy:
+            return self.calling(e164)
+        return e164 if self.numforms else nat
+
+    def calling(self, e164):
+        """The call record's calling number (R7)."""
+        return None if self.privacy == "nopai" else e164
+
+
+def ddi(ext):
+    """The public number of an agent's extension (its DDI): +49 30 3444 <ext>."""
+    return "+49303444" + ext
+
+
 def ts(us):
     s, f = divmod(us, 1000000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%06dZ" % f
@@ -142,23 +204,52 @@ def csum(b):
 
 # ---- capture -----------------------------------------------------------------------------
 
+class T(int):
+    """A packet time (µs) that remembers the packets carrying it: a message's time as the
+    script sent it. Arithmetic on it gives plain ints (derived times, not evidence)."""
+
+    def __new__(cls, t, pk=()):
+        o = int.__new__(cls, t)
+        o.pk = tuple(pk)
+        return o
+
+
 class Cap:
-    """Packets of one scenario; IP ids and frames are made in time order when written."""
+    """Packets of one scenario; IP ids and frames are made in time order when written.
+    Packets sent inside `with cap.losing():` are lost by the capture (the network carried them:
+    they take their IP id and TCP sequence numbers, but are not written)."""
 
     def __init__(self):
         self.p = []
         self.n = 0
+        self.lost = set()
+        self._losing = 0
 
     def _add(self, t, src, dst, proto, l4):
         self.p.append((t, self.n, src, dst, proto, l4))
+        if self._losing:
+            self.lost.add(self.n)
         self.n += 1
+        return self.n - 1
+
+    @contextlib.contextmanager
+    def losing(self, lose=True):
+        self._losing += 1 if lose else 0
+        try:
+            yield
+        finally:
+            self._losing -= 1 if lose else 0
+
+    def captured(self, t):
+        """Whether a message time stands for packets that are all in the capture."""
+        return not getattr(t, "gone", False) and not any(i in self.lost for i in getattr(t, "pk", ()))
 
     def udp(self, t, src, dst, payload):
         ln = 8 + len(payload)
         pseudo = ip4(src[0]) + ip4(dst[0]) + struct.pack("!BBH", 0, 17, ln)
         h = struct.pack("!HHHH", src[1], dst[1], ln, 0)
         c = csum(pseudo + h + payload) or 0xffff
-        self._add(t, src[0], dst[0], 17, struct.pack("!HHHH", src[1], dst[1], ln, c) + payload)
+        return T(t, [self._add(t, src[0], dst[0], 17, struct.pack("!HHHH", src[1], dst[1], ln, c) + payload)])
 
     def tcp(self, t, src, dst, seq, ack, flags, payload=b"", opts=b""):
         off = (20 + len(opts)) // 4
@@ -167,7 +258,7 @@ class Cap:
         pseudo = ip4(src[0]) + ip4(dst[0]) + struct.pack("!BBH", 0, 6, len(h) + len(payload))
         c = csum(pseudo + h + payload)
         h = h[:16] + struct.pack("!H", c) + h[18:]
-        self._add(t, src[0], dst[0], 6, h + payload)
+        return T(t, [self._add(t, src[0], dst[0], 6, h + payload)])
 
     def frames(self, span_us=None):
         ipid = {}
@@ -178,6 +269,8 @@ class Cap:
             sip_port = proto == 17 and b"\x13\xc4" in (l4[0:2], l4[2:4])
             tos = 0 if proto == 6 else 0x60 if sip_port else 0xb8
             iph = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(l4), i, 0x4000, 64, proto, 0, ip4(s), ip4(d))
+            if n in self.lost:
+                continue
             iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
             fr = b"\x00\x00\x5e\x00\x01\x01" + b"\x02\x00" + ip4(s) + b"\x08\x00" + iph + l4
             if len(fr) < 60:
@@ -219,6 +312,10 @@ class Dialog:
         self.confirmed = False
         self.inv = None
         self.ver = {True: 1, False: 1}
+        # name-addr of each side in From/To when not <sip:user@domain> (display names, tel: URIs,
+        # anonymous callers), and the user of each side's Contact (and so of in-dialog requests)
+        self.a_name = self.b_name = None
+        self.a_contact, self.b_contact = a_user, b_user
 
     def branch(self):
         self.nb += 1
@@ -226,8 +323,8 @@ class Dialog:
 
     def _hdrs(self, from_a, method, cseq, branch, to_tag):
         src = self.a if from_a else self.b
-        fa = "<sip:%s@%s>;tag=%s" % (self.a_user, self.a_dom, self.ftag)
-        tb = "<sip:%s@%s>" % (self.b_user, self.b_dom) + (";tag=%s" % self.ttag if to_tag else "")
+        fa = (self.a_name or "<sip:%s@%s>" % (self.a_user, self.a_dom)) + ";tag=%s" % self.ftag
+        tb = (self.b_name or "<sip:%s@%s>" % (self.b_user, self.b_dom)) + (";tag=%s" % self.ttag if to_tag else "")
         frm, to = (fa, tb) if from_a else (tb, fa)
         return ["Via: SIP/2.0/UDP %s:%d;branch=%s" % (src[0], src[1], branch), "From: " + frm, "To: " + to,
                 "Call-ID: " + self.cid, "CSeq: %d %s" % (cseq, method)]
@@ -238,11 +335,10 @@ class Dialog:
         if body:
             lines.append("Content-Type: " + ctype)
         lines.append("Content-Length: %d" % len(body))
-        self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        return t
+        return self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
 
     def contact(self, from_a):
-        return "Contact: <sip:%s@%s:%d>" % ((self.a_user,) + self.a if from_a else (self.b_user,) + self.b)
+        return "Contact: <sip:%s@%s:%d>" % ((self.a_contact,) + self.a if from_a else (self.b_contact,) + self.b)
 
     def request(self, t, method, from_a=True, body=b"", extra=(), ctype="application/sdp", branch=None, cseq=None):
         if cseq is None:
@@ -250,15 +346,15 @@ class Dialog:
             self.cseq[from_a] += 1
         branch = branch or self.branch()
         if from_a:
-            ruri = self.ruri if not self.confirmed else "sip:%s@%s:%d" % ((self.b_user,) + self.b)
+            ruri = self.ruri if not self.confirmed else "sip:%s@%s:%d" % ((self.b_contact,) + self.b)
         else:
-            ruri = "sip:%s@%s:%d" % ((self.a_user,) + self.a)
+            ruri = "sip:%s@%s:%d" % ((self.a_contact,) + self.a)
         h = self._hdrs(from_a, method, cseq, branch, self.confirmed or method in ("BYE",))
         ex = ["Max-Forwards: 70"]
         if method in ("INVITE", "UPDATE"):
             ex.append(self.contact(from_a))
         ex.append("User-Agent: " + self.ua[0 if from_a else 1])
-        self._send(t, from_a, "%s %s SIP/2.0" % (method, ruri), h, body, ctype, ex + list(extra))
+        t = self._send(t, from_a, "%s %s SIP/2.0" % (method, ruri), h, body, ctype, ex + list(extra))
         return {"from_a": from_a, "method": method, "cseq": cseq, "branch": branch, "raw_t": t,
                 "body": body, "extra": list(extra), "ctype": ctype}
 
@@ -274,7 +370,7 @@ class Dialog:
         if body:
             lines.append("Content-Type: " + ctype)
         lines.append("Content-Length: %d" % len(body))
-        self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        t = self.sc.cap.udp(t, src, dst, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         if code == 200 and req["method"] == "INVITE":
             self.confirmed = True
         return t
@@ -289,7 +385,7 @@ class Dialog:
 
     def ack(self, t, inv, two_xx=True):
         if two_xx:
-            return self.request(t, "ACK", inv["from_a"], cseq=inv["cseq"])
+            return self.request(t, "ACK", inv["from_a"], cseq=inv["cseq"])["raw_t"]
         h = self._hdrs(inv["from_a"], "ACK", inv["cseq"], inv["branch"], True)
         return self._send(t, inv["from_a"], "ACK %s SIP/2.0" % self.ruri, h, extra=["Max-Forwards: 70"])
 
@@ -329,10 +425,15 @@ def dev(tag, d):
 
 class Link:
     """A CSTA XML link over TCP (client opens it). send() returns the time of the packet that
-    completes the message; the receiver ACKs each message before the next is sent."""
+    completes the message; the receiver ACKs each message before the next is sent.
+    A deferred link (the variants and the busy hour) keeps every message at the time the script
+    gives it, whatever the order the script writes them in: finalize() lays them out in time
+    order, several in flight at once, each receiver ACKing 150 µs after a message what it got."""
 
-    def __init__(self, sc, pbx, cport, isn, enc="xml"):
+    def __init__(self, sc, pbx, cport, isn, enc="xml", deferred=False):
         self.enc = enc
+        self.deferred = deferred
+        self.queue, self.used = [], set()
         if enc == "ber":
             pbx = (pbx[0], BER_PORT)
         self.pdus = []  # BER: (from_pbx, the XML the message was transcoded from, PDU bytes)
@@ -376,6 +477,10 @@ class Link:
         self.last = t + 3240
 
     def send(self, t, from_pbx, xml, invoke=9999, split=1, swap=False, retx_us=None):
+        xml = self.sc.cti_text(xml)
+        if self.deferred:
+            assert split == 1 and not swap and not retx_us
+            return self._defer(t, from_pbx, xml, invoke)
         if self.enc == "ber":
             pdu = ber_from_xml(xml, invoke)
             return self.send_pdu(t, from_pbx, pdu, xml, split=split, swap=swap, retx_us=retx_us)
@@ -385,6 +490,8 @@ class Link:
 
     def send_pdu(self, t, from_pbx, pdu, src, **kw):
         """One BER PDU behind the 2-byte length ctitap-gen uses on port 2555."""
+        if self.deferred:
+            return self._defer(t, from_pbx, src, None, pdu)
         self.pdus.append((from_pbx, src, pdu))
         return self.send_data(t, from_pbx, struct.pack("!H", len(pdu)) + pdu, kw.get("split", 1), kw.get("swap", False),
                               kw.get("retx_us"))
@@ -399,8 +506,9 @@ class Link:
         if swap and split >= 2:
             order[0], order[1] = order[1], order[0]
         ack = self.seq[not from_pbx]
+        pk = []
         for k, si in enumerate(order):
-            self.sc.cap.tcp(times[k], src, dst, segs[si][0], ack, 0x18, segs[si][1])
+            pk += self.sc.cap.tcp(times[k], src, dst, segs[si][0], ack, 0x18, segs[si][1]).pk
         done = times[-1]  # the message is complete when its last segment to be sent arrives
         end = self.seq[from_pbx] + len(data)
         self.seq[from_pbx] = end
@@ -411,7 +519,53 @@ class Link:
         self.sc.cap.tcp(last + 150, dst, src, self.seq[not from_pbx], end, 0x10)
         self.last = last + 150
         self.count += 1
-        return done
+        return T(done, pk)
+
+    def _defer(self, t, from_pbx, xml, invoke, pdu=None):
+        """A message kept for finalize() at t (1 µs later while another of the link's messages
+        has that time); returns its time, lost when sent inside cap.losing()."""
+        while t in self.used:
+            t += 1
+        self.used.add(t)
+        h = T(t)
+        h.gone = self.sc.cap._losing > 0
+        self.queue.append((t, len(self.queue), from_pbx, xml, invoke, pdu, h))
+        self.last = max(self.last, t + 150)
+        return h
+
+    def finalize(self):
+        if not self.deferred:
+            return
+        start = dict(self.seq)
+        ends = {True: [], False: []}  # per sender: (time, sequence number after the message)
+        for t, _, from_pbx, xml, invoke, pdu, h in sorted(self.queue):
+            if self.enc == "ber":
+                if pdu is None:
+                    pdu = ber_from_xml(xml, self.invoke(True) if invoke is None else invoke)
+                self.pdus.append((from_pbx, xml, pdu))
+                data = struct.pack("!H", len(pdu)) + pdu
+            else:
+                body = xml.encode()
+                data = struct.pack("!HH", 0, 8 + len(body)) + b"%04d" % invoke + body
+            src, dst = (self.pbx, self.cli) if from_pbx else (self.cli, self.pbx)
+            with self.sc.cap.losing(h.gone):
+                self.sc.cap.tcp(t, src, dst, self.seq[from_pbx], self.seq[not from_pbx], 0x18, data)
+            self.seq[from_pbx] += len(data)
+            ends[from_pbx].append((t, self.seq[from_pbx]))
+            self.count += 0 if h.gone else 1
+        acked = {True: None, False: None}
+        for sender in (True, False):
+            for t, _ in ends[sender]:
+                ta = t + 150
+                val = max(e for x, e in ends[sender] if x <= ta)
+                if val == acked[sender]:
+                    continue
+                acked[sender] = val
+                mine = [e for x, e in ends[not sender] if x <= ta]
+                seq = mine[-1] if mine else start[not sender]
+                dst, src = (self.pbx, self.cli) if sender else (self.cli, self.pbx)
+                self.sc.cap.tcp(ta, src, dst, seq, val, 0x10)
+        self.queue = []
 
     def rst(self, t):
         self.sc.cap.tcp(t, self.pbx, self.cli, self.seq[True], self.seq[False], 0x14)
@@ -601,7 +755,11 @@ def _field(kind, el):
     if kind == "conn0":  # [0] IMPLICIT ConnectionID: the [APPLICATION 11] tag replaced by [0]
         return _conn_of(el, 0xa0)
     if kind in ("subj", "calling", "called"):
-        return tlv({"subj": 0x63, "calling": 0x61, "called": 0x62}[kind], ber_devid(k["deviceIdentifier"].text))
+        tag = {"subj": 0x63, "calling": 0x61, "called": 0x62}[kind]
+        if "deviceIdentifier" not in k:  # ExtendedDeviceID's notKnown [7] / restricted [8] IMPLICIT NULL
+            (alt,) = k
+            return tlv(tag, tlv({"notKnown": 0x87, "restricted": 0x88}[alt], b""))
+        return tlv(tag, ber_devid(k["deviceIdentifier"].text))
     if kind == "redir":
         return tlv(0x64, tlv(0x88, b""))  # RedirectionDeviceID notRequired, as ctitap-gen sends it
     if kind == "lcs":
@@ -716,8 +874,10 @@ def ev_agent(d, extra=""):
 # ---- scenario state and expectations -----------------------------------------------------
 
 class Scen:
-    def __init__(self, name, idx, desc, enc="xml"):
+    def __init__(self, name, idx, desc, enc="xml", v=None):
         self.name, self.desc, self.enc = name, desc, enc
+        self.v = v or Profile()
+        self.rewrites = self.v.cti_rewrites()
         self.t0 = BASE + idx * 600 * 1000000
         self.cap = Cap()
         self.calls, self.recordings, self.audits = [], [], []
@@ -736,7 +896,7 @@ class Scen:
         return p
 
     def link(self, t, pbx=CTI_PBX, cport=40100):
-        L = Link(self, pbx, cport, 0x10000000 + 0x01000000 * len(self.links), self.enc)
+        L = Link(self, pbx, cport, 0x10000000 + 0x01000000 * len(self.links), self.enc, self.v.deferred)
         L.open(t)
         self.links.append(L)
         return L
@@ -749,7 +909,27 @@ class Scen:
         for k in kinds:
             self.forbidden.discard(k)
 
+    def cti_text(self, xml):
+        """A CSTA message as this scenario's PBX writes it (see Profile)."""
+        for a, b in self.rewrites:
+            xml = xml.replace(a, b)
+        return xml
+
+    def callid(self, name, host):
+        """A new dialog's Call-ID: made of the scenario's names, or opaque (Profile.opaque_ids)."""
+        if self.v.opaque_ids:
+            return "%016x@%s" % (hash_str(name), host)
+        return "%s@%s" % (name, host)
+
+    def first(self, *times):
+        """The earliest of the message times the capture kept (None when it kept none): the time
+        of a moment is its earliest evidence on either side (R0)."""
+        kept = [t for t in times if t is not None and self.cap.captured(t)]
+        return min(kept) if kept else None
+
     def write(self, out):
+        for L in self.links:
+            L.finalize()
         n = self.cap.write(os.path.join(out, self.name + ".pcap"), self.span)
         csta_msgs = sum(L.count for L in self.links)
         if self.links and "csta_messages" not in self.stats:
@@ -794,52 +974,61 @@ class Leg:
 
     def invite(self, t, extra=()):
         self.inv = self.d.request(t, "INVITE", True, self.sdp_a(), extra)
-        self.times["invite"] = t
+        self.times["invite"] = t = self.inv["raw_t"]
         return t
 
     def ringing(self, t):
-        self.d.response(t, self.inv, 180, "Ringing")
-        self.times["ringing"] = t
+        self.times["ringing"] = t = self.d.response(t, self.inv, 180, "Ringing")
         return t
 
-    def answer(self, t, ack_after=4 * MS):
-        self.d.response(t, self.inv, 200, "OK", self.sdp_b())
-        self.d.ack(t + ack_after, self.inv)
+    def answer(self, t, ack_after=4 * MS, lose_ok=False):
+        """The 200 OK (lost by the capture with lose_ok) and its ACK; times "answer" and "ack"."""
+        with self.sc.cap.losing(lose_ok):
+            t = self.d.response(t, self.inv, 200, "OK", self.sdp_b())
+        self.times["ack"] = self.d.ack(t + ack_after, self.inv)
         self.conn_at = t + 20 * MS
         self.times["answer"] = t
         return t
 
-    def hold(self, t, by_b=True, resume=False):
-        """re-INVITE from side b (the phone, b of an agent leg); the PBX answers."""
+    def hold(self, t, by_b=True, resume=False, mode="sendonly"):
+        """re-INVITE from side b (the phone, b of an agent leg; default) or a; the other side answers.
+        mode: sendonly (answered recvonly: the holder's peer stops sending) or inactive (both stop).
+        Returns the re-INVITE's time."""
+        answer = {"sendonly": "recvonly", "inactive": "inactive"}[mode]
         if by_b:
-            r = self.d.request(t, "INVITE", False, self.sdp_b("sendrecv" if resume else "sendonly"))
-            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_a("sendrecv" if resume else "recvonly"))
+            r = self.d.request(t, "INVITE", False, self.sdp_b("sendrecv" if resume else mode))
+            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_a("sendrecv" if resume else answer))
             self.d.ack(t + 12 * MS, r)
         else:
-            r = self.d.request(t, "INVITE", True, self.sdp_a("sendrecv" if resume else "sendonly"))
-            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_b("sendrecv" if resume else "recvonly"))
+            r = self.d.request(t, "INVITE", True, self.sdp_a("sendrecv" if resume else mode))
+            self.d.response(t + 8 * MS, r, 200, "OK", self.sdp_b("sendrecv" if resume else answer))
             self.d.ack(t + 12 * MS, r)
-        off = self.a_to_b_off if by_b else self.b_to_a_off
-        if resume:
-            off[-1][1] = t
-        else:
-            off.append([t, None])
-        return t
+        offs = [self.a_to_b_off if by_b else self.b_to_a_off]
+        if mode == "inactive":
+            offs.append(self.b_to_a_off if by_b else self.a_to_b_off)
+        for off in offs:
+            if resume:
+                off[-1][1] = t
+            else:
+                off.append([t, None])
+        return r["raw_t"]
 
     def bye(self, t, from_a, resp_after=6 * MS):
         r = self.d.request(t, "BYE", from_a)
-        self.d.response(t + resp_after, r, 200, "OK")
+        ok = self.d.response(t + resp_after, r, 200, "OK")
         self.end = t
-        self.times["bye"], self.times["bye_ok"] = t, t + resp_after
-        return t
+        self.times["bye"], self.times["bye_ok"] = r["raw_t"], ok
+        return r["raw_t"]
 
     def cancel(self, t):
+        """CANCEL, its 200, the INVITE's 487 and the ACK; times "cancel", "cancel_ok", "487" and
+        "cancel_done" (the ACK)."""
         c = self.d.request(t, "CANCEL", True, branch=self.inv["branch"], cseq=self.inv["cseq"])
-        self.d.response(t + 3 * MS, c, 200, "OK")
-        self.d.response(t + 5 * MS, self.inv, 487, "Request Terminated")
-        self.d.ack(t + 8 * MS, self.inv, two_xx=False)
-        self.times["cancel"], self.times["cancel_done"] = t, t + 8 * MS
-        return t
+        self.times["cancel_ok"] = self.d.response(t + 3 * MS, c, 200, "OK")
+        self.times["487"] = self.d.response(t + 5 * MS, self.inv, 487, "Request Terminated")
+        self.times["cancel_done"] = self.d.ack(t + 8 * MS, self.inv, two_xx=False)
+        self.times["cancel"] = c["raw_t"]
+        return c["raw_t"]
 
     def media(self, until=None):
         end = until or self.end
@@ -849,25 +1038,43 @@ class Leg:
         for off, src, dst, s, shift in ((self.a_to_b_off, self.am, self.bm, ssrc, 0),
                                         (self.b_to_a_off, self.bm, self.am, ssrc ^ 0x5a5a5a5a, 7 * MS)):
             t = self.conn_at + shift
-            for o in sorted(off):
-                rtp_stream(self.sc.cap, t, o[0], src, dst, s)
+            burst = self.sc.v.rtp_burst
+            for o in sorted(off) + [[end, end]]:
+                rtp_stream(self.sc.cap, t, min(o[0], t + burst * 20 * MS) if burst else o[0], src, dst, s)
                 t = o[1] if o[1] is not None else end
-            rtp_stream(self.sc.cap, t, end, src, dst, s)
 
 
-def trunk_leg(sc, key, t, caller=CALLER_E164, called=HOTLINE_E164):
-    cid = "%s-%s-trunk@10.2.0.1" % (sc.name, key)
-    d = Dialog(sc, cid, SBC, PBX, caller, called, "sip:%s@10.1.0.1:5060;user=phone" % called, "10.2.0.1", "10.1.0.1",
+def trunk_leg(sc, key, t, caller=CALLER_E164, called=HOTLINE_E164, dialled=None, sbc=SBC):
+    """The carrier's INVITE to the PBX. dialled: the called number as the carrier writes it, when
+    not `called` (numforms: '+49-30-3444-2001', '030555000;phone-context=+49')."""
+    cid = sc.callid("%s-%s-trunk" % (sc.name, key), sbc[0])
+    dialled = dialled or called
+    d = Dialog(sc, cid, sbc, PBX, caller, called, "sip:%s@10.1.0.1:5060;user=phone" % dialled, sbc[0], "10.1.0.1",
                "CarrierSBC/7.1", "ExamplePBX/18.2")
-    leg = Leg(sc, d, ("10.2.0.1", sc.port("sbc")), ("10.1.0.1", sc.port("pbx")))
-    leg.invite(t, ["P-Asserted-Identity: <sip:%s@10.2.0.1;user=phone>" % caller])
+    pai = ["P-Asserted-Identity: <sip:%s@%s;user=phone>" % (caller, sbc[0])]
+    if sc.v.numforms:
+        d.a_name = '"%s" <sip:%s@%s;user=phone>' % (DISPLAY.get(caller, caller), caller, sbc[0])
+        d.b_name = ('"%s" <tel:%s>' % (dialled.replace("-", " "), dialled) if dialled.startswith("+")
+                    else "<tel:%s>" % dialled)
+        pai = ["P-Asserted-Identity: <tel:%s>" % caller]
+    if sc.v.privacy:
+        d.a_name, d.a_contact = ANON, "anonymous"
+        pai = ["Privacy: id"] + (pai if sc.v.privacy == "pai" else [])
+    leg = Leg(sc, d, (sbc[0], sc.port("sbc")), ("10.1.0.1", sc.port("pbx")))
+    leg.invite(t, pai)
     return leg
 
 
 def agent_leg(sc, key, t, agent, caller=CALLER_E164, ucid=None):
-    cid = "%s-%s-%s@10.1.0.1" % (sc.name, key, agent)
-    d = Dialog(sc, cid, PBX, (PHONE[agent], 5060), caller, agent, "sip:%s@%s:5060" % (agent, PHONE[agent]),
+    """The PBX's INVITE to an agent's phone (its SIP user: Profile.sip_user)."""
+    cid = sc.callid("%s-%s-%s" % (sc.name, key, agent), "10.1.0.1")
+    user = sc.v.sip_user(agent)
+    d = Dialog(sc, cid, PBX, (PHONE[agent], 5060), caller, user, "sip:%s@%s:5060" % (user, PHONE[agent]),
                "10.1.0.1", "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
+    if sc.v.privacy and caller in NATIONAL:
+        d.a_name, d.a_contact = ANON, "anonymous"
+    elif sc.v.numforms and caller in NATIONAL:
+        d.a_name = "<sip:%s;phone-context=+49@10.1.0.1;user=phone>" % NATIONAL[caller]
     leg = Leg(sc, d, ("10.1.0.1", sc.port("pbx")), (PHONE[agent], sc.port("phone")))
     extra = ["User-to-User: 00FA08%s;encoding=hex" % ucid.upper()] if ucid else []
     leg.invite(t, extra)
@@ -932,7 +1139,7 @@ def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS):
     tr = trunk_leg(sc, key, t0)
     tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
     ag = agent_leg(sc, key, t0 + 40 * MS, agent, ucid=ucid)
-    t_del = send(t0 + 40 * MS + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid))
+    t_del = send(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid))
     t_ring = ag.ringing(t0 + ring_after)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
     return tr, ag, t_del, t_ring
@@ -945,7 +1152,7 @@ def answer_agent(send, tr, ag, t, agent, cid, ucid=None, calling=CALLER_NAT):
     tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
     tr.d.ack(t_ans + 25 * MS, tr.inv)
     tr.conn_at = t_ans + 40 * MS
-    t_est = send(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, calling, HOTLINE, ucid))
+    t_est = send(t_ans + tr.sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, calling, HOTLINE, ucid))
     return t_ans, t_est
 
 
@@ -955,8 +1162,8 @@ def caller_hangs_up(send, tr, ag, tb, agent, cid, calling=CALLER_NAT):
     Returns t_cc, t_callc."""
     tr.bye(tb, from_a=True)
     ag.bye(tb + 10 * MS, from_a=True)
-    t_cc = send(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, calling))
-    t_callc = send(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+    t_cc = send(tb + tr.sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, calling))
+    t_callc = send(tb + 10 * MS + tr.sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
     return t_cc, t_callc
 
 
@@ -989,7 +1196,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
         tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
     ag = agent_leg(sc, key, t0 + 40 * MS, agent, caller[0], ucid)
     t_inv = t0 + 40 * MS
-    t_deliv = ev(t_inv + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
+    t_deliv = ev(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
     t_ring = ag.ringing(t0 + (700 if trunk_retx else 60) * MS)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
     t_ans, t_est = answer_agent(ev, tr, ag, t0 + 3000 * MS, agent, cid, ucid, caller[1])
@@ -999,17 +1206,17 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     t = t_ans
     if hold_at is not None:
         th = ag.hold(t_ans + hold_at, by_b=True)
-        ev(th + LAG, "HeldEvent", agent, ev_held(cid, agent))
+        ev(th + sc.v.lag, "HeldEvent", agent, ev_held(cid, agent))
         tr_ = ag.hold(th + hold_len, by_b=True, resume=True)
-        ev(tr_ + LAG, "RetrievedEvent", agent, ev_retrieved(cid, agent))
+        ev(tr_ + sc.v.lag, "RetrievedEvent", agent, ev_retrieved(cid, agent))
         holds.append((th, tr_))
         t = tr_
     tb = max(t, t_ans) + talk
     if agent_hangs_up:
         ag.bye(tb, from_a=False)
-        t_cc = ev(tb + LAG, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
+        t_cc = ev(tb + sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
         tr.bye(tb + 10 * MS, from_a=False)
-        t_callc = ev(tb + 10 * MS + LAG, "CallClearedEvent", agent, ev_call_cleared(cid))
+        t_callc = ev(tb + 10 * MS + sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
         rel_agent, released_by = tb, agent
     else:
         t_cc, t_callc = caller_hangs_up(ev, tr, ag, tb, agent, cid, caller[1])
@@ -1059,8 +1266,8 @@ def s_abandoned(sc):
     tr, ag, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, u)
     tc = tr.cancel(t0 + 5040 * MS)
     ag.cancel(tc + 10 * MS)
-    t_cc = L.event(tc + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
-    t_callc = L.event(tc + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
+    t_cc = L.event(tc + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
+    t_callc = L.event(tc + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
     end = max(t_cc, t_callc, tr.times["cancel_done"], ag.times["cancel_done"])
     e = call_expect(t0, None, end, CALLER_E164, HOTLINE_E164, "inbound", "abandoned",
                     [party("2001", min(t_ring, t_del), None, tc + 10 * MS)], released_by=CALLER_NAT,
@@ -1095,16 +1302,16 @@ def s_single_step_transfer(sc):
     L.response(tx + 15 * MS, "SingleStepTransferCallResponse", conn("transferredCall", cid, "2002"), inv)
     a1.bye(tx + 20 * MS, from_a=True)
     a2 = agent_leg(sc, "c1b", tx + 25 * MS, "2002", ucid=u)
-    t_tx = L.event(tx + 20 * MS + LAG, "TransferedEvent", "2001",
+    t_tx = L.event(tx + 20 * MS + sc.v.lag, "TransferedEvent", "2001",
                    conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") +
                    dev("transferredToDevice", "2002") +
                    "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, "2002") +
                    "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
                    "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
-    t_del2 = L.event(tx + 25 * MS + LAG + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u))
+    t_del2 = L.event(tx + 25 * MS + sc.v.lag_alert + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u))
     t_ring2 = a2.ringing(tx + 45 * MS)
     t_ans2 = a2.answer(tx + 2025 * MS)
-    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
+    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
     tb = t_ans2 + 3000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
     for x in (tr, a1, a2):
@@ -1129,32 +1336,33 @@ def s_single_step_transfer(sc):
 def consult_common(sc, L, t0, c1, c2, ucid):
     tr, a1, al1, an1, lag = transfer_common(sc, L, t0, c1, ucid)
     th = a1.hold(an1 + 2000 * MS, by_b=True)
-    t_held = L.event(th + LAG, "HeldEvent", "2001", ev_held(c1, "2001"))
+    t_held = L.event(th + sc.v.lag, "HeldEvent", "2001", ev_held(c1, "2001"))
     t_si = L.event(th + 500 * MS, "ServiceInitiatedEvent", "2001",
                    conn("initiatedConnection", c2, "2001") + dev("initiatingDevice", "2001") +
                    "<localConnectionInfo>initiated</localConnectionInfo><cause>consultation</cause>")
     # the consultation: phone 2001 -> PBX (D3), PBX -> 2002 (D4)
-    cid3 = "%s-c2-2001@10.1.1.1" % sc.name
-    d3 = Dialog(sc, cid3, ("10.1.1.1", 5060), PBX, "2001", "2002", "sip:2002@10.1.0.1:5060", "10.1.0.1", "10.1.0.1",
-                "DeskPhone/4.2", "ExamplePBX/18.2")
+    cid3 = sc.callid("%s-c2-2001" % sc.name, "10.1.1.1")
+    d3 = Dialog(sc, cid3, ("10.1.1.1", 5060), PBX, sc.v.sip_user("2001"), "2002", "sip:2002@10.1.0.1:5060", "10.1.0.1",
+                "10.1.0.1", "DeskPhone/4.2", "ExamplePBX/18.2")
     l3 = Leg(sc, d3, ("10.1.1.1", sc.port("phone")), ("10.1.0.1", sc.port("pbx")))
     tc = l3.invite(th + 1500 * MS)
     d3.response(tc + 5 * MS, l3.inv, 100, "Trying")
-    L.event(tc + LAG, "OriginatedEvent", "2001", conn("originatedConnection", c2, "2001") + dev("callingDevice", "2001") +
+    L.event(tc + sc.v.lag, "OriginatedEvent", "2001", conn("originatedConnection", c2, "2001") + dev("callingDevice", "2001") +
             dev("calledDevice", "2002") + "<localConnectionInfo>connected</localConnectionInfo><cause>consultation</cause>")
-    d4cid = "%s-c2-2002@10.1.0.1" % sc.name
-    d4 = Dialog(sc, d4cid, PBX, ("10.1.1.2", 5060), "2001", "2002", "sip:2002@10.1.1.2:5060", "10.1.0.1", "10.1.0.1",
+    d4cid = sc.callid("%s-c2-2002" % sc.name, "10.1.0.1")
+    u2 = sc.v.sip_user("2002")
+    d4 = Dialog(sc, d4cid, PBX, ("10.1.1.2", 5060), "2001", u2, "sip:%s@10.1.1.2:5060" % u2, "10.1.0.1", "10.1.0.1",
                 "ExamplePBX/18.2", "DeskPhone/4.2")
     l4 = Leg(sc, d4, ("10.1.0.1", sc.port("pbx")), ("10.1.1.2", sc.port("phone")))
     l4.invite(tc + 40 * MS)
-    t_del2 = L.event(tc + 40 * MS + LAG, "DeliveredEvent", "2002", ev_delivered(c2, "2002", "2001", "2002"))
+    t_del2 = L.event(tc + 40 * MS + sc.v.lag_alert, "DeliveredEvent", "2002", ev_delivered(c2, "2002", "2001", "2002"))
     t_ring2 = l4.ringing(tc + 60 * MS)
     d3.response(tc + 65 * MS, l3.inv, 180, "Ringing")
     t_ans2 = l4.answer(tc + 2060 * MS)
     d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
     d3.ack(t_ans2 + 20 * MS, l3.inv)
     l3.conn_at = t_ans2 + 40 * MS
-    t_est2 = L.event(t_ans2 + LAG, "EstablishedEvent", "2002", ev_established(c2, "2002", "2001", "2002"))
+    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(c2, "2002", "2001", "2002"))
     return dict(tr=tr, a1=a1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=min(t_ring2, t_del2),
                 an2=min(t_ans2, t_est2), t_ans2=t_ans2)
 
@@ -1168,7 +1376,7 @@ def s_consultation_transfer(sc):
     L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, "2002"), inv)
     k["a1"].bye(tt + 20 * MS, from_a=True)
     k["l3"].bye(tt + 22 * MS, from_a=False)
-    t_tx = L.event(tt + 20 * MS + LAG, "TransferedEvent", "2001",
+    t_tx = L.event(tt + 20 * MS + sc.v.lag, "TransferedEvent", "2001",
                    conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
                    dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
                    "<transferredConnections><connectionListItem>" + conn("newConnection", c1, "2002") +
@@ -1208,7 +1416,7 @@ def s_conference(sc):
     L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, "2001"), inv)
     k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends 2001's consultation dialog ...
     tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)  # ... and 2001 takes its first leg off hold
-    t_conf = L.event(tf + 20 * MS + LAG, "ConferencedEvent", "2001",
+    t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", "2001",
                      conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
                      dev("conferencingDevice", "2001") + dev("addedParty", "2002") +
                      "<conferenceConnections>"
@@ -1219,7 +1427,7 @@ def s_conference(sc):
                      "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
     td = t_conf + 3000 * MS
     k["a1"].bye(td, from_a=False)
-    L.event(td + LAG, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
+    L.event(td + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
     tb = td + 2000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
@@ -1243,35 +1451,36 @@ def s_makecall(sc):
     _, inv = L.request(t0, "MakeCall", "<callingDevice>2001</callingDevice><calledDirectoryNumber>0301234567"
                                        "</calledDirectoryNumber>")
     L.response(t0 + 15 * MS, "MakeCallResponse", conn("callingDevice", cid, "2001"), inv)
-    cid_a = "%s-c1-2001@10.1.0.1" % sc.name
-    da = Dialog(sc, cid_a, PBX, ("10.1.1.1", 5060), "0301234567", "2001", "sip:2001@10.1.1.1:5060", "10.1.0.1",
+    cid_a = sc.callid("%s-c1-2001" % sc.name, "10.1.0.1")
+    u1 = sc.v.sip_user("2001")
+    da = Dialog(sc, cid_a, PBX, ("10.1.1.1", 5060), "0301234567", u1, "sip:%s@10.1.1.1:5060" % u1, "10.1.0.1",
                 "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
     ag = Leg(sc, da, ("10.1.0.1", sc.port("pbx")), ("10.1.1.1", sc.port("phone")))
     t_inv = ag.invite(t0 + 20 * MS, ["Call-Info: <sip:10.1.0.1>;answer-after=0"])
-    t_si = L.event(t_inv + LAG, "ServiceInitiatedEvent", "2001",
+    t_si = L.event(t_inv + sc.v.lag, "ServiceInitiatedEvent", "2001",
                    conn("initiatedConnection", cid, "2001") + dev("initiatingDevice", "2001") +
                    "<localConnectionInfo>initiated</localConnectionInfo><cause>makeCall</cause>")
     t_ans_a = ag.answer(t0 + 80 * MS)
-    L.event(t_ans_a + LAG, "OriginatedEvent", "2001", conn("originatedConnection", cid, "2001") +
+    L.event(t_ans_a + sc.v.lag, "OriginatedEvent", "2001", conn("originatedConnection", cid, "2001") +
             dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
             "<localConnectionInfo>connected</localConnectionInfo><cause>makeCall</cause>")
-    cid_t = "%s-c1-trunk@10.1.0.1" % sc.name
+    cid_t = sc.callid("%s-c1-trunk" % sc.name, "10.1.0.1")
     dt = Dialog(sc, cid_t, PBX, SBC, "+49305552001", "+49301234567", "sip:+49301234567@10.2.0.1:5060;user=phone",
                 "10.1.0.1", "10.2.0.1", "ExamplePBX/18.2", "CarrierSBC/7.1")
     trk = Leg(sc, dt, ("10.1.0.1", sc.port("pbx")), ("10.2.0.1", sc.port("sbc")))
     t_tinv = trk.invite(t0 + 100 * MS, ["P-Asserted-Identity: <sip:+49305552001@10.1.0.1;user=phone>"])
     dt.response(t_tinv + 5 * MS, trk.inv, 100, "Trying")
-    L.event(t_tinv + LAG, "NetworkReachedEvent", "2001", conn("outboundConnection", cid, "T001") +
+    L.event(t_tinv + sc.v.lag, "NetworkReachedEvent", "2001", conn("outboundConnection", cid, "T001") +
             dev("networkInterfaceUsed", "T001") + dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
             "<localConnectionInfo>connected</localConnectionInfo><cause>normal</cause>")
     dt.response(t_tinv + 300 * MS, trk.inv, 180, "Ringing")
     t_ans = trk.answer(t0 + 4000 * MS)
-    t_est = L.event(t_ans + LAG, "EstablishedEvent", "2001", ev_established(cid, "0301234567", "2001", "0301234567"))
+    t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", "2001", ev_established(cid, "0301234567", "2001", "0301234567"))
     tb = t_ans + 4000 * MS
     ag.bye(tb, from_a=False)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, "2001"))
+    t_cc = L.event(tb + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, "2001"))
     trk.bye(tb + 10 * MS, from_a=True)
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid))
+    t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid))
     ag.media()
     trk.media()
     end = max(t_cc, t_callc, ag.times["bye_ok"], trk.times["bye_ok"])
@@ -1298,7 +1507,7 @@ def s_routed_queued(sc):
         t0 = t_start
         tr = trunk_leg(sc, "c%d" % (i + 1), t0, caller[0])
         tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-        t_rr, rinv = L.request(t0 + LAG, "RouteRequest",
+        t_rr, rinv = L.request(t0 + sc.v.lag, "RouteRequest",
                                "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
                                "<currentRoute>%s</currentRoute>" % (i + 1, HOTLINE) + dev("callingDevice", caller[1]) +
                                conn("routedCall", cid, HOTLINE) + "<routedSelAlgorithm>normal</routedSelAlgorithm>",
@@ -1311,16 +1520,16 @@ def s_routed_queued(sc):
                       dev("callingDevice", caller[1]) + dev("calledDevice", HOTLINE) +
                       "<numberQueued>1</numberQueued><localConnectionInfo>queued</localConnectionInfo>"
                       "<cause>enteringDistribution</cause>")
-        t_inv = t_q + qwait - LAG
+        t_inv = t_q + qwait - sc.v.lag_alert
         ag = agent_leg(sc, "c%d" % (i + 1), t_inv, agent, caller[0])
-        t_del = L.event(t_inv + LAG, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
+        t_del = L.event(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
         t_ring = ag.ringing(t_inv + 20 * MS)
         tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
         t_ans = ag.answer(t_inv + 2000 * MS)
         tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
         tr.d.ack(t_ans + 25 * MS, tr.inv)
         tr.conn_at = t_ans + 40 * MS
-        t_est = L.event(t_ans + LAG, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
+        t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
         tb = t_ans + 3000 * MS
         t_cc, t_callc = caller_hangs_up(L.event, tr, ag, tb, agent, cid, caller[1])
         tr.media()
@@ -1368,8 +1577,8 @@ def s_missing_events(sc):
     t_ans, t_est = answer_agent(L.event, tr, ag, t0 + 2000 * MS, "2002", cid)
     tb = t_ans + 2000 * MS
     tr.bye(tb, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2002", ev_call_cleared(cid))
+    t_cc = L.event(tb + sc.v.lag, "ConnectionClearedEvent", "2002", ev_cleared(cid, CALLER_NAT))
+    t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2002", ev_call_cleared(cid))
     tr.media()
     ag.media(until=tb + 10 * MS)  # the PBX's BYE to 2002 is not in the capture; the media stops
     end = max(t_cc, t_callc, tr.times["bye_ok"])
@@ -1396,7 +1605,7 @@ def s_missing_events(sc):
     tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
     ag = agent_leg(sc, "d", t0 + 40 * MS, "2001")
     body = ev_delivered(cid, "2001", CALLER_NAT, HOTLINE)
-    t_del = L.event(t0 + 40 * MS + LAG, "DeliveredEvent", "2001", body)
+    t_del = L.event(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", "2001", body)
     L.event(t_del + 2 * MS, "DeliveredEvent", HOTLINE, body)
     L.event(t_del + 4 * MS, "DeliveredEvent", "2001", body)
     t_ring = ag.ringing(t0 + 60 * MS)
@@ -1406,9 +1615,9 @@ def s_missing_events(sc):
     tb = t_ans + 2000 * MS
     tr.bye(tb, from_a=True)
     ag.bye(tb + 10 * MS, from_a=True)
-    t_cc = L.event(tb + LAG, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT))
+    t_cc = L.event(tb + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT))
     L.event(t_cc + 2 * MS, "ConnectionClearedEvent", HOTLINE, ev_cleared(cid, CALLER_NAT))
-    t_callc = L.event(tb + 10 * MS + LAG, "CallClearedEvent", "2001", ev_call_cleared(cid))
+    t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid))
     tr.media()
     ag.media()
     end = max(t_cc + 2 * MS, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
