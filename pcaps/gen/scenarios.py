@@ -27,6 +27,10 @@ Topology
   through asn1c's unber against asn/CSTA-Phase3.asn1 (check_ber_unber.py).
 
 Expected call record conventions (the rules the expect files are written by)
+  R0  (issue 11 item 7) The time of a moment -- a call's start, answer and end, a party's alert,
+      answer and release, a hold's start and end, a transfer -- is its earliest evidence on
+      either side: the first message in the capture, SIP or CSTA, that the moment causes (the
+      rules below list them). A message the capture lost is no evidence (Scen.first).
   R1  One call record per customer call; every SIP dialog (trunk leg, agent legs, the
       consultation dialogs) and every CSTA call (per link, consultation calls included) of it
       are listed in `sip` / `csta` (compared as sets).
@@ -35,9 +39,12 @@ Expected call record conventions (the rules the expect files are written by)
   R3  answer: inbound = the first answer by a contact-centre device = the earlier of that agent
       leg's SIP 200 OK (to the INVITE) and CSTA Established; outbound = the far end's answer =
       the earlier of the trunk leg's 200 OK and CSTA Established at the far end. null if none.
-  R4  end = the last release: the latest of every dialog-ending SIP message (BYE and its 200,
-      CANCEL and its 200/487/ACK) and every CSTA ConnectionCleared/CallCleared of the call. A
-      dialog whose BYE is never seen does not extend it. ts of the call record = end.
+  R4  (issue 11 item 7) end = the moment the last party left (R0): the earliest message of the
+      hang-up that ends the call -- the BYE or CANCEL of the side hanging up and its response,
+      the B2BUA's relay of it on the other legs and their responses (200, 487, ACK), the CSTA
+      ConnectionCleared and CallCleared it causes. An abandoned call ends at the caller's
+      CANCEL, not at the 487 or the CTI clearing that follows; with the BYEs lost, the CTI
+      clearing ends the call. ts of the call record = end.
   R5  ring_ms = answer - start (end - start if never answered); hold_ms = sum of hold periods;
       talk_ms = end - answer - hold_ms; every *_ms is floor(µs difference / 1000).
   R6  a hold starts at the earlier of the SIP hold (re-INVITE a=sendonly) and CSTA Held; it ends
@@ -52,8 +59,9 @@ Expected call record conventions (the rules the expect files are written by)
       call, in order of first appearance; not the caller, the far end, the hotline/routeing
       device 5000 or the queue 6000. alerted = earlier of its SIP 180 and CSTA Delivered at it;
       answered = earlier of its leg's 200 OK and CSTA Established at it; released = earliest
-      sign of it leaving: BYE or CANCEL on its leg, or CSTA ConnectionCleared naming it as
-      releasing device (whichever comes first). null when not seen. A party where CTI reported
+      sign of it leaving (R0): BYE or CANCEL on its leg and their responses, CSTA
+      ConnectionCleared naming it as releasing device, the CallCleared of its call (every
+      connection gone: the evidence left when its BYE is lost). null when not seen. A party where CTI reported
       an agent (AgentLoggedOn/Ready/NotReady with agentID) carries that `agent_id`.
   R10 transfers: {from: transferring device, to: transferred-to device, kind: single_step
       (SingleStepTransferCall / Transferred cause singleStepTransfer) or consultation
@@ -1081,6 +1089,12 @@ def agent_leg(sc, key, t, agent, caller=CALLER_E164, ucid=None):
     return leg
 
 
+def hangup(*legs):
+    """The hang-up messages of legs: BYE and its 200; CANCEL, its 200, the 487 and the ACK."""
+    return [leg.times[k] for leg in legs for k in ("bye", "bye_ok", "cancel", "cancel_ok", "487", "cancel_done")
+            if k in leg.times]
+
+
 def ucid_of(seq, t):
     return "0005%04x%08x" % (seq, t // 1000000)
 
@@ -1217,13 +1231,13 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
         t_cc = ev(tb + sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
         tr.bye(tb + 10 * MS, from_a=False)
         t_callc = ev(tb + 10 * MS + sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
-        rel_agent, released_by = tb, agent
+        rel_agent, released_by = sc.first(*hangup(ag), t_cc, t_callc), agent
     else:
         t_cc, t_callc = caller_hangs_up(ev, tr, ag, tb, agent, cid, caller[1])
-        rel_agent, released_by = tb + 10 * MS, caller[1]
+        rel_agent, released_by = sc.first(*hangup(ag), t_callc), caller[1]
     tr.media()
     ag.media()
-    end = max(t_callc, t_cc, tr.times["bye_ok"], ag.times["bye_ok"])
+    end = sc.first(*hangup(tr, ag), t_cc, t_callc)
     links = [L] + ([L_after[1]] if L_after else [])
     e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
                     [party(agent, min(t_ring, t_deliv) if t_deliv else t_ring, min(t_ans, t_est), rel_agent)],
@@ -1268,9 +1282,9 @@ def s_abandoned(sc):
     ag.cancel(tc + 10 * MS)
     t_cc = L.event(tc + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
     t_callc = L.event(tc + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
-    end = max(t_cc, t_callc, tr.times["cancel_done"], ag.times["cancel_done"])
+    end = sc.first(*hangup(tr, ag), t_cc, t_callc)
     e = call_expect(t0, None, end, CALLER_E164, HOTLINE_E164, "inbound", "abandoned",
-                    [party("2001", min(t_ring, t_del), None, tc + 10 * MS)], released_by=CALLER_NAT,
+                    [party("2001", min(t_ring, t_del), None, sc.first(*hangup(ag), t_callc))], released_by=CALLER_NAT,
                     cause="call_cancelled", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                     cti_lag_ms=30, evidence_has=[u])
     sc.calls.append(e)
@@ -1316,7 +1330,7 @@ def s_single_step_transfer(sc):
     t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
     for x in (tr, a1, a2):
         x.media()
-    end = max(t_cc, t_callc, tr.times["bye_ok"], a2.times["bye_ok"])
+    end = sc.first(*hangup(tr, a2), t_cc, t_callc)
     e = call_expect(tr.times["invite"], an1, end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", al1, an1, tx + 20 * MS), party("2002", min(t_ring2, t_del2), min(t_ans2, t_est2), tb + 10 * MS)],
                     transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
@@ -1387,7 +1401,7 @@ def s_consultation_transfer(sc):
     t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
-    end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
+    end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
     holds = [(k["th"], t_tx)]
     e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", k["al1"], k["an1"], tt + 20 * MS), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
@@ -1432,7 +1446,7 @@ def s_conference(sc):
     t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
-    end = max(t_cc, t_callc, k["tr"].times["bye_ok"], k["l4"].times["bye_ok"])
+    end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
     holds = [(k["th"], min(tres, t_conf))]
     e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", k["al1"], k["an1"], td), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
@@ -1483,7 +1497,7 @@ def s_makecall(sc):
     t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid))
     ag.media()
     trk.media()
-    end = max(t_cc, t_callc, ag.times["bye_ok"], trk.times["bye_ok"])
+    end = sc.first(*hangup(ag, trk), t_cc, t_callc)
     e = call_expect(t_inv, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
                     [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[cid_a, cid_t],
@@ -1534,9 +1548,10 @@ def s_routed_queued(sc):
         t_cc, t_callc = caller_hangs_up(L.event, tr, ag, tb, agent, cid, caller[1])
         tr.media()
         ag.media()
-        end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+        end = sc.first(*hangup(tr, ag), t_cc, t_callc)
         e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
-                        [party(agent, min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=caller[1],
+                        [party(agent, min(t_ring, t_del), min(t_ans, t_est), sc.first(*hangup(ag), t_callc))],
+                        released_by=caller[1],
                         cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                         queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv),
                         correlation={"method": "number_time"})
@@ -1544,7 +1559,7 @@ def s_routed_queued(sc):
             e["audit"] = ["acd_not_ready"]
             sc.audits.append({"kind": "acd_not_ready", "call": i})
         sc.calls.append(e)
-        t_start = end + 3000 * MS
+        t_start = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"]) + 3000 * MS  # after its last message
     sc.allow("acd_not_ready")
     sc.forbidden_per_call = True
 
@@ -1581,15 +1596,14 @@ def s_missing_events(sc):
     t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2002", ev_call_cleared(cid))
     tr.media()
     ag.media(until=tb + 10 * MS)  # the PBX's BYE to 2002 is not in the capture; the media stops
-    end = max(t_cc, t_callc, tr.times["bye_ok"])
+    end = sc.first(*hangup(tr), t_cc, t_callc)
     e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
-                    [party("2002", min(t_ring, t_del), min(t_ans, t_est), None)], released_by=CALLER_NAT,
+                    [party("2002", min(t_ring, t_del), min(t_ans, t_est), t_callc)], released_by=CALLER_NAT,
                     cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
                     cti_lag_ms=30, audit=[["missing_event", "orphan_dialog"]])
-    del e["ts"]  # written at the end of input or by a timeout: its ts is not fixed
     sc.audits.append({"kind": ["missing_event", "orphan_dialog"], "call": 1})
     sc.calls.append(e)
-    t = end + 5000 * MS
+    t = max(t_cc, t_callc, tr.times["bye_ok"]) + 5000 * MS  # after its last message
     # (c) a HoldCall request that never gets an answer
     cid = "5c0a0012"
     e, tr, ag, holds, rel = inbound_basic(sc, L, t, key="c", agent="2003", cid=cid, talk=4000 * MS,
@@ -1620,7 +1634,7 @@ def s_missing_events(sc):
     t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid))
     tr.media()
     ag.media()
-    end = max(t_cc + 2 * MS, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+    end = sc.first(*hangup(tr, ag), t_cc, t_callc)
     e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=CALLER_NAT,
                     cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
@@ -1662,7 +1676,7 @@ def s_uacsta(sc):
     ag.media()
     r = d.request(t_callc + 3000 * MS, "BYE", True)
     d.response(t_callc + 3005 * MS, r, 200, "OK")
-    end = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
+    end = sc.first(*hangup(tr, ag), t_cc, t_callc)
     e = call_expect(t0, min(t_ans, t_est), end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", min(t_ring, t_del), min(t_ans, t_est), tb + 10 * MS)], released_by=CALLER_NAT,
                     cause="normal_clearing", csta=[{"link": "%s:%d-%s:%d" % (pbx + cli), "call_id": cid}],
