@@ -34,11 +34,15 @@ Expected call record conventions (the rules the expect files are written by)
   R1  One call record per customer call; every SIP dialog (trunk leg, agent legs, the
       consultation dialogs) and every CSTA call (per link, consultation calls included) of it
       are listed in `sip` / `csta` (compared as sets).
-  R2  start = the earliest SIP INVITE or CSTA event of the call (CTI requests and answers do not
-      count; inbound: the carrier's trunk INVITE; MakeCall: the PBX's INVITE to the phone).
+  R2  start = the earliest SIP INVITE or CSTA event of the call (CTI requests and their answers
+      say what was asked, not what happened, and do not count; inbound: the carrier's trunk
+      INVITE). (issue 11 item 7) A click-to-dial call starts at the CTI's MakeCall request.
   R3  answer: inbound = the first answer by a contact-centre device = the earlier of that agent
       leg's SIP 200 OK (to the INVITE) and CSTA Established; outbound = the far end's answer =
-      the earlier of the trunk leg's 200 OK and CSTA Established at the far end. null if none.
+      the earlier of the trunk leg's 200 OK and CSTA Established at the far end (a MakeCall call
+      is answered when the far end answers, not when the agent's phone auto-answers the PBX's
+      first leg). When the capture lost the 200 OK, the ACK that acknowledges it is the
+      evidence (R0). null if none.
   R4  (issue 11 item 7) end = the moment the last party left (R0): the earliest message of the
       hang-up that ends the call -- the BYE or CANCEL of the side hanging up and its response,
       the B2BUA's relay of it on the other legs and their responses (200, 487, ACK), the CSTA
@@ -1462,7 +1466,7 @@ def s_conference(sc):
 def s_makecall(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
     t0, cid = t + 500 * MS, "5c0a0009"
-    _, inv = L.request(t0, "MakeCall", "<callingDevice>2001</callingDevice><calledDirectoryNumber>0301234567"
+    t_mk, inv = L.request(t0, "MakeCall", "<callingDevice>2001</callingDevice><calledDirectoryNumber>0301234567"
                                        "</calledDirectoryNumber>")
     L.response(t0 + 15 * MS, "MakeCallResponse", conn("callingDevice", cid, "2001"), inv)
     cid_a = sc.callid("%s-c1-2001" % sc.name, "10.1.0.1")
@@ -1498,7 +1502,7 @@ def s_makecall(sc):
     ag.media()
     trk.media()
     end = sc.first(*hangup(ag, trk), t_cc, t_callc)
-    e = call_expect(t_inv, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
+    e = call_expect(t_mk, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
                     [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[cid_a, cid_t],
                     correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
