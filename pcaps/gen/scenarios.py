@@ -52,8 +52,8 @@ Expected call record conventions (the rules the expect files are written by)
   R5  ring_ms = answer - start (end - start if never answered); hold_ms = sum of hold periods;
       talk_ms = end - answer - hold_ms; every *_ms is floor(µs difference / 1000).
   R6  a hold starts at the earlier of the SIP hold (re-INVITE a=sendonly) and CSTA Held; it ends
-      at the earliest of the SIP resume, CSTA Retrieved and the Transferred/Conferenced event
-      of the held call (the customer is reconnected). holds counts hold periods.
+      at the earliest of the SIP resume, CSTA Retrieved and the moment (R10, R11) of the
+      transfer or conference that reconnects the held customer. holds counts hold periods.
   R7  calling/called as the customer dialled them, from the trunk leg's INVITE as SIP shows them
       (E.164: P-Asserted-Identity/From user, request-URI user). Outbound too: calling = the DDI
       the PBX presents on the trunk (+49305552001 for 2001), called = +49301234567.
@@ -67,11 +67,19 @@ Expected call record conventions (the rules the expect files are written by)
       ConnectionCleared naming it as releasing device, the CallCleared of its call (every
       connection gone: the evidence left when its BYE is lost). null when not seen. A party where CTI reported
       an agent (AgentLoggedOn/Ready/NotReady with agentID) carries that `agent_id`.
-  R10 transfers: {from: transferring device, to: transferred-to device, kind: single_step
-      (SingleStepTransferCall / Transferred cause singleStepTransfer) or consultation
-      (Transferred with primary and secondary old call), ts: the CSTA Transferred event}.
+  R10 (issue 11 items 7, 8) transfers: one entry per transfer, however many messages report it
+      (the CTI request, Transferred on each monitor that sees it, a REFER and its NOTIFYs, an
+      INVITE with Replaces): {from: transferring device, to: transferred-to device, kind:
+      single_step (SingleStepTransferCall / Transferred cause singleStepTransfer) or consultation
+      (Transferred with primary and secondary old call; a phone's REFER with Replaces that CTI
+      reports so), refer or replaces only where no CTI reports the transfer, ts: the transfer's
+      earliest evidence (R0): the first Transferred event, the BYE (or its 200) that ends a leg
+      of the transferring device in the call because of the transfer, the NOTIFY reporting 200
+      to a REFER}.
   R11 conference = {parties: everyone in the call when Conferenced came, caller first, then the
-      conferencing device, then the added party}; null otherwise.
+      conferencing device, then the added party}; null otherwise. Its moment (for R6): the
+      earliest of Conferenced and the SIP messages the conference causes (the PBX ending the
+      consultation dialog, the conferencing phone taking the customer's leg off hold).
   R12 released_by = the device that hung up first (CSTA naming, R8); cause = the CSTA cause of
       that first release, snake_case (normal_clearing, call_cancelled).
   R13 correlation.method = the weakest join between the CSTA and the SIP world (shared_id >
@@ -1330,6 +1338,7 @@ def s_single_step_transfer(sc):
     t_ring2 = a2.ringing(tx + 45 * MS)
     t_ans2 = a2.answer(tx + 2025 * MS)
     t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
+    t_tx = sc.first(t_tx, *hangup(a1))  # R10: the transfer's earliest evidence
     tb = t_ans2 + 3000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
     for x in (tr, a1, a2):
@@ -1406,6 +1415,7 @@ def s_consultation_transfer(sc):
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
+    t_tx = sc.first(t_tx, *hangup(k["a1"], k["l3"]))  # R10: the transfer's earliest evidence
     holds = [(k["th"], t_tx)]
     e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", k["al1"], k["an1"], tt + 20 * MS), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
@@ -1451,7 +1461,7 @@ def s_conference(sc):
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
-    holds = [(k["th"], min(tres, t_conf))]
+    holds = [(k["th"], sc.first(t_conf, tres, *hangup(k["l3"])))]  # R6, R11: reconnected by the conference
     e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
                     [party("2001", k["al1"], k["an1"], td), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
                     hold=holds, conference={"parties": [CALLER_NAT, "2001", "2002"]},
