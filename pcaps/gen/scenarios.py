@@ -54,6 +54,12 @@ Expected call record conventions (the rules the expect files are written by)
   R6  a hold starts at the earlier of the SIP hold (re-INVITE a=sendonly) and CSTA Held; it ends
       at the earliest of the SIP resume, CSTA Retrieved and the moment (R10, R11) of the
       transfer or conference that reconnects the held customer. holds counts hold periods.
+      (issue 11 item 6) Where a CSTA link monitors the holding device, CTI says what is a hold:
+      a Held (until its Retrieved); SIP direction changes with no Held -- a PBX parking the
+      caller's media or moving it while it transfers or conferences (its own re-INVITEs
+      a=sendonly or inactive, then sendrecv) -- are not holds, while the SIP hold and resume of
+      a hold CTI reports still give its times (R0). Without CTI for the device, a hold is a
+      re-INVITE from the contact-centre side offering sendonly or inactive, until sendrecv.
   R7  calling/called as the customer dialled them, from the trunk leg's INVITE as SIP shows them
       (E.164: P-Asserted-Identity/From user, request-URI user). Outbound too: calling = the DDI
       the PBX presents on the trunk (+49305552001 for 2001), called = +49301234567.
