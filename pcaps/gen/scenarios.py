@@ -108,12 +108,19 @@ Expected call record conventions (the rules the expect files are written by)
   R16 recording records: start (reason answered) at the device's answered time (R9); pause
       (held) / resume (retrieved) at the hold start/end (R6); stop at the device's released
       time (R9), reason cleared, or transferred when it left by a transfer. A device starts
-      only when it answers (the consultation originator is not restarted by its consultation).
+      only when it answers. (issue 11 item 8) A recorded agent's consultation call is part of
+      the customer call and is recorded while the agent talks on it: when the consulted party
+      answers, the consulting agent's recording resumes (reason consultation, rtp = its
+      consultation leg) until it leaves the call or takes the customer back.
       rtp on start: the device's agent leg from SDP, as docs/records.md's example has it:
       dir out = the device's own SDP address:port (media sent by the device comes from there),
       dir in = the PBX's SDP address:port of that leg (media towards the device comes from
-      there). The call record's recording = per device, intervals [{start, end}] (a pause ends
-      an interval, a resume opens one).
+      there). (issue 11 item 9) A start names both; when one is not known yet at the answer (a
+      late offer: the PBX's SDP comes in the ACK), an `update` record (same call and device,
+      both directions) follows at the moment the second becomes known: the expected start
+      then carries rtp_complete = that moment. Each recording record is written at the event
+      that causes it (the scorer measures how late). The call record's recording = per device,
+      intervals [{start, end}] (a pause ends an interval, a resume opens one).
   Number normalisation (docs/configuration.md): numbers.country_code=49 turns CTI's national
       form (017012345678, 0301234567) into E.164; numbers.rules=5000[4]=>+4930555000 maps the
       hotline's private number to its public one.
@@ -1139,10 +1146,15 @@ def call_expect(start, answer, end, calling, called, direction, disposition, par
     return e
 
 
-def rec(sc, call, action, device, reason, t, leg=None):
+def rec(sc, call, action, device, reason, t, leg=None, phone_is_a=False, complete=None):
+    """An expected recording record; leg: the device's leg whose SDP it names (the phone is side b
+    of the PBX's legs, side a of a dialog the phone placed); complete: when both are known (R16)."""
     r = {"call": call, "action": action, "device": device, "reason": reason, "ts": ts(t)}
     if leg is not None:
-        r["rtp"] = [{"ip": leg.bm[0], "port": leg.bm[1], "dir": "out"}, {"ip": leg.am[0], "port": leg.am[1], "dir": "in"}]
+        mine, pbx = (leg.am, leg.bm) if phone_is_a else (leg.bm, leg.am)
+        r["rtp"] = [{"ip": mine[0], "port": mine[1], "dir": "out"}, {"ip": pbx[0], "port": pbx[1], "dir": "in"}]
+    if complete is not None and complete != t:
+        r["rtp_complete"] = ts(complete)
     sc.recordings.append(r)
 
 
@@ -1431,12 +1443,15 @@ def s_consultation_transfer(sc):
                     sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]))
     sc.recorded()
     a1, l4 = k["a1"], k["l4"]
+    rel1 = e["parties"][0]["released"]
     rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
     rec(sc, 0, "pause", "2001", "held", k["th"])
+    rec(sc, 0, "resume", "2001", "consultation", k["an2"], k["l3"], phone_is_a=True)  # R16: it talks to 2002
     rec(sc, 0, "start", "2002", "answered", l4.times["answer"], l4)
     rec(sc, 0, "stop", "2001", "transferred", tt + 20 * MS)
     rec(sc, 0, "stop", "2002", "cleared", tb + 10 * MS)
-    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(k["th"])}]},
+    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(k["th"])},
+                                                       {"start": ts(k["an2"]), "end": rel1}]},
                       {"device": "2002", "intervals": [{"start": ts(l4.times["answer"]), "end": ts(tb + 10 * MS)}]}]
     sc.calls.append(e)
 
