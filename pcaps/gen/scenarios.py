@@ -19,7 +19,9 @@ Topology
   CTI server 10.1.0.50:5060 and the PBX 10.1.0.1:5060 (CSTA XML in SIP INFO).
   RTP: G.729 (PT 18, 20-byte payload) every 20 ms both ways on every leg while it is connected
   (the PBX->phone direction stops while the phone holds); small captures on purpose.
-  CTI lag: a CSTA event comes 30 ms after the SIP message that causes it.
+  CTI lag: a CSTA event comes 30 ms after the SIP message that causes it (the variants use
+  their own lag, from 12 to 140 ms, and some put Delivered before the PBX's INVITE to the
+  phone, as when the PBX reports what it is about to do: negative cti_lag_ms).
   BER twins (<name>_ber, see BER_TWINS): the same script and packet times, the CSTA link as
   ECMA-285 Phase III BER in ROSE on 10.1.0.5:2555 (2-byte length framing, ACSE first), each
   message transcoded from the ECMA-323 text by ber_from_xml(); expected records = the XML
@@ -121,9 +123,55 @@ Expected call record conventions (the rules the expect files are written by)
       then carries rtp_complete = that moment. Each recording record is written at the event
       that causes it (the scorer measures how late). The call record's recording = per device,
       intervals [{start, end}] (a pause ends an interval, a resume opens one).
+  R17 (issue 11 item 9) On time: a call record is written within calls.settle_ms (3 s) of its
+      end in packet time; a recording record at the event that causes it. Measured, not
+      expected in the files: tests/golden/score_calls.py takes the packet clock at a record
+      (the latest ts of any record written before it) minus the call's end or the record's ts.
   Number normalisation (docs/configuration.md): numbers.country_code=49 turns CTI's national
       form (017012345678, 0301234567) into E.164; numbers.rules=5000[4]=>+4930555000 maps the
       hotline's private number to its public one.
+
+The variants' conventions (pcaps/gen/variants.py; issue 11 items 1-5)
+  R18 (item 5) Ambiguity: two candidate calls fit a leg equally when every piece of evidence that
+      could pair it (numbers, devices, UCIDs, the B2BUA's relays of INVITE, responses, CANCEL and
+      BYE) fits both: the deliberate twins have every relayed message within 2 ms of its twin's,
+      the PBX's side in the opposite order of the carrier's. Such legs stay apart (a record
+      each, or with the legs they alone fit) and an `audit` record of kind ambiguous_join names
+      both calls (a SIP Call-ID or CSTA callID of each). The expect file lists the pieces as
+      calls of their own ("ambiguous": pair, "truth": the real call), compared by sip and csta
+      only, and the audit as {"kind": "ambiguous_join", "pair": [truths]}.
+  R19 (items 1, 4) Privacy: From "Anonymous" <sip:anonymous@anonymous.invalid>, Privacy: id, the
+      number only in the trunk leg's P-Asserted-Identity (or nowhere), the PBX's leg to the phone
+      anonymous with no PAI; CTI names the calling device <restricted/> or <notKnown/>
+      (ECMA-323 ExtendedDeviceID; ECMA-285 [8] / [7] IMPLICIT NULL) and its connection as the
+      trunk T001. calling = the PAI number (RFC 3325: the identity inside the trust domain),
+      null without one; where a rule names the caller as a device (R8, R11, R12) and CTI
+      withholds it, the caller is named by calling.
+  R20 (item 3) Numbers are written normalised: the digits of a SIP user, tel: number or CSTA
+      device string, visual separators (- . ( ) and spaces), display names and URI parameters
+      dropped; an OpenScape-style string N<number>...;params stands for its number; a local
+      number with ;phone-context=+CC becomes +CC and the number without its trunk prefix 0; no
+      other rewriting without numbers.* settings (the numforms variants have none). Two numbers
+      name the same party when one ends with the other (at least 4 digits): +4930344442001 is
+      extension 2001 and 03034442001, +4917012345678 is 017012345678. An agent device is named
+      by its extension (the monitored device, the connection's deviceID), whatever form CTI's
+      device fields use (N<+4930344442001>;displayNumber=2001;noa=nk is 2001).
+  R21 (item 2) Phones whose SIP user is not the extension (0004f2a1b2c3, agent.smith): the
+      extension is in CTI only; records name the device by its extension (parties, conference,
+      recording) and list its SIP dialogs. R13 in the variants: where no UCID joins and the
+      phone's SIP user is not its extension, or where the base joined by number_time and CTI
+      withholds the calling number, the method is not compared (expect method null): the
+      correlator may reach the call through different evidence.
+  R22 (item 4) Without CTI (b2bua_*): the PBX's incoming and outgoing legs are one call by what
+      the B2BUA relays (its INVITE to the phone 38 ms after the carrier's, the target 2001 the
+      tail of the dialled DDI, 180/200 relayed, CANCEL and BYE relayed in lockstep), whatever
+      the caller's identity on each leg. correlation.method sip_only; parties named by the
+      phone's SIP user; cause null (no Reason header); holds are SIP's (R6).
+  R23 Capture loss (loss variants): the listed messages are not in the capture (the network
+      carried them: IP ids and TCP sequence numbers skip them); R0 takes the next evidence.
+      They allow missing_event, orphan_dialog and cti_blind audits; an answered leg whose BYE
+      is lost expects missing_event or orphan_dialog, an Established without its Delivered
+      missing_event (R15).
 """
 import argparse
 import contextlib
@@ -177,6 +225,10 @@ class Profile:
         self.loss = frozenset()      # what the capture loses (names: see variants.py)
         self.rtp_burst = None        # RTP packets at the start of each media segment (None: throughout)
         self.opaque_ids = False      # Call-IDs made of hashes, not of the scenario's names
+        self.pbx_reinvites = False   # the PBX re-INVITEs the caller's leg while it transfers or conferences
+        self.multisignal = False     # a transfer reported twice by CTI (and by the phone's REFER)
+        self.late_offer = False      # the PBX's INVITEs to phones carry no SDP (offer in the 200, answer in the ACK)
+        self.tail_s = 0              # the carrier's OPTIONS keep-alives every 5 s for this long after the script
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise AttributeError(k)
@@ -416,9 +468,9 @@ class Dialog:
                      req["cseq"])
         self.confirmed = was
 
-    def ack(self, t, inv, two_xx=True):
+    def ack(self, t, inv, two_xx=True, body=b""):
         if two_xx:
-            return self.request(t, "ACK", inv["from_a"], cseq=inv["cseq"])["raw_t"]
+            return self.request(t, "ACK", inv["from_a"], body, cseq=inv["cseq"])["raw_t"]
         h = self._hdrs(inv["from_a"], "ACK", inv["cseq"], inv["branch"], True)
         return self._send(t, inv["from_a"], "ACK %s SIP/2.0" % self.ruri, h, extra=["Max-Forwards: 70"])
 
@@ -616,10 +668,14 @@ class Link:
         self.xref[device] = x
         return self.send(t + 2 * MS, True, X("MonitorStartResponse", "<monitorCrossRefID>%s</monitorCrossRefID>" % x), i)
 
-    def event(self, t, name, mon, inner, **kw):
-        # BER: cSTAEventReport is a ROSE invoke, with the PBX's next invoke id
-        inv = self.invoke(True) if self.enc == "ber" else 9999
-        return self.send(t, True, X(name, "<monitorCrossRefID>%s</monitorCrossRefID>" % self.xref[mon] + inner), inv, **kw)
+    def event(self, t, name, mon, inner, lose=False, **kw):
+        """An event at monitor mon's cross-reference; lose: the capture loses it (a TCP gap)."""
+        # BER: cSTAEventReport is a ROSE invoke, with the PBX's next invoke id (a deferred link
+        # numbers them in time order)
+        inv = (self.invoke(True) if not self.deferred else None) if self.enc == "ber" else 9999
+        with self.sc.cap.losing(lose):
+            return self.send(t, True, X(name, "<monitorCrossRefID>%s</monitorCrossRefID>" % self.xref[mon] + inner), inv,
+                             **kw)
 
     def request(self, t, name, inner, from_pbx=False):
         i = self.invoke(from_pbx)
@@ -911,6 +967,7 @@ class Scen:
         self.name, self.desc, self.enc = name, desc, enc
         self.v = v or Profile()
         self.rewrites = self.v.cti_rewrites()
+        self.dial = (HOTLINE_E164, None)  # inbound calls: (called for the record, as the carrier writes it)
         self.t0 = BASE + idx * 600 * 1000000
         self.cap = Cap()
         self.calls, self.recordings, self.audits = [], [], []
@@ -948,10 +1005,19 @@ class Scen:
             xml = xml.replace(a, b)
         return xml
 
+    def dial_agent(self, agent):
+        """numforms (R20): inbound calls dial the agent's DDI, written with separators by the carrier
+        and in national form by CTI, instead of the hotline."""
+        if self.v.numforms:
+            self.dial = (ddi(agent), "+49-30-3444-" + agent)
+            self.rewrites.insert(0, ("<calledDevice><deviceIdentifier>%s</deviceIdentifier>" % HOTLINE,
+                                     "<calledDevice><deviceIdentifier>0303444%s</deviceIdentifier>" % agent))
+
     def callid(self, name, host):
         """A new dialog's Call-ID: made of the scenario's names, or opaque (Profile.opaque_ids)."""
-        if self.v.opaque_ids:
-            return "%016x@%s" % (hash_str(name), host)
+        if self.v.opaque_ids:  # the same in a BER twin as in its XML scenario
+            twin = self.name[:-4] if self.name.endswith("_ber") else self.name
+            return "%016x@%s" % (hash_str(name.replace(self.name, twin, 1)), host)
         return "%s@%s" % (name, host)
 
     def first(self, *times):
@@ -960,7 +1026,19 @@ class Scen:
         kept = [t for t in times if t is not None and self.cap.captured(t)]
         return min(kept) if kept else None
 
+    def keepalives(self):
+        """The carrier's SBC pings the PBX (OPTIONS, 200) every 5 s for Profile.tail_s after the
+        script's last packet: the packet clock goes on, so a record held back shows (R17)."""
+        last = max(p[0] for p in self.cap.p)
+        for k in range(1, self.v.tail_s // 5 + 1):
+            d = Dialog(self, self.callid("%s-ping%d" % (self.name, k), SBC[0]), SBC, PBX, "sbc", "pbx",
+                       "sip:10.1.0.1:5060", "10.2.0.1", "10.1.0.1", "CarrierSBC/7.1", "ExamplePBX/18.2")
+            r = d.request(last + k * 5000 * MS, "OPTIONS", True)
+            d.response(last + k * 5000 * MS + 2 * MS, r, 200, "OK")
+
     def write(self, out):
+        if self.v.tail_s:
+            self.keepalives()
         for L in self.links:
             L.finalize()
         n = self.cap.write(os.path.join(out, self.name + ".pcap"), self.span)
@@ -1005,8 +1083,11 @@ class Leg:
         self.ver["b"] += 1
         return sdp(self.bm[0], self.bm[1], self.sess_b, self.ver["b"], d)
 
-    def invite(self, t, extra=()):
-        self.inv = self.d.request(t, "INVITE", True, self.sdp_a(), extra)
+    def invite(self, t, extra=(), offer=True):
+        """INVITE with the caller's SDP offer, or none (a late offer: the callee offers in its 200
+        and the ACK answers)."""
+        self.late = not offer
+        self.inv = self.d.request(t, "INVITE", True, self.sdp_a() if offer else b"", extra)
         self.times["invite"] = t = self.inv["raw_t"]
         return t
 
@@ -1018,7 +1099,7 @@ class Leg:
         """The 200 OK (lost by the capture with lose_ok) and its ACK; times "answer" and "ack"."""
         with self.sc.cap.losing(lose_ok):
             t = self.d.response(t, self.inv, 200, "OK", self.sdp_b())
-        self.times["ack"] = self.d.ack(t + ack_after, self.inv)
+        self.times["ack"] = self.d.ack(t + ack_after, self.inv, body=self.sdp_a() if self.late else b"")
         self.conn_at = t + 20 * MS
         self.times["answer"] = t
         return t
@@ -1041,22 +1122,27 @@ class Leg:
             offs.append(self.b_to_a_off if by_b else self.a_to_b_off)
         for off in offs:
             if resume:
-                off[-1][1] = t
+                if off and off[-1][1] is None:  # (a sendrecv re-INVITE with nothing off moves media)
+                    off[-1][1] = t
             else:
                 off.append([t, None])
         return r["raw_t"]
 
-    def bye(self, t, from_a, resp_after=6 * MS):
-        r = self.d.request(t, "BYE", from_a)
-        ok = self.d.response(t + resp_after, r, 200, "OK")
+    def bye(self, t, from_a, resp_after=6 * MS, lose=False, lose_ok=False):
+        """BYE and its 200 (lost by the capture with lose / lose_ok)."""
+        with self.sc.cap.losing(lose):
+            r = self.d.request(t, "BYE", from_a)
+        with self.sc.cap.losing(lose_ok):
+            ok = self.d.response(t + resp_after, r, 200, "OK")
         self.end = t
         self.times["bye"], self.times["bye_ok"] = r["raw_t"], ok
         return r["raw_t"]
 
-    def cancel(self, t):
-        """CANCEL, its 200, the INVITE's 487 and the ACK; times "cancel", "cancel_ok", "487" and
-        "cancel_done" (the ACK)."""
-        c = self.d.request(t, "CANCEL", True, branch=self.inv["branch"], cseq=self.inv["cseq"])
+    def cancel(self, t, lose=False):
+        """CANCEL (lost by the capture with lose), its 200, the INVITE's 487 and the ACK; times
+        "cancel", "cancel_ok", "487" and "cancel_done" (the ACK)."""
+        with self.sc.cap.losing(lose):
+            c = self.d.request(t, "CANCEL", True, branch=self.inv["branch"], cseq=self.inv["cseq"])
         self.times["cancel_ok"] = self.d.response(t + 3 * MS, c, 200, "OK")
         self.times["487"] = self.d.response(t + 5 * MS, self.inv, 487, "Request Terminated")
         self.times["cancel_done"] = self.d.ack(t + 8 * MS, self.inv, two_xx=False)
@@ -1077,10 +1163,12 @@ class Leg:
                 t = o[1] if o[1] is not None else end
 
 
-def trunk_leg(sc, key, t, caller=CALLER_E164, called=HOTLINE_E164, dialled=None, sbc=SBC):
-    """The carrier's INVITE to the PBX. dialled: the called number as the carrier writes it, when
-    not `called` (numforms: '+49-30-3444-2001', '030555000;phone-context=+49')."""
+def trunk_leg(sc, key, t, caller=CALLER_E164, called=None, dialled=None, sbc=SBC):
+    """The carrier's INVITE to the PBX. called: the number dialled (default: Scen.dial's); dialled:
+    as the carrier writes it, when not that (numforms: '+49-30-3444-2001', '030555000;phone-context=+49')."""
     cid = sc.callid("%s-%s-trunk" % (sc.name, key), sbc[0])
+    if called is None:
+        called, dialled = sc.dial
     dialled = dialled or called
     d = Dialog(sc, cid, sbc, PBX, caller, called, "sip:%s@10.1.0.1:5060;user=phone" % dialled, sbc[0], "10.1.0.1",
                "CarrierSBC/7.1", "ExamplePBX/18.2")
@@ -1104,14 +1192,19 @@ def agent_leg(sc, key, t, agent, caller=CALLER_E164, ucid=None):
     user = sc.v.sip_user(agent)
     d = Dialog(sc, cid, PBX, (PHONE[agent], 5060), caller, user, "sip:%s@%s:5060" % (user, PHONE[agent]),
                "10.1.0.1", "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
-    if sc.v.privacy and caller in NATIONAL:
+    if sc.v.privacy:
         d.a_name, d.a_contact = ANON, "anonymous"
     elif sc.v.numforms and caller in NATIONAL:
         d.a_name = "<sip:%s;phone-context=+49@10.1.0.1;user=phone>" % NATIONAL[caller]
     leg = Leg(sc, d, ("10.1.0.1", sc.port("pbx")), (PHONE[agent], sc.port("phone")))
     extra = ["User-to-User: 00FA08%s;encoding=hex" % ucid.upper()] if ucid else []
-    leg.invite(t, extra)
+    leg.invite(t, extra, offer=not sc.v.late_offer)
     return leg
+
+
+def lose(sc, what):
+    """Link.event's keyword when the scenario's capture loses that event (Profile.loss)."""
+    return {"lose": True} if what in sc.v.loss else {}
 
 
 def hangup(*legs):
@@ -1183,7 +1276,8 @@ def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS):
     tr = trunk_leg(sc, key, t0)
     tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
     ag = agent_leg(sc, key, t0 + 40 * MS, agent, ucid=ucid)
-    t_del = send(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid))
+    t_del = send(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid),
+                 **lose(sc, "delivered"))
     t_ring = ag.ringing(t0 + ring_after)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
     return tr, ag, t_del, t_ring
@@ -1192,11 +1286,12 @@ def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS):
 def answer_agent(send, tr, ag, t, agent, cid, ucid=None, calling=CALLER_NAT):
     """The agent answers at t: its 200 OK, the PBX's 200 OK to the carrier 10 ms later and its ACK,
     CTI's Established a CTI lag after the answer. Returns t_ans, t_est."""
-    t_ans = ag.answer(t)
+    t_ans = ag.answer(t, lose_ok="ok200" in tr.sc.v.loss)
     tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
     tr.d.ack(t_ans + 25 * MS, tr.inv)
     tr.conn_at = t_ans + 40 * MS
     t_est = send(t_ans + tr.sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, calling, HOTLINE, ucid))
+    ag.times["answered"] = tr.sc.first(t_ans, ag.times["ack"], t_est)  # R3, R9
     return t_ans, t_est
 
 
@@ -1204,8 +1299,9 @@ def caller_hangs_up(send, tr, ag, tb, agent, cid, calling=CALLER_NAT):
     """The caller hangs up at tb: the carrier's BYE, the PBX's BYE to the agent 10 ms later, CTI's
     ConnectionCleared (the caller releasing) and CallCleared a CTI lag after each.
     Returns t_cc, t_callc."""
-    tr.bye(tb, from_a=True)
-    ag.bye(tb + 10 * MS, from_a=True)
+    loss = tr.sc.v.loss
+    tr.bye(tb, from_a=True, lose="bye" in loss or "bye_trunk" in loss, lose_ok="bye" in loss)
+    ag.bye(tb + 10 * MS, from_a=True, lose="bye" in loss, lose_ok="bye" in loss)
     t_cc = send(tb + tr.sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, calling))
     t_callc = send(tb + 10 * MS + tr.sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
     return t_cc, t_callc
@@ -1220,7 +1316,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
 
     def ev(t, name, mon, inner):
         n[0] += 1
-        kw = {}
+        kw = lose(sc, {"RetrievedEvent": "retrieved", "DeliveredEvent": "delivered"}.get(name))
         if split > 1:
             kw["split"] = 2 + (n[0] % 2) if split == 3 else split
             kw["swap"] = bool(swap_every) and n[0] % swap_every == 0
@@ -1241,6 +1337,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     ag = agent_leg(sc, key, t0 + 40 * MS, agent, caller[0], ucid)
     t_inv = t0 + 40 * MS
     t_deliv = ev(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
+    t_deliv = sc.first(t_deliv)
     t_ring = ag.ringing(t0 + (700 if trunk_retx else 60) * MS)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
     t_ans, t_est = answer_agent(ev, tr, ag, t0 + 3000 * MS, agent, cid, ucid, caller[1])
@@ -1257,20 +1354,22 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
         t = tr_
     tb = max(t, t_ans) + talk
     if agent_hangs_up:
-        ag.bye(tb, from_a=False)
+        lost_bye = "bye" in sc.v.loss
+        ag.bye(tb, from_a=False, lose=lost_bye, lose_ok=lost_bye)
         t_cc = ev(tb + sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
-        tr.bye(tb + 10 * MS, from_a=False)
+        tr.bye(tb + 10 * MS, from_a=False, lose=lost_bye, lose_ok=lost_bye)
         t_callc = ev(tb + 10 * MS + sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
         rel_agent, released_by = sc.first(*hangup(ag), t_cc, t_callc), agent
     else:
         t_cc, t_callc = caller_hangs_up(ev, tr, ag, tb, agent, cid, caller[1])
-        rel_agent, released_by = sc.first(*hangup(ag), t_callc), caller[1]
+        rel_agent, released_by = sc.first(*hangup(ag), t_callc), sc.v.caller_device(caller[1], caller[0])
     tr.media()
     ag.media()
     end = sc.first(*hangup(tr, ag), t_cc, t_callc)
     links = [L] + ([L_after[1]] if L_after else [])
-    e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
-                    [party(agent, min(t_ring, t_deliv) if t_deliv else t_ring, min(t_ans, t_est), rel_agent)],
+    t_answered = ag.times["answered"]
+    e = call_expect(t0, t_answered, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
+                    [party(agent, sc.first(t_ring, t_deliv), t_answered, rel_agent)],
                     hold=holds, released_by=released_by, cause="normal_clearing",
                     csta=[{"link": x.name, "call_id": x.call_id(cid)} for x in links],
                     sip=[tr.d.cid, ag.d.cid], cti_lag_ms=ms(t_deliv - t_inv) if t_deliv else None)
@@ -1281,8 +1380,8 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
 
 
 def recording_basic(sc, e, ag, holds, rel, agent="2001"):
-    t_ans = ag.times["answer"]
-    rec(sc, 0, "start", agent, "answered", t_ans, ag)
+    t_ans = ag.times["answered"]
+    rec(sc, 0, "start", agent, "answered", t_ans, ag, complete=ag.times["ack"] if ag.late else None)
     iv, s = [], t_ans
     for a, b in holds:
         rec(sc, 0, "pause", agent, "held", a)
@@ -1298,6 +1397,7 @@ def recording_basic(sc, e, ag, holds, rel, agent="2001"):
 
 def s_inbound_answered(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"], logged_on=["2001"])
+    sc.dial_agent("2001")
     e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, ucid=ucid_of(1, t))
     sc.recorded()
     recording_basic(sc, e, ag, holds, rel)
@@ -1306,22 +1406,25 @@ def s_inbound_answered(sc):
 
 def s_abandoned(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    sc.dial_agent("2001")
     t0, cid, u = t + 500 * MS, "5c0a0002", ucid_of(2, t)
     tr, ag, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, u)
-    tc = tr.cancel(t0 + 5040 * MS)
+    tc = tr.cancel(t0 + 5040 * MS, lose="cancel" in sc.v.loss)
     ag.cancel(tc + 10 * MS)
     t_cc = L.event(tc + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
     t_callc = L.event(tc + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
     end = sc.first(*hangup(tr, ag), t_cc, t_callc)
-    e = call_expect(t0, None, end, CALLER_E164, HOTLINE_E164, "inbound", "abandoned",
-                    [party("2001", min(t_ring, t_del), None, sc.first(*hangup(ag), t_callc))], released_by=CALLER_NAT,
+    e = call_expect(t0, None, end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound", "abandoned",
+                    [party("2001", sc.first(t_ring, t_del), None, sc.first(*hangup(ag), t_callc))],
+                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164),
                     cause="call_cancelled", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
-                    cti_lag_ms=30, evidence_has=[u])
+                    cti_lag_ms=cti_lag(sc, t_del, ag), evidence_has=[u])
     sc.calls.append(e)
 
 
 def s_hold_retrieve(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
+    sc.dial_agent("2001")
     e, tr, ag, holds, rel = inbound_basic(sc, L, t + 500 * MS, cid="5c0a0003", hold_at=2000 * MS, talk=2000 * MS,
                                           agent_hangs_up=True)
     sc.recorded()
@@ -1329,59 +1432,75 @@ def s_hold_retrieve(sc):
     sc.calls.append(e)
 
 
+def cti_lag(sc, t_del, ag):
+    """R14's cti_lag_ms: the Delivered at the agent minus the PBX's INVITE to it (None if lost)."""
+    return ms(t_del - ag.times["invite"]) if sc.cap.captured(t_del) else None
+
+
 def transfer_common(sc, L, t0, cid, ucid):
-    """Inbound to 2001, answered. Returns the legs and times."""
+    """Inbound to 2001, answered. Returns the legs, 2001's alerted and answered moments, the CTI
+    lag (ms) and the time of 2001's 200 OK (the script's clock)."""
     tr, a1, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, ucid)
     t_ans, t_est = answer_agent(L.event, tr, a1, t0 + 2500 * MS, "2001", cid, ucid)
-    return tr, a1, min(t_ring, t_del), min(t_ans, t_est), t_del - (t0 + 40 * MS)
+    return tr, a1, sc.first(t_ring, t_del), a1.times["answered"], cti_lag(sc, t_del, a1), t_ans
 
 
 def s_single_step_transfer(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    sc.dial_agent("2001")
     t0, cid, u = t + 500 * MS, "5c0a0004", ucid_of(4, t)
     ncid = "5c0a0014"  # this PBX gives the transferred call a new callID (newConnection)
-    tr, a1, al1, an1, lag = transfer_common(sc, L, t0, cid, u)
-    tx = an1 + 3000 * MS
+    tr, a1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, cid, u)
+    tx = t_ans + 3000 * MS
     _, inv = L.request(tx, "SingleStepTransferCall", conn("activeCall", cid, "2001") + "<transferredTo>2002</transferredTo>")
     L.response(tx + 15 * MS, "SingleStepTransferCallResponse", conn("transferredCall", cid, "2002"), inv)
+    if sc.v.pbx_reinvites:  # R6: the PBX parks the caller's media while 2002 rings: not a hold
+        tr.hold(tx + 18 * MS, by_b=True, mode="inactive")
     a1.bye(tx + 20 * MS, from_a=True)
     a2 = agent_leg(sc, "c1b", tx + 25 * MS, "2002", ucid=u)
-    t_tx = L.event(tx + 20 * MS + sc.v.lag, "TransferedEvent", "2001",
-                   conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") +
-                   dev("transferredToDevice", "2002") +
-                   "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, "2002") +
-                   "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
-                   "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
-    t_del2 = L.event(tx + 25 * MS + sc.v.lag_alert + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u))
+    body = (conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
+            "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, "2002") +
+            "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
+            "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
+    t_tx = L.event(tx + 20 * MS + sc.v.lag, "TransferedEvent", "2001", body, **lose(sc, "transferred"))
+    t_tx2 = L.event(tx + 21 * MS + sc.v.lag, "TransferedEvent", "2002", body) if sc.v.multisignal else None
+    t_del2 = L.event(tx + 25 * MS + sc.v.lag_alert + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u),
+                     **lose(sc, "delivered2"))
     t_ring2 = a2.ringing(tx + 45 * MS)
     t_ans2 = a2.answer(tx + 2025 * MS)
+    if sc.v.pbx_reinvites:
+        tr.hold(t_ans2 + 15 * MS, by_b=True, resume=True, mode="inactive")
     t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
-    t_tx = sc.first(t_tx, *hangup(a1))  # R10: the transfer's earliest evidence
+    an2 = sc.first(t_ans2, a2.times["ack"], t_est2)
+    t_tx = sc.first(t_tx, t_tx2, *hangup(a1))  # R10: the transfer's earliest evidence
     tb = t_ans2 + 3000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
     for x in (tr, a1, a2):
         x.media()
     end = sc.first(*hangup(tr, a2), t_cc, t_callc)
-    e = call_expect(tr.times["invite"], an1, end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
-                    [party("2001", al1, an1, tx + 20 * MS), party("2002", min(t_ring2, t_del2), min(t_ans2, t_est2), tb + 10 * MS)],
+    rel1, rel2 = sc.first(*hangup(a1)), sc.first(*hangup(a2), t_callc)
+    e = call_expect(tr.times["invite"], an1, end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound", "answered",
+                    [party("2001", al1, an1, rel1), party("2002", sc.first(t_ring2, t_del2), an2, rel2)],
                     transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
-                    released_by=CALLER_NAT, cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)},
-                                                                          {"link": L.name, "call_id": L.call_id(ncid)}],
-                    sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=ms(lag), evidence_has=[u])
+                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164), cause="normal_clearing",
+                    csta=[{"link": L.name, "call_id": L.call_id(cid)}, {"link": L.name, "call_id": L.call_id(ncid)}],
+                    sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=lag, evidence_has=[u])
     sc.recorded()
-    rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
-    rec(sc, 0, "stop", "2001", "transferred", tx + 20 * MS)
-    rec(sc, 0, "start", "2002", "answered", a2.times["answer"], a2)
-    rec(sc, 0, "stop", "2002", "cleared", tb + 10 * MS)
-    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(tx + 20 * MS)}]},
-                      {"device": "2002", "intervals": [{"start": ts(a2.times["answer"]), "end": ts(tb + 10 * MS)}]}]
+    rec(sc, 0, "start", "2001", "answered", an1, a1)
+    rec(sc, 0, "stop", "2001", "transferred", rel1)
+    rec(sc, 0, "start", "2002", "answered", an2, a2)
+    rec(sc, 0, "stop", "2002", "cleared", rel2)
+    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(an1), "end": ts(rel1)}]},
+                      {"device": "2002", "intervals": [{"start": ts(an2), "end": ts(rel2)}]}]
     sc.calls.append(e)
 
 
 def consult_common(sc, L, t0, c1, c2, ucid):
-    tr, a1, al1, an1, lag = transfer_common(sc, L, t0, c1, ucid)
-    th = a1.hold(an1 + 2000 * MS, by_b=True)
+    tr, a1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, c1, ucid)
+    th = a1.hold(t_ans + 2000 * MS, by_b=True)
     t_held = L.event(th + sc.v.lag, "HeldEvent", "2001", ev_held(c1, "2001"))
+    if sc.v.pbx_reinvites:  # the PBX plays its music to the held caller: part of the hold CTI reports (R6)
+        tr.hold(th + 5 * MS, by_b=True)
     t_si = L.event(th + 500 * MS, "ServiceInitiatedEvent", "2001",
                    conn("initiatedConnection", c2, "2001") + dev("initiatingDevice", "2001") +
                    "<localConnectionInfo>initiated</localConnectionInfo><cause>consultation</cause>")
@@ -1403,61 +1522,95 @@ def consult_common(sc, L, t0, c1, c2, ucid):
     t_del2 = L.event(tc + 40 * MS + sc.v.lag_alert, "DeliveredEvent", "2002", ev_delivered(c2, "2002", "2001", "2002"))
     t_ring2 = l4.ringing(tc + 60 * MS)
     d3.response(tc + 65 * MS, l3.inv, 180, "Ringing")
-    t_ans2 = l4.answer(tc + 2060 * MS)
+    t_ans2 = l4.answer(tc + 2060 * MS, lose_ok="ok200_consult" in sc.v.loss)
     d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
     d3.ack(t_ans2 + 20 * MS, l3.inv)
     l3.conn_at = t_ans2 + 40 * MS
     t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(c2, "2002", "2001", "2002"))
-    return dict(tr=tr, a1=a1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=min(t_ring2, t_del2),
-                an2=min(t_ans2, t_est2), t_ans2=t_ans2)
+    return dict(tr=tr, a1=a1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=sc.first(t_ring2, t_del2),
+                an2=sc.first(t_ans2, l4.times["ack"], t_est2), t_ans2=t_ans2)
+
+
+def refer_transfer(sc, k, tt):
+    """2001's phone completes the consultation transfer itself: REFER on the customer's leg with
+    Refer-To 2002 and Replaces naming its consultation dialog (RFC 3515, RFC 3891); the PBX
+    accepts, NOTIFYs 100 then 200, ends the consultation dialog and the phone hangs up the other.
+    Returns the NOTIFY reporting 200 (R10's evidence)."""
+    a1, l3 = k["a1"], k["l3"]
+    rep = "%s;to-tag=%s;from-tag=%s" % (l3.d.cid, l3.d.ttag, l3.d.ftag)
+    rep = rep.replace("@", "%40").replace(";", "%3B").replace("=", "%3D")
+    user = sc.v.sip_user("2001")
+    r = a1.d.request(tt, "REFER", False, extra=["Refer-To: <sip:2002@10.1.0.1?Replaces=%s>" % rep,
+                                                "Referred-By: <sip:%s@10.1.0.1>" % user,
+                                                "Contact: <sip:%s@10.1.1.1:5060>" % user])
+    a1.d.response(tt + 3 * MS, r, 202, "Accepted")
+    frag = "message/sipfrag;version=2.0"
+    n1 = a1.d.request(tt + 5 * MS, "NOTIFY", True, b"SIP/2.0 100 Trying\r\n", ctype=frag,
+                      extra=["Event: refer", "Subscription-State: active;expires=60"])
+    a1.d.response(tt + 7 * MS, n1, 200, "OK")
+    n2 = a1.d.request(tt + 20 * MS, "NOTIFY", True, b"SIP/2.0 200 OK\r\n", ctype=frag,
+                      extra=["Event: refer", "Subscription-State: terminated;reason=noresource"])
+    a1.d.response(tt + 22 * MS, n2, 200, "OK")
+    l3.bye(tt + 24 * MS, from_a=False)
+    a1.bye(tt + 25 * MS, from_a=False)
+    return n2["raw_t"]
 
 
 def s_consultation_transfer(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    sc.dial_agent("2001")
     t0, c1, c2 = t + 500 * MS, "5c0a0005", "5c0a0006"
     k = consult_common(sc, L, t0, c1, c2, None)
     tt = k["t_ans2"] + 2000 * MS
-    _, inv = L.request(tt, "TransferCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
-    L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, "2002"), inv)
-    k["a1"].bye(tt + 20 * MS, from_a=True)
-    k["l3"].bye(tt + 22 * MS, from_a=False)
-    t_tx = L.event(tt + 20 * MS + sc.v.lag, "TransferedEvent", "2001",
-                   conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
-                   dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
-                   "<transferredConnections><connectionListItem>" + conn("newConnection", c1, "2002") +
-                   "<oldConnection><callID>%s</callID><deviceID>2002</deviceID></oldConnection>" % c2 +
-                   "</connectionListItem></transferredConnections>"
-                   "<localConnectionInfo>null</localConnectionInfo><cause>transfer</cause>")
+    if sc.v.multisignal:
+        t_notify = refer_transfer(sc, k, tt)
+    else:
+        t_notify = None
+        _, inv = L.request(tt, "TransferCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
+        L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, "2002"), inv)
+        k["a1"].bye(tt + 20 * MS, from_a=True)
+        k["l3"].bye(tt + 22 * MS, from_a=False)
+    if sc.v.pbx_reinvites:  # the PBX connects the caller's media to 2002's: its own re-INVITE
+        k["tr"].hold(tt + 26 * MS, by_b=True, resume=True)
+    body = (conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
+            dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
+            "<transferredConnections><connectionListItem>" + conn("newConnection", c1, "2002") +
+            "<oldConnection><callID>%s</callID><deviceID>2002</deviceID></oldConnection>" % c2 +
+            "</connectionListItem></transferredConnections>"
+            "<localConnectionInfo>null</localConnectionInfo><cause>transfer</cause>")
+    t_tx = L.event(tt + 20 * MS + sc.v.lag, "TransferedEvent", "2001", body, **lose(sc, "transferred"))
+    t_tx2 = L.event(tt + 21 * MS + sc.v.lag, "TransferedEvent", "2002", body) if sc.v.multisignal else None
     tb = tt + 3000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
-    t_tx = sc.first(t_tx, *hangup(k["a1"], k["l3"]))  # R10: the transfer's earliest evidence
+    t_tx = sc.first(t_tx, t_tx2, t_notify, *hangup(k["a1"], k["l3"]))  # R10: the transfer's earliest evidence
     holds = [(k["th"], t_tx)]
-    e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
-                    [party("2001", k["al1"], k["an1"], tt + 20 * MS), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
+    rel1, rel2 = sc.first(*hangup(k["a1"], k["l3"])), sc.first(*hangup(k["l4"]), t_callc)
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound",
+                    "answered", [party("2001", k["al1"], k["an1"], rel1), party("2002", k["al2"], k["an2"], rel2)],
                     hold=holds, transfers=[{"from": "2001", "to": "2002", "kind": "consultation", "ts": ts(t_tx)}],
-                    released_by=CALLER_NAT, cause="normal_clearing",
+                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164), cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
-                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]))
+                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=k["lag"])
     sc.recorded()
     a1, l4 = k["a1"], k["l4"]
-    rel1 = e["parties"][0]["released"]
-    rec(sc, 0, "start", "2001", "answered", a1.times["answer"], a1)
+    rec(sc, 0, "start", "2001", "answered", k["an1"], a1)
     rec(sc, 0, "pause", "2001", "held", k["th"])
     rec(sc, 0, "resume", "2001", "consultation", k["an2"], k["l3"], phone_is_a=True)  # R16: it talks to 2002
-    rec(sc, 0, "start", "2002", "answered", l4.times["answer"], l4)
-    rec(sc, 0, "stop", "2001", "transferred", tt + 20 * MS)
-    rec(sc, 0, "stop", "2002", "cleared", tb + 10 * MS)
-    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(a1.times["answer"]), "end": ts(k["th"])},
-                                                       {"start": ts(k["an2"]), "end": rel1}]},
-                      {"device": "2002", "intervals": [{"start": ts(l4.times["answer"]), "end": ts(tb + 10 * MS)}]}]
+    rec(sc, 0, "start", "2002", "answered", k["an2"], l4)
+    rec(sc, 0, "stop", "2001", "transferred", rel1)
+    rec(sc, 0, "stop", "2002", "cleared", rel2)
+    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
+                                                       {"start": ts(k["an2"]), "end": ts(rel1)}]},
+                      {"device": "2002", "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]}]
     sc.calls.append(e)
 
 
 def s_conference(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
+    sc.dial_agent("2001")
     t0, c1, c2, u = t + 500 * MS, "5c0a0007", "5c0a0008", ucid_of(7, t)
     k = consult_common(sc, L, t0, c1, c2, u)
     tf = k["t_ans2"] + 2000 * MS
@@ -1465,6 +1618,12 @@ def s_conference(sc):
     L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, "2001"), inv)
     k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends 2001's consultation dialog ...
     tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)  # ... and 2001 takes its first leg off hold
+    if sc.v.pbx_reinvites:  # R6: the PBX moves the caller's and 2002's media to its conference bridge
+        k["tr"].hold(tf + 18 * MS, by_b=True, mode="inactive")
+        k["tr"].bm = ("10.1.0.1", sc.port("pbx"))
+        k["tr"].hold(tf + 30 * MS, by_b=True, resume=True, mode="inactive")
+        k["l4"].am = ("10.1.0.1", sc.port("pbx"))
+        k["l4"].hold(tf + 32 * MS, by_b=False, resume=True, mode="inactive")
     t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", "2001",
                      conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
                      dev("conferencingDevice", "2001") + dev("addedParty", "2002") +
@@ -1476,19 +1635,20 @@ def s_conference(sc):
                      "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
     td = t_conf + 3000 * MS
     k["a1"].bye(td, from_a=False)
-    L.event(td + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
+    t_cc1 = L.event(td + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
     tb = td + 2000 * MS
     t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
     holds = [(k["th"], sc.first(t_conf, tres, *hangup(k["l3"])))]  # R6, R11: reconnected by the conference
-    e = call_expect(k["tr"].times["invite"], k["an1"], end, CALLER_E164, HOTLINE_E164, "inbound", "answered",
-                    [party("2001", k["al1"], k["an1"], td), party("2002", k["al2"], k["an2"], tb + 10 * MS)],
-                    hold=holds, conference={"parties": [CALLER_NAT, "2001", "2002"]},
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound",
+                    "answered", [party("2001", k["al1"], k["an1"], sc.first(*hangup(k["a1"]), t_cc1)),
+                                 party("2002", k["al2"], k["an2"], sc.first(*hangup(k["l4"]), t_callc))],
+                    hold=holds, conference={"parties": [sc.v.caller_device(CALLER_NAT, CALLER_E164), "2001", "2002"]},
                     released_by="2001", cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
-                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=ms(k["lag"]),
+                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=k["lag"],
                     evidence_has=[u],
                     correlation={"method": "device_time"})
     sc.calls.append(e)
@@ -1514,16 +1674,22 @@ def s_makecall(sc):
             dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
             "<localConnectionInfo>connected</localConnectionInfo><cause>makeCall</cause>")
     cid_t = sc.callid("%s-c1-trunk" % sc.name, "10.1.0.1")
-    dt = Dialog(sc, cid_t, PBX, SBC, "+49305552001", "+49301234567", "sip:+49301234567@10.2.0.1:5060;user=phone",
+    dialled = "+49-30-1234567" if sc.v.numforms else "+49301234567"
+    dt = Dialog(sc, cid_t, PBX, SBC, "+49305552001", "+49301234567", "sip:%s@10.2.0.1:5060;user=phone" % dialled,
                 "10.1.0.1", "10.2.0.1", "ExamplePBX/18.2", "CarrierSBC/7.1")
+    pai = ["P-Asserted-Identity: <sip:+49305552001@10.1.0.1;user=phone>"]
+    if sc.v.numforms:
+        dt.b_name, pai = '"+49 30 1234567" <tel:+49-30-1234567>', ["P-Asserted-Identity: <tel:+49305552001>"]
+    if sc.v.privacy:  # the contact centre withholds its number from the called party (R19)
+        dt.a_name, dt.a_contact, pai = ANON, "anonymous", ["Privacy: id"] + pai
     trk = Leg(sc, dt, ("10.1.0.1", sc.port("pbx")), ("10.2.0.1", sc.port("sbc")))
-    t_tinv = trk.invite(t0 + 100 * MS, ["P-Asserted-Identity: <sip:+49305552001@10.1.0.1;user=phone>"])
+    t_tinv = trk.invite(t0 + 100 * MS, pai)
     dt.response(t_tinv + 5 * MS, trk.inv, 100, "Trying")
     L.event(t_tinv + sc.v.lag, "NetworkReachedEvent", "2001", conn("outboundConnection", cid, "T001") +
             dev("networkInterfaceUsed", "T001") + dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
             "<localConnectionInfo>connected</localConnectionInfo><cause>normal</cause>")
     dt.response(t_tinv + 300 * MS, trk.inv, 180, "Ringing")
-    t_ans = trk.answer(t0 + 4000 * MS)
+    t_ans = trk.answer(t0 + 4000 * MS, lose_ok="ok200_trunk" in sc.v.loss)
     t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", "2001", ev_established(cid, "0301234567", "2001", "0301234567"))
     tb = t_ans + 4000 * MS
     ag.bye(tb, from_a=False)
@@ -1533,8 +1699,9 @@ def s_makecall(sc):
     ag.media()
     trk.media()
     end = sc.first(*hangup(ag, trk), t_cc, t_callc)
-    e = call_expect(t_mk, min(t_ans, t_est), end, "+49305552001", "+49301234567", "outbound", "answered",
-                    [party("2001", None, t_ans_a, tb)], released_by="2001", cause="normal_clearing",
+    e = call_expect(t_mk, sc.first(t_ans, trk.times["ack"], t_est), end, "+49305552001", "+49301234567", "outbound",
+                    "answered", [party("2001", None, sc.first(t_ans_a, ag.times["ack"]), sc.first(*hangup(ag), t_cc))],
+                    released_by="2001", cause="normal_clearing",
                     csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[cid_a, cid_t],
                     correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
     sc.calls.append(e)
@@ -1542,6 +1709,8 @@ def s_makecall(sc):
 
 def s_routed_queued(sc):
     L = sc.link(sc.t0)
+    if sc.v.numforms:  # R20: the carrier writes the hotline in national form with its context
+        sc.dial = (HOTLINE_E164, "030555000;phone-context=+49")
     t = L.last + 5 * MS
     for d in ("2002", "2003", QUEUE):
         t = L.monitor(t, d) + 3 * MS
@@ -1568,7 +1737,7 @@ def s_routed_queued(sc):
         t_q = L.event(t0 + 220 * MS, "QueuedEvent", QUEUE, conn("queuedConnection", cid, QUEUE) + dev("queue", QUEUE) +
                       dev("callingDevice", caller[1]) + dev("calledDevice", HOTLINE) +
                       "<numberQueued>1</numberQueued><localConnectionInfo>queued</localConnectionInfo>"
-                      "<cause>enteringDistribution</cause>")
+                      "<cause>enteringDistribution</cause>", **lose(sc, "queued" if i == 0 else None))
         t_inv = t_q + qwait - sc.v.lag_alert
         ag = agent_leg(sc, "c%d" % (i + 1), t_inv, agent, caller[0])
         t_del = L.event(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
@@ -1584,12 +1753,13 @@ def s_routed_queued(sc):
         tr.media()
         ag.media()
         end = sc.first(*hangup(tr, ag), t_cc, t_callc)
-        e = call_expect(t0, min(t_ans, t_est), end, caller[0], HOTLINE_E164, "inbound", "answered",
-                        [party(agent, min(t_ring, t_del), min(t_ans, t_est), sc.first(*hangup(ag), t_callc))],
-                        released_by=caller[1],
+        answered = sc.first(t_ans, ag.times["ack"], t_est)
+        e = call_expect(t0, answered, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
+                        [party(agent, sc.first(t_ring, t_del), answered, sc.first(*hangup(ag), t_callc))],
+                        released_by=sc.v.caller_device(caller[1], caller[0]),
                         cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
-                        queue_ms=ms(t_del - t_q), route_ms=ms(t_rs - t_rr), cti_lag_ms=ms(t_del - t_inv),
-                        correlation={"method": "number_time"})
+                        queue_ms=ms(t_del - t_q) if sc.cap.captured(t_q) else None, route_ms=ms(t_rs - t_rr),
+                        cti_lag_ms=cti_lag(sc, t_del, ag), correlation={"method": "number_time"})
         if agent == "2003":
             e["audit"] = ["acd_not_ready"]
             sc.audits.append({"kind": "acd_not_ready", "call": i})
@@ -1795,43 +1965,52 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "pcaps", "scenarios"))
     ap.add_argument("--check", action="store_true", help="regenerate into a temporary directory and compare")
     a = ap.parse_args()
+    sys.path.insert(0, HERE)
+    import variants  # the families' variants (issue 11), in <out>/variants/
+    vout = os.path.join(a.out, "variants")
     if not a.check:
         generate(a.out)
+        variants.generate(vout)
         return 0
     with tempfile.TemporaryDirectory() as d:
         scens = generate(d)
-        bad = []
-        for name, _, _, _, _ in all_scenarios():
-            for suf in (".pcap", ".expect.json"):
-                p = os.path.join(a.out, name + suf)
-                if not os.path.exists(p) or not filecmp.cmp(p, os.path.join(d, name + suf), shallow=False):
-                    bad.append(name + suf)
-        extra = sorted(set(os.listdir(a.out)) - set(os.listdir(d)))
+        vscens = variants.generate(os.path.join(d, "variants"))
+        bad, extra = [], []
+        for names, mine, fresh in (([x[0] for x in all_scenarios()], a.out, d),
+                                   ([x[0] for x in variants.all_variants()], vout, os.path.join(d, "variants"))):
+            for name in names:
+                for suf in (".pcap", ".expect.json"):
+                    p = os.path.join(mine, name + suf)
+                    if not os.path.exists(p) or not filecmp.cmp(p, os.path.join(fresh, name + suf), shallow=False):
+                        bad.append(os.path.relpath(p, a.out))
+            have = set(os.listdir(mine)) if os.path.isdir(mine) else set()
+            extra += [os.path.relpath(os.path.join(mine, x), a.out) for x in sorted(have - set(os.listdir(fresh)))]
         for b in bad:
             print("FAIL: %s differs from what scenarios.py generates" % b)
         for x in extra:
             print("FAIL: %s is not generated by scenarios.py" % x)
         if not bad and not extra:
-            print("ok: %d scenario files identical to a fresh generation" % (2 * len(all_scenarios())))
+            print("ok: %d scenario files identical to a fresh generation" %
+                  (2 * (len(all_scenarios()) + len(variants.all_variants()))))
         # the BER twins: every PDU through asn1c's unber and against the module text
         import shutil
-        sys.path.insert(0, HERE)
         import check_ber_unber
         if not shutil.which("unber"):
             print("FAIL: unber (asn1c) missing: apt-get install -y asn1c")
             nber = 1
         else:
             nber = check_ber_unber.run(d, scens, ber_from_xml, BER_PORT)
-        nber += twin_check(scens)
+            nber += check_ber_unber.run(os.path.join(d, "variants"), vscens, variants.S.ber_from_xml, BER_PORT)
+        by = {sc.name: sc for sc in scens}
+        nber += twin_check([(by[n], by[n + "_ber"]) for n in BER_TWINS] + variants.twins_of(vscens))
         return 1 if bad or extra or nber else 0
 
 
-def twin_check(scens):
+def twin_check(pairs):
     """A BER twin's expected records equal its XML scenario's but for the link name."""
-    by = {sc.name: sc for sc in scens}
     n = 0
-    for base in BER_TWINS:
-        x, b = by[base], by[base + "_ber"]
+    for x, b in pairs:
+        base = x.name
         sub = lambda o, a, c: json.loads(json.dumps(o).replace(a, c))  # noqa: E731
         ren = [(L.name, "LINK%d" % i) for i, L in enumerate(x.links)] + [(base + "-", "SCEN-")]
         renb = [(L.name, "LINK%d" % i) for i, L in enumerate(b.links)] + [(base + "_ber-", "SCEN-")]
