@@ -191,6 +191,12 @@ NS = "http://www.ecma-international.org/standards/ecma-323/csta/ed4"
 SBC = ("10.2.0.1", 5060)
 PBX = ("10.1.0.1", 5060)
 PHONE = {"2001": "10.1.1.1", "2002": "10.1.1.2", "2003": "10.1.1.3"}
+
+
+def phone_ip(ext):
+    """The address of an agent's phone: 2001 10.1.1.1, 2002 10.1.1.2, ... 250 to a /24."""
+    i = int(ext) - 2001
+    return "10.1.%d.%d" % (1 + i // 250, 1 + i % 250)
 CTI_PBX = ("10.1.0.5", 1040)
 CTI_STANDBY = ("10.1.0.6", 1040)
 CTI_SRV = "10.1.0.50"
@@ -546,6 +552,10 @@ class Link:
         """callID as ctitap reports it: the XML text, or the BER octet string in lower-case hex."""
         return ber_call_id(cid).hex() if self.enc == "ber" else cid
 
+    def csta(self, cid):
+        """The expected `csta` entries of a CSTA call on this link."""
+        return [{"link": self.name, "call_id": self.call_id(cid)}]
+
     def open_ber(self, t):
         """TCP and the ACSE association (AARQ, AARE) of a BER link, all before t + 240 µs, where
         the XML link's handshake ends: every later packet time equals the XML twin's."""
@@ -683,6 +693,30 @@ class Link:
 
     def response(self, t, name, inner, invoke, from_pbx=True):
         return self.send(t, from_pbx, X(name, inner), invoke)
+
+
+class Fan:
+    """Several CSTA links reporting the same calls (a PBX's XML and BER CTI links): events go on
+    every link, each copy `spread` µs after the one before; requests and their answers on the
+    first link only. A loss applies to the first link's copy (the others still carry it)."""
+
+    def __init__(self, links, spread=1500):
+        self.links, self.spread = links, spread
+        self.sc = links[0].sc
+
+    def event(self, t, name, mon, inner, lose=False, **kw):
+        hs = [L.event(t + i * self.spread, name, mon, inner, lose=lose and i == 0, **kw) for i, L in enumerate(self.links)]
+        kept = [h for h in hs if self.sc.cap.captured(h)]
+        return min(kept) if kept else hs[0]
+
+    def request(self, t, name, inner, from_pbx=False):
+        return self.links[0].request(t, name, inner, from_pbx)
+
+    def response(self, t, name, inner, invoke, from_pbx=True):
+        return self.links[0].response(t, name, inner, invoke, from_pbx)
+
+    def csta(self, cid):
+        return [c for L in self.links for c in L.csta(cid)]
 
 
 # ---- CSTA BER (ECMA-285 Phase III) over TCP ----------------------------------------------
@@ -968,6 +1002,7 @@ class Scen:
         self.v = v or Profile()
         self.rewrites = self.v.cti_rewrites()
         self.dial = (HOTLINE_E164, None)  # inbound calls: (called for the record, as the carrier writes it)
+        self.cti_called = HOTLINE  # and as CTI names it
         self.t0 = BASE + idx * 600 * 1000000
         self.cap = Cap()
         self.calls, self.recordings, self.audits = [], [], []
@@ -992,8 +1027,15 @@ class Scen:
         return L
 
     def recorded(self):
-        self.settings["record.devices"] = "2001-2009"
-        self.settings["record.pause_on_hold"] = "true"
+        if "record.devices" not in self.settings:
+            self.settings["record.devices"] = "2001-2009"
+            self.settings["record.pause_on_hold"] = "true"
+
+    def records(self, device):
+        """Whether the settings record device (record.devices as one range or device)."""
+        spec = self.settings.get("record.devices", "")
+        lo, _, hi = spec.partition("-")
+        return bool(spec) and len(device) == len(lo) and lo <= device <= (hi or lo)
 
     def allow(self, *kinds):
         for k in kinds:
@@ -1159,7 +1201,7 @@ class Leg:
             t = self.conn_at + shift
             burst = self.sc.v.rtp_burst
             for o in sorted(off) + [[end, end]]:
-                rtp_stream(self.sc.cap, t, min(o[0], t + burst * 20 * MS) if burst else o[0], src, dst, s)
+                rtp_stream(self.sc.cap, t, min(o[0], t + burst * 20 * MS) if burst is not None else o[0], src, dst, s)
                 t = o[1] if o[1] is not None else end
 
 
@@ -1269,15 +1311,15 @@ def setup_link(sc, t, devices, agents_ready=(), not_ready=(), logged_on=()):
 
 # ---- the basic inbound call (scenarios 1, 3, 9, 12, 13 and parts of 10) ---------------------
 
-def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS):
+def ring_agent(sc, send, key, t0, agent, cid, ucid=None, ring_after=60 * MS, caller=(CALLER_E164, CALLER_NAT)):
     """An inbound call rings at an agent: the carrier's INVITE at t0, the PBX's INVITE to the agent
     40 ms later, CTI's Delivered a CTI lag after that (send(t, name, monitor, inner) writes it on the
     link), the phone's 180 and the PBX's 180 to the carrier 5 ms later. Returns tr, ag, t_del, t_ring."""
-    tr = trunk_leg(sc, key, t0)
+    tr = trunk_leg(sc, key, t0, caller[0])
     tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-    ag = agent_leg(sc, key, t0 + 40 * MS, agent, ucid=ucid)
-    t_del = send(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, CALLER_NAT, HOTLINE, ucid),
-                 **lose(sc, "delivered"))
+    ag = agent_leg(sc, key, t0 + 40 * MS, agent, caller[0], ucid=ucid)
+    t_del = send(t0 + 40 * MS + sc.v.lag_alert, "DeliveredEvent", agent,
+                 ev_delivered(cid, agent, caller[1], sc.cti_called, ucid), **lose(sc, "delivered"))
     t_ring = ag.ringing(t0 + ring_after)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
     return tr, ag, t_del, t_ring
@@ -1290,7 +1332,7 @@ def answer_agent(send, tr, ag, t, agent, cid, ucid=None, calling=CALLER_NAT):
     tr.answer_t = tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
     tr.d.ack(t_ans + 25 * MS, tr.inv)
     tr.conn_at = t_ans + 40 * MS
-    t_est = send(t_ans + tr.sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, calling, HOTLINE, ucid))
+    t_est = send(t_ans + tr.sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, calling, tr.sc.cti_called, ucid))
     ag.times["answered"] = tr.sc.first(t_ans, ag.times["ack"], t_est)  # R3, R9
     return t_ans, t_est
 
@@ -1310,7 +1352,7 @@ def caller_hangs_up(send, tr, ag, tb, agent, cid, calling=CALLER_NAT):
 def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", hold_at=None, hold_len=3000 * MS,
                   talk=4000 * MS, agent_hangs_up=False, trunk_retx=False, split=1, swap_every=0, retx_est=None,
                   failover=None, caller=(CALLER_E164, CALLER_NAT), L_after=None, delivered=True,
-                  after_answer=None):
+                  after_answer=None, answer_ms=3000 * MS):
     """Returns (expect dict, legs). failover: (t_rst, standby_link) -- events after t_rst go on it."""
     n = [0]
 
@@ -1336,11 +1378,12 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
         tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
     ag = agent_leg(sc, key, t0 + 40 * MS, agent, caller[0], ucid)
     t_inv = t0 + 40 * MS
-    t_deliv = ev(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE, ucid)) if delivered else None
+    t_deliv = ev(t_inv + sc.v.lag_alert, "DeliveredEvent", agent,
+                 ev_delivered(cid, agent, caller[1], sc.cti_called, ucid)) if delivered else None
     t_deliv = sc.first(t_deliv)
     t_ring = ag.ringing(t0 + (700 if trunk_retx else 60) * MS)
     tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
-    t_ans, t_est = answer_agent(ev, tr, ag, t0 + 3000 * MS, agent, cid, ucid, caller[1])
+    t_ans, t_est = answer_agent(ev, tr, ag, t0 + answer_ms, agent, cid, ucid, caller[1])
     if after_answer:
         after_answer(t_ans)
     holds = []
@@ -1371,7 +1414,7 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     e = call_expect(t0, t_answered, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
                     [party(agent, sc.first(t_ring, t_deliv), t_answered, rel_agent)],
                     hold=holds, released_by=released_by, cause="normal_clearing",
-                    csta=[{"link": x.name, "call_id": x.call_id(cid)} for x in links],
+                    csta=[c for x in links for c in x.csta(cid)],
                     sip=[tr.d.cid, ag.d.cid], cti_lag_ms=ms(t_deliv - t_inv) if t_deliv else None)
     if ucid:
         e["evidence_has"] = [ucid]
@@ -1407,19 +1450,24 @@ def s_inbound_answered(sc):
 def s_abandoned(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
     sc.dial_agent("2001")
-    t0, cid, u = t + 500 * MS, "5c0a0002", ucid_of(2, t)
-    tr, ag, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, u)
-    tc = tr.cancel(t0 + 5040 * MS, lose="cancel" in sc.v.loss)
+    call_abandoned(sc, L, t + 500 * MS, "2001", "5c0a0002", ucid_of(2, t))
+
+
+def call_abandoned(sc, L, t0, agent, cid, ucid, key="c1", ring=5040 * MS, caller=(CALLER_E164, CALLER_NAT)):
+    """Inbound, rings `agent` for `ring`, the caller CANCELs."""
+    tr, ag, t_del, t_ring = ring_agent(sc, L.event, key, t0, agent, cid, ucid, caller=caller)
+    tc = tr.cancel(t0 + ring, lose="cancel" in sc.v.loss)
     ag.cancel(tc + 10 * MS)
-    t_cc = L.event(tc + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, CALLER_NAT, "callCancelled"))
-    t_callc = L.event(tc + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid, "callCancelled"))
+    t_cc = L.event(tc + sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, caller[1], "callCancelled"))
+    t_callc = L.event(tc + 10 * MS + sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid, "callCancelled"))
     end = sc.first(*hangup(tr, ag), t_cc, t_callc)
-    e = call_expect(t0, None, end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound", "abandoned",
-                    [party("2001", sc.first(t_ring, t_del), None, sc.first(*hangup(ag), t_callc))],
-                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164),
-                    cause="call_cancelled", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
-                    cti_lag_ms=cti_lag(sc, t_del, ag), evidence_has=[u])
+    e = call_expect(t0, None, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "abandoned",
+                    [party(agent, sc.first(t_ring, t_del), None, sc.first(*hangup(ag), t_callc))],
+                    released_by=sc.v.caller_device(caller[1], caller[0]),
+                    cause="call_cancelled", csta=L.csta(cid), sip=[tr.d.cid, ag.d.cid],
+                    cti_lag_ms=cti_lag(sc, t_del, ag), **({"evidence_has": [ucid]} if ucid else {}))
     sc.calls.append(e)
+    return e
 
 
 def s_hold_retrieve(sc):
@@ -1437,112 +1485,123 @@ def cti_lag(sc, t_del, ag):
     return ms(t_del - ag.times["invite"]) if sc.cap.captured(t_del) else None
 
 
-def transfer_common(sc, L, t0, cid, ucid):
-    """Inbound to 2001, answered. Returns the legs, 2001's alerted and answered moments, the CTI
-    lag (ms) and the time of 2001's 200 OK (the script's clock)."""
-    tr, a1, t_del, t_ring = ring_agent(sc, L.event, "c1", t0, "2001", cid, ucid)
-    t_ans, t_est = answer_agent(L.event, tr, a1, t0 + 2500 * MS, "2001", cid, ucid)
+def transfer_common(sc, L, t0, cid, ucid, agent="2001", key="c1", answer=2500 * MS, caller=(CALLER_E164, CALLER_NAT)):
+    """Inbound to agent, answered. Returns the legs, its alerted and answered moments, the CTI lag
+    (ms) and the time of its 200 OK (the script's clock)."""
+    tr, a1, t_del, t_ring = ring_agent(sc, L.event, key, t0, agent, cid, ucid, caller=caller)
+    t_ans, t_est = answer_agent(L.event, tr, a1, t0 + answer, agent, cid, ucid, caller[1])
     return tr, a1, sc.first(t_ring, t_del), a1.times["answered"], cti_lag(sc, t_del, a1), t_ans
 
 
 def s_single_step_transfer(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
     sc.dial_agent("2001")
-    t0, cid, u = t + 500 * MS, "5c0a0004", ucid_of(4, t)
-    ncid = "5c0a0014"  # this PBX gives the transferred call a new callID (newConnection)
-    tr, a1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, cid, u)
-    tx = t_ans + 3000 * MS
-    _, inv = L.request(tx, "SingleStepTransferCall", conn("activeCall", cid, "2001") + "<transferredTo>2002</transferredTo>")
-    L.response(tx + 15 * MS, "SingleStepTransferCallResponse", conn("transferredCall", cid, "2002"), inv)
-    if sc.v.pbx_reinvites:  # R6: the PBX parks the caller's media while 2002 rings: not a hold
+    # this PBX gives the transferred call a new callID (newConnection)
+    call_single_step(sc, L, t + 500 * MS, "5c0a0004", "5c0a0014", ucid_of(4, t))
+
+
+def call_single_step(sc, L, t0, cid, ncid, u, a1="2001", a2="2002", key="c1", answer=2500 * MS, talk1=3000 * MS,
+                     ring2=2000 * MS, talk2=3000 * MS, caller=(CALLER_E164, CALLER_NAT)):
+    """Inbound to a1, answered; CTI SingleStepTransferCall to a2, which answers; the caller hangs up."""
+    nat = caller[1]
+    tr, l1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, cid, u, a1, key, answer, caller)
+    tx = t_ans + talk1
+    _, inv = L.request(tx, "SingleStepTransferCall", conn("activeCall", cid, a1) + "<transferredTo>%s</transferredTo>" % a2)
+    L.response(tx + 15 * MS, "SingleStepTransferCallResponse", conn("transferredCall", cid, a2), inv)
+    if sc.v.pbx_reinvites:  # R6: the PBX parks the caller's media while a2 rings: not a hold
         tr.hold(tx + 18 * MS, by_b=True, mode="inactive")
-    a1.bye(tx + 20 * MS, from_a=True)
-    a2 = agent_leg(sc, "c1b", tx + 25 * MS, "2002", ucid=u)
-    body = (conn("primaryOldCall", cid, "2001") + dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
-            "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, "2002") +
-            "<endpoint><deviceID>2002</deviceID></endpoint></connectionListItem></transferredConnections>"
+    l1.bye(tx + 20 * MS, from_a=True)
+    l2 = agent_leg(sc, key + "b", tx + 25 * MS, a2, caller[0], ucid=u)
+    body = (conn("primaryOldCall", cid, a1) + dev("transferringDevice", a1) + dev("transferredToDevice", a2) +
+            "<transferredConnections><connectionListItem>" + conn("newConnection", ncid, a2) +
+            "<endpoint><deviceID>%s</deviceID></endpoint></connectionListItem></transferredConnections>" % a2 +
             "<localConnectionInfo>null</localConnectionInfo><cause>singleStepTransfer</cause>")
-    t_tx = L.event(tx + 20 * MS + sc.v.lag, "TransferedEvent", "2001", body, **lose(sc, "transferred"))
-    t_tx2 = L.event(tx + 21 * MS + sc.v.lag, "TransferedEvent", "2002", body) if sc.v.multisignal else None
-    t_del2 = L.event(tx + 25 * MS + sc.v.lag_alert + 2 * MS, "DeliveredEvent", "2002", ev_delivered(ncid, "2002", CALLER_NAT, HOTLINE, u),
-                     **lose(sc, "delivered2"))
-    t_ring2 = a2.ringing(tx + 45 * MS)
-    t_ans2 = a2.answer(tx + 2025 * MS)
+    t_tx = L.event(tx + 20 * MS + sc.v.lag, "TransferedEvent", a1, body, **lose(sc, "transferred"))
+    t_tx2 = L.event(tx + 21 * MS + sc.v.lag, "TransferedEvent", a2, body) if sc.v.multisignal else None
+    t_del2 = L.event(tx + 25 * MS + sc.v.lag_alert + 2 * MS, "DeliveredEvent", a2,
+                     ev_delivered(ncid, a2, nat, sc.cti_called, u), **lose(sc, "delivered2"))
+    t_ring2 = l2.ringing(tx + 45 * MS)
+    t_ans2 = l2.answer(tx + 25 * MS + ring2)
     if sc.v.pbx_reinvites:
         tr.hold(t_ans2 + 15 * MS, by_b=True, resume=True, mode="inactive")
-    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(ncid, "2002", CALLER_NAT, HOTLINE, u))
-    an2 = sc.first(t_ans2, a2.times["ack"], t_est2)
-    t_tx = sc.first(t_tx, t_tx2, *hangup(a1))  # R10: the transfer's earliest evidence
-    tb = t_ans2 + 3000 * MS
-    t_cc, t_callc = caller_hangs_up(L.event, tr, a2, tb, "2002", ncid)
-    for x in (tr, a1, a2):
+    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", a2, ev_established(ncid, a2, nat, sc.cti_called, u))
+    an2 = sc.first(t_ans2, l2.times["ack"], t_est2)
+    t_tx = sc.first(t_tx, t_tx2, *hangup(l1))  # R10: the transfer's earliest evidence
+    tb = t_ans2 + talk2
+    t_cc, t_callc = caller_hangs_up(L.event, tr, l2, tb, a2, ncid, nat)
+    for x in (tr, l1, l2):
         x.media()
-    end = sc.first(*hangup(tr, a2), t_cc, t_callc)
-    rel1, rel2 = sc.first(*hangup(a1)), sc.first(*hangup(a2), t_callc)
-    e = call_expect(tr.times["invite"], an1, end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound", "answered",
-                    [party("2001", al1, an1, rel1), party("2002", sc.first(t_ring2, t_del2), an2, rel2)],
-                    transfers=[{"from": "2001", "to": "2002", "kind": "single_step", "ts": ts(t_tx)}],
-                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164), cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": L.call_id(cid)}, {"link": L.name, "call_id": L.call_id(ncid)}],
-                    sip=[tr.d.cid, a1.d.cid, a2.d.cid], cti_lag_ms=lag, evidence_has=[u])
+    end = sc.first(*hangup(tr, l2), t_cc, t_callc)
+    rel1, rel2 = sc.first(*hangup(l1)), sc.first(*hangup(l2), t_callc)
+    e = call_expect(tr.times["invite"], an1, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
+                    [party(a1, al1, an1, rel1), party(a2, sc.first(t_ring2, t_del2), an2, rel2)],
+                    transfers=[{"from": a1, "to": a2, "kind": "single_step", "ts": ts(t_tx)}],
+                    released_by=sc.v.caller_device(nat, caller[0]), cause="normal_clearing",
+                    csta=L.csta(cid) + L.csta(ncid), sip=[tr.d.cid, l1.d.cid, l2.d.cid], cti_lag_ms=lag,
+                    **({"evidence_has": [u]} if u else {}))
     sc.recorded()
-    rec(sc, 0, "start", "2001", "answered", an1, a1)
-    rec(sc, 0, "stop", "2001", "transferred", rel1)
-    rec(sc, 0, "start", "2002", "answered", an2, a2)
-    rec(sc, 0, "stop", "2002", "cleared", rel2)
-    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(an1), "end": ts(rel1)}]},
-                      {"device": "2002", "intervals": [{"start": ts(an2), "end": ts(rel2)}]}]
+    n = len(sc.calls)
+    for d, an, leg, rel, why in ((a1, an1, l1, rel1, "transferred"), (a2, an2, l2, rel2, "cleared")):
+        if sc.records(d):
+            rec(sc, n, "start", d, "answered", an, leg)
+            rec(sc, n, "stop", d, why, rel)
+            e["recording"].append({"device": d, "intervals": [{"start": ts(an), "end": ts(rel)}]})
     sc.calls.append(e)
+    return e
 
 
-def consult_common(sc, L, t0, c1, c2, ucid):
-    tr, a1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, c1, ucid)
-    th = a1.hold(t_ans + 2000 * MS, by_b=True)
-    t_held = L.event(th + sc.v.lag, "HeldEvent", "2001", ev_held(c1, "2001"))
+def consult_common(sc, L, t0, c1, c2, ucid, a1="2001", a2="2002", key="c1", ckey="c2", answer=2500 * MS,
+                   hold_after=2000 * MS, ring2=2000 * MS, caller=(CALLER_E164, CALLER_NAT)):
+    """Inbound to a1, answered; a1 holds it and consults a2 (the phone's own INVITE to the PBX, the
+    PBX's to a2), which answers."""
+    tr, l1, al1, an1, lag, t_ans = transfer_common(sc, L, t0, c1, ucid, a1, key, answer, caller)
+    th = l1.hold(t_ans + hold_after, by_b=True)
+    t_held = L.event(th + sc.v.lag, "HeldEvent", a1, ev_held(c1, a1))
     if sc.v.pbx_reinvites:  # the PBX plays its music to the held caller: part of the hold CTI reports (R6)
         tr.hold(th + 5 * MS, by_b=True)
-    t_si = L.event(th + 500 * MS, "ServiceInitiatedEvent", "2001",
-                   conn("initiatedConnection", c2, "2001") + dev("initiatingDevice", "2001") +
+    t_si = L.event(th + 500 * MS, "ServiceInitiatedEvent", a1,
+                   conn("initiatedConnection", c2, a1) + dev("initiatingDevice", a1) +
                    "<localConnectionInfo>initiated</localConnectionInfo><cause>consultation</cause>")
-    # the consultation: phone 2001 -> PBX (D3), PBX -> 2002 (D4)
-    cid3 = sc.callid("%s-c2-2001" % sc.name, "10.1.1.1")
-    d3 = Dialog(sc, cid3, ("10.1.1.1", 5060), PBX, sc.v.sip_user("2001"), "2002", "sip:2002@10.1.0.1:5060", "10.1.0.1",
+    # the consultation: a1's phone -> PBX (D3), PBX -> a2 (D4)
+    p1, p2 = phone_ip(a1), phone_ip(a2)
+    cid3 = sc.callid("%s-%s-%s" % (sc.name, ckey, a1), p1)
+    d3 = Dialog(sc, cid3, (p1, 5060), PBX, sc.v.sip_user(a1), a2, "sip:%s@10.1.0.1:5060" % a2, "10.1.0.1",
                 "10.1.0.1", "DeskPhone/4.2", "ExamplePBX/18.2")
-    l3 = Leg(sc, d3, ("10.1.1.1", sc.port("phone")), ("10.1.0.1", sc.port("pbx")))
+    l3 = Leg(sc, d3, (p1, sc.port("phone")), ("10.1.0.1", sc.port("pbx")))
     tc = l3.invite(th + 1500 * MS)
     d3.response(tc + 5 * MS, l3.inv, 100, "Trying")
-    L.event(tc + sc.v.lag, "OriginatedEvent", "2001", conn("originatedConnection", c2, "2001") + dev("callingDevice", "2001") +
-            dev("calledDevice", "2002") + "<localConnectionInfo>connected</localConnectionInfo><cause>consultation</cause>")
-    d4cid = sc.callid("%s-c2-2002" % sc.name, "10.1.0.1")
-    u2 = sc.v.sip_user("2002")
-    d4 = Dialog(sc, d4cid, PBX, ("10.1.1.2", 5060), "2001", u2, "sip:%s@10.1.1.2:5060" % u2, "10.1.0.1", "10.1.0.1",
+    L.event(tc + sc.v.lag, "OriginatedEvent", a1, conn("originatedConnection", c2, a1) + dev("callingDevice", a1) +
+            dev("calledDevice", a2) + "<localConnectionInfo>connected</localConnectionInfo><cause>consultation</cause>")
+    d4cid = sc.callid("%s-%s-%s" % (sc.name, ckey, a2), "10.1.0.1")
+    u2 = sc.v.sip_user(a2)
+    d4 = Dialog(sc, d4cid, PBX, (p2, 5060), a1, u2, "sip:%s@%s:5060" % (u2, p2), "10.1.0.1", "10.1.0.1",
                 "ExamplePBX/18.2", "DeskPhone/4.2")
-    l4 = Leg(sc, d4, ("10.1.0.1", sc.port("pbx")), ("10.1.1.2", sc.port("phone")))
+    l4 = Leg(sc, d4, ("10.1.0.1", sc.port("pbx")), (p2, sc.port("phone")))
     l4.invite(tc + 40 * MS)
-    t_del2 = L.event(tc + 40 * MS + sc.v.lag_alert, "DeliveredEvent", "2002", ev_delivered(c2, "2002", "2001", "2002"))
+    t_del2 = L.event(tc + 40 * MS + sc.v.lag_alert, "DeliveredEvent", a2, ev_delivered(c2, a2, a1, a2))
     t_ring2 = l4.ringing(tc + 60 * MS)
     d3.response(tc + 65 * MS, l3.inv, 180, "Ringing")
-    t_ans2 = l4.answer(tc + 2060 * MS, lose_ok="ok200_consult" in sc.v.loss)
+    t_ans2 = l4.answer(tc + 60 * MS + ring2, lose_ok="ok200_consult" in sc.v.loss)
     d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
     d3.ack(t_ans2 + 20 * MS, l3.inv)
     l3.conn_at = t_ans2 + 40 * MS
-    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", "2002", ev_established(c2, "2002", "2001", "2002"))
-    return dict(tr=tr, a1=a1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=sc.first(t_ring2, t_del2),
-                an2=sc.first(t_ans2, l4.times["ack"], t_est2), t_ans2=t_ans2)
+    t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", a2, ev_established(c2, a2, a1, a2))
+    return dict(tr=tr, a1=l1, al1=al1, an1=an1, lag=lag, th=th, l3=l3, l4=l4, al2=sc.first(t_ring2, t_del2),
+                an2=sc.first(t_ans2, l4.times["ack"], t_est2), t_ans2=t_ans2, d1=a1, d2=a2)
 
 
 def refer_transfer(sc, k, tt):
-    """2001's phone completes the consultation transfer itself: REFER on the customer's leg with
-    Refer-To 2002 and Replaces naming its consultation dialog (RFC 3515, RFC 3891); the PBX
-    accepts, NOTIFYs 100 then 200, ends the consultation dialog and the phone hangs up the other.
-    Returns the NOTIFY reporting 200 (R10's evidence)."""
+    """The consulting phone completes the transfer itself: REFER on the customer's leg with
+    Refer-To the consulted device and Replaces naming its consultation dialog (RFC 3515, RFC
+    3891); the PBX accepts, NOTIFYs 100 then 200, ends the consultation dialog and the phone
+    hangs up the other. Returns the NOTIFY reporting 200 (R10's evidence)."""
     a1, l3 = k["a1"], k["l3"]
     rep = "%s;to-tag=%s;from-tag=%s" % (l3.d.cid, l3.d.ttag, l3.d.ftag)
     rep = rep.replace("@", "%40").replace(";", "%3B").replace("=", "%3D")
-    user = sc.v.sip_user("2001")
-    r = a1.d.request(tt, "REFER", False, extra=["Refer-To: <sip:2002@10.1.0.1?Replaces=%s>" % rep,
+    user = sc.v.sip_user(k["d1"])
+    r = a1.d.request(tt, "REFER", False, extra=["Refer-To: <sip:%s@10.1.0.1?Replaces=%s>" % (k["d2"], rep),
                                                 "Referred-By: <sip:%s@10.1.0.1>" % user,
-                                                "Contact: <sip:%s@10.1.1.1:5060>" % user])
+                                                "Contact: <sip:%s@%s:5060>" % (user, phone_ip(k["d1"]))])
     a1.d.response(tt + 3 * MS, r, 202, "Accepted")
     frag = "message/sipfrag;version=2.0"
     n1 = a1.d.request(tt + 5 * MS, "NOTIFY", True, b"SIP/2.0 100 Trying\r\n", ctype=frag,
@@ -1559,152 +1618,180 @@ def refer_transfer(sc, k, tt):
 def s_consultation_transfer(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
     sc.dial_agent("2001")
-    t0, c1, c2 = t + 500 * MS, "5c0a0005", "5c0a0006"
-    k = consult_common(sc, L, t0, c1, c2, None)
-    tt = k["t_ans2"] + 2000 * MS
+    call_consultation(sc, L, t + 500 * MS, "5c0a0005", "5c0a0006")
+
+
+def call_consultation(sc, L, t0, c1, c2, ucid=None, a1="2001", a2="2002", key="c1", ckey="c2", talk=2000 * MS,
+                      talk2=3000 * MS, caller=(CALLER_E164, CALLER_NAT), **kw):
+    """consult_common, then a1 transfers (CTI TransferCall, or its phone's REFER with multisignal)."""
+    nat = caller[1]
+    k = consult_common(sc, L, t0, c1, c2, ucid, a1, a2, key, ckey, caller=caller, **kw)
+    tt = k["t_ans2"] + talk
     if sc.v.multisignal:
         t_notify = refer_transfer(sc, k, tt)
     else:
         t_notify = None
-        _, inv = L.request(tt, "TransferCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
-        L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, "2002"), inv)
+        _, inv = L.request(tt, "TransferCall", conn("heldCall", c1, a1) + conn("activeCall", c2, a1))
+        L.response(tt + 15 * MS, "TransferCallResponse", conn("transferredCall", c1, a2), inv)
         k["a1"].bye(tt + 20 * MS, from_a=True)
         k["l3"].bye(tt + 22 * MS, from_a=False)
-    if sc.v.pbx_reinvites:  # the PBX connects the caller's media to 2002's: its own re-INVITE
+    if sc.v.pbx_reinvites:  # the PBX connects the caller's media to a2's: its own re-INVITE
         k["tr"].hold(tt + 26 * MS, by_b=True, resume=True)
-    body = (conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
-            dev("transferringDevice", "2001") + dev("transferredToDevice", "2002") +
-            "<transferredConnections><connectionListItem>" + conn("newConnection", c1, "2002") +
-            "<oldConnection><callID>%s</callID><deviceID>2002</deviceID></oldConnection>" % c2 +
+    body = (conn("primaryOldCall", c1, a1) + conn("secondaryOldCall", c2, a1) +
+            dev("transferringDevice", a1) + dev("transferredToDevice", a2) +
+            "<transferredConnections><connectionListItem>" + conn("newConnection", c1, a2) +
+            "<oldConnection><callID>%s</callID><deviceID>%s</deviceID></oldConnection>" % (c2, a2) +
             "</connectionListItem></transferredConnections>"
             "<localConnectionInfo>null</localConnectionInfo><cause>transfer</cause>")
-    t_tx = L.event(tt + 20 * MS + sc.v.lag, "TransferedEvent", "2001", body, **lose(sc, "transferred"))
-    t_tx2 = L.event(tt + 21 * MS + sc.v.lag, "TransferedEvent", "2002", body) if sc.v.multisignal else None
-    tb = tt + 3000 * MS
-    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
+    t_tx = L.event(tt + 20 * MS + sc.v.lag, "TransferedEvent", a1, body, **lose(sc, "transferred"))
+    t_tx2 = L.event(tt + 21 * MS + sc.v.lag, "TransferedEvent", a2, body) if sc.v.multisignal else None
+    tb = tt + talk2
+    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, a2, c1, nat)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
     t_tx = sc.first(t_tx, t_tx2, t_notify, *hangup(k["a1"], k["l3"]))  # R10: the transfer's earliest evidence
     holds = [(k["th"], t_tx)]
     rel1, rel2 = sc.first(*hangup(k["a1"], k["l3"])), sc.first(*hangup(k["l4"]), t_callc)
-    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound",
-                    "answered", [party("2001", k["al1"], k["an1"], rel1), party("2002", k["al2"], k["an2"], rel2)],
-                    hold=holds, transfers=[{"from": "2001", "to": "2002", "kind": "consultation", "ts": ts(t_tx)}],
-                    released_by=sc.v.caller_device(CALLER_NAT, CALLER_E164), cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
-                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=k["lag"])
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(caller[0]), sc.dial[0], "inbound",
+                    "answered", [party(a1, k["al1"], k["an1"], rel1), party(a2, k["al2"], k["an2"], rel2)],
+                    hold=holds, transfers=[{"from": a1, "to": a2, "kind": "consultation", "ts": ts(t_tx)}],
+                    released_by=sc.v.caller_device(nat, caller[0]), cause="normal_clearing",
+                    csta=L.csta(c1) + L.csta(c2), sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid],
+                    cti_lag_ms=k["lag"], **({"evidence_has": [ucid]} if ucid else {}))
+    e["correlation"] = {"method": "device_time"}  # R13: the consultation's CSTA call has no UCID
     sc.recorded()
-    a1, l4 = k["a1"], k["l4"]
-    rec(sc, 0, "start", "2001", "answered", k["an1"], a1)
-    rec(sc, 0, "pause", "2001", "held", k["th"])
-    rec(sc, 0, "resume", "2001", "consultation", k["an2"], k["l3"], phone_is_a=True)  # R16: it talks to 2002
-    rec(sc, 0, "start", "2002", "answered", k["an2"], l4)
-    rec(sc, 0, "stop", "2001", "transferred", rel1)
-    rec(sc, 0, "stop", "2002", "cleared", rel2)
-    e["recording"] = [{"device": "2001", "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
-                                                       {"start": ts(k["an2"]), "end": ts(rel1)}]},
-                      {"device": "2002", "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]}]
+    n = len(sc.calls)
+    if sc.records(a1):
+        rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
+        rec(sc, n, "pause", a1, "held", k["th"])
+        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True)  # R16: it talks to a2
+        e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
+                                                           {"start": ts(k["an2"]), "end": ts(rel1)}]})
+    if sc.records(a2):
+        rec(sc, n, "start", a2, "answered", k["an2"], k["l4"])
+        e["recording"].append({"device": a2, "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]})
+    if sc.records(a1):
+        rec(sc, n, "stop", a1, "transferred", rel1)
+    if sc.records(a2):
+        rec(sc, n, "stop", a2, "cleared", rel2)
     sc.calls.append(e)
+    return e
 
 
 def s_conference(sc):
     L, t = setup_link(sc, sc.t0, ["2001", "2002"], agents_ready=["2001", "2002"])
     sc.dial_agent("2001")
-    t0, c1, c2, u = t + 500 * MS, "5c0a0007", "5c0a0008", ucid_of(7, t)
-    k = consult_common(sc, L, t0, c1, c2, u)
-    tf = k["t_ans2"] + 2000 * MS
-    _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, "2001") + conn("activeCall", c2, "2001"))
-    L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, "2001"), inv)
-    k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends 2001's consultation dialog ...
-    tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)  # ... and 2001 takes its first leg off hold
-    if sc.v.pbx_reinvites:  # R6: the PBX moves the caller's and 2002's media to its conference bridge
+    call_conference(sc, L, t + 500 * MS, "5c0a0007", "5c0a0008", ucid_of(7, t))
+
+
+def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="c2", talk=2000 * MS, stay=3000 * MS,
+                    talk2=2000 * MS, caller=(CALLER_E164, CALLER_NAT), **kw):
+    """consult_common, then a1 conferences the three; a1 drops first, the caller hangs up later."""
+    nat = caller[1]
+    k = consult_common(sc, L, t0, c1, c2, u, a1, a2, key, ckey, caller=caller, **kw)
+    tf = k["t_ans2"] + talk
+    _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, a1) + conn("activeCall", c2, a1))
+    L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, a1), inv)
+    k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends a1's consultation dialog ...
+    tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)  # ... and a1 takes its first leg off hold
+    if sc.v.pbx_reinvites:  # R6: the PBX moves the caller's and a2's media to its conference bridge
         k["tr"].hold(tf + 18 * MS, by_b=True, mode="inactive")
         k["tr"].bm = ("10.1.0.1", sc.port("pbx"))
         k["tr"].hold(tf + 30 * MS, by_b=True, resume=True, mode="inactive")
         k["l4"].am = ("10.1.0.1", sc.port("pbx"))
         k["l4"].hold(tf + 32 * MS, by_b=False, resume=True, mode="inactive")
-    t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", "2001",
-                     conn("primaryOldCall", c1, "2001") + conn("secondaryOldCall", c2, "2001") +
-                     dev("conferencingDevice", "2001") + dev("addedParty", "2002") +
+    t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", a1,
+                     conn("primaryOldCall", c1, a1) + conn("secondaryOldCall", c2, a1) +
+                     dev("conferencingDevice", a1) + dev("addedParty", a2) +
                      "<conferenceConnections>"
-                     "<connectionListItem>" + conn("newConnection", c1, CALLER_NAT) + "</connectionListItem>"
-                     "<connectionListItem>" + conn("newConnection", c1, "2001") + "</connectionListItem>"
-                     "<connectionListItem>" + conn("newConnection", c1, "2002") + conn("oldConnection", c2, "2002") +
+                     "<connectionListItem>" + conn("newConnection", c1, nat) + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, a1) + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, a2) + conn("oldConnection", c2, a2) +
                      "</connectionListItem></conferenceConnections>"
                      "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
-    td = t_conf + 3000 * MS
+    td = t_conf + stay
     k["a1"].bye(td, from_a=False)
-    t_cc1 = L.event(td + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(c1, "2001"))
-    tb = td + 2000 * MS
-    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, "2002", c1)
+    t_cc1 = L.event(td + sc.v.lag, "ConnectionClearedEvent", a1, ev_cleared(c1, a1))
+    tb = td + talk2
+    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["l4"], tb, a2, c1, nat)
     for x in ("tr", "a1", "l3", "l4"):
         k[x].media()
     end = sc.first(*hangup(k["tr"], k["l4"]), t_cc, t_callc)
     holds = [(k["th"], sc.first(t_conf, tres, *hangup(k["l3"])))]  # R6, R11: reconnected by the conference
-    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(CALLER_E164), sc.dial[0], "inbound",
-                    "answered", [party("2001", k["al1"], k["an1"], sc.first(*hangup(k["a1"]), t_cc1)),
-                                 party("2002", k["al2"], k["an2"], sc.first(*hangup(k["l4"]), t_callc))],
-                    hold=holds, conference={"parties": [sc.v.caller_device(CALLER_NAT, CALLER_E164), "2001", "2002"]},
-                    released_by="2001", cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": L.call_id(c1)}, {"link": L.name, "call_id": L.call_id(c2)}],
-                    sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid], cti_lag_ms=k["lag"],
-                    evidence_has=[u],
-                    correlation={"method": "device_time"})
+    e = call_expect(k["tr"].times["invite"], k["an1"], end, sc.v.calling(caller[0]), sc.dial[0], "inbound",
+                    "answered", [party(a1, k["al1"], k["an1"], sc.first(*hangup(k["a1"]), t_cc1)),
+                                 party(a2, k["al2"], k["an2"], sc.first(*hangup(k["l4"]), t_callc))],
+                    hold=holds, conference={"parties": [sc.v.caller_device(nat, caller[0]), a1, a2]},
+                    released_by=a1, cause="normal_clearing",
+                    csta=L.csta(c1) + L.csta(c2), sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid],
+                    cti_lag_ms=k["lag"], **({"evidence_has": [u]} if u else {}))
+    e["correlation"] = {"method": "device_time"}  # R13: the consultation's CSTA call has no UCID
     sc.calls.append(e)
+    return e
 
 
 def s_makecall(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
-    t0, cid = t + 500 * MS, "5c0a0009"
-    t_mk, inv = L.request(t0, "MakeCall", "<callingDevice>2001</callingDevice><calledDirectoryNumber>0301234567"
-                                       "</calledDirectoryNumber>")
-    L.response(t0 + 15 * MS, "MakeCallResponse", conn("callingDevice", cid, "2001"), inv)
-    cid_a = sc.callid("%s-c1-2001" % sc.name, "10.1.0.1")
-    u1 = sc.v.sip_user("2001")
-    da = Dialog(sc, cid_a, PBX, ("10.1.1.1", 5060), "0301234567", u1, "sip:%s@10.1.1.1:5060" % u1, "10.1.0.1",
+    call_makecall(sc, L, t + 500 * MS, "5c0a0009")
+
+
+def call_makecall(sc, L, t0, cid, agent="2001", number=("0301234567", "+49301234567"), key="c1", answer=4000 * MS,
+                  talk=4000 * MS):
+    """CTI MakeCall agent -> number (as dialled, E.164): the PBX's INVITE to the agent's phone
+    (auto-answer), then its INVITE to the carrier from the agent's DDI, which answers; the agent
+    hangs up."""
+    dialled, e164 = number
+    own = "+4930555" + agent  # the DDI the PBX presents for the agent
+    t_mk, inv = L.request(t0, "MakeCall", "<callingDevice>%s</callingDevice><calledDirectoryNumber>%s"
+                                          "</calledDirectoryNumber>" % (agent, dialled))
+    L.response(t0 + 15 * MS, "MakeCallResponse", conn("callingDevice", cid, agent), inv)
+    cid_a = sc.callid("%s-%s-%s" % (sc.name, key, agent), "10.1.0.1")
+    u1, p1 = sc.v.sip_user(agent), phone_ip(agent)
+    da = Dialog(sc, cid_a, PBX, (p1, 5060), dialled, u1, "sip:%s@%s:5060" % (u1, p1), "10.1.0.1",
                 "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
-    ag = Leg(sc, da, ("10.1.0.1", sc.port("pbx")), ("10.1.1.1", sc.port("phone")))
+    ag = Leg(sc, da, ("10.1.0.1", sc.port("pbx")), (p1, sc.port("phone")))
     t_inv = ag.invite(t0 + 20 * MS, ["Call-Info: <sip:10.1.0.1>;answer-after=0"])
-    t_si = L.event(t_inv + sc.v.lag, "ServiceInitiatedEvent", "2001",
-                   conn("initiatedConnection", cid, "2001") + dev("initiatingDevice", "2001") +
+    t_si = L.event(t_inv + sc.v.lag, "ServiceInitiatedEvent", agent,
+                   conn("initiatedConnection", cid, agent) + dev("initiatingDevice", agent) +
                    "<localConnectionInfo>initiated</localConnectionInfo><cause>makeCall</cause>")
     t_ans_a = ag.answer(t0 + 80 * MS)
-    L.event(t_ans_a + sc.v.lag, "OriginatedEvent", "2001", conn("originatedConnection", cid, "2001") +
-            dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
+    L.event(t_ans_a + sc.v.lag, "OriginatedEvent", agent, conn("originatedConnection", cid, agent) +
+            dev("callingDevice", agent) + dev("calledDevice", dialled) +
             "<localConnectionInfo>connected</localConnectionInfo><cause>makeCall</cause>")
-    cid_t = sc.callid("%s-c1-trunk" % sc.name, "10.1.0.1")
-    dialled = "+49-30-1234567" if sc.v.numforms else "+49301234567"
-    dt = Dialog(sc, cid_t, PBX, SBC, "+49305552001", "+49301234567", "sip:%s@10.2.0.1:5060;user=phone" % dialled,
+    cid_t = sc.callid("%s-%s-trunk" % (sc.name, key), "10.1.0.1")
+    written = e164[:3] + "-" + e164[3:5] + "-" + e164[5:] if sc.v.numforms else e164
+    dt = Dialog(sc, cid_t, PBX, SBC, own, e164, "sip:%s@10.2.0.1:5060;user=phone" % written,
                 "10.1.0.1", "10.2.0.1", "ExamplePBX/18.2", "CarrierSBC/7.1")
-    pai = ["P-Asserted-Identity: <sip:+49305552001@10.1.0.1;user=phone>"]
+    pai = ["P-Asserted-Identity: <sip:%s@10.1.0.1;user=phone>" % own]
     if sc.v.numforms:
-        dt.b_name, pai = '"+49 30 1234567" <tel:+49-30-1234567>', ["P-Asserted-Identity: <tel:+49305552001>"]
+        dt.b_name, pai = '"%s" <tel:%s>' % (written.replace("-", " "), written), ["P-Asserted-Identity: <tel:%s>" % own]
     if sc.v.privacy:  # the contact centre withholds its number from the called party (R19)
         dt.a_name, dt.a_contact, pai = ANON, "anonymous", ["Privacy: id"] + pai
     trk = Leg(sc, dt, ("10.1.0.1", sc.port("pbx")), ("10.2.0.1", sc.port("sbc")))
     t_tinv = trk.invite(t0 + 100 * MS, pai)
     dt.response(t_tinv + 5 * MS, trk.inv, 100, "Trying")
-    L.event(t_tinv + sc.v.lag, "NetworkReachedEvent", "2001", conn("outboundConnection", cid, "T001") +
-            dev("networkInterfaceUsed", "T001") + dev("callingDevice", "2001") + dev("calledDevice", "0301234567") +
+    L.event(t_tinv + sc.v.lag, "NetworkReachedEvent", agent, conn("outboundConnection", cid, "T001") +
+            dev("networkInterfaceUsed", "T001") + dev("callingDevice", agent) + dev("calledDevice", dialled) +
             "<localConnectionInfo>connected</localConnectionInfo><cause>normal</cause>")
     dt.response(t_tinv + 300 * MS, trk.inv, 180, "Ringing")
-    t_ans = trk.answer(t0 + 4000 * MS, lose_ok="ok200_trunk" in sc.v.loss)
-    t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", "2001", ev_established(cid, "0301234567", "2001", "0301234567"))
-    tb = t_ans + 4000 * MS
+    t_ans = trk.answer(t0 + answer, lose_ok="ok200_trunk" in sc.v.loss)
+    t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", agent, ev_established(cid, dialled, agent, dialled))
+    tb = t_ans + talk
     ag.bye(tb, from_a=False)
-    t_cc = L.event(tb + sc.v.lag, "ConnectionClearedEvent", "2001", ev_cleared(cid, "2001"))
+    t_cc = L.event(tb + sc.v.lag, "ConnectionClearedEvent", agent, ev_cleared(cid, agent))
     trk.bye(tb + 10 * MS, from_a=True)
-    t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", "2001", ev_call_cleared(cid))
+    t_callc = L.event(tb + 10 * MS + sc.v.lag, "CallClearedEvent", agent, ev_call_cleared(cid))
     ag.media()
     trk.media()
     end = sc.first(*hangup(ag, trk), t_cc, t_callc)
-    e = call_expect(t_mk, sc.first(t_ans, trk.times["ack"], t_est), end, "+49305552001", "+49301234567", "outbound",
-                    "answered", [party("2001", None, sc.first(t_ans_a, ag.times["ack"]), sc.first(*hangup(ag), t_cc))],
-                    released_by="2001", cause="normal_clearing",
-                    csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[cid_a, cid_t],
+    e = call_expect(t_mk, sc.first(t_ans, trk.times["ack"], t_est), end, own, e164, "outbound",
+                    "answered", [party(agent, None, sc.first(t_ans_a, ag.times["ack"]), sc.first(*hangup(ag), t_cc))],
+                    released_by=agent, cause="normal_clearing",
+                    csta=L.csta(cid), sip=[cid_a, cid_t],
                     correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
     sc.calls.append(e)
+    return e
 
 
 def s_routed_queued(sc):
@@ -1722,51 +1809,59 @@ def s_routed_queued(sc):
     t_start = t + 500 * MS
     for i, (agent, qwait, caller, cid) in enumerate(((("2002", 8000 * MS, (CALLER_E164, CALLER_NAT), "5c0a000a")),
                                                      ("2003", 2000 * MS, (CALLER2_E164, CALLER2_NAT), "5c0a000b"))):
-        t0 = t_start
-        tr = trunk_leg(sc, "c%d" % (i + 1), t0, caller[0])
-        tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
-        t_rr, rinv = L.request(t0 + sc.v.lag, "RouteRequest",
-                               "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
-                               "<currentRoute>%s</currentRoute>" % (i + 1, HOTLINE) + dev("callingDevice", caller[1]) +
-                               conn("routedCall", cid, HOTLINE) + "<routedSelAlgorithm>normal</routedSelAlgorithm>",
-                               from_pbx=True)
-        t_rs, _ = L.request(t_rr + 150 * MS, "RouteSelectRequest",
-                            "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
-                            "<routeSelected>%s</routeSelected><routeUsedReq>false</routeUsedReq>" % (i + 1, agent))
-        tr.d.response(t0 + 200 * MS, tr.inv, 183, "Session Progress", tr.sdp_b("sendonly"))  # queue music
-        t_q = L.event(t0 + 220 * MS, "QueuedEvent", QUEUE, conn("queuedConnection", cid, QUEUE) + dev("queue", QUEUE) +
-                      dev("callingDevice", caller[1]) + dev("calledDevice", HOTLINE) +
-                      "<numberQueued>1</numberQueued><localConnectionInfo>queued</localConnectionInfo>"
-                      "<cause>enteringDistribution</cause>", **lose(sc, "queued" if i == 0 else None))
-        t_inv = t_q + qwait - sc.v.lag_alert
-        ag = agent_leg(sc, "c%d" % (i + 1), t_inv, agent, caller[0])
-        t_del = L.event(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
-        t_ring = ag.ringing(t_inv + 20 * MS)
-        tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
-        t_ans = ag.answer(t_inv + 2000 * MS)
-        tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
-        tr.d.ack(t_ans + 25 * MS, tr.inv)
-        tr.conn_at = t_ans + 40 * MS
-        t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
-        tb = t_ans + 3000 * MS
-        t_cc, t_callc = caller_hangs_up(L.event, tr, ag, tb, agent, cid, caller[1])
-        tr.media()
-        ag.media()
-        end = sc.first(*hangup(tr, ag), t_cc, t_callc)
-        answered = sc.first(t_ans, ag.times["ack"], t_est)
-        e = call_expect(t0, answered, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
-                        [party(agent, sc.first(t_ring, t_del), answered, sc.first(*hangup(ag), t_callc))],
-                        released_by=sc.v.caller_device(caller[1], caller[0]),
-                        cause="normal_clearing", csta=[{"link": L.name, "call_id": L.call_id(cid)}], sip=[tr.d.cid, ag.d.cid],
-                        queue_ms=ms(t_del - t_q) if sc.cap.captured(t_q) else None, route_ms=ms(t_rs - t_rr),
-                        cti_lag_ms=cti_lag(sc, t_del, ag), correlation={"method": "number_time"})
+        e, last = call_routed(sc, L, t_start, i + 1, agent, qwait, caller, cid, lose_queued=i == 0)
         if agent == "2003":
             e["audit"] = ["acd_not_ready"]
             sc.audits.append({"kind": "acd_not_ready", "call": i})
-        sc.calls.append(e)
-        t_start = max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"]) + 3000 * MS  # after its last message
+        t_start = last + 3000 * MS  # after its last message
     sc.allow("acd_not_ready")
     sc.forbidden_per_call = True
+
+
+def call_routed(sc, L, t0, xref, agent, qwait, caller, cid, key=None, ring=2000 * MS, talk=3000 * MS, lose_queued=False):
+    """The carrier's INVITE to the hotline: CTI RouteRequest, the CTI server's RouteSelect, queued
+    in 6000 (the PBX plays music: 183), delivered to agent after qwait, answered; the caller hangs
+    up. Returns the expectation and the call's last packet time."""
+    key = key or "c%d" % xref
+    tr = trunk_leg(sc, key, t0, caller[0])
+    tr.d.response(t0 + 5 * MS, tr.inv, 100, "Trying")
+    t_rr, rinv = L.request(t0 + sc.v.lag, "RouteRequest",
+                           "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
+                           "<currentRoute>%s</currentRoute>" % (xref, HOTLINE) + dev("callingDevice", caller[1]) +
+                           conn("routedCall", cid, HOTLINE) + "<routedSelAlgorithm>normal</routedSelAlgorithm>",
+                           from_pbx=True)
+    t_rs, _ = L.request(t_rr + 150 * MS, "RouteSelectRequest",
+                        "<routeRegisterReqID>17</routeRegisterReqID><routeingCrossRefID>%d</routeingCrossRefID>"
+                        "<routeSelected>%s</routeSelected><routeUsedReq>false</routeUsedReq>" % (xref, agent))
+    tr.d.response(t0 + 200 * MS, tr.inv, 183, "Session Progress", tr.sdp_b("sendonly"))  # queue music
+    t_q = L.event(t0 + 220 * MS, "QueuedEvent", QUEUE, conn("queuedConnection", cid, QUEUE) + dev("queue", QUEUE) +
+                  dev("callingDevice", caller[1]) + dev("calledDevice", HOTLINE) +
+                  "<numberQueued>1</numberQueued><localConnectionInfo>queued</localConnectionInfo>"
+                  "<cause>enteringDistribution</cause>", **lose(sc, "queued" if lose_queued else None))
+    t_inv = t_q + qwait - sc.v.lag_alert
+    ag = agent_leg(sc, key, t_inv, agent, caller[0])
+    t_del = L.event(t_inv + sc.v.lag_alert, "DeliveredEvent", agent, ev_delivered(cid, agent, caller[1], HOTLINE))
+    t_ring = ag.ringing(t_inv + 20 * MS)
+    tr.d.response(t_ring + 5 * MS, tr.inv, 180, "Ringing")
+    t_ans = ag.answer(t_inv + ring)
+    tr.d.response(t_ans + 10 * MS, tr.inv, 200, "OK", tr.sdp_b())
+    tr.d.ack(t_ans + 25 * MS, tr.inv)
+    tr.conn_at = t_ans + 40 * MS
+    t_est = L.event(t_ans + sc.v.lag, "EstablishedEvent", agent, ev_established(cid, agent, caller[1], HOTLINE))
+    tb = t_ans + talk
+    t_cc, t_callc = caller_hangs_up(L.event, tr, ag, tb, agent, cid, caller[1])
+    tr.media()
+    ag.media()
+    end = sc.first(*hangup(tr, ag), t_cc, t_callc)
+    answered = sc.first(t_ans, ag.times["ack"], t_est)
+    e = call_expect(t0, answered, end, sc.v.calling(caller[0]), sc.dial[0], "inbound", "answered",
+                    [party(agent, sc.first(t_ring, t_del), answered, sc.first(*hangup(ag), t_callc))],
+                    released_by=sc.v.caller_device(caller[1], caller[0]),
+                    cause="normal_clearing", csta=L.csta(cid), sip=[tr.d.cid, ag.d.cid],
+                    queue_ms=ms(t_del - t_q) if sc.cap.captured(t_q) else None, route_ms=ms(t_rs - t_rr),
+                    cti_lag_ms=cti_lag(sc, t_del, ag), correlation={"method": "number_time"})
+    sc.calls.append(e)
+    return e, max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
 
 
 def s_span_dups(sc):

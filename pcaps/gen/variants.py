@@ -213,8 +213,7 @@ def twins(sc, L, t0, key, callers, sbcs, agents, cids, called):
     out = []
     for i in (0, 1):
         truth = "%s%d" % (key, i + 1)
-        out.append({"ambiguous": key, "truth": truth, "sip": [ag[i].d.cid],
-                    "csta": [{"link": L.name, "call_id": L.call_id(cids[i])}]})
+        out.append({"ambiguous": key, "truth": truth, "sip": [ag[i].d.cid], "csta": L.csta(cids[i])})
         out.append({"ambiguous": key, "truth": truth, "sip": [tr[i].d.cid], "csta": []})
     return out
 
