@@ -14,8 +14,8 @@ encoder of scenarios.py (run by `scenarios.py --check`, i.e. ctest test_scenario
      (callIDs, device ids, monitorCrossRefID, LocalConnectionState and EventCause through the
      module's ENUMERATED names, correlatorData, the connection lists) equal those of the
      ECMA-323 message the PDU was written from;
-  4. a ConsultationCall request and result, and a HoldCall result (noData), which no twin
-     uses, are encoded and checked the same way.
+  4. a ConsultationCall request and result, a HoldCall result (noData) and a QueuedEvent of a
+     withheld caller (the busy hour's), which no twin uses, are encoded and checked the same way.
 Prints ok:/FAIL: lines; returns the number of failures.
 """
 import html
@@ -37,7 +37,7 @@ EV_ALT = {"DeliveredEvent": "delivered", "EstablishedEvent": "established", "Con
           "CallClearedEvent": "callCleared", "HeldEvent": "held", "RetrievedEvent": "retrieved",
           "ServiceInitiatedEvent": "serviceInitiated", "OriginatedEvent": "originated",
           "NetworkReachedEvent": "networkReached", "TransferedEvent": "transferred", "ConferencedEvent": "conferenced",
-          "AgentReadyEvent": "agentReady", "AgentLoggedOnEvent": "agentLoggedOn"}
+          "AgentReadyEvent": "agentReady", "AgentLoggedOnEvent": "agentLoggedOn", "QueuedEvent": "queued"}
 
 
 # ---- the module text -----------------------------------------------------------------------
@@ -254,6 +254,8 @@ class Reader:
             return self.devid(node, where) if ident2 == "deviceObject" else self.conn("ConnectionID", node, where)
         if base in ("LocalConnectionState", "EventCause"):
             return self.mod.enum(base)[int.from_bytes(node.val, "big", signed=True)]
+        if base == "INTEGER":
+            return str(int.from_bytes(node.val, "big", signed=True))
         if base in ("MonitorCrossRefID", "OCTET STRING"):
             return node.val.hex() if ident != "agentID" else node.val.decode("ascii")
         if base == "ConnectionList":
@@ -477,6 +479,11 @@ def run(out_dir, scens, ber_from_xml, ber_port, show=print):
             ('<HoldCall xmlns="x"><callToBeHeld><callID>5c0a0005</callID><deviceID>2001</deviceID>'
              '</callToBeHeld></HoldCall>', 8),
             ('<HoldCallResponse xmlns="x"/>', 8),
+            ('<QueuedEvent xmlns="x"><monitorCrossRefID>703</monitorCrossRefID><queuedConnection><callID>5c0a000a'
+             '</callID><deviceID>6000</deviceID></queuedConnection><queue><deviceIdentifier>6000</deviceIdentifier>'
+             '</queue><callingDevice><restricted/></callingDevice><calledDevice><deviceIdentifier>5000'
+             '</deviceIdentifier></calledDevice><numberQueued>1</numberQueued><localConnectionInfo>queued'
+             '</localConnectionInfo><cause>enteringDistribution</cause></QueuedEvent>', 3),
         ]
         for xml, inv in samples:
             try:

@@ -235,6 +235,8 @@ class Profile:
         self.multisignal = False     # a transfer reported twice by CTI (and by the phone's REFER)
         self.late_offer = False      # the PBX's INVITEs to phones carry no SDP (offer in the 200, answer in the ACK)
         self.tail_s = 0              # the carrier's OPTIONS keep-alives every 5 s for this long after the script
+        self.cti_forms = True        # numforms: CTI names devices OSV-style too (else only the SIP side varies)
+        self.callers = NATIONAL      # the callers' numbers, E.164 -> national (CTI's form)
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise AttributeError(k)
@@ -246,13 +248,13 @@ class Profile:
     def cti_rewrites(self):
         """(text, replacement) pairs turning a base CSTA message into this site's."""
         out = []
-        for e164, nat in NATIONAL.items():
+        for e164, nat in self.callers.items():
             ident = "<deviceIdentifier>%s</deviceIdentifier>" % nat
             if self.privacy:
                 out += [(ident, "<%s/>" % self.withheld), ("<deviceID>%s</deviceID>" % nat, "<deviceID>T001</deviceID>")]
-            elif self.numforms:
+            elif self.numforms and self.cti_forms:
                 out.append((ident, "<deviceIdentifier>N&lt;%s&gt;;displayNumber=%s;noa=nk</deviceIdentifier>" % (e164, nat)))
-        if self.numforms:
+        if self.numforms and self.cti_forms:
             for ext in PHONE:
                 out.append(("<deviceIdentifier>%s</deviceIdentifier>" % ext,
                             "<deviceIdentifier>N&lt;%s&gt;;displayNumber=%s;noa=nk</deviceIdentifier>" % (ddi(ext), ext)))
@@ -263,7 +265,7 @@ class Profile:
         CSTA withholds it, the call's calling number."""
         if self.privacy:
             return self.calling(e164)
-        return e164 if self.numforms else nat
+        return e164 if self.numforms and self.cti_forms else nat
 
     def calling(self, e164):
         """The call record's calling number (R7)."""
@@ -836,6 +838,9 @@ BER_EVENTS = {
                                 ("transferringDevice", "subj"), ("transferredToDevice", "subj"),
                                 ("transferredConnections", ("list", 0xa1)), ("localConnectionInfo", "lcs"),
                                 ("correlatorData", ("corr", 2)), ("cause", "cause")]),
+    "QueuedEvent": (0, 14, [("queuedConnection", "conn"), ("queue", "subj"), ("callingDevice", "calling"),
+                            ("calledDevice", "called"), ("lastRedirectionDevice", "redir"),
+                            ("numberQueued", ("int", 0x80)), ("localConnectionInfo", "lcs"), ("cause", "cause")]),
     "AgentLoggedOnEvent": (4, 1, [("agentDevice", "subj"), ("agentID", ("oct", 0x82))]),
     "AgentReadyEvent": (4, 4, [("agentDevice", "subj"), ("agentID", ("oct", 0x04))]),
 }
@@ -899,6 +904,8 @@ def _field(kind, el):
         return tlv(0x80 | kind[1], bytes.fromhex(k["string"].text))
     if kind[0] == "oct":
         return tlv(kind[1], el.text.encode("ascii"))
+    if kind[0] == "int":  # [n] IMPLICIT INTEGER
+        return ber_uint(kind[1], int(el.text))
     if kind[0] == "list":
         # ConnectionListEntry ::= SEQUENCE { newConnection [0] EXPLICIT ConnectionID, oldConnection
         # [1] EXPLICIT ConnectionID, endpoint [2] CHOICE { deviceID DeviceID, ... }, ... }
@@ -1052,7 +1059,7 @@ class Scen:
         and in national form by CTI, instead of the hotline."""
         if self.v.numforms:
             self.dial = (ddi(agent), "+49-30-3444-" + agent)
-            self.rewrites.insert(0, ("<calledDevice><deviceIdentifier>%s</deviceIdentifier>" % HOTLINE,
+            self.rewrites.insert(0, ("<calledDevice><deviceIdentifier>%s</deviceIdentifier>" % self.cti_called,
                                      "<calledDevice><deviceIdentifier>0303444%s</deviceIdentifier>" % agent))
 
     def callid(self, name, host):
@@ -1216,7 +1223,8 @@ def trunk_leg(sc, key, t, caller=CALLER_E164, called=None, dialled=None, sbc=SBC
                "CarrierSBC/7.1", "ExamplePBX/18.2")
     pai = ["P-Asserted-Identity: <sip:%s@%s;user=phone>" % (caller, sbc[0])]
     if sc.v.numforms:
-        d.a_name = '"%s" <sip:%s@%s;user=phone>' % (DISPLAY.get(caller, caller), caller, sbc[0])
+        d.a_name = '"%s" <sip:%s@%s;user=phone>' % (DISPLAY.get(caller, caller[:3] + " " + caller[3:6] + " " + caller[6:]),
+                                                    caller, sbc[0])
         d.b_name = ('"%s" <tel:%s>' % (dialled.replace("-", " "), dialled) if dialled.startswith("+")
                     else "<tel:%s>" % dialled)
         pai = ["P-Asserted-Identity: <tel:%s>" % caller]
@@ -1232,13 +1240,13 @@ def agent_leg(sc, key, t, agent, caller=CALLER_E164, ucid=None):
     """The PBX's INVITE to an agent's phone (its SIP user: Profile.sip_user)."""
     cid = sc.callid("%s-%s-%s" % (sc.name, key, agent), "10.1.0.1")
     user = sc.v.sip_user(agent)
-    d = Dialog(sc, cid, PBX, (PHONE[agent], 5060), caller, user, "sip:%s@%s:5060" % (user, PHONE[agent]),
+    d = Dialog(sc, cid, PBX, (phone_ip(agent), 5060), caller, user, "sip:%s@%s:5060" % (user, phone_ip(agent)),
                "10.1.0.1", "10.1.0.1", "ExamplePBX/18.2", "DeskPhone/4.2")
     if sc.v.privacy:
         d.a_name, d.a_contact = ANON, "anonymous"
-    elif sc.v.numforms and caller in NATIONAL:
-        d.a_name = "<sip:%s;phone-context=+49@10.1.0.1;user=phone>" % NATIONAL[caller]
-    leg = Leg(sc, d, ("10.1.0.1", sc.port("pbx")), (PHONE[agent], sc.port("phone")))
+    elif sc.v.numforms and caller in sc.v.callers:
+        d.a_name = "<sip:%s;phone-context=+49@10.1.0.1;user=phone>" % sc.v.callers[caller]
+    leg = Leg(sc, d, ("10.1.0.1", sc.port("pbx")), (phone_ip(agent), sc.port("phone")))
     extra = ["User-to-User: 00FA08%s;encoding=hex" % ucid.upper()] if ucid else []
     leg.invite(t, extra, offer=not sc.v.late_offer)
     return leg

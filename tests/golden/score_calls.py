@@ -191,6 +191,11 @@ def score_file(ctitap, path, validate, verbose=False):
         owners[ri] = {leg_owner[x] for x in legs_of_record(r) if x in leg_owner}
     wrong = [ri for ri, o in owners.items() if len({truth[i] for i in o}) > 1]
     guessed = [ri for ri, o in owners.items() if len(o) > 1 and len({truth[i] for i in o}) == 1]
+    res["tags"] = collections.defaultdict(lambda: collections.Counter())  # per expected call's tag
+    for ri in wrong:
+        for i in owners[ri]:
+            if "tag" in ecalls[i]:
+                res["tags"][ecalls[i]["tag"]]["wrong"] += 1
     res.update(expected=0, exact=0, missed=0, wrong=len(wrong), fields=collections.Counter(),
                subfields=collections.Counter(), details=[], delays=[], censored=0, rec_delays=[],
                recordings=0, recordings_ok=0, rec_fail=collections.Counter(), audits=0, audits_ok=0,
@@ -208,7 +213,10 @@ def score_file(ctitap, path, validate, verbose=False):
         if "ambiguous" in e:
             continue
         res["expected"] += 1
+        tag = res["tags"][e["tag"]] if "tag" in e else collections.Counter()
+        tag["expected"] += 1
         if not ok:
+            tag["missed"] += 1 if not any(ri in wrong for ri in holders) else 0
             if not any(ri in wrong for ri in holders):
                 res["missed"] += 1
                 res["details"].append("missed join: %s call %d over %d records (%s)" % (
@@ -218,8 +226,10 @@ def score_file(ctitap, path, validate, verbose=False):
         bad = compare(e, r, forbidden)
         if not bad:
             res["exact"] += 1
+            tag["exact"] += 1
         for f, (g, w) in bad.items():
             res["fields"][f] += 1
+            tag["field " + f] += 1
             for s in sub_mismatch(f, g, w):
                 res["subfields"][s] += 1
             res["details"].append("%s call %d: %s %s, want %s" % (name, i, f, json.dumps(g)[:300], json.dumps(w)[:300]))
@@ -362,6 +372,17 @@ def report(results, out=print):
             subs = [(s, k) for s, k in t["subfields"].items() if s.startswith(f + "[") or s.startswith(f + " (")]
             extra = " (%s)" % ", ".join("%s %d" % sk for sk in sorted(subs, key=lambda x: -x[1])) if subs else ""
             out("  %-20s %4d  %s%s" % (f, n, RULE.get(f, ""), extra))
+    tags = collections.defaultdict(collections.Counter)
+    for r in results:
+        for k, c in r["tags"].items():
+            tags[k] += c
+    if tags:
+        out("per call kind (family/presentation): exact/expected, missed, in wrong joins, top fields")
+        for k in sorted(tags):
+            c = tags[k]
+            top = sorted(((n, f[6:]) for f, n in c.items() if f.startswith("field ")), reverse=True)[:4]
+            out("  %-26s %3d/%-3d  missed %-3d wrong %-3d %s" % (k, c["exact"], c["expected"], c["missed"], c["wrong"],
+                                                              ", ".join("%s %d" % (f, n) for n, f in top)))
     byv = collections.defaultdict(list)
     for r in results:
         byv[r["variant"]].append(r)
