@@ -14,6 +14,10 @@ CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config asn1c libpcap-de
 CTITAP_TEST_PKGS="libcmocka-dev tshark python3 python3-jsonschema libxml2-utils clang libclang-rt-14-dev tcpdump iproute2 util-linux time
   openjdk-17-jre-headless maven prometheus curl openssl libcap2-bin systemd man-db groff-base dpkg-dev"
 
+# What regenerating pcaps/kamailio/kamailio-topoh.pcap needs (pcaps/kamailio/make.sh): a real
+# topology-hiding SIP server and SIP endpoints to drive it. Neither builds nor tests need them.
+CTITAP_CAPTURE_PKGS="kamailio sip-tester tcpdump"
+
 # Installs the packages of the list that are missing; silent when none are.
 ctitap_install() {
 	local missing=()
