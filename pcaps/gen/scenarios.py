@@ -171,9 +171,11 @@ The variants' conventions (pcaps/gen/variants.py; issue 11 items 1-5)
       carried them: IP ids and TCP sequence numbers skip them); R0 takes the next evidence.
       They allow missing_event, orphan_dialog and cti_blind audits; an answered leg whose BYE
       is lost expects missing_event or orphan_dialog, an Established without its Delivered
-      missing_event (R15).
+      missing_event (R15). A lost CSTA message is a TCP gap: every call open on that link then
+      (from its start to 3 s after its end) may list cti_blind (expect: audit_allowed).
 """
 import argparse
+import calendar
 import contextlib
 import filecmp
 import json
@@ -280,6 +282,11 @@ def ddi(ext):
 def ts(us):
     s, f = divmod(us, 1000000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%06dZ" % f
+
+
+def us_of(text):
+    """µs since the epoch of a time ts() wrote."""
+    return calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) * 1000000 + int(text[20:26])
 
 
 def ip4(a):
@@ -1096,10 +1103,13 @@ class Scen:
             self.stats["csta_messages"] = [csta_msgs, csta_msgs]
         self.stats.setdefault("csta_bad", [0, 0])
         self.stats.setdefault("tcp_gaps", [0, 0])
+        gaps = sorted(t for t, n, _, _, proto, _ in self.cap.p if proto == 6 and n in self.cap.lost)
         for c in self.calls:
             for pt in c.get("parties", []):
                 if pt["device"] in self.agent_ids:
                     pt["agent_id"] = self.agent_ids[pt["device"]]
+            if "start" in c and any(us_of(c["start"]) <= g <= us_of(c["end"]) + 3000 * MS for g in gaps):
+                c["audit_allowed"] = ["cti_blind"]  # R23: open while its CTI link had a gap
         e = {"scenario": self.name, "description": self.desc, "settings": self.settings, "packets": n,
              "calls": self.calls, "recordings": self.recordings, "audits": self.audits,
              "forbidden_audit_kinds": sorted(self.forbidden), "stats": self.stats}
