@@ -65,6 +65,7 @@ RULE = {"ts": "R4", "end": "R4", "start": "R2", "answer": "R3", "ring_ms": "R5",
         "queue_ms": "R14", "route_ms": "R14", "cti_lag_ms": "R14", "sip": "R1", "csta": "R1",
         "correlation.method": "R13", "evidence": "R13", "recording": "R16", "audit": "R15"}
 SETTLE_MS = 3000
+END_FIELDS = {"ts", "end", "ring_ms", "talk_ms"}  # what R4 (issue 11 item 7) moved on every call
 # audit kinds a call record may list only where its expectation does (as test_scenarios.py)
 ONLY_WHERE_EXPECTED = {"missing_event", "orphan_dialog", "missing_response", "duplicate_event", "acd_not_ready",
                        "cti_blind"}
@@ -200,7 +201,7 @@ def score_file(ctitap, path, validate, verbose=False):
         for i in owners[ri]:
             if "tag" in ecalls[i]:
                 res["tags"][ecalls[i]["tag"]]["wrong"] += 1
-    res.update(expected=0, exact=0, missed=0, wrong=len(wrong), fields=collections.Counter(),
+    res.update(expected=0, exact=0, joined=0, exact_but_end=0, missed=0, wrong=len(wrong), fields=collections.Counter(),
                subfields=collections.Counter(), details=[], delays=[], censored=0, rec_delays=[],
                recordings=0, recordings_ok=0, rec_fail=collections.Counter(), audits=0, audits_ok=0,
                forbidden_audits=0, pairs=0, pairs_apart_audited=0, pairs_apart=0, pairs_guessed=0)
@@ -228,6 +229,9 @@ def score_file(ctitap, path, validate, verbose=False):
             continue
         r = recs[holders[0]]
         bad = compare(e, r, forbidden)
+        res["joined"] += 1
+        if not set(bad) - END_FIELDS:
+            res["exact_but_end"] += 1
         if not bad:
             res["exact"] += 1
             tag["exact"] += 1
@@ -333,7 +337,7 @@ def median(xs):
 def total(results):
     t = {"files": len(results), "failed_runs": sum(1 for r in results if r["rc"] != 0),
          "schema_errors": sum(r["schema_errors"] for r in results)}
-    for k in ("expected", "exact", "missed", "wrong", "censored", "recordings", "recordings_ok", "audits", "audits_ok",
+    for k in ("expected", "exact", "joined", "exact_but_end", "missed", "wrong", "censored", "recordings", "recordings_ok", "audits", "audits_ok",
               "forbidden_audits", "pairs", "pairs_apart_audited", "pairs_apart", "pairs_guessed"):
         t[k] = sum(r[k] for r in results)
     for k in ("fields", "subfields", "rec_fail"):
@@ -354,6 +358,8 @@ def report(results, out=print):
         t["files"], t["failed_runs"], t["schema_errors"]))
     share = "%.1f %%" % (100 * t["share_exact"]) if t["share_exact"] is not None else "-"
     out("calls exact:      %d of %d (%s)" % (t["exact"], t["expected"], share))
+    out("joined:           %d of %d (every leg in one record, none of another call); exact but for the end "
+        "(ts, end, ring_ms, talk_ms: R4): %d" % (t["joined"], t["expected"], t["exact_but_end"]))
     out("missed joins:     %d" % t["missed"])
     out("WRONG joins:      %d" % t["wrong"])
     out("ambiguous pairs:  %d: %d left apart with an ambiguous_join audit naming both, %d apart without it, "
