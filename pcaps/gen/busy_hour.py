@@ -119,7 +119,7 @@ def caller_number(k):
     return "+49" + nat[1:], nat
 
 
-def plan(r, k, t0):
+def plan(r):
     """One call's family, presentation and timings; returns (family, presentation, loss, params, duration)."""
     fam = r.pick(FAMILIES)
     pres = r.pick(PRESENTATIONS)
@@ -340,7 +340,7 @@ def build(n_calls=600, n_pairs=10, seed=11):
     k = 0
     while k < n_calls:
         t += r.span(20, 360) * MS + r.span(0, 999)
-        fam, pres, loss, p, dur = plan(r, k, t)
+        fam, pres, loss, p, dur = plan(r)
         n = 2 if fam in ("single_step", "consultation", "conference") else 1
         users = sc.busy_users
         ok = (lambda a: a not in users) if pres in ("privacy", "anonymous") else (lambda a: True)

@@ -46,7 +46,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scenarios as S  # noqa: E402
-from scenarios import MS, ms, ts  # noqa: E402
+from scenarios import MS  # noqa: E402
 
 OUT = os.path.join(S.ROOT, "pcaps", "scenarios", "variants")
 SIP_USERS = {"2001": "0004f2a1b2c3", "2002": "agent.smith", "2003": "0004f2a1b2c5"}
