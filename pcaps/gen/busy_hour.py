@@ -37,6 +37,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import scenarios as S  # noqa: E402
 import variants as V  # noqa: E402

@@ -2078,6 +2078,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "pcaps", "scenarios"))
     ap.add_argument("--check", action="store_true", help="regenerate into a temporary directory and compare")
     a = ap.parse_args()
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, HERE)
     import variants  # the families' variants (issue 11), in <out>/variants/
     vout = os.path.join(a.out, "variants")

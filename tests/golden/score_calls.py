@@ -54,6 +54,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(ROOT, "tests", "schemas"))
 
 SCALARS = ["ts", "start", "answer", "end", "calling", "called", "direction", "disposition", "ring_ms", "talk_ms",

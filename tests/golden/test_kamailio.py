@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from golden import ROOT, check, finish
 
 PCAP = os.path.join(ROOT, "pcaps", "kamailio", "kamailio-topoh.pcap")
