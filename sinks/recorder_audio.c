@@ -381,6 +381,8 @@ static void place_packet(struct ct_rec *rec, int dir, uint8_t codec, uint32_t cl
 {
 	struct ct_recorder *r = rec->eng;
 	struct rec_dir *d = &rec->d[dir];
+	if (!clock)
+		return; /* not reached: every mapped codec has a clock (ct_rec_ptmap_add) */
 	int64_t arr = pos_of_time(rec, at);
 	if (!d->anchored || d->ssrc != ssrc || d->clock != clock) {
 		if (d->anchored && d->ssrc != ssrc) {
@@ -441,6 +443,11 @@ static void q_release(struct ct_rec *rec, int dir, struct rec_slot *s)
 	d->q_last = s->seq;
 	s->used = false;
 	d->qn--;
+	if (codec != CT_RC_G722 && codec != CT_RC_OPUS) {
+		/* new media took its payload type away while it waited */
+		rec->eng->st.rtp_pt_unknown++;
+		return;
+	}
 	place_packet(rec, dir, codec, clock, s->ssrc, s->ts, s->data, s->len, s->at);
 }
 
