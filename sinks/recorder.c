@@ -490,6 +490,7 @@ static void quality(const struct ct_rec *rec, int dir, const char *codec, struct
 	q->burst_r = ct_emodel_burst_r(d->received, d->burst_lost, d->bursts);
 	q->ssrc_changes = d->ssrc_changes;
 	q->ts_jumps = d->ts_jumps;
+	q->realigns = d->realigns;
 	q->dtmf = d->dtmf;
 	q->cn = d->cn;
 	q->pt_other = d->pt_other;

@@ -125,7 +125,8 @@ struct ct_rec_quality {
 	bool wideband;          /* r on the G.107.1 scale (0..129) */
 	bool published;         /* the codec's figures are ITU-T planning values */
 	bool scored;            /* false: no packets, or a codec without figures */
-	uint32_t ssrc_changes, ts_jumps;
+	uint32_t ssrc_changes, ts_jumps; /* each re-anchored at the packet's arrival */
+	uint32_t realigns;           /* talkspurts moved back to their arrival (sender clock drift) */
 	uint64_t dtmf, cn, pt_other; /* telephone-event and comfort-noise packets, unknown PTs */
 };
 

@@ -5,8 +5,11 @@
  * Positions are frames of the file since the recording's start. A direction's packet goes to
  * anchor_pos + (ts - anchor_ts) * rate / clock. The anchor is the arrival position of the
  * first packet of a source (SSRC), and again after a timestamp jump (a packet placed more than
- * REC_RESYNC_AHEAD_MS after or REC_RESYNC_BEHIND_MS before its arrival): the timeline follows
- * the sender's clock, and its own packet time wherever that clock cannot be trusted.
+ * REC_RESYNC_AHEAD_MS after or REC_RESYNC_BEHIND_MS before its arrival), and at the start of
+ * a talkspurt placed more than REC_REALIGN_MS off its arrival (a sender whose clock drifts, or
+ * whose timestamps run on through silence suppression faster than time does): within a
+ * talkspurt the timeline follows the sender's clock, so speech is never cut or stretched;
+ * between talkspurts it follows packet time, so the two channels stay aligned.
  *
  * The ring holds ring_frames frames from `written` on. Frames up to now_pos - hold are written
  * as they fall due (at each packet and each tick); anything never placed is silence (loss,
@@ -375,17 +378,29 @@ static uint32_t decode(struct ct_rec *rec, struct rec_dir *d, uint8_t codec, con
 	return n;
 }
 
+/* The first packet of a talkspurt (RFC 3551 section 4.1): the marker bit, or a sender that
+ * resumes after discontinuous transmission (the next sequence number, timestamp more than two
+ * packets on). Its playout point may move without cutting speech: receivers' playout buffers
+ * adjust there, and so does the timeline. */
+static bool talkspurt_start(const struct rec_dir *d, uint32_t ssrc, uint16_t seq, uint32_t ts, bool marker)
+{
+	if (marker)
+		return true;
+	return d->have_last && d->ssrc == ssrc && seq == (uint16_t)(d->last_seq_pl + 1) &&
+	       (int32_t)(ts - d->last_ts) > 2 * (int32_t)d->last_dur;
+}
+
 /* Places one media packet (in order for stateful codecs) on the timeline. */
-static void place_packet(struct ct_rec *rec, int dir, uint8_t codec, uint32_t clock, uint32_t ssrc, uint32_t ts,
-			 const uint8_t *p, size_t len, ct_time_t at)
+static void place_packet(struct ct_rec *rec, int dir, uint8_t codec, uint32_t clock, const struct rec_pkt *k)
 {
 	struct ct_recorder *r = rec->eng;
 	struct rec_dir *d = &rec->d[dir];
 	if (!clock)
 		return; /* not reached: every mapped codec has a clock (ct_rec_ptmap_add) */
-	int64_t arr = pos_of_time(rec, at);
-	if (!d->anchored || d->ssrc != ssrc || d->clock != clock) {
-		if (d->anchored && d->ssrc != ssrc) {
+	int64_t arr = pos_of_time(rec, k->at);
+	bool spurt = talkspurt_start(d, k->ssrc, k->seq, k->ts, k->marker);
+	if (!d->anchored || d->ssrc != k->ssrc || d->clock != clock) {
+		if (d->anchored && d->ssrc != k->ssrc) {
 			d->ssrc_changes++;
 			r->st.ssrc_changes++;
 			if (d->g722)
@@ -393,24 +408,35 @@ static void place_packet(struct ct_rec *rec, int dir, uint8_t codec, uint32_t cl
 			if (d->opus)
 				opus_decoder_ctl((OpusDecoder *)d->opus, OPUS_RESET_STATE);
 		}
-		anchor(rec, d, ssrc, ts, clock, arr);
+		anchor(rec, d, k->ssrc, k->ts, clock, arr);
 	}
-	int64_t pos = d->anchor_pos + (int64_t)(int32_t)(ts - d->anchor_ts) * rec->rate / d->clock;
+	const void *samples = NULL;
+	unsigned level = 0;
+	uint32_t n = decode(rec, d, codec, k->p, k->len, &samples, &level);
+	int64_t pos = d->anchor_pos + (int64_t)(int32_t)(k->ts - d->anchor_ts) * rec->rate / d->clock;
 	int64_t dev = pos - arr;
 	if (dev > (int64_t)REC_RESYNC_AHEAD_MS * rec->rate / 1000 ||
 	    dev < -(int64_t)REC_RESYNC_BEHIND_MS * rec->rate / 1000) {
 		d->ts_jumps++;
 		r->st.ts_jumps++;
-		anchor(rec, d, ssrc, ts, clock, arr);
+		anchor(rec, d, k->ssrc, k->ts, clock, arr);
+		pos = d->anchor_pos;
+	} else if (spurt && (dev > (int64_t)REC_REALIGN_MS * rec->rate / 1000 ||
+			     dev < -(int64_t)REC_REALIGN_MS * rec->rate / 1000)) {
+		/* the sender's clock and packet time drifted apart by more than the tolerance: the
+		 * silence before this talkspurt absorbs it */
+		d->realigns++;
+		anchor(rec, d, k->ssrc, k->ts, clock, arr);
 		pos = d->anchor_pos;
 	}
-	const void *samples = NULL;
-	unsigned level = 0;
-	uint32_t n = decode(rec, d, codec, p, len, &samples, &level);
+	d->have_last = true;
+	d->last_seq_pl = k->seq;
+	d->last_ts = k->ts;
+	d->last_dur = n ? (uint32_t)((uint64_t)n * clock / rec->rate) : 0;
 	if (!n)
 		return;
 	if (level > LEVEL_AUDIO)
-		d->last_audio = at;
+		d->last_audio = k->at;
 	uint64_t placed = ring_place(rec, dir, pos, samples, n);
 	if (placed == 0) {
 		d->late++;
@@ -448,7 +474,8 @@ static void q_release(struct ct_rec *rec, int dir, struct rec_slot *s)
 		rec->eng->st.rtp_pt_unknown++;
 		return;
 	}
-	place_packet(rec, dir, codec, clock, s->ssrc, s->ts, s->data, s->len, s->at);
+	struct rec_pkt k = { s->data, s->len, s->at, s->ts, s->ssrc, s->seq, s->marker };
+	place_packet(rec, dir, codec, clock, &k);
 }
 
 /* Releases what is due: the next expected packet at once; others once they waited the hold,
@@ -495,6 +522,7 @@ static void q_push(struct ct_rec *rec, int dir, const struct ct_rtp_hdr *h, ct_t
 			s = &d->q[i];
 	s->used = true;
 	s->pt = h->pt;
+	s->marker = h->marker;
 	s->seq = h->seq;
 	s->ts = h->ts;
 	s->ssrc = h->ssrc;
@@ -574,7 +602,8 @@ void rec_audio_packet(struct ct_rec *rec, int dir, const struct ct_rtp_hdr *h, c
 	} else if (d->q && (codec == CT_RC_G722 || codec == CT_RC_OPUS)) {
 		q_push(rec, dir, h, at);
 	} else {
-		place_packet(rec, dir, codec, clock, h->ssrc, h->ts, h->payload, h->plen, at);
+		struct rec_pkt k = { h->payload, h->plen, at, h->ts, h->ssrc, h->seq, h->marker };
+		place_packet(rec, dir, codec, clock, &k);
 	}
 	ring_due(rec);
 }

@@ -24,6 +24,7 @@
 #define REC_BUF 8192           /* write buffer / encryption chunk */
 #define REC_RESYNC_AHEAD_MS 250  /* a packet placed this far after its arrival: timestamp jump */
 #define REC_RESYNC_BEHIND_MS 1000 /* ... or this far before it */
+#define REC_REALIGN_MS 40      /* a talkspurt placed further off its arrival is realigned */
 #define REC_MAX_PKT_MS 120     /* longest packet the ring makes room for */
 #define REC_PATH_MAX 160       /* "YYYY/MM/DD/" + name: ids are at most 64 characters */
 #define REC_SCRATCH (64 * 1024)
@@ -80,12 +81,22 @@ struct rec_epnode {
 
 /* One direction: its sender, accounting, timeline anchor, decoder and reorder queue. */
 struct rec_slot {
-	bool used;
+	bool used, marker;
 	uint8_t pt;
 	uint16_t seq, len;
 	uint32_t ts, ssrc;
 	ct_time_t at;
 	uint8_t data[REC_SLOT_BYTES];
+};
+
+/* A media packet on its way to the timeline. */
+struct rec_pkt {
+	const uint8_t *p;
+	size_t len;
+	ct_time_t at;
+	uint32_t ts, ssrc;
+	uint16_t seq;
+	bool marker;
 };
 
 struct rec_dir {
@@ -96,13 +107,17 @@ struct rec_dir {
 	bool anchored;
 	uint32_t ssrc, anchor_ts, clock;
 	int64_t anchor_pos, last_end;
+	/* the last packet placed: talkspurt starts (RFC 3551 4.1) */
+	bool have_last;
+	uint16_t last_seq_pl;
+	uint32_t last_ts, last_dur;      /* last_dur in RTP clock units */
 	/* loss bursts, for the E-model's BurstR */
 	bool have_seq;
 	uint16_t last_seq;
 	uint64_t bursts, burst_lost, received;
 	/* counters */
 	uint64_t placed, late, dtmf, cn, pt_other, mismatch;
-	uint32_t ssrc_changes, ts_jumps;
+	uint32_t ssrc_changes, ts_jumps, realigns;
 	ct_time_t last_pkt, last_audio;  /* 0: never */
 	int16_t last_lin;                /* previous sample, for 8 -> 16 kHz interpolation */
 	/* stateful decoders and their reorder queue (NULL for a G.711 file) */

@@ -323,6 +323,48 @@ static void test_loss_reorder_ssrc_jump(void **state)
 	ct_recorder_free(r);
 }
 
+/* Silence suppression with a sender clock that runs ahead: talkspurts are placed by timestamp
+ * within, and moved back to their arrival when more than 40 ms off (RFC 3551 4.1 talkspurt
+ * starts: here the next sequence number with the timestamp more than two packets on). */
+static void test_talkspurt_realign(void **state)
+{
+	(void)state;
+	struct ct_recorder *r = engine(NULL);
+	struct ct_rec *rec = open_rec(r, "c-dtx", "2015", "PCMA", 8, 8000, T0);
+	static uint8_t pl[250][160];
+	uint16_t seq = 0;
+	for (unsigned k = 0; k < 250; k++) {
+		t_g711(true, 650, k * 160, pl[k]);
+		bool talking = k < 50 || (k >= 100 && k < 150) || k >= 200;
+		/* after the first silence the sender's timestamps are 100 ms ahead of time; after the
+		 * second, 120 ms: 20 ms more, within the tolerance */
+		uint32_t ts = k * 160 + (k >= 200 ? 960 : k >= 100 ? 800 : 0);
+		if (talking)
+			t_feed(rec, CT_REC_FAR, 8, seq++, ts, 1, pl[k], 160, T0 + k * 20 * MS);
+		ct_recorder_tick(r, T0 + k * 20 * MS);
+	}
+	ct_rec_stop(rec, T0 + 5000 * MS, "cleared");
+	ct_recorder_drain(r);
+	const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, 0);
+	assert_non_null(e);
+	assert_int_equal(e->f.q[0].realigns, 1);
+	assert_int_equal(e->f.q[0].ts_jumps, 0);
+	assert_int_equal(e->f.q[0].lost, 0);
+	struct wav w;
+	wav_read(e->path, &w);
+	for (unsigned k = 0; k < 250; k++) {
+		unsigned at = k < 100 ? k * 160 : k < 200 ? k * 160 : k * 160 + 160; /* 2nd realigned, 3rd +20 ms */
+		for (unsigned i = 0; i < 160; i++) {
+			bool talking = k < 50 || (k >= 100 && k < 150) || k >= 200;
+			if (talking && at + i < 40000)
+				assert_int_equal(w.raw[(at + i) * 2], pl[k][i]);
+		}
+	}
+	assert_int_equal(peak(&w, 0, 50 * 160, 100 * 160), 8); /* A-law silence decodes to +-8 */
+	wav_free(&w);
+	ct_recorder_free(r);
+}
+
 /* A pause from 1.0 s to 2.0 s while both sides keep sending: silence mode keeps the timeline. */
 static void pause_run(enum ct_rec_pause_mode mode, struct wav *w, uint8_t sent[150][160])
 {
@@ -1093,6 +1135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tones_alaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_reorder_ssrc_jump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_talkspurt_realign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtmf_cn, setup, teardown),
