@@ -25,12 +25,13 @@
  * record.min_free_mb / record.max_mb; retention removes day folders older than
  * record.retention_days, a bounded amount of work per tick.
  *
- * Memory: fixed per active recording, allocated at open, nothing per packet. For G.711 about
- * 44 KiB (a 512 ms stereo ring of 8 KiB, an 8 KiB write buffer, libsndfile's 13.4 KiB handle,
- * the recording itself); for G.722/Opus about 84 KiB (16-bit 16 kHz ring of 32 KiB, two
- * 8-packet reorder queues of 5 KiB, decoder states; Opus adds 2 x 18 KiB). Plus one file
- * descriptor per open file (audio, payload pcap, evidence pcap): raise `ulimit -n` above
- * record.max_active + 64. bench/recorder.c measures it.
+ * Memory: fixed per active recording, allocated at open, nothing per packet. G.711: 31.6 KiB
+ * (the recording 2.2 KiB, a 512 ms stereo ring 8 KiB, a write buffer 8 KiB, libsndfile's handle
+ * 13.4 KiB); bench/recorder.c measures 23-27 KiB resident per recording over 1000 of them.
+ * G.722: 66 KiB (a 16-bit 16 kHz ring of 32 KiB, two 8-packet reorder queues of 5.2 KiB);
+ * Opus: 102 KiB (two decoders of 17.8 KiB more). A recording whose SDP lists a codec ctitap
+ * does not decode adds its payload pcap (libpcap's dumper, about 1 KiB, and an 8 KiB buffer).
+ * Each open file holds a descriptor: raise `ulimit -n` above record.max_active + 64.
  *
  * Threading: one thread (the pipeline's). Clock: packet time for everything the files and
  * entries hold; the wall clock only for retention (the age of what is on disk).
