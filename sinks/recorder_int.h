@@ -4,8 +4,11 @@
  *  recorder.c        engine, recordings, triggers, endpoint index, ticks, findings, quality
  *  recorder_audio.c  the timeline: codecs, reorder queue, placement by RTP timestamp, ring
  *  recorder_store.c  paths, safe creation, output streams (hash, encryption), libsndfile's
- *                    virtual file, finishing, crash repair, disk guard, retention
- *  recorder_chain.c  the hash chain and its state, signatures, keys, verify, decrypt
+ *                    virtual file, finishing
+ *  recorder_upkeep.c crash repair at start-up, disk guard, retention
+ *  recorder_chain.c  the hash chain and its state, signatures
+ *  recorder_verify.c `ctitap verify`
+ *  recorder_tools.c  keygen, decrypt, the command line
  *  recorder_pcap.c   evidence and payload pcaps (libpcap's pcap_dump)
  */
 #ifndef CT_RECORDER_INT_H
@@ -200,6 +203,7 @@ struct ct_recorder {
 	time_t retention_next;
 	bool retention_busy;
 	char retention_day[16];          /* "YYYY/MM/DD" being emptied */
+	char retention_after[16];        /* the last day emptied this round */
 	uint64_t retention_files;
 };
 
@@ -253,6 +257,23 @@ struct rec_entry {
 };
 int rec_chain_append(struct ct_recorder *r, const struct rec_entry *e, struct ct_rec_chain *out);
 int rec_key_load(const char *path, uint8_t *key, size_t keylen, char *err, size_t errlen);
+
+/* A top-level field of a chain line (recorder_chain.c's flat JSON reader). */
+struct jfield {
+	const char *key;
+	const char *p; /* value text (a string's content without quotes, escapes left as they are) */
+	size_t len;
+	bool str;
+};
+bool rec_json_fields(const char *s, size_t len, struct jfield *f, size_t nf);
+bool rec_jf_u64(const struct jfield *f, uint64_t *v);
+bool rec_jf_hex(const struct jfield *f, uint8_t *out, size_t n);
+bool rec_line_body_hash(const char *line, size_t len, uint8_t h[32]);
+bool rec_entry_parse(const char *line, size_t len, uint64_t *seq, uint8_t prev[32], uint8_t hash[32]);
+
+/* recorder_store.c (shared) */
+int rec_open_dir_at(int at, const char *name, bool create);
+int rec_rename_noreplace(struct ct_recorder *r, const char *relfrom, const char *to_name);
 
 /* recorder_pcap.c */
 int rec_pcapw_open_payload(struct ct_rec *rec);

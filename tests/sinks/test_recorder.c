@@ -1053,17 +1053,33 @@ static void test_retention(void **state)
 	struct ct_recorder *r = engine(&cfg);
 	record_one(r, "c-old", T0, 20);
 	record_one(r, "c-new", T0 + 40ULL * 86400 * 1000000, 20);
+	/* an older day whose only file is still being written: left alone, and not chained */
+	assert_int_equal(mkdir(pth("rec/2025"), 0750), 0);
+	assert_int_equal(mkdir(pth("rec/2025/12"), 0750), 0);
+	assert_int_equal(mkdir(pth("rec/2025/12/31"), 0750), 0);
+	FILE *part = fopen(pth("rec/2025/12/31/c-long.wav.part"), "w");
+	assert_non_null(part);
+	fclose(part);
 	ct_recorder_tick(r, T0 + 40ULL * 86400 * 1000000 + 1000 * MS);
 	assert_null(t_find(&lg, CT_REC_EV_RETENTION, 0)); /* nothing is 30 days old yet */
 	fake_now += 35 * 86400;
-	ct_recorder_tick(r, T0 + 40ULL * 86400 * 1000000 + 2000 * MS);
+	for (int i = 0; i < 3; i++) /* a day folder a tick at most */
+		ct_recorder_tick(r, T0 + 40ULL * 86400 * 1000000 + (2000 + (ct_time_t)i) * MS);
 	const struct t_ev *e = t_find(&lg, CT_REC_EV_RETENTION, 0);
 	assert_non_null(e);
 	assert_string_equal(e->reason, "2026/01/05");
 	assert_int_equal(e->files, 1);
 	assert_int_equal(access(pth("rec/2026/01/05"), F_OK), -1);
 	assert_int_equal(access(pth("rec/2026/01"), F_OK), -1); /* the month went with its last day */
+	assert_null(t_find(&lg, CT_REC_EV_RETENTION, 1));
+	for (int i = 0; i < 5; i++) { /* rounds later: still nothing to say about it */
+		fake_now += 120;
+		ct_recorder_tick(r, T0 + 40ULL * 86400 * 1000000 + (3000 + (ct_time_t)i) * MS);
+	}
+	assert_null(t_find(&lg, CT_REC_EV_RETENTION, 1));
+	assert_int_equal(access(pth("rec/2025/12/31/c-long.wav.part"), F_OK), 0);
 	ct_recorder_free(r);
+	unlink(pth("rec/2025/12/31/c-long.wav.part")); /* not ctitap's: verify would list it */
 	/* removed by retention is not missing */
 	char out[8192];
 	assert_int_equal(verify_text(NULL, out, sizeof(out)), 0);
