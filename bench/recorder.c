@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sinks/recorder.h"
+#include "tests/sinks/rec_test.h" /* the G.711 encoder and tone of the tests */
 #include "util/clock.h"
 
 static uint64_t files, file_bytes;
@@ -95,22 +96,6 @@ static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return remove(p);
 }
 
-static uint8_t alaw(int16_t x)
-{
-	int sign = x >= 0 ? 0x80 : 0, mag = (x >= 0 ? x : -(int)x - 1) >> 3, exp = 0, mant;
-	if (mag > 4095)
-		mag = 4095;
-	if (mag >= 32) {
-		exp = 1;
-		while (exp < 7 && mag >= (32 << exp))
-			exp++;
-		mant = (mag >> exp) & 15;
-	} else {
-		mant = mag >> 1;
-	}
-	return (uint8_t)((sign | exp << 4 | mant) ^ 0x55);
-}
-
 static void ep_of(struct ct_rec_ep *e, uint32_t ip, uint16_t port)
 {
 	memset(e, 0, sizeof(*e));
@@ -169,7 +154,7 @@ int main(int argc, char **argv)
 	static uint8_t tone[50][160];
 	for (int k = 0; k < 50; k++)
 		for (int i = 0; i < 160; i++)
-			tone[k][i] = alaw((int16_t)lrint(8000 * sin(2 * M_PI * 440 * (k * 160 + i) / 8000.0)));
+			tone[k][i] = t_alaw(t_tone(440, (uint64_t)(k * 160 + i), 8000));
 	struct ct_rec **rec = calloc(n, sizeof(*rec));
 	struct ct_rec_ep *far = calloc(n, sizeof(*far)), *agent = calloc(n, sizeof(*agent));
 	if (!rec || !far || !agent)

@@ -3,9 +3,6 @@
  * the quality of each direction (behaviour in recorder.h, the rest in docs/recording.md). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <opus/opus.h>
-#include <spandsp/telephony.h>
-#include <spandsp/g722.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,19 +445,9 @@ int ct_rec_set_media(struct ct_rec *rec, const struct ct_rec_ep *far, const stru
 		return CT_OK;
 	rec->pt = *pt;
 	/* decoders a new codec needs are made now, never on the packet path */
-	for (int dir = 0; dir < 2 && rec->fcodec == CT_RC_NONE; dir++) {
-		struct rec_dir *d = &rec->d[dir];
-		for (unsigned i = 0; i < pt->n; i++) {
-			if (pt->e[i].codec == CT_RC_G722 && !d->g722)
-				d->g722 = g722_decode_init(NULL, 64000, 0);
-			if (pt->e[i].codec == CT_RC_OPUS && !d->opus) {
-				int err = 0;
-				d->opus = opus_decoder_create((opus_int32)rec->rate, 1, &err);
-			}
-			if ((pt->e[i].codec == CT_RC_G722 || pt->e[i].codec == CT_RC_OPUS) && !d->q)
-				d->q = calloc(REC_SLOTS, sizeof(*d->q));
-		}
-	}
+	int rc = rec_audio_codecs(rec);
+	if (rc != CT_OK)
+		return rc;
 	for (unsigned i = 0; i < pt->n; i++) {
 		uint8_t c = pt->e[i].codec;
 		if (c == CT_RC_OTHER || (rec->fcodec != CT_RC_NONE && (c == CT_RC_G722 || c == CT_RC_OPUS)))

@@ -174,10 +174,6 @@ int rec_audio_init(struct ct_rec *rec, char *codec_name, size_t cap)
 	if (!rec->ring)
 		return CT_ENOMEM;
 	memset(rec->ring, silence_byte(rec), (size_t)rec->ring_frames * 2 * rec->bps);
-	bool stateful = false;
-	for (unsigned i = 0; i < m->n; i++)
-		if (m->e[i].codec == CT_RC_G722 || m->e[i].codec == CT_RC_OPUS)
-			stateful = true;
 	uint8_t dtmf_pt = 0, cn_pt = 0, codec_pt = 0;
 	uint32_t clock = 8000;
 	for (unsigned i = 0; i < m->n; i++) {
@@ -194,20 +190,26 @@ int rec_audio_init(struct ct_rec *rec, char *codec_name, size_t cap)
 		struct rec_dir *d = &rec->d[dir];
 		ct_rtp_stream_init(&d->st, clock, dtmf_pt, cn_pt);
 		d->st.codec_pt = codec_pt >= 96 ? codec_pt : 0;
-		if (!stateful || rec->fcodec != CT_RC_NONE)
-			continue;
-		d->q = calloc(REC_SLOTS, sizeof(*d->q));
-		if (!d->q)
-			return CT_ENOMEM;
+	}
+	return rec_audio_codecs(rec);
+}
+
+int rec_audio_codecs(struct ct_rec *rec)
+{
+	const struct ct_rec_ptmap *m = &rec->pt;
+	if (rec->fcodec != CT_RC_NONE)
+		return CT_OK; /* a G.711 file decodes nothing */
+	for (int dir = 0; dir < 2; dir++) {
+		struct rec_dir *d = &rec->d[dir];
 		for (unsigned i = 0; i < m->n; i++) {
-			if (m->e[i].codec == CT_RC_G722 && !d->g722) {
-				d->g722 = g722_decode_init(NULL, 64000, 0);
-				if (!d->g722)
-					return CT_ENOMEM;
-			} else if (m->e[i].codec == CT_RC_OPUS && !d->opus) {
+			uint8_t c = m->e[i].codec;
+			if ((c == CT_RC_G722 || c == CT_RC_OPUS) && !d->q && !(d->q = calloc(REC_SLOTS, sizeof(*d->q))))
+				return CT_ENOMEM;
+			if (c == CT_RC_G722 && !d->g722 && !(d->g722 = g722_decode_init(NULL, 64000, 0)))
+				return CT_ENOMEM;
+			if (c == CT_RC_OPUS && !d->opus) {
 				int err = 0;
-				d->opus = opus_decoder_create((opus_int32)rec->rate, 1, &err);
-				if (!d->opus)
+				if (!(d->opus = opus_decoder_create((opus_int32)rec->rate, 1, &err)))
 					return CT_ENOMEM;
 			}
 		}

@@ -318,44 +318,72 @@ static int state_read(struct ct_recorder *r, char *err, size_t errlen)
 	return CT_OK;
 }
 
-/* No state file but logs (it was lost): the chain continues from the highest intact entry. */
-static void state_recover(struct ct_recorder *r)
+static int cmp_name(const void *a, const void *b)
 {
-	int dfd = dup(r->chaindirfd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	rewinddir(d);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void rec_chain_each_line(int chainfd, chain_line_fn fn, void *arg)
+{
+	char **names = NULL;
+	size_t nn = 0, ncap = 0;
+	DIR *d = rec_opendir(chainfd);
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t nl = strlen(e->d_name);
-		if (nl < 6 || strcmp(e->d_name + nl - 6, ".jsonl") != 0)
+	while (d && (e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l < 7 || strcmp(e->d_name + l - 6, ".jsonl") != 0)
 			continue;
-		int fd = openat(r->chaindirfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-		if (!f) {
-			if (fd >= 0)
-				close(fd);
-			continue;
+		if (nn == ncap) {
+			size_t nc = ncap ? ncap * 2 : 16;
+			char **np = realloc(names, nc * sizeof(*names));
+			if (!np)
+				break;
+			names = np;
+			ncap = nc;
 		}
+		if ((names[nn] = strdup(e->d_name)) != NULL)
+			nn++;
+	}
+	if (d)
+		closedir(d);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < nn; i++) {
+		int fd = openat(chainfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (!f && fd >= 0)
+			close(fd);
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
-		while ((n = getline(&line, &cap, f)) > 0) {
-			uint64_t seq;
-			uint8_t prev[32], hash[32];
-			if (rec_entry_parse(line, (size_t)n, &seq, prev, hash) && seq > r->seq) {
-				r->seq = seq;
-				memcpy(r->last_hash, hash, 32);
-			}
-		}
+		unsigned lineno = 0;
+		while (f && (n = getline(&line, &cap, f)) > 0)
+			fn(arg, names[i], ++lineno, line, (size_t)n);
 		free(line);
-		fclose(f);
+		if (f)
+			fclose(f);
+		free(names[i]);
 	}
-	closedir(d);
+	free(names);
+}
+
+static void recover_line(void *arg, const char *log, unsigned lineno, const char *line, size_t len)
+{
+	(void)log;
+	(void)lineno;
+	struct ct_recorder *r = arg;
+	uint64_t seq;
+	uint8_t prev[32], hash[32];
+	if (rec_entry_parse(line, len, &seq, prev, hash) && seq > r->seq) {
+		r->seq = seq;
+		memcpy(r->last_hash, hash, 32);
+	}
+}
+
+/* No state file but logs (it was lost): the chain continues from the highest intact entry. */
+static void state_recover(struct ct_recorder *r)
+{
+	rec_chain_each_line(r->chaindirfd, recover_line, r);
 	if (r->seq)
 		ct_warn("recorder: %s/chain/state was missing: the chain continues after seq %" PRIu64, r->dir, r->seq);
 }

@@ -14,6 +14,7 @@
 #ifndef CT_RECORDER_INT_H
 #define CT_RECORDER_INT_H
 
+#include <dirent.h>
 #include <sndfile.h>
 #include <sodium.h>
 
@@ -215,6 +216,8 @@ void rec_engine_stop_all(struct ct_recorder *r, const char *why, ct_time_t at);
 /* recorder_audio.c */
 void rec_audio_tables(struct ct_recorder *r);
 int rec_audio_init(struct ct_rec *rec, char *codec_name, size_t cap);
+/* Makes the reorder queues and decoders rec->pt needs that are not there yet. */
+int rec_audio_codecs(struct ct_rec *rec);
 void rec_audio_free(struct ct_rec *rec);
 void rec_audio_packet(struct ct_rec *rec, int dir, const struct ct_rtp_hdr *h, ct_time_t at);
 void rec_audio_advance(struct ct_rec *rec, ct_time_t now);
@@ -270,9 +273,18 @@ bool rec_jf_u64(const struct jfield *f, uint64_t *v);
 bool rec_jf_hex(const struct jfield *f, uint8_t *out, size_t n);
 bool rec_line_body_hash(const char *line, size_t len, uint8_t h[32]);
 bool rec_entry_parse(const char *line, size_t len, uint64_t *seq, uint8_t prev[32], uint8_t hash[32]);
+/* Calls fn for every line of every chain log of the folder chainfd, logs in name order. */
+typedef void (*chain_line_fn)(void *arg, const char *log, unsigned lineno, const char *line, size_t len);
+void rec_chain_each_line(int chainfd, chain_line_fn fn, void *arg);
 
 /* recorder_store.c (shared) */
 int rec_open_dir_at(int at, const char *name, bool create);
+int rec_day_openat(int root, const char *day, bool create);
+/* A listing of the folder dirfd on its own descriptor (dirfd stays open); NULL on failure. */
+DIR *rec_opendir(int dirfd);
+/* Calls fn for every day folder "YYYY/MM/DD" under root, unsorted; nothing followed through a
+ * symlink, names that are not the date tree's skipped. */
+void rec_walk_days(int root, void (*fn)(const char *day, void *arg), void *arg);
 int rec_rename_noreplace(struct ct_recorder *r, const char *relfrom, const char *to_name);
 
 /* recorder_pcap.c */

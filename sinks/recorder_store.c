@@ -65,8 +65,9 @@ int rec_store_open_root(struct ct_recorder *r, char *err, size_t errlen)
 	return CT_OK;
 }
 
-/* Opens DIR/YYYY/MM/DD ("YYYY/MM/DD"), creating it when asked; -1 and errno on failure. */
-int rec_day_open(struct ct_recorder *r, const char *day, bool create)
+/* Opens root/YYYY/MM/DD ("YYYY/MM/DD"), each level O_NOFOLLOW, creating it when asked; -1 and
+ * errno on failure. */
+int rec_day_openat(int root, const char *day, bool create)
 {
 	char part[3][5];
 	if (strlen(day) != 10 || day[4] != '/' || day[7] != '/') {
@@ -79,16 +80,69 @@ int rec_day_open(struct ct_recorder *r, const char *day, bool create)
 	part[1][2] = '\0';
 	memcpy(part[2], day + 8, 2);
 	part[2][2] = '\0';
-	int fd = r->dirfd;
+	int fd = root;
 	for (int i = 0; i < 3; i++) {
 		int next = rec_open_dir_at(fd, part[i], create);
-		if (fd != r->dirfd)
+		if (fd != root)
 			close(fd);
 		if (next < 0)
 			return -1;
 		fd = next;
 	}
 	return fd;
+}
+
+int rec_day_open(struct ct_recorder *r, const char *day, bool create)
+{
+	return rec_day_openat(r->dirfd, day, create);
+}
+
+DIR *rec_opendir(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	rewinddir(d); /* the duplicate shares the offset of earlier listings */
+	return d;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+/* The folders of one level of the date tree: names of n digits. */
+static void walk_level(int fd, const char *prefix, unsigned level, void (*fn)(const char *day, void *arg), void *arg)
+{
+	static const size_t width[3] = { 4, 2, 2 };
+	DIR *d = rec_opendir(fd);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!all_digits(e->d_name, width[level]))
+			continue;
+		char path[16];
+		snprintf(path, sizeof(path), "%s%s%.4s", prefix, level ? "/" : "", e->d_name);
+		if (level == 2) {
+			fn(path, arg);
+			continue;
+		}
+		int sub = rec_open_dir_at(fd, e->d_name, false);
+		if (sub >= 0) {
+			walk_level(sub, path, level + 1, fn, arg);
+			close(sub);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+void rec_walk_days(int root, void (*fn)(const char *day, void *arg), void *arg)
+{
+	walk_level(root, "", 0, fn, arg);
 }
 
 /* ---- output streams ---- */

@@ -246,75 +246,14 @@ static void repair_one(struct ct_recorder *r, int dfd, const char *day, const ch
 	rec_emit(r, &ev);
 }
 
-static bool all_digits(const char *s, size_t n)
+static void scan_day(const char *day, void *arg)
 {
-	if (strlen(s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* Calls fn for every day folder "YYYY/MM/DD" of DIR (unsorted). */
-static void for_each_day(struct ct_recorder *r, void (*fn)(struct ct_recorder *, const char *, void *), void *arg)
-{
-	int yfd = dup(r->dirfd);
-	DIR *yd = yfd >= 0 ? fdopendir(yfd) : NULL;
-	if (!yd) {
-		if (yfd >= 0)
-			close(yfd);
-		return;
-	}
-	rewinddir(yd);
-	struct dirent *y;
-	while ((y = readdir(yd)) != NULL) {
-		if (!all_digits(y->d_name, 4))
-			continue;
-		int mfd = rec_open_dir_at(r->dirfd, y->d_name, false);
-		DIR *md = mfd >= 0 ? fdopendir(mfd) : NULL;
-		if (!md) {
-			if (mfd >= 0)
-				close(mfd);
-			continue;
-		}
-		struct dirent *m;
-		while ((m = readdir(md)) != NULL) {
-			if (!all_digits(m->d_name, 2))
-				continue;
-			int dfd = rec_open_dir_at(dirfd(md), m->d_name, false);
-			DIR *dd = dfd >= 0 ? fdopendir(dfd) : NULL;
-			if (!dd) {
-				if (dfd >= 0)
-					close(dfd);
-				continue;
-			}
-			struct dirent *d;
-			while ((d = readdir(dd)) != NULL) {
-				if (!all_digits(d->d_name, 2))
-					continue;
-				char day[16];
-				snprintf(day, sizeof(day), "%.4s/%.2s/%.2s", y->d_name, m->d_name, d->d_name);
-				fn(r, day, arg);
-			}
-			closedir(dd);
-		}
-		closedir(md);
-	}
-	closedir(yd);
-}
-
-static void scan_day(struct ct_recorder *r, const char *day, void *arg)
-{
-	(void)arg;
+	struct ct_recorder *r = arg;
 	int dfd = rec_day_open(r, day, false);
 	if (dfd < 0)
 		return;
-	int lfd = dup(dfd);
-	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	DIR *d = rec_opendir(dfd);
 	if (!d) {
-		if (lfd >= 0)
-			close(lfd);
 		close(dfd);
 		return;
 	}
@@ -355,22 +294,17 @@ static void scan_day(struct ct_recorder *r, const char *day, void *arg)
 
 int rec_store_scan(struct ct_recorder *r)
 {
-	for_each_day(r, scan_day, NULL);
+	rec_walk_days(r->dirfd, scan_day, r);
 	/* the chain folder counts too */
-	int cfd = dup(r->chaindirfd);
-	DIR *d = cfd >= 0 ? fdopendir(cfd) : NULL;
-	if (d) {
-		rewinddir(d);
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL) {
-			struct stat st;
-			if (fstatat(r->chaindirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-				r->disk_bytes += (uint64_t)st.st_size;
-		}
-		closedir(d);
-	} else if (cfd >= 0) {
-		close(cfd);
+	DIR *d = rec_opendir(r->chaindirfd);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		struct stat st;
+		if (fstatat(r->chaindirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			r->disk_bytes += (uint64_t)st.st_size;
 	}
+	if (d)
+		closedir(d);
 	return CT_OK;
 }
 
@@ -415,16 +349,17 @@ void rec_store_guard(struct ct_recorder *r, ct_time_t now, bool force)
 /* ---- retention ---- */
 
 struct oldest {
+	struct ct_recorder *r;
 	char day[16];
 	char cutoff[40];
 };
 
 /* The oldest day before the cutoff and after the last one emptied this round (a day that still
  * holds files being written is passed over until the next round). */
-static void find_oldest(struct ct_recorder *r, const char *day, void *arg)
+static void find_oldest(const char *day, void *arg)
 {
 	struct oldest *o = arg;
-	if (strcmp(day, o->cutoff) < 0 && strcmp(day, r->retention_after) > 0 && (!o->day[0] || strcmp(day, o->day) < 0))
+	if (strcmp(day, o->cutoff) < 0 && strcmp(day, o->r->retention_after) > 0 && (!o->day[0] || strcmp(day, o->day) < 0))
 		snprintf(o->day, sizeof(o->day), "%s", day);
 }
 
@@ -450,11 +385,12 @@ void rec_store_retention(struct ct_recorder *r)
 		r->retention_next = now + RETENTION_EVERY_S;
 		struct oldest o;
 		memset(&o, 0, sizeof(o));
+		o.r = r;
 		time_t cut = now - (time_t)r->cfg.retention_days * 86400;
 		struct tm tm;
 		gmtime_r(&cut, &tm);
 		snprintf(o.cutoff, sizeof(o.cutoff), "%04d/%02d/%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-		for_each_day(r, find_oldest, &o);
+		rec_walk_days(r->dirfd, find_oldest, &o);
 		if (!o.day[0]) {
 			r->retention_after[0] = '\0'; /* the next round starts from the oldest again */
 			return;
@@ -466,8 +402,7 @@ void rec_store_retention(struct ct_recorder *r)
 	int dfd = rec_day_open(r, r->retention_day, false);
 	unsigned removed = 0, left = 0;
 	if (dfd >= 0) {
-		int lfd = dup(dfd);
-		DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+		DIR *d = rec_opendir(dfd);
 		struct dirent *e;
 		while (d && (e = readdir(d)) != NULL && removed < RETENTION_BATCH) {
 			if (e->d_name[0] == '.')
@@ -487,8 +422,6 @@ void rec_store_retention(struct ct_recorder *r)
 		}
 		if (d)
 			closedir(d);
-		else if (lfd >= 0)
-			close(lfd);
 		close(dfd);
 	}
 	r->retention_files += removed;

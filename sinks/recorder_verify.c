@@ -93,8 +93,9 @@ static bool pk_for(struct vctx *v, const char *keyid, uint8_t pk[32])
 	return rc == CT_OK;
 }
 
-static void verify_line(struct vctx *v, const char *src, unsigned lineno, const char *line, size_t len)
+static void verify_line(void *arg, const char *src, unsigned lineno, const char *line, size_t len)
 {
+	struct vctx *v = arg;
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (!len)
@@ -152,11 +153,6 @@ static int cmp_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The newest entry naming path (the latest word on a file: repaired, broken ...). */
 static const struct ventry *entry_of(struct vctx *v, const char *path)
 {
@@ -186,17 +182,7 @@ static void check_file(struct vctx *v, const struct ventry *e, uint8_t *buf, siz
 	char day[11];
 	memcpy(day, e->file, 10);
 	day[10] = '\0';
-	int fd = -1, dfd = v->dirfd;
-	char part[3][5] = { "", "", "" };
-	memcpy(part[0], day, 4);
-	memcpy(part[1], day + 5, 2);
-	memcpy(part[2], day + 8, 2);
-	for (int i = 0; i < 3 && dfd >= 0; i++) {
-		int nd = openat(dfd, part[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd != v->dirfd)
-			close(dfd);
-		dfd = nd;
-	}
+	int fd = -1, dfd = rec_day_openat(v->dirfd, day, false);
 	if (dfd >= 0) {
 		fd = openat(dfd, e->file + 11, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		close(dfd);
@@ -224,63 +210,27 @@ static void check_file(struct vctx *v, const struct ventry *e, uint8_t *buf, siz
 			e->file, e->seq, e->bytes, e->sha, size, hex);
 }
 
-static void list_unexpected(struct vctx *v)
+static void unexpected_in_day(const char *day, void *arg)
 {
-	int yfd0 = dup(v->dirfd);
-	DIR *yd = yfd0 >= 0 ? fdopendir(yfd0) : NULL;
-	if (!yd) {
-		if (yfd0 >= 0)
-			close(yfd0);
-		return;
-	}
-	rewinddir(yd);
-	struct dirent *y;
-	while ((y = readdir(yd)) != NULL) {
-		if (strlen(y->d_name) != 4 || strspn(y->d_name, "0123456789") != 4)
+	struct vctx *v = arg;
+	int dfd = rec_day_openat(v->dirfd, day, false);
+	DIR *d = dfd >= 0 ? rec_opendir(dfd) : NULL;
+	struct dirent *f;
+	while (d && (f = readdir(d)) != NULL) {
+		if (f->d_name[0] == '.')
 			continue;
-		int yfd = openat(v->dirfd, y->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *md = yfd >= 0 ? fdopendir(yfd) : NULL;
-		struct dirent *m;
-		while (md && (m = readdir(md)) != NULL) {
-			if (strlen(m->d_name) != 2 || strspn(m->d_name, "0123456789") != 2)
-				continue;
-			int mfd = openat(dirfd(md), m->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			DIR *dd = mfd >= 0 ? fdopendir(mfd) : NULL;
-			struct dirent *d;
-			while (dd && (d = readdir(dd)) != NULL) {
-				if (strlen(d->d_name) != 2 || strspn(d->d_name, "0123456789") != 2)
-					continue;
-				int dfd = openat(dirfd(dd), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				DIR *fd = dfd >= 0 ? fdopendir(dfd) : NULL;
-				struct dirent *f;
-				while (fd && (f = readdir(fd)) != NULL) {
-					if (f->d_name[0] == '.')
-						continue;
-					char path[1100];
-					snprintf(path, sizeof(path), "%s/%s/%s/%s", y->d_name, m->d_name, d->d_name, f->d_name);
-					size_t pl = strlen(path);
-					if (pl > 5 && strcmp(path + pl - 5, ".part") == 0)
-						fprintf(v->rep, "in progress: %s (or left by a crash: the next start repairs it)\n",
-							path);
-					else if (!entry_of(v, path))
-						vreport(v, "unexpected file: %s (no chain entry names it)", path);
-				}
-				if (fd)
-					closedir(fd);
-				else if (dfd >= 0)
-					close(dfd);
-			}
-			if (dd)
-				closedir(dd);
-			else if (mfd >= 0)
-				close(mfd);
-		}
-		if (md)
-			closedir(md);
-		else if (yfd >= 0)
-			close(yfd);
+		char path[300];
+		snprintf(path, sizeof(path), "%s/%.255s", day, f->d_name);
+		size_t pl = strlen(path);
+		if (pl > 5 && strcmp(path + pl - 5, ".part") == 0)
+			fprintf(v->rep, "in progress: %s (or left by a crash: the next start repairs it)\n", path);
+		else if (!entry_of(v, path))
+			vreport(v, "unexpected file: %s (no chain entry names it)", path);
 	}
-	closedir(yd);
+	if (d)
+		closedir(d);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 int ct_recorder_verify(const char *dir, const char *pubkey_file, FILE *report)
@@ -311,50 +261,7 @@ int ct_recorder_verify(const char *dir, const char *pubkey_file, FILE *report)
 		close(v.dirfd);
 		return CT_ENOENT;
 	}
-	/* every log, in name order */
-	char **names = NULL;
-	size_t nn = 0, ncap = 0;
-	int cfd0 = dup(v.chainfd);
-	DIR *cd = cfd0 >= 0 ? fdopendir(cfd0) : NULL;
-	if (!cd && cfd0 >= 0)
-		close(cfd0);
-	struct dirent *de;
-	while (cd && (de = readdir(cd)) != NULL) {
-		size_t l = strlen(de->d_name);
-		if (l < 7 || strcmp(de->d_name + l - 6, ".jsonl") != 0)
-			continue;
-		if (nn == ncap) {
-			ncap = ncap ? ncap * 2 : 16;
-			char **np = realloc(names, ncap * sizeof(*names));
-			if (!np)
-				break;
-			names = np;
-		}
-		names[nn++] = strdup(de->d_name);
-	}
-	if (cd)
-		closedir(cd);
-	qsort(names, nn, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < nn; i++) {
-		int fd = names[i] ? openat(v.chainfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-		if (!f) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		unsigned lineno = 0;
-		while ((n = getline(&line, &cap, f)) > 0)
-			verify_line(&v, names[i], ++lineno, line, (size_t)n);
-		free(line);
-		fclose(f);
-	}
-	for (size_t i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	rec_chain_each_line(v.chainfd, verify_line, &v);
 	qsort(v.e, v.n, sizeof(*v.e), cmp_seq);
 	/* the links */
 	for (size_t i = 0; i < v.n; i++) {
@@ -400,7 +307,7 @@ int ct_recorder_verify(const char *dir, const char *pubkey_file, FILE *report)
 		checked++;
 	}
 	free(buf);
-	list_unexpected(&v);
+	rec_walk_days(v.dirfd, unexpected_in_day, &v);
 	if (v.n)
 		fprintf(report, "verify: %zu chain entries (seq %" PRIu64 " to %" PRIu64 "), %zu files checked: %s\n", v.n,
 			v.e[0].seq, v.e[v.n - 1].seq, checked,

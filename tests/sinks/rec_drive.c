@@ -22,18 +22,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool g722 = strcmp(argv[2], "g722") == 0, alaw = strcmp(argv[2], "alaw") == 0;
-	struct ct_recorder_cfg cfg;
-	ct_recorder_cfg_default(&cfg);
-	cfg.dir = argv[1];
-	cfg.sensor = "rec-drive";
-	cfg.on_event = t_on_event;
-	cfg.user = &lg;
-	struct ct_recorder *r;
-	char err[256] = "";
-	if (ct_recorder_new(&cfg, &r, err, sizeof(err)) != CT_OK) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
+	struct ct_recorder *r = t_engine_new(argv[1], "rec-drive", &lg);
 	struct ct_rec_open o;
 	memset(&o, 0, sizeof(o));
 	o.call = g722 ? "drive-g722" : alaw ? "drive-alaw" : "drive-ulaw";

@@ -1,5 +1,5 @@
 /* rec_pcap.c - test driver: records one call's RTP from a capture file, as the pipeline will:
- * frames through the capture layer, RTP parsed by decoders/rtp, handed to the recorder by
+ * frames read and decoded by the capture layer, RTP parsed by decoders/rtp, handed to the recorder by
  * endpoint lookup. test_recorder_tshark.py compares the WAV with the payloads tshark extracts.
  *
  * usage: rec_pcap FILE DIR FAR_IP FAR_PORT AGENT_IP AGENT_PORT
@@ -7,12 +7,12 @@
  * after the last. Prints "file PATH T0_US" (PATH relative to DIR). */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/source.h"
 #include "rec_test.h"
 
 static struct t_log lg;
@@ -72,38 +72,17 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	last = p->ts;
 }
 
-static int linktype_of(int dlt)
-{
-	switch (dlt) {
-	case DLT_NULL: return CT_LINK_NULL;
-	case DLT_EN10MB: return CT_LINK_ETHERNET;
-	case DLT_RAW: return CT_LINK_RAW;
-	case DLT_LINUX_SLL: return CT_LINK_LINUX_SLL;
-	default: return dlt;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 7 || parse_ep(argv[3], argv[4], &far) || parse_ep(argv[5], argv[6], &agent)) {
 		fprintf(stderr, "usage: %s FILE DIR FAR_IP FAR_PORT AGENT_IP AGENT_PORT\n", argv[0]);
 		return 2;
 	}
-	struct ct_recorder_cfg cfg;
-	ct_recorder_cfg_default(&cfg);
-	cfg.dir = argv[2];
-	cfg.sensor = "rec-pcap";
-	cfg.on_event = t_on_event;
-	cfg.user = &lg;
-	char err[256] = "";
-	if (ct_recorder_new(&cfg, &r, err, sizeof(err)) != CT_OK) {
+	r = t_engine_new(argv[2], "rec-pcap", &lg);
+	struct ct_source src;
+	char err[256];
+	if (ct_source_open_file(&src, argv[1], err, sizeof(err)) != CT_OK) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
-	char perr[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, perr);
-	if (!pc) {
-		fprintf(stderr, "%s\n", perr);
 		return 1;
 	}
 	struct ct_capture_cfg ccfg;
@@ -116,15 +95,14 @@ int main(int argc, char **argv)
 	static struct ct_capture cap;
 	if (ct_capture_init(&cap, &ccfg, &key, &ctr, &ops, NULL) != CT_OK)
 		return 1;
-	int link = linktype_of(pcap_datalink(pc));
-	struct pcap_pkthdr *ph;
-	const u_char *data;
-	while (pcap_next_ex(pc, &ph, &data) == 1) {
-		ct_time_t ts = (ct_time_t)ph->ts.tv_sec * CT_USEC_PER_SEC + (ct_time_t)ph->ts.tv_usec / 1000;
-		ct_capture_frame(&cap, link, ts, data, ph->caplen, ph->len);
-	}
-	pcap_close(pc);
+	static volatile sig_atomic_t stop;
+	int rc = ct_source_run(&src, &cap, &stop, NULL, NULL, err, sizeof(err));
+	ct_source_close(&src);
 	ct_capture_free(&cap);
+	if (rc != CT_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 	if (!rec) {
 		fprintf(stderr, "no RTP from or to those endpoints\n");
 		return 1;

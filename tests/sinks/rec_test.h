@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decoders/rtp.h"
@@ -163,6 +164,24 @@ static inline void t_on_event(void *user, const struct ct_rec_event *ev)
 	e->no_packets = ev->no_packets;
 	e->files = ev->files;
 	e->duration_ms = ev->duration_ms;
+}
+
+/* An engine on dir whose events go to l, for the drivers; exits on failure. */
+static inline struct ct_recorder *t_engine_new(const char *dir, const char *sensor, struct t_log *l)
+{
+	struct ct_recorder_cfg cfg;
+	ct_recorder_cfg_default(&cfg);
+	cfg.dir = dir;
+	cfg.sensor = sensor;
+	cfg.on_event = t_on_event;
+	cfg.user = l;
+	struct ct_recorder *r = NULL;
+	char err[256] = "";
+	if (ct_recorder_new(&cfg, &r, err, sizeof(err)) != CT_OK) {
+		fprintf(stderr, "%s: %s\n", sensor, err);
+		exit(1);
+	}
+	return r;
 }
 
 static inline const struct t_ev *t_find(const struct t_log *l, enum ct_rec_event_kind k, unsigned nth)
