@@ -143,10 +143,7 @@ static void ep_link(struct ct_recorder *r, struct ct_rec *rec, int dir)
 	if (d->node.linked || !d->ep.port)
 		return;
 	d->node.rec = rec;
-	d->node.hash = ep_hash(r, &d->ep.addr, d->ep.port);
-	struct rec_epnode **b = &r->buckets[d->node.hash & r->bmask];
-	d->node.next = *b;
-	*b = &d->node;
+	ct_htab_add(&r->eps, &d->node.hn, ep_hash(r, &d->ep.addr, d->ep.port));
 	d->node.linked = true;
 }
 
@@ -155,12 +152,28 @@ static void ep_unlink(struct ct_recorder *r, struct ct_rec *rec, int dir)
 	struct rec_dir *d = &rec->d[dir];
 	if (!d->node.linked)
 		return;
-	struct rec_epnode **pp = &r->buckets[d->node.hash & r->bmask];
-	while (*pp && *pp != &d->node)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = d->node.next;
+	ct_htab_del(&r->eps, &d->node.hn);
 	d->node.linked = false;
+}
+
+/* Every recording with a direction at (a, port): fn(rec, that direction) once per recording and
+ * packet (serial). */
+static unsigned ep_each(struct ct_recorder *r, const struct ct_addr *a, uint16_t port, uint64_t serial, bool flip,
+			const struct ct_rtp_hdr *h, ct_time_t at)
+{
+	unsigned took = 0;
+	uint64_t hv = ep_hash(r, a, port);
+	for (struct ct_hnode *n = ct_htab_first(&r->eps, hv); n; n = ct_htab_next(n)) {
+		struct rec_epnode *e = CT_CONTAINER_OF(n, struct rec_epnode, hn);
+		struct ct_rec *rec = e->rec;
+		int dir = e == &rec->d[0].node ? 0 : 1;
+		if (rec->d[dir].ep.port != port || memcmp(&rec->d[dir].ep.addr, a, sizeof(*a)) != 0 || rec->serial == serial)
+			continue;
+		rec->serial = serial;
+		rec_audio_packet(rec, flip ? 1 - dir : dir, h, at);
+		took++;
+	}
+	return took;
 }
 
 /* ---- engine ---- */
@@ -194,14 +207,9 @@ int ct_recorder_new(const struct ct_recorder_cfg *cfg, struct ct_recorder **out,
 	r->cfg.dir = r->dir;
 	r->cfg.sensor = r->sensor;
 	r->cfg.sign_key = r->cfg.encrypt_to = NULL; /* read below, not kept */
-	uint32_t nb = 64;
-	while (nb < 4u * r->cfg.max_active && nb < (1u << 24))
-		nb <<= 1;
-	r->buckets = calloc(nb, sizeof(*r->buckets));
-	r->bmask = nb - 1;
 	r->scratch = malloc(REC_SCRATCH);
 	int rc = CT_ENOMEM;
-	if (!r->dir || !r->sensor || !r->buckets || !r->scratch)
+	if (!r->dir || !r->sensor || !r->scratch || ct_htab_init(&r->eps, 2 * (size_t)r->cfg.max_active, 1u << 24) != CT_OK)
 		goto fail;
 	ct_json_init(&r->json);
 	rec_audio_tables(r);
@@ -258,7 +266,7 @@ void ct_recorder_free(struct ct_recorder *r)
 		close(r->dirfd);
 	sodium_memzero(r->sign_sk, sizeof(r->sign_sk));
 	ct_json_free(&r->json);
-	free(r->buckets);
+	ct_htab_free(&r->eps);
 	free(r->scratch);
 	free(r->dir);
 	free(r->sensor);
@@ -624,34 +632,12 @@ unsigned ct_recorder_rtp(struct ct_recorder *r, const struct ct_addr *src, uint1
 {
 	if (!r->nactive)
 		return 0;
-	unsigned took = 0;
 	uint64_t serial = ++r->serial;
 	if (at > r->now)
 		r->now = at;
-	/* the sender's own endpoint first (symmetric RTP), then the endpoint it sends to */
-	uint64_t hs = ep_hash(r, src, sport);
-	for (struct rec_epnode *n = r->buckets[hs & r->bmask]; n; n = n->next) {
-		struct ct_rec *rec = n->rec;
-		int dir = n == &rec->d[0].node ? 0 : 1;
-		if (n->hash != hs || rec->d[dir].ep.port != sport || memcmp(&rec->d[dir].ep.addr, src, sizeof(*src)) != 0 ||
-		    rec->serial == serial)
-			continue;
-		rec->serial = serial;
-		rec_audio_packet(rec, dir, h, at);
-		took++;
-	}
-	uint64_t hd = ep_hash(r, dst, dport);
-	for (struct rec_epnode *n = r->buckets[hd & r->bmask]; n; n = n->next) {
-		struct ct_rec *rec = n->rec;
-		int dir = n == &rec->d[0].node ? 0 : 1;
-		if (n->hash != hd || rec->d[dir].ep.port != dport || memcmp(&rec->d[dir].ep.addr, dst, sizeof(*dst)) != 0 ||
-		    rec->serial == serial)
-			continue;
-		rec->serial = serial;
-		rec_audio_packet(rec, 1 - dir, h, at); /* sent towards dir's endpoint: the other side's */
-		took++;
-	}
-	return took;
+	/* the sender's own endpoint first (symmetric RTP); then, for recordings that did not take
+	 * it, the endpoint it is sent to: it comes from the other side */
+	return ep_each(r, src, sport, serial, false, h, at) + ep_each(r, dst, dport, serial, true, h, at);
 }
 
 /* ---- findings ---- */

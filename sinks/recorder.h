@@ -208,9 +208,9 @@ void ct_recorder_cfg_default(struct ct_recorder_cfg *cfg);
 
 /* Opens the engine on cfg->dir: takes its lock (one ctitap per DIR), loads the chain state,
  * repairs or marks what a crash left (REPAIRED/BROKEN events, chain entries), measures what
- * DIR holds. cfg strings are copied. Returns CT_OK, CT_EPERM (DIR or a key unusable: err
- * says why), CT_ELIMIT (another process holds DIR), CT_EFORMAT (a key or the state file is
- * malformed), CT_ENOMEM. */
+ * DIR holds. cfg strings are copied. Returns CT_OK, ct_esys(errno) (DIR, its chain folder or a
+ * key file cannot be used: err says why), CT_ELIMIT (another process holds DIR), CT_EFORMAT (a
+ * key or the state file is malformed), CT_ENOMEM. */
 int ct_recorder_new(const struct ct_recorder_cfg *cfg, struct ct_recorder **out, char *err, size_t errlen);
 /* Stops every recording (reason "shutdown"), finishes every file, writes the chain state,
  * frees r. Events may be emitted from inside. */
@@ -219,8 +219,8 @@ void ct_recorder_free(struct ct_recorder *r);
 /* Opens a recording. *chain gets the `start` entry. The handle stays valid until
  * ct_rec_stop() (or an engine STOPPED event for it, after which every call on it is refused
  * with CT_EINVAL until the caller's ct_rec_stop(), which then frees it). Returns CT_OK,
- * CT_EINVAL (no call or device), CT_ELIMIT (record.max_active, or the disk guard), CT_EIO,
- * CT_ENOMEM. */
+ * CT_EINVAL (no call or device), CT_ELIMIT (record.max_active, or the disk guard),
+ * ct_esys(errno) (the file cannot be created), CT_EIO (libsndfile refused), CT_ENOMEM. */
 int ct_recorder_open(struct ct_recorder *r, const struct ct_rec_open *o, struct ct_rec **out,
 		     struct ct_rec_chain *chain);
 /* Pause and resume (reason in snake case). Pausing a paused recording, or resuming a running

@@ -42,8 +42,9 @@ int rec_key_load(const char *path, uint8_t *key, size_t keylen, char *err, size_
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
-		return CT_EPERM;
+		int e = errno;
+		snprintf(err, errlen, "key file %s: %s", path, strerror(e));
+		return ct_esys(e);
 	}
 	char text[1024];
 	ssize_t n = read(fd, text, sizeof(text) - 1);
@@ -77,11 +78,14 @@ static int state_write(struct ct_recorder *r)
 			 r->logname);
 	int fd = openat(r->chaindirfd, "state.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return CT_EIO;
+		return ct_esys(errno);
 	bool ok = write(fd, text, (size_t)n) == n && fsync(fd) == 0;
+	int e = errno;
 	close(fd);
-	if (!ok || renameat(r->chaindirfd, "state.tmp", r->chaindirfd, "state") != 0)
-		return CT_EIO;
+	if (!ok)
+		return ct_esys(e);
+	if (renameat(r->chaindirfd, "state.tmp", r->chaindirfd, "state") != 0)
+		return ct_esys(errno);
 	(void)fsync(r->chaindirfd);
 	r->since_state = 0;
 	r->log_dirty = false;
@@ -287,8 +291,9 @@ static int state_read(struct ct_recorder *r, char *err, size_t errlen)
 	int fd = openat(r->chaindirfd, "state", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT) {
-			snprintf(err, errlen, "%s/chain/state: %s", r->dir, strerror(errno));
-			return CT_EPERM;
+			int e = errno;
+			snprintf(err, errlen, "%s/chain/state: %s", r->dir, strerror(e));
+			return ct_esys(e);
 		}
 		return CT_ENOENT;
 	}
@@ -393,8 +398,9 @@ int rec_chain_open(struct ct_recorder *r, char *err, size_t errlen)
 	r->logfd = -1;
 	r->lockfd = openat(r->chaindirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (r->lockfd < 0) {
-		snprintf(err, errlen, "%s/chain/lock: %s", r->dir, strerror(errno));
-		return CT_EPERM;
+		int e = errno;
+		snprintf(err, errlen, "%s/chain/lock: %s", r->dir, strerror(e));
+		return ct_esys(e);
 	}
 	if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0) {
 		snprintf(err, errlen, "%s is in use by another ctitap (chain/lock)", r->dir);
@@ -508,8 +514,9 @@ int rec_chain_append(struct ct_recorder *r, const struct rec_entry *e, struct ct
 	if (r->logfd < 0 || strcmp(name, r->logname) != 0) {
 		int fd = openat(r->chaindirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 		if (fd < 0) {
-			ct_warn("recorder: chain log %s/chain/%s: %s", r->dir, name, strerror(errno));
-			return CT_EIO;
+			int er = errno;
+			ct_warn("recorder: chain log %s/chain/%s: %s", r->dir, name, strerror(er));
+			return ct_esys(er);
 		}
 		if (r->logfd >= 0)
 			close(r->logfd);
@@ -526,10 +533,11 @@ int rec_chain_append(struct ct_recorder *r, const struct rec_entry *e, struct ct
 	memcpy(line, j->buf, blen);
 	memcpy(line + blen, tail, (size_t)tn);
 	ssize_t w = write(r->logfd, line, blen + (size_t)tn);
+	int er = w < 0 ? errno : ENOSPC; /* a short write: the disk is full */
 	free(line);
 	if (w != (ssize_t)(blen + (size_t)tn)) {
-		ct_warn("recorder: chain log %s/chain/%s: write failed", r->dir, name);
-		return CT_EIO;
+		ct_warn("recorder: chain log %s/chain/%s: %s", r->dir, name, strerror(er));
+		return ct_esys(er);
 	}
 	r->disk_bytes += (uint64_t)w;
 	r->seq++;

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "../util/hash.h"
+#include "../util/htab.h"
 #include "../util/json.h"
 #include "recorder.h"
 
@@ -75,10 +76,9 @@ struct rec_job {
 	bool failed;                     /* a write failed: finished as .broken */
 };
 
-/* An endpoint index entry: embedded in the recording, one per direction. */
+/* An endpoint index entry (util/htab.h): embedded in the recording, one per direction. */
 struct rec_epnode {
-	struct rec_epnode *next;
-	uint64_t hash;
+	struct ct_hnode hn;
 	struct ct_rec *rec;
 	bool linked;
 };
@@ -179,8 +179,7 @@ struct ct_recorder {
 	uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
 	uint8_t box_pk[crypto_box_PUBLICKEYBYTES];
 	struct ct_hashkey hkey;
-	struct rec_epnode **buckets;
-	uint32_t bmask;
+	struct ct_htab eps;              /* RTP endpoints -> recordings (2 per recording) */
 	struct ct_rec *active;
 	unsigned nactive;
 	struct ct_rec *dead;             /* recordings the engine stopped, until the caller's stop */

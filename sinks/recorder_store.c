@@ -48,19 +48,22 @@ int rec_open_dir_at(int at, const char *name, bool create)
 int rec_store_open_root(struct ct_recorder *r, char *err, size_t errlen)
 {
 	if (mkdir(r->dir, DIR_MODE) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "record.dir %s: cannot create: %s", r->dir, strerror(errno));
-		return CT_EPERM;
+		int e = errno;
+		snprintf(err, errlen, "record.dir %s: cannot create: %s", r->dir, strerror(e));
+		return ct_esys(e);
 	}
 	/* record.dir itself may be a symlink the administrator made; nothing below it may be */
 	r->dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->dirfd < 0) {
-		snprintf(err, errlen, "record.dir %s: %s", r->dir, strerror(errno));
-		return CT_EPERM;
+		int e = errno;
+		snprintf(err, errlen, "record.dir %s: %s", r->dir, strerror(e));
+		return ct_esys(e);
 	}
 	r->chaindirfd = rec_open_dir_at(r->dirfd, "chain", true);
 	if (r->chaindirfd < 0) {
-		snprintf(err, errlen, "record.dir %s/chain: %s", r->dir, strerror(errno));
-		return CT_EPERM;
+		int e = errno;
+		snprintf(err, errlen, "record.dir %s/chain: %s", r->dir, strerror(e));
+		return ct_esys(e);
 	}
 	return CT_OK;
 }
@@ -155,8 +158,8 @@ static int disk_pwrite(struct rec_out *o, uint64_t off, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			o->err = CT_EIO;
-			return CT_EIO;
+			o->err = ct_esys(w < 0 ? errno : ENOSPC);
+			return o->err;
 		}
 		b += w;
 		n -= (size_t)w;
@@ -258,7 +261,7 @@ static int out_init(struct ct_recorder *r, struct rec_out *o, int fd, bool wav)
 							 key);
 	sodium_memzero(key, sizeof(key));
 	if (disk_append(o, head, sizeof(head)) != CT_OK)
-		return CT_EIO;
+		return o->err;
 	if (!wav) {
 		uint8_t info = REC_ENC_KIND_STREAM;
 		return push_chunk(o, &info, 1, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
@@ -357,8 +360,9 @@ int rec_store_create(struct ct_recorder *r, uint16_t y, uint16_t mo, uint16_t dd
 	snprintf(day, sizeof(day), "%04u/%02u/%02u", y, mo, dd);
 	int dfd = rec_day_open(r, day, true);
 	if (dfd < 0) {
-		ct_warn("recorder: %s/%s: %s", r->dir, day, strerror(errno));
-		return CT_EIO;
+		int e = errno;
+		ct_warn("recorder: %s/%s: %s", r->dir, day, strerror(e));
+		return ct_esys(e);
 	}
 	int fd = -1;
 	char name[REC_PATH_MAX], part[REC_PATH_MAX + 8];
@@ -379,7 +383,7 @@ int rec_store_create(struct ct_recorder *r, uint16_t y, uint16_t mo, uint16_t dd
 	close(dfd);
 	if (fd < 0) {
 		ct_warn("recorder: cannot create %s/%s/%s: %s", r->dir, day, name, strerror(e));
-		return CT_EIO;
+		return ct_esys(e);
 	}
 	(void)fchmod(fd, FILE_MODE); /* whatever the umask */
 	snprintf(relpath, cap, "%s/%s", day, name);
@@ -407,7 +411,7 @@ int rec_rename_noreplace(struct ct_recorder *r, const char *relfrom, const char 
 	day[10] = '\0';
 	int dfd = rec_day_open(r, day, false);
 	if (dfd < 0)
-		return CT_EIO;
+		return ct_esys(errno);
 	int rc = renameat2(dfd, path_base(relfrom), dfd, to_name, RENAME_NOREPLACE);
 	if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
 		/* a filesystem without RENAME_NOREPLACE: link fails when the name exists */
@@ -420,7 +424,7 @@ int rec_rename_noreplace(struct ct_recorder *r, const char *relfrom, const char 
 		fsync(dfd); /* the rename itself survives a power cut */
 	close(dfd);
 	errno = e;
-	return rc == 0 ? CT_OK : CT_EIO;
+	return rc == 0 ? CT_OK : ct_esys(e);
 }
 
 void rec_job_submit(struct ct_recorder *r, struct rec_job *job)

@@ -23,12 +23,13 @@ static int write_file_excl(const char *path, const char *text, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return CT_EIO;
+		return ct_esys(errno);
 	(void)fchmod(fd, mode);
 	size_t n = strlen(text);
 	bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+	int e = errno;
 	close(fd);
-	return ok ? CT_OK : CT_EIO;
+	return ok ? CT_OK : ct_esys(e);
 }
 
 int ct_recorder_keygen(const char *kind, const char *prefix, FILE *report)
@@ -94,15 +95,17 @@ int ct_recorder_decrypt(const char *in, const char *out, const char *secret_key_
 		return CT_EIO;
 	uint8_t sk[crypto_box_SECRETKEYBYTES], pk[crypto_box_PUBLICKEYBYTES];
 	char err[256];
-	if (rec_key_load(secret_key_file, sk, sizeof(sk), err, sizeof(err)) != CT_OK) {
+	int krc = rec_key_load(secret_key_file, sk, sizeof(sk), err, sizeof(err));
+	if (krc != CT_OK) {
 		fprintf(report, "decrypt: %s\n", err);
-		return CT_EPERM;
+		return krc;
 	}
 	crypto_scalarmult_base(pk, sk);
 	int ifd = open(in, O_RDONLY | O_CLOEXEC);
 	if (ifd < 0) {
-		fprintf(report, "decrypt: %s: %s\n", in, strerror(errno));
-		return CT_ENOENT;
+		int e = errno;
+		fprintf(report, "decrypt: %s: %s\n", in, strerror(e));
+		return ct_esys(e);
 	}
 	int rc = CT_EFORMAT;
 	int ofd = -1;
@@ -126,8 +129,8 @@ int ct_recorder_decrypt(const char *in, const char *out, const char *secret_key_
 	sodium_memzero(key, sizeof(key));
 	ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (ofd < 0) {
-		fprintf(report, "decrypt: cannot create %s (it must not exist): %s\n", out, strerror(errno));
-		rc = CT_EIO;
+		rc = ct_esys(errno);
+		fprintf(report, "decrypt: cannot create %s (it must not exist): %s\n", out, ct_strerror(rc));
 		goto out;
 	}
 	int kind = 0;
@@ -171,7 +174,7 @@ int ct_recorder_decrypt(const char *in, const char *out, const char *secret_key_
 			break;
 		}
 		if (pwrite(ofd, m, (size_t)mlen, (off_t)off) != (ssize_t)mlen) {
-			rc = CT_EIO;
+			rc = ct_esys(errno);
 			goto out;
 		}
 		off += mlen;
@@ -197,7 +200,7 @@ int ct_recorder_decrypt(const char *in, const char *out, const char *secret_key_
 			}
 		}
 		if (pwrite(ofd, hdr, hlen, 0) != (ssize_t)hlen) {
-			rc = CT_EIO;
+			rc = ct_esys(errno);
 			goto out;
 		}
 	}

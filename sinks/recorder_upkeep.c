@@ -125,7 +125,7 @@ static int hash_fd(struct ct_recorder *r, int fd, uint64_t size, char *hex)
 		size_t n = size - off < REC_SCRATCH ? (size_t)(size - off) : REC_SCRATCH;
 		ssize_t k = pread(fd, r->scratch, n, (off_t)off);
 		if (k <= 0)
-			return CT_EIO;
+			return ct_esys(k < 0 ? errno : EIO);
 		crypto_hash_sha256_update(&s, r->scratch, (size_t)k);
 		off += (uint64_t)k;
 	}

@@ -243,23 +243,26 @@ int ct_recorder_verify(const char *dir, const char *pubkey_file, FILE *report)
 	v.pubkey_file = pubkey_file;
 	if (pubkey_file) {
 		char err[256];
-		if (rec_key_load(pubkey_file, v.pk, 32, err, sizeof(err)) != CT_OK) {
+		int krc = rec_key_load(pubkey_file, v.pk, 32, err, sizeof(err));
+		if (krc != CT_OK) {
 			fprintf(report, "verify: %s\n", err);
-			return CT_EPERM;
+			return krc;
 		}
 		v.have_pk = true;
 		rec_hex(v.pk, 8, v.pk_id);
 	}
 	v.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v.dirfd < 0) {
-		fprintf(report, "verify: %s: %s\n", dir, strerror(errno));
-		return CT_ENOENT;
+		int e = errno;
+		fprintf(report, "verify: %s: %s\n", dir, strerror(e));
+		return ct_esys(e);
 	}
 	v.chainfd = openat(v.dirfd, "chain", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (v.chainfd < 0) {
-		fprintf(report, "verify: %s/chain: %s\n", dir, strerror(errno));
+		int e = errno;
+		fprintf(report, "verify: %s/chain: %s\n", dir, strerror(e));
 		close(v.dirfd);
-		return CT_ENOENT;
+		return ct_esys(e);
 	}
 	rec_chain_each_line(v.chainfd, verify_line, &v);
 	qsort(v.e, v.n, sizeof(*v.e), cmp_seq);
