@@ -180,7 +180,12 @@ static void repair_one(struct ct_recorder *r, int dfd, const char *day, const ch
 	bool repaired = false;
 	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
+	/* no packet time at start-up: the entry is dated by the file's last write, when the crash
+	 * was (a replayed capture's files carry the replay's wall time there) */
+	ct_time_t when = r->now;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (!when)
+			when = (ct_time_t)st.st_mtim.tv_sec * CT_USEC_PER_SEC + (ct_time_t)st.st_mtim.tv_nsec / 1000;
 		uint64_t size = (uint64_t)st.st_size;
 		if (ends_with(final, ".wav")) {
 			uint8_t hdr[REC_HDR_MAX];
@@ -226,14 +231,15 @@ static void repair_one(struct ct_recorder *r, int dfd, const char *day, const ch
 		ct_warn("recorder: cannot rename %s/%s to %s: %s", r->dir, rel, final, strerror(errno));
 		return;
 	}
-	struct rec_entry e = { .ts = r->now,
+	info.end = when;
+	struct rec_entry e = { .ts = when,
 			       .action = repaired ? "repaired" : "broken",
 			       .call = call,
 			       .reason = "crash",
 			       .file = &info };
 	rec_chain_append(r, &e, &info.chain);
 	struct ct_rec_event ev = { .kind = repaired ? CT_REC_EV_REPAIRED : CT_REC_EV_BROKEN,
-				   .ts = r->now,
+				   .ts = when,
 				   .file = &info,
 				   .call = call,
 				   .reason = "crash",
