@@ -137,6 +137,35 @@ static const struct cfg_key cfg_keys[] = {
 	  "pause a call's recording while it is on hold" },
 	{ "record.start_on_alert", K_BOOL, offsetof(struct ct_config, calls.start_on_alert), 0, 0, 1,
 	  "start recording a device when the call rings there, not when it answers" },
+	{ "record.dir", K_STR, offsetof(struct ct_config, record_dir), sizeof(((struct ct_config *)0)->record_dir), 0, 0,
+	  "folder ctitap writes the recordings into itself (stereo WAV per call and device, chain, pcaps; "
+	  "docs/recording.md); empty: it only writes the recording records" },
+	{ "record.pause_mode", K_STR, offsetof(struct ct_config, record_pause_mode),
+	  sizeof(((struct ct_config *)0)->record_pause_mode), 1, 0,
+	  "paused time in the audio: silence (the timeline stays true) or cut (left out)" },
+	{ "record.pcap", K_BOOL, offsetof(struct ct_config, record_pcap), 0, 0, 1,
+	  "also one pcap per recorded call with its SIP and RTP packets, as evidence" },
+	{ "record.min_free_mb", K_U32, offsetof(struct ct_config, record_min_free_mb), 0, 0, 1 << 30,
+	  "below this much free space on record.dir's filesystem recording stops, audited (0: no check)" },
+	{ "record.max_mb", K_U32, offsetof(struct ct_config, record_max_mb), 0, 0, 1 << 30,
+	  "when record.dir holds this much recording stops, audited (0: no cap)" },
+	{ "record.retention_days", K_U32, offsetof(struct ct_config, record_retention_days), 0, 0, 36500,
+	  "recordings older than this many days are removed, a day folder at a time (0: kept)" },
+	{ "record.sign_key", K_STR, offsetof(struct ct_config, record_sign_key),
+	  sizeof(((struct ct_config *)0)->record_sign_key), 0, 0,
+	  "Ed25519 secret key file (ctitap keygen sign): every chain entry's hash is signed (empty: not signed)" },
+	{ "record.encrypt_to", K_STR, offsetof(struct ct_config, record_encrypt_to),
+	  sizeof(((struct ct_config *)0)->record_encrypt_to), 0, 0,
+	  "X25519 public key file (ctitap keygen box): files are encrypted to it and the sensor cannot read them "
+	  "back (empty: plain)" },
+	{ "record.max_active", K_U32, offsetof(struct ct_config, record_max_active), 0, 1, 1 << 20,
+	  "recordings open at once (32 KiB and a file descriptor each for G.711, up to 102 KiB for Opus); past "
+	  "it a recording is refused, audited" },
+	{ "record.jitter_ms", K_U32, offsetof(struct ct_config, record_jitter_ms), 0, 20, 400,
+	  "packets are reordered and placed this long before they are written; later ones are counted late" },
+	{ "record.silence_s", K_U32, offsetof(struct ct_config, record_silence_s), 0, 0, 3600,
+	  "a direction without audio this long while recording is a one-way-audio (or both: long-silence) "
+	  "finding (0: off)" },
 	{ "output.jsonl", K_STR, offsetof(struct ct_config, out_jsonl), sizeof(((struct ct_config *)0)->out_jsonl), 0, 0,
 	  "JSON-lines file written when the command line gives no -o (as -o jsonl:PATH; empty: none)" },
 	{ "output.kafka", K_STR, offsetof(struct ct_config, out_kafka), sizeof(((struct ct_config *)0)->out_kafka), 0, 0,
@@ -225,6 +254,15 @@ static int64_t zero_as(const struct cfg_key *k)
 	return 0;
 }
 
+static int apply_pause_mode(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	(void)cfg;
+	if (strcmp(val, "silence") == 0 || strcmp(val, "cut") == 0)
+		return CT_OK;
+	snprintf(err, errlen, "'%s' is not silence or cut", val);
+	return CT_EINVAL;
+}
+
 static const struct cfg_parsed {
 	const char *name;
 	int (*apply)(struct ct_config *cfg, const char *val, char *err, size_t errlen);
@@ -235,6 +273,7 @@ static const struct cfg_parsed {
 	{ "numbers.international_prefix", apply_international },
 	{ "record.devices", apply_devices },
 	{ "record.exclude", apply_exclude },
+	{ "record.pause_mode", apply_pause_mode },
 };
 
 const char *ct_config_state_dir(void)
@@ -291,6 +330,11 @@ void ct_config_init(struct ct_config *cfg)
 	ct_devset_init(&cfg->record_devices);
 	ct_devset_init(&cfg->record_exclude);
 	cfg->record_pause_on_hold = true;
+	snprintf(cfg->record_pause_mode, sizeof(cfg->record_pause_mode), "silence");
+	cfg->record_min_free_mb = 1024;
+	cfg->record_max_active = 2000;
+	cfg->record_jitter_ms = 100;
+	cfg->record_silence_s = 10;
 	cfg->csta_response_timeout = 10 * CT_USEC_PER_SEC;
 	cfg->csta_dup_window = 2 * CT_USEC_PER_SEC;
 	cfg->agents_max = 10000;

@@ -41,6 +41,18 @@ struct ct_config {
 	struct ct_devset record_devices;
 	struct ct_devset record_exclude;
 	bool record_pause_on_hold;
+	/* record.*: the recorder (sinks/recorder.h), on when record_dir is set */
+	char record_dir[512];
+	char record_pause_mode[16];      /* "silence" or "cut" */
+	bool record_pcap;
+	uint32_t record_min_free_mb;
+	uint32_t record_max_mb;
+	uint32_t record_retention_days;
+	char record_sign_key[512];
+	char record_encrypt_to[512];
+	uint32_t record_max_active;
+	uint32_t record_jitter_ms;
+	uint32_t record_silence_s;
 	ct_time_t csta_response_timeout; /* missing_response audit (0: only when the link goes down) */
 	ct_time_t csta_dup_window;       /* duplicate_event audit */
 	uint32_t agents_max;

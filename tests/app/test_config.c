@@ -267,6 +267,21 @@ static void test_numbers_and_record(void **state)
 	assert_int_equal(set(f, "record.pause_on_hold", "false"), CT_OK);
 	assert_false(f->cfg.record_pause_on_hold);
 
+	/* the recorder: off until record.dir; pause mode silence or cut, nothing else */
+	assert_string_equal(f->cfg.record_dir, "");
+	assert_string_equal(f->cfg.record_pause_mode, "silence");
+	assert_int_equal(f->cfg.record_min_free_mb, 1024);
+	assert_int_equal(set(f, "record.pause_mode", "cut"), CT_OK);
+	assert_string_equal(f->cfg.record_pause_mode, "cut");
+	assert_int_equal(set(f, "record.pause_mode", "mute"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting record.pause_mode: 'mute' is not silence or cut"));
+	assert_string_equal(f->cfg.record_pause_mode, "cut");
+	assert_int_equal(set(f, "record.jitter_ms", "10"), CT_EINVAL); /* 20..400 */
+	assert_int_equal(set(f, "record.jitter_ms", "60"), CT_OK);
+	assert_int_equal(f->cfg.record_jitter_ms, 60);
+	assert_int_equal(set(f, "record.dir", "/var/lib/ctitap/rec"), CT_OK);
+	assert_string_equal(f->cfg.record_dir, "/var/lib/ctitap/rec");
+
 	/* too long for the text: refused before parsing */
 	char lng[sizeof(f->cfg.numbers_rules) + 1];
 	memset(lng, '1', sizeof(lng) - 1);
