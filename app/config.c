@@ -204,6 +204,19 @@ static const struct cfg_key cfg_keys[] = {
 	{ "http.password_file", K_STR, offsetof(struct ct_config, http_password_file),
 	  sizeof(((struct ct_config *)0)->http_password_file), 0, 0,
 	  "file whose first line is http.user's password (read once at start, before privileges are dropped)" },
+	{ "http.view_calls", K_U32, offsetof(struct ct_config, view_calls), 0, 1, 1 << 20,
+	  "calls the live call view keeps; past it the least recently updated is dropped" },
+	{ "http.view_mb", K_BYTES_MB, offsetof(struct ct_config, view_bytes), 0, 1, 65536,
+	  "memory for the records the live call view keeps (one call gets at most a quarter)" },
+	{ "view.export_mb", K_BYTES_MB, offsetof(struct ct_config, view_export_bytes), 0, 1, 1 << 20,
+	  "--html: memory for records of calls not written yet; past it the least recently updated call is written" },
+	{ "view.max_messages", K_U32, offsetof(struct ct_config, view_max_messages), 0, 10, 100000,
+	  "SIP and CSTA messages drawn in a call's ladder diagram; the page says how many more there were" },
+	{ "view.index_max", K_U32, offsetof(struct ct_config, view_index_max), 0, 1, 1 << 24,
+	  "--html: calls listed in index.html, the newest (every call still gets its page)" },
+	{ "view.files_base", K_STR, offsetof(struct ct_config, view_files_base),
+	  sizeof(((struct ct_config *)0)->view_files_base), 0, 0,
+	  "prefix of the call pages' links to recording files, which records name relative to record.dir" },
 };
 
 /* String settings parsed into a structure when set: a bad value is refused with the setting
@@ -327,6 +340,14 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->csta_enabled = true;
 	cfg->csta_max_links = 256;
 	ct_numbers_init(&cfg->numbers);
+	struct ct_view_cfg view;
+	ct_view_cfg_default(&view);
+	cfg->view_calls = view.max_calls;
+	cfg->view_bytes = view.max_bytes;
+	cfg->view_export_bytes = 512u << 20;
+	cfg->view_max_messages = view.max_messages;
+	cfg->view_index_max = view.index_max;
+	snprintf(cfg->view_files_base, sizeof(cfg->view_files_base), "%s", view.files_base);
 	ct_devset_init(&cfg->record_devices);
 	ct_devset_init(&cfg->record_exclude);
 	cfg->record_pause_on_hold = true;
@@ -704,6 +725,16 @@ static void format_value(const struct cfg_key *k, const struct ct_config *cfg, c
 		snprintf(val, cap, "%" PRIu64, (uint64_t)(*(const ct_time_t *)(const void *)base / CT_USEC_PER_SEC));
 		break;
 	}
+}
+
+void ct_config_view_cfg(const struct ct_config *cfg, struct ct_view_cfg *out, bool export)
+{
+	ct_view_cfg_default(out);
+	out->max_calls = export ? 1u << 20 : cfg->view_calls;
+	out->max_bytes = export ? cfg->view_export_bytes : cfg->view_bytes;
+	out->max_messages = cfg->view_max_messages;
+	out->index_max = cfg->view_index_max;
+	out->files_base = cfg->view_files_base;
 }
 
 void ct_config_print(const struct ct_config *cfg, FILE *out)

@@ -14,6 +14,7 @@
 #include "../correlator/numbers.h"
 #include "../correlator/sipcall.h"
 #include "../sinks/sink.h"
+#include "../web/view.h"
 
 #define CT_CFG_MAX_PASSTHRU 64
 
@@ -76,6 +77,13 @@ struct ct_config {
 	char http_tls_key[512];
 	char http_user[64];
 	char http_password_file[512];
+	/* the call view (web/view.h): the live view's caps (http.view_*) and the export's (view.*) */
+	unsigned view_calls;
+	size_t view_bytes;
+	size_t view_export_bytes;
+	unsigned view_max_messages;
+	unsigned view_index_max;
+	char view_files_base[256];
 };
 
 /* Defaults; sensor.name defaults to the host name, kafka.spool.dir to "spool" in the state
@@ -110,6 +118,9 @@ const char *ct_config_default_file(void);
 void ct_config_write_example(const struct ct_config *cfg, FILE *out);
 /* The sinks' view of the settings; borrows strings from cfg. */
 void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out);
+/* The call view's settings: the live store's (export false) or ctitap --html's. Borrows
+ * files_base from cfg. */
+void ct_config_view_cfg(const struct ct_config *cfg, struct ct_view_cfg *out, bool export);
 /* Prints every key with its current value and description (for --help-settings). */
 void ct_config_print(const struct ct_config *cfg, FILE *out);
 

@@ -19,6 +19,7 @@
 #include "../capture/source.h"
 #include "../sinks/sink.h"
 #include "../util/log.h"
+#include "../web/view.h"
 #include "config.h"
 #include "http.h"
 #include "monitor.h"
@@ -87,6 +88,8 @@ static void usage(FILE *out)
 		"      --stats     print the counters for a person at the end (stderr)\n"
 		"      --help-settings[=conf]  list every setting with its current value (conf: as a settings\n"
 		"                  file, every setting commented out)\n"
+		"      --html DIR FILE...  draw the calls of stored JSON-lines files (plain or .zst) as web\n"
+		"                  pages: DIR/index.html and DIR/calls/<call id>.html\n"
 		"      --version   print the version\n"
 		"  -h, --help      this text\n\n"
 		"Without -r or -i, capture.interface is captured; without -o, output.jsonl and output.kafka are\n"
@@ -284,26 +287,57 @@ static int start_http(struct app *a, bool live, char *err, size_t errlen)
 	return rc;
 }
 
+/* ctitap --html DIR FILE...: the call view of stored records (web/view.h). */
+static int html_export(const struct ct_config *cfg, const char *dir, char **files, int nfiles)
+{
+	if (nfiles <= 0) {
+		ct_err("--html DIR needs the JSON-lines files to draw (plain or .zst)");
+		return EXIT_USAGE;
+	}
+	struct ct_view_cfg vc;
+	struct ct_view_counters c;
+	char err[1024];
+	ct_config_view_cfg(cfg, &vc, true);
+	int rc = ct_view_export(&vc, dir, (const char *const *)files, (unsigned)nfiles, &c, err, sizeof(err));
+	if (rc != CT_OK)
+		ct_err("%s", err);
+	if (ct_log_get_level() >= CT_LOG_WARN)
+		fprintf(stderr,
+			"ctitap: %llu call pages and index.html in %s; %llu records read, %llu kept, %llu of no call, "
+			"%llu not records, %llu too long, %llu past a call's share, %llu late, %llu calls written early, "
+			"%llu not in the index\n",
+			(unsigned long long)c.pages, dir, (unsigned long long)c.records, (unsigned long long)c.kept,
+			(unsigned long long)c.no_call, (unsigned long long)c.bad, (unsigned long long)c.too_big,
+			(unsigned long long)c.call_full, (unsigned long long)c.late, (unsigned long long)c.evicted,
+			(unsigned long long)c.index_cut);
+	if (rc == CT_OK)
+		return EXIT_OK;
+	return rc == CT_EPERM ? EXIT_NOPERM : rc == CT_ENOENT ? EXIT_NOINPUT : rc == CT_EFORMAT ? EXIT_DATAERR
+	       : rc == CT_EINVAL ? EXIT_USAGE : rc == CT_ENOMEM ? EXIT_FAIL : EXIT_CANTCREAT;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_STATS = 256, OPT_VERSION, OPT_HELP_SETTINGS };
+	enum { OPT_STATS = 256, OPT_VERSION, OPT_HELP_SETTINGS, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "help-settings", optional_argument, NULL, OPT_HELP_SETTINGS },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct app a;
 	static struct first_source first;
 	const char *files[MAX_FILES];
 	unsigned nfiles = 0;
-	const char *iface = NULL, *cfgfile = NULL;
+	const char *iface = NULL, *cfgfile = NULL, *html_dir = NULL;
 	const char *outspecs[CT_MAX_SINKS];
 	unsigned nout = 0;
 	static const char *xargs[128];
 	unsigned nx = 0;
 	bool stats = false, help_settings = false, help_conf = false;
+	int rc_html;
 	char err[1024];
 	int opt;
 
@@ -361,6 +395,7 @@ int main(int argc, char **argv)
 			}
 			help_conf = optarg != NULL;
 			break;
+		case OPT_HTML: html_dir = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -396,6 +431,15 @@ int main(int argc, char **argv)
 		}
 		ct_config_free(&a.cfg);
 		return EXIT_OK;
+	}
+	if (html_dir) {
+		if (nfiles || iface) {
+			ct_err("--html reads records, not captures: give it JSON-lines files, not -r or -i");
+			return EXIT_USAGE;
+		}
+		rc_html = html_export(&a.cfg, html_dir, argv + optind, argc - optind);
+		ct_config_free(&a.cfg);
+		return rc_html;
 	}
 	struct ct_sink_cfg scfg;
 	ct_config_sink_cfg(&a.cfg, &scfg);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # test_layers.sh BUILD_DIR SOURCE_DIR - the layers point down only (docs/architecture.md):
-#   app -> sinks -> records -> correlator -> decoders -> capture -> util
+#   app -> web -> sinks -> records -> correlator -> decoders -> capture -> util
 # 1. No source file includes a header of a layer above its own.
 # 2. No layer's static library uses a symbol that only a layer above it defines. (The link
 #    order alone does not catch this: a symbol another library pulled in already resolves.)
 set -euo pipefail
 build=$1
 src=$2
-layers=(util capture decoders correlator records sinks app)
+layers=(util capture decoders correlator records sinks web app)
 fail=0
 checks=0
 

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""The call view in a real browser: Debian's Chromium, headless, driven through the DevTools
+protocol (tests/web/cdp.py), loads pages `ctitap --html` wrote, from a loopback HTTP server.
+
+  test_view_browser.py CTITAP SOURCE_DIR ARTEFACT_DIR
+
+What is checked, against what this script counts in the JSON lines itself (never against the
+renderer's own numbers):
+  - the demo (pcaps/demo-csta.pcap, written as .zst) and scenario captures with a trunk, a
+    consultation transfer, a conference and holds: the index lists every call, its script
+    filters by the query as the records say; each call's page has one arrow (g.msg) and one
+    table row per SIP and CSTA message of the call, records of merged ids included; each arrow's
+    hover title names the message's SIP Call-ID or CSTA call id; the lanes are the call's hosts
+    and are named by role (carrier/SBC, PBX, phone <device>, PBX CTI interface, CTI
+    application); one hold span per hold, one recording span per recording interval, ringing
+    and talk spans; transfer and conference marks; one RTP band per stream; the correlation
+    evidence as the call record says it; no Content-Security-Policy violation, no script error;
+  - XSS: a capture whose Call-ID and User-Agent carry markup, and records with markup appended
+    to every text field (display names, devices, evidence, audit details, file names), load
+    with the CSP enforced and with it bypassed (escaping alone): no dialog opened, no <img>, no
+    <script> but the index's own, no on* attribute, no javascript: link, and the payloads are
+    there as text.
+Screenshots of every page are kept in ARTEFACT_DIR (their paths are printed). Exit 77 (skip)
+when Chromium or python3-websocket is missing.
+"""
+import functools
+import glob
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "golden"))
+import cdp  # noqa: E402
+from pcapgen import udp_frame, write_pcap_at  # noqa: E402
+
+ctitap, src, art = sys.argv[1], sys.argv[2], sys.argv[3]
+failures = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+if cdp.websocket is None and sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+    # python3-websocket is Debian's: another python3 first on PATH (pyenv, a venv) lacks it
+    os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+if not cdp.find_chromium() or cdp.websocket is None:
+    print("SKIP: chromium or python3-websocket not installed (apt-get install chromium python3-websocket)")
+    sys.exit(77)
+
+shutil.rmtree(art, ignore_errors=True)
+os.makedirs(art)
+work = os.path.join(art, "work")
+os.makedirs(work)
+
+
+def run(*args):
+    r = subprocess.run(list(args), capture_output=True, text=True)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr)
+        sys.exit("FAIL: %s exited %d" % (" ".join(args), r.returncode))
+    return r
+
+
+# ---- records ----
+
+def records(path):
+    if path.endswith(".zst"):
+        data = subprocess.run(["zstdcat", path], capture_output=True, check=True).stdout.decode()
+    else:
+        data = open(path, encoding="utf-8").read()
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+def calls_of(recs):
+    """Surviving call id -> {"call": record or None, "recs": [...]}, merged ids folded in."""
+    alias = {}
+    for r in recs:
+        if r["type"] == "call":
+            for m in r["merged"]:
+                alias[m] = r["call"]
+    out = {}
+    for r in recs:
+        if "call" not in r or r["type"] == "stats":
+            continue
+        cid = r["call"]
+        seen = set()
+        while cid in alias and cid not in seen:
+            seen.add(cid)
+            cid = alias[cid]
+        c = out.setdefault(cid, {"call": None, "recs": []})
+        c["recs"].append(r)
+        if r["type"] == "call":
+            c["call"] = r
+    return out
+
+
+def is_message(r):
+    return r["type"] == "event" and r.get("src") in ("sip", "csta") and r.get("name") not in ("dialog_end", "agent_state")
+
+
+def host(addr):
+    if addr.startswith("["):
+        return addr[1:addr.index("]")]
+    return addr.rsplit(":", 1)[0] if addr.count(":") == 1 else addr
+
+
+# demo, as the README runs it, zstd-compressed
+demo = os.path.join(work, "demo.jsonl.zst")
+run(ctitap, "-q", "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X", "record.devices=2000-2099",
+    "-X", "numbers.country_code=49", "-o", "jsonl:" + demo)
+# scenarios with a trunk, transfers, a conference, holds, under their own settings
+scen = os.path.join(work, "scenarios.jsonl")
+for name in ("consultation_transfer", "conference", "hold_retrieve", "single_step_transfer"):
+    exp = json.load(open(os.path.join(src, "pcaps/scenarios", name + ".expect.json")))
+    args = [ctitap, "-q", "-r", os.path.join(src, "pcaps/scenarios", name + ".pcap"), "-o", "jsonl:" + os.path.join(work, name + ".jsonl")]
+    for k, v in exp.get("settings", {}).items():
+        args += ["-X", "%s=%s" % (k, v)]
+    run(*args)
+with open(scen, "w") as out:
+    for name in ("consultation_transfer", "conference", "hold_retrieve", "single_step_transfer"):
+        out.write(open(os.path.join(work, name + ".jsonl")).read())
+
+# ---- the XSS probe: a capture, then records with markup in every text ----
+P = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(3)>", "javascript:alert(4)"]
+CID = P[0] + "@10.9.1.10"
+
+
+def sip(first, cseq, method, to_tag=""):
+    body = ""
+    if method == "INVITE" and first.startswith("INVITE"):
+        body = ("v=0\r\no=- 1 1 IN IP4 10.9.1.10\r\ns=-\r\nc=IN IP4 10.9.1.10\r\nt=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+    h = [first, "Via: SIP/2.0/UDP 10.9.1.10:5060;branch=z9hG4bK-x%d%s" % (cseq, method),
+         'From: "\\"><img src=x onerror=alert(1)>" <sip:2000@10.9.0.1>;tag=aa11',
+         "To: <sip:0301234567@10.9.0.1>" + to_tag, "Call-ID: " + CID, "CSeq: %d %s" % (cseq, method),
+         "Max-Forwards: 70", "User-Agent: " + P[0] + " " + P[1], "Content-Length: %d" % len(body)]
+    return ("\r\n".join(h) + "\r\n\r\n" + body).encode()
+
+
+PHONE, PBX = ("10.9.1.10", 5060), ("10.9.0.1", 5060)
+T = 1767603600 * 1000000
+xss_pcap = os.path.join(work, "xss.pcap")
+write_pcap_at(xss_pcap, [
+    (T, udp_frame(PHONE, PBX, sip("INVITE sip:0301234567@10.9.0.1 SIP/2.0", 1, "INVITE"), 1)),
+    (T + 100000, udp_frame(PBX, PHONE, sip("SIP/2.0 180 Ringing", 1, "INVITE", ";tag=bb22"), 2)),
+    (T + 2000000, udp_frame(PBX, PHONE, sip("SIP/2.0 200 OK", 1, "INVITE", ";tag=bb22"), 3)),
+    (T + 2100000, udp_frame(PHONE, PBX, sip("ACK sip:0301234567@10.9.0.1 SIP/2.0", 1, "ACK", ";tag=bb22"), 4)),
+    (T + 5000000, udp_frame(PHONE, PBX, sip("BYE sip:0301234567@10.9.0.1 SIP/2.0", 2, "BYE", ";tag=bb22"), 5)),
+    (T + 5100000, udp_frame(PBX, PHONE, sip("SIP/2.0 200 OK", 2, "BYE", ";tag=bb22"), 6))])
+xss = os.path.join(work, "xss.jsonl")
+run(ctitap, "-q", "-r", xss_pcap, "-X", "record.devices=2000", "-o", "jsonl:" + xss)
+xss_recs = records(xss)
+check(any(r.get("call_id") == CID for r in xss_recs), "the probe's Call-ID reached the records as sent")
+
+KEEP = {"type", "call", "ts", "v", "id", "src", "name", "start", "answer", "end", "first", "last", "alerted", "answered",
+        "released", "merged"}
+
+
+def poison(v, key, n=[0]):
+    """Every text of a record gets a payload appended (a different one each time)."""
+    if isinstance(v, dict):
+        return {k: (x if k in KEEP else poison(x, k)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [poison(x, key) for x in v]
+    if isinstance(v, str):
+        n[0] += 1
+        return v + P[n[0] % len(P)]
+    return v
+
+
+crafted = [poison(r, None) for r in xss_recs if "call" in r]
+xcall = next(r["call"] for r in xss_recs if r["type"] == "call")
+crafted += [
+    {"type": "recording", "v": 1, "id": "recording-00000000000000f1", "sensor": "vm", "ts": "2026-01-05T09:00:04.000000Z",
+     "call": xcall, "action": "stop", "device": "2000" + P[1], "reason": "cleared", "file": "rec/" + P[1] + ".wav",
+     "sha256": P[0], "pcap": P[3]},
+    {"type": "recording", "v": 1, "id": "recording-00000000000000f2", "sensor": "vm", "ts": "2026-01-05T09:00:04.500000Z",
+     "call": xcall, "action": "stop", "device": "2000", "reason": "cleared", "file": "../../etc/passwd"},
+    {"type": "audit", "v": 1, "id": "audit-00000000000000f3", "sensor": "vm", "ts": "2026-01-05T09:00:03.000000Z",
+     "call": xcall, "kind": "x" + P[2], "detail": P[1] + P[0]},
+]
+xss_crafted = os.path.join(work, "xss-crafted.jsonl")
+with open(xss_crafted, "w") as f:
+    for r in crafted:
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+# ---- export ----
+sites = {"demo": [demo], "scenarios": [scen], "xss": [xss], "xss-crafted": [xss_crafted]}
+for name, inputs in sites.items():
+    run(ctitap, "-q", "--html", os.path.join(work, "site-" + name), *inputs)
+
+# ---- serve and browse ----
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=work))
+threading.Thread(target=httpd.serve_forever, daemon=True).start()
+base = "http://127.0.0.1:%d/" % httpd.server_address[1]
+
+COUNT = "document.querySelectorAll(%s).length"
+shots = []
+
+
+def q(sel):
+    return COUNT % json.dumps(sel)
+
+
+def clean_load(page, what):
+    bad = [e for e in page.logs if e.get("source") in ("security", "violation") or e.get("level") == "error"]
+    check(not bad, "%s: no CSP violation or error in the console: %s" % (what, bad[:3]))
+    check(not page.exceptions, "%s: no script exception: %s" % (what, page.exceptions[:3]))
+    check(not page.dialogs, "%s: no dialog opened: %s" % (what, page.dialogs))
+
+
+def shot(page, name):
+    p = page.screenshot(os.path.join(art, name + ".png"))
+    shots.append(p)
+
+
+ROLE_NAMES = ("carrier/SBC", "PBX", "PBX (SIP + CTI)", "PBX CTI interface", "CTI application", "media", "host")
+
+
+def check_site(b, name, inputs):
+    calls = {}
+    for path in inputs:
+        calls.update(calls_of(records(path)))
+    site = base + "site-%s/" % name
+    idx = b.open(site + "index.html")
+    clean_load(idx, name + " index")
+    shot(idx, name + "-index")
+    check(idx.eval(q("#calls tbody tr")) == len(calls), "%s: index lists %d calls" % (name, len(calls)))
+    links = idx.eval("[...document.querySelectorAll('#calls tbody a[href^=\"calls/\"]')].map(a => a.getAttribute('href'))")
+    check(sorted(links) == sorted("calls/%s.html" % c for c in calls), "%s: index links every call's page" % name)
+    # the filter, from the query, as the records say
+    for disp in sorted({c["call"]["disposition"] for c in calls.values() if c["call"]}):
+        want = sum(1 for c in calls.values() if c["call"] and c["call"]["disposition"] == disp)
+        f = b.open(site + "index.html?disp=" + disp)
+        shown = f.eval("[...document.querySelectorAll('#calls tbody tr')].filter(r => !r.hidden).length")
+        check(shown == want and f.eval("document.getElementById('shown').textContent") == str(want),
+              "%s: ?disp=%s shows %d calls (got %s)" % (name, disp, want, shown))
+    for cid, c in sorted(calls.items()):
+        call = c["call"]
+        msgs = [r for r in c["recs"] if is_message(r)]
+        streams = [r for r in c["recs"] if r["type"] == "event" and r.get("name") == "rtp_stream"]
+        page = b.open(site + "calls/%s.html" % cid)
+        what = "%s %s" % (name, cid)
+        clean_load(page, what)
+        shot(page, "%s-%s" % (name, cid))
+        n = page.eval(q("svg g.msg"))
+        check(n == len(msgs), "%s: %d arrows for its %d SIP and CSTA messages" % (what, n, len(msgs)))
+        check(page.eval(q("#msgs tbody tr")) == len(msgs), "%s: one table row per message" % what)
+        titles = page.eval("[...document.querySelectorAll('svg g.msg > title')].map(t => t.textContent)")
+        for r in msgs:
+            key = ("SIP Call-ID: " + r["call_id"]) if r["src"] == "sip" else ("CSTA call id: " + r.get("call_id", "(none)"))
+            if not any(key in t for t in titles):
+                check(False, "%s: an arrow's title names %s" % (what, key))
+                break
+        else:
+            check(True, "")
+        hosts = {host(a) for r in msgs for a in (r["from_addr"], r["to_addr"])}
+        hosts |= {r[k] for r in streams for k in ("src_ip", "dst_ip")}
+        lanes = page.eval("[...document.querySelectorAll('svg g.lane')].map(g => [g.querySelector('.ln').textContent, g.querySelector('.lip').textContent])")
+        check(len(lanes) == min(len(hosts), 10), "%s: %d lanes for %d hosts" % (what, len(lanes), len(hosts)))
+        check({ip for _, ip in lanes} == hosts, "%s: the lanes are the call's hosts %s" % (what, sorted(hosts)))
+        names = [ln for ln, _ in lanes]
+        check(all(n in ROLE_NAMES or n.startswith("phone ") for n in names), "%s: lanes named by role: %s" % (what, names))
+        if any(r["src"] == "csta" for r in msgs):
+            check("CTI application" in names and any(n in ("PBX CTI interface", "PBX (SIP + CTI)") for n in names),
+                  "%s: the CTI link's two sides are named: %s" % (what, names))
+        if call:
+            for p in call["parties"]:
+                legs = [r for r in msgs if r["src"] == "sip" and r.get("name") == "invite" and p["device"] in (r.get("called"), r.get("calling"))]
+                if legs:
+                    check("phone " + p["device"] in names, "%s: the phone of %s is named: %s" % (what, p["device"], names))
+            invites = [r for r in msgs if r["src"] == "sip" and r.get("name") == "invite"]
+            if any(r["call_id"].endswith("-trunk@10.2.0.1") for r in invites):
+                check("carrier/SBC" in names, "%s: the trunk's sender is the carrier/SBC: %s" % (what, names))
+            check(page.eval(q("svg rect.hold")) == call["holds"], "%s: %d hold spans" % (what, call["holds"]))
+            held = page.eval("[...document.querySelectorAll('svg rect.hold > title')].map(t => "
+                             "parseFloat(t.textContent.match(/\\(([0-9.]+) s\\)$/)[1])).reduce((a, b) => a + b, 0)")
+            check(abs(held * 1000 - call["hold_ms"]) <= 100,
+                  "%s: the hold spans last %.3f s, the call record's hold_ms %d" % (what, held, call["hold_ms"]))
+            nrec = sum(len(d["intervals"]) for d in call["recording"])
+            check(page.eval(q("svg rect.rec")) == nrec, "%s: %d recording spans" % (what, nrec))
+            check(page.eval(q("svg rect.ring")) == 1, "%s: a ringing span" % what)
+            check(page.eval(q("svg rect.talk")) == (1 if call["answer"] else 0), "%s: a talk span when answered" % what)
+            check(page.eval(q("svg g.mk-transfer")) == len(call["transfers"]), "%s: transfers marked" % what)
+            check(page.eval(q("svg g.mk-conference")) == (1 if call["conference"] else 0), "%s: conference marked" % what)
+            ev = page.eval("document.getElementById('evidence').textContent")
+            check(ev.startswith(call["correlation"]["evidence"]), "%s: the evidence is spelled out" % what)
+        audits = [r for r in c["recs"] if r["type"] == "audit"]
+        check(page.eval(q("svg g.mk-audit")) == len(audits), "%s: %d audits marked" % (what, len(audits)))
+        check(page.eval(q("svg g.rtps")) == len(streams) and page.eval(q("svg rect.rtp")) == len(streams),
+              "%s: %d RTP streams drawn as bands" % (what, len(streams)))
+    return calls
+
+
+def check_xss(b, name):
+    site = base + "site-%s/" % name
+    pages = ["index.html"] + ["calls/" + os.path.basename(p) for p in sorted(glob.glob(os.path.join(work, "site-" + name, "calls", "*.html")))]
+    for bypass in (False, True):
+        for path in pages:
+            what = "%s %s%s" % (name, path, " (CSP bypassed)" if bypass else "")
+            page = b.open(site + path, bypass_csp=bypass)
+            if not bypass:
+                shot(page, "%s-%s" % (name, os.path.basename(path)[:-5]))
+                clean_load(page, what)
+            check(not page.dialogs, "%s: no dialog opened" % what)
+            check(page.eval(q("img")) == 0, "%s: no <img> from the payload" % what)
+            check(page.eval(q("[onload],[onerror]")) == 0 and not page.eval(
+                "[...document.querySelectorAll('*')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))"),
+                "%s: no event handler attribute" % what)
+            scripts = page.eval("[...document.scripts].map(s => s.textContent)")
+            own = 1 if path == "index.html" else 0
+            check(len(scripts) == own and all("alert" not in s for s in scripts), "%s: no script but its own" % what)
+            check(page.eval(q("a[href^='javascript:' i], [href*='javascript:' i]")) == 0, "%s: no javascript: link" % what)
+            text = page.eval("document.body.innerText")
+            if path != "index.html":
+                check(P[0] in text and P[1] in text, "%s: the <script> and <img> payloads are shown as text" % what)
+            elif name == "xss-crafted":  # the index shows a few fields: numbers, agents, audits
+                check(P[2] in text, "%s: the <svg> payload in the caller's number is shown as text" % what)
+            if path != "index.html":
+                titles = page.eval("[...document.querySelectorAll('svg title')].map(t => t.textContent).join('\\n')")
+                check(P[0] in titles, "%s: the Call-ID's markup is hover text in the diagram" % what)
+    if name == "xss-crafted":
+        page = b.open(site + "calls/%s.html" % xcall)
+        hrefs = page.eval("[...document.querySelectorAll('#rec-triggers a')].map(a => a.getAttribute('href'))")
+        check(hrefs == ["../files/rec/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.wav"],
+              "recording file linked under view.files_base, percent-encoded; paths that climb, are absolute "
+              "or have a scheme are not linked: %s" % hrefs)
+
+
+with cdp.Browser() as browser:
+    for site_name in ("demo", "scenarios"):
+        got = check_site(browser, site_name, sites[site_name])
+        print("%s: %d calls checked" % (site_name, len(got)))
+    for site_name in ("xss", "xss-crafted"):
+        check_xss(browser, site_name)
+httpd.shutdown()
+
+print("screenshots:")
+for s in shots:
+    print("  " + s)
+print("%d checks, %d failed" % (checks, len(failures)))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The live call view and ctitap --html give the same pages, byte for byte.
+
+  test_view_store.py CTITAP VIEW_RENDER SOURCE_DIR
+
+The demo's records (pcaps/demo-csta.pcap and a consultation transfer, whose consultation call's
+records carry the id of a call merged later) are written once into three files (zstd as ctitap
+writes it, and the transfer's records cut in two, one zstd, one plain) and once into one plain file. `ctitap --html` draws the zstd files; view_render feeds a store
+through the view's output (ct_view_sink_ops) with the plain records, as the pipeline will, and
+renders every page the export wrote, as ct_view_render() answers the HTTP endpoint. Every page
+must be byte-identical; the export must be the same bytes twice; a page of a merged id, an
+unknown id and a path that is not a page answer as documented; ?disp= filters on the server.
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ctitap, view_render, src = sys.argv[1:4]
+fails = []
+
+
+def check(cond, what):
+    if not cond:
+        fails.append(what)
+        print("FAIL:", what)
+
+
+def run(*args):
+    r = subprocess.run(list(args), capture_output=True, text=True)
+    if r.returncode:
+        sys.exit("FAIL: %s: exit %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+    return r.stdout
+
+
+with tempfile.TemporaryDirectory() as d:
+    d = os.environ.get("KEEP_DIR", d)
+    caps = [os.path.join(src, "pcaps/demo-csta.pcap"), os.path.join(src, "pcaps/scenarios/consultation_transfer.pcap")]
+    plain = os.path.join(d, "records.jsonl")
+    zdir = os.path.join(d, "z")
+    os.makedirs(zdir)
+    base = ["-q", "-X", "record.devices=2000-2099", "-X", "numbers.country_code=49"]
+    # the demo as ctitap writes zstd; the scenario's records cut in two files, zstd and plain,
+    # so that the records of its calls are spread over both (as rotation does)
+    run(ctitap, *base, "-r", caps[0], "-o", "jsonl:" + os.path.join(zdir, "part0.jsonl.zst"))
+    lines = [run(ctitap, *base, "-r", cap, "-o", "jsonl:-") for cap in caps]
+    with open(plain, "w") as out:
+        out.writelines(lines)
+    scen = lines[1].splitlines(keepends=True)
+    half = len(scen) // 2
+    with open(os.path.join(zdir, "part1.jsonl"), "w") as out:
+        out.writelines(scen[:half])
+    subprocess.run(["zstd", "-q", "-o", os.path.join(zdir, "part1.jsonl.zst")], input="".join(scen[:half]).encode(), check=True)
+    os.unlink(os.path.join(zdir, "part1.jsonl"))
+    with open(os.path.join(zdir, "part2.jsonl"), "w") as out:
+        out.writelines(scen[half:])
+    zfiles = sorted(glob.glob(os.path.join(zdir, "part*")))
+    check(len(zfiles) == 3, "inputs written: %s" % zfiles)
+
+    export = os.path.join(d, "export")
+    run(ctitap, "-q", "--html", export, *zfiles)
+    again = os.path.join(d, "export2")
+    run(ctitap, "-q", "--html", again, *zfiles)
+    pages = ["index.html"] + ["calls/" + os.path.basename(p) for p in sorted(glob.glob(os.path.join(export, "calls", "*.html")))]
+    check(len(pages) == 1 + 6 + 1, "the export wrote index.html and 7 call pages: %s" % pages)
+    for p in pages:
+        check(open(os.path.join(export, p), "rb").read() == open(os.path.join(again, p), "rb").read(),
+              "%s: the same bytes on a second export" % p)
+
+    recs = [json.loads(line) for line in open(plain)]
+    merged = [m for r in recs if r["type"] == "call" for m in r["merged"]]
+    check(merged and any(r.get("call") == merged[0] for r in recs), "a merged id tags records written before the merge")
+    survivor = next(r["call"] for r in recs if r["type"] == "call" and r["merged"])
+    busy = sum(1 for r in recs if r["type"] == "call" and r["disposition"] == "busy")
+
+    live = os.path.join(d, "live")
+    extra = ["calls/%s.html" % merged[0], "calls/csta-0000000000000000.html", "calls/../index.html", "nothing.txt",
+             "/index.html?disp=busy"]
+    status = {}
+    for line in run(view_render, live, plain, "--", *pages, *extra).splitlines():
+        code, path, _ = line.split(" ", 2)
+        status[path] = int(code)
+    for p in pages:
+        a = open(os.path.join(export, p), "rb").read()
+        b = open(os.path.join(live, p), "rb").read()
+        check(status.get(p) == 200, "%s: 200 from the store" % p)
+        check(a == b, "%s: the store renders the export's bytes (%d and %d bytes)" % (p, len(a), len(b)))
+    check(status["calls/%s.html" % merged[0]] == 200 and
+          ("Call <code>%s</code>" % survivor).encode() in open(os.path.join(live, "calls", merged[0] + ".html"), "rb").read(),
+          "a merged id's page is the surviving call's")
+    check(status["calls/csta-0000000000000000.html"] == 404, "an unknown call: 404")
+    check(status["calls/../index.html"] == 404 and status["nothing.txt"] == 404, "not a page: 404")
+    filtered = open(os.path.join(live, "index.html_disp_busy"), encoding="utf-8").read()
+    rows = re.findall(r'<tr data-start="[^"]*"[^>]*data-disp="([^"]*)"', filtered)
+    check(len(rows) == busy and set(rows) == {"busy"}, "?disp=busy: the server sends the %d busy calls only: %s" % (busy, rows))
+
+print("%d failed" % len(fails))
+sys.exit(1 if fails else 0)
