@@ -6,15 +6,16 @@ CTITAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What building ctitap needs (Debian 12 package names).
 CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config asn1c libpcap-dev libxml2-dev librdkafka-dev
   libzstd-dev libsodium-dev libxxhash-dev zstd libmicrohttpd-dev libcap-ng-dev libsndfile1-dev libspandsp-dev
-  libopus-dev"
+  libopus-dev libjansson-dev"
 # What the tests add: cmocka, tshark as the independent oracle, python3 for the golden and
 # CLI tests, clang for the libFuzzer targets, tcpdump and iproute2 for the live capture test;
 # for the operations tests: prometheus (its promtool checks /metrics), curl, openssl (a test
 # certificate), libcap2-bin (setcap), systemd (systemd-analyze verify), man-db and groff-base
 # (the man page), dpkg-dev (CPack's dpkg-shlibdeps); time (/usr/bin/time -v: bench/floods); sox
-# reads the recorder's WAV files with decoders that are not libsndfile's.
+# reads the recorder's WAV files with decoders that are not libsndfile's; Chromium (headless) and
+# python3-websocket (its DevTools protocol) for the call view's browser test.
 CTITAP_TEST_PKGS="libcmocka-dev tshark python3 python3-jsonschema libxml2-utils clang libclang-rt-14-dev tcpdump iproute2 util-linux time
-  openjdk-17-jre-headless maven prometheus curl openssl libcap2-bin systemd man-db groff-base dpkg-dev sox"
+  openjdk-17-jre-headless maven prometheus curl openssl libcap2-bin systemd man-db groff-base dpkg-dev sox chromium python3-websocket"
 
 # What regenerating pcaps/kamailio/kamailio-topoh.pcap needs (pcaps/kamailio/make.sh): a real
 # topology-hiding SIP server and SIP endpoints to drive it. Neither builds nor tests need them.

@@ -237,43 +237,6 @@ static void export_call(void *user, struct ventry *e)
 
 /* ---- reading ---- */
 
-static enum ct_rec_type type_of(const char *s)
-{
-	for (int t = 0; t < CT_REC_NTYPES; t++)
-		if (s && strcmp(s, ct_rec_type_name((enum ct_rec_type)t)) == 0)
-			return (enum ct_rec_type)t;
-	return CT_REC_NTYPES;
-}
-
-static void export_line(struct export *x, const char *line, size_t len)
-{
-	struct ct_view_store *s = x->s;
-	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		len--;
-	if (!len)
-		return;
-	s->ctr.records++;
-	json_t *root = view_parse(line, len);
-	if (!root) {
-		s->ctr.bad++;
-		return;
-	}
-	enum ct_rec_type type = type_of(view_jstr(root, "type"));
-	const char *call = view_jstr(root, "call");
-	if (type == CT_REC_NTYPES) {
-		s->ctr.bad++;
-	} else if (!call || type == CT_REC_STATS) {
-		s->ctr.no_call++;
-	} else if (!ct_view_id_valid(call, strlen(call))) {
-		s->ctr.bad++;
-	} else if (len > CT_VIEW_RECORD_MAX) {
-		s->ctr.too_big++;
-	} else {
-		view_store_add_parsed(s, type, call, line, len, root);
-	}
-	json_decref(root);
-}
-
 /* Splits decompressed bytes into lines; a line past VIEW_LINE_MAX is skipped to its end. */
 struct lines {
 	struct ct_buf cur;
@@ -298,7 +261,7 @@ static void lines_feed(struct export *x, struct lines *l, const char *p, size_t 
 		if (!nl)
 			return;
 		if (!l->skipping && !l->cur.err)
-			export_line(x, l->cur.p ? l->cur.p : "", l->cur.len);
+			view_store_add_line(x->s, l->cur.p ? l->cur.p : "", l->cur.len);
 		l->skipping = false;
 		ct_buf_reset(&l->cur);
 		p = nl + 1;

@@ -292,6 +292,42 @@ void ct_view_store_add(struct ct_view_store *s, const struct ct_record *r)
 	json_decref(root);
 }
 
+static enum ct_rec_type type_of(const char *s)
+{
+	for (int t = 0; t < CT_REC_NTYPES; t++)
+		if (s && strcmp(s, ct_rec_type_name((enum ct_rec_type)t)) == 0)
+			return (enum ct_rec_type)t;
+	return CT_REC_NTYPES;
+}
+
+void view_store_add_line(struct ct_view_store *s, const char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (!len)
+		return;
+	s->ctr.records++;
+	json_t *root = view_parse(line, len);
+	if (!root) {
+		s->ctr.bad++;
+		return;
+	}
+	enum ct_rec_type type = type_of(view_jstr(root, "type"));
+	const char *call = view_jstr(root, "call");
+	if (type == CT_REC_NTYPES) {
+		s->ctr.bad++;
+	} else if (!call || type == CT_REC_STATS) {
+		s->ctr.no_call++;
+	} else if (!ct_view_id_valid(call, strlen(call))) {
+		s->ctr.bad++;
+	} else if (len > CT_VIEW_RECORD_MAX) {
+		s->ctr.too_big++;
+	} else {
+		view_store_add_parsed(s, type, call, line, len, root);
+	}
+	json_decref(root);
+}
+
 const struct ct_view_counters *ct_view_store_counters(const struct ct_view_store *s)
 {
 	return &s->ctr;

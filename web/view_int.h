@@ -64,7 +64,10 @@ struct ct_view_store {
  * once). type and call (NULL: none) as the record says. */
 void view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const char *call, const char *json,
 			   size_t len, const json_t *root);
-/* Calls from the most recently updated; for index rendering and the end of an export. */
+/* One line of stored JSON lines: its type and call read from it, then as above. Counted in
+ * records, bad, no_call, too_big when it is not kept. */
+void view_store_add_line(struct ct_view_store *s, const char *line, size_t len);
+/* Forgets a call and frees its records (the export, once its page is written). */
 void view_store_drop(struct ct_view_store *s, struct ventry *e);
 
 /* One index row: what the index shows and filters on, copied out of a call's records. */

@@ -27,7 +27,7 @@ except ImportError:  # the caller skips
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
-         "--remote-debugging-port=0", "--window-size=1400,1000"]
+         "--remote-debugging-port=0", "--window-size=1100,900"]
 
 
 def find_chromium():
@@ -160,9 +160,10 @@ class Browser:
             raise RuntimeError("%s: %s" % (method, r["error"]))
         return r.get("result", {})
 
-    def open(self, url, bypass_csp=False):
+    def open(self, url, bypass_csp=False, no_js=False):
         """A new tab on url. bypass_csp: the page's Content-Security-Policy is not enforced, so
-        only the page's own escaping stands between its text and the browser."""
+        only the page's own escaping stands between its text and the browser. no_js: the page's
+        scripts do not run (the test's own evaluations still do)."""
         target = self.cmd("Target.createTarget", {"url": "about:blank"})["targetId"]
         s = self.cmd("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, s)
@@ -171,5 +172,7 @@ class Browser:
             page.cmd(m)
         if bypass_csp:
             page.cmd("Page.setBypassCSP", enabled=True)
+        if no_js:
+            page.cmd("Emulation.setScriptExecutionDisabled", value=True)
         page.navigate(url)
         return page

@@ -255,6 +255,52 @@ static void test_store_merge(void **state)
 	ct_view_store_free(s);
 }
 
+/* view.max_messages, an RTP stream with a MOS, recording files linked under view.files_base. */
+static void test_page(void **state)
+{
+	(void)state;
+	struct ct_view_cfg cfg;
+	ct_view_cfg_default(&cfg);
+	cfg.max_messages = 3;
+	cfg.files_base = "/rec/";
+	struct ct_view_store *s;
+	assert_int_equal(ct_view_store_new(&s, &cfg), CT_OK);
+	const char *id = "sip-00000000000000d1";
+	for (int i = 0; i < 5; i++)
+		sip_event(s, id, i, i ? "info" : "invite");
+	/* 200 packets, 40 lost (16.7 %): red whatever its MOS; 3 lost of 300 and MOS 3.8: amber */
+	add(s, CT_REC_EVENT, id,
+	    "{\"type\":\"event\",\"ts\":\"2026-01-05T09:00:08.000000Z\",\"call\":\"%s\",\"src\":\"rtp\",\"name\":\"rtp_stream\","
+	    "\"src_ip\":\"10.0.0.1\",\"src_port\":4000,\"dst_ip\":\"10.0.0.2\",\"dst_port\":5000,\"codec\":\"PCMA\","
+	    "\"first\":\"2026-01-05T09:00:01.500000Z\",\"last\":\"2026-01-05T09:00:08.000000Z\",\"packets\":200,\"lost\":40,"
+	    "\"jitter_mean_us\":1000,\"jitter_max_us\":2000,\"mos\":4.1}",
+	    id);
+	add(s, CT_REC_EVENT, id,
+	    "{\"type\":\"event\",\"ts\":\"2026-01-05T09:00:08.000000Z\",\"call\":\"%s\",\"src\":\"rtp\",\"name\":\"rtp_stream\","
+	    "\"src_ip\":\"10.0.0.2\",\"src_port\":5000,\"dst_ip\":\"10.0.0.1\",\"dst_port\":4000,\"codec\":\"PCMA\","
+	    "\"packets\":297,\"lost\":3,\"jitter_mean_us\":1000,\"jitter_max_us\":2000,\"mos\":3.8}",
+	    id);
+	add(s, CT_REC_RECORDING, id,
+	    "{\"type\":\"recording\",\"ts\":\"2026-01-05T09:00:09.000000Z\",\"call\":\"%s\",\"action\":\"stop\","
+	    "\"device\":\"2001\",\"file\":\"2026/01/05/%s 2001.wav\",\"sha256\":\"ab12\",\"pcap\":\"/etc/x.pcap\"}",
+	    id, id);
+	struct ct_buf out;
+	ct_buf_init(&out);
+	char path[64];
+	snprintf(path, sizeof(path), "calls/%s.html", id);
+	assert_int_equal(render(s, path, &out), 200);
+	assert_int_equal(count(out.p, "<g class=\"msg sip\""), 3);
+	assert_non_null(strstr(out.p, "3 of 5 messages are drawn (view.max_messages)"));
+	assert_int_equal(count(out.p, "<rect class=\"rtp q-bad\""), 1);
+	assert_int_equal(count(out.p, "<rect class=\"rtp q-fair\""), 1);
+	assert_non_null(strstr(out.p, "MOS 4.10"));
+	assert_non_null(strstr(out.p, "<td class=\"n\">3.80</td>"));
+	assert_non_null(strstr(out.p, "<a href=\"/rec/2026/01/05/sip-00000000000000d1%202001.wav\">"));
+	assert_non_null(strstr(out.p, "/etc/x.pcap (not linked: not a relative path)"));
+	ct_buf_free(&out);
+	ct_view_store_free(s);
+}
+
 /* The policy's hashes are those of the <style> and <script> the pages carry. */
 static void test_csp(void **state)
 {
@@ -292,7 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_escape), cmocka_unit_test(test_buf_cap),   cmocka_unit_test(test_ids_and_times),
 		cmocka_unit_test(test_filter),      cmocka_unit_test(test_store_caps), cmocka_unit_test(test_store_merge),
-		cmocka_unit_test(test_csp),
+		cmocka_unit_test(test_page),        cmocka_unit_test(test_csp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

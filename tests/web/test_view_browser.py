@@ -2,13 +2,15 @@
 """The call view in a real browser: Debian's Chromium, headless, driven through the DevTools
 protocol (tests/web/cdp.py), loads pages `ctitap --html` wrote, from a loopback HTTP server.
 
-  test_view_browser.py CTITAP SOURCE_DIR ARTEFACT_DIR
+  test_view_browser.py CTITAP SOURCE_DIR ARTEFACT_DIR VIEW_RENDER
 
 What is checked, against what this script counts in the JSON lines itself (never against the
 renderer's own numbers):
   - the demo (pcaps/demo-csta.pcap, written as .zst) and scenario captures with a trunk, a
     consultation transfer, a conference and holds: the index lists every call, its script
-    filters by the query as the records say; each call's page has one arrow (g.msg) and one
+    filters by the query as the records say; without JavaScript the index shows every call and
+    the live view's server-side filter (the store, through view_render) the matching ones only;
+    each call's page has one arrow (g.msg) and one
     table row per SIP and CSTA message of the call, records of merged ids included; each arrow's
     hover title names the message's SIP Call-ID or CSTA call id; the lanes are the call's hosts
     and are named by role (carrier/SBC, PBX, phone <device>, PBX CTI interface, CTI
@@ -39,7 +41,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "golden"))
 import cdp  # noqa: E402
 from pcapgen import udp_frame, write_pcap_at  # noqa: E402
 
-ctitap, src, art = sys.argv[1], sys.argv[2], sys.argv[3]
+ctitap, src, art, view_render = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 failures = []
 checks = 0
 
@@ -254,6 +256,28 @@ def check_site(b, name, inputs):
         shown = f.eval("[...document.querySelectorAll('#calls tbody tr')].filter(r => !r.hidden).length")
         check(shown == want and f.eval("document.getElementById('shown').textContent") == str(want),
               "%s: ?disp=%s shows %d calls (got %s)" % (name, disp, want, shown))
+    # without JavaScript: the static page lists every call; the live view filters on the server
+    nojs = b.open(site + "index.html?disp=busy", no_js=True)
+    check(nojs.eval("[...document.querySelectorAll('#calls tbody tr')].filter(r => !r.hidden).length") == len(calls),
+          "%s: without JavaScript the static index shows all %d calls" % (name, len(calls)))
+    plain = []
+    for p in inputs:  # the store gets what the pipeline would hand it: plain records
+        if p.endswith(".zst"):
+            p2 = p[:-4] + ".plain"
+            with open(p2, "wb") as f:
+                f.write(subprocess.run(["zstdcat", p], capture_output=True, check=True).stdout)
+            p = p2
+        plain.append(p)
+    if plain:
+        live = os.path.join(work, "live-" + name)
+        run(view_render, live, *plain, "--", "index.html?disp=busy&number=%2B49")
+        want = sum(1 for c in calls.values() if c["call"] and c["call"]["disposition"] == "busy" and "+49" in (c["call"]["calling"] or "") + " " + (c["call"]["called"] or ""))
+        check(want > 0 or name != "demo", "the demo has a busy call from +49 to filter")
+        lv = b.open(base + "live-%s/index.html_disp_busy_number_%%252B49.html" % name, no_js=True)
+        check(lv.eval(q("#calls tbody tr")) == want and lv.eval("document.getElementById('f-disp').value") == "busy"
+              and lv.eval("document.getElementById('f-number').value") == "+49",
+              "%s: the live view's server-side filter, without JavaScript: %d calls, the form filled in" % (name, want))
+        shot(lv, "%s-live-filtered" % name)
     for cid, c in sorted(calls.items()):
         call = c["call"]
         msgs = [r for r in c["recs"] if is_message(r)]
@@ -262,6 +286,7 @@ def check_site(b, name, inputs):
         what = "%s %s" % (name, cid)
         clean_load(page, what)
         shot(page, "%s-%s" % (name, cid))
+        shots.append(page.screenshot(os.path.join(art, "%s-%s-ladder.png" % (name, cid)), until=".ladder"))
         n = page.eval(q("svg g.msg"))
         check(n == len(msgs), "%s: %d arrows for its %d SIP and CSTA messages" % (what, n, len(msgs)))
         check(page.eval(q("#msgs tbody tr")) == len(msgs), "%s: one table row per message" % what)

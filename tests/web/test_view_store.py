@@ -93,9 +93,50 @@ with tempfile.TemporaryDirectory() as d:
           "a merged id's page is the surviving call's")
     check(status["calls/csta-0000000000000000.html"] == 404, "an unknown call: 404")
     check(status["calls/../index.html"] == 404 and status["nothing.txt"] == 404, "not a page: 404")
-    filtered = open(os.path.join(live, "index.html_disp_busy"), encoding="utf-8").read()
+    filtered = open(os.path.join(live, "index.html_disp_busy.html"), encoding="utf-8").read()
     rows = re.findall(r'<tr data-start="[^"]*"[^>]*data-disp="([^"]*)"', filtered)
     check(len(rows) == busy and set(rows) == {"busy"}, "?disp=busy: the server sends the %d busy calls only: %s" % (busy, rows))
+
+    # the command line: its exit codes, and what it does with bad input
+    def code(*args, stdin=None):
+        return subprocess.run([ctitap, "-q", *args], input=stdin, capture_output=True).returncode
+
+    garbage = os.path.join(d, "garbage.bin")
+    open(garbage, "wb").write(b"\x00\x01not json lines")
+    # two zstd frames (a live ctitap closes one every output.flush_ms), the second cut short
+    broken = os.path.join(d, "broken.jsonl.zst")
+    demo_lines = lines[0].splitlines(keepends=True)
+    calls_first = {json.loads(x)["call"] for x in demo_lines[:len(demo_lines) // 2] if '"call":' in x}
+    frames = [subprocess.run(["zstd", "-q", "-c"], input="".join(part).encode(), capture_output=True, check=True).stdout
+              for part in (demo_lines[:len(demo_lines) // 2], demo_lines[len(demo_lines) // 2:])]
+    open(broken, "wb").write(frames[0] + frames[1][:-9])
+    bad_lines = os.path.join(d, "bad.jsonl")
+    open(bad_lines, "w").write('{"type":"event","call":"../../x"}\nnot json\n{"type":"call"}\n' +
+                               '{"type":"event","call":"sip-0123456789abcdef","ts":"2026-01-05T09:00:00.000000Z"}\n')
+    check(code("--html", os.path.join(d, "h1")) == 64, "--html without files: 64")
+    check(code("--html", os.path.join(d, "h1"), "-r", caps[0]) == 64, "--html with -r: 64")
+    check(code("--html", os.path.join(d, "h2"), os.path.join(d, "missing.jsonl"), plain) == 66,
+          "--html with a missing file: 66")
+    check(os.path.exists(os.path.join(d, "h2", "calls", survivor + ".html")), "... and the other files are drawn")
+    check(code("--html", os.path.join(d, "h3"), garbage, plain) == 65, "--html with a file of another format: 65")
+    check(code("--html", os.path.join(d, "h4"), broken) == 0, "--html of a file whose last frame is cut: 0")
+    got = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(d, "h4", "calls", "*.html"))}
+    check(got == calls_first, "... the calls of its complete frame drawn: %s, %s" % (sorted(got), sorted(calls_first)))
+    open(os.path.join(d, "file"), "w").close()
+    check(code("--html", os.path.join(d, "file"), plain) == 64, "--html into a file that is not a directory: 64")
+    ro = os.path.join(d, "ro")
+    os.makedirs(ro)
+    os.chmod(ro, 0o500)
+    if os.geteuid() != 0:  # root writes anyway
+        check(code("--html", os.path.join(ro, "x"), plain) == 77, "--html into a directory it may not write: 77")
+    r = subprocess.run([ctitap, "--html", os.path.join(d, "h5"), bad_lines], capture_output=True, text=True)
+    check(r.returncode == 0 and "4 records read, 1 kept" in r.stderr and "2 not records" in r.stderr,
+          "--html counts what it does not draw: %s" % r.stderr.strip())
+    check(sorted(os.listdir(os.path.join(d, "h5", "calls"))) == ["sip-0123456789abcdef.html"],
+          "only ids of ctitap's shape name a page")
+    check(code("--html", os.path.join(d, "h6"), "-", stdin=open(plain, "rb").read()) == 0 and
+          open(os.path.join(d, "h6", "index.html"), "rb").read() == open(os.path.join(export, "index.html"), "rb").read(),
+          "--html - reads standard input")
 
 print("%d failed" % len(fails))
 sys.exit(1 if fails else 0)

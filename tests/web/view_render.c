@@ -5,7 +5,8 @@
  *   view_render OUTDIR FILE.jsonl... -- PATH...
  *
  * Each PATH ("index.html", "calls/<id>.html", "index.html?disp=busy") is written to OUTDIR/PATH
- * with '?', '&' and '=' made '_'; "STATUS PATH CONTENT-TYPE" goes to stdout. The test compares the pages
+ * with '?', '&' and '=' made '_' (and ".html" added after a query); "STATUS PATH CONTENT-TYPE"
+ * goes to stdout. The test compares the pages
  * with ctitap --html's, byte for byte. Plain JSON lines only (the test writes them). */
 #include <errno.h>
 #include <jansson.h>
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 		const char *type = NULL;
 		int status = ct_view_render(s, argv[i], &out, &type);
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", argv[1], argv[i]);
+		snprintf(path, sizeof(path), "%s/%s%s", argv[1], argv[i], strchr(argv[i], '?') ? ".html" : "");
 		for (char *p = path + strlen(argv[1]); *p; p++) {
 			if (*p == '?' || *p == '&' || *p == '=')
 				*p = '_';
