@@ -150,7 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		view_store_add_line(s, p, n);
+		char call[CT_VIEW_ID_MAX];
+		view_store_add_line(s, p, n, call);
 		p += n + 1;
 	}
 	struct ct_buf out;

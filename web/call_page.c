@@ -1497,7 +1497,7 @@ static void table_audits(struct ct_buf *out, const struct model *m)
 	}
 	/* the call record's own list, for findings with no audit record of their own here */
 	json_array_foreach(json_object_get(m->call, "audit"), i, a) {
-		if (shown == MAX_TABLE_ROWS)
+		if (shown == MAX_TABLE_ROWS || i == MAX_TABLE_ROWS)
 			break;
 		const char *kind = view_jstr(a, "kind"), *detail = view_jstr(a, "detail");
 		bool seen = false;

@@ -1,7 +1,15 @@
 /* export.c - ctitap --html DIR FILE...: stored JSON lines (plain or zstd) to a static copy of
- * the call view. The records go through the same store as the live view's; a call's page is
- * written when the store's caps need its room (the least recently updated call), the others
- * at the end, then index.html. Same records in the same order: the same bytes as the live view.
+ * the call view. The records go through the same store as the live view's, so the same records
+ * in the same order give the live view's bytes.
+ *
+ * Regular files are read twice. The first pass notes where each call's records end (merged ids
+ * folded into the call that absorbed them); the second writes a call's page as soon as its last
+ * record is read. Memory then follows the calls in progress at each point of the input (a call
+ * stays open until ctitap's last record of it: dialog_end comes sip.linger_s after the call),
+ * not the size of the input, and no record comes after its call's page. Standard input is read
+ * once: pages are written when the caps need the room (the least recently updated call), the
+ * rest at the end; a record of a call written earlier is counted as late, not drawn.
+ * view.export_mb bounds both.
  *
  * Input: each file is zstd (by its magic number, whatever its name: frames closed every
  * output.flush_ms, a last frame cut short when the file is still being written) or plain JSON
@@ -26,12 +34,53 @@
 #define VIEW_LINE_MAX (4u << 20)
 #define READ_CHUNK (64u * 1024)
 
-/* The ids of calls whose page is written: 64-bit keyed hashes, open addressing. 16 bytes a
- * call at most, so a month of calls fits; a record of such a call is late (counted). */
-struct done_set {
-	uint64_t *slot; /* 0: empty */
+/* Ids by their 64-bit keyed hash (collisions between ctitap's ids are not a concern at 2^-64),
+ * open addressing, grown by doubling: 24 bytes an id. Uses: the calls whose page is written (a
+ * record of one later is late), and the first pass's last position of each call. */
+struct idmap_slot {
+	uint64_t h;     /* 0: empty */
+	uint64_t last;  /* pass 1: ordinal of the call's last line (+1; 0: none) */
+	uint64_t into;  /* pass 1: hash of the call this id was merged into (0: none) */
+};
+
+struct idmap {
+	struct idmap_slot *slot;
 	size_t cap, n;
 };
+
+/* The slot of h, added when add is true (NULL: absent, or no memory to add it). */
+static struct idmap_slot *idmap_get(struct idmap *m, uint64_t h, bool add)
+{
+	if (add && (m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		struct idmap_slot *slot = calloc(cap, sizeof(*slot));
+		if (!slot)
+			return NULL;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->slot[i].h)
+				continue;
+			size_t k = m->slot[i].h & (cap - 1);
+			while (slot[k].h)
+				k = (k + 1) & (cap - 1);
+			slot[k] = m->slot[i];
+		}
+		free(m->slot);
+		m->slot = slot;
+		m->cap = cap;
+	}
+	if (!m->cap)
+		return NULL;
+	size_t k = h & (m->cap - 1);
+	while (m->slot[k].h && m->slot[k].h != h)
+		k = (k + 1) & (m->cap - 1);
+	if (m->slot[k].h == h)
+		return &m->slot[k];
+	if (!add)
+		return NULL;
+	m->slot[k].h = h;
+	m->n++;
+	return &m->slot[k];
+}
 
 struct export {
 	struct ct_view_store *s;
@@ -39,12 +88,16 @@ struct export {
 	struct ct_buf page;
 	struct view_summary *rows; /* a heap: rows[0] the one that goes first when full */
 	size_t nrows;
-	struct done_set done;
+	struct idmap done;         /* calls whose page is written */
+	struct idmap last;         /* pass 1: where each call's records end */
+	bool two_pass;             /* the files can be read twice: pages are written when complete */
+	int pass;                  /* 1 or 2 */
+	uint64_t ordinal;          /* lines read in this pass */
 	int err;                   /* first write error */
 	char errmsg[512];
 };
 
-static uint64_t done_hash(const struct export *x, const char *id)
+static uint64_t id_hash(const struct export *x, const char *id)
 {
 	uint64_t h = ct_hash(&x->s->key, id, strlen(id));
 	return h ? h : 1;
@@ -52,45 +105,73 @@ static uint64_t done_hash(const struct export *x, const char *id)
 
 static bool done_has(void *user, const char *id)
 {
-	const struct export *x = user;
-	if (!x->done.n)
-		return false;
-	uint64_t h = done_hash(x, id);
-	for (size_t i = h & (x->done.cap - 1);; i = (i + 1) & (x->done.cap - 1)) {
-		if (x->done.slot[i] == h)
-			return true;
-		if (!x->done.slot[i])
-			return false;
-	}
+	struct export *x = user;
+	return idmap_get(&x->done, id_hash(x, id), false) != NULL;
 }
 
 static void done_add(struct export *x, const char *id)
 {
-	struct done_set *d = &x->done;
-	if ((d->n + 1) * 2 > d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 1024;
-		uint64_t *slot = calloc(cap, sizeof(*slot));
-		if (!slot)
-			return; /* its late records would make a second page: counted as written anyway */
-		for (size_t i = 0; i < d->cap; i++) {
-			if (!d->slot[i])
-				continue;
-			size_t k = d->slot[i] & (cap - 1);
-			while (slot[k])
-				k = (k + 1) & (cap - 1);
-			slot[k] = d->slot[i];
+	idmap_get(&x->done, id_hash(x, id), true); /* no memory: its late records would be drawn again */
+}
+
+static bool streq_type(const json_t *o, const char *type)
+{
+	const char *v = view_jstr(o, "type");
+	return v && strcmp(v, type) == 0;
+}
+
+/* Pass 1: a line's call (and, for a call record, the ids merged into it). */
+static void pass1_line(struct export *x, const char *line, size_t len)
+{
+	json_t *root = view_parse(line, len);
+	if (!root)
+		return;
+	const char *call = view_jstr(root, "call");
+	if (call && ct_view_id_valid(call, strlen(call))) {
+		uint64_t h = id_hash(x, call);
+		struct idmap_slot *sl = idmap_get(&x->last, h, true);
+		if (sl)
+			sl->last = x->ordinal + 1;
+		if (streq_type(root, "call")) {
+			size_t i;
+			const json_t *m;
+			json_array_foreach(json_object_get(root, "merged"), i, m) {
+				const char *id = json_string_value(m);
+				if (!id || !ct_view_id_valid(id, strlen(id)))
+					continue;
+				struct idmap_slot *ms = idmap_get(&x->last, id_hash(x, id), true);
+				if (ms && ms->h != h)
+					ms->into = h;
+			}
 		}
-		free(d->slot);
-		d->slot = slot;
-		d->cap = cap;
 	}
-	uint64_t h = done_hash(x, id);
-	size_t k = h & (d->cap - 1);
-	while (d->slot[k] && d->slot[k] != h)
-		k = (k + 1) & (d->cap - 1);
-	if (!d->slot[k]) {
-		d->slot[k] = h;
-		d->n++;
+	json_decref(root);
+}
+
+/* The call an id ends up in, after every merge (a chain, bounded against a loop). */
+static struct idmap_slot *survivor(struct export *x, uint64_t h)
+{
+	struct idmap_slot *sl = idmap_get(&x->last, h, false);
+	for (int guard = 0; sl && sl->into && guard < 64; guard++) {
+		struct idmap_slot *next = idmap_get(&x->last, sl->into, false);
+		if (!next)
+			break;
+		sl = next;
+	}
+	return sl;
+}
+
+/* After pass 1: a call's records end with the last record of any id merged into it. */
+static void pass1_fold(struct export *x)
+{
+	for (size_t i = 0; i < x->last.cap; i++) {
+		struct idmap_slot *sl = &x->last.slot[i];
+		if (!sl->h || !sl->into)
+			continue;
+		uint64_t last = sl->last;
+		struct idmap_slot *f = survivor(x, sl->h);
+		if (f && f->last < last)
+			f->last = last;
 	}
 }
 
@@ -237,6 +318,27 @@ static void export_call(void *user, struct ventry *e)
 
 /* ---- reading ---- */
 
+static void export_call(void *user, struct ventry *e);
+
+/* A line of input: pass 1 notes where its call is; pass 2 files it, and writes its call's page
+ * when this was the call's last line. */
+static void export_line(struct export *x, const char *line, size_t len)
+{
+	if (x->pass == 1) {
+		pass1_line(x, line, len);
+		return;
+	}
+	char call[CT_VIEW_ID_MAX];
+	struct ventry *e = view_store_add_line(x->s, line, len, call);
+	if (!e || !x->two_pass)
+		return;
+	struct idmap_slot *f = survivor(x, id_hash(x, call));
+	if (f && f->last == x->ordinal + 1) {
+		export_call(x, e);
+		view_store_drop(x->s, e);
+	}
+}
+
 /* Splits decompressed bytes into lines; a line past VIEW_LINE_MAX is skipped to its end. */
 struct lines {
 	struct ct_buf cur;
@@ -261,7 +363,8 @@ static void lines_feed(struct export *x, struct lines *l, const char *p, size_t 
 		if (!nl)
 			return;
 		if (!l->skipping && !l->cur.err)
-			view_store_add_line(x->s, l->cur.p ? l->cur.p : "", l->cur.len);
+			export_line(x, l->cur.p ? l->cur.p : "", l->cur.len);
+		x->ordinal++;
 		l->skipping = false;
 		ct_buf_reset(&l->cur);
 		p = nl + 1;
@@ -341,11 +444,11 @@ static int read_file(struct export *x, const char *path, char *err, size_t errle
 				break;
 			lines_feed(x, &l, outbuf, ob.pos);
 		}
-		if (last_ret != 0)
+		if (last_ret != 0 && x->pass == 2)
 			ct_warn("%s ends inside a zstd frame (a file still being written?): its last records are not read",
 				path);
 	}
-	if (l.cur.len && !l.skipping)
+	if (l.cur.len && !l.skipping && x->pass == 2)
 		ct_warn("%s ends in the middle of a line: the last record is not read", path);
 out:
 	ct_buf_free(&l.cur);
@@ -400,6 +503,27 @@ int ct_view_export(const struct ct_view_cfg *cfg, const char *dir, const char *c
 		ct_view_store_free(x.s);
 		return CT_ENOMEM;
 	}
+	/* Regular files are read twice: first to learn where each call's records end, so that the
+	 * second writes each page as soon as its call is complete (memory follows the calls in
+	 * progress, and no record comes after its call's page). Standard input is read once: pages
+	 * are written when the caps need the room, or at the end. */
+	x.two_pass = true;
+	for (unsigned i = 0; i < nfiles; i++) {
+		struct stat st;
+		if (strcmp(files[i], "-") == 0 || (stat(files[i], &st) == 0 && !S_ISREG(st.st_mode)))
+			x.two_pass = false;
+	}
+	if (x.two_pass) {
+		x.pass = 1;
+		x.ordinal = 0; /* lines are counted across the files, the same way in both passes */
+		for (unsigned i = 0; i < nfiles; i++) {
+			char ferr[1024];
+			(void)read_file(&x, files[i], ferr, sizeof(ferr)); /* errors are said in pass 2 */
+		}
+		pass1_fold(&x);
+	}
+	x.pass = 2;
+	x.ordinal = 0;
 	int first_read_err = CT_OK;
 	for (unsigned i = 0; i < nfiles && !x.err; i++) {
 		char ferr[1024];
@@ -435,6 +559,7 @@ int ct_view_export(const struct ct_view_cfg *cfg, const char *dir, const char *c
 		snprintf(err, errlen, "%s", x.errmsg);
 	free(x.rows);
 	free(x.done.slot);
+	free(x.last.slot);
 	ct_buf_free(&x.page);
 	ct_view_store_free(x.s);
 	return rc;

@@ -223,18 +223,18 @@ static void entry_merge(struct ct_view_store *s, struct ventry *e, const char *c
 	}
 }
 
-void view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const char *call, const char *json,
-			   size_t len, const json_t *root)
+struct ventry *view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const char *call,
+				     const char *json, size_t len, const json_t *root)
 {
 	if (s->is_done && s->is_done(s->user, call)) {
 		s->ctr.late++;
-		return;
+		return NULL;
 	}
 	struct valias *a = alias_find(s, call);
 	struct ventry *e = a ? a->e : entry_new(s, call);
 	if (!e) {
 		s->ctr.call_full++;
-		return;
+		return NULL;
 	}
 	if (type == CT_REC_CALL)
 		entry_merge(s, e, call, root);
@@ -242,14 +242,14 @@ void view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const
 	if (type != CT_REC_CALL && (e->n >= VIEW_CALL_RECORDS || e->bytes + cost > s->cfg.max_bytes / 4)) {
 		e->dropped++;
 		s->ctr.call_full++;
-		return;
+		return e;
 	}
 	struct vrec *r = malloc(sizeof(*r) + len + 1);
 	if (!r || !entry_grow(e, e->n + 1)) {
 		free(r);
 		e->dropped++;
 		s->ctr.call_full++;
-		return;
+		return e;
 	}
 	r->seq = s->seq++;
 	r->len = (uint32_t)len;
@@ -266,6 +266,7 @@ void view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const
 	lru_push(s, e);
 	while (s->bytes > s->cfg.max_bytes && s->oldest && s->oldest != e)
 		evict(s, s->oldest);
+	return e;
 }
 
 void ct_view_store_add(struct ct_view_store *s, const struct ct_record *r)
@@ -300,17 +301,19 @@ static enum ct_rec_type type_of(const char *s)
 	return CT_REC_NTYPES;
 }
 
-void view_store_add_line(struct ct_view_store *s, const char *line, size_t len)
+struct ventry *view_store_add_line(struct ct_view_store *s, const char *line, size_t len, char call_out[CT_VIEW_ID_MAX])
 {
+	struct ventry *e = NULL;
+	call_out[0] = '\0';
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (!len)
-		return;
+		return NULL;
 	s->ctr.records++;
 	json_t *root = view_parse(line, len);
 	if (!root) {
 		s->ctr.bad++;
-		return;
+		return NULL;
 	}
 	enum ct_rec_type type = type_of(view_jstr(root, "type"));
 	const char *call = view_jstr(root, "call");
@@ -323,9 +326,11 @@ void view_store_add_line(struct ct_view_store *s, const char *line, size_t len)
 	} else if (len > CT_VIEW_RECORD_MAX) {
 		s->ctr.too_big++;
 	} else {
-		view_store_add_parsed(s, type, call, line, len, root);
+		e = view_store_add_parsed(s, type, call, line, len, root);
+		view_copy(call_out, CT_VIEW_ID_MAX, call);
 	}
 	json_decref(root);
+	return e;
 }
 
 const struct ct_view_counters *ct_view_store_counters(const struct ct_view_store *s)

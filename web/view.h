@@ -95,10 +95,11 @@ const char *ct_view_csp(void);
 extern const struct ct_sink_ops ct_view_sink_ops;
 
 /* ctitap --html: reads JSON-lines files as ctitap wrote them (plain or zstd, frames of a file
- * being written included; rotated parts in any order), and writes DIR/index.html and
- * DIR/calls/<call id>.html. Memory is bounded by cfg (max_bytes, max_calls): a call is written
- * when the cap needs its room, at the latest at the end. files is borrowed. ctr (may be NULL)
- * gets the counters. Returns CT_OK; or the first error (a file missing: CT_ENOENT; not
+ * being written included; rotated parts in the order written; "-" standard input), and writes
+ * DIR/index.html and DIR/calls/<call id>.html. Regular files are read twice, and each call's
+ * page written as soon as its last record is read; memory is bounded by cfg (max_bytes,
+ * max_calls): past it the least recently updated call is written early. files is borrowed.
+ * ctr (may be NULL) gets the counters. Returns CT_OK; or the first error (a file missing: CT_ENOENT; not
  * JSON lines nor zstd, a broken zstd frame: CT_EFORMAT; DIR not writable: CT_EPERM or CT_EIO)
  * with err saying which file and why: a bad input file is skipped and the others are read. */
 int ct_view_export(const struct ct_view_cfg *cfg, const char *dir, const char *const *files, unsigned nfiles,

@@ -60,13 +60,14 @@ struct ct_view_store {
 	void *user;
 };
 
-/* Adds a record whose JSON was parsed already (root: the object; the export parses each line
- * once). type and call (NULL: none) as the record says. */
-void view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const char *call, const char *json,
-			   size_t len, const json_t *root);
-/* One line of stored JSON lines: its type and call read from it, then as above. Counted in
- * records, bad, no_call, too_big when it is not kept. */
-void view_store_add_line(struct ct_view_store *s, const char *line, size_t len);
+/* Adds a record whose JSON was parsed already (root: the object). type and call (a valid id) as
+ * the record says. Returns the call it was filed under (valid until the next add), or NULL
+ * when it was not (late, out of memory). */
+struct ventry *view_store_add_parsed(struct ct_view_store *s, enum ct_rec_type type, const char *call,
+				     const char *json, size_t len, const json_t *root);
+/* One line of stored JSON lines: its type and call read from it, then as above; call_out gets
+ * the call id ("" when none). Counted in records, bad, no_call, too_big when it is not kept. */
+struct ventry *view_store_add_line(struct ct_view_store *s, const char *line, size_t len, char call_out[CT_VIEW_ID_MAX]);
 /* Forgets a call and frees its records (the export, once its page is written). */
 void view_store_drop(struct ct_view_store *s, struct ventry *e);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The live call view and ctitap --html give the same pages, byte for byte.
 
-  test_view_store.py CTITAP VIEW_RENDER SOURCE_DIR
+  test_view_store.py CTITAP VIEW_RENDER SOURCE_DIR CTITAP_GEN
 
 The demo's records (pcaps/demo-csta.pcap and a consultation transfer, whose consultation call's
 records carry the id of a call merged later) are written once into three files (zstd as ctitap
@@ -10,6 +10,10 @@ through the view's output (ct_view_sink_ops) with the plain records, as the pipe
 renders every page the export wrote, as ct_view_render() answers the HTTP endpoint. Every page
 must be byte-identical; the export must be the same bytes twice; a page of a merged id, an
 unknown id and a path that is not a page answer as documented; ?disp= filters on the server.
+A busy hour (ctitap-gen, 600 calls, 20 at once) drawn from a file under a 2 MiB cap (two passes:
+each page written when its call is complete) is byte for byte what standard input (one pass) gives
+with room for everything; standard input under the same cap writes calls early and counts the
+records that came after their page.
 """
 import glob
 import json
@@ -19,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-ctitap, view_render, src = sys.argv[1:4]
+ctitap, view_render, src, gen = sys.argv[1:5]
 fails = []
 
 
@@ -137,6 +141,28 @@ with tempfile.TemporaryDirectory() as d:
     check(code("--html", os.path.join(d, "h6"), "-", stdin=open(plain, "rb").read()) == 0 and
           open(os.path.join(d, "h6", "index.html"), "rb").read() == open(os.path.join(export, "index.html"), "rb").read(),
           "--html - reads standard input")
+
+    # a busy hour: the caps, two passes against one
+    busy_pcap = os.path.join(d, "busy.pcap")
+    run(gen, "-q", "-o", busy_pcap, "--scenario", "mix", "--calls", "600", "--concurrency", "20", "--talk", "8",
+        "--ring", "2000", "--seed", "3", "--start", "1767603600", "--csta", "xml")
+    busy = os.path.join(d, "busy.jsonl.zst")
+    run(ctitap, "-q", "-r", busy_pcap, "-X", "record.devices=2000-2999", "-o", "jsonl:" + busy)
+    os.unlink(busy_pcap)
+    raw = subprocess.run(["zstdcat", busy], capture_output=True, check=True).stdout
+    check(len(raw) > 4 << 20, "the busy hour's records are larger than 4 MiB (%d bytes)" % len(raw))
+    r1 = subprocess.run([ctitap, "-X", "view.export_mb=2", "--html", os.path.join(d, "b1"), busy], capture_output=True, text=True)
+    r2 = subprocess.run([ctitap, "-X", "view.export_mb=1000", "--html", os.path.join(d, "b2"), "-"], input=raw, capture_output=True)
+    r3 = subprocess.run([ctitap, "-X", "view.export_mb=2", "--html", os.path.join(d, "b3"), "-"], input=raw, capture_output=True)
+    check(r1.returncode == 0 and " 0 late, 0 calls written early" in r1.stderr, "two passes under 2 MiB: %s" % r1.stderr.strip())
+    b1 = sorted(os.listdir(os.path.join(d, "b1", "calls")))
+    b2 = sorted(os.listdir(os.path.join(d, "b2", "calls")))
+    check(len(b1) == 600 and b1 == b2, "600 call pages both ways (%d, %d)" % (len(b1), len(b2)))
+    diff = [p for p in ["index.html"] + ["calls/" + x for x in b1]
+            if open(os.path.join(d, "b1", p), "rb").read() != open(os.path.join(d, "b2", p), "rb").read()]
+    check(not diff, "two passes under a 2 MiB cap give what one pass with room for all gives: %s differ" % diff[:3])
+    m = re.search(rb"(\d+) late, (\d+) calls written early", r3.stderr)
+    check(m and int(m.group(2)) > 0, "one pass under 2 MiB writes calls early, and says so: %s" % r3.stderr.strip())
 
 print("%d failed" % len(fails))
 sys.exit(1 if fails else 0)
