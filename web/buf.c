@@ -185,13 +185,14 @@ void ct_buf_html_cut(struct ct_buf *b, const char *s, size_t max)
 	ct_buf_puts(b, "\xE2\x80\xA6"); /* U+2026 */
 }
 
-void ct_buf_url(struct ct_buf *b, const char *s)
+/* Percent-encodes every byte but RFC 3986's unreserved ones (and '/' when keep_slash). */
+static void url_escape(struct ct_buf *b, const char *s, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
 		unsigned c = *u;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '.' || c == '_' || c == '~') {
+		    c == '.' || c == '_' || c == '~' || (c == '/' && keep_slash)) {
 			char ch = (char)c;
 			ct_buf_put(b, &ch, 1);
 		} else {
@@ -199,6 +200,16 @@ void ct_buf_url(struct ct_buf *b, const char *s)
 			ct_buf_put(b, e, 3);
 		}
 	}
+}
+
+void ct_buf_url(struct ct_buf *b, const char *s)
+{
+	url_escape(b, s, false);
+}
+
+void ct_buf_url_path(struct ct_buf *b, const char *s)
+{
+	url_escape(b, s, true);
 }
 
 size_t ct_utf8_len(const char *s)

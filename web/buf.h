@@ -46,6 +46,8 @@ void ct_buf_html_cut(struct ct_buf *b, const char *s, size_t max);
 /* Hostile text as a URL query value (RFC 3986 unreserved kept, everything else %XX). The
  * result is plain ASCII without & < > " ': safe in an attribute too. */
 void ct_buf_url(struct ct_buf *b, const char *s);
+/* The same for a relative path: '/' kept. */
+void ct_buf_url_path(struct ct_buf *b, const char *s);
 
 /* Number of code points of valid UTF-8 text s (bytes that do not start a valid sequence count
  * as one each). */

@@ -5,6 +5,7 @@
  * a static copy, from each row's data-* attributes. Every filter is also a link in the rows
  * (a disposition, an agent, an audit kind), so a reader without JavaScript can filter live.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +240,15 @@ static void put_ms(struct ct_buf *out, int64_t ms)
 		ct_buf_printf(out, "%lld:%02lld min", (long long)(ms / 60000), (long long)(ms % 60000 / 1000));
 }
 
+static void data_attr(struct ct_buf *out, const char *name, const char *value)
+{
+	ct_buf_puts(out, " data-");
+	ct_buf_puts(out, name);
+	ct_buf_puts(out, "=\"");
+	ct_buf_htmls(out, value);
+	ct_buf_puts(out, "\"");
+}
+
 static void filter_link(struct ct_buf *out, const char *key, const char *value, const char *cls)
 {
 	ct_buf_puts(out, "<a href=\"index.html?");
@@ -375,19 +385,16 @@ void view_index_page(struct ct_buf *out, struct view_summary *rows, size_t n, ui
 		const struct view_summary *r = &rows[i];
 		if (!view_filter_match(f, r))
 			continue;
-		ct_buf_puts(out, "<tr data-start=\"");
-		ct_buf_htmls(out, r->start);
-		ct_buf_puts(out, "\" data-num=\"");
-		ct_buf_htmls(out, r->calling);
-		ct_buf_puts(out, " ");
-		ct_buf_htmls(out, r->called);
-		ct_buf_puts(out, "\" data-agents=\"");
-		ct_buf_htmls(out, r->agents_key);
-		ct_buf_puts(out, "\" data-disp=\"");
-		ct_buf_htmls(out, r->disposition);
-		ct_buf_puts(out, "\" data-audit=\"");
-		ct_buf_htmls(out, r->audits);
-		ct_buf_puts(out, "\">\n<td class=\"t\"><a href=\"calls/");
+		/* what the page's script filters on, as view_filter_match() does */
+		char num[sizeof(r->calling) + sizeof(r->called)];
+		snprintf(num, sizeof(num), "%s %s", r->calling, r->called);
+		ct_buf_puts(out, "<tr");
+		data_attr(out, "start", r->start);
+		data_attr(out, "num", num);
+		data_attr(out, "agents", r->agents_key);
+		data_attr(out, "disp", r->disposition);
+		data_attr(out, "audit", r->audits);
+		ct_buf_puts(out, ">\n<td class=\"t\"><a href=\"calls/");
 		ct_buf_puts(out, r->id); /* the shape was checked: [a-z]+-[0-9a-f]{16} */
 		ct_buf_puts(out, ".html\">");
 		ct_time_t t;
