@@ -460,6 +460,20 @@ static void summary(struct ct_buf *out, const struct cview_model *m)
 	ct_buf_puts(out, "</dl>\n");
 }
 
+/* One row per id of a list of ids (SIP Call-IDs, merged call ids); what and where are trusted text. */
+static void id_rows(struct ct_buf *out, const json_t *ids, const char *what, const char *where)
+{
+	size_t i;
+	const json_t *x;
+	json_array_foreach(ids, i, x) {
+		if (i == MAX_TABLE_ROWS)
+			break;
+		ct_buf_printf(out, "<tr><td>%s</td>", what);
+		td_text(out, json_string_value(x), "mono");
+		ct_buf_printf(out, "<td>%s</td></tr>\n", where);
+	}
+}
+
 static void correlation(struct ct_buf *out, const struct cview_model *m)
 {
 	const json_t *corr = json_object_get(m->call, "correlation");
@@ -497,20 +511,8 @@ static void correlation(struct ct_buf *out, const struct cview_model *m)
 		td_text(out, view_jstr(x, "link"), "mono");
 		ct_buf_puts(out, "</tr>\n");
 	}
-	json_array_foreach(sip, i, x) {
-		if (i == MAX_TABLE_ROWS)
-			break;
-		ct_buf_puts(out, "<tr><td>SIP dialog</td>");
-		td_text(out, json_string_value(x), "mono");
-		ct_buf_puts(out, "<td></td></tr>\n");
-	}
-	json_array_foreach(merged, i, x) {
-		if (i == MAX_TABLE_ROWS)
-			break;
-		ct_buf_puts(out, "<tr><td>merged call</td>");
-		td_text(out, json_string_value(x), "mono");
-		ct_buf_puts(out, "<td>its records are drawn here</td></tr>\n");
-	}
+	id_rows(out, sip, "SIP dialog", "");
+	id_rows(out, merged, "merged call", "its records are drawn here");
 	ct_buf_puts(out, "</tbody></table>\n");
 }
 

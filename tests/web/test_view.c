@@ -153,6 +153,16 @@ static int render(struct ct_view_store *s, const char *path, struct ct_buf *out)
 	return ct_view_render(s, path, out, NULL);
 }
 
+/* A store with the default settings. */
+static struct ct_view_store *store_default(void)
+{
+	struct ct_view_cfg cfg;
+	ct_view_cfg_default(&cfg);
+	struct ct_view_store *s;
+	assert_int_equal(ct_view_store_new(&s, &cfg), CT_OK);
+	return s;
+}
+
 static unsigned count(const char *hay, const char *needle)
 {
 	unsigned n = 0;
@@ -226,10 +236,7 @@ static void test_store_caps(void **state)
 static void test_store_merge(void **state)
 {
 	(void)state;
-	struct ct_view_cfg cfg;
-	ct_view_cfg_default(&cfg);
-	struct ct_view_store *s;
-	assert_int_equal(ct_view_store_new(&s, &cfg), CT_OK);
+	struct ct_view_store *s = store_default();
 	struct ct_buf out;
 	ct_buf_init(&out);
 	sip_event(s, "sip-0000000000000001", 1, "invite");
@@ -305,10 +312,7 @@ static void test_page(void **state)
 static void test_csp(void **state)
 {
 	(void)state;
-	struct ct_view_cfg cfg;
-	ct_view_cfg_default(&cfg);
-	struct ct_view_store *s;
-	assert_int_equal(ct_view_store_new(&s, &cfg), CT_OK);
+	struct ct_view_store *s = store_default();
 	struct ct_buf out;
 	ct_buf_init(&out);
 	assert_int_equal(render(s, "index.html", &out), 200);
