@@ -18,3 +18,6 @@ echo "records written to $out; the call records (one per customer call, for QA d
 zstdcat "$out" | grep '"type":"call"' | cut -c1-400
 echo
 echo "read them all with:  zstdcat $out | less"
+# the same calls as web pages: an index and a ladder diagram per call (docs/view.md)
+./build-release/ctitap -q --html out/calls "$out"
+echo "or look at them:     open out/calls/index.html in a browser"
