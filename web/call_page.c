@@ -296,7 +296,15 @@ static void table_recordings(struct ct_buf *out, const struct cview_model *m)
 		shown++;
 		ct_buf_puts(out, "<tr>");
 		put_time_cell(out, j, "ts");
-		td_text(out, m->recs[r].r->type == CT_REC_RECORDING ? view_jstr(j, "action") : view_jstr(j, "type"), NULL);
+		/* the action, and what the file is when the record says (audio, payload or evidence pcap) */
+		ct_buf_puts(out, "<td>");
+		ct_buf_htmls(out, m->recs[r].r->type == CT_REC_RECORDING ? view_jstr(j, "action") : view_jstr(j, "type"));
+		if (view_jstr(j, "kind")) {
+			ct_buf_puts(out, " (");
+			ct_buf_htmls(out, view_jstr(j, "kind"));
+			ct_buf_puts(out, ")");
+		}
+		ct_buf_puts(out, "</td>");
 		td_text(out, view_jstr(j, "device"), "mono");
 		td_text(out, view_jstr(j, "reason"), NULL);
 		file_cell(out, m, view_jstr(j, "file"));

@@ -289,7 +289,7 @@ static void test_page(void **state)
 	    id);
 	add(s, CT_REC_RECORDING, id,
 	    "{\"type\":\"recording\",\"ts\":\"2026-01-05T09:00:09.000000Z\",\"call\":\"%s\",\"action\":\"stop\","
-	    "\"device\":\"2001\",\"file\":\"2026/01/05/%s 2001.wav\",\"sha256\":\"ab12\",\"pcap\":\"/etc/x.pcap\"}",
+	    "\"device\":\"2001\",\"kind\":\"audio\",\"file\":\"2026/01/05/%s 2001.wav\",\"sha256\":\"ab12\",\"pcap\":\"/etc/x.pcap\"}",
 	    id, id);
 	struct ct_buf out;
 	ct_buf_init(&out);
@@ -304,6 +304,7 @@ static void test_page(void **state)
 	assert_non_null(strstr(out.p, "<td class=\"n\">3.80</td>"));
 	assert_non_null(strstr(out.p, "<a href=\"/rec/2026/01/05/sip-00000000000000d1%202001.wav\">"));
 	assert_non_null(strstr(out.p, "/etc/x.pcap (not linked: not a relative path)"));
+	assert_non_null(strstr(out.p, "<td>stop (audio)</td>"));
 	ct_buf_free(&out);
 	ct_view_store_free(s);
 }
