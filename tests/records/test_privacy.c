@@ -295,7 +295,7 @@ static void test_key_file(void **state)
 	assert_non_null(mkdtemp(dir));
 	char path[128];
 	snprintf(path, sizeof(path), "%s/key", dir);
-	uint8_t raw[32];
+	uint8_t raw[33] = { 0 };
 	for (int i = 0; i < 32; i++)
 		raw[i] = (uint8_t)(0xa0 + i);
 	assert_int_equal(key_file(path, raw, 32, 0600), CT_OK);

@@ -40,7 +40,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden"))
 from golden import PUB, ROOT, check, failures, finish  # noqa: E402
-from validate import validate_lines  # noqa: E402
+from validate import validate_lines, validate_record  # noqa: E402
 
 CTITAP = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CTITAP_BIN")
 KEEP = 4
@@ -264,6 +264,38 @@ def dtmf():
     check(all('"signal"' not in l and "Signal=" not in l for l in lines),
           "default: no key of %s written anywhere" % sorted({s for s, _ in want}))
     check(not validate_lines(lines), "dtmf records valid against schemas/")
+    # and the schema can say no: a key that is none, both forms, neither
+    info = next(r for r in masked if "dtmf" in r)
+    for bad in ({"signal": "12"}, {"signal": "5", "masked": True}, {"duration_ms": 180}, {"masked": False}):
+        r = dict(info, dtmf=bad)
+        check(validate_record(r), "schema refuses dtmf %s" % bad)
+
+
+def key_refusals(tmp, kf):
+    """ctitap does not start pseudonymising without a usable key: exit 78 and the reason."""
+    demo = os.path.join(ROOT, "pcaps", "demo.pcap")
+    open_key = os.path.join(tmp, "open.key")
+    with open(open_key, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(open_key, 0o644)
+    short = os.path.join(tmp, "short.key")
+    with open(short, "wb") as f:
+        f.write(b"0123456789")
+    os.chmod(short, 0o600)
+    for args, why in (([], "needs privacy.key_file"),
+                      (["-X", "privacy.key_file=" + os.path.join(tmp, "absent")], "cannot read privacy.key_file"),
+                      (["-X", "privacy.key_file=" + open_key], "is open to every user"),
+                      (["-X", "privacy.key_file=" + short], "must hold 32 random bytes")):
+        p = subprocess.run([CTITAP, "-q", "-r", demo, "-o", "jsonl:-", "-X", "privacy.numbers=pseudonymise"] + args,
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 78 and why in p.stderr and not p.stdout,
+              "pseudonymise %s: exit 78, no record, '%s' (got %d: %s)" % (args[-1:] or "without a key", why,
+                                                                       p.returncode, p.stderr.strip()[:160]))
+    os.chmod(kf, 0o640)  # group-readable: the packaged root:ctitap 0640 works
+    p = subprocess.run([CTITAP, "-q", "-r", demo, "-o", "jsonl:-", "-X", "privacy.numbers=pseudonymise",
+                        "-X", "privacy.key_file=" + kf], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and p.stdout, "a key file of mode 0640 is accepted (%d)" % p.returncode)
+    os.chmod(kf, 0o600)
 
 
 def main():
@@ -278,6 +310,7 @@ def main():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, k)
         os.close(fd)
+    key_refusals(tmp, kf)
     total_nums = total_fields = 0
     for name, pcap, settings in captures():
         settings = dict(settings)
