@@ -78,24 +78,26 @@ void ct_rec_kv_text_opt(struct ct_json *j, const char *key, const char *s)
 		ct_rec_kv_text(j, key, s);
 }
 
+static void kv_null(struct ct_json *j, const char *key)
+{
+	ct_json_key(j, key);
+	ct_json_null(j);
+}
+
 void ct_rec_kv_text_or_null(struct ct_json *j, const char *key, const char *s)
 {
-	if (s && s[0]) {
+	if (s && s[0])
 		ct_rec_kv_text(j, key, s);
-	} else {
-		ct_json_key(j, key);
-		ct_json_null(j);
-	}
+	else
+		kv_null(j, key);
 }
 
 void ct_rec_kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t)
 {
-	if (t) {
+	if (t)
 		ct_json_kv_time(j, key, t);
-	} else {
-		ct_json_key(j, key);
-		ct_json_null(j);
-	}
+	else
+		kv_null(j, key);
 }
 
 void ct_rec_kv_slice(struct ct_json *j, const char *key, struct ct_slice s)
@@ -159,12 +161,10 @@ void ct_rec_kv_party_opt(struct ct_records *w, const char *key, const char *s)
 
 void ct_rec_kv_party_or_null(struct ct_records *w, const char *key, const char *s)
 {
-	if (s && s[0]) {
+	if (s && s[0])
 		ct_rec_kv_party(w, key, s);
-	} else {
-		ct_json_key(&w->json, key);
-		ct_json_null(&w->json);
-	}
+	else
+		kv_null(&w->json, key);
 }
 
 void ct_rec_party_item(struct ct_records *w, const char *s)
