@@ -482,6 +482,8 @@ bool ct_sip_dtmf(const struct ct_sip_msg *m, struct ct_sip_dtmf *out)
 	if (!m->request || m->method != CT_SIP_INFO || !m->body.len)
 		return false;
 	struct ct_slice ctype = ct_sip_get(m, CT_H_CONTENT_TYPE);
+	if (!ctype.len)
+		return false; /* (and no split of a NULL slice) */
 	struct ct_slice mime = ct_slice_trim(ct_slice_split(&ctype, ';'));
 	if (ct_slice_ieq(mime, "application/dtmf")) {
 		out->signal = ct_slice_trim(m->body);
