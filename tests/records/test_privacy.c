@@ -549,6 +549,18 @@ static void test_sip_dtmf(void **state)
 		if (ok)
 			assert_true(ct_slice_ieq(d.signal, bodies[i][2]));
 	}
+	/* no Content-Type, or not an INFO: no key */
+	static const char *const none[] = {
+		"INFO sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: 3 INFO\r\nContent-Length: 9\r\n\r\nSignal=5\n",
+		"MESSAGE sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: 3 MESSAGE\r\nContent-Type: application/dtmf\r\n"
+		"Content-Length: 1\r\n\r\n5",
+	};
+	for (size_t i = 0; i < CT_ARRAY_SIZE(none); i++) {
+		struct ct_sip_msg m;
+		struct ct_sip_dtmf d;
+		assert_int_equal(ct_sip_parse((const uint8_t *)none[i], strlen(none[i]), false, &m), CT_SIP_OK);
+		assert_false(ct_sip_dtmf(&m, &d));
+	}
 }
 
 static void test_stats_order(void **state)
