@@ -397,14 +397,20 @@ static bool colon_after_address(const uint8_t *s, size_t i)
 	return mark;
 }
 
-/* Digits s[b..e) that measure something rather than name a party: followed by a blank and a
- * unit of time or size (3000 ms, 1460 bytes), or a ROSE invoke id after "invoke ". ctitap's
- * own details write these; a telephone number is not written that way. */
-static bool quantity(const uint8_t *s, size_t len, size_t b, size_t e)
+/* Digits s[b..e) that measure something or name a call rather than a party, as ctitap's own
+ * details write them: followed by a blank and a unit of time or size (3000 ms, 1460 bytes), or
+ * after the name of an id (CSTA call 0016, UCID 00005000011767607800, invoke 9999), which the
+ * record also carries as it came (csta[].call_id, ucid). */
+static bool not_a_party(const uint8_t *s, size_t len, size_t b, size_t e)
 {
 	static const char *const units[] = { "ms", "us", "s", "seconds", "bytes" };
-	if (b >= 7 && istarts(s + b - 7, 7, "invoke "))
-		return true;
+	static const char *const ids[] = { "invoke ", "CSTA call ", "ACD call ", "UCID ", "globalCallLinkageID ",
+					   "SIP dialog ", "monitor " };
+	for (size_t k = 0; k < CT_ARRAY_SIZE(ids); k++) {
+		size_t n = strlen(ids[k]);
+		if (b >= n && memcmp(s + b - n, ids[k], n) == 0 && (b == n || !is_alnum(s[b - n - 1])))
+			return true;
+	}
 	if (e >= len || s[e] != ' ')
 		return false;
 	for (size_t u = 0; u < CT_ARRAY_SIZE(units); u++) {
@@ -467,7 +473,7 @@ static enum scan number_at(const uint8_t *s, size_t len, size_t i, bool cut, siz
 		    (c == ':' && last + 1 < len && (is_hex(s[last + 1]) || s[last + 1] == ':')))
 			return SCAN_NOT; /* a word, a decimal, an IP address, an IPv6 address, a time */
 	}
-	if (plain && quantity(s, len, first, last))
+	if (plain && not_a_party(s, len, first, last))
 		return SCAN_NOT;
 	if (digits >= 4 || (cut && last == len))
 		return SCAN_NUMBER;

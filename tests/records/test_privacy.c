@@ -174,6 +174,7 @@ static void test_text_details(void **state)
 			    "ACD call 5c0a000b delivered to **03 while CTI reports the agent not_ready");
 	assert_string_equal(text("calling number 017012345678, called 0301234567 on both sides within 3000 ms"),
 			    "calling number +49*******5678, called +49*****4567 on both sides within 3000 ms");
+	assert_string_equal(text("monitor ended for device 2001, monitor 0100"), "monitor ended for device **01, monitor 0100");
 	/* what is not a number stays: addresses, ports, times, ids, quantities, versions */
 	static const char *const same[] = {
 		"CTI link 10.1.0.5:1040-10.1.0.50:60759 blind for 12345 ms (tcp gap of 2920 bytes sent by the pbx), 1 open calls",
@@ -186,6 +187,8 @@ static void test_text_details(void **state)
 		"INVITE at +0.018 s, version 4.2.0.1234, SIP/2.0, Q.850;cause=16",
 		"refer bf3880-0-16e4-5af571fa-38bc4ba4-5af571fa%40101.231.48.19%3Bto-tag%3D41B472DE",
 		"UCID 00FA0800050001695B8DF8;encoding=hex",
+		"UCID 00005000011767607800 in SIP User-to-User and CSTA correlatorData",
+		"CSTA call 0016 on link 10.9.0.10:2555-10.9.0.20:50312: no clearing event was seen",
 		"",
 	};
 	for (size_t i = 0; i < CT_ARRAY_SIZE(same); i++)
