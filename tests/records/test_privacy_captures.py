@@ -335,6 +335,20 @@ def main():
               (name, len(mine), len(mine & theirs)))
         keys = [r["call"] for r in pseudo if "call" in r]
         check(all(CALL_ID.match(k) for k in keys), "%s: the %d Kafka keys (call ids) hold no number" % (name, len(keys)))
+        if name == "demo-csta":
+            # privacy.devices_clear: the extensions stay, every other number is hidden
+            _, kept = run(base + ["-X", "privacy.numbers=pseudonymise", "-X", "privacy.key_file=" + kf,
+                                  "-X", "privacy.devices_clear=2000-2999"], name)
+            stayed = hidden_n = wrong = 0
+            for a, b in zip(clear, kept):
+                for path in PARTY.get(kind(a), []):
+                    for va, vb in zip(values(a, path), values(b, path)):
+                        ext = re.fullmatch(r"2\d{3}", user_part(va)) is not None
+                        stayed += ext and va == vb
+                        hidden_n += not ext and PSEUDONYM.fullmatch(vb) is not None
+                        wrong += (ext and va != vb) or (not ext and not PSEUDONYM.fullmatch(vb))
+            check(stayed and hidden_n and not wrong, "devices_clear=2000-2999: %d extensions stay, %d other parties "
+                  "pseudonymised, %d otherwise" % (stayed, hidden_n, wrong))
         if name == "scenario-consultation_transfer":
             # CSTA writes the caller 017012345678, SIP +4917012345678: one party, one pseudonym
             sip = {r["calling"] for r in pseudo if kind(r) == "event/sip" and r.get("name") == "invite"
