@@ -303,6 +303,8 @@ static void mask_name(const struct ct_privacy *p, const uint8_t *s, size_t len, 
 static void party_to(const struct ct_privacy *p, const struct ct_numbers *n, const uint8_t *s, size_t len,
 		     struct out *o)
 {
+	if (!len)
+		return;
 	size_t saved = o->len;
 	char z[CT_NUMBER_SCAN_MAX + 1];
 	bool text = len <= CT_NUMBER_SCAN_MAX && !memchr(s, '\0', len);

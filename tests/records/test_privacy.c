@@ -254,6 +254,8 @@ static void test_text_hostile(void **state)
 			size_t n = ct_privacy_party(&priv, &nums, (const uint8_t *)in, len, out, sizeof(out));
 			assert_true(n < sizeof(out));
 		}
+		assert_int_equal(ct_privacy_party(&priv, &nums, NULL, 0, out, sizeof(out)), 0);
+		assert_int_equal(ct_privacy_text(&priv, &nums, NULL, 0, true, out, sizeof(out), &short_out), 0);
 		/* a full output holds whole parties only: never half a pseudonym or mask */
 		const char *s = "aaaa 017012345678 bbbb";
 		size_t n = ct_privacy_text(&priv, &nums, (const uint8_t *)s, strlen(s), false, out, 12, &short_out);
