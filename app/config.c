@@ -166,6 +166,24 @@ static const struct cfg_key cfg_keys[] = {
 	{ "record.silence_s", K_U32, offsetof(struct ct_config, record_silence_s), 0, 0, 3600,
 	  "a direction without audio this long while recording is a one-way-audio (or both: long-silence) "
 	  "finding (0: off)" },
+	{ "privacy.numbers", K_STR, offsetof(struct ct_config, privacy_numbers),
+	  sizeof(((struct ct_config *)0)->privacy_numbers), 1, 0,
+	  "what records show of telephone numbers and party identities (devices, agent ids, SIP users), in "
+	  "their fields and inside free text: clear; mask (the last privacy.mask_keep digits); pseudonymise "
+	  "(p: and a keyed hash, the same for the same party everywhere; needs privacy.key_file)" },
+	{ "privacy.mask_keep", K_U32, offsetof(struct ct_config, privacy.mask_keep), 0, 0, CT_PRIVACY_MASK_KEEP_MAX,
+	  "digits (or characters of a name) a mask leaves visible at the end, never more than half of them" },
+	{ "privacy.key_file", K_STR, offsetof(struct ct_config, privacy_key_file),
+	  sizeof(((struct ct_config *)0)->privacy_key_file), 0, 0,
+	  "the site key of pseudonyms: 32 random bytes (or 64 hex digits) in a file other users cannot read, "
+	  "read at start before privileges are dropped; ctitap does not start without it when pseudonymising. "
+	  "Make one with: (umask 077; head -c 32 /dev/urandom > FILE)" },
+	{ "privacy.devices_clear", K_STR, offsetof(struct ct_config, privacy_devices_clear_spec),
+	  sizeof(((struct ct_config *)0)->privacy_devices_clear_spec), 0, 0,
+	  "devices and agent ids shown in clear whatever privacy.numbers says, as record.devices writes them "
+	  "(e.g. 2000-2999,A*; empty: none, extensions are hidden like every number)" },
+	{ "privacy.dtmf", K_STR, offsetof(struct ct_config, privacy_dtmf), sizeof(((struct ct_config *)0)->privacy_dtmf),
+	  1, 0, "DTMF keys in events (SIP INFO): mask (only that a key was sent, and how long) or clear" },
 	{ "output.jsonl", K_STR, offsetof(struct ct_config, out_jsonl), sizeof(((struct ct_config *)0)->out_jsonl), 0, 0,
 	  "JSON-lines file written when the command line gives no -o (as -o jsonl:PATH; empty: none)" },
 	{ "output.kafka", K_STR, offsetof(struct ct_config, out_kafka), sizeof(((struct ct_config *)0)->out_kafka), 0, 0,
@@ -251,6 +269,21 @@ static int apply_exclude(struct ct_config *cfg, const char *val, char *err, size
 	return ct_devset_parse(&cfg->record_exclude, val, err, errlen);
 }
 
+static int apply_privacy_numbers(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_privacy_set_numbers(&cfg->privacy, val, err, errlen);
+}
+
+static int apply_privacy_dtmf(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_privacy_set_dtmf(&cfg->privacy, val, err, errlen);
+}
+
+static int apply_privacy_devices(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_devset_parse(&cfg->privacy.clear, val, err, errlen);
+}
+
 /* Integer settings where 0 stands for a value (tcpdump's -s 0: its default snap length). */
 static const struct cfg_zero {
 	const char *name;
@@ -287,6 +320,9 @@ static const struct cfg_parsed {
 	{ "record.devices", apply_devices },
 	{ "record.exclude", apply_exclude },
 	{ "record.pause_mode", apply_pause_mode },
+	{ "privacy.numbers", apply_privacy_numbers },
+	{ "privacy.dtmf", apply_privacy_dtmf },
+	{ "privacy.devices_clear", apply_privacy_devices },
 };
 
 const char *ct_config_state_dir(void)
@@ -356,6 +392,9 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->record_max_active = 2000;
 	cfg->record_jitter_ms = 100;
 	cfg->record_silence_s = 10;
+	ct_privacy_init(&cfg->privacy);
+	snprintf(cfg->privacy_numbers, sizeof(cfg->privacy_numbers), "clear");
+	snprintf(cfg->privacy_dtmf, sizeof(cfg->privacy_dtmf), "mask");
 	cfg->csta_response_timeout = 10 * CT_USEC_PER_SEC;
 	cfg->csta_dup_window = 2 * CT_USEC_PER_SEC;
 	cfg->agents_max = 10000;
@@ -381,6 +420,7 @@ void ct_config_init(struct ct_config *cfg)
 
 void ct_config_free(struct ct_config *cfg)
 {
+	ct_privacy_wipe(&cfg->privacy);
 	for (unsigned i = 0; i < cfg->nkafka; i++) {
 		free(cfg->kafka[i].key);
 		free(cfg->kafka[i].val);

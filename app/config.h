@@ -13,6 +13,7 @@
 #include "../correlator/devset.h"
 #include "../correlator/numbers.h"
 #include "../correlator/sipcall.h"
+#include "../records/privacy.h"
 #include "../sinks/sink.h"
 #include "../web/view.h"
 
@@ -54,6 +55,12 @@ struct ct_config {
 	uint32_t record_max_active;
 	uint32_t record_jitter_ms;
 	uint32_t record_silence_s;
+	/* privacy.*: as written, and parsed into privacy (its key is read at start, main.c) */
+	char privacy_numbers[16];
+	char privacy_dtmf[8];
+	char privacy_key_file[512];
+	char privacy_devices_clear_spec[768];
+	struct ct_privacy privacy;
 	ct_time_t csta_response_timeout; /* missing_response audit (0: only when the link goes down) */
 	ct_time_t csta_dup_window;       /* duplicate_event audit */
 	uint32_t agents_max;

@@ -441,6 +441,13 @@ int main(int argc, char **argv)
 		ct_config_free(&a.cfg);
 		return rc_html;
 	}
+	/* The pseudonyms' key, while ctitap still runs as it was started (privacy.h) */
+	if (a.cfg.privacy.numbers == CT_PRIVACY_PSEUDONYMISE &&
+	    ct_privacy_load_key(&a.cfg.privacy, a.cfg.privacy_key_file, err, sizeof(err)) != CT_OK) {
+		ct_err("%s", err);
+		ct_config_free(&a.cfg);
+		return EXIT_CONFIG;
+	}
 	struct ct_sink_cfg scfg;
 	ct_config_sink_cfg(&a.cfg, &scfg);
 	if (ct_kafka_check_settings(&scfg, err, sizeof(err)) != CT_OK) {

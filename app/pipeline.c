@@ -353,6 +353,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	p->rtp = cfg->rtp_enabled;
 	p->csta = cfg->csta_enabled;
 	ct_records_init(&p->rec, cfg->sensor, to_outputs, p);
+	ct_records_set_privacy(&p->rec, &cfg->privacy, &cfg->numbers);
 	p->rep = (struct ct_report){
 		.user = p,
 		.audit = on_audit,

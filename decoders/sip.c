@@ -463,3 +463,49 @@ struct ct_slice ct_sip_refer_replaces(struct ct_slice uri)
 	}
 	return ct_slice_make(NULL, 0);
 }
+
+/* One or two DTMF key characters (RFC 4733 section 3.2's events 0-16 as Cisco's dtmf-relay
+ * writes them). */
+static bool dtmf_signal_ok(struct ct_slice s)
+{
+	if (s.len == 0 || s.len > 2)
+		return false;
+	if (s.len == 2)
+		return s.p[0] == '1' && s.p[1] == '6';
+	uint8_t c = ct_lower(s.p[0]);
+	return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'a' && c <= 'd');
+}
+
+bool ct_sip_dtmf(const struct ct_sip_msg *m, struct ct_sip_dtmf *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!m->request || m->method != CT_SIP_INFO || !m->body.len)
+		return false;
+	struct ct_slice ctype = ct_sip_get(m, CT_H_CONTENT_TYPE);
+	if (!ctype.len)
+		return false; /* (and no split of a NULL slice) */
+	struct ct_slice mime = ct_slice_trim(ct_slice_split(&ctype, ';'));
+	if (ct_slice_ieq(mime, "application/dtmf")) {
+		out->signal = ct_slice_trim(m->body);
+		return dtmf_signal_ok(out->signal);
+	}
+	if (!ct_slice_ieq(mime, "application/dtmf-relay"))
+		return false;
+	bool have_signal = false;
+	struct ct_slice rest = m->body;
+	while (rest.len) {
+		struct ct_slice line = ct_slice_split(&rest, '\n');
+		struct ct_slice key = ct_slice_trim(ct_slice_split(&line, '='));
+		struct ct_slice val = ct_slice_trim(line);
+		uint64_t ms;
+		if (ct_slice_ieq(key, "signal") && !have_signal) {
+			if (!dtmf_signal_ok(val))
+				return false;
+			out->signal = val;
+			have_signal = true;
+		} else if (ct_slice_ieq(key, "duration") && ct_slice_u64(val, UINT32_MAX, &ms)) {
+			out->duration_ms = (uint32_t)ms;
+		}
+	}
+	return have_signal;
+}

@@ -135,4 +135,16 @@ bool ct_sip_uui_ucid(struct ct_slice uui, char dec[24]);
  * still percent-encoded; an empty slice when there is none. */
 struct ct_slice ct_sip_refer_replaces(struct ct_slice uri);
 
+/* A DTMF key sent in a SIP INFO body: application/dtmf-relay ("Signal=5\r\nDuration=160",
+ * the form Cisco and most PBXs send; keys case-insensitive, blanks allowed around the value)
+ * or application/dtmf (the body is the key). signal is a slice of the body: one or two
+ * characters of 0-9 * # A-D (16 is a hook flash); duration_ms is 0 when none was sent. */
+struct ct_sip_dtmf {
+	struct ct_slice signal;
+	uint32_t duration_ms;
+};
+
+/* True when m is an INFO request whose body carries a DTMF key (above), written to *out. */
+bool ct_sip_dtmf(const struct ct_sip_msg *m, struct ct_sip_dtmf *out);
+
 #endif

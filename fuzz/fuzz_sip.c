@@ -1,8 +1,8 @@
 /* fuzz_sip.c - libFuzzer target for the SIP message parser (decoders/sip.c, RFC 3261 7).
  *
  * The input is parsed as a datagram and as a stream. When a parse succeeds, every header
- * value goes through ct_sip_param, ct_sip_uri and ct_sip_uri_user, and every returned slice
- * is checked to lie inside the input; on a stream, the messages that follow the first are
+ * value goes through ct_sip_param, ct_sip_uri and ct_sip_uri_user (and the body through
+ * ct_sip_dtmf), and every returned slice is checked to lie inside the input; on a stream, the messages that follow the first are
  * parsed too (as TCP reassembly would), and every strict prefix of a message that parsed
  * must be CT_SIP_MORE. Each parse runs on an exact-size copy so over-reads trip ASan. */
 #include <stdbool.h>
@@ -61,6 +61,12 @@ static void exercise(const struct ct_sip_msg *m)
 		in_input(ct_sip_uri_user(u));
 		in_input(ct_sip_uri_user(v));
 		in_input(ct_sip_get(m, (enum ct_sip_hid)m->hdr[i].id));
+	}
+	struct ct_sip_dtmf d;
+	if (ct_sip_dtmf(m, &d)) {
+		in_input(d.signal);
+		if (d.signal.len < 1 || d.signal.len > 2)
+			abort();
 	}
 }
 

@@ -16,12 +16,14 @@ static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a,
 
 /* ---- SIP ----------------------------------------------------------------------------------- */
 
-/* The headers correlation and QA read, each when present. */
-static void sip_headers(struct ct_json *j, const struct ct_sip_msg *m)
+/* The headers correlation and QA read, each when present. URIs and header values that may
+ * name a party are free text (privacy.h); ids and product names are written as they came. */
+static void sip_headers(struct ct_records *w, const struct ct_sip_msg *m)
 {
-	ct_rec_kv_slice(j, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
-	ct_rec_kv_slice(j, "diversion", ct_sip_uri(ct_sip_get(m, CT_H_DIVERSION)));
-	ct_rec_kv_slice(j, "history_info", ct_sip_get(m, CT_H_HISTORY_INFO));
+	struct ct_json *j = &w->json;
+	ct_rec_kv_free_slice(w, "pai", ct_sip_uri(ct_sip_get(m, CT_H_PAI)));
+	ct_rec_kv_free_slice(w, "diversion", ct_sip_uri(ct_sip_get(m, CT_H_DIVERSION)));
+	ct_rec_kv_free_slice(w, "history_info", ct_sip_get(m, CT_H_HISTORY_INFO));
 	struct ct_slice uui = ct_sip_get(m, CT_H_USER_TO_USER);
 	if (uui.len) {
 		ct_rec_kv_slice(j, "uui", uui);
@@ -35,14 +37,17 @@ static void sip_headers(struct ct_json *j, const struct ct_sip_msg *m)
 	struct ct_slice refer = ct_sip_get(m, CT_H_REFER_TO);
 	if (refer.len) {
 		struct ct_slice uri = ct_sip_uri(refer);
-		ct_rec_kv_slice(j, "refer_to", uri);
+		ct_rec_kv_free_slice(w, "refer_to", uri);
 		ct_rec_kv_slice(j, "refer_replaces", ct_sip_refer_replaces(uri));
 	}
-	ct_rec_kv_slice(j, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
+	ct_rec_kv_free_slice(w, "referred_by", ct_sip_uri(ct_sip_get(m, CT_H_REFERRED_BY)));
 	ct_rec_kv_slice(j, "replaces", ct_sip_get(m, CT_H_REPLACES));
-	ct_rec_kv_slice(j, "reason_header", ct_sip_get(m, CT_H_REASON));
-	ct_rec_kv_slice(j, "call_info", ct_sip_get(m, CT_H_CALL_INFO));
+	ct_rec_kv_free_slice(w, "reason_header", ct_sip_get(m, CT_H_REASON));
+	ct_rec_kv_free_slice(w, "call_info", ct_sip_get(m, CT_H_CALL_INFO));
 	ct_rec_kv_slice(j, "user_agent", ct_sip_get(m, m->request ? CT_H_USER_AGENT : CT_H_SERVER));
+	struct ct_sip_dtmf dtmf;
+	if (ct_sip_dtmf(m, &dtmf))
+		ct_rec_kv_dtmf(w, "dtmf", dtmf.signal, dtmf.duration_ms);
 }
 
 /* "media": the streams an SDP body describes. */
@@ -91,16 +96,16 @@ void ct_rec_sip_event(struct ct_records *w, const struct ct_sip_event *v)
 	ct_json_kv_u64(j, "cseq", m->cseq);
 	if (v->retrans)
 		ct_json_kv_bool(j, "retransmission", true);
-	ct_rec_kv_slice(j, "from", v->from);
-	ct_rec_kv_slice(j, "to", v->to);
+	ct_rec_kv_free_slice(w, "from", v->from);
+	ct_rec_kv_free_slice(w, "to", v->to);
 	ct_rec_kv_slice(j, "from_tag", m->from_tag);
 	ct_rec_kv_slice(j, "to_tag", m->to_tag);
 	if (m->request && m->method == CT_SIP_INVITE) {
-		ct_rec_kv_slice(j, "calling", v->calling);
-		ct_rec_kv_slice(j, "called", v->called);
-		ct_rec_kv_slice(j, "uri", m->uri);
+		ct_rec_kv_party_slice(w, "calling", v->calling);
+		ct_rec_kv_party_slice(w, "called", v->called);
+		ct_rec_kv_free_slice(w, "uri", m->uri);
 	}
-	sip_headers(j, m);
+	sip_headers(w, m);
 	if (v->sdp)
 		sdp_media(j, v->sdp);
 	ct_rec_end(w, CT_REC_EVENT, v->call);
@@ -160,26 +165,26 @@ void ct_rec_csta_event(struct ct_records *w, const struct ct_csta_event *v)
 		ct_json_kv_i64(j, "opcode", m->opcode);
 	ct_rec_kv_text_opt(j, "category", m->category);
 	ct_rec_kv_text_opt(j, "xref", m->xref);
-	ct_rec_kv_text_opt(j, "monitored", v->monitored);
+	ct_rec_kv_party_opt(w, "monitored", v->monitored);
 	ct_rec_kv_text_opt(j, "call_id", m->conn.call_id);
-	ct_rec_kv_text_opt(j, "device", m->conn.device);
+	ct_rec_kv_party_opt(w, "device", m->conn.device);
 	if (m->conn2.call_id[0] || m->conn2.device[0]) {
 		ct_rec_kv_text_opt(j, "call_id2", m->conn2.call_id);
-		ct_rec_kv_text_opt(j, "device2", m->conn2.device);
+		ct_rec_kv_party_opt(w, "device2", m->conn2.device);
 	}
-	ct_rec_kv_text_opt(j, "subject", m->subject);
-	ct_rec_kv_text_opt(j, "calling", m->calling);
-	ct_rec_kv_text_opt(j, "called", m->called);
-	ct_rec_kv_text_opt(j, "other", m->other);
+	ct_rec_kv_party_opt(w, "subject", m->subject);
+	ct_rec_kv_party_opt(w, "calling", m->calling);
+	ct_rec_kv_party_opt(w, "called", m->called);
+	ct_rec_kv_party_opt(w, "other", m->other);
 	ct_rec_kv_text_opt(j, "state", m->local_state);
 	ct_rec_kv_text_opt(j, "cause", m->cause);
 	ct_rec_kv_text_opt(j, "correlator", m->correlator);
 	ct_rec_kv_text_opt(j, "user_data", m->user_data);
 	ct_rec_kv_text_opt(j, "global_call_id", m->global_call_id);
 	ct_rec_kv_text_opt(j, "agent_state", m->agent_state);
-	ct_rec_kv_text_opt(j, "agent_id", m->agent_id);
+	ct_rec_kv_party_opt(w, "agent_id", m->agent_id);
 	ct_rec_kv_text_opt(j, "reason", m->reason);
-	ct_rec_kv_text_opt(j, "monitor_device", m->monitor_device);
+	ct_rec_kv_party_opt(w, "monitor_device", m->monitor_device);
 	ct_rec_kv_text_opt(j, "error", m->error);
 	ct_rec_kv_text_opt(j, "system_status", m->system_status);
 	if (m->csta_version)
@@ -246,8 +251,8 @@ void ct_rec_agent_state(struct ct_records *w, const struct ct_agent_change *v)
 	struct ct_json *j = &w->json;
 	ct_json_kv_str(j, "src", "csta");
 	ct_json_kv_str(j, "name", "agent_state");
-	ct_rec_kv_text_opt(j, "device", v->device);
-	ct_rec_kv_text_opt(j, "agent_id", v->agent_id);
+	ct_rec_kv_party_opt(w, "device", v->device);
+	ct_rec_kv_party_opt(w, "agent_id", v->agent_id);
 	ct_json_kv_str(j, "state", ct_agent_state_name(v->state));
 	if (!v->fresh) {
 		ct_json_kv_str(j, "previous", ct_agent_state_name(v->previous));

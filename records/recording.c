@@ -7,7 +7,7 @@ void ct_rec_recording(struct ct_records *w, const struct ct_recording_view *v)
 	ct_rec_begin(w, CT_REC_RECORDING, v->ts, v->call);
 	struct ct_json *j = &w->json;
 	ct_json_kv_str(j, "action", ct_rec_action_name(v->action));
-	ct_rec_kv_text(j, "device", v->device);
+	ct_rec_kv_party(w, "device", v->device);
 	ct_json_kv_str(j, "reason", ct_rec_reason_name(v->reason));
 	if (v->have_rtp) {
 		ct_json_key(j, "rtp");

@@ -16,6 +16,7 @@
 #include "../correlator/report.h"
 #include "../util/counters.h"
 #include "../util/json.h"
+#include "privacy.h"
 #include "record.h"
 
 #define CT_SCHEMA_VERSION 1
@@ -26,6 +27,8 @@
 /* Where finished records go: r and everything it points to are borrowed for the call. */
 typedef void (*ct_rec_emit_fn)(void *user, const struct ct_record *r);
 
+struct ct_rec_order; /* stats.c: agents in the order their written text sorts */
+
 struct ct_records {
 	struct ct_json json;       /* reused record after record */
 	const char *sensor;        /* borrowed: must outlive the writer */
@@ -33,12 +36,20 @@ struct ct_records {
 	uint64_t stats_ordinal;
 	ct_rec_emit_fn emit;
 	void *user;
+	const struct ct_privacy *priv;    /* borrowed; NULL: everything clear, DTMF masked */
+	const struct ct_numbers *numbers; /* borrowed; canonical forms for masks and pseudonyms */
+	struct ct_rec_order *order;       /* owned, grown to the largest agent list seen */
+	size_t order_cap;
 };
 
 /* sensor is borrowed (it must outlive w); emit may be NULL (records are built and dropped:
- * fuzz targets). */
+ * fuzz targets). Records are written in clear (DTMF masked) until ct_records_set_privacy(). */
 void ct_records_init(struct ct_records *w, const char *sensor, ct_rec_emit_fn emit, void *user);
 void ct_records_free(struct ct_records *w);
+/* What every later record shows of numbers, parties and DTMF keys (privacy.h). priv and numbers
+ * are borrowed and read at each record (a SIGHUP's new numbers.* apply from the next one);
+ * either may be NULL. */
+void ct_records_set_privacy(struct ct_records *w, const struct ct_privacy *priv, const struct ct_numbers *numbers);
 
 /* A report whose every hook writes the view's record through w (for tests and tools that
  * want records only; the pipeline binds its own hooks). */
@@ -85,5 +96,28 @@ void ct_rec_kv_text_opt(struct ct_json *j, const char *key, const char *s);
 void ct_rec_kv_text_or_null(struct ct_json *j, const char *key, const char *s);
 void ct_rec_kv_time_or_null(struct ct_json *j, const char *key, ct_time_t t);
 void ct_rec_kv_slice(struct ct_json *j, const char *key, struct ct_slice s);
+
+/* What the privacy settings hide (docs/privacy.md): the same cuts, flags and escapes as the
+ * text writers above, after the text went through privacy.h.
+ *
+ * A party: a whole value naming one party (a number, a device, an agent id): shown clear,
+ * masked or as its pseudonym. Always written; left out when NULL or empty; or null then; as an
+ * array item; from a slice (left out when empty). */
+void ct_rec_kv_party(struct ct_records *w, const char *key, const char *s);
+void ct_rec_kv_party_opt(struct ct_records *w, const char *key, const char *s);
+void ct_rec_kv_party_or_null(struct ct_records *w, const char *key, const char *s);
+void ct_rec_party_item(struct ct_records *w, const char *s);
+void ct_rec_kv_party_slice(struct ct_records *w, const char *key, struct ct_slice s);
+/* Free text that may hold numbers and URIs (a SIP header value, an audit detail): the parties
+ * inside it hidden, the rest as it came; cut at max bytes (at most CT_FREE_TEXT_MAX) before
+ * that. Hidden parties may make it longer (a pseudonym is 18 bytes). Always written; from a
+ * slice, cut at CT_TEXT_MAX and left out when empty; from a C string, cut at CT_TEXT_MAX. */
+#define CT_FREE_TEXT_MAX 512
+void ct_rec_kv_free(struct ct_records *w, const char *key, const uint8_t *s, size_t len, size_t max);
+void ct_rec_kv_free_slice(struct ct_records *w, const char *key, struct ct_slice s);
+void ct_rec_kv_free_str(struct ct_records *w, const char *key, const char *s);
+/* A DTMF key (SIP INFO): {"signal": "5", "duration_ms": 160}, or with privacy.dtmf=mask (the
+ * default) {"masked": true, "duration_ms": 160}; duration_ms left out when 0. */
+void ct_rec_kv_dtmf(struct ct_records *w, const char *key, struct ct_slice signal, uint32_t duration_ms);
 
 #endif

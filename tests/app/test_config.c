@@ -291,6 +291,56 @@ static void test_numbers_and_record(void **state)
 	assert_non_null(strstr(f->err, "longer than 511 characters"));
 }
 
+static void test_privacy_settings(void **state)
+{
+	struct fx *f = *state;
+	/* defaults: numbers clear, DTMF masked, 4 digits kept, no device in clear, no key */
+	assert_int_equal(f->cfg.privacy.numbers, CT_PRIVACY_CLEAR);
+	assert_false(f->cfg.privacy.dtmf_clear);
+	assert_int_equal(f->cfg.privacy.mask_keep, 4);
+	assert_false(ct_devset_has(&f->cfg.privacy.clear, "2001"));
+	assert_false(f->cfg.privacy.have_key);
+	assert_string_equal(f->cfg.privacy_numbers, "clear");
+	assert_string_equal(f->cfg.privacy_dtmf, "mask");
+
+	assert_int_equal(set(f, "privacy.numbers", "pseudonymise"), CT_OK);
+	assert_int_equal(f->cfg.privacy.numbers, CT_PRIVACY_PSEUDONYMISE);
+	assert_int_equal(set(f, "privacy.numbers", "pseudonymize"), CT_OK);
+	assert_int_equal(f->cfg.privacy.numbers, CT_PRIVACY_PSEUDONYMISE);
+	assert_int_equal(set(f, "privacy.numbers", "mask"), CT_OK);
+	assert_int_equal(f->cfg.privacy.numbers, CT_PRIVACY_MASK);
+	/* a bad value names the setting and what is expected, and changes nothing */
+	assert_int_equal(set(f, "privacy.numbers", "hash"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting privacy.numbers: 'hash' is not clear, mask or pseudonymise"));
+	assert_int_equal(f->cfg.privacy.numbers, CT_PRIVACY_MASK);
+	assert_string_equal(f->cfg.privacy_numbers, "mask");
+	assert_int_equal(set(f, "privacy.numbers", ""), CT_EINVAL);
+
+	assert_int_equal(set(f, "privacy.dtmf", "clear"), CT_OK);
+	assert_true(f->cfg.privacy.dtmf_clear);
+	assert_int_equal(set(f, "privacy.dtmf", "hide"), CT_EINVAL);
+	assert_true(f->cfg.privacy.dtmf_clear);
+
+	assert_int_equal(set(f, "privacy.mask_keep", "0"), CT_OK);
+	assert_int_equal(f->cfg.privacy.mask_keep, 0);
+	assert_int_equal(set(f, "privacy.mask_keep", "8"), CT_OK);
+	assert_int_equal(set(f, "privacy.mask_keep", "9"), CT_EINVAL);
+	assert_int_equal(f->cfg.privacy.mask_keep, 8);
+
+	assert_int_equal(set(f, "privacy.devices_clear", "2000-2999, A*"), CT_OK);
+	assert_true(ct_devset_has(&f->cfg.privacy.clear, "2001"));
+	assert_true(ct_devset_has(&f->cfg.privacy.clear, "A17"));
+	assert_false(ct_devset_has(&f->cfg.privacy.clear, "+4917012345678"));
+	assert_int_equal(set(f, "privacy.devices_clear", "2000-299"), CT_EINVAL);
+	assert_non_null(strstr(f->err, "setting privacy.devices_clear: range '2000-299'"));
+	assert_true(ct_devset_has(&f->cfg.privacy.clear, "2001"));
+
+	/* the key file is a path here; it is read at start (main.c), not when set */
+	assert_int_equal(set(f, "privacy.key_file", "/nonexistent/privacy.key"), CT_OK);
+	assert_string_equal(f->cfg.privacy_key_file, "/nonexistent/privacy.key");
+	assert_false(f->cfg.privacy.have_key);
+}
+
 static void test_unknown_key(void **state)
 {
 	struct fx *f = *state;
@@ -586,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_units, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_and_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_arg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kafka_passthru, setup, teardown),
