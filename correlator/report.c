@@ -113,6 +113,7 @@ const char *ct_rec_action_name(enum ct_rec_action a)
 		[CT_RECA_PAUSE] = "pause",
 		[CT_RECA_RESUME] = "resume",
 		[CT_RECA_STOP] = "stop",
+		[CT_RECA_UPDATE] = "update",
 	};
 	return NAME_OF(names, a);
 }
@@ -128,6 +129,8 @@ const char *ct_rec_reason_name(enum ct_rec_reason r)
 		[CT_RECR_TRANSFERRED] = "transferred",
 		[CT_RECR_DIVERTED] = "diverted",
 		[CT_RECR_MERGED] = "merged",
+		[CT_RECR_CONSULTATION] = "consultation",
+		[CT_RECR_MEDIA] = "media",
 	};
 	return NAME_OF(names, r);
 }

@@ -101,7 +101,9 @@ const char *ct_join_method_name(enum ct_join_method m);
 enum ct_xfer_kind { CT_XFER_SINGLE_STEP = 0, CT_XFER_CONSULTATION, CT_XFER_REFER, CT_XFER_REPLACES, CT_XFER_DIVERSION, CT_XFER_COUNT };
 const char *ct_xfer_kind_name(enum ct_xfer_kind k);
 
-enum ct_rec_action { CT_RECA_START = 0, CT_RECA_PAUSE, CT_RECA_RESUME, CT_RECA_STOP, CT_RECA_COUNT };
+/* update: the recording goes on with other media (the second SDP of a late offer, the agent
+ * back from its consultation to the customer's leg) */
+enum ct_rec_action { CT_RECA_START = 0, CT_RECA_PAUSE, CT_RECA_RESUME, CT_RECA_STOP, CT_RECA_UPDATE, CT_RECA_COUNT };
 const char *ct_rec_action_name(enum ct_rec_action a);
 
 /* Why a recording trigger fired. */
@@ -114,6 +116,8 @@ enum ct_rec_reason {
 	CT_RECR_TRANSFERRED,
 	CT_RECR_DIVERTED,
 	CT_RECR_MERGED,
+	CT_RECR_CONSULTATION,  /* the agent talks on the consultation call of its held customer */
+	CT_RECR_MEDIA,         /* update: the media's endpoints became known or moved */
 	CT_RECR_COUNT
 };
 const char *ct_rec_reason_name(enum ct_rec_reason r);
