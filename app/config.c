@@ -97,7 +97,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
 	  "after its last leg ended, a call waits this long for late events before its record" },
 	{ "calls.csta_grace_ms", K_TIME_MS, offsetof(struct ct_config, calls.csta_grace), 0, 0, 3600000,
-	  "wait for the CSTA clearing of a call once all its SIP dialogs ended (then written with an audit)" },
+	  "when one side of a call ended (SIP BYEs, or CSTA clearing) and the other has not, wait this long after its last news for the other side (then the record is written with a missing_event audit)" },
 	{ "calls.idle_timeout_s", K_TIME_S, offsetof(struct ct_config, calls.idle), 0, 0, 86400,
 	  "a call with no news for this long is written with its legs still open (0: never)" },
 	{ "calls.max", K_U32, offsetof(struct ct_config, calls.max_calls), 0, 16, 1 << 24,
@@ -401,7 +401,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
-	cfg->calls.csta_grace = 30 * CT_USEC_PER_SEC;
+	cfg->calls.csta_grace = 3 * CT_USEC_PER_SEC;
 	cfg->calls.idle = 4 * 3600 * CT_USEC_PER_SEC;
 	cfg->calls.pause_on_hold = true;
 	cfg->zstd_level = 3;

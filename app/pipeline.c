@@ -286,6 +286,12 @@ static void hook_agent_call(void *user, const char *device, bool on_call, ct_tim
 	ct_agents_call(p->agents, device, on_call, ts);
 }
 
+static void hook_csta_call_over(void *user, const char *link, const char *csta_call_id, ct_time_t now)
+{
+	struct ct_pipeline *p = user;
+	ct_cstalinks_call_over(p->links, link, csta_call_id, now);
+}
+
 /* ---- the correlator's views, written as records to the outputs ---- */
 
 static void to_outputs(void *user, const struct ct_record *r)
@@ -384,6 +390,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.agent_state = hook_agent_state;
 	ccfg.hooks.agent_call = hook_agent_call;
 	ccfg.hooks.agent_id = hook_agent_id;
+	ccfg.hooks.csta_call_over = hook_csta_call_over;
 	rc = ct_calls_new(&p->calls_joined, &ccfg, key, ctr, &p->rep);
 	if (rc)
 		goto free_links;
@@ -429,8 +436,10 @@ ct_time_t ct_pipeline_finish(struct ct_pipeline *p)
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
 	span_audit(p, now);
 	ct_cstalinks_end(p->links, now); /* blind periods still open end with the input */
+	ct_calls_free(p->calls_joined, now); /* a call record for every call still open (the links
+						the calls' requests went over are still there) */
 	ct_cstalinks_free(p->links);
-	ct_calls_free(p->calls_joined, now); /* a call record for every call still open */
+	p->links = NULL;
 	ct_media_free(p->media);
 	return now;
 }

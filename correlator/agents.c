@@ -7,6 +7,7 @@
 
 #include "../decoders/csta_names.h"
 #include "../util/htab.h"
+#include "numbers.h"
 
 
 struct agent {
@@ -198,7 +199,12 @@ void ct_agents_csta(struct ct_agents *a, const struct ct_csta_msg *m, const char
 	enum ct_agent_state st;
 	if (!a || m->kind != CT_CSTA_EVENT || !state_of_event((enum ct_csta_name)m->nid, &st))
 		return;
+	/* the agent device is the monitored one when CTI writes it in another form
+	 * (N<+4930344442001>;displayNumber=2001: the extension the monitor watches) */
 	const char *device = m->subject[0] ? m->subject : monitored;
+	if (monitored && monitored[0] && m->subject[0] && strcmp(m->subject, monitored) &&
+	    ct_number_tail_same(m->subject, monitored, 4))
+		device = monitored;
 	if (!device || !device[0])
 		return;
 	uint64_t h;

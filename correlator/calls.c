@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/id.h"
 #include "../util/log.h"
 #include "calls_int.h"
+#include "numbers.h"
 
 int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const struct ct_hashkey *key,
 		 struct ct_counters *ctr, const struct ct_report *rep)
@@ -24,10 +26,18 @@ int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const st
 		goto free_t;
 	if (ct_heap_init(&t->timers, 1024) != CT_OK)
 		goto free_idx;
+	if (calls_relays_init(t) != CT_OK)
+		goto free_timers;
+	if (calls_names_init(t) != CT_OK)
+		goto free_relays;
 	t->head.prev = t->head.next = &t->head;
 	*out = t;
 	return CT_OK;
 
+free_relays:
+	calls_relays_free(t);
+free_timers:
+	ct_heap_free(&t->timers);
 free_idx:
 	ct_htab_free(&t->idx);
 free_t:
@@ -57,13 +67,32 @@ const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap
 	return out;
 }
 
-/* When the call's record may be due: settle after its last leg ended; csta_grace after its last
- * SIP leg ended while CTI never cleared; idle after its last news. */
 static ct_time_t add_sat(ct_time_t a, ct_time_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/* Every CSTA leg cleared (the call has some). */
+static bool csta_over(const struct ccall *cc)
+{
+	bool any = false;
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].sip) {
+			if (!cc->legs[i].ended)
+				return false;
+			any = true;
+		}
+	return any;
+}
+
+bool call_over(const struct ccall *cc)
+{
+	return all_ended(cc, false) || (has_sip(cc) && all_ended(cc, true)) || csta_over(cc);
+}
+
+/* When the call's record may be due: settle after its last leg ended; when one side's legs all
+ * ended and the other's did not, csta_grace after the last news of the other side (its end was
+ * lost in the capture, or it lags); idle after its last news. */
 static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
 {
 	/* a fragment (a call first seen by a message that cannot begin one: a late copy, a leg
@@ -72,8 +101,16 @@ static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
 	ct_time_t due = idle ? add_sat(cc->last, idle) : UINT64_MAX;
 	if (all_ended(cc, false) && add_sat(cc->ended_at, t->cfg.settle) < due)
 		due = add_sat(cc->ended_at, t->cfg.settle);
-	if (has_sip(cc) && all_ended(cc, true) && add_sat(cc->sip_ended_at, t->cfg.csta_grace) < due)
-		due = add_sat(cc->sip_ended_at, t->cfg.csta_grace);
+	if (has_sip(cc) && all_ended(cc, true)) {
+		ct_time_t from = CT_MAX(cc->sip_ended_at, cc->last_csta);
+		if (add_sat(from, t->cfg.csta_grace) < due)
+			due = add_sat(from, t->cfg.csta_grace); /* CTI never cleared */
+	}
+	if (csta_over(cc)) {
+		ct_time_t from = CT_MAX(cc->csta_ended_at, cc->last_sip);
+		if (add_sat(from, t->cfg.csta_grace) < due)
+			due = add_sat(from, t->cfg.csta_grace); /* SIP never said goodbye: BYEs lost */
+	}
 	return due;
 }
 
@@ -166,6 +203,51 @@ void evidence_add(struct ccall *cc, const char *evidence)
 		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
 }
 
+void sip_tie(struct ccall *cc, const struct leg *a, const struct leg *b)
+{
+	if (!a || !b || a->comp == b->comp)
+		return;
+	uint8_t from = b->comp, to = a->comp;
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip && cc->legs[i].comp == from)
+			cc->legs[i].comp = to;
+}
+
+void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *dev, const char *ucid,
+	       const char *calling, const char *called)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		struct leg *l = &cc->legs[i];
+		if (!l->sip)
+			continue;
+		bool ties = (dev && dev[0] &&
+			     (!strcmp(leg_device(l), dev) || !strcmp(device_of(t, l->device), dev) ||
+			      !strcmp(device_of(t, l->calling), dev))) ||
+			    (ucid && ucid[0] && !strcmp(l->ucid, ucid)) ||
+			    (calling && calling[0] && ct_number_tail_same(l->calling, calling, 6)) ||
+			    (called && called[0] && ct_number_tail_same(l->device, called, 4));
+		if (ties && how > l->xjoin)
+			l->xjoin = (uint8_t)how;
+	}
+}
+
+/* The record's correlation.method: each group of SIP legs tied to each other is as tied to
+ * CTI as its best leg; the call is as tied as its weakest group (J_NONE: no leg said). */
+static enum join method_of(const struct ccall *cc)
+{
+	uint8_t best[256] = { 0 };
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip && cc->legs[i].xjoin > best[cc->legs[i].comp])
+			best[cc->legs[i].comp] = cc->legs[i].xjoin;
+	uint8_t worst = J_NONE;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		uint8_t b = cc->legs[i].sip ? best[cc->legs[i].comp] : 0;
+		if (b && b < worst)
+			worst = b;
+	}
+	return worst != J_NONE ? (enum join)worst : (enum join)cc->join;
+}
+
 /* Records how a leg of one world joined a call of the other. */
 void joined(struct ccall *cc, enum join how, const char *evidence)
 {
@@ -184,6 +266,8 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 	struct leg *l = &cc->legs[cc->nlegs];
 	memset(l, 0, sizeof(*l));
 	l->sip = sip;
+	if (sip)
+		l->comp = ++cc->ncomp;
 	snprintf(l->link, sizeof(l->link), "%s", link ? link : "");
 	if (!idx_add(t, &l->k, key, cc, ts))
 		return NULL;
@@ -241,6 +325,76 @@ struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bo
 	return p;
 }
 
+static void release_seen(struct ccall *cc, ct_time_t ts);
+
+/* What SIP said of device `from` is CTI's device `to`'s: the party's times (the earliest of
+ * each), its recording and agent state. */
+static void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to)
+{
+	struct party *q = party_find(cc, from);
+	if (!q || q->csta || !strcmp(from, to))
+		return;
+	struct party *p = party(t, cc, to, true);
+	q = party_find(cc, from); /* party() may have made room by moving parties */
+	if (!p || !q)
+		return;
+	calls_min_time(&p->alerted, q->alerted);
+	calls_min_time(&p->answered, q->answered);
+	calls_min_time(&p->released, q->released);
+	p->originated |= q->originated;
+	if (q->on_call && !p->on_call)
+		p->on_call = true; /* the agent's busy state follows the party */
+	else if (q->on_call && t->cfg.hooks.agent_call)
+		t->cfg.hooks.agent_call(t->cfg.hooks.user, q->device, false, cc->last);
+	if (q->rec != REC_NONE && p->rec == REC_NONE) {
+		p->rec = q->rec;
+		iv_merge(p, q);
+	}
+	memmove(q, q + 1, (size_t)(&cc->parties[cc->nparties] - (q + 1)) * sizeof(*q));
+	cc->nparties--;
+}
+
+void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const struct ct_csta_msg *m, bool out,
+	       ct_time_t ts)
+{
+	if (calls_empty(dev))
+		return;
+	char ub[17];
+	const char *ucid = csta_ucid(m, ub);
+	struct leg *only = NULL;
+	unsigned candidates = 0;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		struct leg *l = &cc->legs[i];
+		if (!l->sip || l->cti_dev[0] || l->ended)
+			continue;
+		if (l->b2b_in != out)
+			continue; /* a phone answering is called by its leg; one placing a call calls on it */
+		const char *raw = out ? l->calling : l->device;
+		bool same = !strcmp(device_of(t, raw), dev) || (ucid && !strcmp(l->ucid, ucid));
+		if (same) {
+			only = l;
+			candidates = 1;
+			break;
+		}
+		/* the one leg to (from) a phone the PBX placed lately */
+		if (l->invite_ts && ts >= l->invite_ts && ts - l->invite_ts <= t->cfg.window &&
+		    (l->rconstrained || l->rpaired || out)) {
+			only = l;
+			candidates++;
+		}
+	}
+	if (candidates != 1)
+		return;
+	const char *raw = out ? only->calling : only->device;
+	snprintf(only->cti_dev, sizeof(only->cti_dev), "%s", dev);
+	if (ucid && !strcmp(only->ucid, ucid) && only->xjoin < J_SHARED)
+		only->xjoin = J_SHARED; /* both carry the UCID */
+	else if (only->xjoin < J_DEVICE && !strcmp(device_of(t, raw), dev))
+		only->xjoin = J_DEVICE;
+	learn_user(t, raw, dev);
+	party_rename(t, cc, raw, dev);
+}
+
 /* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
 void iv_merge(struct party *p, const struct party *q)
 {
@@ -266,6 +420,7 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		b = x;
 	}
 	t->ctr->calls_merged++;
+	bool csta_a = has_csta(a);
 	for (unsigned i = 0; i < b->nlegs; i++) {
 		struct leg *l = &b->legs[i];
 		if (a->nlegs >= CALLS_MAX_LEGS) {
@@ -275,9 +430,12 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		}
 		struct leg *n = &a->legs[a->nlegs++];
 		*n = *l;
+		if (n->sip)
+			n->comp = (uint8_t)(n->comp + a->ncomp);
 		idx_move(t, &l->k, &n->k, a);
 	}
 	b->nlegs = 0;
+	a->ncomp = (uint8_t)(a->ncomp + b->ncomp);
 	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++) {
 		struct ikey *k = &b->keys[i];
 		if (!k->used)
@@ -336,6 +494,11 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		a->ended_at = b->ended_at;
 	if (b->sip_ended_at > a->sip_ended_at)
 		a->sip_ended_at = b->sip_ended_at;
+	a->csta_ended_at = CT_MAX(a->csta_ended_at, b->csta_ended_at);
+	a->last_sip = CT_MAX(a->last_sip, b->last_sip);
+	a->last_csta = CT_MAX(a->last_csta, b->last_csta);
+	for (unsigned i = 0; i < b->nrel; i++)
+		release_seen(a, b->rel[i]);
 	a->holds += b->holds;
 	a->hold_us += b->hold_us;
 	if (b->held && !a->held) {
@@ -347,8 +510,12 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		memcpy(a->sip_calling, b->sip_calling, sizeof(a->sip_calling));
 		memcpy(a->sip_called, b->sip_called, sizeof(a->sip_called));
 	}
-	calls_set(a->csta_calling, sizeof(a->csta_calling), b->csta_calling);
-	calls_set(a->csta_called, sizeof(a->csta_called), b->csta_called);
+	if (!csta_a) {
+		/* the customer's call is a's: a consultation merged into it does not name its caller
+		 * (a caller CTI withheld stays withheld) */
+		calls_set(a->csta_calling, sizeof(a->csta_calling), b->csta_calling);
+		calls_set(a->csta_called, sizeof(a->csta_called), b->csta_called);
+	}
 	if (a->direction == CT_DIR_UNKNOWN)
 		a->direction = b->direction;
 	calls_set(a->released_by, sizeof(a->released_by), b->released_by);
@@ -376,6 +543,8 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		a->cti_lag = b->cti_lag;
 		a->has_cti_lag = true;
 	}
+	a->conf_caller |= b->conf_caller;
+	a->cancelled |= b->cancelled;
 	if (b->conferenced) {
 		a->conferenced = true;
 		for (unsigned i = 0; i < b->nconf && a->nconf < CALLS_MAX_PARTIES; i++)
@@ -388,8 +557,53 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 
 /* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
  * a leg that came into a B2BUA. */
+void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts)
+{
+	if (!l->sip || l->cti_dev[0] || l->b2b_in || !has_csta(cc))
+		return;
+	/* the devices CTI reported ringing a moment ago that no SIP leg reaches yet */
+	const char *dev = NULL;
+	unsigned n = 0;
+	bool ucid_says = false;
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		const struct party *p = &cc->parties[i];
+		if (!p->csta || p->external || !p->alerted || p->released || ts < p->alerted ||
+		    ts - p->alerted > t->cfg.window)
+			continue;
+		bool reached = false;
+		for (unsigned j = 0; j < cc->nlegs; j++)
+			if (cc->legs[j].sip && !strcmp(cc->legs[j].cti_dev, p->device))
+				reached = true;
+		if (reached)
+			continue;
+		if (!strcmp(device_of(t, l->device), p->device)) {
+			dev = p->device; /* it is that device by name */
+			n = 1;
+			break;
+		}
+		dev = p->device;
+		n++;
+	}
+	if (n != 1)
+		return;
+	/* by name, or the one phone leg of a call tied to CTI by the leg's own UCID or a B2BUA */
+	ucid_says = l->xjoin == J_SHARED;
+	if (strcmp(device_of(t, l->device), dev) && !ucid_says && !l->rpaired)
+		return;
+	snprintf(l->cti_dev, sizeof(l->cti_dev), "%s", dev);
+	learn_user(t, l->device, dev);
+	party_rename(t, cc, l->device, dev);
+	if (l->xjoin < J_DEVICE && !strcmp(device_of(t, l->device), dev))
+		l->xjoin = J_DEVICE;
+	const struct party *p = party_find(cc, dev);
+	if (p && p->alerted)
+		cti_lag(cc, dev, p->alerted);
+}
+
 const char *leg_device(const struct leg *l)
 {
+	if (l->cti_dev[0])
+		return l->cti_dev;
 	return l->b2b_in ? l->calling : l->device;
 }
 
@@ -405,10 +619,13 @@ static bool other_leg(const struct ccall *cc, const struct leg *l, const char *d
 	return false;
 }
 
-struct party *leaving(struct ccall *cc, const struct leg *l)
+struct party *leaving(const struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts)
 {
 	const char *d = leg_device(l);
-	return other_leg(cc, l, d) ? NULL : party_find(cc, d);
+	/* a device that asked for a transfer leaves with its first leg that ends (its consultation
+	 * leg and the customer's go together) */
+	bool transferring = cc->xfer_ts && ts >= cc->xfer_ts && ts - cc->xfer_ts <= t->cfg.window && !strcmp(cc->xfer_dev, d);
+	return !transferring && other_leg(cc, l, d) ? NULL : party_find(cc, d);
 }
 
 
@@ -418,16 +635,109 @@ void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts)
 		return;
 	snprintf(cc->xfer_dev, sizeof(cc->xfer_dev), "%s", device);
 	cc->xfer_ts = ts;
+	cc->xfer_left = 0;
 }
 
+static bool cti_kind(enum ct_xfer_kind k)
+{
+	return k == CT_XFER_SINGLE_STEP || k == CT_XFER_CONSULTATION;
+}
+
+static bool near(const struct ct_calls *t, ct_time_t a, ct_time_t b)
+{
+	return (a > b ? a - b : b - a) <= t->cfg.window;
+}
+
+void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const char *to, enum ct_xfer_kind kind,
+		   ct_time_t ts, bool weak)
+{
+	from = device_of(t, from);
+	to = device_of(t, to);
+	if (cc->xfer_left && !strcmp(device_of(t, cc->xfer_dev), from) && near(t, cc->xfer_left, ts) &&
+	    (weak || cc->xfer_left < ts)) {
+		ts = cc->xfer_left; /* the transferring device left first */
+		weak = false;
+	}
+	for (unsigned i = 0; i < cc->nxfers; i++) {
+		struct ct_call_transfer *x = &cc->xfers[i];
+		bool xweak = cc->xfer_weak & (1u << i);
+		if (strcmp(x->from, from) || strcmp(x->to, to) || !near(t, x->ts, ts))
+			continue;
+		/* the same transfer: CTI says what kind it was; its time, the earliest evidence */
+		if (cti_kind(kind) && !cti_kind(x->kind))
+			x->kind = kind;
+		if (xweak && !weak) {
+			x->ts = ts;
+			cc->xfer_weak &= (uint8_t)~(1u << i);
+		} else if (!weak && ts < x->ts) {
+			x->ts = ts;
+		}
+		return;
+	}
+	if (cc->nxfers < CALLS_MAX_XFER && weak)
+		cc->xfer_weak |= (uint8_t)(1u << cc->nxfers);
+	add_xfer(cc->xfers, &cc->nxfers, from, to, kind, ts);
+}
+
+void transfer_done(struct ct_calls *t, struct ccall *cc, const char *from, ct_time_t ts)
+{
+	from = device_of(t, from);
+	if (!strcmp(device_of(t, cc->xfer_dev), from))
+		calls_min_time(&cc->xfer_left, ts);
+	for (unsigned i = 0; i < cc->nxfers; i++) {
+		struct ct_call_transfer *x = &cc->xfers[i];
+		if (strcmp(x->from, from) || !near(t, x->ts, ts))
+			continue;
+		if (cc->xfer_weak & (1u << i) || ts < x->ts)
+			x->ts = ts;
+		cc->xfer_weak &= (uint8_t)~(1u << i);
+	}
+}
+
+
+/* Keeps ts as release evidence, in time order (the oldest goes when the list is full). */
+static void release_seen(struct ccall *cc, ct_time_t ts)
+{
+	if (cc->nrel == CALLS_MAX_REL) {
+		memmove(cc->rel, cc->rel + 1, (CALLS_MAX_REL - 1) * sizeof(cc->rel[0]));
+		cc->nrel--;
+		if (ts < cc->rel[0])
+			return;
+	}
+	unsigned at = cc->nrel++;
+	while (at > 0 && cc->rel[at - 1] > ts) {
+		cc->rel[at] = cc->rel[at - 1];
+		at--;
+	}
+	cc->rel[at] = ts;
+}
 
 void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts)
 {
 	if (!l)
 		return;
+	if (!l->ended)
+		release_seen(cc, ts);
 	l->ended = true;
 	if (ts > cc->ended_at)
 		cc->ended_at = ts; /* a later clearing of the same leg (CallCleared after ConnectionCleared) */
+	if (l->sip && ts > cc->sip_ended_at)
+		cc->sip_ended_at = ts;
+	if (!l->sip && ts > cc->csta_ended_at)
+		cc->csta_ended_at = ts;
+}
+
+/* When the call ended (R0/R4 of the scenarios: a moment's time is its earliest evidence): the
+ * first message of the hang-up that ended it, the release evidence being grouped into
+ * hang-ups by the time between them. 0 when none was seen. */
+static ct_time_t hangup_time(const struct ccall *cc)
+{
+	if (!cc->nrel)
+		return 0;
+	unsigned i = cc->nrel - 1;
+	while (i > 0 && cc->rel[i] - cc->rel[i - 1] <= CALLS_RELEASE_GAP)
+		i--;
+	return cc->rel[i];
 }
 
 bool all_ended(const struct ccall *cc, bool sip_only)
@@ -467,7 +777,7 @@ void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
-		if (l->sip && l->invite_ts && !l->b2b_in && strcmp(l->device, device) == 0) {
+		if (l->sip && l->invite_ts && !l->b2b_in && strcmp(leg_device(l), device) == 0) {
 			cc->cti_lag = (int64_t)delivered - (int64_t)l->invite_ts;
 			cc->has_cti_lag = true;
 			return;
@@ -477,17 +787,89 @@ void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 
 /* ---- the record ----------------------------------------------------------------------- */
 
+/* A number as records write it: its digits (ct_number_clean: separators, URI parameters and a
+ * display form dropped, a phone-context applied); a privacy placeholder (anonymous, unknown,
+ * restricted) is no number: NULL; other text (a SIP user that is no number) as it came. */
+static const char *record_number(const char *in, char *out, size_t cap)
+{
+	static const char *const hidden[] = { "anonymous", "unknown", "restricted", "unavailable", "private" };
+	if (calls_empty(in))
+		return NULL;
+	for (size_t i = 0; i < CT_ARRAY_SIZE(hidden); i++)
+		if (!strcasecmp(in, hidden[i]))
+			return NULL;
+	if (ct_number_clean(in, out, cap))
+		return out;
+	return in;
+}
+
+/* Is dev a contact-centre device of the call (one CTI reported ringing or answering here)? */
+static bool is_party_device(const struct ccall *cc, const char *dev)
+{
+	for (unsigned i = 0; i < cc->nparties; i++)
+		if (cc->parties[i].csta && !cc->parties[i].external && (cc->parties[i].alerted || cc->parties[i].answered) &&
+		    !strcmp(cc->parties[i].device, dev))
+			return true;
+	return false;
+}
+
 static enum ct_disposition disposition(const struct ccall *cc, ct_time_t answer)
 {
 	if (answer)
 		return CT_DISP_ANSWERED;
 	if (cc->csta_busy || cc->sip_disposition == CT_DISP_BUSY)
 		return CT_DISP_BUSY;
-	if (cc->sip_disposition == CT_DISP_ABANDONED || cc->cleared_before_answer)
+	if (cc->sip_disposition == CT_DISP_ABANDONED || cc->cleared_before_answer || cc->cancelled)
 		return CT_DISP_ABANDONED;
 	if (cc->sip_disposition == CT_DISP_NO_ANSWER)
 		return CT_DISP_NO_ANSWER;
 	return CT_DISP_FAILED;
+}
+
+/* A name that is no contact-centre device: withheld, or a number from outside (E.164, or more
+ * digits than an extension has). A SIP-only call has nothing better to tell its customer by;
+ * a SIP user with letters (agent.smith, a MAC address) is a device. */
+static bool outside_name(const char *d)
+{
+	static const char *const hidden[] = { "anonymous", "unknown", "restricted", "unavailable", "private" };
+	if (calls_empty(d))
+		return true;
+	for (unsigned i = 0; i < CT_ARRAY_SIZE(hidden); i++)
+		if (!strcasecmp(d, hidden[i]))
+			return true;
+	if (d[0] == '+')
+		return true;
+	size_t digits = 0;
+	for (const char *c = d; *c; c++) {
+		if (*c >= '0' && *c <= '9')
+			digits++;
+		else if (!strchr("-.() ", *c))
+			return false;
+	}
+	return digits > CALLS_EXT_DIGITS;
+}
+
+/* The direction of a call no CTI reported: from an outside caller to a device is inbound, from
+ * a device to an outside number outbound, between devices internal. */
+static enum ct_direction sip_direction(const struct ccall *cc)
+{
+	bool from_outside = outside_name(cc->sip_calling), to_device = false, to_outside = false;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (!l->sip || !l->invite_ts || l->b2b_in)
+			continue;
+		if (outside_name(l->device))
+			to_outside = true;
+		else
+			to_device = true;
+	}
+	if (from_outside && to_device)
+		return CT_DIR_INBOUND;
+	if (!from_outside && to_outside)
+		return CT_DIR_OUTBOUND;
+	if (!from_outside && to_device)
+		return CT_DIR_INTERNAL;
+	return CT_DIR_UNKNOWN;
 }
 
 /* The parties a record lists: the contact-centre devices that rang or answered (with CTI,
@@ -496,6 +878,8 @@ static bool listed(const struct ccall *cc, const struct party *p, bool csta)
 {
 	if ((csta && !p->csta) || p->external || (!p->alerted && !p->answered && !p->originated))
 		return false;
+	if (!csta && outside_name(p->device))
+		return false; /* without CTI, the customer is the withheld or outside number */
 	return !(cc->direction == CT_DIR_INBOUND && cc->csta_calling[0] && !strcmp(p->device, cc->csta_calling));
 }
 
@@ -528,15 +912,17 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 struct call_view_scratch {
 	struct ct_call_party parties[CALLS_MAX_PARTIES];
 	struct ct_call_leg legs[CALLS_MAX_LEGS];
-	const char *conf[CALLS_MAX_PARTIES];
+	const char *conf[CALLS_MAX_PARTIES + 1];
 	const char *merged[CALLS_MAX_MERGED];
 	struct ct_call_recording rec[CALLS_MAX_PARTIES];
 };
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
-	/* over: when the last leg ended; given up (idle, evicted, end of input): its last news */
-	ct_time_t end = all_ended(cc, false) && cc->ended_at ? cc->ended_at : cc->last > cc->ended_at ? cc->last : cc->ended_at;
+	/* over: when its final hang-up began; given up (idle, evicted, end of input): its last news */
+	ct_time_t end = call_over(cc) ? hangup_time(cc) : 0;
+	if (!end)
+		end = CT_MAX(cc->last, cc->ended_at);
 	if (!end)
 		end = now;
 	bool csta = has_csta(cc), sip = has_sip(cc);
@@ -560,10 +946,20 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		hold(t, cc, NULL, false, end);
 	for (unsigned i = 0; i < cc->nparties; i++)
 		leave(t, cc, &cc->parties[i], CT_RECR_CLEARED, end);
+	if (cc->direction == CT_DIR_UNKNOWN && !csta)
+		cc->direction = sip_direction(cc);
 	if (cc->direction == CT_DIR_UNKNOWN && csta)
 		for (unsigned i = 0; i < cc->nparties; i++)
 			if (cc->parties[i].csta && cc->parties[i].answered && strcmp(cc->parties[i].device, cc->csta_calling))
 				cc->direction = CT_DIR_INBOUND; /* answered by CTI's device */
+	if (t->cfg.hooks.csta_call_over)
+		for (unsigned i = 0; i < cc->nlegs; i++)
+			if (!cc->legs[i].sip)
+				t->cfg.hooks.csta_call_over(t->cfg.hooks.user, cc->legs[i].link, cc->legs[i].call_id, now);
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip)
+			relay_ambiguity(t, cc, &cc->legs[i], end);
+	relay_leaving(t, cc, end);
 	final_findings(t, cc, end, answer != 0);
 	if (!t->rep || !t->rep->call)
 		return;
@@ -571,8 +967,11 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	static struct call_view_scratch x; /* single-threaded, like the correlator */
 	struct ct_call_view v = { .ts = end, .call = cc->id, .start = cc->start, .answer = answer, .end = end };
 	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
-	v.calling = tl && tl->calling[0] ? tl->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling;
-	v.called = tl && tl->device[0] ? tl->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called;
+	static char calling[CT_NUMBER_NORM_MAX + CT_CSTA_DEV], called[CT_NUMBER_NORM_MAX + CT_CSTA_DEV];
+	v.calling = record_number(tl && tl->calling[0] ? tl->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling,
+				  calling, sizeof(calling));
+	v.called = record_number(tl && tl->device[0] ? tl->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called,
+				 called, sizeof(called));
 	v.direction = cc->direction;
 	v.disposition = disposition(cc, answer);
 	ct_time_t ring_to = answer ? answer : end;
@@ -600,11 +999,16 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	v.diversions = cc->divs;
 	v.ndiversions = cc->ndivs;
 	v.conferenced = cc->conferenced;
+	v.nconference = 0;
+	if (cc->conf_caller && v.calling)
+		x.conf[v.nconference++] = v.calling; /* R19: a caller CTI withholds, by its number */
 	for (unsigned i = 0; i < cc->nconf; i++)
-		x.conf[i] = cc->conf[i];
+		x.conf[v.nconference++] = cc->conf[i];
 	v.conference = x.conf;
-	v.nconference = cc->nconf;
-	v.released_by = cc->released_by;
+	/* a caller CTI withholds is named as SIP's trust domain names it (R19) */
+	v.released_by = cc->released_by[0] && !cc->csta_calling[0] && has_csta(cc) && !is_party_device(cc, cc->released_by)
+				? v.calling
+				: cc->released_by;
 	v.cause = cc->cause[0] ? cc->cause : cc->sip_cause;
 	for (unsigned i = 0; i < cc->nlegs; i++)
 		x.legs[i] = (struct ct_call_leg){ cc->legs[i].sip, cc->legs[i].link, cc->legs[i].call_id };
@@ -616,7 +1020,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	v.nmerged = cc->nmerged;
 	static const enum ct_join_method how[] = { [J_NUMBER] = CT_JOIN_NUMBER_TIME, [J_DEVICE] = CT_JOIN_DEVICE_TIME,
 						   [J_SHARED] = CT_JOIN_SHARED_ID };
-	v.method = cc->join != J_NONE && csta && sip ? how[cc->join]
+	enum join jm = method_of(cc);
+	v.method = jm != J_NONE && csta && sip ? how[jm]
 		   : csta && !sip			? CT_JOIN_CSTA_ONLY
 		   : !csta && sip			? CT_JOIN_SIP_ONLY
 							: CT_JOIN_SHARED_ID;
@@ -641,9 +1046,9 @@ const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s)
 	return cc->id;
 }
 
-const char *ct_calls_csta(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts)
+const char *ct_calls_csta(struct ct_calls *t, const struct ct_calls_csta *c)
 {
-	struct ccall *cc = csta_moment(t, link, m, ts);
+	struct ccall *cc = csta_moment(t, c);
 	if (!cc)
 		return NULL;
 	touch(t, cc);
@@ -668,6 +1073,8 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 		emit_call(t, t->head.next, now);
 		call_free(t, t->head.next);
 	}
+	calls_names_free(t);
+	calls_relays_free(t);
 	ct_heap_free(&t->timers);
 	ct_htab_free(&t->idx);
 	free(t);

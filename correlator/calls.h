@@ -58,6 +58,9 @@ struct ct_calls_hooks {
 	const char *(*agent_id)(void *user, const char *device);
 	/* a call was answered at, or released from, a device */
 	void (*agent_call)(void *user, const char *device, bool on_call, ct_time_t ts);
+	/* the call's record is being written: requests about its CSTA call (link, callID) still
+	 * unanswered are missing their responses (ct_calls_audit_csta() may be called back) */
+	void (*csta_call_over)(void *user, const char *link, const char *csta_call_id, ct_time_t now);
 };
 
 struct ct_calls_cfg {
@@ -95,8 +98,11 @@ struct ct_calls_sip {
 	/* refer */
 	const char *refer_to;    /* user of the Refer-To URI */
 	const char *refer_replaces; /* the Replaces in the Refer-To URI (percent-encoded) */
-	/* failure, dialog_end */
+	/* failure, dialog_end; notify: the status of the message/sipfrag body of a REFER's NOTIFY
+	 * (0: none) */
 	unsigned status;
+	bool ends_dialog;        /* failure: the final answer to the initial INVITE (not to a
+				    re-INVITE, BYE or REFER) */
 	enum ct_disposition disposition;
 	bool bye_seen, answered;
 	uint32_t retrans, rtp_flows;
@@ -106,9 +112,20 @@ struct ct_calls_sip {
 /* Returns the ctitap call id the moment belongs to (valid until the next call into the
  * table), or NULL. */
 const char *ct_calls_sip(struct ct_calls *t, const struct ct_calls_sip *s);
+/* One CSTA message of a call on a link. */
+struct ct_calls_csta {
+	const char *link;        /* the link's name */
+	const struct ct_csta_msg *msg;
+	const char *monitored;   /* the device its monitor watches (NULL: not known): the name CTI's
+				    own device strings of it (N<+4930...2001>;displayNumber=...) mean */
+	ct_time_t ts;
+	ct_time_t asked;         /* a response: when its request was sent (0 otherwise); a
+				    MakeCall's response names the call the request began */
+};
+
 /* A CSTA event, or a routeing request, of a call on a link; returns the ctitap call id as
  * ct_calls_sip() does, NULL when the message names no call. */
-const char *ct_calls_csta(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts);
+const char *ct_calls_csta(struct ct_calls *t, const struct ct_calls_csta *c);
 /* An audit finding about the CSTA call (link, callID): written as an `audit` record tagged
  * with the ctitap call, and listed in that call's record. An unknown call gets the record
  * without a call id. */

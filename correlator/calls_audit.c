@@ -51,6 +51,16 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 			 answered_legs);
 		finding(t, cc, end, CT_AUDIT_NO_RTP, NULL, d);
 	}
+	/* CTI cleared the call while SIP dialogs of it never said goodbye: their BYEs were lost */
+	if (has_csta(cc) && !all_ended(cc, true))
+		for (unsigned i = 0; i < cc->nlegs; i++) {
+			const struct leg *l = &cc->legs[i];
+			if (l->sip && !l->ended && l->answered) {
+				snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (CTI cleared the call)",
+					 l->call_id);
+				finding(t, cc, end, CT_AUDIT_MISSING_EVENT, NULL, d);
+			}
+		}
 	if (t->csta_seen && answered_call && has_sip(cc) && !has_csta(cc)) {
 		snprintf(d, sizeof(d), "answered SIP call %s never appeared on a CTI link", cc->legs[0].call_id);
 		finding(t, cc, end, CT_AUDIT_ORPHAN_DIALOG, NULL, d);

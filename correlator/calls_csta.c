@@ -29,6 +29,32 @@ static bool clearing(enum ct_csta_name n)
 	return n == CT_CSTA_N_CONNECTION_CLEARED || n == CT_CSTA_N_CALL_CLEARED || n == CT_CSTA_N_FAILED;
 }
 
+/* The tails of the numbers a CSTA call names (the caller; what was dialled, and the device it
+ * rang): a SIP dialog writing them otherwise still finds it (calls_join.c). */
+static void remember_tails(struct ct_calls *t, struct ccall *cc, const struct ct_csta_msg *m, const char *dev,
+			   ct_time_t ts)
+{
+	char tail[8];
+	number_tail(m->calling, tail);
+	remember(t, cc, "ct", tail, ts);
+	number_tail(m->called, tail);
+	remember(t, cc, "dt", tail, ts);
+	number_tail(dev, tail);
+	remember(t, cc, "dt", tail, ts);
+}
+
+/* The message with its devices and numbers named as the records name them (R20 of the
+ * scenarios: an agent by its extension, a number by its digits), in storage of the module:
+ * valid until the next message (single-threaded). */
+__attribute__((noinline)) static const struct ct_csta_msg *named_copy(struct ct_calls *t,
+									 const struct ct_calls_csta *in)
+{
+	static struct ct_csta_msg named;
+	named = *in->msg;
+	csta_names(t, &named, in->monitored);
+	return &named;
+}
+
 /* The routeing dialogue's key: a RouteSelect names the RouteRequest by the link and its
  * cross-reference id. */
 static void route_key(char *v, size_t cap, const char *link, const char *xref)
@@ -75,28 +101,68 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 			leg_end(cc, x, ts);
 		}
 	}
+	ct_time_t moment = reconnect_time(t, cc, ts); /* the transfer's or conference's earliest evidence */
 	if (cc->held)
-		hold(t, cc, NULL, false, ts); /* the customer is connected again */
+		hold(t, cc, NULL, false, moment); /* the customer is connected again */
+	cc->sip_resume_at = 0;
 	if (conf) {
 		/* the conference: the caller, every device still in the call, and the party added */
 		cc->conferenced = true;
-		if (cc->direction != CT_DIR_OUTBOUND)
+		if (cc->direction != CT_DIR_OUTBOUND && cc->csta_calling[0])
 			conf_add(cc, cc->csta_calling);
+		else if (cc->direction != CT_DIR_OUTBOUND)
+			cc->conf_caller = true; /* CTI withheld the caller: named by its number when written */
 		for (unsigned i = 0; i < cc->nparties; i++)
 			if (cc->parties[i].csta && !cc->parties[i].released)
 				conf_add(cc, cc->parties[i].device);
 		conf_add(cc, m->other);
 		party(t, cc, m->other, true);
 	} else {
-		add_xfer(cc->xfers, &cc->nxfers, dev, m->other, l2 ? CT_XFER_CONSULTATION : CT_XFER_SINGLE_STEP, ts);
+		/* single step by its cause or its request; else a secondary call it ended: consultation */
+		bool single = !strcmp(m->cause, "single_step_transfer") || cc->xfer_single;
+		transfer_seen(t, cc, dev, m->other, single || !l2 ? CT_XFER_SINGLE_STEP : CT_XFER_CONSULTATION, moment,
+			      false);
 		released(t, cc, party(t, cc, dev, true), CT_RECR_TRANSFERRED, ts);
 		party(t, cc, m->other, true);
 	}
 	return cc;
 }
 
-struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts)
+/* A device holding a customer call that places another for it (ServiceInitiated or Originated
+ * with cause consultation, the answer to its ConsultationCall) consults: the new CSTA call is
+ * part of the customer call from its first event on (R1), so the agent's recording follows it
+ * (R16) and the transfer or conference finds both in one call. The customer call is the
+ * device's latest hold (a PBX consults about the call it has just held); when the device
+ * holds none, nothing is joined. */
+static struct ccall *consultation(struct ct_calls *t, struct ccall *cc, const char *dev, const char *link,
+				  const char *call_id, const char *key, ct_time_t ts)
 {
+	struct ccall *h = lookup(t, "held", dev, ts, false);
+	if (!h || h == cc || !h->held || strcmp(h->held_by, dev))
+		return cc;
+	char ev[CALLS_EVIDENCE];
+	snprintf(ev, sizeof(ev), "CSTA call %.64s on link %.128s: the consultation of %.64s, who holds this call", call_id,
+		 link, dev);
+	t->ctr->calls_consultations++;
+	cc = cc ? merge(t, h, cc) : h;
+	evidence_add(cc, ev);
+	snprintf(cc->consult_dev, sizeof(cc->consult_dev), "%s", dev);
+	struct ccall *x = cc;
+	struct leg *l = leg_of(t, key, &x);
+	if (!l)
+		l = leg_add(t, cc, key, false, link, call_id, ts);
+	if (l)
+		l->consult = true;
+	return cc;
+}
+
+struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
+{
+	/* the message with its devices and numbers named as the records name them (R20 of the
+	 * scenarios: an agent by its extension, a number by its digits) */
+	const struct ct_csta_msg *m = named_copy(t, in);
+	const char *link = in->link;
+	ct_time_t ts = in->ts, asked = in->asked;
 	char key[CALLS_KEY], v[CALLS_KEY];
 	struct ccall *cc = NULL;
 	enum ct_csta_name nid = (enum ct_csta_name)m->nid;
@@ -114,10 +180,18 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	mkkey(key, "csta", link, m->conn.call_id);
 	struct leg *l = leg_of(t, key, &cc);
 	bool route_req = m->kind == CT_CSTA_REQUEST && nid == CT_CSTA_N_ROUTE_REQUEST;
-	if (m->kind != CT_CSTA_EVENT && !route_req) {
+	/* a click-to-dial call begins with its MakeCall request, whose response names it */
+	bool make_call = m->kind == CT_CSTA_RESULT && nid == CT_CSTA_N_MAKE_CALL && asked;
+	if (m->kind == CT_CSTA_RESULT && nid == CT_CSTA_N_CONSULTATION_CALL && m->conn.device[0]) {
+		/* its initiatedCall: the consultation, whatever its events say of their cause */
+		return consultation(t, cc, m->conn.device, link, m->conn.call_id, key, ts);
+	}
+	if (m->kind != CT_CSTA_EVENT && !route_req && !make_call) {
 		if (l && m->kind == CT_CSTA_REQUEST &&
-		    (nid == CT_CSTA_N_TRANSFER_CALL || nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL))
+		    (nid == CT_CSTA_N_TRANSFER_CALL || nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL)) {
 			transfer_asked(cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
+			cc->xfer_single = nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL;
+		}
 		return l ? cc : NULL; /* a service about a call: tag it, nothing more */
 	}
 	t->csta_seen = true;
@@ -125,16 +199,27 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	if (!l) {
 		char ev[CALLS_EVIDENCE] = "";
 		enum join how = J_NONE;
-		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how);
+		struct cands amb = { .n = 0 };
+		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how, &amb);
 		if (!cc) {
 			char id[CT_ID_MAX];
 			call_id_of(id, "csta", link, m->conn.call_id, ts);
 			cc = call_new(t, id, ts);
 			if (!cc)
 				return NULL;
-			cc->fragment = !begins_call(nid);
+			cc->fragment = !begins_call(nid) && !make_call;
+			if (amb.n > 1) {
+				char what[200];
+				snprintf(what, sizeof(what), "CSTA call %s on link %s", m->conn.call_id, link);
+				t->ctr->calls_ambiguous++;
+				ambiguous(t, cc, &amb, what, ts);
+			}
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
+			char ub[17];
+			const char *ucid = csta_ucid(m, ub);
+			csta_ties(t, cc, how, how == J_DEVICE ? dev : NULL, how == J_SHARED ? ucid : NULL,
+				  how == J_NUMBER ? m->calling : NULL, how == J_NUMBER ? (m->called[0] ? m->called : dev) : NULL);
 		} else if (!has_sip(cc)) {
 			evidence_add(cc, ev);
 		}
@@ -144,6 +229,8 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	}
 	if (ts > cc->last)
 		cc->last = ts;
+	if (ts > cc->last_csta)
+		cc->last_csta = ts;
 	if (l->ended && !clearing(nid) && !l->superseded)
 		l->ended = false; /* more events: the call goes on */
 	char ub[17];
@@ -151,6 +238,16 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	remember(t, cc, "gid", m->global_call_id, ts);
 	remember(t, cc, "cid", m->conn.call_id, ts);
 	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV], d[200];
+	if (make_call) {
+		calls_min_time(&cc->start, asked);
+		if (cc->direction == CT_DIR_UNKNOWN)
+			cc->direction = CT_DIR_OUTBOUND;
+		struct party *op = party(t, cc, dev, true);
+		if (op && !op->answered)
+			op->originated = true;
+		remember(t, cc, "dev", dev, ts);
+		return cc;
+	}
 	if (route_req) {
 		cc->routed = true;
 		if (!cc->route_req)
@@ -166,17 +263,21 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	case CT_CSTA_N_DELIVERED:
 	case CT_CSTA_N_OFFERED: {
 		l->alerted_seen = true;
-		calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
-		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		if (!l->consult) {
+			calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		}
 		if (cc->direction == CT_DIR_UNKNOWN)
 			cc->direction = CT_DIR_INBOUND;
 		else if (cc->direction == CT_DIR_OUTBOUND && !cc->network && !strcmp(dev, cc->csta_called))
 			cc->direction = CT_DIR_INTERNAL; /* it rang a device CTI sees */
 		cc = late_join(t, cc, dev, ts);
+		name_legs(t, cc, dev, m, false, ts);
 		struct party *p = party(t, cc, dev, true);
 		alerted(t, cc, p, ts);
 		remember(t, cc, "dev", dev, ts);
 		remember(t, cc, "num", calls_norm(t, m->calling, nc, sizeof(nc)), ts);
+		remember_tails(t, cc, m, dev, ts);
 		cti_lag(cc, dev, ts);
 		if (cc->queued_at && !cc->queue_end && strcmp(dev, cc->queue_dev))
 			cc->queue_end = ts;
@@ -194,12 +295,19 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	case CT_CSTA_N_ORIGINATED: {
 		l->alerted_seen = true;
 		const char *from = m->calling[0] ? m->calling : m->conn.device;
-		if (cc->direction != CT_DIR_INBOUND)
-			cc->direction = CT_DIR_OUTBOUND;
-		calls_set(cc->csta_calling, sizeof(cc->csta_calling), from);
-		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		if (!strcmp(m->cause, "consultation")) {
+			cc = consultation(t, cc, from, link, m->conn.call_id, key, ts);
+			l = leg_of(t, key, &cc); /* a merge moves the legs */
+		}
+		if (cc->direction == CT_DIR_UNKNOWN)
+			cc->direction = CT_DIR_OUTBOUND; /* (a Delivered that came first may have found it internal) */
+		if (!l->consult) {
+			calls_set(cc->csta_calling, sizeof(cc->csta_calling), from);
+			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		}
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
+		name_legs(t, cc, from, m, true, ts);
 		struct party *op = party(t, cc, from, true);
 		if (op && !op->answered)
 			op->originated = true;
@@ -210,8 +318,10 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 		break;
 	}
 	case CT_CSTA_N_NETWORK_REACHED:
-		cc->network = true;
-		calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		if (!l->consult) {
+			cc->network = true;
+			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		}
 		cc = late_join_dialled(t, cc, m->called, ts);
 		remember(t, cc, "numc", calls_norm(t, m->called, nd, sizeof(nd)), ts);
 		break;
@@ -222,6 +332,10 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 			finding(t, cc, ts, CT_AUDIT_MISSING_EVENT, link, d);
 			l->alerted_seen = true;
 		}
+		if (!l->consult) { /* its Delivered may have been lost */
+			calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+		}
 		bool far = false;
 		bool outbound = cc->direction == CT_DIR_OUTBOUND;
 		if (outbound && !strcmp(dev, cc->csta_calling) && m->called[0])
@@ -230,6 +344,8 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 			far = true;
 		else
 			cc = late_join(t, cc, dev, ts);
+		if (!far)
+			name_legs(t, cc, dev, m, false, ts);
 		struct party *p = party(t, cc, dev, true);
 		if (p && far)
 			p->external = true;
@@ -239,7 +355,7 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	}
 	case CT_CSTA_N_HELD:
 	case CT_CSTA_N_RETRIEVED:
-		hold(t, cc, party(t, cc, dev, true), nid == CT_CSTA_N_HELD, ts);
+		hold_cti(t, cc, party(t, cc, dev, true), nid == CT_CSTA_N_HELD, ts);
 		break;
 	case CT_CSTA_N_QUEUED:
 		if (!cc->queued_at) {
@@ -268,6 +384,10 @@ struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_
 	case CT_CSTA_N_CONNECTION_CLEARED:
 	case CT_CSTA_N_CALL_CLEARED:
 		released(t, cc, party(t, cc, dev, true), CT_RECR_CLEARED, ts);
+		if (nid == CT_CSTA_N_CALL_CLEARED) /* every connection is gone: the parties left by now */
+			for (unsigned i = 0; i < cc->nparties; i++)
+				if (cc->parties[i].csta && !cc->parties[i].released)
+					released(t, cc, &cc->parties[i], CT_RECR_CLEARED, ts);
 		if (nid == CT_CSTA_N_CONNECTION_CLEARED)
 			calls_set(cc->released_by, sizeof(cc->released_by), dev);
 		calls_set(cc->cause, sizeof(cc->cause), m->cause);

@@ -90,27 +90,86 @@ static bool key_of(struct ct_calls *t, char *key, const char *kind, const char *
 	return false;
 }
 
+/* This call's entry for key (h its hash), NULL when it has none. */
+static struct ikey *own_key(struct ct_calls *t, const struct ccall *cc, const char *key, uint64_t h)
+{
+	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
+		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
+		if (k->cc == cc && strcmp(k->key, key) == 0)
+			return k;
+	}
+	return NULL;
+}
+
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts)
 {
 	char key[CALLS_KEY];
 	if (calls_empty(value) || !key_of(t, key, kind, value))
 		return;
-	struct ikey *k = idx_find(t, key);
+	uint64_t h = ct_hash(&t->key, key, strlen(key));
+	struct ikey *k = own_key(t, cc, key, h);
 	if (k) {
-		if (k->cc == cc) {
-			k->ts = ts;
-			return;
-		}
-		if (strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0)
-			return;
-		idx_del(t, k);
+		k->ts = ts;
+		return;
 	}
+	/* a shared id stays with the call that had it first (another naming it is that call) */
+	if ((strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0) && idx_find(t, key))
+		return;
 	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++)
 		if (!cc->keys[i].used) {
 			idx_add(t, &cc->keys[i], key, cc, ts);
 			return;
 		}
+	/* full: the key named longest ago makes room (a long call renamed by many devices) */
+	struct ikey *old = &cc->keys[0];
+	for (unsigned i = 1; i < CALLS_MAX_KEYS; i++)
+		if (cc->keys[i].ts < old->ts)
+			old = &cc->keys[i];
+	idx_del(t, old);
+	idx_add(t, old, key, cc, ts);
 	t->ctr->calls_keys_dropped++;
+}
+
+/* Is the call still open: some leg neither ended nor said goodbye? */
+static bool open_call(const struct ccall *cc)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].ended && !cc->legs[i].bye)
+			return true;
+	return false;
+}
+
+void lookup_all(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed, struct cands *out)
+{
+	out->n = 0;
+	out->more = false;
+	char key[CALLS_KEY];
+	if (calls_empty(value) || !key_of(t, key, kind, value))
+		return;
+	uint64_t h = ct_hash(&t->key, key, strlen(key));
+	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
+		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
+		if (strcmp(k->key, key) != 0)
+			continue;
+		if (timed) {
+			ct_time_t d = ts > k->ts ? ts - k->ts : k->ts - ts;
+			/* a call that is over takes no new legs on circumstantial evidence */
+			if (d > t->cfg.window || !open_call(k->cc))
+				continue;
+		}
+		cands_add(out, k->cc);
+	}
+}
+
+void cands_add(struct cands *c, struct ccall *cc)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->c[i] == cc)
+			return;
+	if (c->n < CALLS_MAX_CANDS)
+		c->c[c->n++] = cc;
+	else
+		c->more = true;
 }
 
 struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value)
@@ -121,23 +180,16 @@ struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *val
 
 struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed)
 {
-	if (calls_empty(value))
+	struct cands c;
+	lookup_all(t, kind, value, ts, timed, &c);
+	if (!c.n)
 		return NULL;
-	struct ikey *k = idx_find_kind(t, kind, value);
-	if (!k)
-		return NULL;
-	if (timed) {
-		ct_time_t d = ts > k->ts ? ts - k->ts : k->ts - ts;
-		if (d > t->cfg.window)
-			return NULL;
-		/* a call that is over takes no new legs on circumstantial evidence */
-		bool open = false;
-		for (unsigned i = 0; i < k->cc->nlegs && !open; i++)
-			open = !k->cc->legs[i].ended && !k->cc->legs[i].bye;
-		if (!open)
-			return NULL;
-	}
-	return k->cc;
+	/* several: the one named last (a shared id has one; a device rings one call at a time) */
+	struct ccall *best = c.c[0];
+	for (unsigned i = 1; i < c.n; i++)
+		if (c.c[i]->last > best->last)
+			best = c.c[i];
+	return best;
 }
 
 struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc)

@@ -27,12 +27,18 @@
 #define CALLS_MAX_PARTIES 10
 #define CALLS_MAX_AUDIT 16
 #define CALLS_MAX_XFER 6
+#define CALLS_EXT_DIGITS 6    /* an extension has at most this many digits (SIP-only calls) */
 #define CALLS_MAX_IV 8
 #define CALLS_MAX_MERGED 6
 #define CALLS_MAX_TAGS 6
 #define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
 #define CALLS_EVIDENCE 320
 #define CALLS_FAILOVER (60 * CT_USEC_PER_SEC) /* a standby CTI server takes over within this */
+#define CALLS_MAX_REL 16      /* release evidence kept per call (the latest) */
+#define CALLS_RELAYS 4096     /* a B2BUA's relayed messages remembered (calls_b2bua.c) */
+#define CALLS_RELAY_CANDS 4   /* dialogs an outgoing dialog may still be the relay of */
+#define CALLS_NAMES 4096      /* device names learnt (long forms, SIP users: calls_names.c) */
+#define CALLS_RELEASE_GAP (1 * CT_USEC_PER_SEC) /* messages of one hang-up come closer than this */
 
 struct ccall;
 
@@ -59,10 +65,14 @@ struct leg {
 	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
 	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
+	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
+				    * caller and called are not the customer call's */
 	char link[128];
 	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k.key */
 	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
 	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
+	char cti_dev[CT_CSTA_DEV]; /* SIP: the device CTI knows its phone end as ("" not known) */
+	char ucid[17];             /* SIP: the UCID of its INVITE's User-to-User, "" none */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_addr hop;        /* where the latest copy of the INVITE went (proxies forward it) */
@@ -72,6 +82,16 @@ struct leg {
 	enum ct_xfer_kind pending_kind;
 	bool pending;
 	ct_time_t pending_ts;
+	/* SIP, a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
+	uint64_t rcand[CALLS_RELAY_CANDS];
+	uint8_t nrcand;
+	bool rconstrained, rpaired;
+	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
+	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
+	/* SIP: how the leg is tied to the CSTA world (enum join, 0: not directly), and which group
+	 * of SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
+	 * correlation.method is the weakest tie among the groups (calls.c, method_of) */
+	uint8_t xjoin, comp;
 };
 
 enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
@@ -85,6 +105,9 @@ struct party {
 	char agent_id[CT_CSTA_DEV]; /* the agent CTI reported at the device when it took the call */
 	bool on_call;
 	uint8_t rec;               /* enum rec_state */
+	bool consulting;           /* recorded on its consultation call (its customer held) */
+	uint8_t rtp_dirs;          /* RTP directions its last recording record named */
+	bool consulted;            /* answered the consultation call of another party */
 	struct ct_interval iv[CALLS_MAX_IV];
 	unsigned niv;
 };
@@ -96,8 +119,16 @@ struct ccall {
 	struct ccall *prev, *next;
 	char id[CT_ID_MAX];
 	ct_time_t start, answer, last, ended_at, sip_ended_at;
+	ct_time_t csta_ended_at;   /* the last clearing of its CSTA legs */
+	ct_time_t last_sip, last_csta; /* its last news from each side */
+	ct_time_t rel[CALLS_MAX_REL]; /* release evidence (BYE, CANCEL, failure, CSTA clearing), in order */
+	unsigned nrel;
 	bool held;
 	ct_time_t held_since;
+	char held_by[CT_CSTA_DEV];  /* the device that holds it ("" not known) */
+	char consult_dev[CT_CSTA_DEV]; /* that device consults about it: its consultation call is
+					* part of this one (calls_csta.c, consultation) */
+	ct_time_t sip_hold_at, sip_resume_at; /* a SIP hold or resume CTI has yet to confirm */
 	uint64_t hold_us;
 	unsigned holds;
 	char sip_calling[CT_CSTA_DEV], sip_called[CT_CSTA_DEV];
@@ -109,13 +140,19 @@ struct ccall {
 	char sip_cause[16];        /* sip_<status> of a failed INVITE */
 	enum ct_disposition sip_disposition;
 	bool csta_busy, cleared_before_answer;
+	bool cancelled;            /* a caller gave up (SIP CANCEL) */
+	bool conf_caller;          /* the conference's first party is the caller CTI withheld */
 	bool network;              /* CSTA NetworkReached: the call left for the public network */
 	bool fragment;             /* first seen by a message that cannot begin a call */
-	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join */
+	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join (when no leg says) */
+	uint8_t ncomp;             /* groups of SIP legs numbered so far */
 	char evidence[CALLS_EVIDENCE];
 	ct_time_t queued_at, queue_end, route_req, route_sel;
 	char xfer_dev[CT_CSTA_DEV]; /* a transfer asked for (CTI request, SIP REFER): its device... */
 	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
+	ct_time_t xfer_left;        /* when that device first left a leg after asking */
+	bool xfer_single;           /* what it asked for was a SingleStepTransferCall */
+	uint8_t xfer_weak;          /* bit i: xfers[i].ts is only its REFER's (calls.c, transfer_seen) */
 	char queue_dev[CT_CSTA_DEV];
 	bool routed;
 	int64_t cti_lag;
@@ -148,6 +185,10 @@ struct ct_calls {
 	struct ccall head; /* list sentinel, oldest first */
 	uint32_t live;
 	struct ct_heap timers; /* every call, by due time (packet time) */
+	struct relay *relays;  /* the last CALLS_RELAYS relayed messages (a ring) */
+	unsigned nrelays_next;
+	struct ct_htab relay_idx; /* ... by host and kind */
+	struct names *names;   /* what the site's devices are also called (calls_names.c) */
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
@@ -175,7 +216,19 @@ bool mkkey(char *key, const char *kind, const char *a, const char *b);
  * the newest call that names it; a shared id stays with the call that had it first. */
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
 struct ikey *idx_find_kind(struct ct_calls *t, const char *kind, const char *value);
-/* The call known by kind:value; timed: named within the window and still open. */
+/* The calls a join rule finds: distinct, at most CALLS_MAX_CANDS (more: there were more). */
+#define CALLS_MAX_CANDS 8
+struct cands {
+	struct ccall *c[CALLS_MAX_CANDS];
+	unsigned n;
+	bool more;
+};
+void cands_add(struct cands *c, struct ccall *cc);
+/* Every call known by kind:value; timed: named within the window and still open. */
+void lookup_all(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed, struct cands *out);
+/* The call known by kind:value (timed as above): of several, the one with the latest news. For
+ * ids that name one call (UCIDs, routeing dialogues); joins on circumstantial evidence use
+ * lookup_all() and leave ambiguous legs apart. */
 struct ccall *lookup(struct ct_calls *t, const char *kind, const char *value, ct_time_t ts, bool timed);
 /* The leg indexed by key (and its call), NULL when none. */
 struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc);
@@ -191,12 +244,24 @@ bool has_csta(const struct ccall *cc);
 bool all_ended(const struct ccall *cc, bool sip_only);
 struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool sip, const char *link,
 		    const char *call_id, ct_time_t ts);
+/* The leg is over at ts (its first release evidence: BYE, CANCEL, final failure, CSTA clearing,
+ * which is also kept as release evidence of the call). */
 void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts);
+/* The call is over: every leg ended, or one side's legs all ended with release evidence (the
+ * other side's lost in the capture) and the grace for the other side passed. */
+bool call_over(const struct ccall *cc);
 struct party *party_find(struct ccall *cc, const char *device);
 struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bool csta);
 struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b);
 void evidence_add(struct ccall *cc, const char *evidence);
 void joined(struct ccall *cc, enum join how, const char *evidence);
+/* SIP legs a and b (of one call) are tied to each other (a B2BUA's two sides, a Replaces). */
+void sip_tie(struct ccall *cc, const struct leg *a, const struct leg *b);
+/* The SIP legs of cc that match (per CTI's evidence how) are tied to the CSTA world that
+ * strongly: those reaching (or coming from) device dev, or carrying the UCID, or whose caller
+ * (dialled number) is the number given. */
+void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *dev, const char *ucid,
+	       const char *calling, const char *called);
 /* Re-places the call in the timer heap after a change. */
 void touch(struct ct_calls *t, struct ccall *cc);
 void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
@@ -204,11 +269,25 @@ void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, cons
 void conf_add(struct ccall *cc, const char *device);
 void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered);
 void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts);
+/* A message reports a transfer: one entry per transfer (R10), however many report it. weak: ts
+ * is not evidence of its completion (a REFER's), a later one replaces it. */
+void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const char *to, enum ct_xfer_kind kind,
+		   ct_time_t ts, bool weak);
+/* Evidence that the transfer `from` asked for is done (its NOTIFY 200, its leg's BYE). */
+void transfer_done(struct ct_calls *t, struct ccall *cc, const char *from, ct_time_t ts);
 /* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
  * a leg that came into a B2BUA. */
 const char *leg_device(const struct leg *l);
 /* The party that leaves the call when SIP leg l ends (NULL when its device has another leg). */
-struct party *leaving(struct ccall *cc, const struct leg *l);
+struct party *leaving(const struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts);
+/* CTI reported device dev alerting, answering (out false) or placing (out true) the call at
+ * ts: the call's SIP leg that reaches (comes from) that phone, when one can tell, is named
+ * by it, and what SIP said of the phone before becomes the party's. */
+void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const struct ct_csta_msg *m, bool out,
+	       ct_time_t ts);
+/* A new SIP leg l to a phone, after CTI reported the phone ringing: named by that device when
+ * its name or its ties (UCID, a B2BUA) say it is the one. */
+void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts);
 
 /* ---- moments of a party (calls_rec.c: they drive recording and the agents' state) ---- */
 void note_agent(struct ct_calls *t, struct party *p);
@@ -217,23 +296,62 @@ void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t t
 void leave(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
 void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
 void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts);
+/* A SIP leg's hold or resume: the call's hold where no CTI reports the call; with CTI, only the
+ * time of a hold CTI is to confirm (a PBX's own re-INVITEs parking or moving media are not
+ * holds). */
+void hold_sip(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts);
+/* CTI's Held or Retrieved at ts: the hold starts (ends) at the earlier of ts and the SIP hold
+ * (resume) that came just before it. */
+void hold_cti(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts);
+/* The earliest evidence of a moment CTI reports at ts that ends a hold (a transfer, a
+ * conference): a SIP resume or a leg's end shortly before it, since the hold began. */
+ct_time_t reconnect_time(const struct ct_calls *t, const struct ccall *cc, ct_time_t ts);
 void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
 void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+/* The SDP of leg l changed: a recording on it that named one direction only gets an update. */
+void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts);
 /* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
 void iv_merge(struct party *p, const struct party *q);
 
 /* ---- the evidence ladder (calls_join.c) ---- */
 struct ct_calls_sip;
+/* The call a new SIP dialog (CSTA call) belongs to by the ladder, and how (*how, ev), or NULL:
+ * then *amb holds the calls a rule found equally fitting, when one did. */
 struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev, size_t evcap,
-		       enum join *how);
+		       enum join *how, struct cands *amb);
 struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, const char *dev,
-			ct_time_t ts, char *ev, size_t evcap, enum join *how);
+			ct_time_t ts, char *ev, size_t evcap, enum join *how, struct cands *amb);
+/* The new leg (described by what) stayed apart from the calls in amb, which fitted it equally:
+ * an ambiguous_join finding on its call. */
+void ambiguous(struct ct_calls *t, struct ccall *cc, const struct cands *amb, const char *what, ct_time_t ts);
+/* The last 4 digits of a number (the index's tail keys "ct", "dt"); "" when not a number. */
+void number_tail(const char *in, char out[8]);
+/* ---- device names (calls_names.c) ---- */
+int calls_names_init(struct ct_calls *t);
+void calls_names_free(struct ct_calls *t);
+/* The device a SIP user or number names, as CTI knows it (user itself when nothing is known of
+ * it); the pointer is user or a learnt name (valid until the next learning). */
+const char *device_of(struct ct_calls *t, const char *user);
+/* A SIP user (or number) was seen reaching CTI's device dev. */
+void learn_user(struct ct_calls *t, const char *user, const char *dev);
+/* A CSTA message's device fields named as records name them: a monitored device's long forms
+ * by its extension (learnt), numbers by their digits. */
+void csta_names(struct ct_calls *t, struct ct_csta_msg *m, const char *monitored);
+
+/* ---- a B2BUA's legs (calls_b2bua.c) ---- */
+struct relay;
+int calls_relays_init(struct ct_calls *t);
+void calls_relays_free(struct ct_calls *t);
+/* A SIP moment of leg l (in call cc) that a B2BUA may relay or have relayed: observed, and the
+ * legs it pairs are joined. Returns the call l is in now. */
+struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, const struct ct_calls_sip *s);
+/* At the record: an outgoing leg still fitting several relayed dialogs is an ambiguous_join. */
+void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now);
+void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now);
 struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, ct_time_t ts);
 struct ccall *late_join_dialled(struct ct_calls *t, struct ccall *cc, const char *called, ct_time_t ts);
 /* The UCID a CSTA message carries (correlatorData or userData in UCID shape), or NULL. */
 const char *csta_ucid(const struct ct_csta_msg *m, char out[17]);
-/* The B2BUA index entry: the host an INVITE reached, and its caller (ip gets the host). */
-void b2b_key(char v[CALLS_KEY], char ip[64], const struct ct_addr *host, const char *ncalling);
 
 /* ---- SIP dialogs named by a Replaces (calls_sip.c) ---- */
 struct replaces {
@@ -254,6 +372,6 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 
 /* ---- moments (calls_sip.c, calls_csta.c) ---- */
 struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s);
-struct ccall *csta_moment(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, ct_time_t ts);
+struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *c);
 
 #endif

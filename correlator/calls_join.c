@@ -1,22 +1,50 @@
 /* calls_join.c - the evidence ladder: which call a new leg belongs to (calls_int.h, calls.h).
  *
- * A new SIP dialog, strongest evidence first: a Replaces naming an open dialog (its tags
- * checked); the same UCID in SIP User-to-User and CSTA correlatorData; a B2BUA placing an
- * outgoing leg for an unanswered incoming one of the same caller; the request-URI device (or
- * the calling device) that CSTA reports within calls.window_ms; the calling (and called)
- * numbers after numbers.* normalisation; the dialled number of an outbound call.
- * A new CSTA call: the same globalCallLinkageID on another link; the UCID; failover (the same
- * callID on another link at a device of the call within 60 s); the device a SIP dialog
- * reached within the window; the calling number. Late evidence joins a SIP-only call when CTI
- * names its device or dialled number after its INVITE.
+ * Strongest first; the first rule that names exactly one call joins the leg to it. A rule that
+ * names several calls equally (after the tie-breaks it lists) joins nothing: the leg stays a
+ * call of its own and its record carries an ambiguous_join audit naming the calls it fitted,
+ * because a wrong join is worse than a missed one.
+ *
+ * A new SIP dialog (its initial INVITE):
+ *   1. replaces    a Replaces naming an open dialog whose tags it names (RFC 3891);
+ *   2. ucid        the UCID of its User-to-User is a CSTA call's correlatorData or userData;
+ *   3. device      the device it reaches (request-URI user, or what CTI showed that SIP user
+ *                  to be) is one CTI reported alerting within calls.window_ms, in a call with
+ *                  no SIP dialog to that device yet; of several, the one whose caller matches;
+ *   4. originator  the device calling is one CTI saw originate a call that has no SIP leg;
+ *   5. calling     its caller's number ends as a CTI call's caller does (tail of 6 digits at
+ *                  least: national and E.164 forms meet), in a CTI call without SIP; of
+ *                  several, the one whose dialled number matches too;
+ *   6. dialled     the number it dials is the one an outbound CTI call dialled;
+ *   7. ddi         (a caller with privacy: no number to compare) the number it dials ends as
+ *                  the called number or device of a CTI call without SIP whose caller CTI
+ *                  withholds;
+ *  and then, whatever joined it: the B2BUA pairing of calls_b2bua.c (the dialog a host placed
+ *  is the one it received, by what it relays).
+ * A new CSTA call (its first event):
+ *   1. gid         its globalCallLinkageID is another link's call's;
+ *   2. ucid        its correlatorData or userData is a SIP dialog's UCID;
+ *   3. failover    its callID went on from another link at a device of the call, within 60 s;
+ *   4. device      the device it names is one a SIP dialog reached within the window, in a call
+ *                  with no CSTA call on this link yet; of several, the one whose caller matches;
+ *   5. calling     its caller's number ends as a SIP dialog's caller does; of several, the one
+ *                  whose dialled number matches too;
+ *   6. ddi         (CTI withholds the caller) its called number or device ends as the number a
+ *                  SIP dialog dialled.
+ * Late evidence: CTI names a device (or a dialled number) of a SIP-only call that came a moment
+ * before the CSTA call did: the two calls are one (calls_csta.c calls late_join).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "calls_int.h"
+#include "numbers.h"
 
-/* ---- a new SIP dialog ----------------------------------------------------------------------- */
+#define CALLING_TAIL 6 /* digits two callers' numbers must share at their end */
+#define CALLED_TAIL 4  /* a DDI ending in an extension: 4 digits at least */
+
+/* ---- helpers --------------------------------------------------------------------------- */
 
 /* The UCID a CSTA message carries: correlatorData or userData shaped as one (8 bytes, 16 hex
  * digits, as SIP's User-to-User gives it); other application data is not an id. */
@@ -43,6 +71,17 @@ const char *csta_ucid(const struct ct_csta_msg *m, char out[17])
 	return NULL;
 }
 
+void number_tail(const char *in, char out[8])
+{
+	char c[CT_NUMBER_NORM_MAX];
+	out[0] = '\0';
+	if (!in || !ct_number_clean(in, c, sizeof(c)))
+		return;
+	size_t n = strlen(c);
+	if (n >= CALLED_TAIL)
+		memcpy(out, c + n - CALLED_TAIL, CALLED_TAIL + 1);
+}
+
 /* A SIP leg of the call already reaches the device: another dialog to it is another call. */
 static bool sip_leg_to(const struct ccall *cc, const char *device)
 {
@@ -52,33 +91,117 @@ static bool sip_leg_to(const struct ccall *cc, const char *device)
 	return false;
 }
 
-/* The calling numbers matched: the called numbers, when both sides have one, must too (after
- * numbers.* normalisation). Writes the evidence. */
-static bool numbers_agree(struct ct_calls *t, const char *ncalling, const char *called1, const char *called2,
-			  char *ev, size_t evcap)
+/* A call with a CSTA call on this link already is another call at a busy device, not this
+ * one (consultation calls are merged by Transferred and Conferenced, not by device). */
+static bool csta_leg_on(const struct ccall *cc, const char *link)
 {
-	char n1[CT_CSTA_DEV], n2[CT_CSTA_DEV];
-	const char *a = calls_norm(t, called1, n1, sizeof(n1)), *b = calls_norm(t, called2, n2, sizeof(n2));
-	if (a && b && strcmp(a, b))
-		return false;
-	snprintf(ev, evcap, "calling number %s%s%s on both sides within %" PRIu64 " ms", ncalling, a && b ? ", called " : "",
-		 a && b ? a : "", (uint64_t)(t->cfg.window / 1000u));
-	return true;
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
+			return true;
+	return false;
 }
 
-/* The B2BUA index entry: the host an INVITE reached, and its caller (ip gets the host). */
-void b2b_key(char v[CALLS_KEY], char ip[64], const struct ct_addr *host, const char *ncalling)
+/* Filters: which candidates a rule keeps. */
+enum want { W_CSTA_NO_SIP_TO, W_CSTA_NO_SIP, W_SIP_NOT_ON_LINK, W_SIP_NO_CSTA };
+
+static bool keeps(const struct ccall *cc, enum want w, const char *dev, const char *link)
 {
-	ct_addr_format(host, ip, 64);
-	snprintf(v, CALLS_KEY, "%s|%s", ip, ncalling);
+	switch (w) {
+	case W_CSTA_NO_SIP_TO: return has_csta(cc) && !sip_leg_to(cc, dev);
+	case W_CSTA_NO_SIP: return has_csta(cc) && !has_sip(cc);
+	case W_SIP_NOT_ON_LINK: return !csta_leg_on(cc, link);
+	case W_SIP_NO_CSTA: return !has_csta(cc);
+	}
+	return false;
 }
 
-/* The call a new SIP dialog belongs to, and how it was found. */
-struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev,
-			      size_t evcap, enum join *how)
+static void filter(struct cands *c, enum want w, const char *dev, const char *link)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n; i++)
+		if (keeps(c->c[i], w, dev, link))
+			c->c[n++] = c->c[i];
+	c->n = n;
+}
+
+/* Of several candidates, those for which ok() holds, when some do (a tie-break: positive
+ * evidence only; a mismatch excludes nothing). */
+static void prefer(struct cands *c, bool (*ok)(const struct ccall *cc, const void *arg), const void *arg)
+{
+	if (c->n < 2)
+		return;
+	unsigned n = 0;
+	struct ccall *keep[CALLS_MAX_CANDS];
+	for (unsigned i = 0; i < c->n; i++)
+		if (ok(c->c[i], arg))
+			keep[n++] = c->c[i];
+	if (n) {
+		memcpy(c->c, keep, n * sizeof(keep[0]));
+		c->n = n;
+	}
+}
+
+static bool csta_caller_is(const struct ccall *cc, const void *calling)
+{
+	return ct_number_tail_same(cc->csta_calling, calling, CALLING_TAIL);
+}
+
+static bool csta_called_is(const struct ccall *cc, const void *called)
+{
+	return ct_number_tail_same(cc->csta_called, called, CALLED_TAIL);
+}
+
+static bool sip_caller_is(const struct ccall *cc, const void *calling)
+{
+	return ct_number_tail_same(cc->sip_calling, calling, CALLING_TAIL);
+}
+
+static bool sip_called_is(const struct ccall *cc, const void *called)
+{
+	return ct_number_tail_same(cc->sip_called, called, CALLED_TAIL);
+}
+
+/* The outcome of a rule: one call (joined), none, or several equally (ambiguous: noted on the
+ * new leg's call later, by ambiguous()). */
+static struct ccall *decide(struct ct_calls *t, struct cands *c, struct cands *amb)
+{
+	(void)t;
+	if (c->n == 1 && !c->more)
+		return c->c[0];
+	if (c->n > 1 && !amb->n)
+		*amb = *c;
+	return NULL;
+}
+
+void ambiguous(struct ct_calls *t, struct ccall *cc, const struct cands *amb, const char *what, ct_time_t ts)
+{
+	if (amb->n < 2)
+		return;
+	char d[512];
+	size_t n = (size_t)snprintf(d, sizeof(d), "%s fits calls", what);
+	for (unsigned i = 0; i < amb->n && n < sizeof(d); i++) {
+		const struct ccall *o = amb->c[i];
+		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %s (%.80s)", i ? " and" : "", o->id,
+				      o->nlegs ? o->legs[0].call_id : "");
+	}
+	if (n < sizeof(d))
+		snprintf(d + n, sizeof(d) - n, " equally: left apart");
+	finding(t, cc, ts, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
+}
+
+/* ---- a new SIP dialog ------------------------------------------------------------------- */
+
+struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev, size_t evcap,
+		       enum join *how, struct cands *amb)
 {
 	struct ccall *cc;
+	struct cands c;
+	const char *win = ""; /* set below for the texts */
+	char w[32];
+	snprintf(w, sizeof(w), "%" PRIu64 " ms", (uint64_t)(t->cfg.window / 1000u));
+	win = w;
 	*how = J_NONE;
+	amb->n = 0;
 	if (!calls_empty(s->replaces)) {
 		struct ccall *o = NULL;
 		struct replaces r;
@@ -93,77 +216,78 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 		snprintf(ev, evcap, "UCID %s in SIP User-to-User and CSTA correlatorData", s->ucid);
 		return cc;
 	}
-	if (s->src && ncalling) {
-		char ip[64], v[CALLS_KEY];
-		b2b_key(v, ip, s->src, ncalling);
-		/* the incoming leg: sent to the host that now places this one, by the same caller,
-		 * not answered yet (a B2BUA places its outgoing legs while the caller waits); a host
-		 * talking to itself (a load test on loopback) proves nothing */
-		struct leg *in = NULL;
-		if (memcmp(s->src, s->dst, sizeof(*s->src)) && (cc = lookup(t, "b2b", v, s->ts, true))) {
-			char nc[CT_CSTA_DEV];
-			for (unsigned i = 0; i < cc->nlegs; i++) {
-				struct leg *l = &cc->legs[i];
-				const char *lc = l->sip ? calls_norm(t, l->calling, nc, sizeof(nc)) : NULL;
-				if (lc && !strcmp(lc, ncalling) && !memcmp(&l->hop, s->src, sizeof(*s->src)) &&
-				    memcmp(&l->invite_src, &l->invite_dst, sizeof(l->invite_src)) && !l->answered &&
-				    !l->bye && !l->ended)
-					in = l;
-			}
-		}
-		if (in) {
-			in->b2b_in = true;
-			snprintf(ev, evcap, "B2BUA %s placed SIP dialog %s for the same caller %s", ip, s->call_id, ncalling);
-			return cc;
-		}
-	}
-	if ((cc = lookup(t, "dev", s->called, s->ts, true)) && has_csta(cc) && !sip_leg_to(cc, s->called)) {
+	const char *dev = device_of(t, s->called);
+	lookup_all(t, "dev", dev, s->ts, true, &c);
+	filter(&c, W_CSTA_NO_SIP_TO, dev, NULL);
+	prefer(&c, csta_caller_is, s->calling);
+	if ((cc = decide(t, &c, amb))) {
 		*how = J_DEVICE;
-		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", s->called,
-			 (uint64_t)(t->cfg.window / 1000u));
+		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %s", dev, win);
 		return cc;
 	}
 	/* a call placed by a phone: CSTA saw the device originate it */
-	if ((cc = lookup(t, "dev", s->calling, s->ts, true)) && has_csta(cc) && !has_sip(cc)) {
+	const char *from = device_of(t, s->calling);
+	lookup_all(t, "dev", from, s->ts, true, &c);
+	filter(&c, W_CSTA_NO_SIP, from, NULL);
+	if ((cc = decide(t, &c, amb))) {
 		*how = J_DEVICE;
-		snprintf(ev, evcap, "device %s calling in SIP and originating in CSTA within %" PRIu64 " ms", s->calling,
-			 (uint64_t)(t->cfg.window / 1000u));
+		snprintf(ev, evcap, "device %s calling in SIP and originating in CSTA within %s", from, win);
 		return cc;
 	}
-	if (ncalling && (cc = lookup(t, "num", ncalling, s->ts, true)) && has_csta(cc) && !has_sip(cc) &&
-	    numbers_agree(t, ncalling, cc->csta_called, s->called, ev, evcap)) {
+	char tail[8];
+	number_tail(s->calling, tail);
+	lookup_all(t, "ct", tail, s->ts, true, &c);
+	filter(&c, W_CSTA_NO_SIP, NULL, NULL);
+	unsigned k = 0;
+	for (unsigned i = 0; i < c.n; i++)
+		if (csta_caller_is(c.c[i], s->calling))
+			c.c[k++] = c.c[i];
+	c.n = k;
+	prefer(&c, csta_called_is, s->called);
+	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
+		snprintf(ev, evcap, "calling number %s%s%s on both sides within %s", ncalling ? ncalling : s->calling,
+			 csta_called_is(cc, s->called) ? ", called " : "", csta_called_is(cc, s->called) ? s->called : "",
+			 win);
 		return cc;
 	}
 	char nd[CT_CSTA_DEV];
 	const char *ncalled = calls_norm(t, s->called, nd, sizeof(nd));
-	if (ncalled && (cc = lookup(t, "numc", ncalled, s->ts, true)) && !sip_leg_to(cc, s->called)) {
+	lookup_all(t, "numc", ncalled, s->ts, true, &c);
+	for (k = 0; k < c.n; k++)
+		if (sip_leg_to(c.c[k], s->called))
+			c.c[k--] = c.c[--c.n];
+	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
-		snprintf(ev, evcap, "dialled number %s on both sides within %" PRIu64 " ms", ncalled,
-			 (uint64_t)(t->cfg.window / 1000u));
+		snprintf(ev, evcap, "dialled number %s on both sides within %s", ncalled, win);
+		return cc;
+	}
+	/* a caller CTI withholds: what was dialled is all the two sides share */
+	number_tail(s->called, tail);
+	lookup_all(t, "dt", tail, s->ts, true, &c);
+	filter(&c, W_CSTA_NO_SIP, NULL, NULL);
+	for (k = 0; k < c.n; k++)
+		if (c.c[k]->csta_calling[0] || !csta_called_is(c.c[k], s->called))
+			c.c[k--] = c.c[--c.n];
+	if ((cc = decide(t, &c, amb))) {
+		*how = J_NUMBER;
+		snprintf(ev, evcap, "dialled number %s on both sides within %s (the caller withheld)", s->called, win);
 		return cc;
 	}
 	return NULL;
 }
 
-/* ---- a new CSTA call ----------------------------------------------------------------------- */
+/* ---- a new CSTA call --------------------------------------------------------------------- */
 
-/* A call with a CSTA call on this link already is another call at a busy device, not this
- * one (consultation calls are merged by Transferred and Conferenced, not by device). */
-static bool csta_leg_on(const struct ccall *cc, const char *link)
-{
-	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
-			return true;
-	return false;
-}
-
-/* The call a new CSTA call (link, callID) belongs to, and how it was found. */
 struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, const char *dev,
-			       ct_time_t ts, char *ev, size_t evcap, enum join *how)
+			ct_time_t ts, char *ev, size_t evcap, enum join *how, struct cands *amb)
 {
 	struct ccall *cc;
+	struct cands c;
+	char w[32];
+	snprintf(w, sizeof(w), "%" PRIu64 " ms", (uint64_t)(t->cfg.window / 1000u));
 	*how = J_NONE;
+	amb->n = 0;
 	if ((cc = lookup(t, "gid", m->global_call_id, ts, false))) {
 		snprintf(ev, evcap, "CSTA globalCallLinkageID %s on two links", m->global_call_id);
 		return cc;
@@ -189,22 +313,50 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 		snprintf(ev, evcap, "CSTA call %s continues on link %s at device %s", m->conn.call_id, link, dev);
 		return o;
 	}
-	if ((cc = lookup(t, "dev", dev, ts, true)) && !csta_leg_on(cc, link)) {
+	lookup_all(t, "dev", dev, ts, true, &c);
+	filter(&c, W_SIP_NOT_ON_LINK, dev, link);
+	prefer(&c, sip_caller_is, m->calling);
+	if ((cc = decide(t, &c, amb))) {
 		if (has_sip(cc))
 			*how = J_DEVICE;
-		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", dev,
-			 (uint64_t)(t->cfg.window / 1000u));
+		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %s", dev, w);
 		return cc;
 	}
-	char nc[CT_CSTA_DEV];
-	const char *ncalling = calls_norm(t, m->calling, nc, sizeof(nc));
-	if (ncalling && (cc = lookup(t, "num", ncalling, ts, true)) && !has_csta(cc) &&
-	    numbers_agree(t, ncalling, cc->sip_called, m->called, ev, evcap)) {
+	char tail[8];
+	number_tail(m->calling, tail);
+	lookup_all(t, "ct", tail, ts, true, &c);
+	filter(&c, W_SIP_NO_CSTA, NULL, NULL);
+	unsigned k = 0;
+	for (unsigned i = 0; i < c.n; i++)
+		if (sip_caller_is(c.c[i], m->calling))
+			c.c[k++] = c.c[i];
+	c.n = k;
+	prefer(&c, sip_called_is, m->called);
+	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
+		snprintf(ev, evcap, "calling number %s%s%s on both sides within %s", m->calling,
+			 sip_called_is(cc, m->called) ? ", called " : "", sip_called_is(cc, m->called) ? m->called : "", w);
 		return cc;
+	}
+	if (!m->calling[0]) {
+		/* CTI withholds the caller: what was dialled (or the device it rang) is what is shared */
+		const char *called = m->called[0] ? m->called : dev;
+		number_tail(called, tail);
+		lookup_all(t, "dt", tail, ts, true, &c);
+		filter(&c, W_SIP_NO_CSTA, NULL, NULL);
+		for (k = 0; k < c.n; k++)
+			if (!sip_called_is(c.c[k], called))
+				c.c[k--] = c.c[--c.n];
+		if ((cc = decide(t, &c, amb))) {
+			*how = J_NUMBER;
+			snprintf(ev, evcap, "dialled number %s on both sides within %s (the caller withheld)", called, w);
+			return cc;
+		}
 	}
 	return NULL;
 }
+
+/* ---- late evidence ----------------------------------------------------------------------- */
 
 /* A SIP-only call o turns out to be part of call cc. */
 static struct ccall *merge_joined(struct ct_calls *t, struct ccall *cc, struct ccall *o, enum join how,
@@ -215,36 +367,51 @@ static struct ccall *merge_joined(struct ct_calls *t, struct ccall *cc, struct c
 	return cc;
 }
 
-/* Late evidence: CTI names a device that a SIP dialog reached a moment ago, and that dialog
- * is still a call of its own (its INVITE came before the CSTA event): it joins this call. */
 struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, ct_time_t ts)
 {
-	struct ccall *o = lookup(t, "dev", dev, ts, true);
-	if (!o || o == cc || has_csta(o))
-		return cc;
-	bool reaches = false;
-	for (unsigned i = 0; i < o->nlegs; i++)
-		if (o->legs[i].sip && (!strcmp(o->legs[i].device, dev) || !strcmp(o->legs[i].calling, dev)))
-			reaches = true;
-	if (!reaches)
-		return cc;
+	struct cands c;
+	lookup_all(t, "dev", dev, ts, true, &c);
+	unsigned k = 0;
+	for (unsigned i = 0; i < c.n; i++) {
+		struct ccall *o = c.c[i];
+		if (o == cc || has_csta(o))
+			continue;
+		bool reaches = false;
+		for (unsigned j = 0; j < o->nlegs; j++)
+			if (o->legs[j].sip && (!strcmp(device_of(t, o->legs[j].device), dev) ||
+					       !strcmp(device_of(t, o->legs[j].calling), dev)))
+				reaches = true;
+		if (reaches)
+			c.c[k++] = o;
+	}
+	c.n = k;
+	if (c.n != 1 || c.more)
+		return cc; /* none, or several SIP-only calls at the device: none is sure */
 	char ev[CALLS_EVIDENCE];
 	snprintf(ev, sizeof(ev), "device %s in the SIP request-URI and in CSTA within %" PRIu64 " ms", dev,
 		 (uint64_t)(t->cfg.window / 1000u));
-	return merge_joined(t, cc, o, J_DEVICE, ev);
+	cc = merge_joined(t, cc, c.c[0], J_DEVICE, ev);
+	csta_ties(t, cc, J_DEVICE, dev, NULL, NULL, NULL);
+	return cc;
 }
 
-/* Late evidence for an outbound call: the dialled number CTI reports is the request-URI of a
- * SIP dialog placed a moment ago that is still a call of its own (the trunk leg). */
 struct ccall *late_join_dialled(struct ct_calls *t, struct ccall *cc, const char *called, ct_time_t ts)
 {
 	char nd[CT_CSTA_DEV];
 	const char *n = calls_norm(t, called, nd, sizeof(nd));
-	struct ccall *o = n ? lookup(t, "numd", n, ts, true) : NULL;
-	if (!o || o == cc || has_csta(o))
+	struct cands c;
+	lookup_all(t, "numd", n, ts, true, &c);
+	unsigned k = 0;
+	for (unsigned i = 0; i < c.n; i++)
+		if (c.c[i] != cc && !has_csta(c.c[i]))
+			c.c[k++] = c.c[i];
+	c.n = k;
+	if (c.n != 1 || c.more)
 		return cc;
 	char ev[CALLS_EVIDENCE];
 	snprintf(ev, sizeof(ev), "dialled number %s on both sides within %" PRIu64 " ms", n,
 		 (uint64_t)(t->cfg.window / 1000u));
-	return merge_joined(t, cc, o, J_NUMBER, ev);
+	cc = merge_joined(t, cc, c.c[0], J_NUMBER, ev);
+	csta_ties(t, cc, J_NUMBER, NULL, NULL, NULL, called);
+	return cc;
 }

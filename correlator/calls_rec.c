@@ -7,11 +7,35 @@
 
 #include "calls_int.h"
 
-/* The SIP leg that reaches a device (else one it placed): its endpoints are what to record.
- * *caller tells which end of the leg the device is. */
-static const struct leg *device_leg(const struct ccall *cc, const char *device, bool *caller)
+/* The SIP leg the device placed since it put its customer on hold: its consultation. Its
+ * phone's own leg (the B2BUA's leg onwards names it as caller too) is the one whose phone end
+ * is the device; without the B2BUA's pairing, a leg it placed that no B2BUA relayed. */
+static const struct leg *consult_leg(const struct ccall *cc, const char *device)
 {
 	const struct leg *best = NULL;
+	for (int pass = 0; pass < 2 && !best; pass++)
+		for (unsigned i = 0; i < cc->nlegs; i++) {
+			const struct leg *l = &cc->legs[i];
+			if (!l->sip || l->ended || l->invite_ts < cc->held_since)
+				continue;
+			bool mine = pass == 0 ? l->b2b_in && !strcmp(l->calling, device)
+					      : !l->rconstrained && !l->rpaired && !strcmp(l->calling, device);
+			if (mine && (!best || (!best->answered && l->answered)))
+				best = l;
+		}
+	return best;
+}
+
+/* The SIP leg that reaches a device (else one it placed): its endpoints are what to record.
+ * *caller tells which end of the leg the device is. A consulting device: its consultation leg. */
+static const struct leg *device_leg(const struct ccall *cc, const struct party *p, bool *caller)
+{
+	const char *device = p->device;
+	const struct leg *best = p->consulting ? consult_leg(cc, device) : NULL;
+	if (best) {
+		*caller = true;
+		return best;
+	}
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
 			const struct leg *l = &cc->legs[i];
@@ -24,6 +48,8 @@ static const struct leg *device_leg(const struct ccall *cc, const char *device, 
 	return best;
 }
 
+static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const struct leg **lp);
+
 /* Ends the interval still open (after a merge it need not be the last in the list). */
 static void close_iv(struct party *p, ct_time_t ts)
 {
@@ -34,16 +60,18 @@ static void close_iv(struct party *p, ct_time_t ts)
 		}
 }
 
-static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p, enum ct_rec_action action,
+static void rec_emit(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_action action,
 		     enum ct_rec_reason reason, ct_time_t ts)
 {
 	t->ctr->recording_triggers++;
+	const struct leg *known;
+	p->rtp_dirs = rtp_dirs(cc, p, &known);
 	if (!t->rep || !t->rep->recording)
 		return;
 	struct ct_recording_view v = { .ts = ts, .call = cc->id, .device = p->device, .action = action,
 				       .reason = reason };
 	bool caller = false;
-	const struct leg *l = device_leg(cc, p->device, &caller);
+	const struct leg *l = device_leg(cc, p, &caller);
 	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
 		/* each stream named by where it comes from: "out" from the device's own SDP address,
 		 * "in" from the peer's (symmetric RTP, RFC 4961) */
@@ -55,6 +83,28 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, const struct party *p
 		v.rtp[1] = (struct ct_rec_endpoint){ peer->ip, peer->port, false };
 	}
 	t->rep->recording(t->rep->user, &v);
+}
+
+/* RTP directions known for p's recording: its leg's SDP endpoints (with a port). */
+static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const struct leg **lp)
+{
+	bool caller = false;
+	const struct leg *l = device_leg(cc, p, &caller);
+	*lp = l;
+	return l ? (uint8_t)((l->sdp_caller.port != 0) + (l->sdp_callee.port != 0)) : 0;
+}
+
+void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts)
+{
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		struct party *p = &cc->parties[i];
+		const struct leg *pl;
+		if (p->rec != REC_ON || p->rtp_dirs >= 2)
+			continue;
+		uint8_t n = rtp_dirs(cc, p, &pl);
+		if (pl == l && n > p->rtp_dirs)
+			rec_emit(t, cc, p, CT_RECA_UPDATE, CT_RECR_MEDIA, ts);
+	}
 }
 
 void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts)
@@ -73,6 +123,12 @@ static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool
 {
 	if (!p || !t->cfg.pause_on_hold)
 		return;
+	if (!on && p->consulting) {
+		/* back to the customer from the consultation: the same recording, the customer's leg */
+		p->consulting = false;
+		if (p->rec == REC_ON)
+			rec_emit(t, cc, p, CT_RECA_UPDATE, CT_RECR_RETRIEVED, ts);
+	}
 	if (on && p->rec == REC_ON) {
 		p->rec = REC_PAUSED;
 		close_iv(p, ts);
@@ -105,6 +161,44 @@ void note_agent(struct ct_calls *t, struct party *p)
 		snprintf(p->agent_id, sizeof(p->agent_id), "%s", id);
 }
 
+/* p answered: when it is the party a device holding the customer consults (calls_csta.c,
+ * consultation), that device's recording resumes on its consultation leg (R16). */
+static void consultation_answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
+{
+	if (!cc->consult_dev[0] || !cc->held || strcmp(cc->held_by, cc->consult_dev) || !strcmp(p->device, cc->consult_dev))
+		return;
+	struct party *d = party_find(cc, cc->consult_dev);
+	if (!d || d->released)
+		return;
+	p->consulted = true;
+	if (d->consulting)
+		return;
+	d->consulting = true;
+	if (d->rec == REC_PAUSED && d->niv < CALLS_MAX_IV) {
+		d->rec = REC_ON;
+		d->iv[d->niv].start = ts;
+		d->iv[d->niv++].end = 0;
+		rec_emit(t, cc, d, CT_RECA_RESUME, CT_RECR_CONSULTATION, ts);
+	}
+}
+
+/* The consulted party left while the consulting device still holds the customer: it talks to
+ * no one, its recording pauses again until it takes the customer back. */
+static void consultation_left(struct ct_calls *t, struct ccall *cc, const struct party *p, ct_time_t ts)
+{
+	if (!p->consulted || !cc->consult_dev[0])
+		return;
+	struct party *d = party_find(cc, cc->consult_dev);
+	if (!d || !d->consulting)
+		return;
+	d->consulting = false;
+	if (d->rec == REC_ON && cc->held && !strcmp(cc->held_by, d->device)) {
+		d->rec = REC_PAUSED;
+		close_iv(d, ts);
+		rec_emit(t, cc, d, CT_RECA_PAUSE, CT_RECR_HELD, ts);
+	}
+}
+
 void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
 {
 	if (p && !p->alerted)
@@ -133,6 +227,7 @@ void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t t
 	if (p->external)
 		return;
 	rec_start(t, cc, p, CT_RECR_ANSWERED, ts);
+	consultation_answered(t, cc, p, ts);
 	if (!p->on_call && t->cfg.hooks.agent_call) {
 		p->on_call = true;
 		t->cfg.hooks.agent_call(t->cfg.hooks.user, p->device, true, ts);
@@ -160,9 +255,15 @@ void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec
 		return;
 	if (!p->released)
 		p->released = ts;
-	if (cc->xfer_ts && ts >= cc->xfer_ts && ts - cc->xfer_ts <= t->cfg.window && !strcmp(cc->xfer_dev, p->device))
+	if (cc->xfer_ts && ts >= cc->xfer_ts && ts - cc->xfer_ts <= t->cfg.window && !strcmp(cc->xfer_dev, p->device)) {
 		reason = CT_RECR_TRANSFERRED;
+		transfer_done(t, cc, p->device, ts);
+	}
 	leave(t, cc, p, reason, ts);
+	consultation_left(t, cc, p, ts);
+	p->consulting = false;
+	if (!strcmp(cc->consult_dev, p->device))
+		cc->consult_dev[0] = '\0';
 }
 
 /* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
@@ -173,11 +274,57 @@ void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_tim
 		cc->held = true;
 		cc->held_since = ts;
 		cc->holds++;
+		if (p) {
+			snprintf(cc->held_by, sizeof(cc->held_by), "%s", p->device);
+			remember(t, cc, "held", p->device, ts); /* its consultation finds it (calls_csta.c) */
+		}
 	} else if (!on && cc->held) {
 		cc->held = false;
 		if (ts > cc->held_since) /* legs disagree on time, or packet time went back */
 			cc->hold_us += ts - cc->held_since;
+		cc->held_by[0] = '\0';
+		cc->consult_dev[0] = '\0';
 	}
 	rec_hold(t, cc, p, on, ts);
 }
 
+
+void hold_sip(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
+{
+	if (!has_csta(cc)) {
+		hold(t, cc, p, on, ts);
+		return;
+	}
+	if (on)
+		cc->sip_hold_at = ts;
+	else
+		cc->sip_resume_at = ts;
+}
+
+/* A SIP moment (0: none) that came at most the window before ts, and not before `since`. */
+static ct_time_t just_before(const struct ct_calls *t, ct_time_t cand, ct_time_t ts, ct_time_t since)
+{
+	return cand && cand <= ts && ts - cand <= t->cfg.window && cand >= since ? cand : 0;
+}
+
+void hold_cti(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
+{
+	ct_time_t at = just_before(t, on ? cc->sip_hold_at : cc->sip_resume_at, ts, on ? 0 : cc->held_since);
+	if (on)
+		cc->sip_hold_at = 0;
+	else
+		cc->sip_resume_at = 0;
+	hold(t, cc, p, on, at ? at : ts);
+}
+
+ct_time_t reconnect_time(const struct ct_calls *t, const struct ccall *cc, ct_time_t ts)
+{
+	ct_time_t since = cc->held ? cc->held_since : 0, at = ts;
+	ct_time_t r = just_before(t, cc->sip_resume_at, ts, since);
+	if (r && r < at)
+		at = r;
+	for (unsigned i = 0; i < cc->nrel; i++)
+		if ((r = just_before(t, cc->rel[i], ts, since)) && r < at)
+			at = r;
+	return at;
+}

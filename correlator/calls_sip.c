@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "calls_int.h"
+#include "numbers.h"
 
 /* A Replaces value (RFC 3891: callid;to-tag=..;from-tag=.., percent-encoded inside a
  * Refer-To URI), decoded. */
@@ -79,18 +80,33 @@ struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct cc
 /* What a new dialog's INVITE tells the legs still to come. */
 static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_calls_sip *s, const char *ncalling)
 {
-	char nd[CT_CSTA_DEV];
+	char nd[CT_CSTA_DEV], tail[8];
 	remember(t, cc, "numd", calls_norm(t, s->called, nd, sizeof(nd)), s->ts);
 	remember(t, cc, "ucid", s->ucid, s->ts);
-	remember(t, cc, "dev", s->called, s->ts);
-	remember(t, cc, "dev", s->calling, s->ts);
-	if (ncalling) {
-		remember(t, cc, "num", ncalling, s->ts);
-		if (s->dst) {
-			char ip[64], v[CALLS_KEY];
-			b2b_key(v, ip, s->dst, ncalling);
-			remember(t, cc, "b2b", v, s->ts);
-		}
+	remember(t, cc, "dev", device_of(t, s->called), s->ts);
+	remember(t, cc, "dev", device_of(t, s->calling), s->ts);
+	remember(t, cc, "num", ncalling, s->ts);
+	number_tail(s->calling, tail);
+	remember(t, cc, "ct", tail, s->ts);
+	number_tail(s->called, tail);
+	remember(t, cc, "dt", tail, s->ts);
+}
+
+/* Moments that show a dialog alive: after its end they reopen it (other messages of an ended
+ * dialog, its BYE's 200 OK, ACKs, retransmissions, belong to its end). */
+static bool reopens(enum ct_sip_moment m)
+{
+	switch (m) {
+	case CT_SIP_M_REINVITE:
+	case CT_SIP_M_RINGING:
+	case CT_SIP_M_ANSWER:
+	case CT_SIP_M_HOLD:
+	case CT_SIP_M_RESUME:
+	case CT_SIP_M_REINVITE_ANSWER:
+	case CT_SIP_M_UPDATE:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -128,7 +144,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 			return NULL;
 		char ev[CALLS_EVIDENCE] = "";
 		enum join how = J_NONE;
-		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how) : NULL;
+		struct cands amb = { .n = 0 };
+		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how, &amb) : NULL;
 		if (!cc) {
 			char id[CT_ID_MAX];
 			call_id_of(id, "sip", s->call_id, NULL, s->ts);
@@ -136,6 +153,12 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 			if (!cc)
 				return NULL;
 			cc->fragment = !invite;
+			if (amb.n > 1) {
+				char what[300];
+				snprintf(what, sizeof(what), "SIP dialog %.200s", s->call_id);
+				t->ctr->calls_ambiguous++;
+				ambiguous(t, cc, &amb, what, s->ts);
+			}
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
 		} else {
@@ -144,19 +167,42 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		l = leg_add(t, cc, key, true, NULL, s->call_id, s->ts);
 		if (!l)
 			return cc;
+		if (how != J_NONE)
+			l->xjoin = (uint8_t)how;
+		if (!calls_empty(s->replaces)) {
+			struct replaces r;
+			struct ccall *rc = NULL;
+			replaces_parse(s->replaces, &r);
+			struct leg *rl = replaced_leg(t, &r, &rc);
+			if (rc == cc)
+				sip_tie(cc, rl, l);
+		}
 	}
 	if (s->ts > cc->last)
 		cc->last = s->ts;
-	if (l->ended && s->moment != CT_SIP_M_DIALOG_END)
-		l->ended = false; /* a late message reopens it */
+	if (s->ts > cc->last_sip)
+		cc->last_sip = s->ts;
+	if (l->ended && reopens(s->moment))
+		l->ended = false; /* the dialog goes on after all (an answer racing a CANCEL, a late re-INVITE) */
 	tag_add(l, tag_hash(t, s->from_tag));
 	tag_add(l, tag_hash(t, s->to_tag));
+	/* the SDP endpoints of the initial offer and answer (a late offer's in its ACK) */
+	bool media = false;
+	if (s->sdp_caller && memcmp(&l->sdp_caller, s->sdp_caller, sizeof(l->sdp_caller))) {
+		l->sdp_caller = *s->sdp_caller;
+		media = true;
+	}
+	if (s->sdp_callee && memcmp(&l->sdp_callee, s->sdp_callee, sizeof(l->sdp_callee))) {
+		l->sdp_callee = *s->sdp_callee;
+		media = true;
+	}
 	switch (s->moment) {
 	case CT_SIP_M_INVITE:
 		if (!l->invite_ts) {
 			l->invite_ts = s->ts;
 			snprintf(l->device, sizeof(l->device), "%s", s->called ? s->called : "");
 			snprintf(l->calling, sizeof(l->calling), "%s", s->calling ? s->calling : "");
+			snprintf(l->ucid, sizeof(l->ucid), "%s", s->ucid ? s->ucid : "");
 			if (s->src)
 				l->invite_src = *s->src;
 			if (s->dst)
@@ -171,15 +217,13 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");
 			}
 		}
-		if (s->sdp_caller && !l->sdp_caller.port)
-			l->sdp_caller = *s->sdp_caller;
 		if (s->dst)
 			l->hop = *s->dst;
 		sip_remember(t, cc, s, ncalling);
 		/* CTI reported the device alerted before this INVITE reached it */
-		const struct party *ap = calls_empty(s->called) ? NULL : party_find(cc, s->called);
+		const struct party *ap = calls_empty(s->called) ? NULL : party_find(cc, leg_device(l));
 		if (ap && ap->csta && ap->alerted)
-			cti_lag(cc, s->called, ap->alerted);
+			cti_lag(cc, leg_device(l), ap->alerted);
 		break;
 	case CT_SIP_M_RINGING:
 		/* the callee rings; a phone that placed the call (a B2BUA's incoming leg) hears it */
@@ -190,10 +234,6 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		l->answered = true;
 		if (!l->answer_ts)
 			l->answer_ts = s->ts;
-		if (s->sdp_caller && !l->sdp_caller.port)
-			l->sdp_caller = *s->sdp_caller;
-		if (s->sdp_callee)
-			l->sdp_callee = *s->sdp_callee;
 		/* the callee answered: a phone that placed the call (a B2BUA's incoming leg) did not */
 		if (!l->b2b_in)
 			answered(t, cc, party(t, cc, leg_device(l), false), s->ts);
@@ -213,7 +253,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	case CT_SIP_M_HOLD:
 	case CT_SIP_M_RESUME:
 		/* the device of the leg: the agent's phone holds (or is held by) the customer */
-		hold(t, cc, party_find(cc, leg_device(l)), s->moment == CT_SIP_M_HOLD, s->ts);
+		hold_sip(t, cc, party_find(cc, leg_device(l)), s->moment == CT_SIP_M_HOLD, s->ts);
 		break;
 	case CT_SIP_M_BYE: {
 		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
@@ -221,18 +261,28 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (!has_csta(cc))
 			calls_set(cc->released_by, sizeof(cc->released_by), who);
 		l->bye = true;
-		released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+		released(t, cc, leaving(t, cc, l, s->ts), CT_RECR_CLEARED, s->ts);
+		leg_end(cc, l, s->ts); /* the call may end now: its record does not wait for the dialog's timers */
 		break;
 	}
 	case CT_SIP_M_FAILURE:
-		if (s->status && !cc->answer && !cc->sip_cause[0] && s->status != 401 && s->status != 407) {
-			snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+		if (s->ends_dialog) {
+			if (!cc->answer && !cc->sip_cause[0] && !l->bye) /* a 487 after a CANCEL is no cause */
+				snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+			if (!l->bye) /* after a CANCEL, the 487 only confirms the end */
+				leg_end(cc, l, s->ts);
 			l->bye = true; /* the INVITE failed: the dialog is over but for its timers */
 		}
 		break;
 	case CT_SIP_M_CANCEL:
+		/* the caller gave up (a B2BUA passes it on as the caller of its own leg) */
+		if (!has_csta(cc))
+			calls_set(cc->released_by, sizeof(cc->released_by), l->calling);
+		if (!l->answered)
+			cc->cancelled = true;
 		l->bye = true;
-		released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+		released(t, cc, leaving(t, cc, l, s->ts), CT_RECR_CLEARED, s->ts);
+		leg_end(cc, l, s->ts);
 		break;
 	case CT_SIP_M_REFER: {
 		struct replaces r;
@@ -250,14 +300,23 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 			snprintf(ev, sizeof(ev), "REFER in %s replaces dialog %s", s->call_id, r.callid);
 			cc = merge(t, cc, o);
 			evidence_add(cc, ev);
+			struct ccall *x;
+			sip_tie(cc, leg_of(t, key, &x), replaced_leg(t, &r, &x));
 		}
 		break;
 	}
 	case CT_SIP_M_REFER_ACCEPTED:
+		/* the transfer is under way; its time is the evidence of its completion (the NOTIFY
+		 * reporting 200, the transferring device's BYE, CTI's Transferred), the REFER's only
+		 * when none comes */
 		if (l->pending) {
-			add_xfer(cc->xfers, &cc->nxfers, l->pending_from, l->pending_to, l->pending_kind, l->pending_ts);
+			transfer_seen(t, cc, l->pending_from, l->pending_to, l->pending_kind, l->pending_ts, true);
 			l->pending = false;
 		}
+		break;
+	case CT_SIP_M_NOTIFY:
+		if (s->status >= 200 && s->status < 300 && l->pending_from[0])
+			transfer_done(t, cc, l->pending_from, s->ts);
 		break;
 	case CT_SIP_M_DIALOG_END: {
 		if (!cc->sip_disposition)
@@ -265,7 +324,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (s->ts > cc->sip_ended_at)
 			cc->sip_ended_at = s->ts;
 		if (s->bye_seen || !s->answered)
-			released(t, cc, leaving(cc, l), CT_RECR_CLEARED, s->ts);
+			released(t, cc, leaving(t, cc, l, s->ts), CT_RECR_CLEARED, s->ts);
 		char d[512];
 		if (s->answered && !s->bye_seen && s->end_reason != CT_DEND_UNKNOWN) {
 			snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (ended by %s)", s->call_id,
@@ -292,6 +351,17 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	default:
 		break; /* other moments only refresh the call */
 	}
+	if (media)
+		rec_media(t, cc, l, s->ts);
+	/* what a B2BUA relays pairs its two sides (the moment may have merged calls: find the leg
+	 * again) */
+	struct ccall *lc;
+	struct leg *ll = leg_of(t, key, &lc);
+	if (!ll)
+		return cc;
+	cc = relay_moment(t, lc, ll, s);
+	if (invite && (ll = leg_of(t, key, &lc)))
+		name_leg_late(t, lc, ll, s->ts); /* CTI may have reported its phone ringing already */
 	return cc;
 }
 

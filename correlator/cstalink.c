@@ -379,12 +379,13 @@ struct hop {
 };
 
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
-		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop)
+		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop, ct_time_t asked)
 {
 	char call[CT_ID_MAX] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
 	 * CSTA call itself */
-	const char *joined = t->calls ? ct_calls_csta(t->calls, l->name, m, ts) : NULL;
+	struct ct_calls_csta in = { .link = l->name, .msg = m, .monitored = monitored, .ts = ts, .asked = asked };
+	const char *joined = t->calls ? ct_calls_csta(t->calls, &in) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
 	else if (!t->calls && m->conn.call_id[0]) {
@@ -709,7 +710,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		l->phase = m->phase;
 	const char *name = m->name[0] ? m->name : "unknown";
 	char rname[64];
-	ct_time_t latency = 0;
+	ct_time_t latency = 0, asked = 0;
 	bool has_latency = false;
 	switch (m->kind) {
 	case CT_CSTA_AARQ:
@@ -743,6 +744,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		if (p) {
 			has_latency = true;
 			latency = ts >= p->ts ? ts - p->ts : 0;
+			asked = p->ts;
 			if (!m->name[0] || m->unknown)
 				name = p->name; /* a result carries no operation name in ROSE without data */
 			if (m->kind == CT_CSTA_RESULT && p->nid == CT_CSTA_N_MONITOR_START && m->xref[0] &&
@@ -773,7 +775,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		const struct ended *e = ended_find(l, m->xref);
 		monitored = e && e->device[0] ? e->device : NULL;
 	}
-	emit(t, l, m, ts, name, monitored, latency, has_latency, hop);
+	emit(t, l, m, ts, name, monitored, latency, has_latency, hop, asked);
 	if (dup)
 		dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
@@ -864,6 +866,19 @@ void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now)
 		*pp = l->next;
 		link_free(l);
 		return;
+	}
+}
+
+void ct_cstalinks_call_over(struct ct_cstalinks *t, const char *link, const char *csta_call_id, ct_time_t now)
+{
+	for (struct link *l = t->links; l; l = l->next) {
+		if (l->closed || strcmp(l->name, link) != 0)
+			continue;
+		for (unsigned i = 0; i < CT_CSTALINK_MAX_PENDING; i++) {
+			struct pending *p = &l->pend[i];
+			if (p->used && p->call_id[0] && strcmp(p->call_id, csta_call_id) == 0)
+				missing(t, l, p, now, "before its call ended");
+		}
 	}
 }
 

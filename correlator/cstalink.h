@@ -69,6 +69,9 @@ void ct_cstalinks_down(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t ts, c
 /* The TCP connection of a link is gone. A link that went down is kept until its successor
  * speaks (or the end of input); another (end of input, idle expiry) closes its periods now. */
 void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now);
+/* The customer call of CSTA call (link, callID) is over and its record being written at now:
+ * requests about it still unanswered are audited as missing their responses. */
+void ct_cstalinks_call_over(struct ct_cstalinks *t, const char *link, const char *csta_call_id, ct_time_t now);
 /* Timers at packet time now: requests unanswered past the response timeout. */
 void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now);
 /* End of input at now: the last timeout check, and every open blind period closed at now. */

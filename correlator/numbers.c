@@ -223,6 +223,32 @@ static bool starts_icase(const char *p, const char *end, const char *word)
 
 /* Steps 1 and 2 of numbers.h: the user part of `in` as '+'? and digits into w (cap
  * CT_NUMBER_MAX_DIGITS + 2). Returns its length, 0 if `in` is not a number. */
+#define CONTEXT_MAX 8 /* digits of a global number prefix in a phone-context */
+
+/* The digits of a `;phone-context=+...` parameter between p and end (RFC 3966 section 5.1.5: a
+ * local number's context given as a global number prefix, a country code and maybe an area
+ * code, visual separators allowed), into cc; false if none. */
+static bool phone_context(const char *p, const char *end, char cc[CONTEXT_MAX + 1])
+{
+	static const char key[] = "phone-context=";
+	for (; p + sizeof(key) - 1 <= end; p++) {
+		if (*p != ';' || !starts_icase(p + 1, end, key))
+			continue;
+		const char *v = p + sizeof(key);
+		if (v >= end || *v != '+')
+			return false;
+		size_t n = 0;
+		for (v++; v < end && *v != ';' && n < CONTEXT_MAX; v++)
+			if (is_digit(*v))
+				cc[n++] = *v;
+			else if (*v != '-' && *v != '.' && *v != '(' && *v != ')')
+				return false;
+		cc[n] = '\0';
+		return n > 0;
+	}
+	return false;
+}
+
 static size_t clean(const char *in, char *w)
 {
 	size_t inlen = strnlen(in, CT_NUMBER_SCAN_MAX + 1);
@@ -243,6 +269,15 @@ static size_t clean(const char *in, char *w)
 		p += 5;
 	else if (starts_icase(p, end, "tel:"))
 		p += 4;
+	const char *uend = end; /* the user part and its parameters, before the host */
+	for (const char *q = p; q < end; q++) {
+		if (*q == '@' || *q == '?' || *q == '>') {
+			uend = q;
+			break;
+		}
+	}
+	char cc[CONTEXT_MAX + 1];
+	bool context = phone_context(p, uend, cc);
 	for (const char *q = p; q < end; q++) {
 		if (*q == '@' || *q == ';' || *q == '?' || *q == '>') {
 			end = q;
@@ -271,10 +306,19 @@ static size_t clean(const char *in, char *w)
 	if (digits == 0)
 		return 0;
 	w[len] = '\0';
+	if (context && w[0] != '+') {
+		/* a local number in a global context: +CC and the number without its trunk prefix */
+		size_t skip = w[0] == '0' ? 1 : 0, cl = strlen(cc);
+		if (digits - skip + cl > CT_NUMBER_MAX_DIGITS)
+			return 0;
+		memmove(w + 1 + cl, w + skip, len - skip + 1);
+		w[0] = '+';
+		memcpy(w + 1, cc, cl);
+		len = len - skip + 1 + cl;
+	}
 	return len;
 }
 
-/* w = head + w[skip..len); the new length, 0 when the result has too many digits. */
 static size_t rewrite(char *w, size_t len, size_t skip, const char *head, size_t hlen)
 {
 	char tmp[CT_NUMBER_MAX_DIGITS + 2];
@@ -357,4 +401,21 @@ bool ct_number_same(const struct ct_numbers *n, const char *a, const char *b)
 	if (lx || ly)
 		return lx == ly && memcmp(x, y, lx) == 0;
 	return strcmp(a, b) == 0;
+}
+
+bool ct_number_tail_same(const char *a, const char *b, size_t min_digits)
+{
+	char x[CT_NUMBER_NORM_MAX], y[CT_NUMBER_NORM_MAX];
+	if (!a || !b || !ct_number_clean(a, x, sizeof(x)) || !ct_number_clean(b, y, sizeof(y)))
+		return false;
+	/* the significant digits: no '+', no trunk or international prefix zeros */
+	const char *p = x, *q = y;
+	while (*p == '+' || *p == '0')
+		p++;
+	while (*q == '+' || *q == '0')
+		q++;
+	size_t lp = strlen(p), lq = strlen(q);
+	if (lp < min_digits || lq < min_digits)
+		return false;
+	return lp <= lq ? strcmp(p, q + lq - lp) == 0 : strcmp(q, p + lp - lq) == 0;
 }

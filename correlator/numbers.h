@@ -7,7 +7,8 @@
  *
  *  1. the user part is taken: text inside `<...>` if there is one (`"Bob" <sip:...>`, `N<5000>`),
  *     a `sip:` / `sips:` / `tel:` scheme dropped (any case), everything from the first `@`, `;`,
- *     `?` or `>` dropped (host, URI and tel parameters, phone-context included);
+ *     `?` or `>` dropped (host, URI and tel parameters); a local number with a
+ *     `;phone-context=+CC` (RFC 3966) becomes `+CC` and the number without its trunk prefix 0;
  *  2. visual separators `-` `.` `(` `)` (RFC 3966 visual-separator) and blanks are dropped; a
  *     leading `+` (or `%2B`) is kept; the rest must be digits, `*` or `#`, at most
  *     CT_NUMBER_MAX_DIGITS of them, or the text is not a number;
@@ -96,6 +97,13 @@ size_t ct_number_norm(const struct ct_numbers *n, const char *in, char *out, siz
 /* Steps 1 and 2 only: the dialled form of `in` (`sip:+49-30 555@h` is `+4930555`), without rules
  * or prefixes; same returns and limits as ct_number_norm(). */
 size_t ct_number_clean(const char *in, char *out, size_t cap);
+
+/* True when a and b name the same party by their tails: both numbers (ct_number_clean), whose
+ * significant digits (without `+` and leading zeros) end one with the other, the shorter with
+ * at least min_digits of them. Extension 2001 is +4930344442001, and 017012345678 is
+ * +4917012345678 (a national number without its trunk prefix is the tail of its E.164 form).
+ * Only as evidence within a time window: a tail alone names many parties. */
+bool ct_number_tail_same(const char *a, const char *b, size_t min_digits);
 
 /* True when a and b are the same party: both numbers with the same canonical form, or both not
  * numbers and byte for byte equal (device ids such as "agent7"). Empty or NULL is never the same. */

@@ -152,6 +152,7 @@ const char *ct_audit_kind_name(enum ct_audit_kind k)
 		[CT_AUDIT_TRUNCATED] = "audit_truncated",
 		[CT_AUDIT_REFUSED] = "refused",
 		[CT_AUDIT_CLOCK_JUMP] = "clock_jump",
+		[CT_AUDIT_AMBIGUOUS_JOIN] = "ambiguous_join",
 	};
 	return NAME_OF(names, k);
 }

@@ -139,6 +139,7 @@ enum ct_audit_kind {
 	CT_AUDIT_TRUNCATED,       /* audit_truncated: findings past a call's cap (call records only) */
 	CT_AUDIT_REFUSED,         /* something not tracked because it is over a cap (an id too long) */
 	CT_AUDIT_CLOCK_JUMP,      /* the capture clock moved to a new time line (capture/capture.h) */
+	CT_AUDIT_AMBIGUOUS_JOIN,  /* a leg fitted several calls equally: left apart */
 	CT_AUDIT_COUNT
 };
 const char *ct_audit_kind_name(enum ct_audit_kind k);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../capture/packet.h"
 #include "../util/heap.h"
@@ -241,6 +242,25 @@ static void who_of(const struct ct_sip_msg *m, struct who *w)
 	}
 }
 
+/* The status a REFER's NOTIFY reports (RFC 3515: Event: refer, a message/sipfrag body whose
+ * first line is "SIP/2.0 NNN ..."), 0 when it is not one. */
+static unsigned refer_progress(const struct ct_sip_msg *m)
+{
+	struct ct_slice ev = ct_sip_get(m, CT_H_EVENT);
+	const char *b = (const char *)m->body.p;
+	if (ev.len < 5 || strncasecmp((const char *)ev.p, "refer", 5) || (ev.len > 5 && ev.p[5] != ';' && ev.p[5] != ' '))
+		return 0;
+	if (m->body.len < 11 || memcmp(b, "SIP/2.0 ", 8))
+		return 0;
+	unsigned st = 0;
+	for (size_t i = 8; i < 11; i++) {
+		if (b[i] < '0' || b[i] > '9')
+			return 0;
+		st = st * 10 + (unsigned)(b[i] - '0');
+	}
+	return st;
+}
+
 static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
 		     const struct ct_sip_meta *meta, const struct who *w)
 {
@@ -280,7 +300,9 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 	}
 	s.sdp_caller = c->sdp_caller.port ? &c->sdp_caller : NULL;
 	s.sdp_callee = c->sdp_callee.port ? &c->sdp_callee : NULL;
-	s.status = m->request ? 0 : m->status;
+	s.status = m->request ? (m->method == CT_SIP_NOTIFY ? refer_progress(m) : 0) : m->status;
+	s.ends_dialog = !m->request && m->method == CT_SIP_INVITE && m->status >= 300 && !c->answered &&
+			c->state == CT_DLG_TERMINATED;
 	const char *id = ct_calls_sip(t->calls, &s);
 	if (id && strcmp(id, c->id)) {
 		snprintf(c->id, sizeof(c->id), "%s", id);
@@ -288,15 +310,18 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 	}
 }
 
-static void event(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
-		  const struct ct_sip_meta *meta, bool retrans)
+/* The event of a message (moment: its name) and, unless a retransmission, its moment for the
+ * call correlator (to_call: what it means for the call, which an ACK standing for a lost 200 OK
+ * makes an answer). */
+static void event_as(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, enum ct_sip_moment to_call,
+		     const struct ct_sip_msg *m, const struct ct_sip_meta *meta, bool retrans)
 {
 	if (c && c->csta_session && !t->cfg.events_all)
 		return; /* its CSTA content is reported as csta events */
 	struct who w;
 	who_of(m, &w);
 	if (c && !retrans)
-		to_calls(t, c, moment, m, meta, &w);
+		to_calls(t, c, to_call, m, meta, &w);
 	const struct ct_sdp *sdp = c && t->media ? ct_media_take_sdp(t->media) : NULL;
 	if (!t->rep || !t->rep->sip_event)
 		return;
@@ -304,6 +329,12 @@ static void event(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment mome
 				  .msg = m, .meta = meta, .from = w.from, .to = w.to, .calling = w.calling,
 				  .called = w.called, .sdp = sdp };
 	t->rep->sip_event(t->rep->user, &v);
+}
+
+static void event(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, const struct ct_sip_msg *m,
+		  const struct ct_sip_meta *meta, bool retrans)
+{
+	event_as(t, c, moment, moment, m, meta, retrans);
 }
 
 /* The message's transaction fingerprint; true if it was seen before (a retransmission). */
@@ -352,6 +383,7 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 		       const struct ct_sip_meta *meta)
 {
 	enum ct_sip_moment mo = CT_SIP_M_REQUEST;
+	bool answered_by_ack = false;
 	switch (m->method) {
 	case CT_SIP_INVITE:
 		if (!m->to_tag.len && !c->answered) {
@@ -374,7 +406,22 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			mo = CT_SIP_M_REINVITE;
 		}
 		break;
-	case CT_SIP_ACK: mo = CT_SIP_M_ACK; break;
+	case CT_SIP_ACK:
+		mo = CT_SIP_M_ACK;
+		if (m->cseq == c->invite_cseq && m->to_tag.len && c->invite_seen && !c->answered &&
+		    c->state != CT_DLG_TERMINATED) {
+			/* the ACK of a 2xx the capture lost: the dialog was answered (the ACK of a
+			 * failure came after that failure, which terminated the dialog) */
+			c->answered = true;
+			c->answer = meta->ts;
+			copy_text(t, c->to_tag, sizeof(c->to_tag), m->to_tag);
+			c->final_status = 200;
+			c->state = CT_DLG_CONFIRMED;
+			if (!c->csta_session)
+				t->ctr->sip_calls_answered++;
+			answered_by_ack = true;
+		}
+		break;
 	case CT_SIP_BYE:
 		mo = CT_SIP_M_BYE;
 		c->bye = true;
@@ -385,6 +432,8 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 	case CT_SIP_CANCEL:
 		mo = CT_SIP_M_CANCEL;
 		c->cancelled = true;
+		if (!c->end)
+			c->end = meta->ts; /* the caller gave up: the 487 only confirms it */
 		break;
 	case CT_SIP_REFER: mo = CT_SIP_M_REFER; break;
 	case CT_SIP_NOTIFY: mo = CT_SIP_M_NOTIFY; break;
@@ -402,7 +451,7 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 		if (hold && (m->method == CT_SIP_INVITE || m->method == CT_SIP_UPDATE))
 			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	}
-	event(t, c, mo, m, meta, false);
+	event_as(t, c, mo, answered_by_ack ? CT_SIP_M_ANSWER : mo, m, meta, false);
 }
 
 static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
@@ -445,7 +494,8 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 			} else if (initial && !c->answered) {
 				c->final_status = m->status;
 				c->state = CT_DLG_TERMINATED;
-				c->end = meta->ts;
+				if (!c->end)
+					c->end = meta->ts; /* unless a CANCEL ended it first */
 			}
 			mo = CT_SIP_M_FAILURE;
 		}

@@ -29,7 +29,7 @@ static const char *const csta_names[] = { "delivered", "established", "held", "r
 					  "call_cleared", "transferred", "conferenced", "diverted", "queued",
 					  "failed", "service_initiated", "originated", "network_reached",
 					  "route_request", "route_select_request", "single_step_transfer_call",
-					  "offered" };
+					  "offered", "make_call" };
 static const char *const ucids[] = { "00fa080001000000", "00FA080002000000", "0005000300000000", "nothex-ucid-1234" };
 
 static bool record_all(void *user, const char *device)
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.ucid = (op[5] & 4) ? ucids[op[3] & 3] : NULL, .replaces = (op[5] & 8) ? rep : NULL,
 				.refer_to = dev2, .refer_replaces = (op[5] & 16) ? rep : NULL,
 				.sdp_caller = (op[5] & 32) ? &ep : NULL, .sdp_callee = (op[5] & 64) ? &ep : NULL,
-				.status = op[4] & 1 ? 486 : 0, .disposition = CT_DISP_FAILED, .bye_seen = op[4] & 2,
+				.status = op[4] & 1 ? 486 : 0, .ends_dialog = op[4] & 64, .disposition = CT_DISP_FAILED, .bye_seen = op[4] & 2,
 				.answered = op[4] & 4, .retrans = op[4] & 8, .rtp_flows = op[4] & 16,
 				.end_reason = (op[4] & 32) ? CT_DEND_TIMEOUT : CT_DEND_ENDED,
 			};
@@ -118,7 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct ct_csta_msg m;
 			memset(&m, 0, sizeof(m));
 			const char *name = csta_names[op[0] / 4 % (sizeof(csta_names) / sizeof(csta_names[0]))];
-			m.kind = strstr(name, "route_") || strstr(name, "transfer_call") ? CT_CSTA_REQUEST : CT_CSTA_EVENT;
+			m.kind = strstr(name, "route_") || strstr(name, "transfer_call") ? CT_CSTA_REQUEST
+				 : strcmp(name, "make_call") == 0			       ? CT_CSTA_RESULT
+										       : CT_CSTA_EVENT;
 			snprintf(m.name, sizeof(m.name), "%s", name);
 			m.nid = (uint8_t)ct_csta_name_of(name);
 			if (!(op[5] & 1))
@@ -138,7 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				snprintf(m.global_call_id, sizeof(m.global_call_id), "g%u", op[3] & 3);
 			snprintf(m.xref, sizeof(m.xref), "%u", op[4] & 3);
 			snprintf(m.cause, sizeof(m.cause), "%s", (op[4] & 4) ? "busy" : "normal_clearing");
-			ct_calls_csta(t, links[op[3] >> 7], &m, ts);
+			struct ct_calls_csta in = { .link = links[op[3] >> 7], .msg = &m, .monitored = (op[4] & 8) ? dev2 : NULL,
+						    .ts = ts, .asked = m.kind == CT_CSTA_RESULT ? ts - dt : 0 };
+			ct_calls_csta(t, &in);
 			break;
 		}
 		default:

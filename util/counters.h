@@ -107,6 +107,11 @@
 	X(calls, "customer calls (call records) started")                                   \
 	X(calls_evicted, "call records written early at calls.max_calls")                    \
 	X(calls_merged, "calls merged into another (transfer, conference, REFER, late evidence)") \
+	X(calls_consultations, "CSTA calls joined to the customer call their device holds as its consultation") \
+	X(calls_b2bua_paired, "SIP dialogs paired with the one a B2BUA relays them to")          \
+	X(calls_ambiguous, "legs left apart because several calls fitted them equally")          \
+	X(calls_names_learnt, "device names learnt (a DDI or SIP user CTI showed to be a device)") \
+	X(calls_names_forgotten, "device names forgotten when the table was full (oldest first)") \
 	X(calls_legs_dropped, "legs not added to a call that had calls' maximum already")     \
 	X(calls_parties_dropped, "devices not kept in a call's parties (never answered; cap reached)") \
 	X(calls_keys_dropped, "ids of a call not indexed: its key slots were full (or out of memory)") \

@@ -115,7 +115,8 @@ static const char *csta(const char *name, const char *call_id, const char *dev, 
 	snprintf(m.conn.call_id, sizeof(m.conn.call_id), "%s", call_id);
 	snprintf(m.subject, sizeof(m.subject), "%s", dev);
 	m.nid = (uint8_t)ct_csta_name_of(name);
-	return ct_calls_csta(calls, LINK, &m, ts);
+	struct ct_calls_csta in = { .link = LINK, .msg = &m, .ts = ts };
+	return ct_calls_csta(calls, &in);
 }
 
 static const char *xfer(const char *name, const char *primary, const char *secondary, const char *from,
@@ -130,7 +131,8 @@ static const char *xfer(const char *name, const char *primary, const char *secon
 	snprintf(m.subject, sizeof(m.subject), "%s", from);
 	snprintf(m.other, sizeof(m.other), "%s", to);
 	m.nid = (uint8_t)ct_csta_name_of(name);
-	return ct_calls_csta(calls, LINK, &m, ts);
+	struct ct_calls_csta in = { .link = LINK, .msg = &m, .ts = ts };
+	return ct_calls_csta(calls, &in);
 }
 
 /* ---- cases ---- */

@@ -347,9 +347,34 @@ static void test_hostile_lengths(void **state)
 	assert_norm(&n, "<<5000>>", "");
 }
 
+/* R20 of the scenario variants: a local number in a phone-context, and tails naming one party. */
+static void test_context_and_tails(void **state)
+{
+	(void)state;
+	char out[CT_NUMBER_NORM_MAX];
+	assert_int_not_equal(ct_number_clean("tel:030-3444-42001;phone-context=+49", out, sizeof(out)), 0);
+	assert_string_equal(out, "+4930344442001");
+	assert_int_not_equal(ct_number_clean("sip:030 3444 42001;phone-context=+49@10.1.0.1;user=phone", out, sizeof(out)), 0);
+	assert_string_equal(out, "+4930344442001");
+	assert_int_not_equal(ct_number_clean("tel:5551234;phone-context=+1-212", out, sizeof(out)), 0);
+	assert_string_equal(out, "+12125551234");
+	assert_int_not_equal(ct_number_clean("tel:+4930555;phone-context=+1", out, sizeof(out)), 0);
+	assert_string_equal(out, "+4930555"); /* a global number needs no context */
+	assert_int_not_equal(ct_number_clean("N<+4930344442001>;displayNumber=2001;noa=nk", out, sizeof(out)), 0);
+	assert_string_equal(out, "+4930344442001");
+	assert_true(ct_number_tail_same("2001", "+49 30 3444 42001", 4));
+	assert_true(ct_number_tail_same("017012345678", "+4917012345678", 4));
+	assert_true(ct_number_tail_same("tel:+49-30-3444-42001", "030344442001", 4));
+	assert_false(ct_number_tail_same("2001", "+4930344442002", 4));
+	assert_false(ct_number_tail_same("001", "+4930344442001", 4)); /* too short to tell */
+	assert_false(ct_number_tail_same("anonymous", "2001", 4));
+	assert_false(ct_number_tail_same(NULL, "2001", 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_context_and_tails),
 		cmocka_unit_test(test_same_number_all_forms),
 		cmocka_unit_test(test_private_and_extensions),
 		cmocka_unit_test(test_docs_example),

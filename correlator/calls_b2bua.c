@@ -1,0 +1,351 @@
+/* calls_b2bua.c - the two sides of a B2BUA (a PBX, an SBC, a topology-hiding proxy) paired by
+ * what it relays (calls_int.h).
+ *
+ * A B2BUA answers the caller's INVITE on one dialog and places its own on another, with its
+ * own Call-ID, and often another identity for the caller (a PAI on the trunk, anonymous
+ * towards the phone). What it cannot hide is that it relays: the INVITE it sends shortly after
+ * the one it received, the 18x and 2xx it sends on the incoming dialog shortly after it
+ * received them on the outgoing one, the CANCEL and BYE passed on in lockstep.
+ *
+ * Every such message is an observation at its host: "host H sent (or received) kind k on dialog
+ * X at t". When H sends k on X at t, the messages of kind k it received on dialogs of the other
+ * side (X outgoing from H: dialogs H received an INVITE on; X incoming: dialogs H placed) in the
+ * little time before are what it may be relaying. For an outgoing dialog O that set constrains
+ * its one incoming partner: the partner is in it, and each further observation intersects. An
+ * incoming dialog I relaying a message constrains an outgoing one only when exactly one dialog
+ * can have been the source (a ring group gives one incoming dialog several outgoing ones).
+ * When O's set is one dialog, the two calls are one. When two dialogs stay possible to the end
+ * (twin calls whose every relayed message came together), the legs stay apart and the call
+ * record carries an ambiguous_join audit naming them: never a guess.
+ *
+ * The INVITE's candidates are narrowed first by what the identities still say: a candidate
+ * whose caller or dialled number matches (by tail, ct_number_tail_same) is preferred over one
+ * that says nothing; a mismatch excludes nothing (a B2BUA rewrites identities).
+ *
+ * Bounded: the last CALLS_RELAYS observations, found by host and kind through a hash table,
+ * each lookup walking only the observations of the relay window.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls_int.h"
+#include "numbers.h"
+
+#define RELAY_GAP (500 * 1000) /* µs: a B2BUA passes a response, CANCEL or BYE on within this */
+
+enum relay_kind { RK_INVITE = 1, RK_PROV, RK_ANSWER, RK_FAIL, RK_CANCEL, RK_BYE };
+
+struct relay {
+	struct ct_hnode hn;        /* in ct_calls.relay_idx, by (host, kind, received) */
+	ct_time_t ts;
+	uint64_t leg;              /* the dialog's leg hash (its index key's) */
+	bool in_table;
+};
+
+static const char *kind_name(int k)
+{
+	static const char *const names[] = { "", "INVITE", "18x", "2xx", "failure", "CANCEL", "BYE" };
+	return k > 0 && k < (int)CT_ARRAY_SIZE(names) ? names[k] : "?";
+}
+
+int calls_relays_init(struct ct_calls *t)
+{
+	t->relays = calloc(CALLS_RELAYS, sizeof(*t->relays));
+	if (!t->relays)
+		return CT_ENOMEM;
+	if (ct_htab_init(&t->relay_idx, CALLS_RELAYS, CALLS_RELAYS) != CT_OK) {
+		free(t->relays);
+		return CT_ENOMEM;
+	}
+	return CT_OK;
+}
+
+void calls_relays_free(struct ct_calls *t)
+{
+	ct_htab_free(&t->relay_idx);
+	free(t->relays);
+}
+
+static uint64_t obs_hash(const struct ct_calls *t, const struct ct_addr *host, int kind, bool sent)
+{
+	struct {
+		struct ct_addr host;
+		uint8_t kind, sent, zero[6];
+	} k;
+	memset(&k, 0, sizeof(k));
+	k.host = *host;
+	k.kind = (uint8_t)kind;
+	k.sent = sent;
+	return ct_hash(&t->key, &k, sizeof(k));
+}
+
+static void observe(struct ct_calls *t, const struct ct_addr *host, int kind, bool sent, uint64_t leg, ct_time_t ts)
+{
+	struct relay *r = &t->relays[t->nrelays_next++ % CALLS_RELAYS];
+	if (r->in_table)
+		ct_htab_del(&t->relay_idx, &r->hn);
+	r->ts = ts;
+	r->leg = leg;
+	r->in_table = true;
+	ct_htab_add(&t->relay_idx, &r->hn, obs_hash(t, host, kind, sent));
+}
+
+/* The SIP leg whose index key hashes to h, and its call. */
+static struct leg *leg_by_hash(struct ct_calls *t, uint64_t h, struct ccall **cc)
+{
+	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
+		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
+		for (unsigned i = 0; i < k->cc->nlegs; i++)
+			if (&k->cc->legs[i].k == k && k->cc->legs[i].sip) {
+				*cc = k->cc;
+				return &k->cc->legs[i];
+			}
+	}
+	return NULL;
+}
+
+enum side { SIDE_NONE, SIDE_IN, SIDE_OUT };
+
+/* Which side of host h the dialog of l is: it received the INVITE (in), or placed it (out). */
+static enum side side_of(const struct leg *l, const struct ct_addr *h)
+{
+	if (!l->invite_ts)
+		return SIDE_NONE;
+	if (!memcmp(&l->invite_dst, h, sizeof(*h)))
+		return SIDE_IN;
+	if (!memcmp(&l->invite_src, h, sizeof(*h)))
+		return SIDE_OUT;
+	return SIDE_NONE;
+}
+
+/* A set of leg hashes. */
+struct legset {
+	uint64_t h[CALLS_RELAY_CANDS];
+	unsigned n;
+	bool more;
+};
+
+static void set_add(struct legset *s, uint64_t h)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->h[i] == h)
+			return;
+	if (s->n < CALLS_RELAY_CANDS)
+		s->h[s->n++] = h;
+	else
+		s->more = true;
+}
+
+/* What host H may be relaying when it sends kind on leg x at ts: the dialogs of the other side
+ * on which it received that kind within the gap before. */
+static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const struct leg *x, enum side want,
+		    ct_time_t ts, struct legset *out)
+{
+	ct_time_t gap = kind == RK_INVITE ? t->cfg.window : RELAY_GAP;
+	uint64_t oh = obs_hash(t, h, kind, false);
+	out->n = 0;
+	out->more = false;
+	for (struct ct_hnode *n = ct_htab_first(&t->relay_idx, oh); n; n = ct_htab_next(n)) {
+		struct relay *r = CT_CONTAINER_OF(n, struct relay, hn);
+		if (r->ts > ts)
+			continue;
+		if (ts - r->ts > gap)
+			break; /* newest first: the rest is older still */
+		if (r->leg == x->k.hn.h)
+			continue;
+		struct ccall *ycc;
+		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
+		if (!y || side_of(y, h) == want)
+			set_add(out, r->leg); /* one written already may have been the source: it stays */
+	}
+}
+
+/* The INVITE's candidates whose identities still match: the caller (by tail), the number the
+ * caller dialled against the dialog's target. None matching: all stay. */
+static void prefer_matching(struct ct_calls *t, const struct leg *o, struct legset *c)
+{
+	unsigned best = 0, score[CALLS_RELAY_CANDS];
+	for (unsigned i = 0; i < c->n; i++) {
+		struct ccall *icc;
+		const struct leg *in = leg_by_hash(t, c->h[i], &icc);
+		score[i] = 0;
+		if (!in)
+			continue;
+		score[i] += ct_number_tail_same(in->calling, o->calling, 6);
+		score[i] += ct_number_tail_same(in->device, o->device, 4);
+		if (score[i] > best)
+			best = score[i];
+	}
+	if (!best)
+		return;
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n; i++)
+		if (score[i] == best)
+			c->h[n++] = c->h[i];
+	c->n = n;
+}
+
+/* While o has several candidates, each is marked: when one is written, o's ambiguity is told
+ * naming them all (relay_leaving), while their Call-IDs are still at hand. */
+static void mark_candidates(struct ct_calls *t, const struct leg *o)
+{
+	if (o->nrcand < 2)
+		return;
+	for (unsigned i = 0; i < o->nrcand; i++) {
+		struct ccall *icc;
+		struct leg *in = leg_by_hash(t, o->rcand[i], &icc);
+		if (in)
+			in->rcand_of = true;
+	}
+}
+
+/* o's partner is in c. */
+static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
+{
+	if (o->rpaired || c->more || !c->n)
+		return; /* too many to say anything, or nothing seen */
+	if (!o->rconstrained) {
+		o->rconstrained = true;
+		memcpy(o->rcand, c->h, c->n * sizeof(c->h[0]));
+		o->nrcand = (uint8_t)c->n;
+		mark_candidates(t, o);
+		return;
+	}
+	unsigned n = 0;
+	for (unsigned i = 0; i < o->nrcand; i++)
+		for (unsigned j = 0; j < c->n; j++)
+			if (o->rcand[i] == c->h[j]) {
+				o->rcand[n++] = o->rcand[i];
+				break;
+			}
+	o->nrcand = (uint8_t)n; /* empty: the observations disagree; no pairing */
+}
+
+/* o's partner is known: their calls are one. Returns the call o is in now. */
+static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *o, const struct ct_addr *h,
+			      int kind)
+{
+	if (o->rpaired || !o->rconstrained || o->nrcand != 1)
+		return cc;
+	struct ccall *icc;
+	struct leg *in = leg_by_hash(t, o->rcand[0], &icc);
+	if (!in)
+		return cc;
+	o->rpaired = true;
+	in->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
+	char ip[64], ev[CALLS_EVIDENCE];
+	ct_addr_format(h, ip, sizeof(ip));
+	snprintf(ev, sizeof(ev), "B2BUA %s relayed SIP dialog %.100s to %.100s (%s)", ip, in->call_id, o->call_id,
+		 kind_name(kind));
+	uint64_t ih = in->k.hn.h, oh = o->k.hn.h;
+	if (icc != cc) {
+		cc = merge(t, icc, cc);
+		t->ctr->calls_b2bua_paired++;
+	}
+	evidence_add(cc, ev);
+	struct ccall *x;
+	sip_tie(cc, leg_by_hash(t, ih, &x), leg_by_hash(t, oh, &x)); /* the merge moved the legs */
+	return cc;
+}
+
+static int relay_kind(const struct ct_calls_sip *s)
+{
+	switch (s->moment) {
+	case CT_SIP_M_INVITE: return RK_INVITE;
+	case CT_SIP_M_RINGING: return RK_PROV;
+	case CT_SIP_M_ANSWER: return RK_ANSWER;
+	case CT_SIP_M_FAILURE: return s->ends_dialog ? RK_FAIL : 0;
+	case CT_SIP_M_CANCEL: return RK_CANCEL;
+	case CT_SIP_M_BYE: return RK_BYE;
+	default: return 0;
+	}
+}
+
+struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, const struct ct_calls_sip *s)
+{
+	int kind = relay_kind(s);
+	if (!kind || !s->src || !s->dst || !memcmp(s->src, s->dst, sizeof(*s->src)))
+		return cc; /* a host talking to itself (a load test on loopback) relays nothing */
+	const struct ct_addr *h = s->src; /* the sender: a B2BUA if it is passing something on */
+	enum side side = side_of(l, h);
+	struct legset c;
+	if (side == SIDE_OUT) {
+		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
+		if (kind == RK_INVITE)
+			prefer_matching(t, l, &c);
+		constrain(t, l, &c);
+		cc = try_pair(t, cc, l, h, kind);
+	} else if (side == SIDE_IN) {
+		sources(t, h, kind, l, SIDE_OUT, s->ts, &c);
+		struct ccall *occ;
+		struct leg *o = c.n == 1 && !c.more ? leg_by_hash(t, c.h[0], &occ) : NULL;
+		if (o) {
+			struct legset me = { { l->k.hn.h }, 1, false };
+			constrain(t, o, &me);
+			struct ccall *now = try_pair(t, occ, o, h, kind);
+			if (occ == cc || now != occ)
+				cc = now; /* the merge may have moved l's call */
+		}
+	}
+	observe(t, h, kind, true, l->k.hn.h, s->ts);
+	observe(t, s->dst, kind, false, l->k.hn.h, s->ts);
+	return cc;
+}
+
+static void tell_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)
+{
+	char d[512];
+	size_t n = (size_t)snprintf(d, sizeof(d), "SIP dialog %.100s fits dialogs", l->call_id);
+	for (unsigned i = 0; i < l->nrcand && n < sizeof(d); i++) {
+		struct ccall *ocl;
+		const struct leg *o = leg_by_hash(t, l->rcand[i], &ocl);
+		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %.100s", i ? " and" : "", o ? o->call_id : "(written)");
+	}
+	if (n < sizeof(d))
+		snprintf(d + n, sizeof(d) - n, " of a B2BUA equally: left apart");
+	l->ramb_said = true;
+	finding(t, cc, now, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
+}
+
+static bool relay_open(const struct leg *l)
+{
+	return !l->rpaired && l->rconstrained && l->nrcand >= 2 && !l->ramb_said;
+}
+
+void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)
+{
+	if (relay_open(l))
+		tell_ambiguity(t, cc, l, now);
+}
+
+/* cc is being written: a dialog a B2BUA placed that still has one of cc's legs among several
+ * candidates can no longer be paired with it, so its ambiguity is told now, while every
+ * candidate can be named. Its candidates are found by the INVITEs the B2BUA sent within the
+ * window after the candidate's. */
+void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *in = &cc->legs[i];
+		if (!in->sip || !in->rcand_of)
+			continue;
+		uint64_t oh = obs_hash(t, &in->invite_dst, RK_INVITE, true);
+		for (struct ct_hnode *n = ct_htab_first(&t->relay_idx, oh); n; n = ct_htab_next(n)) {
+			struct relay *r = CT_CONTAINER_OF(n, struct relay, hn);
+			if (r->ts < in->invite_ts)
+				break; /* newest first */
+			if (r->ts - in->invite_ts > t->cfg.window)
+				continue;
+			struct ccall *occ;
+			struct leg *o = leg_by_hash(t, r->leg, &occ);
+			if (!o || occ == cc || !relay_open(o))
+				continue;
+			for (unsigned j = 0; j < o->nrcand; j++)
+				if (o->rcand[j] == in->k.hn.h) {
+					tell_ambiguity(t, occ, o, now);
+					break;
+				}
+		}
+	}
+}
