@@ -84,7 +84,7 @@ static void usage(FILE *out)
 		"  -B MiB          same as -X capture.buffer_mb=MiB\n"
 		"  -p              same as -X capture.promisc=false\n"
 		"  -q              only errors on stderr\n"
-		"  -v              more detail on stderr\n"
+		"  -v              more detail on stderr (-vv: each join and merge of calls)\n"
 		"      --stats     print the counters for a person at the end (stderr)\n"
 		"      --help-settings[=conf]  list every setting with its current value (conf: as a settings\n"
 		"                  file, every setting commented out)\n"
@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'q': ct_log_set_level(CT_LOG_ERR); break;
-		case 'v': ct_log_set_level(CT_LOG_INFO); break;
+		case 'v': ct_log_set_level(ct_log_get_level() >= CT_LOG_INFO ? CT_LOG_DEBUG : CT_LOG_INFO); break;
 		case OPT_STATS: stats = true; break;
 		case OPT_VERSION: printf("ctitap %s\n", CTITAP_VERSION); return EXIT_OK;
 		case OPT_HELP_SETTINGS:

@@ -198,6 +198,8 @@ void evidence_add(struct ccall *cc, const char *evidence)
 {
 	if (!evidence[0] || strstr(cc->evidence, evidence))
 		return;
+	if (ct_log_get_level() >= CT_LOG_DEBUG)
+		ct_log(CT_LOG_DEBUG, "call %s: %s", cc->id, evidence);
 	size_t n = strlen(cc->evidence);
 	if (n < sizeof(cc->evidence) - 3)
 		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
@@ -274,6 +276,8 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 	leg_call_id(l);
 	(void)call_id; /* the key holds it whole */
 	cc->nlegs++;
+	if (ct_log_get_level() >= CT_LOG_DEBUG)
+		ct_log(CT_LOG_DEBUG, "call %s: leg %s", cc->id, key);
 	if (ts < cc->start)
 		cc->start = ts;
 	return l;
@@ -410,7 +414,7 @@ void iv_merge(struct party *p, const struct party *q)
 }
 
 /* Moves call b into call a (b is freed): the older call's id stays. */
-struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
+struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, const char *why)
 {
 	if (a == b || !a || !b)
 		return a ? a : b;
@@ -420,6 +424,8 @@ struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b)
 		b = x;
 	}
 	t->ctr->calls_merged++;
+	if (ct_log_get_level() >= CT_LOG_DEBUG)
+		ct_log(CT_LOG_DEBUG, "call %s merged into %s (%s)", b->id, a->id, why);
 	bool csta_a = has_csta(a);
 	for (unsigned i = 0; i < b->nlegs; i++) {
 		struct leg *l = &b->legs[i];

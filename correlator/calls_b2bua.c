@@ -108,16 +108,31 @@ static struct leg *leg_by_hash(struct ct_calls *t, uint64_t h, struct ccall **cc
 
 enum side { SIDE_NONE, SIDE_IN, SIDE_OUT };
 
-/* Which side of host h the dialog of l is: it received the INVITE (in), or placed it (out). */
+/* Which side of host h the dialog of l is: it received the INVITE (in), or placed it (out), on
+ * any hop the INVITE was seen on. */
 static enum side side_of(const struct leg *l, const struct ct_addr *h)
 {
 	if (!l->invite_ts)
 		return SIDE_NONE;
-	if (!memcmp(&l->invite_dst, h, sizeof(*h)))
+	if (!memcmp(&l->invite_dst, h, sizeof(*h)) || !memcmp(&l->hop, h, sizeof(*h)))
 		return SIDE_IN;
-	if (!memcmp(&l->invite_src, h, sizeof(*h)))
+	if (!memcmp(&l->invite_src, h, sizeof(*h)) || !memcmp(&l->hop_src, h, sizeof(*h)))
 		return SIDE_OUT;
 	return SIDE_NONE;
+}
+
+/* The host on the other end of l's dialog from h (NULL: h is not on it). */
+static const struct ct_addr *peer_of(const struct leg *l, const struct ct_addr *h)
+{
+	if (!memcmp(&l->invite_src, h, sizeof(*h)))
+		return &l->invite_dst;
+	if (!memcmp(&l->invite_dst, h, sizeof(*h)))
+		return &l->invite_src;
+	if (!memcmp(&l->hop_src, h, sizeof(*h)))
+		return &l->hop;
+	if (!memcmp(&l->hop, h, sizeof(*h)))
+		return &l->hop_src;
+	return NULL;
 }
 
 /* A set of leg hashes. */
@@ -157,14 +172,20 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 			continue;
 		struct ccall *ycc;
 		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
-		if (!y || side_of(y, h) == want)
-			set_add(out, r->leg); /* one written already may have been the source: it stays */
+		if (y && side_of(y, h) != want)
+			continue;
+		/* a B2BUA joins two peers (a carrier and a phone): a host whose dialogs on both sides go
+		 * to one peer (a carrier's SBC, seen only towards the PBX) relays nothing we can see */
+		const struct ct_addr *yp = y ? peer_of(y, h) : NULL, *xp = peer_of(x, h);
+		if (yp && xp && !memcmp(yp, xp, sizeof(*yp)))
+			continue;
+		set_add(out, r->leg); /* one written already may have been the source: it stays */
 	}
 }
 
 /* The INVITE's candidates whose identities still match: the caller (by tail), the number the
- * caller dialled against the dialog's target. None matching: all stay. */
-static void prefer_matching(struct ct_calls *t, const struct leg *o, struct legset *c)
+ * caller dialled against the dialog's target. None matching: all stay. True when some did. */
+static bool prefer_matching(struct ct_calls *t, const struct leg *o, struct legset *c)
 {
 	unsigned best = 0, score[CALLS_RELAY_CANDS];
 	for (unsigned i = 0; i < c->n; i++) {
@@ -179,12 +200,13 @@ static void prefer_matching(struct ct_calls *t, const struct leg *o, struct legs
 			best = score[i];
 	}
 	if (!best)
-		return;
+		return false;
 	unsigned n = 0;
 	for (unsigned i = 0; i < c->n; i++)
 		if (score[i] == best)
 			c->h[n++] = c->h[i];
 	c->n = n;
+	return true;
 }
 
 /* While o has several candidates, each is marked: when one is written, o's ambiguity is told
@@ -206,6 +228,8 @@ static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
 {
 	if (o->rpaired || c->more || !c->n)
 		return; /* too many to say anything, or nothing seen */
+	if (o->robs < UINT8_MAX)
+		o->robs++;
 	if (!o->rconstrained) {
 		o->rconstrained = true;
 		memcpy(o->rcand, c->h, c->n * sizeof(c->h[0]));
@@ -228,6 +252,10 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 			      int kind)
 {
 	if (o->rpaired || !o->rconstrained || o->nrcand != 1)
+		return cc;
+	/* one relayed message can be a coincidence on a busy B2BUA (a BYE it sends of its own
+	 * while another call's BYE came in): two that agree, or an INVITE whose identities match */
+	if (o->robs < 2 && !o->rmatch)
 		return cc;
 	struct ccall *icc;
 	struct leg *in = leg_by_hash(t, o->rcand[0], &icc);
@@ -270,27 +298,29 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		return cc; /* a host talking to itself (a load test on loopback) relays nothing */
 	const struct ct_addr *h = s->src; /* the sender: a B2BUA if it is passing something on */
 	enum side side = side_of(l, h);
+	uint64_t lh = l->k.hn.h; /* l may move (a merge): its hash stays */
 	struct legset c;
 	if (side == SIDE_OUT) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
-		if (kind == RK_INVITE)
-			prefer_matching(t, l, &c);
+		bool matched = kind == RK_INVITE && prefer_matching(t, l, &c);
 		constrain(t, l, &c);
+		if (matched && l->nrcand == 1 && l->robs == 1)
+			l->rmatch = true;
 		cc = try_pair(t, cc, l, h, kind);
 	} else if (side == SIDE_IN) {
 		sources(t, h, kind, l, SIDE_OUT, s->ts, &c);
 		struct ccall *occ;
 		struct leg *o = c.n == 1 && !c.more ? leg_by_hash(t, c.h[0], &occ) : NULL;
 		if (o) {
-			struct legset me = { { l->k.hn.h }, 1, false };
+			struct legset me = { { lh }, 1, false };
 			constrain(t, o, &me);
 			struct ccall *now = try_pair(t, occ, o, h, kind);
 			if (occ == cc || now != occ)
 				cc = now; /* the merge may have moved l's call */
 		}
 	}
-	observe(t, h, kind, true, l->k.hn.h, s->ts);
-	observe(t, s->dst, kind, false, l->k.hn.h, s->ts);
+	observe(t, h, kind, true, lh, s->ts);
+	observe(t, s->dst, kind, false, lh, s->ts);
 	return cc;
 }
 

@@ -297,7 +297,9 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		const char *from = m->calling[0] ? m->calling : m->conn.device;
 		if (!strcmp(m->cause, "consultation")) {
 			cc = consultation(t, cc, from, link, m->conn.call_id, key, ts);
-			l = leg_of(t, key, &cc); /* a merge moves the legs */
+			l = leg_of(t, key, &cc); /* a merge moves the legs (and drops those past the cap) */
+			if (!l)
+				return cc;
 		}
 		if (cc->direction == CT_DIR_UNKNOWN)
 			cc->direction = CT_DIR_OUTBOUND; /* (a Delivered that came first may have found it internal) */

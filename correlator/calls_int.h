@@ -75,7 +75,8 @@ struct leg {
 	char ucid[17];             /* SIP: the UCID of its INVITE's User-to-User, "" none */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
-	struct ct_addr hop;        /* where the latest copy of the INVITE went (proxies forward it) */
+	struct ct_addr hop, hop_src; /* the latest copy of the INVITE, to and from (a proxy or an SBC
+				      * that keeps the Call-ID forwards it: one dialog, several hops) */
 	struct ct_calls_ep sdp_caller, sdp_callee;
 	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
 	char pending_from[CT_CSTA_DEV];
@@ -85,7 +86,9 @@ struct leg {
 	/* SIP, a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
 	uint64_t rcand[CALLS_RELAY_CANDS];
 	uint8_t nrcand;
+	uint8_t robs;              /* relayed messages that constrained it */
 	bool rconstrained, rpaired;
+	bool rmatch;               /* its INVITE's candidates were narrowed by matching identities */
 	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
 	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
 	/* SIP: how the leg is tied to the CSTA world (enum join, 0: not directly), and which group
@@ -252,7 +255,9 @@ void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts);
 bool call_over(const struct ccall *cc);
 struct party *party_find(struct ccall *cc, const char *device);
 struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bool csta);
-struct ccall *merge(struct ct_calls *t, struct ccall *a, struct ccall *b);
+/* Makes calls a and b one (the earlier survives, returned); `why` names the rule, for -vv. */
+struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, const char *why);
+#define merge(t, a, b) merge_calls(t, a, b, __func__)
 void evidence_add(struct ccall *cc, const char *evidence);
 void joined(struct ccall *cc, enum join how, const char *evidence);
 /* SIP legs a and b (of one call) are tied to each other (a B2BUA's two sides, a Replaces). */

@@ -161,6 +161,18 @@ static bool sip_called_is(const struct ccall *cc, const void *called)
 	return ct_number_tail_same(cc->sip_called, called, CALLED_TAIL);
 }
 
+/* Two callers both known as numbers that are not the same party: a dialog reaching a device
+ * through a number (a DDI) from one caller is not the call another caller placed to it. */
+static bool callers_differ(const char *a, const char *b)
+{
+	char x[CT_NUMBER_NORM_MAX], y[CT_NUMBER_NORM_MAX];
+	if (!ct_number_clean(a, x, sizeof(x)) || !ct_number_clean(b, y, sizeof(y)))
+		return false; /* withheld, anonymous, a name: nothing to compare */
+	if (strlen(x) < CALLING_TAIL || strlen(y) < CALLING_TAIL)
+		return false; /* an extension on one side: a B2BUA's own naming */
+	return !ct_number_tail_same(x, y, CALLING_TAIL);
+}
+
 /* The outcome of a rule: one call (joined), none, or several equally (ambiguous: noted on the
  * new leg's call later, by ambiguous()). */
 static struct ccall *decide(struct ct_calls *t, struct cands *c, struct cands *amb)
@@ -219,6 +231,10 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 	const char *dev = device_of(t, s->called);
 	lookup_all(t, "dev", dev, s->ts, true, &c);
 	filter(&c, W_CSTA_NO_SIP_TO, dev, NULL);
+	if (strcmp(dev, s->called ? s->called : "")) /* reached through a number: its caller must fit */
+		for (unsigned k = 0; k < c.n; k++)
+			if (callers_differ(c.c[k]->csta_calling, s->calling))
+				c.c[k--] = c.c[--c.n];
 	prefer(&c, csta_caller_is, s->calling);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_DEVICE;
@@ -279,6 +295,22 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 
 /* ---- a new CSTA call --------------------------------------------------------------------- */
 
+/* The call reaches dev only through a number (a DDI dialled), no dialog to the device itself. */
+static bool dial_reach(struct ct_calls *t, const struct ccall *cc, const char *dev)
+{
+	bool via_number = false;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (!l->sip)
+			continue;
+		if (!strcmp(l->device, dev) || !strcmp(l->calling, dev) || !strcmp(l->cti_dev, dev))
+			return false;
+		if (!strcmp(device_of(t, l->device), dev))
+			via_number = true;
+	}
+	return via_number;
+}
+
 struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_csta_msg *m, const char *dev,
 			ct_time_t ts, char *ev, size_t evcap, enum join *how, struct cands *amb)
 {
@@ -315,6 +347,9 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 	}
 	lookup_all(t, "dev", dev, ts, true, &c);
 	filter(&c, W_SIP_NOT_ON_LINK, dev, link);
+	for (unsigned k = 0; k < c.n; k++)
+		if (dial_reach(t, c.c[k], dev) && callers_differ(c.c[k]->sip_calling, m->calling))
+			c.c[k--] = c.c[--c.n];
 	prefer(&c, sip_caller_is, m->calling);
 	if ((cc = decide(t, &c, amb))) {
 		if (has_sip(cc))

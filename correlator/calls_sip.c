@@ -219,6 +219,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		}
 		if (s->dst)
 			l->hop = *s->dst;
+		if (s->src)
+			l->hop_src = *s->src;
 		sip_remember(t, cc, s, ncalling);
 		/* CTI reported the device alerted before this INVITE reached it */
 		const struct party *ap = calls_empty(s->called) ? NULL : party_find(cc, leg_device(l));

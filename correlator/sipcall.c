@@ -39,6 +39,7 @@ struct call {
 	ct_time_t start, last, answer, end;
 	unsigned final_status;
 	uint32_t invite_cseq;
+	uint32_t failed_cseq;      /* CSeq of the latest INVITE answered by a failure (its ACK is no answer) */
 	uint32_t messages, retrans;
 	uint64_t tx[TX_RING];     /* fingerprints of recent transactions' messages */
 	struct ct_calls_ep sdp_caller, sdp_callee; /* audio endpoints of the initial offer/answer */
@@ -408,8 +409,8 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 		break;
 	case CT_SIP_ACK:
 		mo = CT_SIP_M_ACK;
-		if (m->cseq == c->invite_cseq && m->to_tag.len && c->invite_seen && !c->answered &&
-		    c->state != CT_DLG_TERMINATED) {
+		if (m->cseq == c->invite_cseq && m->cseq != c->failed_cseq && m->to_tag.len && c->invite_seen &&
+		    !c->answered && c->state != CT_DLG_TERMINATED) {
 			/* the ACK of a 2xx the capture lost: the dialog was answered (the ACK of a
 			 * failure came after that failure, which terminated the dialog) */
 			c->answered = true;
@@ -488,6 +489,7 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 				mo = CT_SIP_M_REINVITE_ANSWER;
 			}
 		} else if (m->status >= 300) {
+			c->failed_cseq = m->cseq;
 			if (initial && !c->answered && (m->status == 401 || m->status == 407)) {
 				/* a challenge: the caller retries with credentials, same Call-ID */
 				c->final_status = m->status;

@@ -1064,7 +1064,9 @@ static void test_names(void **state)
 	assert_int_equal(ct_csta_name_of("agent_working_after_call"), CT_CSTA_N_AGENT_WORKING_AFTER_CALL);
 	assert_int_equal(ct_csta_name_of("route_select_request"), CT_CSTA_N_ROUTE_SELECT);
 	assert_int_equal(ct_csta_name_of("route_select"), CT_CSTA_N_ROUTE_SELECT);
-	assert_int_equal(ct_csta_name_of("make_call"), CT_CSTA_N_OTHER);
+	assert_int_equal(ct_csta_name_of("make_call"), CT_CSTA_N_MAKE_CALL);
+	assert_int_equal(ct_csta_name_of("consultation_call"), CT_CSTA_N_CONSULTATION_CALL);
+	assert_int_equal(ct_csta_name_of("answer_call"), CT_CSTA_N_OTHER); /* a service it does not act on */
 	assert_int_equal(ct_csta_name_of("no_such_event"), CT_CSTA_N_OTHER);
 	const struct ct_csta_name_info *i = ct_csta_name_find("button_press", true);
 	assert_non_null(i);

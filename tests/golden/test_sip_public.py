@@ -62,13 +62,15 @@ def tshark_sip(path):
             g = {}
             for f in proto.iter("field"):
                 n = f.get("name")
-                if n in ("sip.Method", "sip.Status-Code", "sip.Call-ID", "sip.CSeq.method") and n not in g:
+                if n in ("sip.Method", "sip.Status-Code", "sip.Call-ID", "sip.CSeq.method", "sip.CSeq.seq",
+                         "sip.to.tag") and n not in g:
                     g[n] = f.get("show")
             if "sip.Method" not in g and "sip.Status-Code" not in g:
                 continue
             msgs.append({"t": float(fields.get("frame.time_epoch", 0)), "method": g.get("sip.Method"),
                          "status": int(g["sip.Status-Code"]) if "sip.Status-Code" in g else None,
                          "cid": g.get("sip.Call-ID", ""), "cseq": g.get("sip.CSeq.method", ""),
+                         "seq": g.get("sip.CSeq.seq", ""), "totag": g.get("sip.to.tag", ""),
                          "key": (fields.get("ip.id", ""), fields.get("udp.payload", ""))})
         pkt.clear()
     return msgs
@@ -197,6 +199,13 @@ def main():
         check(c_rsp == t_rsp, f"{name}: responses by status {dict(c_rsp)} == tshark {dict(t_rsp)}")
         calls = {m["cid"] for m in real if m["method"] == "INVITE"}
         answered = {m["cid"] for m in real if m["status"] and 200 <= m["status"] < 300 and m["cseq"] == "INVITE"}
+        # an ACK in the dialog (a to-tag) of an INVITE that no final response in the capture
+        # answered acknowledges a 2xx the capture lost: the call was answered (RFC 3261 17.1.1.3:
+        # the ACK of a failure shares its transaction, and a failure was then seen)
+        finals = {(m["cid"], m["seq"]) for m in real if m["status"] and m["status"] >= 200 and m["cseq"] == "INVITE"}
+        invites = {(m["cid"], m["seq"]) for m in real if m["method"] == "INVITE"}
+        answered |= {m["cid"] for m in real if m["method"] == "ACK" and m["totag"] and
+                     (m["cid"], m["seq"]) in invites and (m["cid"], m["seq"]) not in finals}
         check(stats["sip_calls"] == len(calls), f"{name}: calls {stats['sip_calls']} == tshark Call-IDs with an INVITE {len(calls)}")
         want = KNOWN.get(name, {}).get("answered", len(answered & calls))
         check(stats["sip_calls_answered"] == want,
