@@ -34,6 +34,8 @@
 #include "numbers.h"
 
 #define RELAY_GAP (500 * 1000) /* µs: a B2BUA passes a response, CANCEL or BYE on within this */
+#define RELAY_INVITE_GAP (1000 * 1000) /* µs: and places its INVITE within this (a queue's later
+					 * INVITE pairs by the responses it relays) */
 
 enum relay_kind { RK_INVITE = 1, RK_PROV, RK_ANSWER, RK_FAIL, RK_CANCEL, RK_BYE };
 
@@ -158,7 +160,7 @@ static void set_add(struct legset *s, uint64_t h)
 static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const struct leg *x, enum side want,
 		    ct_time_t ts, struct legset *out)
 {
-	ct_time_t gap = kind == RK_INVITE ? t->cfg.window : RELAY_GAP;
+	ct_time_t gap = kind == RK_INVITE ? CT_MIN(t->cfg.window, RELAY_INVITE_GAP) : RELAY_GAP;
 	uint64_t oh = obs_hash(t, h, kind, false);
 	out->n = 0;
 	out->more = false;
@@ -213,7 +215,7 @@ static bool prefer_matching(struct ct_calls *t, const struct leg *o, struct legs
  * naming them all (relay_leaving), while their Call-IDs are still at hand. */
 static void mark_candidates(struct ct_calls *t, const struct leg *o)
 {
-	if (o->nrcand < 2)
+	if (o->nrcand < 2 || o->rin)
 		return;
 	for (unsigned i = 0; i < o->nrcand; i++) {
 		struct ccall *icc;
@@ -247,34 +249,39 @@ static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
 	o->nrcand = (uint8_t)n; /* empty: the observations disagree; no pairing */
 }
 
-/* o's partner is known: their calls are one. Returns the call o is in now. */
-static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *o, const struct ct_addr *h,
+/* x's partner is known: their calls are one. x is a dialog the B2BUA placed, or (rin) one it
+ * received, whose partner is then the one it placed. Returns the call x is in now. */
+static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *x, const struct ct_addr *h,
 			      int kind)
 {
-	if (o->rpaired || !o->rconstrained || o->nrcand != 1)
+	if (x->rpaired || !x->rconstrained || x->nrcand != 1)
 		return cc;
 	/* one relayed message can be a coincidence on a busy B2BUA (a BYE it sends of its own
 	 * while another call's BYE came in): two that agree, or an INVITE whose identities match */
-	if (o->robs < 2 && !o->rmatch)
+	if (x->robs < 2 && !x->rmatch)
 		return cc;
-	struct ccall *icc;
-	struct leg *in = leg_by_hash(t, o->rcand[0], &icc);
-	if (!in)
+	struct ccall *ycc;
+	struct leg *y = leg_by_hash(t, x->rcand[0], &ycc);
+	if (!y)
 		return cc;
-	o->rpaired = true;
+	struct leg *in = x->rin ? x : y, *o = x->rin ? y : x;
+	struct ccall *icc = x->rin ? cc : ycc, *occ = x->rin ? ycc : cc;
+	if (o->rpaired)
+		return cc; /* the dialog it placed is another's partner already */
+	x->rpaired = o->rpaired = true;
 	in->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
 	char ip[64], ev[CALLS_EVIDENCE];
 	ct_addr_format(h, ip, sizeof(ip));
 	snprintf(ev, sizeof(ev), "B2BUA %s relayed SIP dialog %.100s to %.100s (%s)", ip, in->call_id, o->call_id,
 		 kind_name(kind));
 	uint64_t ih = in->k.hn.h, oh = o->k.hn.h;
-	if (icc != cc) {
-		cc = merge(t, icc, cc);
+	if (icc != occ) {
+		cc = merge(t, icc, occ);
 		t->ctr->calls_b2bua_paired++;
 	}
 	evidence_add(cc, ev);
-	struct ccall *x;
-	sip_tie(cc, leg_by_hash(t, ih, &x), leg_by_hash(t, oh, &x)); /* the merge moved the legs */
+	struct ccall *z;
+	sip_tie(cc, leg_by_hash(t, ih, &z), leg_by_hash(t, oh, &z)); /* the merge moved the legs */
 	return cc;
 }
 
@@ -300,7 +307,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 	enum side side = side_of(l, h);
 	uint64_t lh = l->k.hn.h; /* l may move (a merge): its hash stays */
 	struct legset c;
-	if (side == SIDE_OUT) {
+	if (side == SIDE_OUT && !l->rin) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
 		bool matched = kind == RK_INVITE && prefer_matching(t, l, &c);
 		constrain(t, l, &c);
@@ -308,6 +315,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 			l->rmatch = true;
 		cc = try_pair(t, cc, l, h, kind);
 	} else if (side == SIDE_IN) {
+		/* what it relays on a dialog it received came in on one it placed: both are told */
 		sources(t, h, kind, l, SIDE_OUT, s->ts, &c);
 		struct ccall *occ;
 		struct leg *o = c.n == 1 && !c.more ? leg_by_hash(t, c.h[0], &occ) : NULL;
@@ -317,6 +325,14 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 			struct ccall *now = try_pair(t, occ, o, h, kind);
 			if (occ == cc || now != occ)
 				cc = now; /* the merge may have moved l's call */
+		}
+		struct ccall *icc;
+		struct leg *in = leg_by_hash(t, lh, &icc);
+		/* one set of candidates a dialog: as the one a B2BUA placed (above), or received */
+		if (in && !in->rpaired && c.n && !c.more && (in->rin || !in->rconstrained)) {
+			in->rin = true;
+			constrain(t, in, &c);
+			cc = try_pair(t, icc, in, h, kind);
 		}
 	}
 	observe(t, h, kind, true, lh, s->ts);
@@ -341,7 +357,8 @@ static void tell_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 
 static bool relay_open(const struct leg *l)
 {
-	return !l->rpaired && l->rconstrained && l->nrcand >= 2 && !l->ramb_said;
+	/* a dialog received with several placed for it is a ring group, not an ambiguity */
+	return !l->rin && !l->rpaired && l->rconstrained && l->nrcand >= 2 && !l->ramb_said;
 }
 
 void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)

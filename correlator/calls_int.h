@@ -89,6 +89,7 @@ struct leg {
 	uint8_t robs;              /* relayed messages that constrained it */
 	bool rconstrained, rpaired;
 	bool rmatch;               /* its INVITE's candidates were narrowed by matching identities */
+	bool rin;                  /* the candidates are the dialogs a B2BUA placed for it */
 	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
 	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
 	/* SIP: how the leg is tied to the CSTA world (enum join, 0: not directly), and which group

@@ -24,7 +24,8 @@
  * A new CSTA call (its first event):
  *   1. gid         its globalCallLinkageID is another link's call's;
  *   2. ucid        its correlatorData or userData is a SIP dialog's UCID;
- *   3. failover    its callID went on from another link at a device of the call, within 60 s;
+ *   3. failover    its callID went on from another link at a device of the call, within 60 s
+ *                  (within the window: both links see the call, neither is superseded);
  *   4. device      the device it names is one a SIP dialog reached within the window, in a call
  *                  with no CSTA call on this link yet; of several, the one whose caller matches;
  *   5. calling     its caller's number ends as a SIP dialog's caller does; of several, the one
@@ -161,6 +162,28 @@ static bool sip_called_is(const struct ccall *cc, const void *called)
 	return ct_number_tail_same(cc->sip_called, called, CALLED_TAIL);
 }
 
+/* The call has an open dialog on the same hop already (an INVITE from src to dst): a second
+ * one is another call (a carrier's SBC sends each customer call in a dialog of its own). */
+static bool hop_taken(const struct ccall *cc, const struct ct_addr *src, const struct ct_addr *dst)
+{
+	if (!src || !dst)
+		return false;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		const struct leg *l = &cc->legs[i];
+		if (l->sip && !l->ended && l->invite_ts && !memcmp(&l->invite_src, src, sizeof(*src)) &&
+		    !memcmp(&l->invite_dst, dst, sizeof(*dst)))
+			return true;
+	}
+	return false;
+}
+
+static void drop_hop_taken(struct cands *c, const struct ct_calls_sip *s)
+{
+	for (unsigned k = 0; k < c->n; k++)
+		if (hop_taken(c->c[k], s->src, s->dst))
+			c->c[k--] = c->c[--c->n];
+}
+
 /* Two callers both known as numbers that are not the same party: a dialog reaching a device
  * through a number (a DDI) from one caller is not the call another caller placed to it. */
 static bool callers_differ(const char *a, const char *b)
@@ -236,6 +259,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 			if (callers_differ(c.c[k]->csta_calling, s->calling))
 				c.c[k--] = c.c[--c.n];
 	prefer(&c, csta_caller_is, s->calling);
+	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_DEVICE;
 		snprintf(ev, evcap, "device %s in the SIP request-URI and in CSTA within %s", dev, win);
@@ -245,6 +269,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 	const char *from = device_of(t, s->calling);
 	lookup_all(t, "dev", from, s->ts, true, &c);
 	filter(&c, W_CSTA_NO_SIP, from, NULL);
+	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_DEVICE;
 		snprintf(ev, evcap, "device %s calling in SIP and originating in CSTA within %s", from, win);
@@ -260,6 +285,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 			c.c[k++] = c.c[i];
 	c.n = k;
 	prefer(&c, csta_called_is, s->called);
+	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
 		snprintf(ev, evcap, "calling number %s%s%s on both sides within %s", ncalling ? ncalling : s->calling,
@@ -273,6 +299,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 	for (k = 0; k < c.n; k++)
 		if (sip_leg_to(c.c[k], s->called))
 			c.c[k--] = c.c[--c.n];
+	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
 		snprintf(ev, evcap, "dialled number %s on both sides within %s", ncalled, win);
@@ -285,6 +312,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 	for (k = 0; k < c.n; k++)
 		if (c.c[k]->csta_calling[0] || !csta_called_is(c.c[k], s->called))
 			c.c[k--] = c.c[--c.n];
+	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
 		snprintf(ev, evcap, "dialled number %s on both sides within %s (the caller withheld)", s->called, win);
@@ -294,6 +322,13 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 }
 
 /* ---- a new CSTA call --------------------------------------------------------------------- */
+
+/* CTI named the device in the call: a party, its queue, the number it called or came from. */
+static bool names_device(struct ccall *cc, const char *dev)
+{
+	return !calls_empty(dev) && (party_find(cc, dev) || !strcmp(cc->queue_dev, dev) || !strcmp(cc->csta_called, dev) ||
+				     !strcmp(cc->csta_calling, dev));
+}
 
 /* The call reaches dev only through a number (a DDI dialled), no dialog to the device itself. */
 static bool dial_reach(struct ct_calls *t, const struct ccall *cc, const char *dev)
@@ -336,13 +371,20 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 	 * the old link last spoke of it */
 	struct ccall *o = lookup(t, "cid", m->conn.call_id, ts, false);
 	struct ikey *ok = o ? idx_find_kind(t, "cid", m->conn.call_id) : NULL;
-	if (o && ok && ts >= ok->ts && ts - ok->ts <= CALLS_FAILOVER && !csta_leg_on(o, link) && party_find(o, dev)) {
-		for (unsigned i = 0; i < o->nlegs; i++)
+	if (o && ok && ts >= ok->ts && ts - ok->ts <= CALLS_FAILOVER && !csta_leg_on(o, link) && names_device(o, dev) &&
+	    !callers_differ(o->csta_calling, m->calling)) {
+		/* the other link spoke of it a moment ago: two CTI links see the same call (two
+		 * applications on one PBX); else that link went quiet and this one took over */
+		bool both = ts - ok->ts <= t->cfg.window;
+		for (unsigned i = 0; i < o->nlegs && !both; i++)
 			if (!o->legs[i].sip && strcmp(o->legs[i].call_id, m->conn.call_id) == 0) {
 				o->legs[i].superseded = true;
 				o->legs[i].ended = true;
 			}
-		snprintf(ev, evcap, "CSTA call %s continues on link %s at device %s", m->conn.call_id, link, dev);
+		if (both)
+			snprintf(ev, evcap, "CSTA call %s on link %s too, at device %s", m->conn.call_id, link, dev);
+		else
+			snprintf(ev, evcap, "CSTA call %s continues on link %s at device %s", m->conn.call_id, link, dev);
 		return o;
 	}
 	lookup_all(t, "dev", dev, ts, true, &c);
@@ -411,11 +453,19 @@ struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, c
 		struct ccall *o = c.c[i];
 		if (o == cc || has_csta(o))
 			continue;
-		bool reaches = false;
-		for (unsigned j = 0; j < o->nlegs; j++)
-			if (o->legs[j].sip && (!strcmp(device_of(t, o->legs[j].device), dev) ||
-					       !strcmp(device_of(t, o->legs[j].calling), dev)))
+		bool reaches = false, clash = false;
+		for (unsigned j = 0; j < o->nlegs; j++) {
+			const struct leg *ol = &o->legs[j];
+			if (!ol->sip)
+				continue;
+			if (!strcmp(device_of(t, ol->device), dev) || !strcmp(device_of(t, ol->calling), dev))
 				reaches = true;
+			if (hop_taken(cc, &ol->invite_src, &ol->invite_dst) ||
+			    (strcmp(ol->device, dev) && callers_differ(ol->calling, cc->csta_calling)))
+				clash = true; /* a second dialog on a hop, or another caller through a DDI */
+		}
+		if (clash)
+			continue;
 		if (reaches)
 			c.c[k++] = o;
 	}
