@@ -94,6 +94,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "agent devices whose state is tracked; past it the least recently changed is forgotten" },
 	{ "calls.window_ms", K_TIME_MS, offsetof(struct ct_config, calls.window), 0, 0, 60000,
 	  "a CSTA and a SIP leg alerting the same device this close in time are one call" },
+	{ "calls.relay_ms", K_TIME_MS, offsetof(struct ct_config, calls.relay), 0, 1, 5000,
+	  "a B2BUA (PBX, SBC) passes a ringing, answer, CANCEL or BYE from one of its dialogs to the other within this: what it relays pairs its dialogs into one call (wider: more coincidences on a busy B2BUA to rule out)" },
 	{ "calls.settle_ms", K_TIME_MS, offsetof(struct ct_config, calls.settle), 0, 0, 60000,
 	  "after its last leg ended, a call waits this long for late events before its record" },
 	{ "calls.csta_grace_ms", K_TIME_MS, offsetof(struct ct_config, calls.csta_grace), 0, 0, 3600000,
@@ -401,6 +403,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
+	cfg->calls.relay = 250 * 1000;
 	cfg->calls.csta_grace = 3 * CT_USEC_PER_SEC;
 	cfg->calls.idle = 4 * 3600 * CT_USEC_PER_SEC;
 	cfg->calls.pause_on_hold = true;

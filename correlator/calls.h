@@ -66,6 +66,7 @@ struct ct_calls_hooks {
 struct ct_calls_cfg {
 	uint32_t max_calls;
 	ct_time_t window;      /* device_time / number_time / B2BUA correlation window */
+	ct_time_t relay;       /* a B2BUA relays a response, CANCEL or BYE within this (0: 250 ms) */
 	ct_time_t settle;      /* wait after the last leg ended before writing the record */
 	ct_time_t csta_grace;  /* wait for CSTA clearing once every SIP leg has ended */
 	ct_time_t idle;        /* a call with no news for this long is written (legs left open) */

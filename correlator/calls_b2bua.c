@@ -33,7 +33,6 @@
 #include "calls_int.h"
 #include "numbers.h"
 
-#define RELAY_GAP (500 * 1000) /* µs: a B2BUA passes a response, CANCEL or BYE on within this */
 #define RELAY_INVITE_GAP (1000 * 1000) /* µs: and places its INVITE within this (a queue's later
 					 * INVITE pairs by the responses it relays) */
 
@@ -160,7 +159,8 @@ static void set_add(struct legset *s, uint64_t h)
 static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const struct leg *x, enum side want,
 		    ct_time_t ts, struct legset *out)
 {
-	ct_time_t gap = kind == RK_INVITE ? CT_MIN(t->cfg.window, RELAY_INVITE_GAP) : RELAY_GAP;
+	ct_time_t relay = t->cfg.relay ? t->cfg.relay : 250 * 1000;
+	ct_time_t gap = kind == RK_INVITE ? CT_MIN(t->cfg.window, RELAY_INVITE_GAP) : relay;
 	uint64_t oh = obs_hash(t, h, kind, false);
 	out->n = 0;
 	out->more = false;

@@ -2,7 +2,7 @@
 """The first moment each wrong join happened, from ctitap's -vv log and an expect file.
 
     ctitap -vv -r X.pcap -o jsonl:/dev/null 2>debug.log
-    python3 scripts/first-wrong-joins.py X.expect.json debug.log
+    python3 tests/golden/first_wrong_joins.py X.expect.json debug.log
 
 Replays the log's "call C: leg K", "call B merged into A" and "call C: evidence" lines; prints,
 for each call that comes to hold legs of two expected calls, the line that did it and the
