@@ -196,10 +196,10 @@ bool has_csta(const struct ccall *cc)
 /* Adds a line of evidence (once: the same join of the call on another link says it again). */
 void evidence_add(struct ccall *cc, const char *evidence)
 {
+	if (evidence[0] && ct_log_get_level() >= CT_LOG_DEBUG)
+		ct_log(CT_LOG_DEBUG, "call %s: %s", cc->id, evidence);
 	if (!evidence[0] || strstr(cc->evidence, evidence))
 		return;
-	if (ct_log_get_level() >= CT_LOG_DEBUG)
-		ct_log(CT_LOG_DEBUG, "call %s: %s", cc->id, evidence);
 	size_t n = strlen(cc->evidence);
 	if (n < sizeof(cc->evidence) - 3)
 		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
@@ -223,8 +223,8 @@ void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *
 		if (!l->sip)
 			continue;
 		bool ties = (dev && dev[0] &&
-			     (!strcmp(leg_device(l), dev) || !strcmp(device_of(t, l->device), dev) ||
-			      !strcmp(device_of(t, l->calling), dev))) ||
+			     (!strcmp(leg_device(l), dev) || !strcmp(device_at(t, l->device, callee_host(l)), dev) ||
+			      !strcmp(device_at(t, l->calling, caller_host(l)), dev))) ||
 			    (ucid && ucid[0] && !strcmp(l->ucid, ucid)) ||
 			    (calling && calling[0] && ct_number_tail_same(l->calling, calling, 6)) ||
 			    (called && called[0] && ct_number_tail_same(l->device, called, 4));
@@ -333,7 +333,7 @@ static void release_seen(struct ccall *cc, ct_time_t ts);
 
 /* What SIP said of device `from` is CTI's device `to`'s: the party's times (the earliest of
  * each), its recording and agent state. */
-static void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to)
+void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to)
 {
 	struct party *q = party_find(cc, from);
 	if (!q || q->csta || !strcmp(from, to))
@@ -374,7 +374,8 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 		if (l->b2b_in != out)
 			continue; /* a phone answering is called by its leg; one placing a call calls on it */
 		const char *raw = out ? l->calling : l->device;
-		bool same = !strcmp(device_of(t, raw), dev) || (ucid && !strcmp(l->ucid, ucid));
+		const struct ct_addr *at = out ? caller_host(l) : callee_host(l);
+		bool same = !strcmp(device_at(t, raw, at), dev) || (ucid && !strcmp(l->ucid, ucid));
 		if (same) {
 			only = l;
 			candidates = 1;
@@ -390,12 +391,13 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 	if (candidates != 1)
 		return;
 	const char *raw = out ? only->calling : only->device;
+	const struct ct_addr *host = out ? caller_host(only) : callee_host(only);
 	snprintf(only->cti_dev, sizeof(only->cti_dev), "%s", dev);
 	if (ucid && !strcmp(only->ucid, ucid) && only->xjoin < J_SHARED)
 		only->xjoin = J_SHARED; /* both carry the UCID */
-	else if (only->xjoin < J_DEVICE && !strcmp(device_of(t, raw), dev))
+	else if (only->xjoin < J_DEVICE && !strcmp(device_at(t, raw, host), dev))
 		only->xjoin = J_DEVICE;
-	learn_user(t, raw, dev);
+	learn_user(t, raw, dev, host);
 	party_rename(t, cc, raw, dev);
 }
 
@@ -582,7 +584,7 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 				reached = true;
 		if (reached)
 			continue;
-		if (!strcmp(device_of(t, l->device), p->device)) {
+		if (!strcmp(device_at(t, l->device, callee_host(l)), p->device)) {
 			dev = p->device; /* it is that device by name */
 			n = 1;
 			break;
@@ -594,12 +596,12 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 		return;
 	/* by name, or the one phone leg of a call tied to CTI by the leg's own UCID or a B2BUA */
 	ucid_says = l->xjoin == J_SHARED;
-	if (strcmp(device_of(t, l->device), dev) && !ucid_says && !l->rpaired)
+	if (strcmp(device_at(t, l->device, callee_host(l)), dev) && !ucid_says && !l->rpaired)
 		return;
 	snprintf(l->cti_dev, sizeof(l->cti_dev), "%s", dev);
-	learn_user(t, l->device, dev);
+	learn_user(t, l->device, dev, callee_host(l));
 	party_rename(t, cc, l->device, dev);
-	if (l->xjoin < J_DEVICE && !strcmp(device_of(t, l->device), dev))
+	if (l->xjoin < J_DEVICE && !strcmp(device_at(t, l->device, callee_host(l)), dev))
 		l->xjoin = J_DEVICE;
 	const struct party *p = party_find(cc, dev);
 	if (p && p->alerted)

@@ -122,6 +122,7 @@ struct ct_calls_csta {
 	ct_time_t ts;
 	ct_time_t asked;         /* a response: when its request was sent (0 otherwise); a
 				    MakeCall's response names the call the request began */
+	const char *asked_called; /* a response: the number its request dialled (NULL, "": none) */
 };
 
 /* A CSTA event, or a routeing request, of a call on a link; returns the ctitap call id as

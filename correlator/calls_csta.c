@@ -4,6 +4,7 @@
 
 #include "../decoders/csta_names.h"
 #include "calls_int.h"
+#include "numbers.h"
 
 /* CSTA events that can begin a call (others first seen mean the start was not captured). */
 static bool begins_call(enum ct_csta_name n)
@@ -41,6 +42,32 @@ static void remember_tails(struct ct_calls *t, struct ccall *cc, const struct ct
 	remember(t, cc, "dt", tail, ts);
 	number_tail(dev, tail);
 	remember(t, cc, "dt", tail, ts);
+}
+
+/* What an outbound call dialled, for the SIP dialogs still to come (calls_join.c: the trunk's
+ * INVITE dials it, a MakeCall's first INVITE shows it to the agent's phone). */
+static void remember_dialled(struct ct_calls *t, struct ccall *cc, const char *called, ct_time_t ts)
+{
+	char nd[CT_CSTA_DEV], tail[8];
+	remember(t, cc, "numc", calls_norm(t, called, nd, sizeof(nd)), ts);
+	number_tail(called, tail);
+	remember(t, cc, "nct", tail, ts);
+}
+
+/* The SIP dialog the PBX placed to the phone of a MakeCall's device (it shows the number the
+ * call dials as its caller): named by the device from now on. */
+static void name_make_call_leg(struct ct_calls *t, struct ccall *cc, const char *dev)
+{
+	if (!cc->make_call || calls_empty(cc->csta_called))
+		return;
+	for (unsigned i = 0; i < cc->nlegs; i++) {
+		struct leg *l = &cc->legs[i];
+		if (!l->sip || l->cti_dev[0] || l->b2b_in || !ct_number_tail_same(l->calling, cc->csta_called, 6))
+			continue;
+		snprintf(l->cti_dev, sizeof(l->cti_dev), "%s", dev);
+		learn_user(t, l->device, dev, callee_host(l));
+		party_rename(t, cc, l->device, dev);
+	}
 }
 
 /* The message with its devices and numbers named as the records name them (R20 of the
@@ -237,15 +264,21 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 	remember(t, cc, "ucid", csta_ucid(m, ub), ts);
 	remember(t, cc, "gid", m->global_call_id, ts);
 	remember(t, cc, "cid", m->conn.call_id, ts);
-	char nc[CT_CSTA_DEV], nd[CT_CSTA_DEV], d[200];
+	char nc[CT_CSTA_DEV], d[200];
 	if (make_call) {
 		calls_min_time(&cc->start, asked);
+		cc->make_call = true;
 		if (cc->direction == CT_DIR_UNKNOWN)
 			cc->direction = CT_DIR_OUTBOUND;
 		struct party *op = party(t, cc, dev, true);
 		if (op && !op->answered)
 			op->originated = true;
 		remember(t, cc, "dev", dev, ts);
+		char num[CT_NUMBER_NORM_MAX];
+		if (in->asked_called && ct_number_clean(in->asked_called, num, sizeof(num))) {
+			calls_set(cc->csta_called, sizeof(cc->csta_called), num);
+			remember_dialled(t, cc, num, ts);
+		}
 		return cc;
 	}
 	if (route_req) {
@@ -316,7 +349,9 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		if (op)
 			note_agent(t, op);
 		remember(t, cc, "dev", from, ts);
-		remember(t, cc, "numc", calls_norm(t, m->called, nd, sizeof(nd)), ts);
+		if (!l->consult)
+			remember_dialled(t, cc, m->called, ts);
+		name_make_call_leg(t, cc, from);
 		break;
 	}
 	case CT_CSTA_N_NETWORK_REACHED:
@@ -325,7 +360,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		}
 		cc = late_join_dialled(t, cc, m->called, ts);
-		remember(t, cc, "numc", calls_norm(t, m->called, nd, sizeof(nd)), ts);
+		if (!l->consult)
+			remember_dialled(t, cc, m->called, ts);
 		break;
 	case CT_CSTA_N_ESTABLISHED: {
 		if (!l->alerted_seen) {

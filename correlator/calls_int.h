@@ -146,6 +146,8 @@ struct ccall {
 	bool csta_busy, cleared_before_answer;
 	bool cancelled;            /* a caller gave up (SIP CANCEL) */
 	bool conf_caller;          /* the conference's first party is the caller CTI withheld */
+	bool make_call;            /* a CTI application placed it (MakeCall): the PBX rings the
+				    * agent's phone first, showing the number it then dials */
 	bool network;              /* CSTA NetworkReached: the call left for the public network */
 	bool fragment;             /* first seen by a message that cannot begin a call */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join (when no leg says) */
@@ -294,6 +296,8 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 /* A new SIP leg l to a phone, after CTI reported the phone ringing: named by that device when
  * its name or its ties (UCID, a B2BUA) say it is the one. */
 void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts);
+/* What SIP said of device `from` is CTI's device `to`'s (the party's times, recording, agent). */
+void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to);
 
 /* ---- moments of a party (calls_rec.c: they drive recording and the agents' state) ---- */
 void note_agent(struct ct_calls *t, struct party *p);
@@ -338,8 +342,21 @@ void calls_names_free(struct ct_calls *t);
 /* The device a SIP user or number names, as CTI knows it (user itself when nothing is known of
  * it); the pointer is user or a learnt name (valid until the next learning). */
 const char *device_of(struct ct_calls *t, const char *user);
-/* A SIP user (or number) was seen reaching CTI's device dev. */
-void learn_user(struct ct_calls *t, const char *user, const char *dev);
+/* The same for a SIP user reached at host (a phone's address; NULL: not known): the user at
+ * that host first, then the user alone. */
+const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr *host);
+/* A SIP user (or number) was seen reaching CTI's device dev at host (NULL: not known). */
+void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host);
+/* The hosts of a leg's two ends: the callee's (where its INVITE went last) and the caller's. */
+static inline const struct ct_addr *callee_host(const struct leg *l)
+{
+	static const struct ct_addr none;
+	return memcmp(&l->hop, &none, sizeof(none)) ? &l->hop : &l->invite_dst;
+}
+static inline const struct ct_addr *caller_host(const struct leg *l)
+{
+	return &l->invite_src;
+}
 /* A CSTA message's device fields named as records name them: a monitored device's long forms
  * by its extension (learnt), numbers by their digits. */
 void csta_names(struct ct_calls *t, struct ct_csta_msg *m, const char *monitored);

@@ -226,6 +226,15 @@ void ambiguous(struct ct_calls *t, struct ccall *cc, const struct cands *amb, co
 
 /* ---- a new SIP dialog ------------------------------------------------------------------- */
 
+/* The MakeCall's first dialog (to the device's phone, showing the number dialled) is there. */
+static bool make_call_leg(const struct ccall *cc)
+{
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i].sip && ct_number_tail_same(cc->legs[i].calling, cc->csta_called, CALLING_TAIL))
+			return true;
+	return false;
+}
+
 struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const char *ncalling, char *ev, size_t evcap,
 		       enum join *how, struct cands *amb)
 {
@@ -251,7 +260,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 		snprintf(ev, evcap, "UCID %s in SIP User-to-User and CSTA correlatorData", s->ucid);
 		return cc;
 	}
-	const char *dev = device_of(t, s->called);
+	const char *dev = device_at(t, s->called, s->dst);
 	lookup_all(t, "dev", dev, s->ts, true, &c);
 	filter(&c, W_CSTA_NO_SIP_TO, dev, NULL);
 	if (strcmp(dev, s->called ? s->called : "")) /* reached through a number: its caller must fit */
@@ -266,7 +275,7 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 		return cc;
 	}
 	/* a call placed by a phone: CSTA saw the device originate it */
-	const char *from = device_of(t, s->calling);
+	const char *from = device_at(t, s->calling, s->src);
 	lookup_all(t, "dev", from, s->ts, true, &c);
 	filter(&c, W_CSTA_NO_SIP, from, NULL);
 	drop_hop_taken(&c, s);
@@ -305,6 +314,33 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 		snprintf(ev, evcap, "dialled number %s on both sides within %s", ncalled, win);
 		return cc;
 	}
+	/* the number an outbound CTI call dials, in another form (national, E.164): by its tail */
+	number_tail(s->called, tail);
+	lookup_all(t, "nct", tail, s->ts, true, &c);
+	for (k = 0; k < c.n; k++)
+		if (!has_csta(c.c[k]) || sip_leg_to(c.c[k], s->called) ||
+		    !ct_number_tail_same(c.c[k]->csta_called, s->called, CALLING_TAIL))
+			c.c[k--] = c.c[--c.n];
+	drop_hop_taken(&c, s);
+	if ((cc = decide(t, &c, amb))) {
+		*how = J_NUMBER;
+		snprintf(ev, evcap, "dialled number %s on both sides within %s", s->called, win);
+		return cc;
+	}
+	/* a MakeCall: the PBX first rings the device's phone, showing it the number it will dial */
+	number_tail(s->calling, tail);
+	lookup_all(t, "nct", tail, s->ts, true, &c);
+	for (k = 0; k < c.n; k++)
+		if (!c.c[k]->make_call || !ct_number_tail_same(c.c[k]->csta_called, s->calling, CALLING_TAIL) ||
+		    make_call_leg(c.c[k]))
+			c.c[k--] = c.c[--c.n];
+	drop_hop_taken(&c, s);
+	if ((cc = decide(t, &c, amb))) {
+		*how = J_NUMBER;
+		snprintf(ev, evcap, "the PBX rang a phone showing %s, the number a MakeCall dials, within %s", s->calling,
+			 win);
+		return cc;
+	}
 	/* a caller CTI withholds: what was dialled is all the two sides share */
 	number_tail(s->called, tail);
 	lookup_all(t, "dt", tail, s->ts, true, &c);
@@ -340,7 +376,7 @@ static bool dial_reach(struct ct_calls *t, const struct ccall *cc, const char *d
 			continue;
 		if (!strcmp(l->device, dev) || !strcmp(l->calling, dev) || !strcmp(l->cti_dev, dev))
 			return false;
-		if (!strcmp(device_of(t, l->device), dev))
+		if (!strcmp(device_at(t, l->device, callee_host(l)), dev))
 			via_number = true;
 	}
 	return via_number;
@@ -458,7 +494,8 @@ struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, c
 			const struct leg *ol = &o->legs[j];
 			if (!ol->sip)
 				continue;
-			if (!strcmp(device_of(t, ol->device), dev) || !strcmp(device_of(t, ol->calling), dev))
+			if (!strcmp(device_at(t, ol->device, callee_host(ol)), dev) ||
+			    !strcmp(device_at(t, ol->calling, caller_host(ol)), dev))
 				reaches = true;
 			if (hop_taken(cc, &ol->invite_src, &ol->invite_dst) ||
 			    (strcmp(ol->device, dev) && callers_differ(ol->calling, cc->csta_calling)))

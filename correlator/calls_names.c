@@ -118,15 +118,43 @@ const char *device_of(struct ct_calls *t, const char *user)
 	char c[CT_NUMBER_NORM_MAX];
 	const char *key = ct_number_clean(user, c, sizeof(c)) ? c : user;
 	const struct alias *a = alias_find(t, key);
-	return a ? a->dev : user;
+	return a && a->dev[0] ? a->dev : user;
 }
 
-void learn_user(struct ct_calls *t, const char *user, const char *dev)
+/* The key of a SIP user at the host it was reached at: "user@address". */
+static const char *at_key(char *out, size_t cap, const char *user, const struct ct_addr *host)
 {
-	char c[CT_NUMBER_NORM_MAX];
+	char ip[64];
+	ct_addr_format(host, ip, sizeof(ip));
+	if ((size_t)snprintf(out, cap, "%s@%s", user, ip) >= cap)
+		return NULL;
+	return out;
+}
+
+const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr *host)
+{
+	if (calls_empty(user))
+		return user;
+	char k[sizeof(((struct alias *)0)->from)];
+	const struct alias *a = host && at_key(k, sizeof(k), user, host) ? alias_find(t, k) : NULL;
+	return a ? a->dev : device_of(t, user);
+}
+
+void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host)
+{
+	char c[CT_NUMBER_NORM_MAX], k[sizeof(((struct alias *)0)->from)];
 	if (calls_empty(user) || calls_empty(dev))
 		return;
-	learn(t, ct_number_clean(user, c, sizeof(c)) ? c : user, dev);
+	const char *plain = ct_number_clean(user, c, sizeof(c)) ? c : user;
+	if (host && at_key(k, sizeof(k), plain, host))
+		learn(t, k, dev);
+	/* the user alone names the device while no other device was seen answering to it (a user
+	 * registered on several phones, a shared line: then only user@host does) */
+	struct alias *a = alias_find(t, plain);
+	if (a && a->dev[0] && strcmp(a->dev, dev))
+		a->dev[0] = '\0';
+	else if (!a)
+		learn(t, plain, dev);
 }
 
 /* One device field of a CSTA message, named as records name it. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/log.h"
 #include "calls_int.h"
 #include "numbers.h"
 
@@ -83,8 +84,8 @@ static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_c
 	char nd[CT_CSTA_DEV], tail[8];
 	remember(t, cc, "numd", calls_norm(t, s->called, nd, sizeof(nd)), s->ts);
 	remember(t, cc, "ucid", s->ucid, s->ts);
-	remember(t, cc, "dev", device_of(t, s->called), s->ts);
-	remember(t, cc, "dev", device_of(t, s->calling), s->ts);
+	remember(t, cc, "dev", device_at(t, s->called, s->dst), s->ts);
+	remember(t, cc, "dev", device_at(t, s->calling, s->src), s->ts);
 	remember(t, cc, "num", ncalling, s->ts);
 	number_tail(s->calling, tail);
 	remember(t, cc, "ct", tail, s->ts);
@@ -146,6 +147,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		enum join how = J_NONE;
 		struct cands amb = { .n = 0 };
 		cc = invite ? sip_join(t, s, ncalling, ev, sizeof(ev), &how, &amb) : NULL;
+		if (cc && ct_log_get_level() >= CT_LOG_DEBUG)
+			ct_log(CT_LOG_DEBUG, "call %s: SIP dialog %s joins (%d): %s", cc->id, s->call_id, (int)how, ev);
 		if (!cc) {
 			char id[CT_ID_MAX];
 			call_id_of(id, "sip", s->call_id, NULL, s->ts);

@@ -34,6 +34,7 @@ struct pending {
 	char device[CT_CSTA_DEV];  /* MonitorStart's device (to map the result's xref), else the
 	                              device the request named */
 	char call_id[CT_CSTA_ID];  /* the call the request named */
+	char called[CT_CSTA_DEV];  /* the number it dialled (MakeCall) */
 	bool used;
 };
 
@@ -370,6 +371,7 @@ static void pending_add(struct ct_cstalinks *t, struct link *l, const struct ct_
 	snprintf(p->device, sizeof(p->device), "%s",
 		 m->monitor_device[0] ? m->monitor_device : m->conn.device[0] ? m->conn.device : m->calling);
 	snprintf(p->call_id, sizeof(p->call_id), "%s", m->conn.call_id);
+	snprintf(p->called, sizeof(p->called), "%s", m->called);
 }
 
 /* Who sent a message of a link, and to whom (for the event: a ladder draws it). */
@@ -379,12 +381,14 @@ struct hop {
 };
 
 static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts, const char *name,
-		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop, ct_time_t asked)
+		 const char *monitored, ct_time_t latency, bool has_latency, const struct hop *hop, ct_time_t asked,
+		 const char *asked_called)
 {
 	char call[CT_ID_MAX] = "";
 	/* the customer call the message belongs to; without a correlator (tests, tools), the
 	 * CSTA call itself */
-	struct ct_calls_csta in = { .link = l->name, .msg = m, .monitored = monitored, .ts = ts, .asked = asked };
+	struct ct_calls_csta in = { .link = l->name, .msg = m, .monitored = monitored, .ts = ts, .asked = asked,
+				    .asked_called = asked_called };
 	const char *joined = t->calls ? ct_calls_csta(t->calls, &in) : NULL;
 	if (joined)
 		snprintf(call, sizeof(call), "%s", joined);
@@ -711,6 +715,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 	const char *name = m->name[0] ? m->name : "unknown";
 	char rname[64];
 	ct_time_t latency = 0, asked = 0;
+	char asked_called[CT_CSTA_DEV] = "";
 	bool has_latency = false;
 	switch (m->kind) {
 	case CT_CSTA_AARQ:
@@ -745,6 +750,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			has_latency = true;
 			latency = ts >= p->ts ? ts - p->ts : 0;
 			asked = p->ts;
+			snprintf(asked_called, sizeof(asked_called), "%s", p->called);
 			if (!m->name[0] || m->unknown)
 				name = p->name; /* a result carries no operation name in ROSE without data */
 			if (m->kind == CT_CSTA_RESULT && p->nid == CT_CSTA_N_MONITOR_START && m->xref[0] &&
@@ -775,7 +781,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		const struct ended *e = ended_find(l, m->xref);
 		monitored = e && e->device[0] ? e->device : NULL;
 	}
-	emit(t, l, m, ts, name, monitored, latency, has_latency, hop, asked);
+	emit(t, l, m, ts, name, monitored, latency, has_latency, hop, asked, asked_called);
 	if (dup)
 		dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
