@@ -9,18 +9,23 @@
  *
  * Every such message is an observation at its host: "host H sent (or received) kind k on dialog
  * X at t". When H sends k on X at t, the messages of kind k it received on dialogs of the other
- * side (X outgoing from H: dialogs H received an INVITE on; X incoming: dialogs H placed) in the
- * little time before are what it may be relaying. For an outgoing dialog O that set constrains
- * its one incoming partner: the partner is in it, and each further observation intersects. An
- * incoming dialog I relaying a message constrains an outgoing one only when exactly one dialog
- * can have been the source (a ring group gives one incoming dialog several outgoing ones).
- * When O's set is one dialog, the two calls are one. When two dialogs stay possible to the end
- * (twin calls whose every relayed message came together), the legs stay apart and the call
- * record carries an ambiguous_join audit naming them: never a guess.
+ * side (X outgoing from H: dialogs H received an INVITE on; X incoming: dialogs H placed) within
+ * calls.relay_ms before (an INVITE: 1 s) are what it may be relaying: X's partner is among them,
+ * and each further message of X intersects the set (an INVITE's set of more than
+ * CALLS_RELAY_CANDS says nothing). Only dialogs with two different peers of H count: a host
+ * whose dialogs on both sides go to one peer (a carrier's SBC seen only towards the PBX) relays
+ * nothing that can be seen.
  *
- * The INVITE's candidates are narrowed first by what the identities still say: a candidate
- * whose caller or dialled number matches (by tail, ct_number_tail_same) is preferred over one
- * that says nothing; a mismatch excludes nothing (a B2BUA rewrites identities).
+ * A busy B2BUA also sends messages of its own (a queue's ringback, an IVR's answer, a timeout's
+ * BYE) just after another call's came in: one message is never enough. Two dialogs are one
+ * call when X's set is the partner alone after two of X's messages, or after one X sent and one
+ * the partner sent that named X alone, or after an INVITE whose identities match (the caller's
+ * number, or the dialled number against the dialog's target, by tail: ct_number_tail_same; a
+ * mismatch excludes nothing, a B2BUA rewrites identities). A dialog received with several
+ * placed for it (a ring group) pairs with each through their own messages. When two dialogs stay
+ * possible to the end (twin calls whose every relayed message came together), the legs stay
+ * apart and the ambiguous_join audit names them all (when the first of them is written): never a
+ * guess.
  *
  * Bounded: the last CALLS_RELAYS observations, found by host and kind through a hash table,
  * each lookup walking only the observations of the relay window.
@@ -232,6 +237,10 @@ static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
 		return; /* too many to say anything, or nothing seen */
 	if (o->robs < UINT8_MAX)
 		o->robs++;
+	if (c->n == 1 && (!o->ru || o->ruh == c->h[0])) {
+		o->ruh = c->h[0];
+		o->ru = (uint8_t)(o->ru < UINT8_MAX ? o->ru + 1 : o->ru);
+	}
 	if (!o->rconstrained) {
 		o->rconstrained = true;
 		memcpy(o->rcand, c->h, c->n * sizeof(c->h[0]));
@@ -256,13 +265,17 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 {
 	if (x->rpaired || !x->rconstrained || x->nrcand != 1)
 		return cc;
-	/* one relayed message can be a coincidence on a busy B2BUA (a BYE it sends of its own
-	 * while another call's BYE came in): two that agree, or an INVITE whose identities match */
-	if (x->robs < 2 && !x->rmatch)
-		return cc;
 	struct ccall *ycc;
 	struct leg *y = leg_by_hash(t, x->rcand[0], &ycc);
 	if (!y)
+		return cc;
+	/* a message can be a coincidence on a busy B2BUA (a ringback or a BYE it sends of its own
+	 * while another call's came in): the pairing needs two messages, or an INVITE whose
+	 * identities match */
+	/* two messages that narrowed x's candidates to y, or one of x's and one of y's (each sent
+	 * on its own dialog: two messages) naming the other alone */
+	bool mutual = x->ru && x->ruh == y->k.hn.h && y->ru && y->ruh == x->k.hn.h && y->rin != x->rin;
+	if (x->robs < 2 && !x->rmatch && !mutual)
 		return cc;
 	struct leg *in = x->rin ? x : y, *o = x->rin ? y : x;
 	struct ccall *icc = x->rin ? cc : ycc, *occ = x->rin ? ycc : cc;
@@ -315,17 +328,9 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 			l->rmatch = true;
 		cc = try_pair(t, cc, l, h, kind);
 	} else if (side == SIDE_IN) {
-		/* what it relays on a dialog it received came in on one it placed: both are told */
+		/* what it relays on a dialog it received came in on one it placed (told to that
+		 * dialog's candidates only: one message is one observation) */
 		sources(t, h, kind, l, SIDE_OUT, s->ts, &c);
-		struct ccall *occ;
-		struct leg *o = c.n == 1 && !c.more ? leg_by_hash(t, c.h[0], &occ) : NULL;
-		if (o) {
-			struct legset me = { { lh }, 1, false };
-			constrain(t, o, &me);
-			struct ccall *now = try_pair(t, occ, o, h, kind);
-			if (occ == cc || now != occ)
-				cc = now; /* the merge may have moved l's call */
-		}
 		struct ccall *icc;
 		struct leg *in = leg_by_hash(t, lh, &icc);
 		/* one set of candidates a dialog: as the one a B2BUA placed (above), or received */

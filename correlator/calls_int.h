@@ -87,6 +87,8 @@ struct leg {
 	uint64_t rcand[CALLS_RELAY_CANDS];
 	uint8_t nrcand;
 	uint8_t robs;              /* relayed messages that constrained it */
+	uint8_t ru;                /* ...of them that named one dialog alone, ruh */
+	uint64_t ruh;
 	bool rconstrained, rpaired;
 	bool rmatch;               /* its INVITE's candidates were narrowed by matching identities */
 	bool rin;                  /* the candidates are the dialogs a B2BUA placed for it */
