@@ -25,6 +25,7 @@ struct ct_pipeline {
 	struct ct_cstalinks *links;
 	struct ct_calls *calls_joined;  /* customer calls across CSTA and SIP */
 	struct ct_agents *agents;       /* agent state timelines; read by the stats records */
+	uint64_t second;                /* the packet-time second of the last per-second work */
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */

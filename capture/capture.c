@@ -157,7 +157,7 @@ static void clock_advance(struct ct_capture *c, ct_time_t ts)
 {
 	if (ts <= c->now)
 		return;
-	if (c->ops.clock && ts / CT_USEC_PER_SEC != c->now / CT_USEC_PER_SEC)
+	if (c->ops.clock && ts / CT_CLOCK_TICK != c->now / CT_CLOCK_TICK)
 		c->ops.clock(c->user, ts);
 	c->now = ts;
 	ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);

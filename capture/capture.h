@@ -74,6 +74,10 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg);
 
 struct ct_capture;
 
+/* How often the layers above are told the time (ops.clock): a timer due at t runs at most this
+ * much later (a call record is measured against calls.settle_ms with it). */
+#define CT_CLOCK_TICK (100 * 1000) /* µs */
+
 struct ct_capture_ops {
 	/* A UDP datagram, or a whole SCTP user message (p->proto 132), of flow f; dir 0 = from
 	 * the side that sent the flow's first packet. */
@@ -83,7 +87,8 @@ struct ct_capture_ops {
 	const struct ct_stream_parser *(*tcp_classify)(void *user, struct ct_flow *f, const struct ct_pkt *p, void **st);
 	/* A flow ends (after its TCP parser was closed); free what hangs on f->app. */
 	void (*flow_close)(void *user, struct ct_flow *f, enum ct_flow_end why);
-	/* Packet time moved into a new second: timers of the layers above run here. May be NULL. */
+	/* Packet time moved into a new tick (CT_CLOCK_TICK): timers of the layers above run here.
+	 * May be NULL. */
 	void (*clock)(void *user, ct_time_t now);
 	/* The clock moved to a new time line (rule above): back, or forward by more than
 	 * CT_CLOCK_JUMP_AUDIT, after `frames` frames in a row on it. Called before those frames

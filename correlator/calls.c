@@ -90,7 +90,9 @@ bool call_over(const struct ccall *cc)
 	return all_ended(cc, false) || (has_sip(cc) && all_ended(cc, true)) || csta_over(cc);
 }
 
-/* When the call's record may be due: settle after its last leg ended; when one side's legs all
+static ct_time_t hangup_time(const struct ccall *cc);
+
+/* When the call's record may be due: settle after its hang-up began, once every leg ended; when one side's legs all
  * ended and the other's did not, csta_grace after the last news of the other side (its end was
  * lost in the capture, or it lags); idle after its last news. */
 static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
@@ -99,8 +101,14 @@ static ct_time_t due_of(const struct ct_calls *t, const struct ccall *cc)
 	 * whose start was not captured) is given up sooner than a call that began here */
 	ct_time_t idle = cc->fragment && t->cfg.settle * 20 < t->cfg.idle ? t->cfg.settle * 20 : t->cfg.idle;
 	ct_time_t due = idle ? add_sat(cc->last, idle) : UINT64_MAX;
-	if (all_ended(cc, false) && add_sat(cc->ended_at, t->cfg.settle) < due)
-		due = add_sat(cc->ended_at, t->cfg.settle);
+	if (all_ended(cc, false)) {
+		/* settle after the hang-up began (R17: the record within calls.settle_ms of the call's
+		 * end), not after the last straggler of its release */
+		ct_time_t hup = hangup_time(cc);
+		ct_time_t at = CT_MAX(cc->ended_at, add_sat(hup ? hup : cc->ended_at, t->cfg.settle));
+		if (at < due)
+			due = at;
+	}
 	if (has_sip(cc) && all_ended(cc, true)) {
 		ct_time_t from = CT_MAX(cc->sip_ended_at, cc->last_csta);
 		if (add_sat(from, t->cfg.csta_grace) < due)

@@ -246,6 +246,9 @@ def score_file(ctitap, path, validate, verbose=False):
         c, cens = clock[holders[0]]
         res["delays"].append(max(0, c - end) / 1000.0)
         res["censored"] += 1 if cens else 0
+        if cens or c - end > 4000000:
+            res["details"].append("%s call %d: record %s (%.0f ms after its end)" % (
+                name, i, "only at the end of input" if cens else "late", max(0, c - end) / 1000.0))
     # ambiguous pairs (R18)
     audits = [r for r in recs if r["type"] == "audit"]
     pairs = collections.defaultdict(set)
