@@ -339,6 +339,20 @@ struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bo
 
 static void release_seen(struct ccall *cc, ct_time_t ts);
 
+void party_forget(struct ct_calls *t, struct ccall *cc, const char *device, const struct leg *by)
+{
+	struct party *p = party_find(cc, device);
+	if (!p || p->csta)
+		return; /* CTI reported it: a device */
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (&cc->legs[i] != by && cc->legs[i].sip && !strcmp(leg_device(&cc->legs[i]), device))
+			return; /* another dialog reaches it */
+	leave(t, cc, p, CT_RECR_CLEARED, cc->last);
+	unsigned i = (unsigned)(p - cc->parties);
+	memmove(p, p + 1, (cc->nparties - i - 1) * sizeof(*p));
+	cc->nparties--;
+}
+
 /* What SIP said of device `from` is CTI's device `to`'s: the party's times (the earliest of
  * each), its recording and agent state. */
 void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to)

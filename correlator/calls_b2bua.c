@@ -181,10 +181,13 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
 		if (y && side_of(y, h) != want)
 			continue;
-		/* a B2BUA joins two peers (a carrier and a phone): a host whose dialogs on both sides go
-		 * to one peer (a carrier's SBC, seen only towards the PBX) relays nothing we can see */
+		/* a B2BUA mostly joins two peers (a carrier and a phone); when both dialogs go to one
+		 * peer (a carrier's SBC seen only towards the PBX, whose inbound and outbound calls
+		 * cross; or an access SBC in front of every phone) only the same caller calling the
+		 * same target makes them candidates */
 		const struct ct_addr *yp = y ? peer_of(y, h) : NULL, *xp = peer_of(x, h);
-		if (yp && xp && !memcmp(yp, xp, sizeof(*yp)))
+		if (yp && xp && !memcmp(yp, xp, sizeof(*yp)) &&
+		    !(ct_number_tail_same(y->calling, x->calling, 4) && ct_number_tail_same(y->device, x->device, 4)))
 			continue;
 		set_add(out, r->leg); /* one written already may have been the source: it stays */
 	}
@@ -283,6 +286,7 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 		return cc; /* the dialog it placed is another's partner already */
 	x->rpaired = o->rpaired = true;
 	in->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
+	party_forget(t, icc, in->device, in); /* what it dialled was the B2BUA, not a phone */
 	char ip[64], ev[CALLS_EVIDENCE];
 	ct_addr_format(h, ip, sizeof(ip));
 	snprintf(ev, sizeof(ev), "B2BUA %s relayed SIP dialog %.100s to %.100s (%s)", ip, in->call_id, o->call_id,

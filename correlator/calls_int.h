@@ -298,6 +298,9 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 /* A new SIP leg l to a phone, after CTI reported the phone ringing: named by that device when
  * its name or its ties (UCID, a B2BUA) say it is the one. */
 void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts);
+/* A party only SIP named, through the dialog `by` (which turned out to reach no device: what
+ * it dialled was a B2BUA), is no party. */
+void party_forget(struct ct_calls *t, struct ccall *cc, const char *device, const struct leg *by);
 /* What SIP said of device `from` is CTI's device `to`'s (the party's times, recording, agent). */
 void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to);
 
