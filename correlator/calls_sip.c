@@ -274,6 +274,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (s->ends_dialog) {
 			if (!cc->answer && !cc->sip_cause[0] && !l->bye) /* a 487 after a CANCEL is no cause */
 				snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+			if (!cc->sip_disposition && !l->bye) /* its dialog_end comes after the record */
+				cc->sip_disposition = ct_disposition_of_status(s->status);
 			if (!l->bye) /* after a CANCEL, the 487 only confirms the end */
 				leg_end(cc, l, s->ts);
 			l->bye = true; /* the INVITE failed: the dialog is over but for its timers */

@@ -182,3 +182,15 @@ void ct_report_audit(const struct ct_report *rep, ct_time_t ts, const char *call
 	struct ct_audit_view v = { ts, call, kind, link, count, detail };
 	rep->audit(rep->user, &v);
 }
+
+enum ct_disposition ct_disposition_of_status(unsigned status)
+{
+	switch (status) {
+	case 486:
+	case 600: return CT_DISP_BUSY;
+	case 408:
+	case 480: return CT_DISP_NO_ANSWER;
+	case 487: return CT_DISP_ABANDONED;
+	default: return CT_DISP_FAILED;
+	}
+}

@@ -83,6 +83,9 @@ enum ct_disposition {
 	CT_DISP_COUNT
 };
 const char *ct_disposition_name(enum ct_disposition d);
+/* What the final status of an unanswered INVITE says of the call: busy (486, 600), no answer
+ * (408, 480), abandoned (487: a CANCEL came first), else failed. */
+enum ct_disposition ct_disposition_of_status(unsigned status);
 
 enum ct_direction { CT_DIR_UNKNOWN = 0, CT_DIR_INBOUND, CT_DIR_OUTBOUND, CT_DIR_INTERNAL, CT_DIR_COUNT };
 const char *ct_direction_name(enum ct_direction d);

@@ -145,13 +145,9 @@ static enum ct_disposition disposition(const struct call *c)
 {
 	if (c->answered)
 		return CT_DISP_ANSWERED;
-	if (c->cancelled || c->final_status == 487)
+	if (c->cancelled)
 		return CT_DISP_ABANDONED;
-	if (c->final_status == 486 || c->final_status == 600)
-		return CT_DISP_BUSY;
-	if (c->final_status == 408 || c->final_status == 480)
-		return CT_DISP_NO_ANSWER;
-	return CT_DISP_FAILED;
+	return ct_disposition_of_status(c->final_status);
 }
 
 static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum ct_dialog_end_reason why)
