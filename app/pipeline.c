@@ -228,10 +228,12 @@ static void span_audit(struct ct_pipeline *p, ct_time_t now)
 static void on_clock(void *user, ct_time_t now)
 {
 	struct ct_pipeline *p = user;
-	/* every tick (CT_CLOCK_TICK): timers that make records due (a call's settle) */
+	/* every tick (CT_CLOCK_TICK): timers that make records due (a call's settle); the call
+	 * records first: their due times are older than the dialogs' expiry a long gap between
+	 * two packets brings at once */
+	ct_calls_tick(p->calls_joined, now);
 	for (int pass = 0; pass < 256 && ct_sipcalls_expire(p->calls, now); pass++)
 		; /* each pass is bounded; a busy tick may need several to catch up */
-	ct_calls_tick(p->calls_joined, now);
 	if (now / CT_USEC_PER_SEC == p->second)
 		return;
 	/* every second of packet time */
