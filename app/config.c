@@ -403,7 +403,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->calls.max_calls = 100000;
 	cfg->calls.window = 3 * CT_USEC_PER_SEC;
 	cfg->calls.settle = 3 * CT_USEC_PER_SEC;
-	cfg->calls.relay = 250 * 1000;
+	cfg->calls.relay = 100 * 1000;
 	cfg->calls.csta_grace = 3 * CT_USEC_PER_SEC;
 	cfg->calls.idle = 4 * 3600 * CT_USEC_PER_SEC;
 	cfg->calls.pause_on_hold = true;

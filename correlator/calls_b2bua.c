@@ -10,22 +10,25 @@
  * Every such message is an observation at its host: "host H sent (or received) kind k on dialog
  * X at t". When H sends k on X at t, the messages of kind k it received on dialogs of the other
  * side (X outgoing from H: dialogs H received an INVITE on; X incoming: dialogs H placed) within
- * calls.relay_ms before (an INVITE: 1 s) are what it may be relaying: X's partner is among them,
- * and each further message of X intersects the set (an INVITE's set of more than
- * CALLS_RELAY_CANDS says nothing). Only dialogs with two different peers of H count: a host
- * whose dialogs on both sides go to one peer (a carrier's SBC seen only towards the PBX) relays
- * nothing that can be seen.
+ * calls.relay_ms before (an INVITE: twice that; a queue's later INVITE pairs by the responses it
+ * relays) are what it may be relaying: X's partner is among them, and each further message of X
+ * intersects the set (an INVITE's set of more than CALLS_RELAY_CANDS says nothing). A candidate
+ * must fit: its INVITE came first for the dialog it received (a B2BUA places its dialog because
+ * of the other); its caller is not another customer's number (a B2BUA rewrites a caller into
+ * anonymous, a name or its own number, not into someone else's); when both dialogs go to one
+ * peer of H (a carrier's SBC seen only towards the PBX, an access SBC in front of every phone)
+ * the same caller calls the same target.
  *
  * A busy B2BUA also sends messages of its own (a queue's ringback, an IVR's answer, a timeout's
- * BYE) just after another call's came in: one message is never enough. Two dialogs are one
- * call when X's set is the partner alone after two of X's messages, or after one X sent and one
- * the partner sent that named X alone, or after an INVITE whose identities match (the caller's
- * number, or the dialled number against the dialog's target, by tail: ct_number_tail_same; a
- * mismatch excludes nothing, a B2BUA rewrites identities). A dialog received with several
- * placed for it (a ring group) pairs with each through their own messages. When two dialogs stay
- * possible to the end (twin calls whose every relayed message came together), the legs stay
- * apart and the ambiguous_join audit names them all (when the first of them is written): never a
- * guess.
+ * BYE) just after another call's came in: one message is never enough. Two dialogs are one call
+ * when X's set is the partner alone and RELAY_PROOF messages fit: X's own, the partner's that
+ * named X alone, and an INVITE whose identities match (the caller's number, or the dialled number
+ * against the dialog's target, by tail: ct_number_tail_same) counting for one. Two calls CTI
+ * reports as different ones (each with its own callID on a link) are never paired: CTI knows. A
+ * dialog received with several placed for it (a ring group) pairs with each through their own
+ * messages. When two dialogs stay possible to the end (twin calls whose every relayed message
+ * came together), the legs stay apart and the ambiguous_join audit names them all (when the
+ * first of them is written): never a guess.
  *
  * Bounded: the last CALLS_RELAYS observations, found by host and kind through a hash table,
  * each lookup walking only the observations of the relay window.
@@ -38,8 +41,8 @@
 #include "calls_int.h"
 #include "numbers.h"
 
-#define RELAY_INVITE_GAP (1000 * 1000) /* µs: and places its INVITE within this (a queue's later
-					 * INVITE pairs by the responses it relays) */
+
+#define RELAY_PROOF 2 /* messages that must fit a pairing (try_pair) */
 
 enum relay_kind { RK_INVITE = 1, RK_PROV, RK_ANSWER, RK_FAIL, RK_CANCEL, RK_BYE };
 
@@ -164,8 +167,8 @@ static void set_add(struct legset *s, uint64_t h)
 static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const struct leg *x, enum side want,
 		    ct_time_t ts, struct legset *out)
 {
-	ct_time_t relay = t->cfg.relay ? t->cfg.relay : 250 * 1000;
-	ct_time_t gap = kind == RK_INVITE ? CT_MIN(t->cfg.window, RELAY_INVITE_GAP) : relay;
+	ct_time_t relay = t->cfg.relay ? t->cfg.relay : 100 * 1000;
+	ct_time_t gap = kind == RK_INVITE ? CT_MIN(t->cfg.window, 2 * relay) : relay;
 	uint64_t oh = obs_hash(t, h, kind, false);
 	out->n = 0;
 	out->more = false;
@@ -180,6 +183,13 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 		struct ccall *ycc;
 		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
 		if (y && side_of(y, h) != want)
+			continue;
+		/* a B2BUA rewrites a caller into anonymous, a name or its own number, not into
+		 * another customer's number */
+		if (y && callers_differ(y->calling, x->calling))
+			continue;
+		/* a B2BUA places its dialog because it received the other: that INVITE came first */
+		if (y && (want == SIDE_IN ? y->invite_ts > x->invite_ts : y->invite_ts < x->invite_ts))
 			continue;
 		/* a B2BUA mostly joins two peers (a carrier and a phone); when both dialogs go to one
 		 * peer (a carrier's SBC seen only towards the PBX, whose inbound and outbound calls
@@ -261,6 +271,29 @@ static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
 	o->nrcand = (uint8_t)n; /* empty: the observations disagree; no pairing */
 }
 
+/* Two calls CTI reports as different ones: each has a CSTA call on a link the other has one on,
+ * and they share none (a transfer or conference that makes them one says so itself). */
+static bool cti_apart(const struct ccall *a, const struct ccall *b)
+{
+	if (a == b)
+		return false;
+	bool common_link = false;
+	for (unsigned i = 0; i < a->nlegs; i++) {
+		const struct leg *la = &a->legs[i];
+		if (la->sip)
+			continue;
+		for (unsigned j = 0; j < b->nlegs; j++) {
+			const struct leg *lb = &b->legs[j];
+			if (lb->sip || strcmp(la->link, lb->link))
+				continue;
+			if (!strcmp(la->call_id, lb->call_id))
+				return false;
+			common_link = true;
+		}
+	}
+	return common_link;
+}
+
 /* x's partner is known: their calls are one. x is a dialog the B2BUA placed, or (rin) one it
  * received, whose partner is then the one it placed. Returns the call x is in now. */
 static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *x, const struct ct_addr *h,
@@ -273,13 +306,17 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	if (!y)
 		return cc;
 	/* a message can be a coincidence on a busy B2BUA (a ringback or a BYE it sends of its own
-	 * while another call's came in): the pairing needs two messages, or an INVITE whose
-	 * identities match */
-	/* two messages that narrowed x's candidates to y, or one of x's and one of y's (each sent
-	 * on its own dialog: two messages) naming the other alone */
-	bool mutual = x->ru && x->ruh == y->k.hn.h && y->ru && y->ruh == x->k.hn.h && y->rin != x->rin;
-	if (x->robs < 2 && !x->rmatch && !mutual)
+	 * while another call's came in; calls placed and ended in step): the pairing needs
+	 * RELAY_PROOF messages that fit it, counting those sent on x (that narrowed x's candidates
+	 * to y) and those sent on y that named x alone; an INVITE whose identities match counts
+	 * for one more */
+	unsigned fit = x->robs + (x->rmatch ? 1u : 0u);
+	if (y->ru && y->ruh == x->k.hn.h && y->rin != x->rin)
+		fit += y->ru;
+	if (fit < RELAY_PROOF)
 		return cc;
+	if (cti_apart(cc, ycc))
+		return cc; /* CTI reports them as two calls: it knows */
 	struct leg *in = x->rin ? x : y, *o = x->rin ? y : x;
 	struct ccall *icc = x->rin ? cc : ycc, *occ = x->rin ? ycc : cc;
 	if (o->rpaired)
@@ -366,8 +403,10 @@ static void tell_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 
 static bool relay_open(const struct leg *l)
 {
-	/* a dialog received with several placed for it is a ring group, not an ambiguity */
-	return !l->rin && !l->rpaired && l->rconstrained && l->nrcand >= 2 && !l->ramb_said;
+	/* a dialog received with several placed for it is a ring group, not an ambiguity; one
+	 * message that fitted several (an INVITE among others) is no ambiguity either, only
+	 * several messages that fitted them all (twin calls) */
+	return !l->rin && !l->rpaired && l->rconstrained && l->nrcand >= 2 && l->robs >= 2 && !l->ramb_said;
 }
 
 void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)

@@ -362,6 +362,9 @@ static inline const struct ct_addr *caller_host(const struct leg *l)
 {
 	return &l->invite_src;
 }
+/* Two callers both known as numbers (6 digits or more) that are not the same party by their
+ * tails: withheld callers, names and extensions differ from nothing. */
+bool callers_differ(const char *a, const char *b);
 /* A CSTA message's device fields named as records name them: a monitored device's long forms
  * by its extension (learnt), numbers by their digits. */
 void csta_names(struct ct_calls *t, struct ct_csta_msg *m, const char *monitored);

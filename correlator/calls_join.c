@@ -184,18 +184,6 @@ static void drop_hop_taken(struct cands *c, const struct ct_calls_sip *s)
 			c->c[k--] = c->c[--c->n];
 }
 
-/* Two callers both known as numbers that are not the same party: a dialog reaching a device
- * through a number (a DDI) from one caller is not the call another caller placed to it. */
-static bool callers_differ(const char *a, const char *b)
-{
-	char x[CT_NUMBER_NORM_MAX], y[CT_NUMBER_NORM_MAX];
-	if (!ct_number_clean(a, x, sizeof(x)) || !ct_number_clean(b, y, sizeof(y)))
-		return false; /* withheld, anonymous, a name: nothing to compare */
-	if (strlen(x) < CALLING_TAIL || strlen(y) < CALLING_TAIL)
-		return false; /* an extension on one side: a B2BUA's own naming */
-	return !ct_number_tail_same(x, y, CALLING_TAIL);
-}
-
 /* The outcome of a rule: one call (joined), none, or several equally (ambiguous: noted on the
  * new leg's call later, by ambiguous()). */
 static struct ccall *decide(struct ct_calls *t, struct cands *c, struct cands *amb)

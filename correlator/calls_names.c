@@ -157,6 +157,18 @@ void learn_user(struct ct_calls *t, const char *user, const char *dev, const str
 		learn(t, plain, dev);
 }
 
+/* Two callers both known as numbers that are not the same party: a dialog reaching a device
+ * through a number (a DDI) from one caller is not the call another caller placed to it. */
+bool callers_differ(const char *a, const char *b)
+{
+	char x[CT_NUMBER_NORM_MAX], y[CT_NUMBER_NORM_MAX];
+	if (!ct_number_clean(a, x, sizeof(x)) || !ct_number_clean(b, y, sizeof(y)))
+		return false; /* withheld, anonymous, a name: nothing to compare */
+	if (strlen(x) < 6 || strlen(y) < 6)
+		return false; /* an extension on one side: a B2BUA's own naming */
+	return !ct_number_tail_same(x, y, 6);
+}
+
 /* One device field of a CSTA message, named as records name it. */
 static void name_one(struct ct_calls *t, char *field, size_t cap, const char *monitored)
 {
