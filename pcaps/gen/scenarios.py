@@ -92,11 +92,14 @@ Expected call record conventions (the rules the expect files are written by)
       that first release, snake_case (normal_clearing, call_cancelled).
   R13 correlation.method = the weakest join between the CSTA and the SIP world (shared_id >
       device_time > number_time); SIP-to-SIP joins (a B2BUA's two legs, REFER/Replaces) are
-      named in the evidence but are not CSTA<->SIP joins. Agent legs with an Avaya UCID
+      named in the evidence but are not CSTA<->SIP joins: SIP legs tied to each other are one
+      group, as tied to CTI as its best-tied leg. Agent legs with an Avaya UCID
       (User-to-User 00FA08<8 bytes>, CSTA correlatorData) join by shared_id and the evidence
       line names that UCID ("evidence_has"); without one, the agent leg joins by device_time;
-      the routed calls' CSTA call first shows at the hotline, whose trunk leg only joins by
-      number_time (calling and called after numbers.rules, within 3 s).
+      the routed calls' CSTA call first shows at the hotline, whose trunk leg joins by
+      number_time (calling and called after numbers.rules, within 3 s) and is then one group with
+      the agent leg (the PBX relays its ringing and answer): device_time; a MakeCall's two legs
+      are no group (the PBX places both), its trunk joins by the dialled number: number_time.
   R14 queue_ms = CSTA Queued to the Delivered at the agent; route_ms = RouteRequest to the CTI
       server's RouteSelectRequest; cti_lag_ms = the first Delivered at an agent minus the PBX's
       INVITE to that agent. null when not applicable.
@@ -1161,6 +1164,7 @@ class Leg:
         self.times["ack"] = self.d.ack(t + ack_after, self.inv, body=self.sdp_a() if self.late else b"")
         self.conn_at = t + 20 * MS
         self.times["answer"] = t
+        self.answer_lost = bool(lose_ok)  # its SDP (side b's) is not in the capture
         return t
 
     def hold(self, t, by_b=True, resume=False, mode="sendonly"):
@@ -1306,6 +1310,11 @@ def rec(sc, call, action, device, reason, t, leg=None, phone_is_a=False, complet
     if leg is not None:
         mine, pbx = (leg.am, leg.bm) if phone_is_a else (leg.bm, leg.am)
         r["rtp"] = [{"ip": mine[0], "port": mine[1], "dir": "out"}, {"ip": pbx[0], "port": pbx[1], "dir": "in"}]
+        if getattr(leg, "answer_lost", False):
+            # R16/R23: side b's SDP came in the 200 OK the capture lost: that direction is never
+            # known from SDP
+            lost = "in" if phone_is_a else "out"
+            r["rtp"] = [x for x in r["rtp"] if x["dir"] != lost]
     if complete is not None and complete != t:
         r["rtp_complete"] = ts(complete)
     sc.recordings.append(r)
@@ -1600,7 +1609,7 @@ def consult_common(sc, L, t0, c1, c2, ucid, a1="2001", a2="2002", key="c1", ckey
     t_ring2 = l4.ringing(tc + 60 * MS)
     d3.response(tc + 65 * MS, l3.inv, 180, "Ringing")
     t_ans2 = l4.answer(tc + 60 * MS + ring2, lose_ok="ok200_consult" in sc.v.loss)
-    d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
+    l3.times["answer"] = d3.response(t_ans2 + 10 * MS, l3.inv, 200, "OK", l3.sdp_b())
     d3.ack(t_ans2 + 20 * MS, l3.inv)
     l3.conn_at = t_ans2 + 40 * MS
     t_est2 = L.event(t_ans2 + sc.v.lag, "EstablishedEvent", a2, ev_established(c2, a2, a1, a2))
@@ -1683,7 +1692,11 @@ def call_consultation(sc, L, t0, c1, c2, ucid=None, a1="2001", a2="2002", key="c
     if sc.records(a1):
         rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
         rec(sc, n, "pause", a1, "held", k["th"])
-        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True)  # R16: it talks to a2
+        # R16: it talks to a2; the PBX's side of a1's consultation leg is known with the PBX's
+        # 200 OK to a1's INVITE, which comes after a2 answered: an update then
+        l3a = k["l3"].times["answer"]
+        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True,
+            complete=l3a if sc.cap.captured(l3a) and l3a > k["an2"] else None)
         e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
                                                            {"start": ts(k["an2"]), "end": ts(rel1)}]})
     if sc.records(a2):
@@ -1877,7 +1890,10 @@ def call_routed(sc, L, t0, xref, agent, qwait, caller, cid, key=None, ring=2000 
                     released_by=sc.v.caller_device(caller[1], caller[0]),
                     cause="normal_clearing", csta=L.csta(cid), sip=[tr.d.cid, ag.d.cid],
                     queue_ms=ms(t_del - t_q) if sc.cap.captured(t_q) else None, route_ms=ms(t_rs - t_rr),
-                    cti_lag_ms=cti_lag(sc, t_del, ag), correlation={"method": "number_time"})
+                    cti_lag_ms=cti_lag(sc, t_del, ag), correlation={"method": "device_time"})
+    # R13: the trunk leg first joins by number (CTI's call shows at the hotline), but the PBX
+    # relays the agent's ringing and answer to it: one SIP group with the agent leg, which CTI's
+    # Delivered names by device: the call is as tied as device_time
     sc.calls.append(e)
     return e, max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
 
