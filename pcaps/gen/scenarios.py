@@ -1449,6 +1449,17 @@ def inbound_basic(sc, L, t0, agent="2001", key="c1", ucid=None, cid="5c0a0001", 
     return e, tr, ag, holds, rel_agent
 
 
+def simple_recording(sc, e, agent, answered, released, leg):
+    """R16 for a call the device answers and leaves (no hold): start at its answer, stop at its
+    release, when the settings record it (the busy hour records 2001-2099)."""
+    if not sc.records(agent):
+        return
+    n = len(sc.calls)
+    rec(sc, n, "start", agent, "answered", answered, leg)
+    rec(sc, n, "stop", agent, "cleared", released)
+    e["recording"] = [{"device": agent, "intervals": [{"start": ts(answered), "end": ts(released)}]}]
+
+
 def recording_basic(sc, e, ag, holds, rel, agent="2001"):
     t_ans = ag.times["answered"]
     rec(sc, 0, "start", agent, "answered", t_ans, ag, complete=ag.times["ack"] if ag.late else None)
@@ -1821,6 +1832,7 @@ def call_makecall(sc, L, t0, cid, agent="2001", number=("0301234567", "+49301234
                     released_by=agent, cause="normal_clearing",
                     csta=L.csta(cid), sip=[cid_a, cid_t],
                     correlation={"method": "number_time"})  # the trunk leg joins by the dialled number
+    simple_recording(sc, e, agent, sc.first(t_ans_a, ag.times["ack"]), sc.first(*hangup(ag), t_cc), ag)
     sc.calls.append(e)
     return e
 
@@ -1894,6 +1906,7 @@ def call_routed(sc, L, t0, xref, agent, qwait, caller, cid, key=None, ring=2000 
     # R13: the trunk leg first joins by number (CTI's call shows at the hotline), but the PBX
     # relays the agent's ringing and answer to it: one SIP group with the agent leg, which CTI's
     # Delivered names by device: the call is as tied as device_time
+    simple_recording(sc, e, agent, answered, sc.first(*hangup(ag), t_callc), ag)
     sc.calls.append(e)
     return e, max(t_cc, t_callc, tr.times["bye_ok"], ag.times["bye_ok"])
 
