@@ -927,14 +927,18 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	}
 	if (cc->direction != CT_DIR_OUTBOUND || !first)
 		return first;
-	/* outbound: the leg whose request-URI is not a device CTI reported */
+	/* outbound: the leg whose request-URI is not a device CTI reported (a leg that reaches one,
+	 * named by CTI, is the agent's; the earliest such trunk) */
+	const struct leg *trunk = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = &cc->legs[i];
+		if (!l->sip || !l->invite_ts || l->cti_dev[0] || l->b2b_in)
+			continue;
 		const struct party *p = party_find((struct ccall *)cc, l->device);
-		if (l->sip && l->invite_ts && (!p || !p->csta || p->external))
-			return l;
+		if ((!p || !p->csta || p->external) && (!trunk || l->invite_ts < trunk->invite_ts))
+			trunk = l;
 	}
-	return NULL;
+	return trunk;
 }
 
 /* What the record of a call shows, pointing into the call (and scratch arrays sized by the
