@@ -295,10 +295,15 @@ void hold_sip(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct
 		hold(t, cc, p, on, ts);
 		return;
 	}
-	if (on)
+	if (on) {
 		cc->sip_hold_at = ts;
-	else
+	} else if (cc->held && p && !strcmp(cc->held_by, p->device)) {
+		/* the phone CTI saw holding takes the call back: its Retrieved is no news (or was
+		 * lost); a transfer or conference that reconnected it began a moment before */
+		hold(t, cc, p, false, reconnect_time(t, cc, ts));
+	} else {
 		cc->sip_resume_at = ts;
+	}
 }
 
 /* A SIP moment (0: none) that came at most the window before ts, and not before `since`. */
