@@ -155,6 +155,19 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 	return cc;
 }
 
+/* A contact-centre device CTI reported is still in the call (it rang or answered and did not
+ * leave). */
+static bool devices_left(const struct ccall *cc)
+{
+	for (unsigned i = 0; i < cc->nparties; i++) {
+		const struct party *p = &cc->parties[i];
+		if (p->csta && !p->external && !p->released && (p->alerted || p->answered) &&
+		    strcmp(p->device, cc->csta_calling))
+			return true;
+	}
+	return false;
+}
+
 /* A device holding a customer call that places another for it (ServiceInitiated or Originated
  * with cause consultation, the answer to its ConsultationCall) consults: the new CSTA call is
  * part of the customer call from its first event on (R1), so the agent's recording follows it
@@ -431,8 +444,12 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		calls_set(cc->cause, sizeof(cc->cause), m->cause);
 		if (!cc->answer)
 			cc->cleared_before_answer = true;
-		l->cleared = true;
-		leg_end(cc, l, ts);
+		/* one connection cleared: the CSTA call goes on while a contact-centre device is still
+		 * in it (a conference the conferencing agent left) */
+		if (nid == CT_CSTA_N_CALL_CLEARED || !devices_left(cc)) {
+			l->cleared = true;
+			leg_end(cc, l, ts);
+		}
 		break;
 	default:
 		break; /* other events only refresh the call */
