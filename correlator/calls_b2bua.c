@@ -243,32 +243,53 @@ static void mark_candidates(struct ct_calls *t, const struct leg *o)
 	}
 }
 
-/* o's partner is in c. */
-static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c)
+/* A message of o that the B2BUA may have relayed from one of c: a vote for each (votes, not an
+ * intersection: one coincidence, a ringback the PBX plays itself while another call's ringing
+ * came in, must not rule the real partner out). Bounded: a newcomer takes the place of a
+ * candidate with one vote when the list is full. */
+static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c, unsigned weight)
 {
 	if (o->rpaired || c->more || !c->n)
 		return; /* too many to say anything, or nothing seen */
 	if (o->robs < UINT8_MAX)
 		o->robs++;
-	if (c->n == 1 && (!o->ru || o->ruh == c->h[0])) {
-		o->ruh = c->h[0];
-		o->ru = (uint8_t)(o->ru < UINT8_MAX ? o->ru + 1 : o->ru);
-	}
-	if (!o->rconstrained) {
-		o->rconstrained = true;
-		memcpy(o->rcand, c->h, c->n * sizeof(c->h[0]));
-		o->nrcand = (uint8_t)c->n;
-		mark_candidates(t, o);
-		return;
-	}
-	unsigned n = 0;
-	for (unsigned i = 0; i < o->nrcand; i++)
-		for (unsigned j = 0; j < c->n; j++)
-			if (o->rcand[i] == c->h[j]) {
-				o->rcand[n++] = o->rcand[i];
-				break;
+	o->rconstrained = true;
+	for (unsigned j = 0; j < c->n; j++) {
+		unsigned i = 0;
+		while (i < o->nrcand && o->rcand[i] != c->h[j])
+			i++;
+		if (i == o->nrcand) {
+			if (o->nrcand < CALLS_RELAY_CANDS) {
+				o->nrcand++;
+			} else {
+				for (i = 0; i < o->nrcand && o->rvote[i] > 1; i++)
+					;
+				if (i == o->nrcand)
+					continue; /* every place holds a candidate seen twice */
 			}
-	o->nrcand = (uint8_t)n; /* empty: the observations disagree; no pairing */
+			o->rcand[i] = c->h[j];
+			o->rvote[i] = 0;
+		}
+		o->rvote[i] = (uint8_t)CT_MIN(o->rvote[i] + weight, UINT8_MAX);
+	}
+	mark_candidates(t, o);
+}
+
+/* o's leading candidate (index), its votes and the runner-up's; -1 when none. */
+static int leader(const struct leg *o, unsigned *first, unsigned *second)
+{
+	int best = -1;
+	*first = *second = 0;
+	for (unsigned i = 0; i < o->nrcand; i++) {
+		if (o->rvote[i] > *first) {
+			*second = *first;
+			*first = o->rvote[i];
+			best = (int)i;
+		} else if (o->rvote[i] > *second) {
+			*second = o->rvote[i];
+		}
+	}
+	return best;
 }
 
 /* Two calls CTI reports as different ones: each has a CSTA call on a link the other has one on,
@@ -299,21 +320,23 @@ static bool cti_apart(const struct ccall *a, const struct ccall *b)
 static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *x, const struct ct_addr *h,
 			      int kind)
 {
-	if (x->rpaired || !x->rconstrained || x->nrcand != 1)
+	unsigned v1, v2;
+	int lead = x->rpaired || !x->rconstrained ? -1 : leader(x, &v1, &v2);
+	if (lead < 0)
 		return cc;
 	struct ccall *ycc;
-	struct leg *y = leg_by_hash(t, x->rcand[0], &ycc);
+	struct leg *y = leg_by_hash(t, x->rcand[lead], &ycc);
 	if (!y)
 		return cc;
 	/* a message can be a coincidence on a busy B2BUA (a ringback or a BYE it sends of its own
-	 * while another call's came in; calls placed and ended in step): the pairing needs
-	 * RELAY_PROOF messages that fit it, counting those sent on x (that narrowed x's candidates
-	 * to y) and those sent on y that named x alone; an INVITE whose identities match counts
-	 * for one more */
-	unsigned fit = x->robs + (x->rmatch ? 1u : 0u);
-	if (y->ru && y->ruh == x->k.hn.h && y->rin != x->rin)
-		fit += y->ru;
-	if (fit < RELAY_PROOF)
+	 * while another call's came in; calls placed and ended in step): the partner must lead by
+	 * RELAY_PROOF messages that fitted it, x's own and those y sent that x led (an INVITE
+	 * whose identities match counting twice), ahead of every other candidate */
+	unsigned fit = v1, yv1, yv2;
+	int ylead = y->rin != x->rin && y->rconstrained ? leader(y, &yv1, &yv2) : -1;
+	if (ylead >= 0 && y->rcand[ylead] == x->k.hn.h && yv1 > yv2)
+		fit += yv1;
+	if (fit < RELAY_PROOF || v1 == v2)
 		return cc;
 	if (cti_apart(cc, ycc))
 		return cc; /* CTI reports them as two calls: it knows */
@@ -364,9 +387,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 	if (side == SIDE_OUT && !l->rin) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
 		bool matched = kind == RK_INVITE && prefer_matching(t, l, &c);
-		constrain(t, l, &c);
-		if (matched && l->nrcand == 1 && l->robs == 1)
-			l->rmatch = true;
+		constrain(t, l, &c, matched && c.n == 1 ? 2 : 1);
 		cc = try_pair(t, cc, l, h, kind);
 	} else if (side == SIDE_IN) {
 		/* what it relays on a dialog it received came in on one it placed (told to that
@@ -377,7 +398,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		/* one set of candidates a dialog: as the one a B2BUA placed (above), or received */
 		if (in && !in->rpaired && c.n && !c.more && (in->rin || !in->rconstrained)) {
 			in->rin = true;
-			constrain(t, in, &c);
+			constrain(t, in, &c, 1);
 			cc = try_pair(t, icc, in, h, kind);
 		}
 	}
@@ -390,10 +411,14 @@ static void tell_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 {
 	char d[512];
 	size_t n = (size_t)snprintf(d, sizeof(d), "SIP dialog %.100s fits dialogs", l->call_id);
+	unsigned v1, v2, k = 0;
+	leader(l, &v1, &v2);
 	for (unsigned i = 0; i < l->nrcand && n < sizeof(d); i++) {
+		if (l->rvote[i] != v1)
+			continue; /* the equal leaders only */
 		struct ccall *ocl;
 		const struct leg *o = leg_by_hash(t, l->rcand[i], &ocl);
-		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %.100s", i ? " and" : "", o ? o->call_id : "(written)");
+		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %.100s", k++ ? " and" : "", o ? o->call_id : "(written)");
 	}
 	if (n < sizeof(d))
 		snprintf(d + n, sizeof(d) - n, " of a B2BUA equally: left apart");
@@ -406,7 +431,9 @@ static bool relay_open(const struct leg *l)
 	/* a dialog received with several placed for it is a ring group, not an ambiguity; one
 	 * message that fitted several (an INVITE among others) is no ambiguity either, only
 	 * several messages that fitted them all (twin calls) */
-	return !l->rin && !l->rpaired && l->rconstrained && l->nrcand >= 2 && l->robs >= 2 && !l->ramb_said;
+	unsigned v1, v2;
+	return !l->rin && !l->rpaired && l->rconstrained && leader(l, &v1, &v2) >= 0 && v1 == v2 &&
+	       v1 >= RELAY_PROOF && !l->ramb_said;
 }
 
 void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)
@@ -436,8 +463,10 @@ void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 			struct leg *o = leg_by_hash(t, r->leg, &occ);
 			if (!o || occ == cc || !relay_open(o))
 				continue;
+			unsigned v1, v2;
+			leader(o, &v1, &v2);
 			for (unsigned j = 0; j < o->nrcand; j++)
-				if (o->rcand[j] == in->k.hn.h) {
+				if (o->rcand[j] == in->k.hn.h && o->rvote[j] == v1) {
 					tell_ambiguity(t, occ, o, now);
 					break;
 				}

@@ -155,17 +155,20 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 	return cc;
 }
 
-/* A contact-centre device CTI reported is still in the call (it rang or answered and did not
- * leave). */
-static bool devices_left(const struct ccall *cc)
+/* The CSTA call goes on after a connection cleared: two parties are still connected in it (a
+ * conference the conferencing agent left); an inbound caller counts while CTI did not clear
+ * its connection. One left, or only devices still ringing: the call is over (an abandoned
+ * call whose alerting device's clearing a PBX does not send). */
+static bool call_goes_on(struct ccall *cc)
 {
+	unsigned n = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		const struct party *p = &cc->parties[i];
-		if (p->csta && !p->external && !p->released && (p->alerted || p->answered) &&
-		    strcmp(p->device, cc->csta_calling))
-			return true;
+		n += p->csta && p->answered && !p->released;
 	}
-	return false;
+	if (cc->direction == CT_DIR_INBOUND && cc->answer && cc->csta_calling[0] && !party_find(cc, cc->csta_calling))
+		n++;
+	return n >= 2;
 }
 
 /* A device holding a customer call that places another for it (ServiceInitiated or Originated
@@ -444,9 +447,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		calls_set(cc->cause, sizeof(cc->cause), m->cause);
 		if (!cc->answer)
 			cc->cleared_before_answer = true;
-		/* one connection cleared: the CSTA call goes on while a contact-centre device is still
-		 * in it (a conference the conferencing agent left) */
-		if (nid == CT_CSTA_N_CALL_CLEARED || !devices_left(cc)) {
+		if (nid == CT_CSTA_N_CALL_CLEARED || !call_goes_on(cc)) {
 			l->cleared = true;
 			leg_end(cc, l, ts);
 		}

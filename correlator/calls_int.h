@@ -85,12 +85,10 @@ struct leg {
 	ct_time_t pending_ts;
 	/* SIP, a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
 	uint64_t rcand[CALLS_RELAY_CANDS];
+	uint8_t rvote[CALLS_RELAY_CANDS]; /* messages that fitted each */
 	uint8_t nrcand;
-	uint8_t robs;              /* relayed messages that constrained it */
-	uint8_t ru;                /* ...of them that named one dialog alone, ruh */
-	uint64_t ruh;
+	uint8_t robs;              /* relayed messages that told something of it */
 	bool rconstrained, rpaired;
-	bool rmatch;               /* its INVITE's candidates were narrowed by matching identities */
 	bool rin;                  /* the candidates are the dialogs a B2BUA placed for it */
 	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
 	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
