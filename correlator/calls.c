@@ -746,6 +746,8 @@ void leg_end(struct ccall *cc, struct leg *l, ct_time_t ts)
 {
 	if (!l)
 		return;
+	if (!l->ended && ct_log_get_level() >= CT_LOG_DEBUG)
+		ct_log(CT_LOG_DEBUG, "call %s: leg %s ended", cc->id, l->call_id);
 	if (!l->ended)
 		release_seen(cc, ts);
 	l->ended = true;

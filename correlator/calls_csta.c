@@ -164,7 +164,7 @@ static bool call_goes_on(struct ccall *cc)
 	unsigned n = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		const struct party *p = &cc->parties[i];
-		n += p->csta && p->answered && !p->released;
+		n += p->answered && !p->released; /* a phone SIP alone names counts too */
 	}
 	if (cc->direction == CT_DIR_INBOUND && cc->answer && cc->csta_calling[0] && !party_find(cc, cc->csta_calling))
 		n++;
