@@ -13,9 +13,8 @@ is the set of Call-IDs whose INVITEs carry one tag. Expected per call: one recor
 Call-IDs and no other, no CSTA, correlation sip_only, disposition answered / abandoned / busy by
 its shape. Scored by score_calls.py (its figures printed). --on-time also asserts issue 11 item
 9: every call record written within calls.settle_ms + 1 s of the call's end in packet time (the
-capture goes on for 45 s of OPTIONS after the last call, so a record held back shows); ctitap does
-not do that yet, so ctest runs it only with -DCTITAP_ISSUE11_PROOF=ON. Exit 77 when the capture or
-tshark is absent.
+capture goes on for 45 s of OPTIONS after the last call, so a record held back shows). Exit 77 when
+the capture or tshark is absent.
 """
 import collections
 import json

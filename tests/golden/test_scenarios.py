@@ -2,7 +2,7 @@
 """The correlator's scenario captures (pcaps/scenarios/, written by pcaps/gen/scenarios.py) against
 the records their expect files say ctitap must produce.
 
-    test_scenarios.py CTITAP [--issue11-pending] [SCENARIO ...]
+    test_scenarios.py CTITAP [SCENARIO ...]
 
 For each scenario: ctitap runs on the pcap with the expect file's settings (-X key=value; a
 setting ctitap does not know yet is reported as a FAIL and the run repeated without it, so the
@@ -13,14 +13,8 @@ expected kinds must exist and none of the forbidden kinds may appear; stats coun
 the expected ranges. The conventions behind the expected values are at the top of scenarios.py.
 Prints ok:/FAIL: lines; exits 1 on any FAIL.
 
-Issue 11 changed some conventions (scenarios.py R0, R2, R4, R6, R9, R10, R16, one commit each) and
-with them expected values ctitap does not give yet. With --issue11-pending a mismatch of one of
-the checks ISSUE11 names prints "PENDING (issue 11):" and does not fail; every other check, and
-every passing one, is as strict as ever. ctest passes the flag unless CMake has
--DCTITAP_ISSUE11_PROOF=ON (tests/CMakeLists.txt); drop entries here as the correlator follows.
 (The variants and the busy hour are tests/golden/test_variants.py's.)
 """
-import fnmatch
 import json
 import os
 import re
@@ -32,17 +26,8 @@ from golden import ROOT, check, failures, finish
 
 SCEN = os.path.join(ROOT, "pcaps", "scenarios")
 # scenario name pattern -> the checks issue 11's conventions changed there
-ISSUE11 = {}
-PENDING = []
-
-
 def pcheck(name, what, cond, text):
-    """check(), but a failure of an ISSUE11 check is PENDING under --issue11-pending."""
-    if not cond and "--issue11-pending" in sys.argv and any(
-            fnmatch.fnmatch(name, pat) and what in checks for pat, checks in ISSUE11.items()):
-        print("PENDING (issue 11): " + text)
-        PENDING.append(text)
-        return False
+    """check() of one of a scenario's expected values (name and what say which, in the text)."""
     return check(cond, text)
 CALL_FIELDS = ["ts", "start", "answer", "end", "calling", "called", "direction", "disposition", "ring_ms", "talk_ms",
                "hold_ms", "holds", "parties", "transfers", "conference", "released_by", "cause", "queue_ms", "route_ms",
@@ -192,8 +177,6 @@ def main():
     names = [a for a in sys.argv[2:] if not a.startswith("--")] or sorted(f[:-len(".expect.json")] for f in os.listdir(SCEN) if f.endswith(".expect.json"))
     for n in names:
         scenario(ctitap, n, validate)
-    if PENDING:
-        print("%d checks PENDING on issue 11's conventions (not failures under --issue11-pending)" % len(PENDING))
     return finish()
 
 
