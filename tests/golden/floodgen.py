@@ -132,9 +132,9 @@ def tiny_flows(path, flows, half_len=70):
     write_pcap_at(path, fr)
 
 
-def udp_call(fr, n, t, src=("10.9.3.1", 5060), dst=("10.9.3.2", 5060)):
+def udp_call(fr, n, t, src=("10.9.3.1", 5060), dst=("10.9.3.2", 5060), cid=None):
     """One SIP call over UDP at t: INVITE, 200, ACK, and BYE, 200 two seconds later."""
-    cid = f"udp-{n}@10.9.3.1"
+    cid = cid or f"udp-{n}@10.9.3.1"
 
     def m(first, method, cseq, to_tag, a, b, at):
         s = (f"{first}\r\nVia: SIP/2.0/UDP 10.9.3.1:5060;branch=z9hG4bK{n}{method}{cseq}\r\n"
@@ -193,3 +193,17 @@ def far_future_pcapng(path, calls, bad_every=2):
             blen = 32 + len(data) + pad
             f.write(struct.pack("<IIIIIII", 6, blen, 0, ts >> 32, ts & 0xFFFFFFFF, len(data), len(data)) + data +
                     b"\x00" * pad + struct.pack("<I", blen))
+
+
+def long_callids(path, prefix_len=256):
+    """Merging (issue 12): two calls whose Call-IDs share their first prefix_len bytes and differ
+    after, and two whose Call-IDs are 250 bytes and differ only in their last byte."""
+    fr = []
+    common = "x" * prefix_len
+    udp_call(fr, 1, T0, cid=common + "-first@10.9.3.1")
+    udp_call(fr, 2, T0 + 500000, cid=common + "-second@10.9.3.1")
+    near = "y" * 240 + "@10.9.3.1"
+    udp_call(fr, 3, T0 + 1000000, cid=near + "a")
+    udp_call(fr, 4, T0 + 1500000, cid=near + "b")
+    write_pcap_at(path, sorted(fr, key=lambda f: f[0]))
+    return [common + "-first@10.9.3.1", common + "-second@10.9.3.1", near + "a", near + "b"]

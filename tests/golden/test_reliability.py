@@ -3,6 +3,8 @@
 (floodgen.py), through the real ctitap:
 
   - one SIP message over 64 KiB on a TCP connection does not hide the others;
+  - two calls whose Call-IDs share their first 256 bytes never become one record (ids over the
+    cap are refused, counted and audited; shorter ones that differ only at the end stay apart);
   - a message too large for the flow (skipped by its Content-Length, or dropped by TCP at
     tcp.flow_memcap_kb) does not turn the next INVITE into "BBB...BINVITE";
   - 256 idle fake CSTA links do not lock the real CTI link out of csta.max_links;
@@ -44,6 +46,23 @@ def invites(recs):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="ctitap-rel-")
+
+    # 0. Merging: Call-IDs over the cap refused whole, never cut into one another
+    p = os.path.join(tmp, "long-callids.pcap")
+    ids = floodgen.long_callids(p)
+    rc, recs, st = run(p)
+    calls = [r for r in recs if r["type"] == "call"]
+    for cid in ids:
+        holders = [c for c in calls if cid in c["sip"]]
+        if len(cid) > 256:
+            check(not holders, f"a Call-ID of {len(cid)} bytes is in no call record ({len(holders)})")
+        else:
+            check(len(holders) == 1 and holders[0]["sip"] == [cid],
+                  f"a {len(cid)}-byte Call-ID differing only in its last byte is a call of its own "
+                  f"({[c['call'] for c in holders]})")
+    refused = [r for r in recs if r["type"] == "audit" and r["kind"] == "refused"]
+    check(st.get("sip_callid_refused", 0) >= 2 and refused,
+          f"the long ones counted (sip_callid_refused {st.get('sip_callid_refused')}) and audited ({len(refused)})")
 
     # 1. one SIP message with 70 KiB of headers among 106 INVITEs
     p = os.path.join(tmp, "big-header.pcap")
