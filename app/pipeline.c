@@ -74,7 +74,7 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
 		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))
 			return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
-		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_SIP_OK) {
+		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_OK) {
 			CT_COUNT_LOG(p->ctr->sip_bad, "malformed SIP datagram skipped");
 			return;
 		}
@@ -100,7 +100,7 @@ struct tcp_detect {
 	struct ct_pipeline *p;
 };
 
-static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *used)
+static int detect_parse(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *used)
 {
 	struct tcp_detect *d = st;
 	if (d->ps)
@@ -121,7 +121,7 @@ static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t
 				d->ps = &ct_csta_stream_parser;
 				d->st = cs;
 				/* parse now: reassembly reads "nothing consumed" as "wait for more" */
-				enum ct_parse rc = d->ps->parse(d->st, dir, data + off, len - off, ts, used);
+				int rc = d->ps->parse(d->st, dir, data + off, len - off, ts, used);
 				*used += off;
 				return rc;
 			}
@@ -129,9 +129,9 @@ static enum ct_parse detect_parse(void *st, int dir, const uint8_t *data, size_t
 	}
 	if (!d->sip) {
 		*used = len;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
-	enum ct_parse rc = ct_sip_stream_parser.parse(d->sip, dir, data, len, ts, used);
+	int rc = ct_sip_stream_parser.parse(d->sip, dir, data, len, ts, used);
 	if (ct_sip_stream_is_sip(d->sip)) {
 		d->ps = &ct_sip_stream_parser;
 		d->st = d->sip;

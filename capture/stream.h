@@ -14,16 +14,13 @@
 
 #include "../util/ct.h"
 
-enum ct_parse {
-	CT_PARSE_OK = 0,     /* consumed *consumed bytes; call again with the rest */
-	CT_PARSE_MORE = 1,   /* consumed *consumed bytes; the rest is an incomplete message */
-	CT_PARSE_ERROR = -1, /* not parseable: reassembly drops what it holds, then calls gap() */
-};
-
 struct ct_stream_parser {
 	const char *name;
-	/* dir: 0 = from the side that opened the connection. data is valid for the call only. */
-	enum ct_parse (*parse)(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *consumed);
+	/* dir: 0 = from the side that opened the connection. data is valid for the call only.
+	 * Returns (util/ct.h's parser convention) CT_OK: consumed *consumed bytes, call again with
+	 * the rest; CT_MORE: consumed *consumed bytes, the rest is an incomplete message; a negative
+	 * ct_err: not parseable, reassembly drops what it holds, then calls gap(). */
+	int (*parse)(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *consumed);
 	/* `bytes` were lost before the next data of dir (0 = unknown, after an error or a cap):
 	 * the parser drops any partial message and resyncs on what comes next. */
 	void (*gap)(void *st, int dir, uint32_t bytes);

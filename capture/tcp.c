@@ -159,17 +159,17 @@ static size_t parser_run(struct ct_tcp *t, struct ct_flow *f, int dir, const uin
 	size_t off = 0;
 	while (off < len) {
 		size_t used = 0;
-		enum ct_parse rc = ps->parse(f->tcp.pstate, dir, data + off, len - off, ts, &used);
+		int rc = ps->parse(f->tcp.pstate, dir, data + off, len - off, ts, &used);
 		if (used > len - off)
 			used = len - off;
 		off += used;
-		if (rc == CT_PARSE_ERROR) {
+		if (rc < 0) { /* a parser error, whatever its kind */
 			CT_COUNT_LOG(t->ctr->tcp_parse_errors, "%s parser gave up on a TCP stream, resyncing",
 				     ps->name);
 			parser_gap(f, dir, 0);
 			return len;
 		}
-		if (rc == CT_PARSE_MORE || used == 0)
+		if (rc == CT_MORE || used == 0)
 			break;
 	}
 	return off;

@@ -197,7 +197,7 @@ static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, co
 	s->fn(s->user, &s->msg, meta);
 }
 
-static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
+static int csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
 {
 	struct ct_csta_stream *s = st;
 	*used = 0;
@@ -215,20 +215,20 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 				if (g != CT_CSTA_F_NONE && g != CT_CSTA_F_BARE && total <= CSTA_MAX_FRAME && total > len - i) {
 					*used = i;
 					s->ctr->csta_skipped_bytes += i;
-					return CT_PARSE_MORE;
+					return CT_MORE;
 				}
 			}
 			/* keep the last bytes: a header may straddle the boundary */
 			*used = len > 16 ? len - 16 : 0;
 			s->ctr->csta_skipped_bytes += *used;
-			return CT_PARSE_MORE;
+			return CT_MORE;
 		}
 		s->resync[dir] = false;
 		s->framing[dir] = (uint8_t)f;
 		*used = off;
 		s->ctr->csta_skipped_bytes += off;
 		if (off)
-			return CT_PARSE_OK;
+			return CT_OK;
 		/* the message starts right here: decode it now (reassembly reads "nothing
 		 * consumed" as "wait for more", which would hold it until the next segment) */
 	}
@@ -237,18 +237,18 @@ static enum ct_parse csta_parse(void *st, int dir, const uint8_t *p, size_t len,
 	if (f == CT_CSTA_F_NONE || total > CSTA_MAX_FRAME ||
 	    (f != s->framing[dir] && !(s->framing[dir] == CT_CSTA_F_BARE || f == CT_CSTA_F_XML))) {
 		if (len < 9)
-			return CT_PARSE_MORE; /* too short to judge a header */
+			return CT_MORE; /* too short to judge a header */
 		CT_COUNT_LOG(s->ctr->csta_resync, "CSTA link lost its framing, resyncing on the next message");
 		s->resync[dir] = true;
 		*used = 1;
 		s->ctr->csta_skipped_bytes++;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	if (total > len)
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	decode(s, dir, f, p, hdr, total, ts);
 	*used = total;
-	return CT_PARSE_OK;
+	return CT_OK;
 }
 
 static void csta_gap(void *st, int dir, uint32_t bytes)

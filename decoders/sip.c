@@ -284,7 +284,7 @@ static bool evict_other(struct ct_sip_msg *m)
 	return true;
 }
 
-enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct_sip_msg *m)
+int ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct_sip_msg *m)
 {
 	m->nhdr = 0;
 	m->headers_truncated = false;
@@ -303,9 +303,9 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 	bool complete;
 	struct ct_slice line = next_line(&rest, &complete);
 	if (!complete)
-		return stream && len < CT_SIP_MAX_HEADER_BYTES ? CT_SIP_MORE : CT_SIP_BAD;
+		return stream && len < CT_SIP_MAX_HEADER_BYTES ? CT_MORE : CT_EINVAL;
 	if (!parse_status_line(line, m) && !parse_request_line(line, m))
-		return CT_SIP_BAD;
+		return CT_EINVAL;
 
 	bool ended = false;
 	struct ct_sip_header *last = NULL; /* the header a folded line continues; NULL if dropped */
@@ -320,7 +320,7 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 		if (line.len && ct_is_ws(line.p[0])) {
 			/* folded continuation of the previous header */
 			if (m->nhdr == 0)
-				return CT_SIP_BAD;
+				return CT_EINVAL;
 			if (!last)
 				continue; /* the continuation of a header dropped at the cap */
 			struct ct_sip_header *h = last;
@@ -330,13 +330,13 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 		}
 		size_t colon = ct_slice_find(line, ':');
 		if (colon == 0 || colon >= line.len)
-			return CT_SIP_BAD;
+			return CT_EINVAL;
 		struct ct_slice name = ct_slice_trim(ct_slice_make(line.p, colon));
 		for (size_t i = 0; i < name.len; i++)
 			if (!is_token(name.p[i]))
-				return CT_SIP_BAD;
+				return CT_EINVAL;
 		if (name.len == 0)
-			return CT_SIP_BAD;
+			return CT_EINVAL;
 		uint8_t id = header_id(name);
 		if (m->nhdr == CT_SIP_MAX_HEADERS) {
 			m->headers_truncated = true;
@@ -359,9 +359,9 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 	}
 	if (!ended) {
 		if (stream)
-			return len < CT_SIP_MAX_HEADER_BYTES ? CT_SIP_MORE : CT_SIP_BAD;
+			return len < CT_SIP_MAX_HEADER_BYTES ? CT_MORE : CT_EINVAL;
 		if (rest.len == 0 && len >= CT_SIP_MAX_HEADER_BYTES)
-			return CT_SIP_BAD;
+			return CT_EINVAL;
 		/* a datagram without the blank line: headers run to its end, no body */
 	}
 	m->header_len = (size_t)(rest.p - p);
@@ -370,20 +370,20 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 	if (m->first[CT_H_CONTENT_LENGTH] >= 0) {
 		uint64_t v;
 		if (!ct_slice_u64(cl, CT_SIP_MAX_BODY, &v))
-			return CT_SIP_BAD;
+			return CT_EINVAL;
 		m->has_content_length = true;
 		m->content_length = (size_t)v;
 	}
 	size_t avail = len - m->header_len;
 	if (stream) {
 		if (!m->has_content_length)
-			return CT_SIP_BAD; /* mandatory on streams (RFC 3261 18.3) */
+			return CT_EINVAL; /* mandatory on streams (RFC 3261 18.3) */
 		if (avail < m->content_length)
-			return CT_SIP_MORE;
+			return CT_MORE;
 		m->body = ct_slice_make(p + m->header_len, m->content_length);
 	} else if (m->has_content_length) {
 		if (avail < m->content_length)
-			return CT_SIP_BAD;
+			return CT_EINVAL;
 		m->body = ct_slice_make(p + m->header_len, m->content_length);
 	} else {
 		m->body = ct_slice_make(p + m->header_len, avail);
@@ -408,7 +408,7 @@ enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct
 			m->method = (uint8_t)ct_sip_method_from(meth);
 		}
 	}
-	return CT_SIP_OK;
+	return CT_OK;
 }
 
 bool ct_sip_uui_ucid(struct ct_slice uui, char dec[24])

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/ct.h"
 #include "../util/slice.h"
 
 #define CT_SIP_MAX_HEADERS 96
@@ -98,17 +99,11 @@ struct ct_sip_msg {
 	size_t total_len;           /* header_len + body */
 };
 
-enum ct_sip_rc {
-	CT_SIP_OK = 0,
-	CT_SIP_MORE = 1,            /* stream mode: the message is not complete yet */
-	CT_SIP_BAD = -1,            /* not a SIP message (or a broken one) */
-};
-
 /* Parses one message at the start of p. In stream mode (TCP, WebSocket framing off) the
- * body is Content-Length bytes and the message may be incomplete (CT_SIP_MORE); in datagram
+ * body is Content-Length bytes and the message may be incomplete (CT_MORE); in datagram
  * mode the body is the rest of the datagram when Content-Length is absent, and a
- * Content-Length past the end is CT_SIP_BAD. */
-enum ct_sip_rc ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct_sip_msg *m);
+ * Content-Length past the end is CT_EINVAL. */
+int ct_sip_parse(const uint8_t *p, size_t len, bool stream, struct ct_sip_msg *m);
 
 /* True if the line at p looks like a SIP start line ("INVITE sip:... SIP/2.0", "SIP/2.0 200"). */
 bool ct_sip_is_start_line(const uint8_t *p, size_t len);

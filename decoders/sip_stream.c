@@ -141,14 +141,14 @@ static size_t glued_start(const uint8_t *line, size_t len)
 
 /* Looks for a SIP start line at the start of a line (or, in a stream known to be SIP, glued
  * to the bytes before it); consumes what comes before it. */
-static enum ct_parse detect(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, size_t *used)
+static int detect(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, size_t *used)
 {
 	struct half *h = &s->h[dir];
 	size_t i = skip_crlf(p, len);
 	if (i < len && !s->is_sip && ct_ws_http_head(p + i, len - i) >= 0) {
 		h->mode = M_WS_HTTP;
 		*used = i;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	for (size_t at = i; at < len;) {
 		const uint8_t *nl = memchr(p + at, '\n', len - at);
@@ -162,7 +162,7 @@ static enum ct_parse detect(struct ct_sip_stream *s, int dir, const uint8_t *p, 
 			*used = at + glued;
 			if (s->is_sip)
 				skipped(s, *used);
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 		at = (size_t)(nl - p) + 1;
 		i = at;
@@ -174,18 +174,18 @@ static enum ct_parse detect(struct ct_sip_stream *s, int dir, const uint8_t *p, 
 		if (len - i > SIP_SKIP_LINE_MAX + CT_SIP_MAX_HEADER_BYTES) {
 			skipped(s, len - i); /* no start line is that long */
 			*used = len;
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	}
 	h->detect_seen += (uint32_t)i;
 	if (h->detect_seen >= SIP_DETECT_BUDGET || len - i >= SIP_DETECT_BUDGET) {
 		h->mode = M_IGNORE;
 		*used = len;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	*used = i;
-	return CT_PARSE_MORE;
+	return CT_MORE;
 }
 
 static void skip_body(struct half *h, uint64_t n, uint8_t after)
@@ -198,7 +198,7 @@ static void skip_body(struct half *h, uint64_t n, uint8_t after)
 /* A message that cannot be parsed whole (headers past CT_SIP_MAX_HEADER_BYTES, a body past
  * the stream cap, a malformed header): its header lines are walked, without being kept, for
  * its Content-Length (RFC 3261 18.3: the framing on a stream), then its body is skipped. */
-static enum ct_parse skip_headers(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, size_t *used)
+static int skip_headers(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, size_t *used)
 {
 	struct half *h = &s->h[dir];
 	size_t at = 0;
@@ -270,7 +270,7 @@ static enum ct_parse skip_headers(struct ct_sip_stream *s, int dir, const uint8_
 	}
 	skipped(s, at);
 	*used = at;
-	return h->mode == M_SKIP_HDR && at < len ? CT_PARSE_MORE : CT_PARSE_OK;
+	return h->mode == M_SKIP_HDR && at < len ? CT_MORE : CT_OK;
 }
 
 static void start_skip_headers(struct half *h)
@@ -282,22 +282,22 @@ static void start_skip_headers(struct half *h)
 	h->hdr_seen = 0;
 }
 
-static enum ct_parse parse_sip(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
+static int parse_sip(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
 			       size_t *used)
 {
 	struct half *h = &s->h[dir];
 	size_t i = skip_crlf(p, len);
 	if (i == len) {
 		*used = len;
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	}
 	switch (ct_sip_parse(p + i, len - i, true, s->msg)) {
-	case CT_SIP_OK:
+	case CT_OK:
 		s->ctr->sip_messages++;
 		deliver(s, dir, ts);
 		*used = i + s->msg->total_len;
-		return CT_PARSE_OK;
-	case CT_SIP_MORE: {
+		return CT_OK;
+	case CT_MORE: {
 		/* headers complete (Content-Length known): a message past the cap is skipped rather
 		 * than buffered, so it never fills tcp.flow_memcap_kb and the next one is found */
 		uint64_t total = s->msg->has_content_length ? (uint64_t)s->msg->header_len + s->msg->content_length : 0;
@@ -308,10 +308,10 @@ static enum ct_parse parse_sip(struct ct_sip_stream *s, int dir, const uint8_t *
 			skip_body(h, total - have, M_SIP);
 			skipped(s, have);
 			*used = len;
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 		*used = i;
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	}
 	default:
 		if (ct_sip_is_start_line(p + i, len - i)) {
@@ -319,7 +319,7 @@ static enum ct_parse parse_sip(struct ct_sip_stream *s, int dir, const uint8_t *
 			 * its framing */
 			start_skip_headers(h);
 			*used = i;
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 		CT_COUNT_LOG(s->ctr->sip_bad, "malformed SIP message on a TCP stream, resyncing on the next start line");
 		const uint8_t *nl = memchr(p + i, '\n', len - i);
@@ -327,32 +327,32 @@ static enum ct_parse parse_sip(struct ct_sip_stream *s, int dir, const uint8_t *
 		if (glued) {
 			*used = i + glued; /* a start line behind a few bad bytes */
 			skipped(s, *used);
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 		h->mode = M_DETECT;
 		h->detect_seen = 0;
 		/* skip the bad start line so detection does not find it again */
 		*used = nl ? (size_t)(nl - p) + 1 : len;
 		skipped(s, *used);
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 }
 
-static enum ct_parse parse_ws(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
+static int parse_ws(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
 			      size_t *used)
 {
 	struct half *h = &s->h[dir];
 	struct ct_ws_frame f;
-	enum ct_ws_rc rc = ct_ws_frame_parse(p, len, &f);
-	if (rc == CT_WS_MORE) {
+	int rc = ct_ws_frame_parse(p, len, &f);
+	if (rc == CT_MORE) {
 		*used = 0;
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	}
-	if (rc == CT_WS_BAD) {
+	if (rc == CT_EINVAL) {
 		CT_COUNT_LOG(s->ctr->sip_bad, "bad WebSocket frame, flow ignored from here");
 		h->mode = M_IGNORE;
 		*used = len;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	if (f.opcode < CT_WS_CLOSE && f.opcode != CT_WS_CONT) {
 		h->ws_discard = false;
@@ -370,43 +370,43 @@ static enum ct_parse parse_ws(struct ct_sip_stream *s, int dir, const uint8_t *p
 		skip_body(h, total - have, M_WS);
 		skipped(s, have);
 		*used = have;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	if (len - f.header_len < f.len) {
 		*used = 0;
-		return CT_PARSE_MORE;
+		return CT_MORE;
 	}
 	*used = f.header_len + (size_t)f.len;
 	if (f.opcode >= CT_WS_CLOSE)
-		return CT_PARSE_OK; /* control frames carry no SIP */
+		return CT_OK; /* control frames carry no SIP */
 	if (!h->wsbuf) {
 		h->wsbuf = malloc(SIP_WS_MAX_MESSAGE);
 		if (!h->wsbuf) {
 			h->mode = M_IGNORE;
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 	}
 	ct_ws_unmask(&f, p + f.header_len, (size_t)f.len, 0, h->wsbuf + h->wslen);
 	h->wslen += (size_t)f.len;
 	if (!f.fin)
-		return CT_PARSE_OK;
+		return CT_OK;
 	size_t n = h->wslen;
 	h->wslen = 0;
 	size_t i = skip_crlf(h->wsbuf, n);
 	if (i == n)
-		return CT_PARSE_OK;
+		return CT_OK;
 	/* one SIP message per WebSocket message (RFC 7118 section 5.2) */
-	if (ct_sip_parse(h->wsbuf + i, n - i, false, s->msg) == CT_SIP_OK) {
+	if (ct_sip_parse(h->wsbuf + i, n - i, false, s->msg) == CT_OK) {
 		s->ctr->sip_messages++;
 		s->meta[dir].transport = CT_SIP_WS;
 		deliver(s, dir, ts);
 	} else {
 		CT_COUNT_LOG(s->ctr->sip_bad, "WebSocket message is not SIP");
 	}
-	return CT_PARSE_OK;
+	return CT_OK;
 }
 
-static enum ct_parse dispatch(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
+static int dispatch(struct ct_sip_stream *s, int dir, const uint8_t *p, size_t len, ct_time_t ts,
 			      size_t *used)
 {
 	struct half *h = &s->h[dir];
@@ -424,40 +424,40 @@ static enum ct_parse dispatch(struct ct_sip_stream *s, int dir, const uint8_t *p
 			h->mode = h->after_skip;
 		skipped(s, n);
 		*used = n;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	case M_WS_HTTP: {
 		long n = ct_ws_http_head(p, len);
 		if (n == 0) {
 			*used = 0;
-			return CT_PARSE_MORE;
+			return CT_MORE;
 		}
 		if (n < 0) {
 			h->mode = M_DETECT;
 			*used = 0;
-			return CT_PARSE_OK;
+			return CT_OK;
 		}
 		h->mode = M_WS;
 		*used = (size_t)n;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 	case M_WS:
 		return parse_ws(s, dir, p, len, ts, used);
 	default:
 		*used = len;
-		return CT_PARSE_OK;
+		return CT_OK;
 	}
 }
 
-static enum ct_parse sip_stream_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
+static int sip_stream_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t ts, size_t *used)
 {
 	struct ct_sip_stream *s = st;
 	/* a mode change that consumed nothing (SIP found at the first byte) goes straight on to
 	 * the new mode: reassembly takes "consumed nothing" as "wait for more" */
 	for (int changes = 0;; changes++) {
 		uint8_t before = s->h[dir].mode;
-		enum ct_parse rc = dispatch(s, dir, p, len, ts, used);
-		if (rc != CT_PARSE_OK || *used != 0 || s->h[dir].mode == before || changes == 4)
+		int rc = dispatch(s, dir, p, len, ts, used);
+		if (rc != CT_OK || *used != 0 || s->h[dir].mode == before || changes == 4)
 			return rc;
 	}
 }

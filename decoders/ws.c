@@ -9,21 +9,21 @@
 
 #define WS_MAX_HTTP_HEAD 16384
 
-enum ct_ws_rc ct_ws_frame_parse(const uint8_t *p, size_t len, struct ct_ws_frame *f)
+int ct_ws_frame_parse(const uint8_t *p, size_t len, struct ct_ws_frame *f)
 {
 	struct ct_cur c = ct_cur_make(p, len);
 	uint8_t b0 = ct_cur_u8(&c);
 	uint8_t b1 = ct_cur_u8(&c);
 	if (c.err)
-		return CT_WS_MORE;
+		return CT_MORE;
 	f->fin = (b0 & 0x80) != 0;
 	f->opcode = b0 & 0x0f;
 	if (b0 & 0x70)
-		return CT_WS_BAD; /* no extension negotiated for SIP: RSV bits must be 0 */
+		return CT_EINVAL; /* no extension negotiated for SIP: RSV bits must be 0 */
 	if (f->opcode > 2 && f->opcode < 8)
-		return CT_WS_BAD;
+		return CT_EINVAL;
 	if (f->opcode > 10)
-		return CT_WS_BAD;
+		return CT_EINVAL;
 	f->masked = (b1 & 0x80) != 0;
 	uint64_t n = b1 & 0x7f;
 	if (n == 126)
@@ -33,10 +33,10 @@ enum ct_ws_rc ct_ws_frame_parse(const uint8_t *p, size_t len, struct ct_ws_frame
 	if (f->masked)
 		ct_cur_copy(&c, f->mask, 4);
 	if (c.err)
-		return CT_WS_MORE;
+		return CT_MORE;
 	f->len = n;
 	f->header_len = c.pos;
-	return CT_WS_OK;
+	return CT_OK;
 }
 
 void ct_ws_unmask(const struct ct_ws_frame *f, const uint8_t *payload, size_t n, uint64_t off, uint8_t *out)

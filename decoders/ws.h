@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/ct.h"
+
 enum ct_ws_opcode { CT_WS_CONT = 0, CT_WS_TEXT = 1, CT_WS_BINARY = 2, CT_WS_CLOSE = 8, CT_WS_PING = 9, CT_WS_PONG = 10 };
 
 struct ct_ws_frame {
@@ -20,10 +22,9 @@ struct ct_ws_frame {
 	size_t header_len; /* bytes before the payload */
 };
 
-enum ct_ws_rc { CT_WS_OK = 0, CT_WS_MORE = 1, CT_WS_BAD = -1 };
-
-/* Frame header at the start of p (len bytes available). */
-enum ct_ws_rc ct_ws_frame_parse(const uint8_t *p, size_t len, struct ct_ws_frame *f);
+/* Frame header at the start of p (len bytes available): CT_OK, CT_MORE (the header is longer than
+ * len), CT_EINVAL (no frame: reserved bits, an opcode RFC 6455 does not define). */
+int ct_ws_frame_parse(const uint8_t *p, size_t len, struct ct_ws_frame *f);
 /* Copies n payload bytes starting at payload offset `off`, unmasked, into out. */
 void ct_ws_unmask(const struct ct_ws_frame *f, const uint8_t *payload, size_t n, uint64_t off, uint8_t *out);
 /* Length of an HTTP/1.1 Upgrade request or response head at p ("GET ..." or "HTTP/1.1 101"),

@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static enum ct_parse fz_parse(void *st, int dir, const uint8_t *d, size_t len, ct_time_t ts, size_t *consumed)
+static int fz_parse(void *st, int dir, const uint8_t *d, size_t len, ct_time_t ts, size_t *consumed)
 {
 	(void)st;
 	(void)dir;
@@ -23,13 +23,13 @@ static enum ct_parse fz_parse(void *st, int dir, const uint8_t *d, size_t len, c
 	for (size_t i = 0; i < len; i++) {
 		if (d[i] == 0) {
 			*consumed = i;
-			return CT_PARSE_ERROR;
+			return CT_EINVAL;
 		}
 		if (d[i] == '\n')
 			n = i + 1;
 	}
 	*consumed = n;
-	return n < len ? CT_PARSE_MORE : CT_PARSE_OK;
+	return n < len ? CT_MORE : CT_OK;
 }
 
 static void fz_gap(void *st, int dir, uint32_t bytes)

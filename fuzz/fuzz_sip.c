@@ -4,7 +4,7 @@
  * value goes through ct_sip_param, ct_sip_uri and ct_sip_uri_user (and the body through
  * ct_sip_dtmf), and every returned slice is checked to lie inside the input; on a stream, the messages that follow the first are
  * parsed too (as TCP reassembly would), and every strict prefix of a message that parsed
- * must be CT_SIP_MORE. Each parse runs on an exact-size copy so over-reads trip ASan. */
+ * must be CT_MORE. Each parse runs on an exact-size copy so over-reads trip ASan. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,14 +83,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hi = buf + size;
 
 	(void)ct_sip_is_start_line(buf, size);
-	if (ct_sip_parse(buf, size, false, &msg) == CT_SIP_OK)
+	if (ct_sip_parse(buf, size, false, &msg) == CT_OK)
 		exercise(&msg);
 
 	/* a stream: messages back to back, as long as they parse */
 	size_t off = 0;
 	for (int n = 0; n < 64 && off <= size; n++) {
-		enum ct_sip_rc rc = ct_sip_parse(buf + off, size - off, true, &msg);
-		if (rc != CT_SIP_OK)
+		int rc = ct_sip_parse(buf + off, size - off, true, &msg);
+		if (rc != CT_OK)
 			break;
 		exercise(&msg);
 		size_t total = msg.total_len;
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			memcpy(pre, buf + off, cuts[c]);
 			rc = ct_sip_parse(pre, cuts[c], true, &prefix_msg);
-			if (rc == CT_SIP_OK || (rc == CT_SIP_BAD && cuts[c] < CT_SIP_MAX_HEADER_BYTES))
+			if (rc == CT_OK || (rc == CT_EINVAL && cuts[c] < CT_SIP_MAX_HEADER_BYTES))
 				abort();
 			free(pre);
 		}

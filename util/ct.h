@@ -22,6 +22,12 @@ enum ct_err {
 	CT_ECONFIG = -10, /* a setting is unknown, malformed or refused by a library */
 };
 
+/* Parsers of bytes (decoders/) return CT_OK for a whole unit read, CT_MORE when a stream parser
+ * needs more bytes for it (not an error: the caller keeps the bytes and waits), or a negative
+ * ct_err: CT_EINVAL (not this protocol, or broken), CT_ETRUNC (shorter than its headers claim),
+ * CT_ENOTSUP (well formed, not handled). */
+#define CT_MORE 1
+
 /* An error of the OS keeps its errno: ct_esys(errno) is a code below CT_ESYS_BASE, for which
  * ct_strerror() gives the OS's own text ("No space left on device", "Broken pipe") and
  * ct_err_kind() the code above it falls under (CT_EIO, CT_EPERM, CT_ENOENT, CT_ENOMEM). Every

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-static enum ct_parse h_parse(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *consumed)
+static int h_parse(void *st, int dir, const uint8_t *data, size_t len, ct_time_t ts, size_t *consumed)
 {
 	(void)ts;
 	struct h_stream *s = st;
@@ -18,7 +18,7 @@ static enum ct_parse h_parse(void *st, int dir, const uint8_t *data, size_t len,
 	for (size_t i = 0; i < len; i++)
 		if ((int)data[i] == s->error_byte) {
 			*consumed = 0;
-			return CT_PARSE_ERROR;
+			return CT_EINVAL;
 		}
 	if (s->line_mode) {
 		/* consume whole lines only */
@@ -33,7 +33,7 @@ static enum ct_parse h_parse(void *st, int dir, const uint8_t *data, size_t len,
 	memcpy(s->buf[dir] + s->len[dir], data, n);
 	s->len[dir] += n;
 	*consumed = n;
-	return n < len ? CT_PARSE_MORE : CT_PARSE_OK;
+	return n < len ? CT_MORE : CT_OK;
 }
 
 static void h_gap(void *st, int dir, uint32_t bytes)

@@ -68,9 +68,9 @@ static int run(size_t pad, size_t mss, size_t skip)
 		size_t off = 0;
 		for (;;) {
 			size_t used = 0;
-			enum ct_parse rc = ct_csta_stream_parser.parse(s, 0, buf + off, bl - off, 0, &used);
+			int rc = ct_csta_stream_parser.parse(s, 0, buf + off, bl - off, 0, &used);
 			off += used;
-			if (rc != CT_PARSE_OK || used == 0)
+			if (rc != CT_OK || used == 0)
 				break;
 		}
 		memmove(buf, buf + off, bl - off);

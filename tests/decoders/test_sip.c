@@ -27,7 +27,7 @@ static struct ct_sip_msg M; /* about 4 KiB: static rather than on every test's s
 /* The parse under test, on an exact-size heap copy (freed by the next call or teardown). */
 static uint8_t *copy;
 
-static enum ct_sip_rc parse_bytes(const void *p, size_t len, bool stream, struct ct_sip_msg *m)
+static int parse_bytes(const void *p, size_t len, bool stream, struct ct_sip_msg *m)
 {
 	free(copy);
 	copy = malloc(len ? len : 1);
@@ -37,7 +37,7 @@ static enum ct_sip_rc parse_bytes(const void *p, size_t len, bool stream, struct
 	return ct_sip_parse(copy, len, stream, m);
 }
 
-static enum ct_sip_rc parse_str(const char *s, bool stream, struct ct_sip_msg *m)
+static int parse_str(const char *s, bool stream, struct ct_sip_msg *m)
 {
 	return parse_bytes(s, strlen(s), stream, m);
 }
@@ -404,7 +404,7 @@ static void test_request_line(void **state)
 {
 	(void)state;
 	struct ct_sip_msg *m = &M;
-	assert_int_equal(parse_str(rfc3261_f1, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(rfc3261_f1, false, m), CT_OK);
 	assert_true(m->request);
 	assert_int_equal(m->method, CT_SIP_INVITE);
 	assert_slice(m->method_name, "INVITE");
@@ -429,7 +429,7 @@ static void test_request_line(void **state)
 	assert_slice(m->hdr[1].name, "Max-Forwards");
 	assert_int_equal(m->hdr[1].id, CT_H_OTHER);
 	/* the same bytes as a stream: Content-Length frames it exactly */
-	assert_int_equal(parse_str(rfc3261_f1, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(rfc3261_f1, true, m), CT_OK);
 	assert_int_equal(m->total_len, strlen(rfc3261_f1));
 }
 
@@ -437,7 +437,7 @@ static void test_status_line_and_cseq_method(void **state)
 {
 	(void)state;
 	struct ct_sip_msg *m = &M;
-	assert_int_equal(parse_str(rfc3261_f6, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(rfc3261_f6, true, m), CT_OK);
 	assert_false(m->request);
 	assert_int_equal(m->status, 200);
 	assert_slice(m->reason, "OK");
@@ -456,7 +456,7 @@ static void test_status_line_and_cseq_method(void **state)
 	assert_int_equal(m->total_len, strlen(rfc3261_f6));
 
 	/* unreason: UTF-8 reason phrase kept whole; CSeq method of a response */
-	assert_int_equal(parse_str(unreason, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(unreason, false, m), CT_OK);
 	assert_int_equal(m->status, 200);
 	assert_true(m->reason.len > 20);
 	assert_memory_equal(m->reason.p, "= 2**3 * 5**2 ", 14);
@@ -466,27 +466,27 @@ static void test_status_line_and_cseq_method(void **state)
 	assert_slice(m->body, "v=0\r\n");
 
 	/* noreason: empty reason phrase */
-	assert_int_equal(parse_str(noreason, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(noreason, false, m), CT_OK);
 	assert_int_equal(m->status, 100);
 	assert_slice(m->reason, "");
 	assert_slice(m->to_tag, "902jndnke3");
 	assert_slice(m->branch, "z9hG4bK2398ndaoe");
 	/* and no SP at all after the code */
-	assert_int_equal(parse_str("SIP/2.0 180\r\nCSeq: 2 PRACK\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 180\r\nCSeq: 2 PRACK\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->status, 180);
 	assert_slice(m->reason, "");
 	assert_int_equal(m->method, CT_SIP_PRACK);
 
 	/* CSeq method unknown to the table, and a response whose CSeq is missing */
-	assert_int_equal(parse_str("SIP/2.0 489 Bad Event\r\nCSeq: 7 FOO\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 489 Bad Event\r\nCSeq: 7 FOO\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_UNKNOWN);
 	assert_slice(m->method_name, "FOO");
-	assert_int_equal(parse_str("SIP/2.0 503 Service Unavailable\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 503 Service Unavailable\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_UNKNOWN);
 	assert_slice(m->method_name, "");
 	assert_int_equal(m->cseq, 0);
 	/* the version is case-insensitive (RFC 3261 7.1) */
-	assert_int_equal(parse_str("sip/2.0 486 Busy Here\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("sip/2.0 486 Busy Here\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->status, 486);
 	assert_slice(m->reason, "Busy Here");
 }
@@ -510,7 +510,7 @@ static void test_methods(void **state)
 	assert_string_equal(ct_sip_method_str((enum ct_sip_method)200), "");
 
 	struct ct_sip_msg *m = &M;
-	assert_int_equal(parse_str("invite sip:a@b SIP/2.0\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("invite sip:a@b SIP/2.0\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_true(m->request);
 	assert_int_equal(m->method, CT_SIP_UNKNOWN);
 	assert_slice(m->method_name, "invite");
@@ -585,7 +585,7 @@ static void test_header_names_case_insensitive(void **state)
 					CT_H_REFER_TO, CT_H_REFERRED_BY, CT_H_REPLACES, CT_H_REASON, CT_H_CALL_INFO,
 					CT_H_EVENT, CT_H_USER_AGENT, CT_H_SERVER, CT_H_RSEQ, CT_H_RACK,
 					CT_H_CONTENT_LENGTH };
-	assert_int_equal(parse_str(msg, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(msg, true, m), CT_OK);
 	assert_int_equal(m->nhdr, sizeof(want));
 	for (unsigned i = 0; i < sizeof(want); i++) {
 		assert_int_equal(m->hdr[i].id, want[i]);
@@ -601,7 +601,7 @@ static void test_header_names_case_insensitive(void **state)
 	/* near misses stay OTHER */
 	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nVia2: x\r\nTo-: y\r\nCall_ID: z\r\nfro: w\r\nl: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(m->hdr[i].id, CT_H_OTHER);
 }
@@ -633,7 +633,7 @@ static void test_compact_forms(void **state)
 	static const uint8_t want[] = { CT_H_VIA, CT_H_FROM, CT_H_TO, CT_H_CALL_ID, CT_H_CSEQ, CT_H_CONTACT,
 					CT_H_CONTENT_TYPE, CT_H_REFER_TO, CT_H_REFERRED_BY, CT_H_EVENT,
 					CT_H_OTHER, CT_H_OTHER, CT_H_OTHER, CT_H_OTHER, CT_H_CONTENT_LENGTH };
-	assert_int_equal(parse_str(msg, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(msg, true, m), CT_OK);
 	assert_int_equal(m->nhdr, sizeof(want));
 	for (unsigned i = 0; i < sizeof(want); i++)
 		assert_int_equal(m->hdr[i].id, want[i]);
@@ -648,7 +648,7 @@ static void test_compact_forms(void **state)
 	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nI: up\r\nF: x;tag=1\r\nT: y\r\nV: SIP/2.0/UDP h;branch=z9hG4bKu\r\n"
 				   "M: <sip:a>\r\nC: a/b\r\nR: <sip:r>\r\nB: <sip:b>\r\nO: dialog\r\nL: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	static const uint8_t want2[] = { CT_H_CALL_ID, CT_H_FROM, CT_H_TO, CT_H_VIA, CT_H_CONTACT,
 					 CT_H_CONTENT_TYPE, CT_H_REFER_TO, CT_H_REFERRED_BY, CT_H_EVENT,
 					 CT_H_CONTENT_LENGTH };
@@ -666,7 +666,7 @@ static void test_wsinv(void **state)
 	(void)state;
 	struct ct_sip_msg *m = &M;
 	for (int stream = 0; stream < 2; stream++) {
-		assert_int_equal(parse_str(wsinv, stream, m), CT_SIP_OK);
+		assert_int_equal(parse_str(wsinv, stream, m), CT_OK);
 		assert_true(m->request);
 		assert_int_equal(m->method, CT_SIP_INVITE);
 		assert_slice(m->uri, "sip:vivekg@chair-dnrc.example.com;unknownparam");
@@ -723,7 +723,7 @@ static void test_intmeth(void **state)
 {
 	(void)state;
 	struct ct_sip_msg *m = &M;
-	assert_int_equal(parse_str(intmeth, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(intmeth, true, m), CT_OK);
 	assert_true(m->request);
 	assert_int_equal(m->method, CT_SIP_UNKNOWN);
 	assert_slice(m->method_name, INTMETH_METHOD);
@@ -755,7 +755,7 @@ static void test_esc01_lwsdisp_semiuri(void **state)
 	(void)state;
 	struct ct_sip_msg *m = &M;
 	bool found;
-	assert_int_equal(parse_str(esc01, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(esc01, false, m), CT_OK);
 	/* escapes are not decoded: slices are the wire bytes */
 	assert_slice(ct_sip_uri_user(m->uri), "sips%3Auser%40example.com");
 	assert_slice(ct_sip_uri_user(ct_sip_uri(ct_sip_get(m, CT_H_TO))), "%75se%72");
@@ -769,13 +769,13 @@ static void test_esc01_lwsdisp_semiuri(void **state)
 	assert_false(found);
 	assert_slice(m->body, "v=0\r\n");
 
-	assert_int_equal(parse_str(lwsdisp, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(lwsdisp, true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_OPTIONS);
 	assert_slice(ct_sip_uri(ct_sip_get(m, CT_H_FROM)), "sip:caller@example.com");
 	assert_slice(m->from_tag, "323");
 	assert_slice(ct_sip_uri(ct_sip_get(m, CT_H_TO)), "sip:user@example.com");
 
-	assert_int_equal(parse_str(semiuri, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(semiuri, true, m), CT_OK);
 	assert_slice(m->uri, "sip:user;par=u%40example.net@example.com");
 	assert_slice(ct_sip_uri_user(m->uri), "user");
 	/* a header value folded over three lines, commas and all */
@@ -789,7 +789,7 @@ static void test_transports_and_via(void **state)
 {
 	(void)state;
 	struct ct_sip_msg *m = &M;
-	assert_int_equal(parse_str(transports, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(transports, true, m), CT_OK);
 	assert_int_equal(count_id(m, CT_H_VIA), 5);
 	assert_slice(m->branch, "z9hG4bKkdjuw");
 	assert_slice(m->call_id, "transports.kijh4akdnaqjkwendsasfdj");
@@ -809,7 +809,7 @@ static void test_transports_and_via(void **state)
 				   "Via: SIP/2.0/UDP p3;branch=z9hG4bKthird\r\n"
 				   "CSeq: 1 INVITE\r\nl: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	assert_slice(m->branch, "z9hG4bKfirst");
 	/* the first via-parm has no branch: the second one's must not be taken */
 	assert_int_equal(parse_str("SIP/2.0 180 Ringing\r\n"
@@ -817,10 +817,10 @@ static void test_transports_and_via(void **state)
 				   "Via: SIP/2.0/UDP p3;branch=z9hG4bKthird\r\n"
 				   "CSeq: 1 INVITE\r\nl: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	assert_slice(m->branch, "");
 	/* an RFC 2543 Via with no branch at all */
-	assert_int_equal(parse_str("ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_slice(m->branch, "");
 }
 
@@ -837,7 +837,7 @@ static void test_repeated_headers(void **state)
 				   "Call-ID: second@h\r\n"
 				   "l: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	assert_int_equal(count_id(m, CT_H_DIVERSION), 2);
 	assert_int_equal(m->first[CT_H_DIVERSION], 0);
 	assert_slice(m->hdr[2].value, "<sip:2000@pbx>;reason=unconditional, <sip:1999@pbx>;reason=user-busy");
@@ -862,7 +862,7 @@ static void test_mpart01_binary_body(void **state)
 	size_t hlen = b.len;
 	tb_add(&b, (const char *)mpart01_body, blen);
 	for (int stream = 0; stream < 2; stream++) {
-		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_SIP_OK);
+		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_OK);
 		assert_int_equal(m->method, CT_SIP_MESSAGE);
 		assert_int_equal(m->header_len, hlen);
 		assert_int_equal(m->body.len, blen);
@@ -915,7 +915,7 @@ static void test_longreq(void **state)
 	tb_str(&b, "\" <sip:longreq@host.example.com>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nl: 5\r\n\r\nv=0\r\n");
 
 	for (int stream = 0; stream < 2; stream++) {
-		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_SIP_OK);
+		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_OK);
 		assert_int_equal(m->nhdr, 5 + 40 + 4);
 		assert_int_equal(m->call_id.len, strlen("longreq.one") + 400 + strlen("y@example.com"));
 		assert_int_equal(m->from_tag.len, 2 + 200);
@@ -1059,32 +1059,32 @@ static void test_stream_back_to_back(void **state)
 	memcpy(copy, b.p, b.len);
 
 	size_t off = 0;
-	assert_int_equal(ct_sip_parse(copy, b.len, true, m), CT_SIP_OK);
+	assert_int_equal(ct_sip_parse(copy, b.len, true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_INVITE);
 	assert_int_equal(m->total_len, strlen(rfc3261_f1));
 	assert_slice(m->body, RFC3261_F1_SDP);
 	off += m->total_len;
-	assert_int_equal(ct_sip_parse(copy + off, b.len - off, true, m), CT_SIP_OK);
+	assert_int_equal(ct_sip_parse(copy + off, b.len - off, true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_BYE);
 	assert_int_equal(m->cseq, 231);
 	assert_int_equal(m->total_len, strlen(rfc3261_bye));
 	off += m->total_len;
-	assert_int_equal(ct_sip_parse(copy + off, b.len - off, true, m), CT_SIP_OK);
+	assert_int_equal(ct_sip_parse(copy + off, b.len - off, true, m), CT_OK);
 	assert_slice(m->call_id, "wsinv.ndaksdj@192.0.2.1");
 	off += m->total_len;
 	assert_int_equal(off, b.len);
-	assert_int_equal(ct_sip_parse(copy + off, 0, true, m), CT_SIP_MORE);
+	assert_int_equal(ct_sip_parse(copy + off, 0, true, m), CT_MORE);
 
 	/* dblreq as a datagram: the first message only; as a stream: both */
-	assert_int_equal(parse_str(dblreq, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(dblreq, false, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_REGISTER);
 	assert_slice(m->call_id, "dblreq.0ha0isndaksdj99sdfafnl3lk233412");
 	assert_slice(m->body, "");
 	size_t first = m->total_len;
 	assert_true(first < strlen(dblreq));
-	assert_int_equal(parse_str(dblreq, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(dblreq, true, m), CT_OK);
 	assert_int_equal(m->total_len, first);
-	assert_int_equal(ct_sip_parse(copy + first, strlen(dblreq) - first, true, m), CT_SIP_OK);
+	assert_int_equal(ct_sip_parse(copy + first, strlen(dblreq) - first, true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_INVITE);
 	assert_slice(m->to_tag, "");
 	assert_slice(m->body, "v=0\r\n");
@@ -1092,7 +1092,7 @@ static void test_stream_back_to_back(void **state)
 	free(b.p);
 }
 
-/* Every strict prefix of msg is CT_SIP_MORE in stream mode, and the whole is OK. Each prefix
+/* Every strict prefix of msg is CT_MORE in stream mode, and the whole is OK. Each prefix
  * is its own exact-size heap block so that reading one byte too far is caught by ASan. */
 static void check_every_split(const void *msg, size_t len)
 {
@@ -1101,13 +1101,13 @@ static void check_every_split(const void *msg, size_t len)
 		uint8_t *p = malloc(n ? n : 1);
 		assert_non_null(p);
 		memcpy(p, msg, n);
-		enum ct_sip_rc rc = ct_sip_parse(p, n, true, m);
-		if (rc != CT_SIP_MORE)
+		int rc = ct_sip_parse(p, n, true, m);
+		if (rc != CT_MORE)
 			print_error("prefix of %zu/%zu bytes: rc %d\n", n, len, rc);
-		assert_int_equal(rc, CT_SIP_MORE);
+		assert_int_equal(rc, CT_MORE);
 		free(p);
 	}
-	assert_int_equal(parse_bytes(msg, len, true, m), CT_SIP_OK);
+	assert_int_equal(parse_bytes(msg, len, true, m), CT_OK);
 	assert_int_equal(m->total_len, len);
 }
 
@@ -1138,27 +1138,27 @@ static void test_content_length_rules(void **state)
 				   "\r\n"
 				   "hello\r\nworld";
 	/* stream: Content-Length is mandatory (RFC 3261 18.3) */
-	assert_int_equal(parse_str(nocl, true, m), CT_SIP_BAD);
+	assert_int_equal(parse_str(nocl, true, m), CT_EINVAL);
 	/* datagram: the body is the rest */
-	assert_int_equal(parse_str(nocl, false, m), CT_SIP_OK);
+	assert_int_equal(parse_str(nocl, false, m), CT_OK);
 	assert_false(m->has_content_length);
 	assert_slice(m->body, "hello\r\nworld");
 	assert_int_equal(m->total_len, strlen(nocl));
 	/* a datagram that ends without the blank line: headers to the end, no body */
-	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 2 OPTIONS", false, m), CT_SIP_OK);
+	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 2 OPTIONS", false, m), CT_OK);
 	assert_slice(ct_sip_get(m, CT_H_CSEQ), "2 OPTIONS");
 	assert_int_equal(m->cseq, 2);
 	assert_slice(m->body, "");
-	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\n", false, m), CT_SIP_OK);
+	assert_int_equal(parse_str("OPTIONS sip:a SIP/2.0\r\nCall-ID: x\r\n", false, m), CT_OK);
 	assert_slice(m->call_id, "x");
 	/* a datagram with a shorter Content-Length: the rest is ignored */
-	assert_int_equal(parse_str("MESSAGE sip:a SIP/2.0\r\nl: 3\r\n\r\nabcdef", false, m), CT_SIP_OK);
+	assert_int_equal(parse_str("MESSAGE sip:a SIP/2.0\r\nl: 3\r\n\r\nabcdef", false, m), CT_OK);
 	assert_slice(m->body, "abc");
 	assert_int_equal(m->total_len, strlen("MESSAGE sip:a SIP/2.0\r\nl: 3\r\n\r\n") + 3);
 
 	/* clerr: longer than the datagram is BAD; on a stream it is more to come */
-	assert_int_equal(parse_str(clerr, false, m), CT_SIP_BAD);
-	assert_int_equal(parse_str(clerr, true, m), CT_SIP_MORE);
+	assert_int_equal(parse_str(clerr, false, m), CT_EINVAL);
+	assert_int_equal(parse_str(clerr, true, m), CT_MORE);
 
 	/* RFC 4475 3.1.2.3 ncl (negative), scalar02-style overlarge and non-numeric lengths */
 	static const char *const bad_cl[] = { "-999", "18446744073709551616", "99999999999999999999999",
@@ -1168,29 +1168,29 @@ static void test_content_length_rules(void **state)
 		tb_str(&b, "INVITE sip:user@example.com SIP/2.0\r\nCall-ID: cl@h\r\nCSeq: 1 INVITE\r\nContent-Length: ");
 		tb_str(&b, bad_cl[i]);
 		tb_str(&b, "\r\n\r\nv=0\r\n");
-		assert_int_equal(parse_bytes(b.p, b.len, false, m), CT_SIP_BAD);
-		assert_int_equal(parse_bytes(b.p, b.len, true, m), CT_SIP_BAD);
+		assert_int_equal(parse_bytes(b.p, b.len, false, m), CT_EINVAL);
+		assert_int_equal(parse_bytes(b.p, b.len, true, m), CT_EINVAL);
 		free(b.p);
 	}
 	/* the largest accepted body, as a stream, needs the bytes */
-	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nl: 1048576\r\n\r\n", true, m), CT_SIP_MORE);
+	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nl: 1048576\r\n\r\n", true, m), CT_MORE);
 	/* leading zeros and odd spacing are a number all the same */
-	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nContent-Length :  0004 \r\n\r\nabcd", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nContent-Length :  0004 \r\n\r\nabcd", true, m), CT_OK);
 	assert_int_equal(m->content_length, 4);
 	/* folded value */
-	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nl:\r\n 2\r\n\r\nab", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("INVITE sip:a SIP/2.0\r\nl:\r\n 2\r\n\r\nab", true, m), CT_OK);
 	assert_slice(m->body, "ab");
 
 	/* scalar02-style overlarge CSeq: the message parses, the number is not taken */
 	assert_int_equal(parse_str("REGISTER sip:example.com SIP/2.0\r\nCSeq: 36893488147419103232 REGISTER\r\n"
 				   "Max-Forwards: 300\r\nExpires: 10000000000000000000000\r\nl: 0\r\n\r\n",
 				   true, m),
-			 CT_SIP_OK);
+			 CT_OK);
 	assert_int_equal(m->cseq, 0);
-	assert_int_equal(parse_str("SIP/2.0 200 OK\r\nCSeq: 4294967296 INVITE\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 200 OK\r\nCSeq: 4294967296 INVITE\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->cseq, 0);
 	assert_int_equal(m->method, CT_SIP_UNKNOWN);
-	assert_int_equal(parse_str("SIP/2.0 200 OK\r\nCSeq: 4294967295 INVITE\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 200 OK\r\nCSeq: 4294967295 INVITE\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->cseq, 4294967295u);
 	assert_int_equal(m->method, CT_SIP_INVITE);
 }
@@ -1212,7 +1212,7 @@ static void test_lf_only(void **state)
 				  "\n"
 				  "v=0\n";
 	for (int stream = 0; stream < 2; stream++) {
-		assert_int_equal(parse_str(msg, stream, m), CT_SIP_OK);
+		assert_int_equal(parse_str(msg, stream, m), CT_OK);
 		assert_int_equal(m->nhdr, 6);
 		assert_slice(m->branch, "z9hG4bKlf");
 		assert_slice(m->from_tag, "lf1");
@@ -1221,7 +1221,7 @@ static void test_lf_only(void **state)
 		assert_int_equal(m->total_len, strlen(msg));
 	}
 	/* mixed line ends */
-	assert_int_equal(parse_str("SIP/2.0 200 OK\nCSeq: 1 BYE\r\nl: 0\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("SIP/2.0 200 OK\nCSeq: 1 BYE\r\nl: 0\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_BYE);
 	assert_int_equal(m->total_len, strlen("SIP/2.0 200 OK\nCSeq: 1 BYE\r\nl: 0\n\r\n"));
 }
@@ -1246,7 +1246,7 @@ static void test_header_cap(void **state)
 	tb_str(&b, "X-Dropped: a\r\n b\r\n");
 	tb_str(&b, "Call-ID: cap@h\r\nCSeq: 5 INVITE\r\nFrom: <sip:a@h>;tag=capf\r\nContent-Length: 3\r\n\r\nabc");
 	for (int stream = 0; stream < 2; stream++) {
-		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_SIP_OK);
+		assert_int_equal(parse_bytes(b.p, b.len, stream, m), CT_OK);
 		assert_true(m->headers_truncated);
 		assert_int_equal(m->nhdr, CT_SIP_MAX_HEADERS);
 		assert_slice(m->branch, "z9hG4bKcap");
@@ -1271,7 +1271,7 @@ static void test_header_cap(void **state)
 	for (unsigned i = 0; i < CT_SIP_MAX_HEADERS - 1; i++)
 		tb_str(&c, "X: y\r\n");
 	tb_str(&c, "l: 0\r\n\r\n");
-	assert_int_equal(parse_bytes(c.p, c.len, true, m), CT_SIP_OK);
+	assert_int_equal(parse_bytes(c.p, c.len, true, m), CT_OK);
 	assert_false(m->headers_truncated);
 	assert_int_equal(m->nhdr, CT_SIP_MAX_HEADERS);
 	free(c.p);
@@ -1281,10 +1281,10 @@ static void test_header_cap(void **state)
 	tb_str(&d, "OPTIONS sip:b SIP/2.0\r\nX: ");
 	tb_rep(&d, 'z', CT_SIP_MAX_HEADER_BYTES);
 	tb_str(&d, "\r\nl: 0\r\n\r\n");
-	assert_int_equal(parse_bytes(d.p, d.len, true, m), CT_SIP_BAD);
-	assert_int_equal(parse_bytes(d.p, d.len, false, m), CT_SIP_BAD);
+	assert_int_equal(parse_bytes(d.p, d.len, true, m), CT_EINVAL);
+	assert_int_equal(parse_bytes(d.p, d.len, false, m), CT_EINVAL);
 	/* and neither is a start line that long */
-	assert_int_equal(parse_bytes(d.p + 27, d.len - 27, true, m), CT_SIP_BAD);
+	assert_int_equal(parse_bytes(d.p + 27, d.len - 27, true, m), CT_EINVAL);
 	free(d.p);
 }
 
@@ -1296,12 +1296,12 @@ static void test_garbage(void **state)
 	struct ct_sip_msg *m = &M;
 	static const uint8_t binary[] = { 0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x0a,
 					  0x0d, 0x0a, 0xff, 0xfe, 0x00, 0x00, 0x20, 0x0d, 0x0a, 0x0d, 0x0a };
-	assert_int_equal(parse_bytes(binary, sizeof(binary), false, m), CT_SIP_BAD);
-	assert_int_equal(parse_bytes(binary, sizeof(binary), true, m), CT_SIP_BAD);
+	assert_int_equal(parse_bytes(binary, sizeof(binary), false, m), CT_EINVAL);
+	assert_int_equal(parse_bytes(binary, sizeof(binary), true, m), CT_EINVAL);
 	/* an RTP packet */
 	static const uint8_t rtp[] = { 0x80, 0x00, 0x12, 0x34, 0x00, 0x00, 0x01, 0x00, 0xde, 0xad, 0xbe, 0xef, 0xff, 0x7f, 0x0a };
-	assert_int_equal(parse_bytes(rtp, sizeof(rtp), false, m), CT_SIP_BAD);
-	assert_int_equal(parse_bytes(rtp, sizeof(rtp), true, m), CT_SIP_BAD);
+	assert_int_equal(parse_bytes(rtp, sizeof(rtp), false, m), CT_EINVAL);
+	assert_int_equal(parse_bytes(rtp, sizeof(rtp), true, m), CT_EINVAL);
 
 	static const char *const bad[] = {
 		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
@@ -1337,28 +1337,28 @@ static void test_garbage(void **state)
 		"OPTIONS sip:a SIP/2.0\r\nCaLl-Id\r\n : x\r\nl: 0\r\n\r\n",
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		enum ct_sip_rc d = parse_str(bad[i], false, m), s = parse_str(bad[i], true, m);
-		if (d != CT_SIP_BAD || s != CT_SIP_BAD)
+		int d = parse_str(bad[i], false, m), s = parse_str(bad[i], true, m);
+		if (d != CT_EINVAL || s != CT_EINVAL)
 			print_error("case %u [%s]: datagram %d stream %d\n", i, bad[i], d, s);
-		assert_int_equal(d, CT_SIP_BAD);
-		assert_int_equal(s, CT_SIP_BAD);
+		assert_int_equal(d, CT_EINVAL);
+		assert_int_equal(s, CT_EINVAL);
 	}
 	/* empty: BAD as a datagram, nothing yet on a stream */
-	assert_int_equal(parse_bytes("", 0, false, m), CT_SIP_BAD);
-	assert_int_equal(parse_bytes("", 0, true, m), CT_SIP_MORE);
+	assert_int_equal(parse_bytes("", 0, false, m), CT_EINVAL);
+	assert_int_equal(parse_bytes("", 0, true, m), CT_MORE);
 
 	/* RFC 4475 invalid messages a tap still reads: badinv01 (extra separators),
 	 * 3.1.2.9 ltgtruri (request URI in <>), 3.1.2.14 mismatch01 (CSeq method differs) */
 	bool found;
-	assert_int_equal(parse_str(badinv01, true, m), CT_SIP_OK);
+	assert_int_equal(parse_str(badinv01, true, m), CT_OK);
 	assert_slice(m->branch, "");
 	assert_slice(m->from_tag, "134161461246");
 	assert_slice(ct_sip_uri(ct_sip_get(m, CT_H_CONTACT)), "sip:joe@example.org");
 	ct_sip_param(ct_sip_get(m, CT_H_CONTACT), "tag", &found);
 	assert_false(found);
-	assert_int_equal(parse_str("INVITE <sip:user@example.com> SIP/2.0\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("INVITE <sip:user@example.com> SIP/2.0\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_slice(m->uri, "<sip:user@example.com>");
-	assert_int_equal(parse_str("OPTIONS sip:user@example.com SIP/2.0\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n", true, m), CT_SIP_OK);
+	assert_int_equal(parse_str("OPTIONS sip:user@example.com SIP/2.0\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n", true, m), CT_OK);
 	assert_int_equal(m->method, CT_SIP_OPTIONS); /* a request's method is its start line's */
 	assert_int_equal(m->cseq, 1);
 }

@@ -458,7 +458,7 @@ static void write_every_record(struct ct_records *w)
 	memset(&meta, 0, sizeof(meta));
 	const char *msgs[] = { invite, info };
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(ct_sip_parse((const uint8_t *)msgs[i], strlen(msgs[i]), false, &sm), CT_SIP_OK);
+		assert_int_equal(ct_sip_parse((const uint8_t *)msgs[i], strlen(msgs[i]), false, &sm), CT_OK);
 		struct ct_sip_event se = { .ts = 2, .call = id, .moment = i ? CT_SIP_M_INFO : CT_SIP_M_INVITE,
 					   .msg = &sm, .meta = &meta,
 					   .from = ct_sip_uri(ct_sip_get(&sm, CT_H_FROM)),
@@ -547,7 +547,7 @@ static void test_sip_dtmf(void **state)
 			 "To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 3 INFO\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
 			 bodies[i][0], strlen(bodies[i][1]), bodies[i][1]);
 		struct ct_sip_msg m;
-		assert_int_equal(ct_sip_parse((const uint8_t *)msg, strlen(msg), false, &m), CT_SIP_OK);
+		assert_int_equal(ct_sip_parse((const uint8_t *)msg, strlen(msg), false, &m), CT_OK);
 		struct ct_sip_dtmf d;
 		bool ok = ct_sip_dtmf(&m, &d);
 		assert_int_equal(ok, bodies[i][2] != NULL);
@@ -563,7 +563,7 @@ static void test_sip_dtmf(void **state)
 	for (size_t i = 0; i < CT_ARRAY_SIZE(none); i++) {
 		struct ct_sip_msg m;
 		struct ct_sip_dtmf d;
-		assert_int_equal(ct_sip_parse((const uint8_t *)none[i], strlen(none[i]), false, &m), CT_SIP_OK);
+		assert_int_equal(ct_sip_parse((const uint8_t *)none[i], strlen(none[i]), false, &m), CT_OK);
 		assert_false(ct_sip_dtmf(&m, &d));
 	}
 }
