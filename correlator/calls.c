@@ -585,8 +585,8 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 }
 
 
-/* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
- * a leg that came into a B2BUA. */
+/* The device at the phone end of a SIP leg (its INVITE at ts): the callee of a leg a PBX
+ * placed, the caller of a leg that came into a B2BUA. */
 void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts)
 {
 	if (!l->sip || l->cti_dev[0] || l->b2b_in || !has_csta(cc))
@@ -597,9 +597,9 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 	bool ucid_says = false;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		const struct party *p = &cc->parties[i];
-		if (!p->csta || p->external || !p->alerted || p->released || ts < p->alerted ||
-		    ts - p->alerted > t->cfg.window)
-			continue;
+		if (!p->csta || p->external || !p->alerted || p->released ||
+		    (ts > p->alerted ? ts - p->alerted : p->alerted - ts) > t->cfg.window)
+			continue; /* CTI reported it ringing within the window of the leg's INVITE */
 		bool reached = false;
 		for (unsigned j = 0; j < cc->nlegs; j++)
 			if (cc->legs[j].sip && !strcmp(cc->legs[j].cti_dev, p->device))

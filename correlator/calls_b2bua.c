@@ -359,6 +359,11 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	evidence_add(cc, ev);
 	struct ccall *z;
 	sip_tie(cc, leg_by_hash(t, ih, &z), leg_by_hash(t, oh, &z)); /* the merge moved the legs */
+	/* the dialog it placed reaches the phone CTI reported ringing when it came (the two were
+	 * apart until now) */
+	struct leg *po = leg_by_hash(t, oh, &z);
+	if (po)
+		name_leg_late(t, cc, po, po->invite_ts);
 	return cc;
 }
 

@@ -396,6 +396,9 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			dev = m->called; /* the far end answered an outbound call */
 		if (outbound && (!strcmp(dev, cc->csta_called) || !strcmp(dev, m->called)))
 			far = true;
+		else if (outbound && in->monitored && strcmp(dev, in->monitored) && strcmp(dev, cc->csta_calling) &&
+			 !party_find(cc, dev))
+			far = true; /* answered by what the originator's monitor names: a trunk (T001), the far end */
 		else
 			cc = late_join(t, cc, dev, ts);
 		if (!far)
