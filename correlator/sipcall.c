@@ -508,6 +508,22 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 			mo = hold == CT_MEDIA_HOLD ? CT_SIP_M_HOLD : CT_SIP_M_RESUME;
 	} else if (m->method == CT_SIP_REFER && m->status >= 200 && m->status < 300) {
 		mo = CT_SIP_M_REFER_ACCEPTED;
+	} else if (m->method == CT_SIP_BYE && m->status >= 200 && m->status < 300 && !c->bye && c->invite_seen &&
+		   !c->csta_session) {
+		/* the answer to a BYE the capture lost: the dialog ended then, by a BYE of the side this
+		 * answer goes to (R0: the next evidence) */
+		c->bye = true;
+		if (!c->end)
+			c->end = meta->ts;
+		c->state = CT_DLG_TERMINATED;
+		struct ct_sip_meta bye = *meta;
+		bye.src = meta->dst;
+		bye.dst = meta->src;
+		bye.sport = meta->dport;
+		bye.dport = meta->sport;
+		struct who w;
+		who_of(m, &w);
+		to_calls(t, c, CT_SIP_M_BYE, m, &bye, &w);
 	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
 		mo = CT_SIP_M_FAILURE; /* a failed BYE, REFER, ... is worth seeing */
 	}
