@@ -296,7 +296,10 @@ void hold_sip(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct
 		return;
 	}
 	if (on) {
-		cc->sip_hold_at = ts;
+		/* the first of a hold's SIP messages (the phone's, then the PBX's own towards the
+		 * customer) */
+		if (!cc->sip_hold_at || ts < cc->sip_hold_at || ts - cc->sip_hold_at > t->cfg.window)
+			cc->sip_hold_at = ts;
 	} else if (cc->held && p && !strcmp(cc->held_by, p->device)) {
 		/* the phone CTI saw holding takes the call back: its Retrieved is no news (or was
 		 * lost); a transfer or conference that reconnected it began a moment before */
