@@ -334,5 +334,8 @@ ct_time_t reconnect_time(const struct ct_calls *t, const struct ccall *cc, ct_ti
 	for (unsigned i = 0; i < cc->nrel; i++)
 		if ((r = just_before(t, cc->rel[i], ts, since)) && r < at)
 			at = r;
+	/* a transfer done (its NOTIFY 200, the transferring device's first leg ending) */
+	if ((r = just_before(t, cc->xfer_left, ts, since)) && r < at)
+		at = r;
 	return at;
 }
