@@ -142,6 +142,16 @@ static void prefer(struct cands *c, bool (*ok)(const struct ccall *cc, const voi
 	}
 }
 
+/* Of the candidates, those for which ok() holds (a rule's condition, not a tie-break). */
+static void keep_only(struct cands *c, bool (*ok)(const struct ccall *cc, const void *arg), const void *arg)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n; i++)
+		if (ok(c->c[i], arg))
+			c->c[n++] = c->c[i];
+	c->n = n;
+}
+
 static bool csta_caller_is(const struct ccall *cc, const void *calling)
 {
 	return ct_number_tail_same(cc->csta_calling, calling, CALLING_TAIL);
@@ -276,12 +286,9 @@ struct ccall *sip_join(struct ct_calls *t, const struct ct_calls_sip *s, const c
 	number_tail(s->calling, tail);
 	lookup_all(t, "ct", tail, s->ts, true, &c);
 	filter(&c, W_CSTA_NO_SIP, NULL, NULL);
-	unsigned k = 0;
-	for (unsigned i = 0; i < c.n; i++)
-		if (csta_caller_is(c.c[i], s->calling))
-			c.c[k++] = c.c[i];
-	c.n = k;
+	keep_only(&c, csta_caller_is, s->calling);
 	prefer(&c, csta_called_is, s->called);
+	unsigned k;
 	drop_hop_taken(&c, s);
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
@@ -427,12 +434,9 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 	number_tail(m->calling, tail);
 	lookup_all(t, "ct", tail, ts, true, &c);
 	filter(&c, W_SIP_NO_CSTA, NULL, NULL);
-	unsigned k = 0;
-	for (unsigned i = 0; i < c.n; i++)
-		if (sip_caller_is(c.c[i], m->calling))
-			c.c[k++] = c.c[i];
-	c.n = k;
+	keep_only(&c, sip_caller_is, m->calling);
 	prefer(&c, sip_called_is, m->called);
+	unsigned k;
 	if ((cc = decide(t, &c, amb))) {
 		*how = J_NUMBER;
 		snprintf(ev, evcap, "calling number %s%s%s on both sides within %s", m->calling,
