@@ -245,17 +245,17 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		struct cands amb = { .n = 0 };
 		cc = csta_join(t, link, m, dev, ts, ev, sizeof(ev), &how, &amb);
 		if (!cc) {
-			char id[CT_ID_MAX];
+			char id[CT_ID_MAX], what[200], d[512];
+			snprintf(what, sizeof(what), "CSTA call %s on link %s", m->conn.call_id, link);
+			ambiguity_text(&amb, what, d, sizeof(d));
 			call_id_of(id, "csta", link, m->conn.call_id, ts);
 			cc = call_new(t, id, ts);
 			if (!cc)
 				return NULL;
 			cc->fragment = !begins_call(nid) && !make_call;
-			if (amb.n > 1) {
-				char what[200];
-				snprintf(what, sizeof(what), "CSTA call %s on link %s", m->conn.call_id, link);
+			if (d[0]) {
 				t->ctr->calls_ambiguous++;
-				ambiguous(t, cc, &amb, what, ts);
+				finding(t, cc, ts, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
 			}
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);
@@ -358,6 +358,9 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		}
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
+		l = leg_of(t, key, &cc); /* a late join may have merged this call into another: its legs moved */
+		if (!l)
+			return cc;
 		name_legs(t, cc, from, m, true, ts);
 		struct party *op = party(t, cc, from, true);
 		if (op && !op->answered)
@@ -376,7 +379,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
 		}
 		cc = late_join_dialled(t, cc, m->called, ts);
-		if (!l->consult)
+		l = leg_of(t, key, &cc); /* (as above) */
+		if (l && !l->consult)
 			remember_dialled(t, cc, m->called, ts);
 		break;
 	case CT_CSTA_N_ESTABLISHED: {

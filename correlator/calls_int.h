@@ -336,7 +336,7 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 			ct_time_t ts, char *ev, size_t evcap, enum join *how, struct cands *amb);
 /* The new leg (described by what) stayed apart from the calls in amb, which fitted it equally:
  * an ambiguous_join finding on its call. */
-void ambiguous(struct ct_calls *t, struct ccall *cc, const struct cands *amb, const char *what, ct_time_t ts);
+void ambiguity_text(const struct cands *amb, const char *what, char *d, size_t cap);
 /* The last 4 digits of a number (the index's tail keys "ct", "dt"); "" when not a number. */
 void number_tail(const char *in, char out[8]);
 /* ---- device names (calls_names.c) ---- */

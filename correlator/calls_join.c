@@ -195,7 +195,7 @@ static void drop_hop_taken(struct cands *c, const struct ct_calls_sip *s)
 }
 
 /* The outcome of a rule: one call (joined), none, or several equally (ambiguous: noted on the
- * new leg's call later, by ambiguous()). */
+ * new leg's call later, from ambiguity_text()). */
 static struct ccall *decide(struct ct_calls *t, struct cands *c, struct cands *amb)
 {
 	(void)t;
@@ -206,20 +206,22 @@ static struct ccall *decide(struct ct_calls *t, struct cands *c, struct cands *a
 	return NULL;
 }
 
-void ambiguous(struct ct_calls *t, struct ccall *cc, const struct cands *amb, const char *what, ct_time_t ts)
+/* The audit text of an ambiguous rule: WHAT fits the calls of AMB equally. Written into D
+ * before the new call is made, because making it may write out and free one of the
+ * candidates (calls.max reached); D is "" when there is no ambiguity. */
+void ambiguity_text(const struct cands *amb, const char *what, char *d, size_t cap)
 {
+	d[0] = '\0';
 	if (amb->n < 2)
 		return;
-	char d[512];
-	size_t n = (size_t)snprintf(d, sizeof(d), "%s fits calls", what);
-	for (unsigned i = 0; i < amb->n && n < sizeof(d); i++) {
+	size_t n = (size_t)snprintf(d, cap, "%s fits calls", what);
+	for (unsigned i = 0; i < amb->n && n < cap; i++) {
 		const struct ccall *o = amb->c[i];
-		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %s (%.80s)", i ? " and" : "", o->id,
+		n += (size_t)snprintf(d + n, cap - n, "%s %s (%.80s)", i ? " and" : "", o->id,
 				      o->nlegs ? o->legs[0].call_id : "");
 	}
-	if (n < sizeof(d))
-		snprintf(d + n, sizeof(d) - n, " equally: left apart");
-	finding(t, cc, ts, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
+	if (n < cap)
+		snprintf(d + n, cap - n, " equally: left apart");
 }
 
 /* ---- a new SIP dialog ------------------------------------------------------------------- */

@@ -150,17 +150,17 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (cc && ct_log_get_level() >= CT_LOG_DEBUG)
 			ct_log(CT_LOG_DEBUG, "call %s: SIP dialog %s joins (%d): %s", cc->id, s->call_id, (int)how, ev);
 		if (!cc) {
-			char id[CT_ID_MAX];
+			char id[CT_ID_MAX], what[300], d[512];
+			snprintf(what, sizeof(what), "SIP dialog %.200s", s->call_id);
+			ambiguity_text(&amb, what, d, sizeof(d));
 			call_id_of(id, "sip", s->call_id, NULL, s->ts);
 			cc = call_new(t, id, s->ts);
 			if (!cc)
 				return NULL;
 			cc->fragment = !invite;
-			if (amb.n > 1) {
-				char what[300];
-				snprintf(what, sizeof(what), "SIP dialog %.200s", s->call_id);
+			if (d[0]) {
 				t->ctr->calls_ambiguous++;
-				ambiguous(t, cc, &amb, what, s->ts);
+				finding(t, cc, s->ts, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
 			}
 		} else if (how != J_NONE) {
 			joined(cc, how, ev);

@@ -41,7 +41,8 @@ static bool record_all(void *user, const char *device)
 static bool agent_state(void *user, const char *device, enum ct_agent_state *st)
 {
 	(void)user;
-	*st = (device[strlen(device) - 1] & 1) ? CT_AGENT_NOT_READY : CT_AGENT_READY;
+	size_t n = strlen(device); /* (the correlator may ask about a device it has no name for) */
+	*st = n && (device[n - 1] & 1) ? CT_AGENT_NOT_READY : CT_AGENT_READY;
 	return true;
 }
 
