@@ -116,8 +116,12 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 		struct ccall *x = NULL;
 		if (!leg_of(t, k3, &x))
 			leg_add(t, cc, k3, false, link, m->new_call_id, ts);
-		else if (x != cc)
+		else if (x != cc) {
 			cc = merge(t, cc, x);
+			char k1[CALLS_KEY];
+			mkkey(k1, "csta", link, m->conn.call_id);
+			*lp = leg_of(t, k1, &x); /* the merge moved the legs */
+		}
 	}
 	const char *nc2 = m->new_call_id[0] ? m->new_call_id : m->conn.call_id;
 	for (unsigned i = 0; i < cc->nlegs; i++) {

@@ -309,6 +309,9 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 			evidence_add(cc, ev);
 			struct ccall *x;
 			sip_tie(cc, leg_of(t, key, &x), replaced_leg(t, &r, &x));
+			l = leg_of(t, key, &x); /* the merge moved this dialog's leg */
+			if (!l)
+				return cc;
 		}
 		break;
 	}
