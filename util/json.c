@@ -198,10 +198,8 @@ bool ct_json_text(struct ct_json *j, const uint8_t *s, size_t len, size_t max)
 
 void ct_json_str(struct ct_json *j, const char *s)
 {
-	json_value_prefix(j);
-	json_putc(j, '"');
-	json_escaped(j, (const uint8_t *)s, strlen(s));
-	json_putc(j, '"');
+	size_t n = strlen(s);
+	(void)ct_json_text(j, (const uint8_t *)s, n, n);
 }
 
 void ct_json_key(struct ct_json *j, const char *key)

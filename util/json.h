@@ -38,7 +38,9 @@ void ct_json_arr_end(struct ct_json *j);
 void ct_json_key(struct ct_json *j, const char *key);
 
 /* Values, for arrays or after ct_json_key(). */
-void ct_json_str(struct ct_json *j, const char *s);          /* trusted NUL-terminated text */
+/* NUL-terminated text, whole. Checked as UTF-8 too (bad bytes become U+FFFD): "trusted" text
+ * is often a fixed-size copy of packet bytes made far from here (a codec name from an SDP). */
+void ct_json_str(struct ct_json *j, const char *s);
 void ct_json_u64(struct ct_json *j, uint64_t v);
 void ct_json_i64(struct ct_json *j, int64_t v);
 void ct_json_bool(struct ct_json *j, bool v);

@@ -497,6 +497,21 @@ static void test_utf8_invalid_replaced(void **state)
 	}
 }
 
+/* ct_json_str() checks its text the same way: a codec name copied from an SDP rtpmap into a
+ * fixed buffer reached the rtp_stream record with its bad byte (fuzz_pipeline found it). */
+static void test_str_invalid_replaced(void **state)
+{
+	struct ct_json *j = *state;
+	ct_json_reset(j);
+	ct_json_str(j, "\xBF" "CMU");
+	assert_int_equal(j->len, strlen("\"" FFFD "CMU\""));
+	assert_memory_equal(j->buf, "\"" FFFD "CMU\"", j->len);
+	ct_json_reset(j);
+	ct_json_str(j, "caf\xC3\xA9 \"q\"");
+	assert_int_equal(j->len, strlen("\"caf\xC3\xA9 \\\"q\\\"\""));
+	assert_memory_equal(j->buf, "\"caf\xC3\xA9 \\\"q\\\"\"", j->len);
+}
+
 static void test_utf8_every_byte_pair_valid(void **state)
 {
 	struct ct_json *j = *state;
@@ -678,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_valid_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_invalid_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_str_invalid_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_every_byte_pair_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kv_text_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time, setup, teardown),
