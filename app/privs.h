@@ -11,6 +11,8 @@
  *      start and a directory USER cannot write is an error at start, not at the first rotation;
  *   4. ct_privs_become(): root becomes USER for good (supplementary groups, gid, uid; the
  *      bounding and ambient sets cleared) keeping no capability, and checks it cannot go back.
+ * Memory: struct ct_privs is the caller's (main's, on its stack); the user name is copied into
+ * it; nothing is allocated and no pointer passed in is kept.
  * Root without run.user stays root (told at -v).
  */
 #ifndef CT_PRIVS_H

@@ -1,5 +1,9 @@
 /* decode.h - internal entry points between the capture layer's decoders.
  * Not for use outside capture/. Each takes the cursor positioned at its header. */
+/* Memory: the packet and the bytes under the cursor are the caller's (the capture loop's frame
+ * buffer), borrowed for the call; what a decoder points at in ct_pkt stays valid only until the
+ * packet's callback returns. Decoders allocate nothing but fragment and stream buffers, which
+ * capture/ owns and frees. */
 #ifndef CT_DECODE_H
 #define CT_DECODE_H
 

@@ -20,6 +20,9 @@
  * its forms: as given, its dialled digits (`sip:2001@pbx` is `2001`) and its canonical form.
  *
  * Pure: no allocation, no global state; a lookup costs at most CT_DEVSET_MAX short compares.
+ *
+ * Memory: a set is a value the caller holds (settings keep theirs); ct_devset_parse() copies
+ * every entry into it and keeps no pointer to the text.
  */
 #ifndef CT_DEVSET_H
 #define CT_DEVSET_H

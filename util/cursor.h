@@ -4,6 +4,10 @@
  * read past the end returns 0 and sets `err`, and every later read returns 0 too, so a
  * decoder reads a whole header and checks `err` once. No other code does pointer
  * arithmetic on packet bytes.
+ *
+ * Memory: a cursor borrows the bytes it reads: whoever made it keeps them alive while it and
+ * the slices read through it are used. A cursor is a small value, copied freely (a sub-cursor
+ * for a header's payload is a copy with a tighter limit).
  */
 #ifndef CT_CURSOR_H
 #define CT_CURSOR_H

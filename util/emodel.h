@@ -18,6 +18,9 @@
  * widely used reduction of it for default echo parameters (Cole and Rosenbluth, "Voice over
  * IP performance monitoring", ACM SIGCOMM CCR 2001): Id = 0.024 Ta + 0.11 (Ta - 177.3) H(Ta -
  * 177.3), Ta the mouth-to-ear delay in ms.
+ *
+ * Memory: ct_emodel_codec() returns a pointer into a static table (never freed, never to
+ * be freed); the name passed in is read during the call only.
  */
 #ifndef CT_EMODEL_H
 #define CT_EMODEL_H

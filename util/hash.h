@@ -4,6 +4,8 @@
  * tables hash them with SipHash-2-4 (libsodium's crypto_shorthash) under a per-process
  * random key: a crafted flood cannot predict bucket collisions. Nothing ctitap writes
  * depends on hash order, so the random key does not break replay determinism.
+ *
+ * Memory: keys and bytes are read during the call only; nothing is allocated.
  */
 #ifndef CT_HASH_H
 #define CT_HASH_H

@@ -4,6 +4,10 @@
  * steady state). Text taken from packets is hostile: ct_json_kv_text() validates UTF-8
  * (bad bytes become U+FFFD), escapes control characters, caps the length and, when it
  * cut the text, adds a sibling field "<key>_truncated": true.
+ *
+ * Memory: the writer owns buf (ct_json_free() releases it); buf/len are the record so far,
+ * valid until the next call that writes, resets or frees. Every text and key passed in is
+ * copied (escaped) at once; no pointer to it is kept.
  */
 #ifndef CT_JSON_H
 #define CT_JSON_H

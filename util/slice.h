@@ -2,7 +2,8 @@
  *
  * Parsers of text protocols (SIP, SDP, CSTA XML framing) keep {pointer, length} slices into
  * the reassembled bytes instead of NUL-terminated copies: no copy on the hot path, and no
- * string function can run past the end. A slice is valid as long as the bytes under it. */
+ * string function can run past the end. A slice is valid as long as the bytes under it: it
+ * owns nothing, and whoever keeps one beyond the packet's callback copies its bytes first. */
 #ifndef CT_SLICE_H
 #define CT_SLICE_H
 
