@@ -1,5 +1,5 @@
 /* cstalink.c - CSTA link state and CSTA event records (behaviour in cstalink.h). */
-#include "cstalink.h"
+#include "cstalink_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,106 +15,6 @@
 #include "../util/log.h"
 #include "agents.h"
 #include "calls.h"
-
-#define CT_CSTALINK_MAX_PENDING 256
-#define CT_CSTALINK_MAX_MONITORS 4096
-#define CT_CSTALINK_RECENT 256      /* event fingerprints kept for duplicate_event */
-#define CT_CSTALINK_MAX_UNKNOWN 64  /* unknown xrefs remembered (one audit each) */
-#define CT_CSTALINK_MAX_ENDED 64    /* monitors ended recently, with their blind periods */
-#define CT_CSTALINK_RESPONSE_TIMEOUT (10 * CT_USEC_PER_SEC)
-#define CT_CSTALINK_DUP_WINDOW (2 * CT_USEC_PER_SEC)
-#define CT_CSTALINK_IDLE_EVICT (300 * CT_USEC_PER_SEC) /* a working link this idle may give way */
-
-struct pending {
-	int64_t invoke_id;
-	uint8_t nid;               /* enum ct_csta_name of the request */
-	int dir;                   /* who asked: the answer comes from the other side */
-	ct_time_t ts;
-	char name[48];
-	char device[CT_CSTA_DEV];  /* MonitorStart's device (to map the result's xref), else the
-	                              device the request named */
-	char call_id[CT_CSTA_ID];  /* the call the request named */
-	char called[CT_CSTA_DEV];  /* the number it dialled (MakeCall) */
-	bool used;
-};
-
-/* A recent event: who it is about (monitor and call) and what it said. */
-struct recent {
-	uint64_t about, content;
-	ct_time_t ts;
-};
-
-/* A monitor that ended: its xref stays known; its device is blind until a new MonitorStart. */
-struct ended {
-	char xref[CT_CSTA_ID];
-	char device[CT_CSTA_DEV];
-	ct_time_t since;
-	bool blind;
-	char why[16];
-};
-
-/* A monitor of a link: its cross-reference id and the device it watches. Found by (link,
- * xref) in the links' table on every event, so a link with thousands of monitored devices
- * costs a hash lookup per event, not a scan. */
-struct monitor {
-	struct ct_hnode hn;        /* in ct_cstalinks.monitors */
-	struct monitor *next;      /* the link's monitors */
-	const struct link *link;
-	char xref[CT_CSTA_ID];
-	char device[CT_CSTA_DEV];
-};
-
-struct link {
-	struct link *next;
-	struct ct_cstalinks *t;    /* the table it is in */
-	uint64_t serial;           /* tells links apart in the monitor table */
-	uint64_t flow_id;          /* 0 for uaCSTA sessions */
-	struct ct_addr first;      /* sender of the first message seen: direction 0 */
-	uint16_t first_port;
-	char session[96];          /* uaCSTA: SIP Call-ID */
-	char name[160];            /* "pbx-ip:port-client-ip:port" */
-	uint8_t encoding, phase;
-	uint32_t csta_version;
-	bool associated;
-	char system_status[24];
-	struct pending pend[CT_CSTALINK_MAX_PENDING];
-	unsigned npend_next;
-	struct monitor *mon;       /* its monitors, newest first */
-	unsigned nmon;
-	/* audits */
-	struct ct_addr pbx;        /* the PBX side's address (a successor comes from it) */
-	ct_time_t first_ts;        /* first message */
-	bool saw_monitor_start;
-	struct recent recent[CT_CSTALINK_RECENT];
-	unsigned nrecent_next;
-	uint64_t unknown[CT_CSTALINK_MAX_UNKNOWN];
-	unsigned nunknown;
-	struct ended ended[CT_CSTALINK_MAX_ENDED];
-	unsigned nended_next;
-	bool gap[2];               /* by direction as on_message counts it */
-	ct_time_t gap_since[2];
-	uint64_t gap_bytes[2];
-	bool down, closed;         /* down: released, aborted or closed; closed: TCP gone */
-	ct_time_t down_since;
-	char down_why[24];
-	ct_time_t last_ts;         /* last message (monitoring; and csta.max_links, link_make_room) */
-	uint8_t valid_dirs;        /* bit per direction that sent a CSTA message decoded past its envelope */
-};
-
-struct ct_cstalinks {
-	struct link *links;
-	uint32_t nlinks, max_links;
-	struct ct_counters *ctr;
-	const struct ct_report *rep;
-	struct ct_hashkey idkey;
-	struct ct_calls *calls;
-	ct_time_t response_timeout, dup_window;
-	uint32_t nclosed;          /* links kept down after their TCP connection closed */
-	struct ct_agents *agents;
-	struct ct_htab monitors;   /* struct monitor by (link serial, xref) */
-	struct ct_hashkey key;     /* its buckets (xrefs come off the wire) */
-	uint64_t serials;
-};
 
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window)
 {
@@ -153,7 +53,7 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 	return CT_OK;
 }
 
-static void link_free(struct link *l)
+void cl_link_free(struct link *l)
 {
 	while (l->mon) {
 		struct monitor *m = l->mon;
@@ -170,7 +70,7 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 		return;
 	while (t->links) {
 		struct link *n = t->links->next;
-		link_free(t->links);
+		cl_link_free(t->links);
 		t->links = n;
 	}
 	ct_htab_free(&t->monitors);
@@ -178,7 +78,6 @@ void ct_cstalinks_free(struct ct_cstalinks *t)
 }
 
 static void link_finish(struct ct_cstalinks *t, struct link *l, ct_time_t now);
-static int link_dir(const struct link *l, const struct ct_addr *src, uint16_t sport);
 
 /* How readily a link gives way when csta.max_links is full, lowest first: 0 never sent a CSTA
  * message decoded past its envelope; 1 not working (no association, no monitor started, not
@@ -227,7 +126,7 @@ static bool link_make_room(struct ct_cstalinks *t, bool valid, const char *newco
 			"CSTA link %s no longer tracked: csta.max_links (%u) reached when %s spoke, and %s (last message %s)",
 			l->name, t->max_links, newcomer, why[vrank], last);
 	*victim = l->next;
-	link_free(l);
+	cl_link_free(l);
 	t->nlinks--;
 	return true;
 }
@@ -276,7 +175,7 @@ static struct link *link_get(struct ct_cstalinks *t, uint64_t flow_id, const cha
 	}
 	l->last_ts = ts;
 	if (!m->unknown)
-		l->valid_dirs |= (uint8_t)(1u << link_dir(l, src, sport));
+		l->valid_dirs |= (uint8_t)(1u << cl_link_dir(l, src, sport));
 	return l;
 }
 
@@ -305,7 +204,7 @@ static struct monitor *monitor_find(const struct link *l, const char *xref)
 	return NULL;
 }
 
-static const char *monitor_device(const struct link *l, const char *xref)
+const char *cl_monitor_device(const struct link *l, const char *xref)
 {
 	const struct monitor *m = monitor_find(l, xref);
 	return m ? m->device : NULL;
@@ -331,7 +230,7 @@ static void monitor_add(struct ct_cstalinks *t, struct link *l, const char *xref
 	ct_htab_add(&t->monitors, &m->hn, monitor_hash(l, xref));
 }
 
-static void monitor_del(struct link *l, const char *xref)
+void cl_monitor_del(struct link *l, const char *xref)
 {
 	struct monitor *m = monitor_find(l, xref);
 	if (!m)
@@ -407,308 +306,18 @@ static void emit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_ms
 }
 
 
-/* ---- audits (rules in cstalink.h) ---- */
-
-static int link_dir(const struct link *l, const struct ct_addr *src, uint16_t sport)
-{
-	return (sport == l->first_port && memcmp(src, &l->first, sizeof(*src)) == 0) ? 0 : 1;
-}
-
-/* One blind period of link l, found at packet time now: the calls open on the link get a
- * cti_blind entry, and one audit record counts them. */
-static void blind(struct ct_cstalinks *t, struct link *l, ct_time_t from, ct_time_t to, ct_time_t now,
-		  const char *why)
-{
-	if (to <= from)
-		return; /* a link closed at the end of the input, or a hole mended at once: nothing unseen */
-	unsigned n = t->calls ? ct_calls_link_blind(t->calls, l->name, from, to, why) : 0;
-	t->ctr->cti_blind_periods++;
-	char a[32];
-	ct_time_format(from, a);
-	ct_report_audit(t->rep, now, NULL, CT_AUDIT_CTI_BLIND, l->name, n,
-			"CTI link %s blind for %" PRIu64 " ms from %s (%s), %u open calls", l->name,
-			(uint64_t)((to - from) / 1000u), a, why, n);
-}
-
-static void gap_end(struct ct_cstalinks *t, struct link *l, int dir, ct_time_t to, ct_time_t now)
-{
-	if (!l->gap[dir])
-		return;
-	l->gap[dir] = false;
-	bool first_is_pbx = memcmp(&l->first, &l->pbx, sizeof(l->pbx)) == 0;
-	bool pbx = dir == 0 ? first_is_pbx : !first_is_pbx;
-	char why[96];
-	if (l->gap_bytes[dir])
-		snprintf(why, sizeof(why), "tcp gap of %" PRIu64 " bytes sent by the %s", l->gap_bytes[dir],
-			 pbx ? "pbx" : "client");
-	else
-		snprintf(why, sizeof(why), "tcp gap of unknown size sent by the %s", pbx ? "pbx" : "client");
-	blind(t, l, l->gap_since[dir], to, now, why);
-}
-
-static struct ended *ended_find(struct link *l, const char *xref)
-{
-	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
-		if (l->ended[i].xref[0] && strcmp(l->ended[i].xref, xref) == 0)
-			return &l->ended[i];
-	return NULL;
-}
-
-static void ended_close(struct ct_cstalinks *t, struct link *l, struct ended *e, ct_time_t to, ct_time_t now)
-{
-	if (!e->blind)
-		return;
-	e->blind = false;
-	char why[192];
-	snprintf(why, sizeof(why), "%s for device %s, monitor %s", e->why, e->device, e->xref);
-	blind(t, l, e->since, to, now, why);
-}
-
-/* Monitor xref ended (why: "monitor ended", "monitor stopped"): its device is blind from ts. */
-static void monitor_ended(struct ct_cstalinks *t, struct link *l, const char *xref, ct_time_t ts, const char *why)
-{
-	if (!xref[0] || ended_find(l, xref))
-		return;
-	const char *dev = monitor_device(l, xref);
-	struct ended *e = &l->ended[l->nended_next++ % CT_CSTALINK_MAX_ENDED];
-	ended_close(t, l, e, ts, ts); /* the oldest entry makes room: its period ends here */
-	snprintf(e->xref, sizeof(e->xref), "%s", xref);
-	snprintf(e->device, sizeof(e->device), "%s", dev ? dev : "");
-	snprintf(e->why, sizeof(e->why), "%s", why);
-	e->since = ts;
-	e->blind = dev != NULL;
-	monitor_del(l, xref);
-}
-
-static bool monitors_device(const struct link *l, const char *device)
-{
-	for (const struct monitor *m = l->mon; m; m = m->next)
-		if (strcmp(m->device, device) == 0)
-			return true;
-	return false;
-}
-
-/* Is m the successor of down link d: first seen after d went down, from the same PBX address
- * or monitoring a device d monitored (a standby server)? */
-static bool successor(const struct link *d, const struct link *m)
-{
-	if (m == d || m->down || !m->first_ts || m->first_ts < d->down_since)
-		return false;
-	if (memcmp(&m->pbx, &d->pbx, sizeof(d->pbx)) == 0)
-		return true;
-	for (const struct monitor *x = m->mon; x; x = x->next)
-		if (monitors_device(d, x->device))
-			return true;
-	return false;
-}
-
-/* The down period of d ends at `to` (found at now). A closed link is freed by sweep(). */
-static void down_end(struct ct_cstalinks *t, struct link *d, ct_time_t to, ct_time_t now)
-{
-	if (!d->down)
-		return;
-	d->down = false;
-	blind(t, d, d->down_since, to, now, d->down_why);
-}
-
-/* Frees the closed links whose down period has ended. */
-static void sweep(struct ct_cstalinks *t)
-{
-	for (struct link **pp = &t->links; *pp;) {
-		struct link *l = *pp;
-		if (l->closed && !l->down) {
-			*pp = l->next;
-			link_free(l);
-			t->nclosed--;
-		} else {
-			pp = &l->next;
-		}
-	}
-}
-
-/* A new link spoke, or a link started a monitor: does it end the down period of another? */
-static void successor_check(struct ct_cstalinks *t, struct link *m, ct_time_t now)
-{
-	bool freed = false;
-	for (struct link *d = t->links; d; d = d->next)
-		if (d->down && successor(d, m)) {
-			down_end(t, d, m->first_ts, now);
-			freed = freed || d->closed;
-		}
-	if (freed)
-		sweep(t);
-}
-
-static void link_down(struct ct_cstalinks *t, struct link *l, ct_time_t ts, const char *why)
-{
-	if (l->down)
-		return; /* the first sign counts: an ACSE release, then the FIN */
-	for (int dir = 0; dir < 2; dir++)
-		gap_end(t, l, dir, ts, ts);
-	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
-		ended_close(t, l, &l->ended[i], ts, ts);
-	l->down = true;
-	l->down_since = ts;
-	snprintf(l->down_why, sizeof(l->down_why), "%s", why);
-	/* the close of a connection is learned late (after its flow's timeout): a successor may
-	 * have spoken already */
-	for (struct link *m = t->links; m; m = m->next)
-		if (successor(l, m)) {
-			down_end(t, l, m->first_ts, ts);
-			break;
-		}
-}
-
-/* The routeing dialogue (ECMA-269 clause 25) answers a RouteRequest with a RouteSelect, not
- * with a response; RouteUsed and RouteEnd close it without one either. */
-static bool answerless(enum ct_csta_name n)
-{
-	return n == CT_CSTA_N_ROUTE_REQUEST || n == CT_CSTA_N_RE_ROUTE || n == CT_CSTA_N_ROUTE_SELECT ||
-	       n == CT_CSTA_N_ROUTE_USED || n == CT_CSTA_N_ROUTE_END;
-}
-
-static void missing(struct ct_cstalinks *t, struct link *l, struct pending *p, ct_time_t now, const char *why)
-{
-	p->used = false;
-	if (l->encoding == CT_CSTA_XML && l->flow_id && p->invoke_id == 9999)
-		return; /* ECMA-323 framing: 9999 is the id of what expects no answer */
-	t->ctr->csta_missing_responses++;
-	char d[400];
-	snprintf(d, sizeof(d), "%s (invoke %" PRId64 ") got no response %s on link %s%s%s%s%s", p->name, p->invoke_id,
-		 why, l->name, p->device[0] ? ", device " : "", p->device, p->call_id[0] ? ", call " : "", p->call_id);
-	if (p->call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, p->call_id, now, CT_AUDIT_MISSING_RESPONSE, d);
-	else
-		ct_report_audit(t->rep, now, NULL, CT_AUDIT_MISSING_RESPONSE, l->name, 0, "%s", d);
-}
-
-/* Requests unanswered for the response timeout (all of them with all set: the link is down). */
-static void pending_expire(struct ct_cstalinks *t, struct link *l, ct_time_t now, bool all, const char *why)
-{
-	char w[64];
-	if (!all)
-		snprintf(w, sizeof(w), "within %" PRIu64 " ms", (uint64_t)(t->response_timeout / 1000u));
-	for (unsigned i = 0; i < CT_CSTALINK_MAX_PENDING; i++) {
-		struct pending *p = &l->pend[i];
-		if (p->used && (all || (t->response_timeout && now > p->ts && now - p->ts >= t->response_timeout)))
-			missing(t, l, p, now, all ? why : w);
-	}
-}
-
-static void cat_field(char *buf, size_t cap, size_t *n, const char *v)
-{
-	size_t len = strlen(v);
-	if (*n + len + 1 >= cap)
-		len = *n + 1 < cap ? cap - *n - 1 : 0;
-	memcpy(buf + *n, v, len);
-	*n += len;
-	if (*n < cap)
-		buf[(*n)++] = '\x1f';
-}
-
-/* duplicate_event: true (and *prev set) if the newest earlier event of the same monitor about
- * the same call or device, within the window, said the same. Remembers this one. */
-static bool dup_check(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
-		      ct_time_t *prev)
-{
-	char buf[2048];
-	size_t n = 0;
-	cat_field(buf, sizeof(buf), &n, m->xref);
-	cat_field(buf, sizeof(buf), &n, m->conn.call_id);
-	if (!m->conn.call_id[0]) {
-		cat_field(buf, sizeof(buf), &n, m->conn.device);
-		cat_field(buf, sizeof(buf), &n, m->subject);
-	}
-	uint64_t about = ct_hash(&t->idkey, buf, n);
-	const char *const f[] = { m->name,		m->category,	   m->conn.device,   m->conn2.call_id,
-				  m->conn2.device,	m->subject,	   m->calling,	     m->called,
-				  m->other,		m->local_state,	   m->cause,	     m->correlator,
-				  m->user_data,		m->global_call_id, m->agent_state,   m->agent_id,
-				  m->reason,		m->monitor_device, m->error,	     m->system_status };
-	for (size_t i = 0; i < CT_ARRAY_SIZE(f); i++)
-		cat_field(buf, sizeof(buf), &n, f[i]);
-	uint64_t content = ct_hash(&t->idkey, buf, n);
-	bool dup = false;
-	unsigned have = l->nrecent_next < CT_CSTALINK_RECENT ? l->nrecent_next : CT_CSTALINK_RECENT;
-	for (unsigned k = 1; k <= have; k++) {
-		const struct recent *r = &l->recent[(l->nrecent_next - k) % CT_CSTALINK_RECENT];
-		ct_time_t dt = ts >= r->ts ? ts - r->ts : r->ts - ts;
-		if (dt > t->dup_window)
-			break;
-		if (r->about == about) {
-			dup = r->content == content;
-			*prev = r->ts;
-			break;
-		}
-	}
-	struct recent *r = &l->recent[l->nrecent_next++ % CT_CSTALINK_RECENT];
-	r->about = about;
-	r->content = content;
-	r->ts = ts;
-	return dup;
-}
-
-static void dup_audit(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
-		      ct_time_t ts, ct_time_t prev)
-{
-	t->ctr->csta_dup_events++;
-	const char *mdev = monitor_device(l, m->xref);
-	char mon[160];
-	if (mdev)
-		snprintf(mon, sizeof(mon), "%s (device %s)", m->xref[0] ? m->xref : "-", mdev);
-	else
-		snprintf(mon, sizeof(mon), "%s", m->xref[0] ? m->xref : "-");
-	char d[768];
-	snprintf(d, sizeof(d), "%s for monitor %s%s%s%s%s seen again %" PRIu64 " ms after the first on link %s", name, mon,
-		 m->conn.call_id[0] ? ", call " : "", m->conn.call_id, m->conn.device[0] ? ", device " : "",
-		 m->conn.device, (uint64_t)((ts >= prev ? ts - prev : 0) / 1000u), l->name);
-	if (m->conn.call_id[0] && t->calls)
-		ct_calls_audit_csta(t->calls, l->name, m->conn.call_id, ts, CT_AUDIT_DUPLICATE_EVENT, d);
-	else
-		ct_report_audit(t->rep, ts, NULL, CT_AUDIT_DUPLICATE_EVENT, l->name, 0, "%s", d);
-}
-
-static void unknown_monitor(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, const char *name,
-			    ct_time_t ts)
-{
-	t->ctr->csta_unknown_xref++;
-	uint64_t h = ct_hash(&t->idkey, m->xref, strlen(m->xref));
-	for (unsigned i = 0; i < l->nunknown; i++)
-		if (l->unknown[i] == h)
-			return;
-	if (l->nunknown >= CT_CSTALINK_MAX_UNKNOWN)
-		return; /* still counted above */
-	l->unknown[l->nunknown++] = h;
-	t->ctr->csta_unknown_monitors++;
-	ct_report_audit(t->rep, ts, NULL, CT_AUDIT_UNKNOWN_MONITOR, l->name, 0,
-			"events for monitor %s on link %s, which no MonitorStart on this link returned (first: %s%s%s%s%s)",
-			m->xref, l->name, name, m->conn.call_id[0] ? ", call " : "", m->conn.call_id,
-			m->conn.device[0] ? ", device " : "", m->conn.device);
-}
-
-/* A MonitorStart result for device: its blind period (monitor ended) is over, and a link that
- * went down may have found its successor in l. */
-static void monitor_started(struct ct_cstalinks *t, struct link *l, const char *device, ct_time_t ts)
-{
-	l->saw_monitor_start = true;
-	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
-		if (l->ended[i].blind && strcmp(l->ended[i].device, device) == 0)
-			ended_close(t, l, &l->ended[i], ts, ts);
-	successor_check(t, l, ts);
-}
-
 static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_csta_msg *m, ct_time_t ts,
 		       const struct hop *hop)
 {
-	int dir = link_dir(l, hop->src, hop->sport);
+	int dir = cl_link_dir(l, hop->src, hop->sport);
 	bool dup = false, unknown_xref = false;
 	ct_time_t dup_prev = 0;
 	l->last_ts = ts;
 	if (!l->first_ts) {
 		l->first_ts = ts ? ts : 1;
-		successor_check(t, l, ts); /* a reconnect, or a standby server, from the same PBX */
+		cl_successor_check(t, l, ts); /* a reconnect, or a standby server, from the same PBX */
 	}
-	gap_end(t, l, dir, ts, ts);
+	cl_gap_end(t, l, dir, ts, ts);
 	l->encoding = m->encoding;
 	if (m->phase)
 		l->phase = m->phase;
@@ -724,23 +333,23 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			l->csta_version = m->csta_version;
 		if (m->kind == CT_CSTA_AARE)
 			l->associated = true;
-		down_end(t, l, ts, ts); /* associated again on the same connection */
+		cl_down_end(t, l, ts, ts); /* associated again on the same connection */
 		break;
 	case CT_CSTA_RLRQ:
 	case CT_CSTA_RLRE:
 	case CT_CSTA_ABRT:
 		l->associated = false;
 		if (m->kind == CT_CSTA_ABRT)
-			pending_expire(t, l, ts, true, "before the association was aborted");
-		link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
+			cl_pending_expire(t, l, ts, true, "before the association was aborted");
+		cl_link_down(t, l, ts, m->kind == CT_CSTA_ABRT ? "acse abort" : "acse release");
 		break;
 	case CT_CSTA_REQUEST:
-		if (m->has_invoke_id && !answerless((enum ct_csta_name)m->nid))
+		if (m->has_invoke_id && !cl_answerless((enum ct_csta_name)m->nid))
 			pending_add(t, l, m, ts, dir);
 		if (m->nid == CT_CSTA_N_SYSTEM_STATUS && m->system_status[0])
 			snprintf(l->system_status, sizeof(l->system_status), "%s", m->system_status);
 		if (m->nid == CT_CSTA_N_MONITOR_STOP && m->xref[0])
-			monitor_ended(t, l, m->xref, ts, "monitor stopped");
+			cl_monitor_ended(t, l, m->xref, ts, "monitor stopped");
 		break;
 	case CT_CSTA_RESULT:
 	case CT_CSTA_ERROR:
@@ -756,7 +365,7 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 			if (m->kind == CT_CSTA_RESULT && p->nid == CT_CSTA_N_MONITOR_START && m->xref[0] &&
 			    p->device[0]) {
 				monitor_add(t, l, m->xref, p->device);
-				monitor_started(t, l, p->device, ts);
+				cl_monitor_started(t, l, p->device, ts);
 			}
 		} else if (m->kind != CT_CSTA_REJECT) {
 			t->ctr->csta_unmatched++;
@@ -770,24 +379,24 @@ static void on_message(struct ct_cstalinks *t, struct link *l, const struct ct_c
 		/* the normalised form keeps no state of physical device events (hookswitch off,
 		 * then on, look alike) nor of private or unknown ones: they are not compared */
 		dup = t->dup_window && !m->unknown && strcmp(m->category, "physical_device") != 0 &&
-		      strcmp(m->category, "private") != 0 && dup_check(t, l, m, ts, &dup_prev);
-		unknown_xref = m->xref[0] && l->saw_monitor_start && !monitor_device(l, m->xref) && !ended_find(l, m->xref);
+		      strcmp(m->category, "private") != 0 && cl_dup_check(t, l, m, ts, &dup_prev);
+		unknown_xref = m->xref[0] && l->saw_monitor_start && !cl_monitor_device(l, m->xref) && !cl_ended_find(l, m->xref);
 		break;
 	default:
 		break;
 	}
-	const char *monitored = monitor_device(l, m->xref);
+	const char *monitored = cl_monitor_device(l, m->xref);
 	if (!monitored && m->xref[0]) {
-		const struct ended *e = ended_find(l, m->xref);
+		const struct ended *e = cl_ended_find(l, m->xref);
 		monitored = e && e->device[0] ? e->device : NULL;
 	}
 	emit(t, l, m, ts, name, monitored, latency, has_latency, hop, asked, asked_called);
 	if (dup)
-		dup_audit(t, l, m, name, ts, dup_prev);
+		cl_dup_audit(t, l, m, name, ts, dup_prev);
 	if (unknown_xref)
-		unknown_monitor(t, l, m, name, ts);
+		cl_unknown_monitor(t, l, m, name, ts);
 	if (m->kind == CT_CSTA_EVENT && m->nid == CT_CSTA_N_MONITOR_ENDED)
-		monitor_ended(t, l, m->xref, ts, "monitor ended");
+		cl_monitor_ended(t, l, m->xref, ts, "monitor ended");
 }
 
 void ct_cstalinks_message(struct ct_cstalinks *t, const struct ct_csta_msg *m, const struct ct_csta_meta *meta)
@@ -825,7 +434,7 @@ void ct_cstalinks_gap(struct ct_cstalinks *t, const struct ct_csta_meta *meta, u
 	struct link *l = link_by_flow(t, meta->flow_id);
 	if (!l || l->down)
 		return;
-	int dir = link_dir(l, &meta->src, meta->sport);
+	int dir = cl_link_dir(l, &meta->src, meta->sport);
 	if (!l->gap[dir]) {
 		l->gap[dir] = true;
 		l->gap_since[dir] = meta->ts;
@@ -841,19 +450,19 @@ void ct_cstalinks_down(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t ts, c
 		return;
 	char w[64];
 	snprintf(w, sizeof(w), "before the link went down (%s)", why);
-	pending_expire(t, l, ts, true, w);
-	link_down(t, l, ts, why);
+	cl_pending_expire(t, l, ts, true, w);
+	cl_link_down(t, l, ts, why);
 }
 
 /* Closes what is open on l at now: requests past their timeout, blind periods. */
 static void link_finish(struct ct_cstalinks *t, struct link *l, ct_time_t now)
 {
-	pending_expire(t, l, now, false, NULL);
+	cl_pending_expire(t, l, now, false, NULL);
 	for (int dir = 0; dir < 2; dir++)
-		gap_end(t, l, dir, now, now);
+		cl_gap_end(t, l, dir, now, now);
 	for (unsigned i = 0; i < CT_CSTALINK_MAX_ENDED; i++)
-		ended_close(t, l, &l->ended[i], now, now);
-	down_end(t, l, now, now);
+		cl_ended_close(t, l, &l->ended[i], now, now);
+	cl_down_end(t, l, now, now);
 }
 
 void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now)
@@ -870,7 +479,7 @@ void ct_cstalinks_close(struct ct_cstalinks *t, uint64_t flow_id, ct_time_t now)
 		}
 		link_finish(t, l, now);
 		*pp = l->next;
-		link_free(l);
+		cl_link_free(l);
 		return;
 	}
 }
@@ -883,7 +492,7 @@ void ct_cstalinks_call_over(struct ct_cstalinks *t, const char *link, const char
 		for (unsigned i = 0; i < CT_CSTALINK_MAX_PENDING; i++) {
 			struct pending *p = &l->pend[i];
 			if (p->used && p->call_id[0] && strcmp(p->call_id, csta_call_id) == 0)
-				missing(t, l, p, now, "before its call ended");
+				cl_missing(t, l, p, now, "before its call ended");
 		}
 	}
 }
@@ -894,14 +503,14 @@ void ct_cstalinks_tick(struct ct_cstalinks *t, ct_time_t now)
 		return;
 	for (struct link *l = t->links; l; l = l->next)
 		if (!l->closed)
-			pending_expire(t, l, now, false, NULL);
+			cl_pending_expire(t, l, now, false, NULL);
 }
 
 void ct_cstalinks_end(struct ct_cstalinks *t, ct_time_t now)
 {
 	for (struct link *l = t->links; l; l = l->next)
 		link_finish(t, l, now);
-	sweep(t);
+	cl_sweep(t);
 }
 
 void ct_cstalinks_each(const struct ct_cstalinks *t, void (*fn)(void *user, const struct ct_cstalink_info *info),
