@@ -91,23 +91,27 @@ static inline size_t ct_slice_find(struct ct_slice s, uint8_t c)
 	return q ? (size_t)(q - s.p) : s.len;
 }
 
+/* The part of s from off, at most len bytes (clamped to s). An empty or NULL s gives an empty
+ * slice at the same place: no arithmetic on a NULL pointer (undefined even with 0). */
 static inline struct ct_slice ct_slice_sub(struct ct_slice s, size_t off, size_t len)
 {
 	if (off > s.len)
 		off = s.len;
 	if (len > s.len - off)
 		len = s.len - off;
-	return ct_slice_make(s.p + off, len);
+	return ct_slice_make(off ? s.p + off : s.p, len);
 }
 
-/* Splits s at the first c: returns the part before, leaves *rest after it (empty if none). */
+/* Splits *rest at the first c: returns the part before, leaves *rest after it (empty, at its
+ * end, if there is no c). Any slice is accepted, a NULL one (CT_SLICE_NULL, an absent header)
+ * included: it gives two NULL empty slices, never arithmetic on a NULL pointer. */
 static inline struct ct_slice ct_slice_split(struct ct_slice *rest, uint8_t c)
 {
 	size_t i = ct_slice_find(*rest, c);
 	struct ct_slice head = ct_slice_make(rest->p, i);
 	if (i < rest->len)
 		*rest = ct_slice_make(rest->p + i + 1, rest->len - i - 1);
-	else
+	else if (rest->len)
 		*rest = ct_slice_make(rest->p + rest->len, 0);
 	return head;
 }
