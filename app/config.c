@@ -224,6 +224,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "http.password_file", K_STR, offsetof(struct ct_config, http_password_file),
 	  sizeof(((struct ct_config *)0)->http_password_file), 0, 0,
 	  "file whose first line is http.user's password (read once at start, before privileges are dropped)" },
+	{ "http.linger_s", K_U32, offsetof(struct ct_config, http_linger_s), 0, 0, 86400,
+	  "capture files: once the input ended (every record written), the endpoint goes on answering (the call "
+	  "view, /metrics) this many seconds, or until TERM or INT (0: it ends with the input)" },
 	{ "http.view_calls", K_U32, offsetof(struct ct_config, view_calls), 0, 1, 1 << 20,
 	  "calls the live call view keeps; past it the least recently updated is dropped" },
 	{ "http.view_mb", K_BYTES_MB, offsetof(struct ct_config, view_bytes), 0, 1, 65536,

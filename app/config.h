@@ -84,6 +84,7 @@ struct ct_config {
 	char http_tls_key[512];
 	char http_user[64];
 	char http_password_file[512];
+	unsigned http_linger_s;  /* capture files: the endpoint answers this long after the input ended */
 	/* the call view (web/view.h): the live view's caps (http.view_*) and the export's (view.*) */
 	unsigned view_calls;
 	size_t view_bytes;

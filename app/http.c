@@ -13,8 +13,10 @@
 #include <sodium.h>
 
 #include "../util/log.h"
+#include "../web/buf.h"
 
 #define HTTP_FILE_MAX (1u << 20) /* a certificate chain, a key, a password */
+#define HTTP_QUERY_MAX 8192      /* a query rebuilt longer than this is answered 414 */
 
 struct ct_http {
 	struct MHD_Daemon *d;
@@ -28,6 +30,7 @@ struct ct_http {
 	bool auth;
 	uint64_t answered[CT_HTTP_NCODES];
 	struct ct_http_resp resp; /* reused for every answer */
+	struct ct_buf query;      /* reused: the query string rebuilt */
 };
 
 void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
@@ -58,6 +61,27 @@ void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
 		resp->buf = b;
 		resp->cap = cap;
 	}
+}
+
+void ct_http_put(struct ct_http_resp *resp, const void *data, size_t len)
+{
+	if (resp->err || !len)
+		return;
+	if (resp->cap - resp->len <= len) {
+		size_t cap = resp->cap ? resp->cap : 4096;
+		while (cap - resp->len <= len)
+			cap *= 2;
+		char *b = realloc(resp->buf, cap);
+		if (!b) {
+			resp->err = CT_ENOMEM;
+			return;
+		}
+		resp->buf = b;
+		resp->cap = cap;
+	}
+	memcpy(resp->buf + resp->len, data, len);
+	resp->len += len;
+	resp->buf[resp->len] = '\0';
 }
 
 /* The whole file, NUL-terminated, in *out (caller frees). CT_OK or an ct_esys() code. */
@@ -94,13 +118,18 @@ static void count(struct ct_http *h, unsigned status)
 }
 
 static enum MHD_Result answer(struct ct_http *h, struct MHD_Connection *c, unsigned status, const char *type,
-			      const char *body, size_t len, bool auth_fail)
+			      const char *body, size_t len, bool auth_fail, const struct ct_http_resp *extra)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (extra && extra->csp)
+		MHD_add_response_header(r, "Content-Security-Policy", extra->csp);
+	if (extra && extra->location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, extra->location);
 	enum MHD_Result ok = auth_fail ? MHD_queue_basic_auth_fail_response(c, "ctitap", r)
 				       : MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
@@ -132,6 +161,31 @@ static bool authorised(struct ct_http *h, struct MHD_Connection *c)
 	return ok;
 }
 
+/* One argument of the query, percent-encoded again (libmicrohttpd hands them decoded). */
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct ct_buf *b = cls;
+	if (b->len)
+		ct_buf_puts(b, "&");
+	ct_buf_url(b, key);
+	if (value) {
+		ct_buf_puts(b, "=");
+		ct_buf_url(b, value);
+	}
+	return MHD_YES;
+}
+
+static const struct ct_http_route *route_of(const struct ct_http *h, const char *url)
+{
+	for (size_t i = 0; i < h->nroutes; i++) {
+		const struct ct_http_route *r = &h->routes[i];
+		if (r->prefix ? strncmp(r->path, url, strlen(r->path)) == 0 : strcmp(r->path, url) == 0)
+			return r;
+	}
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -141,29 +195,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct ct_http *h = cls;
 	static const char text[] = "text/plain; charset=utf-8";
 	if (*upload_size) /* no route takes a body yet */
-		return answer(h, c, 405, text, "no request body expected\n", 25, false);
+		return answer(h, c, 405, text, "no request body expected\n", 25, false, NULL);
 	if (!authorised(h, c))
-		return answer(h, c, 401, text, "authentication required\n", 24, true);
-	const struct ct_http_route *route = NULL;
-	for (size_t i = 0; i < h->nroutes; i++)
-		if (strcmp(h->routes[i].path, url) == 0)
-			route = &h->routes[i];
+		return answer(h, c, 401, text, "authentication required\n", 24, true, NULL);
+	const struct ct_http_route *route = route_of(h, url);
 	if (!route)
-		return answer(h, c, 404, text, "not found\n", 10, false);
+		return answer(h, c, 404, text, "not found\n", 10, false, NULL);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return answer(h, c, 405, text, "only GET and HEAD\n", 18, false);
+		return answer(h, c, 405, text, "only GET and HEAD\n", 18, false, NULL);
+	ct_buf_reset(&h->query);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &h->query);
+	if (h->query.err == CT_ELIMIT)
+		return answer(h, c, 414, text, "query too long\n", 15, false, NULL);
+	if (h->query.err)
+		return answer(h, c, 500, text, "out of memory\n", 14, false, NULL);
 	struct ct_http_resp *resp = &h->resp;
 	resp->status = 200;
 	resp->content_type = text;
+	resp->csp = resp->location = NULL;
 	resp->len = 0;
 	resp->err = CT_OK;
 	if (resp->buf)
 		resp->buf[0] = '\0';
-	struct ct_http_req req = { method, url };
+	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "" };
 	route->fn(h->user, &req, resp);
 	if (resp->err)
-		return answer(h, c, 500, text, "out of memory\n", 14, false);
-	return answer(h, c, resp->status, resp->content_type, resp->buf ? resp->buf : "", resp->len, false);
+		return answer(h, c, 500, text, "out of memory\n", 14, false, NULL);
+	return answer(h, c, resp->status, resp->content_type, resp->buf ? resp->buf : "", resp->len, false, resp);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -229,6 +287,7 @@ void ct_http_stop(struct ct_http *h)
 	}
 	free(h->cert);
 	free(h->resp.buf);
+	ct_buf_free(&h->query);
 	sodium_memzero(h->pass_hash, sizeof(h->pass_hash));
 	free(h);
 }
@@ -275,6 +334,8 @@ int ct_http_start(struct ct_http **out, const struct ct_http_cfg *cfg, const str
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->user = user;
+	ct_buf_init(&h->query);
+	h->query.max = HTTP_QUERY_MAX;
 	snprintf(h->listen, sizeof(h->listen), "%s", cfg->listen);
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;

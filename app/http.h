@@ -8,9 +8,10 @@
  * pipeline stuck in a blocking read (stdin, a FIFO) answers nothing: a scrape that times out then
  * says what a health check should. A handler must be quick: the packets wait for it.
  *
- * Routes: exact paths, GET or HEAD. Adding one is a line in the table given to ct_http_start()
- * (app/monitor.c holds ctitap's). With http.user set, every route asks for HTTP basic
- * authentication (the password compared in constant time).
+ * Routes: exact paths, or a prefix ("/view/" and everything under it); GET or HEAD. Adding one is
+ * a line in the table given to ct_http_start() (app/monitor.c holds ctitap's). With http.user
+ * set, every route asks for HTTP basic authentication (the password compared in constant time).
+ * Every answer says Cache-Control: no-store and X-Content-Type-Options: nosniff.
  */
 #ifndef CT_HTTP_H
 #define CT_HTTP_H
@@ -25,6 +26,8 @@
 struct ct_http_resp {
 	unsigned status;
 	const char *content_type; /* static text; "text/plain; charset=utf-8" unless set */
+	const char *csp;          /* static text: sent as Content-Security-Policy when set */
+	const char *location;     /* static text: sent as Location when set (a 301, 302, ...) */
 	char *buf;                /* owned by the server; grown by ct_http_printf */
 	size_t len, cap;
 	int err;                  /* sticky CT_ENOMEM: the server answers 500 */
@@ -32,7 +35,10 @@ struct ct_http_resp {
 
 struct ct_http_req {
 	const char *method; /* "GET" or "HEAD" (the body of a HEAD answer is dropped by the server) */
-	const char *path;
+	const char *path;   /* the path as requested (percent-decoded by libmicrohttpd), no query */
+	const char *query;  /* the query string rebuilt from the arguments libmicrohttpd decoded:
+			       key=value pairs percent-encoded again (RFC 3986 unreserved kept),
+			       joined by '&', in the order sent; "" when none */
 };
 
 /* A route's handler; user is the pointer given to ct_http_start(). */
@@ -41,6 +47,7 @@ typedef void (*ct_http_handler)(void *user, const struct ct_http_req *req, struc
 struct ct_http_route {
 	const char *path;
 	ct_http_handler fn;
+	bool prefix;        /* path is a prefix ("/view/"): every path that starts with it */
 };
 
 struct ct_http_cfg {
@@ -70,5 +77,6 @@ void ct_http_stop(struct ct_http *h);
 
 /* Appends to the body. */
 void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...) CT_PRINTF(2, 3);
+void ct_http_put(struct ct_http_resp *resp, const void *data, size_t len);
 
 #endif

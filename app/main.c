@@ -18,6 +18,7 @@
 #include "../capture/capture.h"
 #include "../capture/source.h"
 #include "../sinks/sink.h"
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "../web/view.h"
 #include "config.h"
@@ -122,6 +123,7 @@ struct app {
 	ct_time_t next_stats;  /* packet time of the next periodic stats record */
 	struct ct_http *http;  /* the monitoring endpoint, or NULL */
 	struct ct_monitor mon;
+	struct ct_view_store *view; /* the live call view's records (an output), with the endpoint */
 	const char *cfgfile;   /* the settings file read, reread on SIGHUP (NULL: none) */
 	const char **xargs;    /* -X settings, applied again after it */
 	unsigned nx;
@@ -281,10 +283,35 @@ static int start_http(struct app *a, bool live, char *err, size_t errlen)
 		ct_warn("%s; no monitoring endpoint", err);
 		return CT_OK;
 	}
-	if (rc == CT_OK)
-		ct_info("monitoring endpoint on %s://%s (/metrics, /healthz)", a->cfg.http_tls_cert[0] ? "https" : "http",
-			a->cfg.http_listen);
-	return rc;
+	if (rc != CT_OK)
+		return rc;
+	/* the live call view: a store of recent calls, fed as an output (docs/view.md) */
+	struct ct_view_cfg vc;
+	ct_config_view_cfg(&a->cfg, &vc, false);
+	if (ct_view_store_new(&a->view, &vc) != CT_OK) {
+		snprintf(err, errlen, "out of memory for the call view's store");
+		return CT_ENOMEM;
+	}
+	a->mon.view = a->view;
+	ct_info("monitoring endpoint on %s://%s (/metrics, /healthz, /view/)", a->cfg.http_tls_cert[0] ? "https" : "http",
+		a->cfg.http_listen);
+	return CT_OK;
+}
+
+/* Capture files with http.linger_s: every record is written; the endpoint goes on answering
+ * (the call view of the whole input, the final counters) until the time is up or TERM/INT. */
+static void linger(struct app *a, bool live)
+{
+	if (live || !a->http || !a->cfg.http_linger_s || stop_requested)
+		return;
+	ct_info("input ended: http://%s goes on answering for %u s (TERM or INT ends it)", a->cfg.http_listen,
+		a->cfg.http_linger_s);
+	uint64_t end = ct_mono_ms() + (uint64_t)a->cfg.http_linger_s * 1000u;
+	while (!stop_requested && ct_mono_ms() < end) {
+		app_tick(a);
+		struct timespec t = { 0, 50 * 1000 * 1000 };
+		nanosleep(&t, NULL);
+	}
 }
 
 /* ctitap --html DIR FILE...: the call view of stored records (web/view.h). */
@@ -550,6 +577,11 @@ int main(int argc, char **argv)
 		rc = EXIT_NOPERM;
 		goto out_source;
 	}
+	if (a.view && ct_outputs_add_sink(&a.out, &ct_view_sink_ops, a.view, "view") != CT_OK) {
+		ct_err("too many outputs for the call view (at most %d with it)", CT_MAX_SINKS);
+		rc = EXIT_USAGE;
+		goto out_source;
+	}
 	for (unsigned i = 0; i < nout; i++) {
 		int orc = ct_outputs_add(&a.out, outspecs[i], &scfg, err, sizeof(err));
 		if (orc != CT_OK) {
@@ -639,10 +671,11 @@ int main(int argc, char **argv)
 	 * of that window (docs/records.md, stats) */
 	ct_outputs_drain(&a.out);
 	emit_stats(&a, last_ts, true);
+	a.mon.pipe = NULL; /* /metrics no longer reads the pipeline's tables */
 	ct_pipeline_free(&a.pipe);
-	a.mon.pipe = NULL;
 	if (stats)
 		print_stats(&a.ctr);
+	linger(&a, iface != NULL);
 out_outputs:
 	if (ct_outputs_close(&a.out) != CT_OK && rc == EXIT_OK)
 		rc = EXIT_IOERR;
@@ -650,6 +683,9 @@ out_source:
 	if (first.rc == CT_OK)
 		ct_source_close(&first.src);
 	ct_http_stop(a.http);
+	a.mon.view = NULL;
+	ct_view_store_free(a.view);
+	ct_monitor_free(&a.mon);
 	ct_config_free(&a.cfg);
 	return rc;
 }

@@ -194,8 +194,53 @@ static void route_healthz(void *user, const struct ct_http_req *req, struct ct_h
 	free(reasons.buf);
 }
 
+/* /view/...: the page at the path after the prefix, its query as the client sent it. */
+static void route_view(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
+{
+	struct ct_monitor *m = user;
+	if (!m->view) {
+		r->status = 404;
+		ct_http_printf(r, "the call view is off (no HTTP endpoint store)\n");
+		return;
+	}
+	struct ct_buf *path = &m->path, *page = &m->page;
+	ct_buf_reset(path);
+	ct_buf_reset(page);
+	ct_buf_puts(path, req->path + strlen("/view/"));
+	if (req->query[0]) {
+		ct_buf_puts(path, "?");
+		ct_buf_puts(path, req->query);
+	}
+	int status = path->err ? 500 : ct_view_render(m->view, path->len ? path->p : "", page, &r->content_type);
+	if (status == 500 || page->err) {
+		r->err = CT_ENOMEM;
+		return;
+	}
+	r->status = (unsigned)status;
+	r->csp = ct_view_csp();
+	ct_http_put(r, page->p, page->len);
+}
+
+/* /view without its slash: the pages link relatively, so they must be under /view/. */
+static void route_view_root(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
+{
+	(void)user;
+	(void)req;
+	r->status = 301;
+	r->location = "/view/";
+	ct_http_printf(r, "the call view is at /view/\n");
+}
+
+void ct_monitor_free(struct ct_monitor *m)
+{
+	ct_buf_free(&m->path);
+	ct_buf_free(&m->page);
+}
+
 const struct ct_http_route ct_monitor_routes[] = {
-	{ "/metrics", route_metrics },
-	{ "/healthz", route_healthz },
+	{ "/metrics", route_metrics, false },
+	{ "/healthz", route_healthz, false },
+	{ "/view", route_view_root, false },
+	{ "/view/", route_view, true },
 };
 const size_t ct_monitor_nroutes = CT_ARRAY_SIZE(ct_monitor_routes);

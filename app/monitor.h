@@ -5,7 +5,10 @@
  *             last message), each Kafka output (connected, brokers up, queued, spool bytes and
  *             records), settings reloads, HTTP answers;
  *   /healthz  200 "ok" when the capture runs and every CTI link is up, else 503 with one line
- *             per reason.
+ *             per reason;
+ *   /view/    the live call view (web/view.h): index.html (filtered by its query) and
+ *             calls/<call id>.html of the calls the store keeps, with the view's
+ *             Content-Security-Policy as a header; /view answers a redirect to it.
  * The handlers run on the pipeline's thread (http.h says why) and only read.
  */
 #ifndef CT_MONITOR_H
@@ -18,6 +21,7 @@
 #include "../capture/source.h"
 #include "../sinks/sink.h"
 #include "../util/counters.h"
+#include "../web/view.h"
 #include "http.h"
 #include "pipeline.h"
 
@@ -32,7 +36,12 @@ struct ct_monitor {
 	uint64_t start_time;        /* wall clock, seconds since the epoch */
 	uint64_t reloads;           /* SIGHUP settings reloads done, and refused (file unreadable or wrong) */
 	uint64_t reload_failures;
+	struct ct_view_store *view; /* the live call view's store, NULL when off */
+	struct ct_buf path, page;   /* scratch of /view/: the path asked, the page (owned; ct_monitor_free) */
 };
+
+/* Frees what the routes kept between requests (the view's scratch page). */
+void ct_monitor_free(struct ct_monitor *m);
 
 extern const struct ct_http_route ct_monitor_routes[];
 extern const size_t ct_monitor_nroutes;

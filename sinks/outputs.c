@@ -30,6 +30,18 @@ int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_
 	return rc;
 }
 
+int ct_outputs_add_sink(struct ct_outputs *o, const struct ct_sink_ops *ops, void *st, const char *spec)
+{
+	if (o->n >= CT_MAX_SINKS)
+		return CT_ELIMIT;
+	struct ct_sink *s = &o->sink[o->n++];
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->st = st;
+	snprintf(s->spec, sizeof(s->spec), "%s", spec);
+	return CT_OK;
+}
+
 /* A write to standard output failed with EPIPE: its reader (`| head`) is done. As Unix
  * tools end quietly then, the sink is not written again, nothing is logged or counted, and
  * the run is asked to end. */

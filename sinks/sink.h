@@ -85,6 +85,10 @@ struct ct_outputs {
  * unknown kind, CT_ECONFIG for a setting the sink refuses, or the sink's open error (CT_EIO
  * when it cannot be created, CT_EPERM); err says why. */
 int ct_outputs_add(struct ct_outputs *o, const char *spec, const struct ct_sink_cfg *cfg, char *err, size_t errlen);
+/* An output made elsewhere (the live call view's store): ops and st are borrowed until
+ * ct_outputs_close(), which calls ops->close(st). spec names it in logs. CT_OK, or CT_ELIMIT
+ * when CT_MAX_SINKS outputs are there already. */
+int ct_outputs_add_sink(struct ct_outputs *o, const struct ct_sink_ops *ops, void *st, const char *spec);
 /* End of the run, before the final stats record: every sink delivers what it can (drain). */
 void ct_outputs_drain(struct ct_outputs *o);
 /* Background work of every sink, and the periodic flush; call about every 100 ms. */

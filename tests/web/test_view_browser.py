@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The call view in a real browser: Debian's Chromium, headless, driven through the DevTools
-protocol (tests/web/cdp.py), loads pages `ctitap --html` wrote, from a loopback HTTP server.
+protocol (tests/web/cdp.py), loads pages `ctitap --html` wrote, from a loopback HTTP server, and
+the same pages live from ctitap's own endpoint (/view/ of http.listen) while it reads a capture.
 
   test_view_browser.py CTITAP SOURCE_DIR ARTEFACT_DIR VIEW_RENDER
 
@@ -22,18 +23,29 @@ renderer's own numbers):
     with the CSP enforced and with it bypassed (escaping alone): no dialog opened, no <img>, no
     <script> but the index's own, no on* attribute, no javascript: link, and the payloads are
     there as text.
+  - live: `ctitap -r pcaps/demo-csta.pcap -X http.listen=127.0.0.1:PORT -X http.linger_s=...
+    -X capture.replay_speed=...` serves /view/ while it reads (the index mid-replay lists the calls
+    begun so far) and once every record is written; every check above runs on those pages too,
+    against the records the same run wrote to its JSON-lines output, each live page is the
+    bytes `ctitap --html` draws from that output, the answers carry the view's
+    Content-Security-Policy, nosniff and no-store headers; the XSS capture through the live
+    endpoint too. The README's screenshot (docs/view-demo-call.png) is the live demo's.
 Screenshots of every page are kept in ARTEFACT_DIR (their paths are printed). Exit 77 (skip)
 when Chromium or python3-websocket is missing.
 """
+import atexit
 import functools
 import glob
 import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -203,6 +215,108 @@ sites = {"demo": [demo], "scenarios": [scen], "xss": [xss], "xss-crafted": [xss_
 for name, inputs in sites.items():
     run(ctitap, "-q", "--html", os.path.join(work, "site-" + name), *inputs)
 
+# ---- live: ctitap's own endpoint while it reads the capture, then while it lingers ----
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+RUNNING = []
+
+
+@atexit.register
+def stop_running():
+    """A failed check ends the script: the lingering ctitaps end with it."""
+    for p in RUNNING:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+class Live:
+    """ctitap reading a capture at replay_speed with its endpoint on, lingering after the end."""
+
+    def __init__(self, name, pcap, settings, speed):
+        self.port = free_port()
+        self.out = os.path.join(work, "live-%s.jsonl" % name)
+        args = [ctitap, "-q", "-r", pcap, "-X", "http.listen=127.0.0.1:%d" % self.port, "-X", "http.linger_s=300",
+                "-X", "capture.replay_speed=%d" % speed, "-o", "jsonl:" + self.out]
+        for k, v in settings:
+            args += ["-X", "%s=%s" % (k, v)]
+        self.proc = subprocess.Popen(args)
+        self.base = "http://127.0.0.1:%d/view/" % self.port
+        RUNNING.append(self.proc)
+        deadline = time.time() + 20
+        while True:
+            try:
+                fetch("http://127.0.0.1:%d/metrics" % self.port)
+                break
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    sys.exit("FAIL: ctitap's endpoint on port %d did not come up" % self.port)
+                time.sleep(0.05)
+
+    def finished(self, timeout=120):
+        """Waits until the run wrote its final stats record (every record written; it lingers)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(self.out):
+                lines = open(self.out, encoding="utf-8").read().splitlines()
+                if lines and '"final":true' in lines[-1]:
+                    return
+            if self.proc.poll() is not None:
+                sys.exit("FAIL: ctitap ended (%s) instead of lingering" % self.proc.returncode)
+            time.sleep(0.1)
+        sys.exit("FAIL: the live run did not finish its input in %d s" % timeout)
+
+    def stop(self):
+        self.proc.terminate()
+        check(self.proc.wait(timeout=30) == 0, "the lingering ctitap ends cleanly on TERM")
+
+
+DEMO_SETTINGS = [("record.devices", "2000-2099"), ("numbers.country_code", "49")]
+live_demo = Live("demo", os.path.join(src, "pcaps/demo-csta.pcap"), DEMO_SETTINGS, 8)
+# mid-replay (23.7 s of capture at 8x: about 3 s): the index already lists what began
+time.sleep(1.0)
+st, hdr, mid = fetch(live_demo.base)
+check(st == 200 and b'id="calls"' in mid, "live: the index answers while the capture is being read")
+mid_rows = mid.count(b'<a href="calls/')
+live_demo.finished()
+st, hdr, page = fetch(live_demo.base + "index.html")
+check(hdr.get("Content-Security-Policy", "").startswith("default-src 'none'") and
+      "frame-ancestors 'none'" in hdr.get("Content-Security-Policy", ""),
+      "live: the Content-Security-Policy header, with frame-ancestors: %s" % hdr.get("Content-Security-Policy"))
+check(hdr.get("X-Content-Type-Options") == "nosniff" and hdr.get("Cache-Control") == "no-store",
+      "live: nosniff and no-store headers")
+end_rows = page.count(b'<a href="calls/')
+check(0 < mid_rows <= end_rows, "live: mid-replay the index listed %d calls, at the end %d" % (mid_rows, end_rows))
+print("live: the index listed %d calls 1 s into the replay, %d at its end" % (mid_rows, end_rows))
+# the live pages are the export's bytes for the same records
+run(ctitap, "-q", "--html", os.path.join(work, "site-live-demo"), live_demo.out)
+exported = sorted(glob.glob(os.path.join(work, "site-live-demo", "calls", "*.html")))
+check(len(exported) == end_rows, "live: as many call pages as the export of the run's output (%d)" % len(exported))
+for path in ["index.html"] + ["calls/" + os.path.basename(e) for e in exported]:
+    st, _, body = fetch(live_demo.base + path)
+    check(st == 200 and body == open(os.path.join(work, "site-live-demo", path), "rb").read(),
+          "live: /view/%s is the bytes ctitap --html draws from the run's own output" % path)
+st, _, body = fetch(live_demo.base + "index.html?disp=busy&number=%2B49")
+check(st == 200 and body.count(b'<a href="calls/') < end_rows, "live: the server-side filter narrows the index")
+for bad in ("calls/../../etc/passwd", "calls/sip-0000000000000000.html", "calls/%3Cscript%3E.html", "nothing"):
+    try:
+        fetch(live_demo.base + bad)
+        check(False, "live: /view/%s is not found" % bad)
+    except urllib.error.HTTPError as e:
+        check(e.code == 404, "live: /view/%s answers 404 (%d)" % (bad, e.code))
+live_xss = Live("xss", xss_pcap, [("record.devices", "2000")], 50)
+live_xss.finished()
+
 # ---- serve and browse ----
 
 
@@ -238,11 +352,13 @@ def shot(page, name):
 ROLE_NAMES = ("carrier/SBC", "PBX", "PBX (SIP + CTI)", "PBX CTI interface", "CTI application", "media", "host")
 
 
-def check_site(b, name, inputs):
+def check_site(b, name, inputs, site=None):
+    """site: the pages' URL (default: the export's); a live one filters on the server."""
     calls = {}
     for path in inputs:
         calls.update(calls_of(records(path)))
-    site = base + "site-%s/" % name
+    live_site = site is not None
+    site = site or base + "site-%s/" % name
     idx = b.open(site + "index.html")
     clean_load(idx, name + " index")
     shot(idx, name + "-index")
@@ -258,10 +374,16 @@ def check_site(b, name, inputs):
               "%s: ?disp=%s shows %d calls (got %s)" % (name, disp, want, shown))
     # without JavaScript: the static page lists every call; the live view filters on the server
     nojs = b.open(site + "index.html?disp=busy", no_js=True)
-    check(nojs.eval("[...document.querySelectorAll('#calls tbody tr')].filter(r => !r.hidden).length") == len(calls),
-          "%s: without JavaScript the static index shows all %d calls" % (name, len(calls)))
+    shown = nojs.eval("[...document.querySelectorAll('#calls tbody tr')].filter(r => !r.hidden).length")
+    if live_site:
+        want = sum(1 for c in calls.values() if c["call"] and c["call"]["disposition"] == "busy")
+        check(shown == want and nojs.eval("document.getElementById('f-disp').value") == "busy",
+              "%s: without JavaScript the live index is filtered on the server: %d calls (got %s)" % (name, want, shown))
+        shot(nojs, "%s-filtered" % name)
+    else:
+        check(shown == len(calls), "%s: without JavaScript the static index shows all %d calls" % (name, len(calls)))
     plain = []
-    for p in inputs:  # the store gets what the pipeline would hand it: plain records
+    for p in (() if live_site else inputs):  # the store gets what the pipeline would hand it: plain records
         if p.endswith(".zst"):
             p2 = p[:-4] + ".plain"
             with open(p2, "wb") as f:
@@ -336,9 +458,9 @@ def check_site(b, name, inputs):
     return calls
 
 
-def check_xss(b, name):
-    site = base + "site-%s/" % name
-    pages = ["index.html"] + ["calls/" + os.path.basename(p) for p in sorted(glob.glob(os.path.join(work, "site-" + name, "calls", "*.html")))]
+def check_xss(b, name, site=None):
+    site = site or base + "site-%s/" % name
+    pages = ["index.html"] + ["calls/" + os.path.basename(p) for p in sorted(glob.glob(os.path.join(work, "site-" + name.replace("live-", ""), "calls", "*.html")))]
     for bypass in (False, True):
         for path in pages:
             what = "%s %s%s" % (name, path, " (CSP bypassed)" if bypass else "")
@@ -375,8 +497,13 @@ with cdp.Browser() as browser:
     for site_name in ("demo", "scenarios"):
         got = check_site(browser, site_name, sites[site_name])
         print("%s: %d calls checked" % (site_name, len(got)))
+    got = check_site(browser, "live-demo", [live_demo.out], live_demo.base)
+    print("live demo: %d calls checked" % len(got))
     for site_name in ("xss", "xss-crafted"):
         check_xss(browser, site_name)
+    check_xss(browser, "live-xss", live_xss.base)
+live_demo.stop()
+live_xss.stop()
 httpd.shutdown()
 
 print("screenshots:")
