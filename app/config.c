@@ -147,6 +147,9 @@ static const struct cfg_key cfg_keys[] = {
 	  "paused time in the audio: silence (the timeline stays true) or cut (left out)" },
 	{ "record.pcap", K_BOOL, offsetof(struct ct_config, record_pcap), 0, 0, 1,
 	  "also one pcap per recorded call with its SIP and RTP packets, as evidence" },
+	{ "record.pcap_hold_kb", K_U32, offsetof(struct ct_config, record_pcap_hold_kb), 0, 0, 1 << 20,
+	  "record.pcap: SIP frames of calls not recorded yet wait in this much memory, so a call's evidence "
+	  "starts at its first INVITE; a frame pushed out is counted (0: evidence starts when recording does)" },
 	{ "record.min_free_mb", K_U32, offsetof(struct ct_config, record_min_free_mb), 0, 0, 1 << 30,
 	  "below this much free space on record.dir's filesystem recording stops, audited (0: no check)" },
 	{ "record.max_mb", K_U32, offsetof(struct ct_config, record_max_mb), 0, 0, 1 << 30,
@@ -397,6 +400,7 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->record_max_active = 2000;
 	cfg->record_jitter_ms = 100;
 	cfg->record_silence_s = 10;
+	cfg->record_pcap_hold_kb = 2048;
 	ct_privacy_init(&cfg->privacy);
 	snprintf(cfg->privacy_numbers, sizeof(cfg->privacy_numbers), "clear");
 	snprintf(cfg->privacy_dtmf, sizeof(cfg->privacy_dtmf), "mask");
@@ -781,6 +785,23 @@ void ct_config_view_cfg(const struct ct_config *cfg, struct ct_view_cfg *out, bo
 	out->max_messages = cfg->view_max_messages;
 	out->index_max = cfg->view_index_max;
 	out->files_base = cfg->view_files_base;
+}
+
+void ct_config_recorder_cfg(const struct ct_config *cfg, struct ct_recorder_cfg *out)
+{
+	ct_recorder_cfg_default(out);
+	out->dir = cfg->record_dir;
+	out->sensor = cfg->sensor;
+	out->pause_mode = strcmp(cfg->record_pause_mode, "cut") == 0 ? CT_REC_PAUSE_CUT : CT_REC_PAUSE_SILENCE;
+	out->pcap = cfg->record_pcap;
+	out->min_free_mb = cfg->record_min_free_mb;
+	out->max_mb = cfg->record_max_mb;
+	out->retention_days = cfg->record_retention_days;
+	out->sign_key = cfg->record_sign_key[0] ? cfg->record_sign_key : NULL;
+	out->encrypt_to = cfg->record_encrypt_to[0] ? cfg->record_encrypt_to : NULL;
+	out->max_active = cfg->record_max_active;
+	out->jitter_ms = cfg->record_jitter_ms;
+	out->silence_s = cfg->record_silence_s;
 }
 
 void ct_config_print(const struct ct_config *cfg, FILE *out)

@@ -14,6 +14,7 @@
 #include "../correlator/numbers.h"
 #include "../correlator/sipcall.h"
 #include "../records/privacy.h"
+#include "../sinks/recorder.h"
 #include "../sinks/sink.h"
 #include "../web/view.h"
 
@@ -55,6 +56,7 @@ struct ct_config {
 	uint32_t record_max_active;
 	uint32_t record_jitter_ms;
 	uint32_t record_silence_s;
+	uint32_t record_pcap_hold_kb;    /* SIP frames held for evidence pcaps not opened yet */
 	/* privacy.*: as written, and parsed into privacy (its key is read at start, main.c) */
 	char privacy_numbers[16];
 	char privacy_dtmf[8];
@@ -129,6 +131,9 @@ void ct_config_sink_cfg(const struct ct_config *cfg, struct ct_sink_cfg *out);
 /* The call view's settings: the live store's (export false) or ctitap --html's. Borrows
  * files_base from cfg. */
 void ct_config_view_cfg(const struct ct_config *cfg, struct ct_view_cfg *out, bool export);
+/* The recorder's settings (record.*, sensor.name) for ct_recorder_new(); strings point into cfg
+ * (NULL for those not set); on_event and user are left NULL for the caller. */
+void ct_config_recorder_cfg(const struct ct_config *cfg, struct ct_recorder_cfg *out);
 /* Prints every key with its current value and description (for --help-settings). */
 void ct_config_print(const struct ct_config *cfg, FILE *out);
 

@@ -92,7 +92,10 @@ static void usage(FILE *out)
 		"      --html DIR FILE...  draw the calls of stored JSON-lines files (plain or .zst) as web\n"
 		"                  pages: DIR/index.html and DIR/calls/<call id>.html\n"
 		"      --version   print the version\n"
-		"  -h, --help      this text\n\n"
+		"  -h, --help      this text\n"
+		"  ctitap verify DIR [--pubkey FILE]      check a record.dir against its hash chain\n"
+		"  ctitap decrypt [--salvage] KEY IN OUT  decrypt a recording (record.encrypt_to)\n"
+		"  ctitap keygen sign|box PREFIX          write a signing (record.sign_key) or encryption key pair\n\n"
 		"Without -r or -i, capture.interface is captured; without -o, output.jsonl and output.kafka are\n"
 		"written, else records go to stdout as JSON lines.\n"
 		"Signals: HUP reopens output files and rereads record.* and numbers.*; TERM and INT end the run\n"
@@ -207,10 +210,28 @@ static void reload_settings(struct app *a)
 	a->cfg.record_exclude = fresh->record_exclude;
 	a->cfg.record_pause_on_hold = fresh->record_pause_on_hold;
 	a->cfg.calls.start_on_alert = fresh->calls.start_on_alert;
+	/* the recorder's own: a change reopens it (recwire.h), recordings going on in new files */
+	memcpy(a->cfg.record_dir, fresh->record_dir, sizeof(a->cfg.record_dir));
+	memcpy(a->cfg.record_pause_mode, fresh->record_pause_mode, sizeof(a->cfg.record_pause_mode));
+	memcpy(a->cfg.record_sign_key, fresh->record_sign_key, sizeof(a->cfg.record_sign_key));
+	memcpy(a->cfg.record_encrypt_to, fresh->record_encrypt_to, sizeof(a->cfg.record_encrypt_to));
+	a->cfg.record_pcap = fresh->record_pcap;
+	a->cfg.record_pcap_hold_kb = fresh->record_pcap_hold_kb;
+	a->cfg.record_min_free_mb = fresh->record_min_free_mb;
+	a->cfg.record_max_mb = fresh->record_max_mb;
+	a->cfg.record_retention_days = fresh->record_retention_days;
+	a->cfg.record_max_active = fresh->record_max_active;
+	a->cfg.record_jitter_ms = fresh->record_jitter_ms;
+	a->cfg.record_silence_s = fresh->record_silence_s;
 	if (a->pipe.calls_joined)
 		ct_calls_set_recording(a->pipe.calls_joined, fresh->record_pause_on_hold, fresh->calls.start_on_alert);
 	ct_config_free(fresh);
 	free(fresh);
+	if (ct_pipeline_reload(&a->pipe, err, sizeof(err)) != CT_OK) {
+		ct_err("recorder not reopened, recording is off until a good reload: %s", err);
+		a->mon.reload_failures++;
+		return;
+	}
 	a->mon.reloads++;
 	ct_info("record.* and numbers.* reread from %s", a->cfgfile ? a->cfgfile : "the command line");
 }
@@ -369,6 +390,9 @@ int main(int argc, char **argv)
 	int opt;
 
 	ct_log_open();
+	/* the recorder's integrity tools: no capture, no settings (sinks/recorder.h) */
+	if (argc > 1 && (!strcmp(argv[1], "verify") || !strcmp(argv[1], "decrypt") || !strcmp(argv[1], "keygen")))
+		return ct_recorder_cli(argc - 1, argv + 1);
 	ct_config_init(&a.cfg);
 	while ((opt = getopt_long(argc, argv, "r:i:o:c:X:s:B:Z:pqvh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -613,9 +637,13 @@ int main(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_outputs;
 	}
-	if (ct_pipeline_init(&a.pipe, &a.cfg, &key, &a.ctr, &a.out) != CT_OK) {
-		ct_err("out of memory setting up the capture tables (flow.max=%u)", a.cfg.cap.flow_max);
-		rc = EXIT_FAIL;
+	int pirc = ct_pipeline_init(&a.pipe, &a.cfg, &key, &a.ctr, &a.out, err, sizeof(err));
+	if (pirc != CT_OK) {
+		/* the recorder's folder, keys or lock (record.*), or memory */
+		ct_err("%s", err);
+		int k = ct_err_kind(pirc);
+		rc = k == CT_ENOMEM ? EXIT_FAIL : k == CT_EPERM ? EXIT_NOPERM
+		     : pirc == CT_EFORMAT || pirc == CT_EINVAL ? EXIT_CONFIG : EXIT_CANTCREAT;
 		goto out_outputs;
 	}
 	a.pipe.on_second = app_clock;

@@ -86,6 +86,26 @@ static void link_line(void *user, const struct ct_cstalink_info *i)
 	}
 }
 
+/* The recorder's (record.dir): its counters as ctitap_recorder_<name>_total, open recordings
+ * and files being finished. */
+static void recorder_metrics(struct ct_http_resp *r, struct ct_recwire *w)
+{
+	static const char *const help[] = {
+#define REC_HELP(name, desc) desc,
+		CT_RECORDER_COUNTERS(REC_HELP)
+#undef REC_HELP
+	};
+	struct ct_stats_group g;
+	ct_recwire_stats(w, &g);
+	for (unsigned i = 0; i < g.n && i < CT_ARRAY_SIZE(help); i++)
+		ct_http_printf(r,
+			       "# HELP ctitap_recorder_%s_total %s\n# TYPE ctitap_recorder_%s_total counter\n"
+			       "ctitap_recorder_%s_total %" PRIu64 "\n",
+			       g.keys[i], help[i], g.keys[i], g.keys[i], g.values[i]);
+	gauge(r, "recorder_active", "recordings open now (record.dir)", ct_recwire_active(w));
+	gauge(r, "recorder_finishing", "recordings' files being finished (hashed, renamed)", ct_recwire_finishing(w));
+}
+
 static void route_metrics(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
 {
 	(void)req;
@@ -125,6 +145,8 @@ static void route_metrics(void *user, const struct ct_http_req *req, struct ct_h
 			ct_cstalinks_each(m->pipe->links, link_line, &o);
 		}
 		gauge(r, "cti_links", "CSTA links tracked now", o.n / 3);
+		if (m->pipe->recw && m->pipe->cfg->record_dir[0])
+			recorder_metrics(r, m->pipe->recw);
 	}
 
 	/* Kafka outputs: each family once, a sample per output (the format wants a family's

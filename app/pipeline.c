@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,8 @@ static void on_sip(void *user, const struct ct_sip_msg *m, const struct ct_sip_m
 {
 	struct ct_pipeline *p = user;
 	ct_sipcalls_message(p->calls, m, meta);
+	if (p->recw) /* every message of a recorded call's dialogs is evidence (responses too) */
+		ct_recwire_sip(p->recw, ct_sipcalls_call_of(p->calls, m->call_id), m, meta->ts, p->cur_reassembled);
 	uacsta(p, m, meta);
 }
 
@@ -60,6 +63,26 @@ static void on_csta_gap(void *user, const struct ct_csta_meta *meta, uint32_t by
 	ct_cstalinks_gap(p->links, meta, bytes);
 }
 
+/* The recorder's timers, every 100 ms of packet time (a clock moved back reschedules). */
+#define REC_TICK (100 * 1000)
+static void rec_poll(struct ct_pipeline *p, ct_time_t now)
+{
+	if (!p->recw || (now < p->rec_tick_at && p->rec_tick_at - now <= REC_TICK))
+		return;
+	ct_recwire_tick(p->recw, now);
+	p->rec_tick_at = now + REC_TICK;
+}
+
+/* An RTP packet for the recordings open now (RTCP is not theirs). */
+static void rec_rtp(struct ct_pipeline *p, const struct ct_pkt *pk)
+{
+	if (!ct_recwire_wants_rtp(p->recw) || ct_rtp_is_rtcp(pk->data, pk->dlen))
+		return;
+	struct ct_rtp_hdr h;
+	if (ct_rtp_parse(pk->data, pk->dlen, &h) == CT_OK)
+		ct_recwire_rtp(p->recw, pk, &h);
+}
+
 static bool looks_sip(const struct ct_pkt *pk)
 {
 	/* a start line begins with an upper-case method or "SIP/2.0"; RTP begins with 0x80.. */
@@ -70,6 +93,7 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 {
 	(void)c;
 	struct ct_pipeline *p = user;
+	rec_poll(p, pk->ts);
 	bool sip_flow = f->app == &sip_udp_mark;
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
 		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))
@@ -82,11 +106,15 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 		p->ctr->sip_messages++;
 		struct ct_sip_meta meta = { pk->ts, pk->proto == 132 ? CT_SIP_SCTP : CT_SIP_UDP, pk->src, pk->dst,
 					    pk->sport, pk->dport, f->id };
+		p->cur_reassembled = pk->reassembled;
 		on_sip(p, &p->msg, &meta);
+		p->cur_reassembled = false;
 		return;
 	}
-	if (p->rtp)
-		ct_media_udp(p->media, f, dir, pk);
+	/* a flow an SDP announced (or, with rtp.enabled off, any other datagram) may carry a
+	 * recording's RTP */
+	if ((p->rtp && ct_media_udp(p->media, f, dir, pk)) || (!p->rtp && p->recw))
+		rec_rtp(p, pk);
 }
 
 /* A TCP connection whose protocol is not known yet: CSTA framings are tried first (binary
@@ -234,6 +262,7 @@ static void on_clock(void *user, ct_time_t now)
 	ct_calls_tick(p->calls_joined, now);
 	for (int pass = 0; pass < 256 && ct_sipcalls_expire(p->calls, now); pass++)
 		; /* each pass is bounded; a busy tick may need several to catch up */
+	rec_poll(p, now);
 	if (now / CT_USEC_PER_SEC == p->second)
 		return;
 	/* every second of packet time */
@@ -337,27 +366,55 @@ static void on_agent_state(void *u, const struct ct_agent_change *v)
 	ct_rec_agent_state(&((struct ct_pipeline *)u)->rec, v);
 }
 
+/* A trigger: the recorder acts on it and writes its record (with what it did). */
 static void on_recording(void *u, const struct ct_recording_view *v)
 {
-	ct_rec_recording(&((struct ct_pipeline *)u)->rec, v);
+	struct ct_pipeline *p = u;
+	if (p->recw)
+		ct_recwire_trigger(p->recw, v);
+	else
+		ct_rec_recording(&p->rec, v);
 }
 
 static void on_call(void *u, const struct ct_call_view *v)
 {
-	ct_rec_call(&((struct ct_pipeline *)u)->rec, v);
+	struct ct_pipeline *p = u;
+	ct_rec_call(&p->rec, v);
+	if (p->recw)
+		ct_recwire_call_end(p->recw, v->call, v->ts);
+}
+
+static void on_merged(void *u, ct_time_t ts, const char *into, const char *from)
+{
+	struct ct_pipeline *p = u;
+	if (p->recw)
+		ct_recwire_merged(p->recw, ts, into, from);
 }
 
 void ct_pipeline_stats(struct ct_pipeline *p, ct_time_t ts, bool final)
 {
 	struct ct_stats_view v = { .ts = ts, .final = final, .ctr = p->ctr };
 	v.nagents = ct_agents_summary(p->agents, ts, &v.agents); /* time per state up to ts */
+	struct ct_stats_group rec;
+	if (p->recw && p->cfg->record_dir[0]) {
+		ct_recwire_stats(p->recw, &rec);
+		v.groups = &rec;
+		v.ngroups = 1;
+	}
 	ct_rec_stats(&p->rec, &v);
 }
 
+int ct_pipeline_reload(struct ct_pipeline *p, char *err, size_t errlen)
+{
+	return p->recw ? ct_recwire_reload(p->recw, p->cap.now, err, errlen) : CT_OK;
+}
+
 int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const struct ct_hashkey *key,
-		     struct ct_counters *ctr, struct ct_outputs *out)
+		     struct ct_counters *ctr, struct ct_outputs *out, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
+	if (errlen)
+		snprintf(err, errlen, "out of memory setting up the capture tables (flow.max=%u)", cfg->cap.flow_max);
 	p->cfg = cfg;
 	p->ctr = ctr;
 	p->out = out;
@@ -376,6 +433,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		.agent_state = on_agent_state,
 		.recording = on_recording,
 		.call = on_call,
+		.merged = on_merged,
 	};
 	int rc = ct_media_new(&p->media, cfg->sip.max_calls * 4, key, ctr, &p->rep);
 	if (rc)
@@ -413,8 +471,16 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc)
 		goto free_agents;
+	struct ct_recwire_env env = { cfg, &p->rec, &p->rep, p->media, &p->cap, ctr, key };
+	if (errlen)
+		snprintf(err, errlen, "out of memory setting up the recorder");
+	rc = ct_recwire_new(&p->recw, &env, err, errlen);
+	if (rc)
+		goto free_capture;
 	return CT_OK;
 
+free_capture:
+	ct_capture_free(&p->cap);
 free_agents:
 	ct_agents_free(p->agents);
 free_calls:
@@ -446,6 +512,7 @@ ct_time_t ct_pipeline_finish(struct ct_pipeline *p)
 						the calls' requests went over are still there) */
 	ct_cstalinks_free(p->links);
 	p->links = NULL;
+	ct_recwire_close(p->recw, now);      /* every file finished: the stops' records */
 	ct_media_free(p->media);
 	return now;
 }
@@ -455,6 +522,8 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_time_t now = ct_pipeline_finish(p);
 	ct_agents_free(p->agents);       /* last: the calls released above may still report to it */
 	p->agents = NULL;
+	ct_recwire_free(p->recw, now);
+	p->recw = NULL;
 	ct_records_free(&p->rec);
 	return now;
 }

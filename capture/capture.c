@@ -148,7 +148,12 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	p.wirelen = wirelen;
 	struct frame_about about = { &p, frameno };
 	ct_log_about(frame_about, &about);
+	c->frame = frame;
+	c->frame_caplen = caplen;
+	c->frame_wirelen = wirelen;
+	c->frame_linktype = linktype;
 	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	c->frame = NULL;
 	ct_log_about(NULL, NULL);
 }
 

@@ -127,6 +127,11 @@ struct ct_capture {
 	struct ct_held_frame held[CT_CLOCK_HELD_MAX];
 	struct ct_capture_ops ops;
 	void *user;
+	/* The frame being decoded, as libpcap gave it, for the callbacks that keep whole frames
+	 * (evidence pcaps); frame is NULL outside a frame (TCP data delivered when flows end). */
+	const uint8_t *frame;
+	uint32_t frame_caplen, frame_wirelen;
+	int frame_linktype;
 };
 
 int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, const struct ct_hashkey *key,

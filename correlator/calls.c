@@ -580,6 +580,8 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 		for (unsigned i = 0; i < b->nconf && a->nconf < CALLS_MAX_PARTIES; i++)
 			memcpy(a->conf[a->nconf++], b->conf[i], sizeof(a->conf[0]));
 	}
+	if (t->rep && t->rep->merged) /* what is keyed by b's id follows it, while the id exists */
+		t->rep->merged(t->rep->user, a->last, a->id, b->id);
 	call_free(t, b);
 	return a;
 }

@@ -26,6 +26,8 @@ struct ct_expect {
 	uint8_t dtmf_pt, cn_pt;
 	uint32_t clock;
 	char codec[24];
+	uint8_t fmt[CT_MEDIA_FORMATS];   /* the m= line's payload types (recordings' maps) */
+	uint8_t nfmt;
 	struct ct_media_call *owner;
 };
 
@@ -163,6 +165,8 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 	}
 	e->rtcp = rtcp;
 	e->pt = m->nfmt ? m->fmt[0] : 0;
+	e->nfmt = (uint8_t)CT_MIN((unsigned)m->nfmt, (unsigned)CT_MEDIA_FORMATS);
+	memcpy(e->fmt, m->fmt, e->nfmt);
 	e->dtmf_pt = e->cn_pt = 0;
 	for (unsigned i = 0; i < m->nrtpmap; i++) {
 		if (ct_slice_ieq(m->rtpmap[i].encoding, "telephone-event"))
@@ -228,6 +232,36 @@ bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_
 		}
 	}
 	return false;
+}
+
+unsigned ct_media_formats(const struct ct_media *md, const struct ct_addr *a, uint16_t port,
+			  struct ct_media_format out[CT_MEDIA_FORMATS])
+{
+	const struct ct_expect *e = expect_find((struct ct_media *)md, a, port);
+	if (!e || e->rtcp)
+		return 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->nfmt; i++) {
+		struct ct_media_format *f = &out[n++];
+		f->pt = e->fmt[i];
+		f->name = NULL;
+		f->clock = 0;
+		if (f->pt == e->pt) {
+			f->name = e->codec[0] ? e->codec : NULL;
+			f->clock = e->clock;
+		} else if (f->pt == e->dtmf_pt && f->pt) {
+			f->name = "telephone-event";
+			f->clock = e->clock;
+		} else if (f->pt == e->cn_pt && f->pt) {
+			f->name = "CN";
+			f->clock = 8000;
+		} else if (f->pt < 96) {
+			/* no media given: the static table, whose names are C strings */
+			struct ct_slice nm = ct_sdp_codec(NULL, f->pt, &f->clock);
+			f->name = nm.len ? (const char *)nm.p : NULL;
+		}
+	}
+	return n;
 }
 
 void ct_media_forget_sdp(struct ct_media *md)

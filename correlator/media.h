@@ -54,6 +54,20 @@ enum ct_media_hold ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, c
 /* The first audio endpoint (address, port) of the SDP of the message just given to
  * ct_media_sdp(); false when it had none. */
 bool ct_media_sdp_audio(const struct ct_media *md, char *ip, size_t cap, uint16_t *port);
+/* A payload type an SDP announced for an endpoint. */
+struct ct_media_format {
+	uint8_t pt;
+	const char *name;     /* "PCMA", "telephone-event" ...; NULL when nothing names it */
+	uint32_t clock;       /* 0 when not known */
+};
+#define CT_MEDIA_FORMATS 8 /* formats remembered per endpoint, in m= order */
+/* The audio formats of the latest SDP that announced endpoint (a, port) and is still in force
+ * (its call not ended), in m= order: the first one, telephone-event and comfort noise named by
+ * their rtpmap, static types by the RFC 3551 table, other dynamic ones unnamed. out gets at
+ * most CT_MEDIA_FORMATS; names point into md or static storage, valid until the next call
+ * into md. Returns how many (0: no SDP announces that endpoint now). */
+unsigned ct_media_formats(const struct ct_media *md, const struct ct_addr *a, uint16_t port,
+			  struct ct_media_format out[CT_MEDIA_FORMATS]);
 /* Forgets the SDP of the previous message (it was not reported). */
 void ct_media_forget_sdp(struct ct_media *md);
 /* The SDP of the message just given to ct_media_sdp(), for its event; NULL when it had none

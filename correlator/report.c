@@ -114,6 +114,7 @@ const char *ct_rec_action_name(enum ct_rec_action a)
 		[CT_RECA_RESUME] = "resume",
 		[CT_RECA_STOP] = "stop",
 		[CT_RECA_UPDATE] = "update",
+		[CT_RECA_FILE] = "file",
 	};
 	return NAME_OF(names, a);
 }
@@ -131,6 +132,11 @@ const char *ct_rec_reason_name(enum ct_rec_reason r)
 		[CT_RECR_MERGED] = "merged",
 		[CT_RECR_CONSULTATION] = "consultation",
 		[CT_RECR_MEDIA] = "media",
+		[CT_RECR_DISK_FULL] = "disk_full",
+		[CT_RECR_MAX_MB] = "max_mb",
+		[CT_RECR_WRITE_ERROR] = "write_error",
+		[CT_RECR_SHUTDOWN] = "shutdown",
+		[CT_RECR_RELOAD] = "reload",
 	};
 	return NAME_OF(names, r);
 }
@@ -153,6 +159,13 @@ const char *ct_audit_kind_name(enum ct_audit_kind k)
 		[CT_AUDIT_REFUSED] = "refused",
 		[CT_AUDIT_CLOCK_JUMP] = "clock_jump",
 		[CT_AUDIT_AMBIGUOUS_JOIN] = "ambiguous_join",
+		[CT_AUDIT_RECORDING_STOPPED] = "recording_stopped",
+		[CT_AUDIT_RECORDING_ERROR] = "recording_error",
+		[CT_AUDIT_RECORDING_REPAIRED] = "recording_repaired",
+		[CT_AUDIT_RECORDING_BROKEN] = "recording_broken",
+		[CT_AUDIT_RECORDING_RETENTION] = "recording_retention",
+		[CT_AUDIT_ONE_WAY_AUDIO] = "one_way_audio",
+		[CT_AUDIT_LONG_SILENCE] = "long_silence",
 	};
 	return NAME_OF(names, k);
 }

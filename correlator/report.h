@@ -105,8 +105,17 @@ enum ct_xfer_kind { CT_XFER_SINGLE_STEP = 0, CT_XFER_CONSULTATION, CT_XFER_REFER
 const char *ct_xfer_kind_name(enum ct_xfer_kind k);
 
 /* update: the recording goes on with other media (the second SDP of a late offer, the agent
- * back from its consultation to the customer's leg) */
-enum ct_rec_action { CT_RECA_START = 0, CT_RECA_PAUSE, CT_RECA_RESUME, CT_RECA_STOP, CT_RECA_UPDATE, CT_RECA_COUNT };
+ * back from its consultation to the customer's leg); file: a payload or evidence pcap ctitap's
+ * recorder wrote is complete (app/recwire.c writes it; the correlator never says it) */
+enum ct_rec_action {
+	CT_RECA_START = 0,
+	CT_RECA_PAUSE,
+	CT_RECA_RESUME,
+	CT_RECA_STOP,
+	CT_RECA_UPDATE,
+	CT_RECA_FILE,
+	CT_RECA_COUNT
+};
 const char *ct_rec_action_name(enum ct_rec_action a);
 
 /* Why a recording trigger fired. */
@@ -121,6 +130,12 @@ enum ct_rec_reason {
 	CT_RECR_MERGED,
 	CT_RECR_CONSULTATION,  /* the agent talks on the consultation call of its held customer */
 	CT_RECR_MEDIA,         /* update: the media's endpoints became known or moved */
+	/* why ctitap's recorder ended a file itself (app/recwire.c; never the correlator's) */
+	CT_RECR_DISK_FULL,     /* record.min_free_mb reached */
+	CT_RECR_MAX_MB,        /* record.max_mb reached */
+	CT_RECR_WRITE_ERROR,   /* a write failed: the file is kept as .broken */
+	CT_RECR_SHUTDOWN,      /* ctitap ended with the recording open */
+	CT_RECR_RELOAD,        /* SIGHUP changed record.*: the recording goes on in a new file */
 	CT_RECR_COUNT
 };
 const char *ct_rec_reason_name(enum ct_rec_reason r);
@@ -143,6 +158,14 @@ enum ct_audit_kind {
 	CT_AUDIT_REFUSED,         /* something not tracked because it is over a cap (an id too long) */
 	CT_AUDIT_CLOCK_JUMP,      /* the capture clock moved to a new time line (capture/capture.h) */
 	CT_AUDIT_AMBIGUOUS_JOIN,  /* a leg fitted several calls equally: left apart */
+	/* ctitap's recorder (app/recwire.c, from sinks/recorder.h's events) */
+	CT_AUDIT_RECORDING_STOPPED,   /* it stopped a recording itself: disk guard, write error */
+	CT_AUDIT_RECORDING_ERROR,     /* a file could not be written or finished: kept as .broken */
+	CT_AUDIT_RECORDING_REPAIRED,  /* start-up: a file a crash left, repaired */
+	CT_AUDIT_RECORDING_BROKEN,    /* start-up: a file a crash left that could not be repaired */
+	CT_AUDIT_RECORDING_RETENTION, /* a day of recordings removed by record.retention_days */
+	CT_AUDIT_ONE_WAY_AUDIO,       /* a recorded direction silent for record.silence_s, the other not */
+	CT_AUDIT_LONG_SILENCE,        /* both directions of a recording silent for record.silence_s */
 	CT_AUDIT_COUNT
 };
 const char *ct_audit_kind_name(enum ct_audit_kind k);
@@ -338,6 +361,9 @@ struct ct_report {
 	void (*agent_state)(void *user, const struct ct_agent_change *v);
 	void (*recording)(void *user, const struct ct_recording_view *v);
 	void (*call)(void *user, const struct ct_call_view *v);
+	/* Call `from` became part of call `into` (its id is gone): whatever is keyed by a call id
+	 * (a recording open in `from`, whose later triggers name `into`) moves to `into`. */
+	void (*merged)(void *user, ct_time_t ts, const char *into, const char *from);
 };
 
 /* Hands an audit finding to rep->audit, its detail formatted from fmt (cut at 512 bytes). */

@@ -119,7 +119,7 @@ static void set_deadline(struct ct_sipcalls *t, struct call *c, ct_time_t when)
 
 /* --- the call table ------------------------------------------------------------------- */
 
-static struct call *call_find(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
+static struct call *call_find(const struct ct_sipcalls *t, struct ct_slice cid, uint64_t h)
 {
 	for (struct ct_hnode *n = ct_htab_first(&t->table, h); n; n = ct_htab_next(n)) {
 		struct call *c = CT_CONTAINER_OF(n, struct call, hn);
@@ -621,4 +621,12 @@ void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now)
 uint32_t ct_sipcalls_open(const struct ct_sipcalls *t)
 {
 	return t->live;
+}
+
+const char *ct_sipcalls_call_of(const struct ct_sipcalls *t, struct ct_slice call_id)
+{
+	if (!call_id.len || call_id.len > CALLID_MAX)
+		return NULL;
+	const struct call *c = call_find(t, call_id, ct_hash(&t->key, call_id.p, call_id.len));
+	return c && !c->csta_session ? c->id : NULL;
 }

@@ -51,5 +51,8 @@ bool ct_sipcalls_expire(struct ct_sipcalls *t, ct_time_t now);
 void ct_sipcalls_free(struct ct_sipcalls *t, ct_time_t now);
 /* SIP calls tracked now (monitoring). */
 uint32_t ct_sipcalls_open(const struct ct_sipcalls *t);
+/* The ctitap call id of the dialog set a Call-ID names (valid until the next call into t);
+ * NULL when none is tracked, or it carries uaCSTA. */
+const char *ct_sipcalls_call_of(const struct ct_sipcalls *t, struct ct_slice call_id);
 
 #endif

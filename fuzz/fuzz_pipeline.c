@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_hashkey key;
 	ct_hashkey_fixed(&key, 7);
 	static struct ct_pipeline p;
-	if (ct_pipeline_init(&p, &cfg, &key, &ctr, &out) != CT_OK)
+	char err[256];
+	if (ct_pipeline_init(&p, &cfg, &key, &ctr, &out, err, sizeof(err)) != CT_OK)
 		return 0;
 	int link = fuzz_linktype(data[0] & 0x7f);
 	fuzz_feed(&p.cap, link, data, size);

@@ -18,6 +18,7 @@
 #include "../util/json.h"
 #include "privacy.h"
 #include "record.h"
+#include "recorded.h"
 
 #define CT_SCHEMA_VERSION 1
 /* Longest text copied from a packet into a record; longer text is cut and flagged
@@ -62,7 +63,22 @@ void ct_rec_csta_event(struct ct_records *w, const struct ct_csta_event *v);
 void ct_rec_rtp_stream(struct ct_records *w, const struct ct_rtp_stream_view *v);
 void ct_rec_agent_state(struct ct_records *w, const struct ct_agent_change *v);
 void ct_rec_recording(struct ct_records *w, const struct ct_recording_view *v);
+/* The same with what ctitap's recorder did for it (app/recwire.c): chain, the entry its action
+ * wrote (NULL or seq 0: none); file, a finished file (stop: the audio; file: a payload or
+ * evidence pcap), NULL for none. device_shown: v->device is the text privacy.* made of it
+ * already (the recorder keeps only that), written as it is. */
+void ct_rec_recording_done(struct ct_records *w, const struct ct_recording_view *v, bool device_shown,
+			   const struct ct_rec_chain *chain, const struct ct_rec_file *file);
 void ct_rec_call(struct ct_records *w, const struct ct_call_view *v);
+
+/* Counters a module keeps apart (the recorder's, sinks/recorder.h), written after the agents as
+ * "name": {key: value, ...}. */
+struct ct_stats_group {
+	const char *name;
+	const char *const *keys;
+	const uint64_t *values;
+	unsigned n;
+};
 
 struct ct_stats_view {
 	ct_time_t ts;
@@ -70,6 +86,8 @@ struct ct_stats_view {
 	const struct ct_counters *ctr;
 	const struct ct_agent_summary *agents; /* in device order */
 	unsigned nagents;
+	const struct ct_stats_group *groups; /* NULL or ngroups 0: none */
+	unsigned ngroups;
 };
 
 void ct_rec_stats(struct ct_records *w, const struct ct_stats_view *v);

@@ -91,5 +91,13 @@ void ct_rec_stats(struct ct_records *w, const struct ct_stats_view *v)
 		ct_json_obj_end(j);
 	}
 	ct_json_arr_end(j);
+	for (unsigned g = 0; g < v->ngroups; g++) {
+		const struct ct_stats_group *gr = &v->groups[g];
+		ct_json_key(j, gr->name);
+		ct_json_obj_begin(j);
+		for (unsigned i = 0; i < gr->n; i++)
+			ct_json_kv_u64(j, gr->keys[i], gr->values[i]);
+		ct_json_obj_end(j);
+	}
 	ct_rec_end(w, CT_REC_STATS, NULL);
 }

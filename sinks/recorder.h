@@ -47,6 +47,7 @@
 
 #include "../capture/packet.h"
 #include "../decoders/rtp.h"
+#include "../records/recorded.h"
 #include "../util/ct.h"
 
 struct ct_recorder;
@@ -99,57 +100,18 @@ struct ct_rec_ep {
 struct ct_rec_open {
 	const char *call;       /* ctitap's call id. In the file name when it is 1 to 64 of
 	                           [A-Za-z0-9_-], else replaced by 'h' + 16 hex of its SHA-256 */
-	const char *device;     /* the recorded device: packet text, only ever hashed into paths */
+	const char *device;     /* the recorded device as records show it: the caller passes the text
+	                           privacy.* makes of it (records/privacy.h, ct_privacy_party()), so
+	                           chain entries and the file name's digest of it leak no number
+	                           the records do not; only ever hashed into paths */
 	ct_time_t start;        /* packet time of the trigger: the file's first sample */
 	struct ct_rec_ep far, agent;
 	struct ct_rec_ptmap pt;
 	const char *reason;     /* snake case, into the chain entry ("answered") */
 };
 
-/* What a chain entry returns to the caller, to be copied into its `recording` record. */
-struct ct_rec_chain {
-	uint64_t seq;           /* 1, 2, ... per sensor (DIR) */
-	char prev[65];          /* hex SHA-256 of the previous entry ("0"*64 for the first) */
-	char hash[65];          /* hex SHA-256 of this entry's canonical text */
-	char sig[129];          /* hex Ed25519 signature of the hash, "" when not signing */
-};
-
-/* Per direction quality (QA). */
-struct ct_rec_quality {
-	uint64_t packets;       /* RTP packets of the direction while recording (all types) */
-	int64_t lost;           /* RFC 3550 A.3, as decoders/rtp.h counts it */
-	uint64_t late;          /* too late for the jitter buffer (not in the audio) */
-	uint64_t audio_ms;      /* audio placed in the file */
-	double jitter_ms_mean, jitter_ms_max;
-	double burst_r;
-	double r, mos;          /* E-model (util/emodel.h), on the codec's scale */
-	bool wideband;          /* r on the G.107.1 scale (0..129) */
-	bool published;         /* the codec's figures are ITU-T planning values */
-	bool scored;            /* false: no packets, or a codec without figures */
-	uint32_t ssrc_changes, ts_jumps; /* each re-anchored at the packet's arrival */
-	uint32_t realigns;           /* talkspurts moved back to their arrival (sender clock drift) */
-	uint64_t dtmf, cn, pt_other; /* telephone-event and comfort-noise packets, unknown PTs */
-};
-
-enum ct_rec_file_kind { CT_REC_FILE_AUDIO, CT_REC_FILE_PAYLOAD, CT_REC_FILE_EVIDENCE };
-
-/* A file that is complete, repaired, or marked broken. */
-struct ct_rec_file {
-	enum ct_rec_file_kind kind;
-	const char *call, *device;   /* device NULL for an evidence pcap */
-	const char *path;            /* relative to DIR, '/' separated */
-	const char *format;          /* "wav", "pcap" ("+enc" appended when encrypted) */
-	const char *codec;           /* audio: "PCMA", "PCMU", "L16" (decoded); else NULL */
-	uint64_t duration_ms;        /* audio: samples / rate */
-	uint64_t bytes;              /* size on disk */
-	char sha256[65];             /* of the bytes on disk */
-	uint64_t packets;            /* RTP packets placed (audio), or frames written (pcaps) */
-	int64_t lost;                /* both directions */
-	struct ct_rec_quality q[2];  /* audio: per direction */
-	ct_time_t start, end;
-	const char *reason;          /* why the recording ended: the stop reason, "disk_full", ... */
-	struct ct_rec_chain chain;
-};
+/* struct ct_rec_chain, ct_rec_quality and ct_rec_file, what the recorder hands back for a
+ * `recording` record, are in records/recorded.h. */
 
 enum ct_rec_finding {
 	CT_REC_ONE_WAY,          /* dir has had no audio for record.silence_s while the other had */

@@ -272,10 +272,13 @@ static void ring_silence_from(struct ct_rec *rec, int64_t from)
 		memset(rec->ring + (size_t)(p & rec->mask) * 2 * rec->bps, silence_byte(rec), 2 * rec->bps);
 }
 
-/* Flushes as far as the jitter hold allows (not past a cut-mode pause). */
+/* Flushes as far as the jitter hold allows (not past a cut-mode pause), and not into the
+ * silence after the last audio placed: the next packet (ring_place) or the end writes that. */
 static void ring_due(struct ct_rec *rec)
 {
 	int64_t target = rec->now_pos - rec->hold;
+	if (target > rec->placed_end)
+		target = rec->placed_end;
 	if (rec->state == REC_PAUSED && rec->eng->cfg.pause_mode == CT_REC_PAUSE_CUT && target > rec->pause_pos)
 		target = rec->pause_pos;
 	ring_flush(rec, target);
@@ -293,6 +296,8 @@ static uint64_t ring_place(struct ct_rec *rec, int ch, int64_t pos, const void *
 	if (floor < rec->written)
 		floor = rec->written;
 	uint32_t skip = pos < floor ? (uint32_t)(floor - pos) : 0;
+	if (skip < n && end > rec->placed_end)
+		rec->placed_end = end;
 	if (rec->bps == 1) {
 		const uint8_t *b = samples;
 		for (uint32_t i = skip; i < n; i++)

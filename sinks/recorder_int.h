@@ -147,6 +147,9 @@ struct ct_rec {
 	ct_time_t t0, now, paused_at;
 	int64_t now_pos;                 /* highest arrival position seen (frames) */
 	int64_t written;                 /* frames flushed to the file */
+	int64_t placed_end;              /* frame after the last audio placed: silence past it is written
+					    only when a later packet or the end needs it, so a stop that
+					    comes late still ends the file at its time */
 	int64_t cut;                     /* frames removed by pauses in cut mode */
 	int64_t pause_pos;               /* cut mode: the file position where the pause began */
 	uint32_t rate;                   /* file sample rate */

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,24 @@ void ct_json_i64(struct ct_json *j, int64_t v)
 	json_put(j, b, (size_t)n);
 }
 
+void ct_json_fixed(struct ct_json *j, double v, unsigned decimals)
+{
+	static const uint64_t scale[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+	if (decimals >= CT_ARRAY_SIZE(scale))
+		decimals = CT_ARRAY_SIZE(scale) - 1;
+	if (!isfinite(v) || fabs(v) >= 9e12) { /* past what the scaled integer holds exactly */
+		ct_json_null(j);
+		return;
+	}
+	uint64_t m = (uint64_t)llround(fabs(v) * (double)scale[decimals]);
+	char b[48];
+	int n = snprintf(b, sizeof(b), "%s%" PRIu64, v < 0 && m ? "-" : "", m / scale[decimals]);
+	if (decimals)
+		n += snprintf(b + n, sizeof(b) - (size_t)n, ".%0*" PRIu64, (int)decimals, m % scale[decimals]);
+	json_value_prefix(j);
+	json_put(j, b, (size_t)n);
+}
+
 void ct_json_bool(struct ct_json *j, bool v)
 {
 	json_value_prefix(j);
@@ -304,6 +323,12 @@ void ct_json_kv_i64(struct ct_json *j, const char *key, int64_t v)
 {
 	ct_json_key(j, key);
 	ct_json_i64(j, v);
+}
+
+void ct_json_kv_fixed(struct ct_json *j, const char *key, double v, unsigned decimals)
+{
+	ct_json_key(j, key);
+	ct_json_fixed(j, v, decimals);
 }
 
 void ct_json_kv_bool(struct ct_json *j, const char *key, bool v)

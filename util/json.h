@@ -49,6 +49,9 @@ void ct_json_u64(struct ct_json *j, uint64_t v);
 void ct_json_i64(struct ct_json *j, int64_t v);
 void ct_json_bool(struct ct_json *j, bool v);
 void ct_json_null(struct ct_json *j);
+/* A measurement with `decimals` digits after the point (0 to 6), rounded half away from zero;
+ * written with integer arithmetic (no locale, no exponent). Not finite: null. */
+void ct_json_fixed(struct ct_json *j, double v, unsigned decimals);
 /* Hostile bytes: returns true when the text was cut at max bytes. */
 bool ct_json_text(struct ct_json *j, const uint8_t *s, size_t len, size_t max);
 /* Packet time as RFC 3339 UTC with microseconds: "2026-01-05T09:00:00.000000Z". */
@@ -59,6 +62,7 @@ void ct_json_kv_str(struct ct_json *j, const char *key, const char *s);
 void ct_json_kv_u64(struct ct_json *j, const char *key, uint64_t v);
 void ct_json_kv_i64(struct ct_json *j, const char *key, int64_t v);
 void ct_json_kv_bool(struct ct_json *j, const char *key, bool v);
+void ct_json_kv_fixed(struct ct_json *j, const char *key, double v, unsigned decimals);
 void ct_json_kv_time(struct ct_json *j, const char *key, ct_time_t t);
 void ct_json_kv_text(struct ct_json *j, const char *key, const uint8_t *s, size_t len, size_t max);
 

@@ -152,7 +152,15 @@ static int chk_number(struct jchk *c)
 	} else {
 		return -1;
 	}
-	/* the writer emits integers only; fractions and exponents are not expected */
+	/* the writer emits integers, and fractions (ct_json_fixed); never an exponent */
+	if (c->p < c->end && *c->p == '.') {
+		c->p++;
+		const uint8_t *f = c->p;
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+		if (c->p == f)
+			return -1;
+	}
 	return c->p > s ? 0 : -1;
 }
 
@@ -622,6 +630,37 @@ static void test_time(void **state)
 	assert_string_equal(out, "9999-12-31T23:59:59.999999Z");
 }
 
+/* ---- fixed-point numbers ------------------------------------------------------------------ */
+
+static void test_fixed(void **state)
+{
+	struct ct_json *j = *state;
+	static const struct {
+		double v;
+		unsigned d;
+		const char *want;
+	} cases[] = {
+		{ 4.405, 2, "4.41" },  /* a MOS: 440.5 rounds away from zero (llround) */
+		{ 93.2, 1, "93.2" },   /* an R factor */
+		{ 0.0, 2, "0.00" },
+		{ -0.004, 2, "0.00" }, /* no "-0.00" */
+		{ -1.25, 1, "-1.3" },
+		{ 12.0, 0, "12" },
+		{ 0.5, 9, "0.500000" }, /* decimals held to 6 */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ct_json_reset(j);
+		ct_json_fixed(j, cases[i].v, cases[i].d);
+		assert_json_is(j, cases[i].want);
+	}
+	ct_json_reset(j);
+	ct_json_obj_begin(j);
+	ct_json_kv_fixed(j, "nan", 0.0 / 0.0, 2);
+	ct_json_kv_fixed(j, "huge", 1e300, 2);
+	ct_json_obj_end(j);
+	assert_json_is(j, "{\"nan\":null,\"huge\":null}");
+}
+
 /* ---- reset ------------------------------------------------------------------------------ */
 
 static void test_reset_reuses_buffer(void **state)
@@ -697,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_utf8_every_byte_pair_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kv_text_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_reuses_buffer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
