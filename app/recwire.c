@@ -498,7 +498,7 @@ static void rec_open(struct ct_recwire *w, const struct ct_recording_view *v, st
 {
 	struct rw_rec *r = calloc(1, sizeof(*r));
 	if (!r) {
-		w->env.ctr->rec_open_failed++;
+		w->env.ctr->rec_not_opened++;
 		return;
 	}
 	copy_text(r->call, sizeof(r->call), v->call);
@@ -518,7 +518,7 @@ static void rec_open(struct ct_recwire *w, const struct ct_recording_view *v, st
 	int rc = ct_recorder_open(w->eng, &o, &r->rec, chain);
 	if (rc != CT_OK) {
 		r->rec = NULL;
-		w->env.ctr->rec_open_failed++;
+		w->env.ctr->rec_not_opened++;
 		audit(w, v->ts, v->call, ct_err_kind(rc) == CT_ELIMIT ? CT_AUDIT_REFUSED : CT_AUDIT_RECORDING_ERROR,
 		      "recording of device %s not opened: %s", v->device,
 		      rc == CT_ELIMIT ? "record.max_active recordings open, or the disk guard holds (record.min_free_mb, "
@@ -612,8 +612,11 @@ void ct_recwire_trigger(struct ct_recwire *w, const struct ct_recording_view *v)
 void ct_recwire_merged(struct ct_recwire *w, ct_time_t ts, const char *into, const char *from)
 {
 	struct rw_pcap *pf = pcap_find(w, from), *pi = pcap_find(w, into);
-	if (pf && pi)
-		evidence_close(w, pf, ts, CT_RECR_MERGED); /* the merged call's frames go on in the other's */
+	if (pf && pi) {
+		/* the merged call's frames go on in the other's; its record names the call it is part of */
+		copy_text(pf->call, sizeof(pf->call), into);
+		evidence_close(w, pf, ts, CT_RECR_MERGED);
+	}
 	else if (pf) {
 		ct_htab_del(&w->pcaps, &pf->hn);
 		copy_text(pf->call, sizeof(pf->call), into);
@@ -937,8 +940,9 @@ static void engine_close(struct ct_recwire *w, ct_time_t now, enum ct_rec_reason
 	struct ct_hnode *n, *next = NULL;
 	while ((n = ct_htab_walk(&w->pcaps, &i, &next)))
 		evidence_close(w, CT_CONTAINER_OF(n, struct rw_pcap, hn), now, why);
+	ct_recorder_drain(w->eng); /* every file finished: their records come from inside */
 	w->last = *ct_recorder_stats(w->eng);
-	ct_recorder_free(w->eng); /* finishes every file: their records and audits come from inside */
+	ct_recorder_free(w->eng);
 	w->eng = NULL;
 	for (struct rw_rec *r = w->live, *rn; r; r = rn) {
 		rn = r->next;

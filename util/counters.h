@@ -120,7 +120,7 @@
 	X(call_audits, "audit findings about calls")                                          \
 	X(recording_triggers, "recording records (start, pause, resume, stop)")               \
 	X(rec_triggers_unmatched, "recording triggers for no recording the recorder holds (refused at its start, or a device renamed): written, nothing recorded") \
-	X(rec_open_failed, "recordings the recorder could not open (record.max_active, the disk guard, a file error): audited") \
+	X(rec_not_opened, "recordings the recorder could not open (record.max_active, the disk guard, a file error): audited") \
 	X(rec_pcap_hold_evicted, "SIP frames pushed out of the evidence hold (record.pcap_hold_kb) before their call was recorded") \
 	X(rec_pcap_withheld, "frames kept out of evidence pcaps: RTP while paused; DTMF (SIP INFO, RFC 4733) unless privacy.dtmf=clear") \
 	X(rec_pcap_partial, "SIP messages reassembled from IP fragments, in evidence pcaps as their last fragment") \

@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+"""ctitap recording real captures end to end (issue 14), checked with tools that share no code
+with it: soxi (the WAV's format and length), tshark (the RTP payloads and the SIP frames of the
+capture), a RIFF and a pcap reader written here, and ctitap verify on the hash chain.
+
+  test_recording.py CTITAP SOURCE_DIR
+
+Runs `ctitap -r CAPTURE -X record.dir=D -X record.pcap=true ...` on
+  - pcaps/demo-csta.pcap (G.711, a hold, CTI and SIP),
+  - pcaps/scenarios/consultation_transfer.pcap (G.729: a hold, a consultation call that is
+    merged into the customer's at the transfer, pause_on_hold), and
+  - the public Wireshark capture SIP_CALL_RTP_G711 (../shared; skipped when absent),
+and checks for every recorded device of every call record:
+  - one WAV per recording (start to stop), named as docs/recording.md says, whose length is
+    the span of the call record's intervals (record.pause_mode=silence keeps the pauses) or
+    their sum (cut), within one packet; soxi agrees on channels, rate and encoding;
+  - G.711: each channel's data bytes are the RTP payloads tshark extracts from that
+    direction's sender (far end left, agent right): every talkspurt of the recorded intervals
+    byte for byte at its timestamp within 60 ms of its arrival, nothing else but silence (the
+    paused time silence); G.729: the WAV is silence and the payload pcap holds the payloads
+    tshark extracts for the recorded intervals;
+  - the stop record's file, bytes and sha256 are the file's; every record's seq and hash are
+    its chain entry's; ctitap verify passes, a flipped byte and a deleted file make it fail;
+  - the evidence pcap holds the call's SIP frames byte for byte from its first INVITE (every
+    message of its Call-IDs) and only RTP frames of its recordings;
+  - a merge (the consultation) neither loses nor doubles the consulted agent's recording;
+  - privacy.numbers=pseudonymise and mask: no device number in the chain logs or file names,
+    the file-name digest is that of the pseudonym or mask;
+  - the stats record's `recorder` counters; a tiny record.pcap_hold_kb pushes frames out
+    (counted) and the evidence stays readable.
+Exit 77 when tshark or sox is missing.
+"""
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+PUBLIC = os.path.join(src, "..", "shared", "pcaps", "public", "wiresharkwiki__SIP_CALL_RTP_G711.pcap")
+HOLD_US = 120000     # jitter hold (100 ms) and a little: packets this close to an edge may go either way
+SEARCH = 480         # a talkspurt is looked for within 60 ms (8 kHz) of its arrival
+failures = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+for tool in ("tshark", "soxi", "sox"):
+    if not shutil.which(tool):
+        print("SKIP: %s is not installed" % tool)
+        sys.exit(77)
+
+work = tempfile.mkdtemp(prefix="ctitap-rec-")
+
+
+def run(args, expect=0):
+    r = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, CTITAP_CONFIG=""))
+    if r.returncode != expect:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+        sys.exit("FAIL: %s exited %d" % (" ".join(args), r.returncode))
+    return r
+
+
+def usec(s):
+    """RFC 3339 (records) or epoch seconds (tshark) to microseconds."""
+    if "T" in s:
+        import calendar
+        day, clock = s.rstrip("Z").split("T")
+        hms, frac = clock.split(".")
+        t = calendar.timegm(tuple(int(x) for x in day.split("-")) + tuple(int(x) for x in hms.split(":")))
+        return t * 1000000 + int(frac)
+    sec, _, frac = s.partition(".")
+    return int(sec) * 1000000 + int((frac + "000000")[:6])
+
+
+def records(path):
+    return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+# ---- readers written here ----
+
+def wav(path):
+    """(format code, channels, rate, data bytes) of a RIFF/WAVE file."""
+    b = open(path, "rb").read()
+    assert b[:4] == b"RIFF" and b[8:12] == b"WAVE", path
+    off, fmt, data = 12, None, None
+    while off + 8 <= len(b):
+        cid, size = b[off:off + 4], struct.unpack("<I", b[off + 4:off + 8])[0]
+        if cid == b"fmt ":
+            fmt = struct.unpack("<HHI", b[off + 8:off + 16])
+        elif cid == b"data":
+            data = b[off + 8:off + 8 + size]
+        off += 8 + size + (size & 1)
+    return fmt[0], fmt[1], fmt[2], data
+
+
+def pcap_frames(path):
+    """[(ts_us, frame bytes)] of a classic pcap file (µs or ns resolution)."""
+    b = open(path, "rb").read()
+    magic = struct.unpack("<I", b[:4])[0]
+    endian, nano = {0xa1b2c3d4: ("<", False), 0xa1b23c4d: ("<", True), 0xd4c3b2a1: (">", False),
+                    0x4d3cb2a1: (">", True)}[magic]
+    off, out = 24, []
+    while off + 16 <= len(b):
+        sec, frac, caplen, _ = struct.unpack(endian + "IIII", b[off:off + 16])
+        out.append((sec * 1000000 + (frac // 1000 if nano else frac), b[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return out
+
+
+def tshark(pcap, filt, *fields, heuristic=True):
+    args = ["tshark", "-n", "-r", pcap, "-Y", filt, "-T", "fields"]
+    if heuristic:
+        args += ["-o", "rtp.heuristic_rtp:TRUE"]
+    for f in fields:
+        args += ["-e", f]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def rtp_from(pcap, ip, port):
+    """RTP packets tshark finds from ip:port: arrival, seq, timestamp, marker, pt, payload, ssrc."""
+    rows = tshark(pcap, "rtp && ip.src==%s && udp.srcport==%d" % (ip, port), "frame.time_epoch", "rtp.seq",
+                  "rtp.timestamp", "rtp.marker", "rtp.p_type", "rtp.payload", "rtp.ssrc")
+    return [{"at": usec(f[0]), "seq": int(f[1]), "ts": int(f[2]), "marker": f[3] in ("1", "True"), "pt": int(f[4]),
+             "payload": bytes.fromhex(f[5].replace(":", "")), "ssrc": f[6]} for f in rows if len(f) >= 7 and f[5]]
+
+
+# ---- one recording's audio against the capture ----
+
+def spurts(pkts):
+    """Talkspurts (RFC 3551 4.1): a marker bit, a new SSRC, or the sender resuming after
+    silence suppression (next sequence number, timestamp more than two packets on); and
+    where packets are left out (a pause, the edges of the intervals)."""
+    out, prev = [], None
+    for p in pkts:
+        new = prev is None or p["marker"] or p["ssrc"] != prev["ssrc"] or p["seq"] != (prev["seq"] + 1) & 0xffff or (
+            ((p["ts"] - prev["ts"]) & 0xffffffff) > 2 * len(prev["payload"]))
+        if new:
+            out.append([])
+        out[-1].append(p)
+        prev = p
+    return out
+
+
+def place(chan, sp, t_to_pos):
+    """Where talkspurt sp sits in chan (by timestamp, within 60 ms of its arrival), or None."""
+    expect = t_to_pos(sp[0]["at"])
+    frames = len(chan)
+    for cand in sorted(range(max(0, expect - SEARCH), min(frames, expect + SEARCH + 1)), key=lambda c: abs(c - expect)):
+        ok = True
+        for p in sp:
+            pos = cand + ((p["ts"] - sp[0]["ts"]) & 0xffffffff)
+            n = min(len(p["payload"]), max(0, frames - pos))
+            if chan[pos:pos + n] != p["payload"][:n]:
+                ok = False
+                break
+        if ok:
+            return cand
+    return None
+
+
+def place_edge(chan, p, t_to_pos, silence):
+    """A packet at an edge of an interval (a pause or the jitter hold may have cut it): the
+    position within 60 ms of its arrival where the channel holds some of its bytes and only
+    its bytes or silence; None when there is none."""
+    expect, n = t_to_pos(p["at"]), len(p["payload"])
+    for cand in sorted(range(max(0, expect - SEARCH), min(len(chan), expect + SEARCH + 1)), key=lambda c: abs(c - expect)):
+        seg = chan[cand:cand + n]
+        if any(b != silence and b == p["payload"][i] for i, b in enumerate(seg)) and all(
+                b == silence or b == p["payload"][i] for i, b in enumerate(seg)):
+            return cand
+    return None
+
+
+def check_g711(name, data, silence, t0, ivs, cut, far, agent, capture):
+    """Both channels of a G.711 recording against tshark's payloads of the two senders."""
+    frames = len(data) // 2
+
+    def t_to_pos(t):
+        pos = (t - t0) * 8 // 1000
+        if cut:  # the paused stretches before t are left out
+            for i in range(1, len(ivs)):
+                if ivs[i][0] <= t:
+                    pos -= (ivs[i][0] - ivs[i - 1][1]) * 8 // 1000
+        return pos
+
+    def running(t, margin):
+        return any(s + margin <= t <= e - margin for s, e in ivs)
+
+    for ch, (who, ep) in enumerate((("far end", far), ("agent", agent))):
+        chan = data[ch::2]
+        pkts = [p for p in rtp_from(capture, *ep) if p["pt"] in (0, 8)]
+        core = [p for p in pkts if running(p["at"], HOLD_US)]
+        edge = [p for p in pkts if running(p["at"], -HOLD_US) and not running(p["at"], HOLD_US)]
+        check(core, "%s %s %s:%d: tshark finds RTP in the recorded intervals" % (name, who, ep[0], ep[1]))
+        covered = bytearray(frames)
+        missing, placed = 0, 0
+        for sp in spurts(core):
+            at = place(chan, sp, t_to_pos)
+            if at is None:
+                missing += 1
+                continue
+            placed += len(sp)
+            for p in sp:
+                pos = at + ((p["ts"] - sp[0]["ts"]) & 0xffffffff)
+                for i in range(pos, min(pos + len(p["payload"]), frames)):
+                    covered[i] = 1
+        for p in edge:
+            at = place_edge(chan, p, t_to_pos, silence)
+            if at is not None:
+                placed += 1
+                for i in range(at, min(at + len(p["payload"]), frames)):
+                    covered[i] = 1
+        stray = sum(1 for i in range(frames) if not covered[i] and chan[i] != silence)
+        check(missing == 0, "%s %s: every talkspurt of the recorded intervals is in its channel byte for byte by "
+              "timestamp, within 60 ms of its arrival (%d not)" % (name, who, missing))
+        check(stray == 0, "%s %s: nothing but those payloads and silence in the channel (%d bytes no packet of the "
+              "intervals wrote)" % (name, who, stray))
+        print("  %s %s %s:%d: %d packets in the intervals, %d placed, %d stray bytes" % (
+            name, who, ep[0], ep[1], len(core), placed, stray))
+
+
+def check_payload_pcap(name, path, ivs, far, agent, capture):
+    """G.729 and other codecs ctitap does not decode: the payload pcap against tshark."""
+    got = {}
+    for f in tshark(path, "rtp", "ip.src", "udp.srcport", "rtp.seq", "rtp.payload", heuristic=True):
+        if len(f) >= 4 and f[3]:
+            got.setdefault((f[0], int(f[1])), {})[int(f[2])] = bytes.fromhex(f[3].replace(":", ""))
+    for who, ep in (("far end", far), ("agent", agent)):
+        pkts = [p for p in rtp_from(capture, *ep) if p["pt"] not in (101, 13)]
+        core = [p for p in pkts if any(s + HOLD_US <= p["at"] <= e - HOLD_US for s, e in ivs)]
+        near = {p["seq"]: p["payload"] for p in pkts if any(s - HOLD_US <= p["at"] <= e + HOLD_US for s, e in ivs)}
+        mine = got.get(ep, {})
+        check(core and all(mine.get(p["seq"]) == p["payload"] for p in core),
+              "%s %s: the payload pcap holds the %d payloads of the recorded intervals byte for byte" % (name, who, len(core)))
+        check(all(near.get(s) == b for s, b in mine.items()),
+              "%s %s: the payload pcap holds nothing from outside them (%d packets)" % (name, who, len(mine)))
+
+
+SIP_STARTS = (b"INVITE ", b"ACK ", b"BYE ", b"CANCEL ", b"OPTIONS ", b"REGISTER ", b"INFO ", b"UPDATE ", b"PRACK ",
+              b"REFER ", b"NOTIFY ", b"SUBSCRIBE ", b"MESSAGE ", b"SIP/2.0 ")
+
+
+def sip_message(frame):
+    """The SIP message a UDP frame carries (from its start line), or None for RTP."""
+    at = [i for i in (frame.find(s) for s in SIP_STARTS) if i >= 0]
+    return frame[min(at):] if at and frame.find(b"\r\nCall-ID:") > 0 or frame.find(b"\r\ni:") > 0 else None
+
+
+def chain_entries(d):
+    out = {}
+    for f in sorted(os.listdir(os.path.join(d, "chain"))):
+        if f.endswith(".jsonl"):
+            for line in open(os.path.join(d, "chain", f), encoding="utf-8"):
+                e = json.loads(line)
+                out[e["seq"]] = e
+    return out
+
+
+def check_run(name, capture, out, d, cut=False):
+    """Everything a run wrote: files, records, chain, evidence."""
+    recs = records(out)
+    chain = chain_entries(d)
+    byseq = [r for r in recs if r["type"] == "recording" and "seq" in r]
+    check(byseq and all(chain.get(r["seq"], {}).get("hash") == r["hash"] for r in byseq),
+          "%s: every recording record's seq and hash are its chain entry's (%d)" % (name, len(byseq)))
+    check(sorted(r["seq"] for r in byseq) == sorted(chain), "%s: one record per chain entry (%d)" % (name, len(chain)))
+    calls = {r["call"]: r for r in recs if r["type"] == "call"}
+    alias = {m: c for c, r in calls.items() for m in r["merged"]}
+    stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio"]
+    starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start"]
+    nfiles = 0
+    for cid, call in sorted(calls.items()):
+        for rec in call["recording"]:
+            dev = rec["device"]
+            ivs = [(usec(i["start"]), usec(i["end"])) for i in rec["intervals"]]
+            mine = [s for s in stops if s["call"] == cid and s["device"] == dev]
+            st = [s for s in starts if alias.get(s["call"], s["call"]) == cid and s["device"] == dev]
+            what = "%s %s %s" % (name, cid, dev)
+            if not check(len(mine) == 1 and len(st) == 1, "%s: one start and one stop record with a file (%d, %d)" % (
+                    what, len(st), len(mine))):
+                continue
+            stop, start = mine[0], st[0]
+            t0, t1 = usec(start["ts"]), usec(stop["ts"])
+            path = os.path.join(d, stop["file"])
+            nfiles += 1
+            if not check(os.path.exists(path), "%s: %s exists" % (what, stop["file"])):
+                continue
+            body = open(path, "rb").read()
+            check(stop["bytes"] == len(body) and stop["sha256"] == hashlib.sha256(body).hexdigest(),
+                  "%s: the stop record's bytes and sha256 are the file's" % what)
+            check(os.stat(path).st_mode & 0o777 == 0o640, "%s: mode 0640" % what)
+            code, chans, rate, data = wav(path)
+            soxi = {k: subprocess.run(["soxi", k, path], capture_output=True, text=True).stdout.strip()
+                    for k in ("-c", "-r", "-e", "-D")}
+            check(soxi["-c"] == "2" and int(soxi["-r"]) == rate and chans == 2, "%s: soxi: stereo (%s)" % (what, soxi))
+            # silence keeps the paused time, from the start to the stop (a stop while paused comes
+            # after the last interval's end); cut keeps the intervals only
+            span = sum(e - s for s, e in ivs) if cut else t1 - t0
+            dur = float(soxi["-D"]) * 1e6
+            check(abs(dur - span) <= 20000 + 125 and abs(stop["duration_ms"] * 1000 - dur) <= 1000,
+                  "%s: soxi says %.3f s, the call record's intervals %.3f s (pause_mode %s), the stop record %d ms" % (
+                      what, dur / 1e6, span / 1e6, "cut" if cut else "silence", stop["duration_ms"]))
+            check(ivs[0][0] == t0 and ivs[-1][1] <= t1, "%s: the file spans the call record's intervals" % what)
+            eps = {e["dir"]: (e["ip"], e["port"]) for e in stop.get("rtp", [])}
+            if stop["codec"] in ("PCMA", "PCMU"):
+                check((code, rate) == ((6 if stop["codec"] == "PCMA" else 7), 8000) and
+                      soxi["-e"] == ("A-law" if stop["codec"] == "PCMA" else "u-law"),
+                      "%s: WAV %s at 8 kHz, as the wire (soxi: %s)" % (what, stop["codec"], soxi["-e"]))
+                check_g711(what, data, 0xd5 if stop["codec"] == "PCMA" else 0xff, t0, ivs, cut, eps["in"], eps["out"],
+                           capture)
+            else:
+                check(code == 1 and rate == 16000 and not any(data), "%s: an L16 WAV of silence (%s)" % (what, stop["codec"]))
+                payload = [r for r in recs if r["type"] == "recording" and r["action"] == "file" and
+                           r.get("kind") == "payload" and r["call"] == cid and r.get("device") == dev]
+                if check(len(payload) == 1, "%s: a payload pcap for its %s" % (what, stop["codec"])):
+                    check_payload_pcap(what, os.path.join(d, payload[0]["file"]), ivs, eps["in"], eps["out"], capture)
+    wavs = [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav")]
+    check(len(wavs) == nfiles and nfiles, "%s: %d WAV files, one per recording of the call records" % (name, len(wavs)))
+    check(all(len(os.path.basename(w).split("-")) in (3, 4) for w in wavs), "%s: files named <call id>-<digest>.wav" % name)
+    # evidence: every SIP message of the call's Call-IDs from the first INVITE (a SPAN copy once),
+    # split between the pcaps of calls merged into it; only frames of the capture
+    orig = pcap_frames(capture)
+    origset = {f for _, f in orig}
+    evid = [r for r in recs if r["type"] == "recording" and r.get("kind") == "evidence"]
+    check(evid, "%s: evidence pcaps were written" % name)
+    for cid, call in sorted(calls.items()):
+        mine = [r for r in evid if r["call"] == cid]
+        if not call["recording"]:
+            continue
+        filt = " || ".join('sip.Call-ID == "%s"' % c for c in call["sip"])
+        rows = tshark(capture, "(%s) && !(sip.Method == \"INFO\" && sip.Content-Type contains \"dtmf\")" % filt,
+                      "frame.number", "ip.id", heuristic=False)
+        want, seen = [], set()
+        for f in rows:
+            m = sip_message(orig[int(f[0]) - 1][1])
+            if (f[1], m) not in seen:  # a SPAN copy (same IP ID) is suppressed before anything sees it;
+                seen.add((f[1], m))    # a retransmission (another datagram) is evidence too
+                want.append(m)
+        got = []
+        for ev in mine:
+            frames = [f for _, f in pcap_frames(os.path.join(d, ev["file"]))]
+            check(all(f in origset for f in frames), "%s %s: every frame of %s is a frame of the capture" % (
+                name, cid, ev["file"]))
+            msgs = [sip_message(f) for f in frames if sip_message(f)]
+            check(all(m in want for m in msgs) and msgs == sorted(msgs, key=want.index),
+                  "%s %s: %s holds SIP messages of the call, in capture order" % (name, cid, ev["file"]))
+            got += msgs
+        check(sorted(got) == sorted(want), "%s %s: its evidence pcaps (%d, merged calls' included) hold each of its %d "
+              "SIP messages once, from the first INVITE (got %d)" % (name, cid, len(mine), len(want), len(got)))
+        # RTP: the packets of its recordings while they ran (DTMF events left out), nothing else
+        key = ("frame.time_epoch", "ip.src", "udp.srcport", "rtp.ssrc", "rtp.seq", "rtp.p_type")
+        core, near = set(), set()
+        for rec in call["recording"]:
+            ivs = [(usec(i["start"]), usec(i["end"])) for i in rec["intervals"]]
+            eps = set()
+            for r in recs:
+                if r["type"] == "recording" and alias.get(r["call"], r["call"]) == cid and r.get("device") == rec["device"]:
+                    eps |= {(e["ip"], e["port"]) for e in r.get("rtp", [])}
+            sel = " || ".join("(ip.src==%s && udp.srcport==%d)" % e for e in sorted(eps)) or "frame.number==0"
+            allr = {tuple(f[1:5]): (usec(f[0]), int(f[5])) for f in tshark(capture, "rtp && (%s)" % sel, *key) if len(f) >= 6}
+            core |= {k for k, (at, pt) in allr.items() if pt != 101 and any(s + HOLD_US <= at <= e - HOLD_US for s, e in ivs)}
+            near |= {k for k, (at, pt) in allr.items() if any(s - HOLD_US <= at <= e + HOLD_US for s, e in ivs)}
+        ev_rtp = set()
+        for ev in mine:
+            ev_rtp |= {tuple(f[1:5]) for f in tshark(os.path.join(d, ev["file"]), "rtp", *key) if len(f) >= 6}
+        check(core <= ev_rtp <= near, "%s %s: the evidence holds the %d RTP packets of its recordings while they ran, "
+              "and no other (%d in it, %d of them outside)" % (name, cid, len(core), len(ev_rtp), len(ev_rtp - near)))
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout, "%s: ctitap verify passes: %s" % (name, r.stdout.strip()[-200:]))
+    return recs
+
+
+# ---- the runs ----
+
+def record(name, capture, *settings, cut=False):
+    d = os.path.join(work, name)
+    out = os.path.join(work, name + ".jsonl")
+    args = [ctitap, "-q", "-r", capture, "-X", "record.dir=" + d, "-X", "record.pcap=true", "-X", "record.min_free_mb=0",
+            "-o", "jsonl:" + out]
+    for s in settings:
+        args += ["-X", s]
+    run(args)
+    return d, out
+
+
+print("demo (G.711, a hold, pause_mode silence):")
+d, out = record("demo", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                "numbers.country_code=49")
+recs = check_run("demo", os.path.join(src, "pcaps/demo-csta.pcap"), out, d)
+stats = [r for r in recs if r["type"] == "stats"][-1]
+rs = stats.get("recorder", {})
+check(rs.get("opened") == 4 and rs.get("files") >= 8 and rs.get("chain_entries") == len(chain_entries(d)),
+      "demo: the stats record's recorder counters (opened %s, files %s)" % (rs.get("opened"), rs.get("files")))
+# verify catches a flipped byte and a deleted file, and passes again when they are back
+wavs = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav"))
+b = bytearray(open(wavs[0], "rb").read())
+keep = bytes(b)
+b[len(b) // 2] ^= 1
+open(wavs[0], "wb").write(bytes(b))
+r = run([ctitap, "verify", d], expect=1)
+check("changed" in r.stdout, "demo: ctitap verify fails on a flipped byte: %s" % r.stdout.strip()[-300:])
+open(wavs[0], "wb").write(keep)
+pcaps = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".pcap"))
+os.rename(pcaps[0], pcaps[0] + ".gone")
+r = run([ctitap, "verify", d], expect=1)
+check("missing" in r.stdout, "demo: ctitap verify fails on a deleted file: %s" % r.stdout.strip()[-300:])
+os.rename(pcaps[0] + ".gone", pcaps[0])
+run([ctitap, "verify", d])
+
+print("demo, pause_mode cut:")
+d, out = record("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                "numbers.country_code=49", "record.pause_mode=cut")
+check_run("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), out, d, cut=True)
+
+print("consultation transfer (G.729, hold, a consultation merged into the customer's call):")
+scen = os.path.join(src, "pcaps/scenarios/consultation_transfer.pcap")
+d, out = record("consult", scen, "record.devices=2001-2009", "record.pause_on_hold=true", "numbers.country_code=49",
+                "numbers.rules=5000[4]=>+4930555000")
+recs = check_run("consult", scen, out, d)
+call = [r for r in recs if r["type"] == "call"][0]
+starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["device"] == "2002"]
+stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["device"] == "2002"]
+check(len(starts) == 1 and len(stops) == 1 and starts[0]["call"] in call["merged"] and stops[0]["call"] == call["call"],
+      "consult: 2002's recording began in the consultation call %s and ended in the call it was merged into %s, "
+      "one file" % (starts[0]["call"] if starts else None, call["call"]))
+
+if os.path.exists(PUBLIC):
+    print("public SIP_CALL_RTP_G711 (a real call, its SIP user recorded):")
+    d, out = record("public", PUBLIC, "record.devices=francisco")
+    recs = records(out)
+    stop = [r for r in recs if r["type"] == "recording" and r["action"] == "stop"]
+    start = [r for r in recs if r["type"] == "recording" and r["action"] == "start"]
+    if check(len(stop) == 1 and len(start) == 1 and stop[0]["codec"] in ("PCMA", "PCMU"), "public: one recording of francisco"):
+        # the capture has no BYE: the call ends at its last SIP message, dated before the RTP that
+        # follows it; the stop comes when the input ends and the file holds what was written by then
+        t0 = usec(start[0]["ts"])
+        path = os.path.join(d, stop[0]["file"])
+        code, chans, rate, data = wav(path)
+        dur = float(subprocess.run(["soxi", "-D", path], capture_output=True, text=True).stdout) * 1e6
+        end = t0 + int(dur)
+        eps = {e["dir"]: (e["ip"], e["port"]) for e in stop[0]["rtp"]}
+        check(abs(stop[0]["duration_ms"] * 1000 - dur) <= 1000, "public: the stop record's duration is soxi's")
+        check_g711("public", data, 0xd5 if stop[0]["codec"] == "PCMA" else 0xff, t0, [(t0, end)], False, eps["in"],
+                   eps["out"], PUBLIC)
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout, "public: ctitap verify passes")
+else:
+    print("../shared/pcaps/public is not there (a user's clone): the public capture is skipped")
+
+print("privacy: the chain and the file names show devices as the records do:")
+keyf = os.path.join(work, "key")
+with open(keyf, "w") as f:
+    f.write(os.urandom(32).hex() + "\n")
+os.chmod(keyf, 0o600)
+for mode in ("pseudonymise", "mask"):
+    d, out = record("privacy-" + mode, os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                    "numbers.country_code=49", "privacy.numbers=" + mode, "privacy.key_file=" + keyf)
+    recs = records(out)
+    chain = chain_entries(d)
+    shown = {r["device"] for r in recs if r["type"] == "recording" and "device" in r}
+    check(shown and all(("2000" not in s and "2001" not in s) for s in shown), "%s: records show %s" % (mode, sorted(shown)))
+    devs = {e["device"] for e in chain.values() if "device" in e}
+    check(devs and devs <= shown, "%s: chain entries carry the devices as records show them: %s" % (mode, sorted(devs)))
+    text = "".join(open(os.path.join(d, "chain", f), encoding="utf-8").read() for f in os.listdir(os.path.join(d, "chain"))
+                   if f.endswith(".jsonl"))
+    check('"2000"' not in text and '"2001"' not in text, "%s: no device number in the chain logs" % mode)
+    for r in recs:
+        if r["type"] == "recording" and r.get("kind") == "audio":
+            digest = os.path.basename(r["file"]).split("-")[2].split(".")[0]
+            check(digest == hashlib.sha256(r["device"].encode()).hexdigest()[:12],
+                  "%s: %s's file name has the digest of %s" % (mode, r["file"], r["device"]))
+    run([ctitap, "verify", d])
+
+print("a tiny evidence hold:")
+d, out = record("hold", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099", "record.pcap_hold_kb=2")
+recs = records(out)
+stats = [r for r in recs if r["type"] == "stats"][-1]
+check(stats["rec_pcap_hold_evicted"] > 0, "hold: frames pushed out of a 2 KiB hold are counted (%d)" % stats["rec_pcap_hold_evicted"])
+for ev in [r for r in recs if r["type"] == "recording" and r.get("kind") == "evidence"]:
+    rows = tshark(os.path.join(d, ev["file"]), "sip", "frame.number", heuristic=False)
+    check(rows, "hold: %s still holds the call's SIP from its recording on" % ev["file"])
+run([ctitap, "verify", d])
+
+print("SIGHUP changing record.*: the recordings open go on in new files; /metrics:")
+import signal
+import socket
+import time
+import urllib.request
+conf = os.path.join(work, "ctitap.conf")
+d = os.path.join(work, "reload")
+out = os.path.join(work, "reload.jsonl")
+with open(conf, "w") as f:
+    f.write("[record]\ndir = %s\npcap = true\nmin_free_mb = 0\ndevices = 2000-2099\nsilence_s = 10\n"
+            "[numbers]\ncountry_code = 49\n" % d)
+with socket.socket() as so:
+    so.bind(("127.0.0.1", 0))
+    port = so.getsockname()[1]
+proc = subprocess.Popen([ctitap, "-q", "-c", conf, "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X",
+                         "capture.replay_speed=4", "-X", "http.listen=127.0.0.1:%d" % port, "-o", "jsonl:" + out],
+                        env=dict(os.environ, CTITAP_CONFIG=""))
+time.sleep(4.0)  # packet time about 09:00:16: two recordings open
+metrics = ""
+try:
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        metrics = r.read().decode()
+except OSError as e:
+    check(False, "reload: /metrics answers: %s" % e)
+with open(conf, "a") as f:
+    f.write("[record]\nsilence_s = 20\n")
+proc.send_signal(signal.SIGHUP)
+check(proc.wait(timeout=120) == 0, "reload: the run ends cleanly")
+check("ctitap_recorder_opened_total " in metrics and "ctitap_recorder_active " in metrics,
+      "reload: /metrics has the recorder's counters and gauges")
+if shutil.which("promtool") and metrics:
+    pt = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
+    check(pt.returncode == 0, "reload: promtool accepts /metrics: %s" % pt.stdout[-300:])
+recs = records(out)
+stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["reason"] == "reload"]
+starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["reason"] == "reload"]
+check(stops and len(stops) == len(starts) and all(
+    any(a["call"] == b["call"] and a["device"] == b["device"] and a["ts"] == b["ts"] for b in starts) for a in stops),
+      "reload: each recording open at the SIGHUP stopped (reason reload, its file) and started again at the same "
+      "moment (%d)" % len(stops))
+for a in stops:
+    pieces = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio" and
+              r["call"] == a["call"] and r["device"] == a["device"]]
+    call = [r for r in recs if r["type"] == "call" and r["call"] == a["call"]][0]
+    rec = [x for x in call["recording"] if x["device"] == a["device"]][0]
+    span = usec(rec["intervals"][-1]["end"]) - usec(rec["intervals"][0]["start"])
+    if usec(rec["intervals"][-1]["end"]) < usec(a["ts"]):
+        # the correlator wrote this call's end only later (its device's clearing came with the
+        # call record): the reload found it open, as anything keyed on the triggers would
+        print("  reload: %s %s ended at %s, its stop came after the reload" % (a["call"], a["device"],
+                                                                              rec["intervals"][-1]["end"]))
+        continue
+    total = sum(float(subprocess.run(["soxi", "-D", os.path.join(d, p["file"])], capture_output=True,
+                                     text=True).stdout) * 1e6 for p in pieces)
+    check(len(pieces) == 2 and abs(total - span) <= 40000, "reload: %s %s: two files of %.3f s together, the call's "
+          "recording %.3f s" % (a["call"], a["device"], total / 1e6, span / 1e6))
+r = run([ctitap, "verify", d])
+check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
+
+shutil.rmtree(work)
+print("%d checks, %d failed" % (checks, len(failures)))
+sys.exit(1 if failures else 0)
