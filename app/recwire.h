@@ -28,7 +28,8 @@
  *  - Privacy: the engine gets the device as privacy.* shows it (records/privacy.h), so its
  *    chain entries and the digest in its file names carry no number the records do not.
  *
- * Memory: the engine's (sinks/recorder.h), 0.5 KiB per open recording here, the hold.
+ * Memory: the engine's (sinks/recorder.h); here 1 KiB per recording (992 bytes: names, endpoints,
+ * payload types) and 144 bytes per evidence pcap, and the hold (record.pcap_hold_kb).
  * Threading: the pipeline's thread; engine events come back from inside the calls below.
  */
 #ifndef CT_RECWIRE_H

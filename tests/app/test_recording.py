@@ -484,6 +484,27 @@ for mode in ("pseudonymise", "mask"):
                   "%s: %s's file name has the digest of %s" % (mode, r["file"], r["device"]))
     run([ctitap, "verify", d])
 
+print("signed and encrypted (ctitap keygen, verify --pubkey, decrypt):")
+keys = os.path.join(work, "keys")
+os.makedirs(keys)
+run([ctitap, "keygen", "sign", os.path.join(keys, "sign")])
+run([ctitap, "keygen", "box", os.path.join(keys, "box")])
+d, out = record("sealed", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                "record.sign_key=" + os.path.join(keys, "sign.key"), "record.encrypt_to=" + os.path.join(keys, "box.pub"))
+recs = records(out)
+chain = chain_entries(d)
+signed = [r for r in recs if r["type"] == "recording" and "seq" in r]
+check(signed and all(r.get("sig") == chain[r["seq"]].get("sig") and len(r.get("sig", "")) == 128 for r in signed),
+      "sealed: every record carries its chain entry's Ed25519 signature (%d)" % len(signed))
+r = run([ctitap, "verify", d, "--pubkey", os.path.join(keys, "sign.pub")])
+check("everything agrees" in r.stdout, "sealed: ctitap verify --pubkey passes: %s" % r.stdout.strip()[-200:])
+stop = [r for r in recs if r["type"] == "recording" and r["action"] == "stop"][0]
+check(stop["format"] == "wav+enc" and stop["file"].endswith(".wav.enc"), "sealed: files are encrypted (%s)" % stop["file"])
+plain = os.path.join(work, "plain.wav")
+run([ctitap, "decrypt", os.path.join(keys, "box.key"), os.path.join(d, stop["file"]), plain])
+dur = float(subprocess.run(["soxi", "-D", plain], capture_output=True, text=True).stdout) * 1000
+check(abs(dur - stop["duration_ms"]) <= 1, "sealed: ctitap decrypt gives the WAV soxi reads, %.0f ms as the record says" % dur)
+
 print("a tiny evidence hold:")
 d, out = record("hold", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099", "record.pcap_hold_kb=2")
 recs = records(out)
