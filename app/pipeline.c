@@ -391,6 +391,13 @@ static void on_merged(void *u, ct_time_t ts, const char *into, const char *from)
 		ct_recwire_merged(p->recw, ts, into, from);
 }
 
+static void on_renamed(void *u, ct_time_t ts, const char *call, const char *from, const char *to)
+{
+	struct ct_pipeline *p = u;
+	if (p->recw)
+		ct_recwire_renamed(p->recw, ts, call, from, to);
+}
+
 void ct_pipeline_stats(struct ct_pipeline *p, ct_time_t ts, bool final)
 {
 	struct ct_stats_view v = { .ts = ts, .final = final, .ctr = p->ctr };
@@ -434,6 +441,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 		.recording = on_recording,
 		.call = on_call,
 		.merged = on_merged,
+		.renamed = on_renamed,
 	};
 	int rc = ct_media_new(&p->media, cfg->sip.max_calls * 4, key, ctr, &p->rep);
 	if (rc)

@@ -642,9 +642,12 @@ void ct_recwire_merged(struct ct_recwire *w, ct_time_t ts, const char *into, con
 				eps_link(w, r);
 		}
 	}
-	/* frames of `from` still waiting are `into`'s now */
+	/* frames of `from` still waiting are `into`'s now: into its evidence when it has one (after
+	 * the frames written already: a pcap is written as it goes) */
 	struct hold_retag t = { from, into };
 	hold_each(w, hold_retag_one, &t);
+	if (pi)
+		hold_each(w, hold_flush_one, pi);
 }
 
 void ct_recwire_sip(struct ct_recwire *w, const char *call, const struct ct_sip_msg *m, ct_time_t ts, bool reassembled)
@@ -664,6 +667,18 @@ void ct_recwire_sip(struct ct_recwire *w, const char *call, const struct ct_sip_
 		ct_rec_pcap_add(pc->p, ts, cap->frame_linktype, cap->frame, cap->frame_caplen, cap->frame_wirelen);
 	else if (w->hold.cap)
 		hold_push(w, call, ts, cap->frame_linktype, cap->frame, cap->frame_caplen, cap->frame_wirelen);
+}
+
+void ct_recwire_renamed(struct ct_recwire *w, ct_time_t ts, const char *call, const char *from, const char *to)
+{
+	(void)ts;
+	struct rw_rec *r = rec_find(w, call, from);
+	if (!r || rec_find(w, call, to))
+		return; /* both named: the correlator stopped the other (recorded once) */
+	table_del(w, r);
+	copy_text(r->device, sizeof(r->device), to);
+	ct_htab_add(&w->recs, &r->hn, key_hash(w, r->call, r->device));
+	r->in_table = true;
 }
 
 void ct_recwire_call_end(struct ct_recwire *w, const char *call, ct_time_t ts)

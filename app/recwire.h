@@ -12,8 +12,9 @@
  *    bytes, sha256, packets, loss, quality per direction). Without record.dir, or for a
  *    recording the engine refused, triggers are written as they come.
  *  - Open recordings are keyed by (call id, device) as the triggers name them; a merge of two
- *    calls (report hook `merged`) moves those of the merged call to the surviving id, so its
- *    later triggers find them (neither lost nor opened twice).
+ *    calls (report hook `merged`) moves those of the merged call to the surviving id, and a
+ *    device SIP named one way and CTI another (`renamed`) to CTI's name, so their later
+ *    triggers find them (neither lost nor opened twice).
  *  - RTP: ct_recwire_rtp() hands each packet to the engine by endpoint, from the pipeline after
  *    the media module accounted it; nothing allocated, nothing printed.
  *  - The engine's events: a finished payload or evidence pcap is a `file` record; the engine
@@ -74,6 +75,7 @@ void ct_recwire_free(struct ct_recwire *w, ct_time_t now);
  * evidence pcap closes). */
 void ct_recwire_trigger(struct ct_recwire *w, const struct ct_recording_view *v);
 void ct_recwire_merged(struct ct_recwire *w, ct_time_t ts, const char *into, const char *from);
+void ct_recwire_renamed(struct ct_recwire *w, ct_time_t ts, const char *call, const char *from, const char *to);
 void ct_recwire_call_end(struct ct_recwire *w, const char *call, ct_time_t ts);
 /* A SIP message of call `call` (NULL: of none), being decoded now: its frame for the evidence.
  * reassembled: the datagram came from IP fragments (the frame is its last one). */

@@ -375,6 +375,10 @@ void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const 
 	if (q->rec != REC_NONE && p->rec == REC_NONE) {
 		p->rec = q->rec;
 		iv_merge(p, q);
+		if (t->rep && t->rep->renamed) /* what is keyed by the device follows it */
+			t->rep->renamed(t->rep->user, cc->last, cc->id, from, to);
+	} else if (q->rec == REC_ON || q->rec == REC_PAUSED) {
+		rec_stop(t, cc, q, CT_RECR_MERGED, cc->last); /* both recorded: once, as `to` */
 	}
 	memmove(q, q + 1, (size_t)(&cc->parties[cc->nparties] - (q + 1)) * sizeof(*q));
 	cc->nparties--;

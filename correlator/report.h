@@ -364,6 +364,9 @@ struct ct_report {
 	/* Call `from` became part of call `into` (its id is gone): whatever is keyed by a call id
 	 * (a recording open in `from`, whose later triggers name `into`) moves to `into`. */
 	void (*merged)(void *user, ct_time_t ts, const char *into, const char *from);
+	/* In call `call`, the device SIP named `from` is CTI's device `to`: a recording of `from`
+	 * goes on as `to`'s (its later triggers name `to`). */
+	void (*renamed)(void *user, ct_time_t ts, const char *call, const char *from, const char *to);
 };
 
 /* Hands an audit finding to rep->audit, its detail formatted from fmt (cut at 512 bytes). */

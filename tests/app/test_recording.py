@@ -7,8 +7,8 @@ capture), a RIFF and a pcap reader written here, and ctitap verify on the hash c
 
 Runs `ctitap -r CAPTURE -X record.dir=D -X record.pcap=true ...` on
   - pcaps/demo-csta.pcap (G.711, a hold, CTI and SIP),
-  - pcaps/scenarios/consultation_transfer.pcap (G.729: a hold, a consultation call that is
-    merged into the customer's at the transfer, pause_on_hold), and
+  - pcaps/scenarios/consultation_transfer.pcap (G.729: the customer held, the agent's
+    recording resuming on its consultation leg, the consulted agent recorded, a transfer), and
   - the public Wireshark capture SIP_CALL_RTP_G711 (../shared; skipped when absent),
 and checks for every recorded device of every call record:
   - one WAV per recording (start to stop), named as docs/recording.md says, whose length is
@@ -23,7 +23,8 @@ and checks for every recorded device of every call record:
     its chain entry's; ctitap verify passes, a flipped byte and a deleted file make it fail;
   - the evidence pcap holds the call's SIP frames byte for byte from its first INVITE (every
     message of its Call-IDs) and only RTP frames of its recordings;
-  - a merge (the consultation) neither loses nor doubles the consulted agent's recording;
+  - each agent of the consultation is recorded once, one file each, stopped in the customer's
+    call (merges and renames are unit-tested in test_recwire.c);
   - privacy.numbers=pseudonymise and mask: no device number in the chain logs or file names,
     the file-name digest is that of the pseudonym or mask;
   - the stats record's `recorder` counters; a tiny record.pcap_hold_kb pushes frames out
@@ -129,12 +130,62 @@ def tshark(pcap, filt, *fields, heuristic=True):
     return [line.split("\t") for line in out.splitlines()]
 
 
-def rtp_from(pcap, ip, port):
-    """RTP packets tshark finds from ip:port: arrival, seq, timestamp, marker, pt, payload, ssrc."""
-    rows = tshark(pcap, "rtp && ip.src==%s && udp.srcport==%d" % (ip, port), "frame.time_epoch", "rtp.seq",
-                  "rtp.timestamp", "rtp.marker", "rtp.p_type", "rtp.payload", "rtp.ssrc")
-    return [{"at": usec(f[0]), "seq": int(f[1]), "ts": int(f[2]), "marker": f[3] in ("1", "True"), "pt": int(f[4]),
-             "payload": bytes.fromhex(f[5].replace(":", "")), "ssrc": f[6]} for f in rows if len(f) >= 7 and f[5]]
+_RTP = {}
+
+
+def rtp_all(pcap):
+    """Every RTP packet tshark finds in the capture (cached), with its endpoints."""
+    if pcap not in _RTP:
+        rows = tshark(pcap, "rtp", "frame.time_epoch", "ip.src", "udp.srcport", "ip.dst", "udp.dstport", "rtp.seq",
+                      "rtp.timestamp", "rtp.marker", "rtp.p_type", "rtp.payload", "rtp.ssrc")
+        _RTP[pcap] = [{"at": usec(f[0]), "src": (f[1], int(f[2])), "dst": (f[3], int(f[4])), "seq": int(f[5]),
+                       "ts": int(f[6]), "marker": f[7] in ("1", "True"), "pt": int(f[8]),
+                       "payload": bytes.fromhex(f[9].replace(":", "")), "ssrc": f[10]} for f in rows if len(f) >= 11 and f[9]]
+    return _RTP[pcap]
+
+
+class Media:
+    """A recording's endpoints over time, as its records name them: `out` is the agent's own
+    SDP endpoint, `in` the far end's (unknown until a record names it: then the far end is
+    whatever is sent to the agent's endpoint, as the recorder takes it)."""
+
+    def __init__(self, recs):
+        self.steps = []
+        for r in sorted(recs, key=lambda r: usec(r["ts"])):
+            eps = {e["dir"]: (e["ip"], e["port"]) for e in r.get("rtp", [])}
+            if eps:
+                prev = dict(self.steps[-1][1]) if self.steps else {}
+                prev.update(eps)
+                self.steps.append((usec(r["ts"]), prev))
+
+    def at(self, t):
+        cur = self.steps[0][1] if self.steps else {}
+        for ts, eps in self.steps:
+            if ts <= t:
+                cur = eps
+        return cur
+
+    def channel(self, p, t):
+        """0 (far end), 1 (agent) or None for packet p with the endpoints in force at t."""
+        eps = self.at(t)
+        if p["src"] == eps.get("out"):
+            return 1
+        if p["src"] == eps.get("in") or ("in" not in eps and p["dst"] == eps.get("out")):
+            return 0
+        return None
+
+    def steady(self, p):
+        """The packet's channel when the endpoints stay the same around its arrival, else None."""
+        c = {self.channel(p, p["at"] + d) for d in (-HOLD_US, 0, HOLD_US)}
+        return c.pop() if len(c) == 1 else None
+
+    def near(self, p):
+        return {self.channel(p, p["at"] + d) for d in (-HOLD_US, 0, HOLD_US)} - {None}
+
+
+def media_of(recs, cid, dev, alias):
+    return Media([r for r in recs if r["type"] == "recording" and alias.get(r["call"], r["call"]) == cid and
+                  r.get("device") == dev])
 
 
 # ---- one recording's audio against the capture ----
@@ -184,7 +235,7 @@ def place_edge(chan, p, t_to_pos, silence):
     return None
 
 
-def check_g711(name, data, silence, t0, ivs, cut, far, agent, capture):
+def check_g711(name, data, silence, t0, ivs, cut, media, capture):
     """Both channels of a G.711 recording against tshark's payloads of the two senders."""
     frames = len(data) // 2
 
@@ -199,12 +250,12 @@ def check_g711(name, data, silence, t0, ivs, cut, far, agent, capture):
     def running(t, margin):
         return any(s + margin <= t <= e - margin for s, e in ivs)
 
-    for ch, (who, ep) in enumerate((("far end", far), ("agent", agent))):
+    for ch, who in enumerate(("far end", "agent")):
         chan = data[ch::2]
-        pkts = [p for p in rtp_from(capture, *ep) if p["pt"] in (0, 8)]
-        core = [p for p in pkts if running(p["at"], HOLD_US)]
-        edge = [p for p in pkts if running(p["at"], -HOLD_US) and not running(p["at"], HOLD_US)]
-        check(core, "%s %s %s:%d: tshark finds RTP in the recorded intervals" % (name, who, ep[0], ep[1]))
+        pkts = [p for p in rtp_all(capture) if p["pt"] in (0, 8) and ch in media.near(p)]
+        core = [p for p in pkts if running(p["at"], HOLD_US) and media.steady(p) == ch]
+        edge = [p for p in pkts if running(p["at"], -HOLD_US) and p not in core]
+        check(core, "%s %s: tshark finds its RTP in the recorded intervals" % (name, who))
         covered = bytearray(frames)
         missing, placed = 0, 0
         for sp in spurts(core):
@@ -228,25 +279,26 @@ def check_g711(name, data, silence, t0, ivs, cut, far, agent, capture):
               "timestamp, within 60 ms of its arrival (%d not)" % (name, who, missing))
         check(stray == 0, "%s %s: nothing but those payloads and silence in the channel (%d bytes no packet of the "
               "intervals wrote)" % (name, who, stray))
-        print("  %s %s %s:%d: %d packets in the intervals, %d placed, %d stray bytes" % (
-            name, who, ep[0], ep[1], len(core), placed, stray))
+        print("  %s %s: %d packets in the intervals, %d placed, %d stray bytes" % (name, who, len(core), placed, stray))
 
 
-def check_payload_pcap(name, path, ivs, far, agent, capture):
-    """G.729 and other codecs ctitap does not decode: the payload pcap against tshark."""
+def check_payload_pcap(name, path, ivs, media, capture):
+    """G.729 and other codecs ctitap does not decode: the payload pcap against tshark. Packets
+    are told by SSRC and sequence number: the pcap's IP/UDP header is rebuilt from the
+    recording's endpoints."""
     got = {}
-    for f in tshark(path, "rtp", "ip.src", "udp.srcport", "rtp.seq", "rtp.payload", heuristic=True):
-        if len(f) >= 4 and f[3]:
-            got.setdefault((f[0], int(f[1])), {})[int(f[2])] = bytes.fromhex(f[3].replace(":", ""))
-    for who, ep in (("far end", far), ("agent", agent)):
-        pkts = [p for p in rtp_from(capture, *ep) if p["pt"] not in (101, 13)]
-        core = [p for p in pkts if any(s + HOLD_US <= p["at"] <= e - HOLD_US for s, e in ivs)]
-        near = {p["seq"]: p["payload"] for p in pkts if any(s - HOLD_US <= p["at"] <= e + HOLD_US for s, e in ivs)}
-        mine = got.get(ep, {})
-        check(core and all(mine.get(p["seq"]) == p["payload"] for p in core),
+    for f in tshark(path, "rtp", "rtp.ssrc", "rtp.seq", "rtp.payload", heuristic=True):
+        if len(f) >= 3 and f[2]:
+            got[(f[0], int(f[1]))] = bytes.fromhex(f[2].replace(":", ""))
+    pkts = [p for p in rtp_all(capture) if p["pt"] not in (101, 13)]
+    for ch, who in enumerate(("far end", "agent")):
+        core = [p for p in pkts if media.steady(p) == ch and any(s + HOLD_US <= p["at"] <= e - HOLD_US for s, e in ivs)]
+        check(core and all(got.get((p["ssrc"], p["seq"])) == p["payload"] for p in core),
               "%s %s: the payload pcap holds the %d payloads of the recorded intervals byte for byte" % (name, who, len(core)))
-        check(all(near.get(s) == b for s, b in mine.items()),
-              "%s %s: the payload pcap holds nothing from outside them (%d packets)" % (name, who, len(mine)))
+    near = {(p["ssrc"], p["seq"]): p["payload"] for p in pkts if media.near(p) and
+            any(s - HOLD_US <= p["at"] <= e + HOLD_US for s, e in ivs)}
+    check(all(near.get(k) == b for k, b in got.items()),
+          "%s: the payload pcap holds nothing from outside them (%d packets)" % (name, len(got)))
 
 
 SIP_STARTS = (b"INVITE ", b"ACK ", b"BYE ", b"CANCEL ", b"OPTIONS ", b"REGISTER ", b"INFO ", b"UPDATE ", b"PRACK ",
@@ -314,19 +366,18 @@ def check_run(name, capture, out, d, cut=False):
                   "%s: soxi says %.3f s, the call record's intervals %.3f s (pause_mode %s), the stop record %d ms" % (
                       what, dur / 1e6, span / 1e6, "cut" if cut else "silence", stop["duration_ms"]))
             check(ivs[0][0] == t0 and ivs[-1][1] <= t1, "%s: the file spans the call record's intervals" % what)
-            eps = {e["dir"]: (e["ip"], e["port"]) for e in stop.get("rtp", [])}
+            media = media_of(recs, cid, dev, alias)
             if stop["codec"] in ("PCMA", "PCMU"):
                 check((code, rate) == ((6 if stop["codec"] == "PCMA" else 7), 8000) and
                       soxi["-e"] == ("A-law" if stop["codec"] == "PCMA" else "u-law"),
                       "%s: WAV %s at 8 kHz, as the wire (soxi: %s)" % (what, stop["codec"], soxi["-e"]))
-                check_g711(what, data, 0xd5 if stop["codec"] == "PCMA" else 0xff, t0, ivs, cut, eps["in"], eps["out"],
-                           capture)
+                check_g711(what, data, 0xd5 if stop["codec"] == "PCMA" else 0xff, t0, ivs, cut, media, capture)
             else:
                 check(code == 1 and rate == 16000 and not any(data), "%s: an L16 WAV of silence (%s)" % (what, stop["codec"]))
                 payload = [r for r in recs if r["type"] == "recording" and r["action"] == "file" and
                            r.get("kind") == "payload" and r["call"] == cid and r.get("device") == dev]
                 if check(len(payload) == 1, "%s: a payload pcap for its %s" % (what, stop["codec"])):
-                    check_payload_pcap(what, os.path.join(d, payload[0]["file"]), ivs, eps["in"], eps["out"], capture)
+                    check_payload_pcap(what, os.path.join(d, payload[0]["file"]), ivs, media, capture)
     wavs = [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav")]
     check(len(wavs) == nfiles and nfiles, "%s: %d WAV files, one per recording of the call records" % (name, len(wavs)))
     check(all(len(os.path.basename(w).split("-")) in (3, 4) for w in wavs), "%s: files named <call id>-<digest>.wav" % name)
@@ -361,21 +412,20 @@ def check_run(name, capture, out, d, cut=False):
         check(sorted(got) == sorted(want), "%s %s: its evidence pcaps (%d, merged calls' included) hold each of its %d "
               "SIP messages once, from the first INVITE (got %d)" % (name, cid, len(mine), len(want), len(got)))
         # RTP: the packets of its recordings while they ran (DTMF events left out), nothing else
-        key = ("frame.time_epoch", "ip.src", "udp.srcport", "rtp.ssrc", "rtp.seq", "rtp.p_type")
+        key = lambda p: p["src"] + (p["ssrc"], p["seq"])  # noqa: E731
         core, near = set(), set()
         for rec in call["recording"]:
             ivs = [(usec(i["start"]), usec(i["end"])) for i in rec["intervals"]]
-            eps = set()
-            for r in recs:
-                if r["type"] == "recording" and alias.get(r["call"], r["call"]) == cid and r.get("device") == rec["device"]:
-                    eps |= {(e["ip"], e["port"]) for e in r.get("rtp", [])}
-            sel = " || ".join("(ip.src==%s && udp.srcport==%d)" % e for e in sorted(eps)) or "frame.number==0"
-            allr = {tuple(f[1:5]): (usec(f[0]), int(f[5])) for f in tshark(capture, "rtp && (%s)" % sel, *key) if len(f) >= 6}
-            core |= {k for k, (at, pt) in allr.items() if pt != 101 and any(s + HOLD_US <= at <= e - HOLD_US for s, e in ivs)}
-            near |= {k for k, (at, pt) in allr.items() if any(s - HOLD_US <= at <= e + HOLD_US for s, e in ivs)}
+            media = media_of(recs, cid, rec["device"], alias)
+            for p in rtp_all(capture):
+                if p["pt"] != 101 and media.steady(p) is not None and any(s + HOLD_US <= p["at"] <= e - HOLD_US for s, e in ivs):
+                    core.add(key(p))
+                if media.near(p) and any(s - HOLD_US <= p["at"] <= e + HOLD_US for s, e in ivs):
+                    near.add(key(p))
         ev_rtp = set()
         for ev in mine:
-            ev_rtp |= {tuple(f[1:5]) for f in tshark(os.path.join(d, ev["file"]), "rtp", *key) if len(f) >= 6}
+            ev_rtp |= {(f[0], int(f[1]), f[2], int(f[3])) for f in tshark(os.path.join(d, ev["file"]), "rtp", "ip.src",
+                                                                        "udp.srcport", "rtp.ssrc", "rtp.seq") if len(f) >= 4}
         check(core <= ev_rtp <= near, "%s %s: the evidence holds the %d RTP packets of its recordings while they ran, "
               "and no other (%d in it, %d of them outside)" % (name, cid, len(core), len(ev_rtp), len(ev_rtp - near)))
     r = run([ctitap, "verify", d])
@@ -425,17 +475,19 @@ d, out = record("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), "record.d
                 "numbers.country_code=49", "record.pause_mode=cut")
 check_run("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), out, d, cut=True)
 
-print("consultation transfer (G.729, hold, a consultation merged into the customer's call):")
+print("consultation transfer (G.729, hold, the agent's recording resumed on its consultation leg):")
 scen = os.path.join(src, "pcaps/scenarios/consultation_transfer.pcap")
 d, out = record("consult", scen, "record.devices=2001-2009", "record.pause_on_hold=true", "numbers.country_code=49",
                 "numbers.rules=5000[4]=>+4930555000")
 recs = check_run("consult", scen, out, d)
 call = [r for r in recs if r["type"] == "call"][0]
-starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["device"] == "2002"]
-stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["device"] == "2002"]
-check(len(starts) == 1 and len(stops) == 1 and starts[0]["call"] in call["merged"] and stops[0]["call"] == call["call"],
-      "consult: 2002's recording began in the consultation call %s and ended in the call it was merged into %s, "
-      "one file" % (starts[0]["call"] if starts else None, call["call"]))
+for dev in ("2001", "2002"):
+    starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["device"] == dev]
+    stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["device"] == dev]
+    check(len(starts) == 1 and len(stops) == 1 and stops[0]["call"] == call["call"] and
+          (starts[0]["call"] == call["call"] or starts[0]["call"] in call["merged"]),
+          "consult: %s recorded once, one file, stopped in the customer's call %s (merged: %s)" % (
+              dev, call["call"], call["merged"]))
 
 if os.path.exists(PUBLIC):
     print("public SIP_CALL_RTP_G711 (a real call, its SIP user recorded):")
@@ -451,10 +503,9 @@ if os.path.exists(PUBLIC):
         code, chans, rate, data = wav(path)
         dur = float(subprocess.run(["soxi", "-D", path], capture_output=True, text=True).stdout) * 1e6
         end = t0 + int(dur)
-        eps = {e["dir"]: (e["ip"], e["port"]) for e in stop[0]["rtp"]}
         check(abs(stop[0]["duration_ms"] * 1000 - dur) <= 1000, "public: the stop record's duration is soxi's")
-        check_g711("public", data, 0xd5 if stop[0]["codec"] == "PCMA" else 0xff, t0, [(t0, end)], False, eps["in"],
-                   eps["out"], PUBLIC)
+        check_g711("public", data, 0xd5 if stop[0]["codec"] == "PCMA" else 0xff, t0, [(t0, end)], False,
+                   Media(start + stop), PUBLIC)
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "public: ctitap verify passes")
 else:
