@@ -281,7 +281,9 @@ class Live:
         check(self.proc.wait(timeout=30) == 0, "the lingering ctitap ends cleanly on TERM")
 
 
-DEMO_SETTINGS = [("record.devices", "2000-2099"), ("numbers.country_code", "49")]
+# recorded by ctitap itself: the call pages link the recordings its records name
+DEMO_SETTINGS = [("record.devices", "2000-2099"), ("numbers.country_code", "49"),
+                 ("record.dir", os.path.join(work, "live-rec")), ("record.pcap", "true"), ("record.min_free_mb", "0")]
 live_demo = Live("demo", os.path.join(src, "pcaps/demo-csta.pcap"), DEMO_SETTINGS, 8)
 # mid-replay (23.7 s of capture at 8x: about 3 s): the index already lists what began
 time.sleep(1.0)
