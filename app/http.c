@@ -33,6 +33,24 @@ struct ct_http {
 	struct ct_buf query;      /* reused: the query string rebuilt */
 };
 
+/* Room for `need` more bytes and a NUL: false (err set) when the buffer cannot grow. */
+static bool grow(struct ct_http_resp *resp, size_t need)
+{
+	if (resp->cap - resp->len > need)
+		return true;
+	size_t cap = resp->cap ? resp->cap : 4096;
+	while (cap - resp->len <= need)
+		cap *= 2;
+	char *b = realloc(resp->buf, cap);
+	if (!b) {
+		resp->err = CT_ENOMEM;
+		return false;
+	}
+	resp->buf = b;
+	resp->cap = cap;
+	return true;
+}
+
 void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
 {
 	if (resp->err)
@@ -50,35 +68,15 @@ void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
 			resp->len += (size_t)n;
 			return;
 		}
-		size_t cap = resp->cap ? resp->cap : 4096;
-		while (cap - resp->len <= (size_t)n)
-			cap *= 2;
-		char *b = realloc(resp->buf, cap);
-		if (!b) {
-			resp->err = CT_ENOMEM;
+		if (!grow(resp, (size_t)n))
 			return;
-		}
-		resp->buf = b;
-		resp->cap = cap;
 	}
 }
 
 void ct_http_put(struct ct_http_resp *resp, const void *data, size_t len)
 {
-	if (resp->err || !len)
+	if (resp->err || !len || !grow(resp, len))
 		return;
-	if (resp->cap - resp->len <= len) {
-		size_t cap = resp->cap ? resp->cap : 4096;
-		while (cap - resp->len <= len)
-			cap *= 2;
-		char *b = realloc(resp->buf, cap);
-		if (!b) {
-			resp->err = CT_ENOMEM;
-			return;
-		}
-		resp->buf = b;
-		resp->cap = cap;
-	}
 	memcpy(resp->buf + resp->len, data, len);
 	resp->len += len;
 	resp->buf[resp->len] = '\0';
