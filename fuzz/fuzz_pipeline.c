@@ -1,9 +1,13 @@
 /* fuzz_pipeline.c - libFuzzer target for the whole per-packet path as ctitap runs it:
  * capture, TCP detection (SIP, WebSocket, the CSTA framings), SIP/SDP/RTP, CSTA BER and XML,
  * the SIP call and CSTA link state, and record building: every record is checked against the
- * schema rules of record_check.h.
+ * schema rules of record_check.h. With CTITAP_FUZZ_RECORD_DIR set (an existing folder) every
+ * device is recorded there too, evidence pcaps included: the recorder's wiring (app/recwire.c)
+ * on hostile SDP, endpoints and merges.
  * Input: the frames of fuzz/frames.h (byte 0 also picks sip.events_all with its top bit). */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,6 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.calls.max_calls = 32;
 	cfg.agents_max = 16;
 	cfg.sip.events_all = (data[0] & 0x80) != 0;
+	const char *rec_dir = getenv("CTITAP_FUZZ_RECORD_DIR");
+	if (rec_dir && rec_dir[0]) {
+		char arg[600], err[256];
+		snprintf(arg, sizeof(arg), "record.dir=%s", rec_dir);
+		if (ct_config_set_arg(&cfg, arg, err, sizeof(err)) != CT_OK ||
+		    ct_config_set_arg(&cfg, "record.devices=*", err, sizeof(err)) != CT_OK)
+			abort();
+		cfg.record_pcap = true;
+		cfg.record_min_free_mb = 0;
+		cfg.record_pcap_hold_kb = 64;
+	}
 	struct ct_counters ctr;
 	memset(&ctr, 0, sizeof(ctr));
 	struct ct_outputs out;
