@@ -46,7 +46,7 @@ static void on_sip(void *user, const struct ct_sip_msg *m, const struct ct_sip_m
 {
 	struct ct_pipeline *p = user;
 	ct_sipcalls_message(p->calls, m, meta);
-	if (p->recw) /* every message of a recorded call's dialogs is evidence (responses too) */
+	if (ct_recwire_wants_sip(p->recw)) /* every message of a recorded call's dialogs is evidence */
 		ct_recwire_sip(p->recw, ct_sipcalls_call_of(p->calls, m->call_id), m, meta->ts, p->cur_reassembled);
 	uacsta(p, m, meta);
 }
@@ -63,14 +63,15 @@ static void on_csta_gap(void *user, const struct ct_csta_meta *meta, uint32_t by
 	ct_cstalinks_gap(p->links, meta, bytes);
 }
 
-/* The recorder's timers, every 100 ms of packet time (a clock moved back reschedules). */
+/* The recorder's timers, every 100 ms of packet time (the capture clock's ticks; a clock moved
+ * back reschedules). */
 #define REC_TICK (100 * 1000)
 static void rec_poll(struct ct_pipeline *p, ct_time_t now)
 {
 	if (!p->recw || (now < p->rec_tick_at && p->rec_tick_at - now <= REC_TICK))
 		return;
 	ct_recwire_tick(p->recw, now);
-	p->rec_tick_at = now + REC_TICK;
+	p->rec_tick_at = now + REC_TICK - 1;
 }
 
 /* An RTP packet for the recordings open now (RTCP is not theirs). */
@@ -93,7 +94,6 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 {
 	(void)c;
 	struct ct_pipeline *p = user;
-	rec_poll(p, pk->ts);
 	bool sip_flow = f->app == &sip_udp_mark;
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
 		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))

@@ -690,6 +690,11 @@ void ct_recwire_call_end(struct ct_recwire *w, const char *call, ct_time_t ts)
 
 /* ---- RTP ---- */
 
+bool ct_recwire_wants_sip(const struct ct_recwire *w)
+{
+	return w && w->eng && w->ecfg.pcap;
+}
+
 bool ct_recwire_wants_rtp(const struct ct_recwire *w)
 {
 	return w && w->eng && ct_recorder_active(w->eng) > 0;

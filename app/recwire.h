@@ -81,6 +81,8 @@ void ct_recwire_call_end(struct ct_recwire *w, const char *call, ct_time_t ts);
  * reassembled: the datagram came from IP fragments (the frame is its last one). */
 void ct_recwire_sip(struct ct_recwire *w, const char *call, const struct ct_sip_msg *m, ct_time_t ts, bool reassembled);
 
+/* True with evidence pcaps on (record.pcap): only then is a SIP message's call worth finding. */
+bool ct_recwire_wants_sip(const struct ct_recwire *w);
 /* True while some recording is open: only then is an RTP packet worth parsing for it. */
 bool ct_recwire_wants_rtp(const struct ct_recwire *w);
 /* One RTP packet (not RTCP) of datagram pk, parsed into h. No allocation, no printf. */
