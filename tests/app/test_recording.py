@@ -3,7 +3,10 @@
 with it: soxi (the WAV's format and length), tshark (the RTP payloads and the SIP frames of the
 capture), a RIFF and a pcap reader written here, and ctitap verify on the hash chain.
 
-  test_recording.py CTITAP SOURCE_DIR
+  test_recording.py CTITAP SOURCE_DIR [public]
+
+Without `public`, everything but the public capture; with it, the public capture only (exit 77
+when ../shared is not there: a user's clone).
 
 Runs `ctitap -r CAPTURE -X record.dir=D -X record.pcap=true ...` on
   - pcaps/demo-csta.pcap (G.711, a hold, CTI and SIP),
@@ -41,6 +44,7 @@ import sys
 import tempfile
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+public_only = len(sys.argv) > 3 and sys.argv[3] == "public"
 PUBLIC = os.path.join(src, "..", "shared", "pcaps", "public", "wiresharkwiki__SIP_CALL_RTP_G711.pcap")
 HOLD_US = 120000     # jitter hold (100 ms) and a little: packets this close to an edge may go either way
 SEARCH = 480         # a talkspurt is looked for within 60 ms (8 kHz) of its arrival
@@ -446,50 +450,55 @@ def record(name, capture, *settings, cut=False):
     return d, out
 
 
-print("demo (G.711, a hold, pause_mode silence):")
-d, out = record("demo", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
-                "numbers.country_code=49")
-recs = check_run("demo", os.path.join(src, "pcaps/demo-csta.pcap"), out, d)
-stats = [r for r in recs if r["type"] == "stats"][-1]
-rs = stats.get("recorder", {})
-check(rs.get("opened") == 4 and rs.get("files") >= 8 and rs.get("chain_entries") == len(chain_entries(d)),
-      "demo: the stats record's recorder counters (opened %s, files %s)" % (rs.get("opened"), rs.get("files")))
-# verify catches a flipped byte and a deleted file, and passes again when they are back
-wavs = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav"))
-b = bytearray(open(wavs[0], "rb").read())
-keep = bytes(b)
-b[len(b) // 2] ^= 1
-open(wavs[0], "wb").write(bytes(b))
-r = run([ctitap, "verify", d], expect=1)
-check("changed" in r.stdout, "demo: ctitap verify fails on a flipped byte: %s" % r.stdout.strip()[-300:])
-open(wavs[0], "wb").write(keep)
-pcaps = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".pcap"))
-os.rename(pcaps[0], pcaps[0] + ".gone")
-r = run([ctitap, "verify", d], expect=1)
-check("missing" in r.stdout, "demo: ctitap verify fails on a deleted file: %s" % r.stdout.strip()[-300:])
-os.rename(pcaps[0] + ".gone", pcaps[0])
-run([ctitap, "verify", d])
+if not public_only:
+    print("demo (G.711, a hold, pause_mode silence):")
+    d, out = record("demo", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                    "numbers.country_code=49")
+    recs = check_run("demo", os.path.join(src, "pcaps/demo-csta.pcap"), out, d)
+    stats = [r for r in recs if r["type"] == "stats"][-1]
+    rs = stats.get("recorder", {})
+    check(rs.get("opened") == 4 and rs.get("files") >= 8 and rs.get("chain_entries") == len(chain_entries(d)),
+          "demo: the stats record's recorder counters (opened %s, files %s)" % (rs.get("opened"), rs.get("files")))
+    # verify catches a flipped byte and a deleted file, and passes again when they are back
+    wavs = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav"))
+    b = bytearray(open(wavs[0], "rb").read())
+    keep = bytes(b)
+    b[len(b) // 2] ^= 1
+    open(wavs[0], "wb").write(bytes(b))
+    r = run([ctitap, "verify", d], expect=1)
+    check("changed" in r.stdout, "demo: ctitap verify fails on a flipped byte: %s" % r.stdout.strip()[-300:])
+    open(wavs[0], "wb").write(keep)
+    pcaps = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".pcap"))
+    os.rename(pcaps[0], pcaps[0] + ".gone")
+    r = run([ctitap, "verify", d], expect=1)
+    check("missing" in r.stdout, "demo: ctitap verify fails on a deleted file: %s" % r.stdout.strip()[-300:])
+    os.rename(pcaps[0] + ".gone", pcaps[0])
+    run([ctitap, "verify", d])
 
-print("demo, pause_mode cut:")
-d, out = record("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
-                "numbers.country_code=49", "record.pause_mode=cut")
-check_run("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), out, d, cut=True)
+    print("demo, pause_mode cut:")
+    d, out = record("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                    "numbers.country_code=49", "record.pause_mode=cut")
+    check_run("demo-cut", os.path.join(src, "pcaps/demo-csta.pcap"), out, d, cut=True)
 
-print("consultation transfer (G.729, hold, the agent's recording resumed on its consultation leg):")
-scen = os.path.join(src, "pcaps/scenarios/consultation_transfer.pcap")
-d, out = record("consult", scen, "record.devices=2001-2009", "record.pause_on_hold=true", "numbers.country_code=49",
-                "numbers.rules=5000[4]=>+4930555000")
-recs = check_run("consult", scen, out, d)
-call = [r for r in recs if r["type"] == "call"][0]
-for dev in ("2001", "2002"):
-    starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["device"] == dev]
-    stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["device"] == dev]
-    check(len(starts) == 1 and len(stops) == 1 and stops[0]["call"] == call["call"] and
-          (starts[0]["call"] == call["call"] or starts[0]["call"] in call["merged"]),
-          "consult: %s recorded once, one file, stopped in the customer's call %s (merged: %s)" % (
-              dev, call["call"], call["merged"]))
+    print("consultation transfer (G.729, hold, the agent's recording resumed on its consultation leg):")
+    scen = os.path.join(src, "pcaps/scenarios/consultation_transfer.pcap")
+    d, out = record("consult", scen, "record.devices=2001-2009", "record.pause_on_hold=true", "numbers.country_code=49",
+                    "numbers.rules=5000[4]=>+4930555000")
+    recs = check_run("consult", scen, out, d)
+    call = [r for r in recs if r["type"] == "call"][0]
+    for dev in ("2001", "2002"):
+        starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["device"] == dev]
+        stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["device"] == dev]
+        check(len(starts) == 1 and len(stops) == 1 and stops[0]["call"] == call["call"] and
+              (starts[0]["call"] == call["call"] or starts[0]["call"] in call["merged"]),
+              "consult: %s recorded once, one file, stopped in the customer's call %s (merged: %s)" % (
+                  dev, call["call"], call["merged"]))
 
-if os.path.exists(PUBLIC):
+if public_only and not os.path.exists(PUBLIC):
+    print("SKIP: ../shared/pcaps/public is not there (a user's clone)")
+    shutil.rmtree(work)
+    sys.exit(77)
+if public_only:
     print("public SIP_CALL_RTP_G711 (a real call, its SIP user recorded):")
     d, out = record("public", PUBLIC, "record.devices=francisco")
     recs = records(out)
@@ -508,122 +517,120 @@ if os.path.exists(PUBLIC):
                    Media(start + stop), PUBLIC)
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "public: ctitap verify passes")
-else:
-    print("../shared/pcaps/public is not there (a user's clone): the public capture is skipped")
+if not public_only:
+    print("privacy: the chain and the file names show devices as the records do:")
+    keyf = os.path.join(work, "key")
+    with open(keyf, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    os.chmod(keyf, 0o600)
+    for mode in ("pseudonymise", "mask"):
+        d, out = record("privacy-" + mode, os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                        "numbers.country_code=49", "privacy.numbers=" + mode, "privacy.key_file=" + keyf)
+        recs = records(out)
+        chain = chain_entries(d)
+        shown = {r["device"] for r in recs if r["type"] == "recording" and "device" in r}
+        check(shown and all(("2000" not in s and "2001" not in s) for s in shown), "%s: records show %s" % (mode, sorted(shown)))
+        devs = {e["device"] for e in chain.values() if "device" in e}
+        check(devs and devs <= shown, "%s: chain entries carry the devices as records show them: %s" % (mode, sorted(devs)))
+        text = "".join(open(os.path.join(d, "chain", f), encoding="utf-8").read() for f in os.listdir(os.path.join(d, "chain"))
+                       if f.endswith(".jsonl"))
+        check('"2000"' not in text and '"2001"' not in text, "%s: no device number in the chain logs" % mode)
+        for r in recs:
+            if r["type"] == "recording" and r.get("kind") == "audio":
+                digest = os.path.basename(r["file"]).split("-")[2].split(".")[0]
+                check(digest == hashlib.sha256(r["device"].encode()).hexdigest()[:12],
+                      "%s: %s's file name has the digest of %s" % (mode, r["file"], r["device"]))
+        run([ctitap, "verify", d])
 
-print("privacy: the chain and the file names show devices as the records do:")
-keyf = os.path.join(work, "key")
-with open(keyf, "w") as f:
-    f.write(os.urandom(32).hex() + "\n")
-os.chmod(keyf, 0o600)
-for mode in ("pseudonymise", "mask"):
-    d, out = record("privacy-" + mode, os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
-                    "numbers.country_code=49", "privacy.numbers=" + mode, "privacy.key_file=" + keyf)
+    print("signed and encrypted (ctitap keygen, verify --pubkey, decrypt):")
+    keys = os.path.join(work, "keys")
+    os.makedirs(keys)
+    run([ctitap, "keygen", "sign", os.path.join(keys, "sign")])
+    run([ctitap, "keygen", "box", os.path.join(keys, "box")])
+    d, out = record("sealed", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
+                    "record.sign_key=" + os.path.join(keys, "sign.key"), "record.encrypt_to=" + os.path.join(keys, "box.pub"))
     recs = records(out)
     chain = chain_entries(d)
-    shown = {r["device"] for r in recs if r["type"] == "recording" and "device" in r}
-    check(shown and all(("2000" not in s and "2001" not in s) for s in shown), "%s: records show %s" % (mode, sorted(shown)))
-    devs = {e["device"] for e in chain.values() if "device" in e}
-    check(devs and devs <= shown, "%s: chain entries carry the devices as records show them: %s" % (mode, sorted(devs)))
-    text = "".join(open(os.path.join(d, "chain", f), encoding="utf-8").read() for f in os.listdir(os.path.join(d, "chain"))
-                   if f.endswith(".jsonl"))
-    check('"2000"' not in text and '"2001"' not in text, "%s: no device number in the chain logs" % mode)
-    for r in recs:
-        if r["type"] == "recording" and r.get("kind") == "audio":
-            digest = os.path.basename(r["file"]).split("-")[2].split(".")[0]
-            check(digest == hashlib.sha256(r["device"].encode()).hexdigest()[:12],
-                  "%s: %s's file name has the digest of %s" % (mode, r["file"], r["device"]))
+    signed = [r for r in recs if r["type"] == "recording" and "seq" in r]
+    check(signed and all(r.get("sig") == chain[r["seq"]].get("sig") and len(r.get("sig", "")) == 128 for r in signed),
+          "sealed: every record carries its chain entry's Ed25519 signature (%d)" % len(signed))
+    r = run([ctitap, "verify", d, "--pubkey", os.path.join(keys, "sign.pub")])
+    check("everything agrees" in r.stdout, "sealed: ctitap verify --pubkey passes: %s" % r.stdout.strip()[-200:])
+    stop = [r for r in recs if r["type"] == "recording" and r["action"] == "stop"][0]
+    check(stop["format"] == "wav+enc" and stop["file"].endswith(".wav.enc"), "sealed: files are encrypted (%s)" % stop["file"])
+    plain = os.path.join(work, "plain.wav")
+    run([ctitap, "decrypt", os.path.join(keys, "box.key"), os.path.join(d, stop["file"]), plain])
+    dur = float(subprocess.run(["soxi", "-D", plain], capture_output=True, text=True).stdout) * 1000
+    check(abs(dur - stop["duration_ms"]) <= 1, "sealed: ctitap decrypt gives the WAV soxi reads, %.0f ms as the record says" % dur)
+
+    print("a tiny evidence hold:")
+    d, out = record("hold", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099", "record.pcap_hold_kb=2")
+    recs = records(out)
+    stats = [r for r in recs if r["type"] == "stats"][-1]
+    check(stats["rec_pcap_hold_evicted"] > 0, "hold: frames pushed out of a 2 KiB hold are counted (%d)" % stats["rec_pcap_hold_evicted"])
+    for ev in [r for r in recs if r["type"] == "recording" and r.get("kind") == "evidence"]:
+        rows = tshark(os.path.join(d, ev["file"]), "sip", "frame.number", heuristic=False)
+        check(rows, "hold: %s still holds the call's SIP from its recording on" % ev["file"])
     run([ctitap, "verify", d])
 
-print("signed and encrypted (ctitap keygen, verify --pubkey, decrypt):")
-keys = os.path.join(work, "keys")
-os.makedirs(keys)
-run([ctitap, "keygen", "sign", os.path.join(keys, "sign")])
-run([ctitap, "keygen", "box", os.path.join(keys, "box")])
-d, out = record("sealed", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099",
-                "record.sign_key=" + os.path.join(keys, "sign.key"), "record.encrypt_to=" + os.path.join(keys, "box.pub"))
-recs = records(out)
-chain = chain_entries(d)
-signed = [r for r in recs if r["type"] == "recording" and "seq" in r]
-check(signed and all(r.get("sig") == chain[r["seq"]].get("sig") and len(r.get("sig", "")) == 128 for r in signed),
-      "sealed: every record carries its chain entry's Ed25519 signature (%d)" % len(signed))
-r = run([ctitap, "verify", d, "--pubkey", os.path.join(keys, "sign.pub")])
-check("everything agrees" in r.stdout, "sealed: ctitap verify --pubkey passes: %s" % r.stdout.strip()[-200:])
-stop = [r for r in recs if r["type"] == "recording" and r["action"] == "stop"][0]
-check(stop["format"] == "wav+enc" and stop["file"].endswith(".wav.enc"), "sealed: files are encrypted (%s)" % stop["file"])
-plain = os.path.join(work, "plain.wav")
-run([ctitap, "decrypt", os.path.join(keys, "box.key"), os.path.join(d, stop["file"]), plain])
-dur = float(subprocess.run(["soxi", "-D", plain], capture_output=True, text=True).stdout) * 1000
-check(abs(dur - stop["duration_ms"]) <= 1, "sealed: ctitap decrypt gives the WAV soxi reads, %.0f ms as the record says" % dur)
-
-print("a tiny evidence hold:")
-d, out = record("hold", os.path.join(src, "pcaps/demo-csta.pcap"), "record.devices=2000-2099", "record.pcap_hold_kb=2")
-recs = records(out)
-stats = [r for r in recs if r["type"] == "stats"][-1]
-check(stats["rec_pcap_hold_evicted"] > 0, "hold: frames pushed out of a 2 KiB hold are counted (%d)" % stats["rec_pcap_hold_evicted"])
-for ev in [r for r in recs if r["type"] == "recording" and r.get("kind") == "evidence"]:
-    rows = tshark(os.path.join(d, ev["file"]), "sip", "frame.number", heuristic=False)
-    check(rows, "hold: %s still holds the call's SIP from its recording on" % ev["file"])
-run([ctitap, "verify", d])
-
-print("SIGHUP changing record.*: the recordings open go on in new files; /metrics:")
-import signal
-import socket
-import time
-import urllib.request
-conf = os.path.join(work, "ctitap.conf")
-d = os.path.join(work, "reload")
-out = os.path.join(work, "reload.jsonl")
-with open(conf, "w") as f:
-    f.write("[record]\ndir = %s\npcap = true\nmin_free_mb = 0\ndevices = 2000-2099\nsilence_s = 10\n"
-            "[numbers]\ncountry_code = 49\n" % d)
-with socket.socket() as so:
-    so.bind(("127.0.0.1", 0))
-    port = so.getsockname()[1]
-proc = subprocess.Popen([ctitap, "-q", "-c", conf, "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X",
-                         "capture.replay_speed=4", "-X", "http.listen=127.0.0.1:%d" % port, "-o", "jsonl:" + out],
-                        env=dict(os.environ, CTITAP_CONFIG=""))
-time.sleep(4.0)  # packet time about 09:00:16: two recordings open
-metrics = ""
-try:
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-        metrics = r.read().decode()
-except OSError as e:
-    check(False, "reload: /metrics answers: %s" % e)
-with open(conf, "a") as f:
-    f.write("[record]\nsilence_s = 20\n")
-proc.send_signal(signal.SIGHUP)
-check(proc.wait(timeout=120) == 0, "reload: the run ends cleanly")
-check("ctitap_recorder_opened_total " in metrics and "ctitap_recorder_active " in metrics,
-      "reload: /metrics has the recorder's counters and gauges")
-if shutil.which("promtool") and metrics:
-    pt = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
-    check(pt.returncode == 0, "reload: promtool accepts /metrics: %s" % pt.stdout[-300:])
-recs = records(out)
-stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["reason"] == "reload"]
-starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["reason"] == "reload"]
-check(stops and len(stops) == len(starts) and all(
-    any(a["call"] == b["call"] and a["device"] == b["device"] and a["ts"] == b["ts"] for b in starts) for a in stops),
-      "reload: each recording open at the SIGHUP stopped (reason reload, its file) and started again at the same "
-      "moment (%d)" % len(stops))
-for a in stops:
-    pieces = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio" and
-              r["call"] == a["call"] and r["device"] == a["device"]]
-    call = [r for r in recs if r["type"] == "call" and r["call"] == a["call"]][0]
-    rec = [x for x in call["recording"] if x["device"] == a["device"]][0]
-    span = usec(rec["intervals"][-1]["end"]) - usec(rec["intervals"][0]["start"])
-    if usec(rec["intervals"][-1]["end"]) < usec(a["ts"]):
-        # the correlator wrote this call's end only later (its device's clearing came with the
-        # call record): the reload found it open, as anything keyed on the triggers would
-        print("  reload: %s %s ended at %s, its stop came after the reload" % (a["call"], a["device"],
-                                                                              rec["intervals"][-1]["end"]))
-        continue
-    total = sum(float(subprocess.run(["soxi", "-D", os.path.join(d, p["file"])], capture_output=True,
-                                     text=True).stdout) * 1e6 for p in pieces)
-    check(len(pieces) == 2 and abs(total - span) <= 40000, "reload: %s %s: two files of %.3f s together, the call's "
-          "recording %.3f s" % (a["call"], a["device"], total / 1e6, span / 1e6))
-r = run([ctitap, "verify", d])
-check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
+    print("SIGHUP changing record.*: the recordings open go on in new files; /metrics:")
+    import signal
+    import socket
+    import time
+    import urllib.request
+    conf = os.path.join(work, "ctitap.conf")
+    d = os.path.join(work, "reload")
+    out = os.path.join(work, "reload.jsonl")
+    with open(conf, "w") as f:
+        f.write("[record]\ndir = %s\npcap = true\nmin_free_mb = 0\ndevices = 2000-2099\nsilence_s = 10\n"
+                "[numbers]\ncountry_code = 49\n" % d)
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    proc = subprocess.Popen([ctitap, "-q", "-c", conf, "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X",
+                             "capture.replay_speed=4", "-X", "http.listen=127.0.0.1:%d" % port, "-o", "jsonl:" + out],
+                            env=dict(os.environ, CTITAP_CONFIG=""))
+    time.sleep(4.0)  # packet time about 09:00:16: two recordings open
+    metrics = ""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+            metrics = r.read().decode()
+    except OSError as e:
+        check(False, "reload: /metrics answers: %s" % e)
+    with open(conf, "a") as f:
+        f.write("[record]\nsilence_s = 20\n")
+    proc.send_signal(signal.SIGHUP)
+    check(proc.wait(timeout=120) == 0, "reload: the run ends cleanly")
+    check("ctitap_recorder_opened_total " in metrics and "ctitap_recorder_active " in metrics,
+          "reload: /metrics has the recorder's counters and gauges")
+    if shutil.which("promtool") and metrics:
+        pt = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
+        check(pt.returncode == 0, "reload: promtool accepts /metrics: %s" % pt.stdout[-300:])
+    recs = records(out)
+    stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r["reason"] == "reload"]
+    starts = [r for r in recs if r["type"] == "recording" and r["action"] == "start" and r["reason"] == "reload"]
+    check(stops and len(stops) == len(starts) and all(
+        any(a["call"] == b["call"] and a["device"] == b["device"] and a["ts"] == b["ts"] for b in starts) for a in stops),
+          "reload: each recording open at the SIGHUP stopped (reason reload, its file) and started again at the same "
+          "moment (%d)" % len(stops))
+    for a in stops:
+        pieces = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio" and
+                  r["call"] == a["call"] and r["device"] == a["device"]]
+        call = [r for r in recs if r["type"] == "call" and r["call"] == a["call"]][0]
+        rec = [x for x in call["recording"] if x["device"] == a["device"]][0]
+        span = usec(rec["intervals"][-1]["end"]) - usec(rec["intervals"][0]["start"])
+        if usec(rec["intervals"][-1]["end"]) < usec(a["ts"]):
+            # the correlator wrote this call's end only later (its device's clearing came with the
+            # call record): the reload found it open, as anything keyed on the triggers would
+            print("  reload: %s %s ended at %s, its stop came after the reload" % (a["call"], a["device"],
+                                                                                  rec["intervals"][-1]["end"]))
+            continue
+        total = sum(float(subprocess.run(["soxi", "-D", os.path.join(d, p["file"])], capture_output=True,
+                                         text=True).stdout) * 1e6 for p in pieces)
+        check(len(pieces) == 2 and abs(total - span) <= 40000, "reload: %s %s: two files of %.3f s together, the call's "
+              "recording %.3f s" % (a["call"], a["device"], total / 1e6, span / 1e6))
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
 
 shutil.rmtree(work)
 print("%d checks, %d failed" % (checks, len(failures)))
