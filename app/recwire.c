@@ -96,7 +96,7 @@ struct ct_recwire {
 	struct rw_recent recent[RW_RECENT];
 	unsigned nrecent;
 	struct rw_hold hold;
-	struct ct_recorder_stats last;   /* the engine's counters when it was freed */
+	struct ct_recorder_stats past;   /* the counters of the engines a reload or the end freed */
 	uint64_t st_values[64];
 };
 
@@ -961,7 +961,11 @@ static void engine_close(struct ct_recwire *w, ct_time_t now, enum ct_rec_reason
 	while ((n = ct_htab_walk(&w->pcaps, &i, &next)))
 		evidence_close(w, CT_CONTAINER_OF(n, struct rw_pcap, hn), now, why);
 	ct_recorder_drain(w->eng); /* every file finished: their records come from inside */
-	w->last = *ct_recorder_stats(w->eng);
+	const struct ct_recorder_stats *st = ct_recorder_stats(w->eng);
+	uint64_t *sum = (uint64_t *)(void *)&w->past;
+	const uint64_t *add = (const uint64_t *)(const void *)st;
+	for (size_t k = 0; k < RW_NSTATS; k++)
+		sum[k] += add[k];
 	ct_recorder_free(w->eng);
 	w->eng = NULL;
 	for (struct rw_rec *r = w->live, *rn; r; r = rn) {
@@ -1111,9 +1115,14 @@ int ct_recwire_reload(struct ct_recwire *w, ct_time_t now, char *err, size_t err
 
 void ct_recwire_stats(struct ct_recwire *w, struct ct_stats_group *g)
 {
-	const struct ct_recorder_stats *st = w->eng ? ct_recorder_stats(w->eng) : &w->last;
+	/* totals of the run: the engines freed by reloads, and the one running */
 	_Static_assert(RW_NSTATS <= sizeof(((struct ct_recwire *)0)->st_values) / sizeof(uint64_t), "room for the counters");
-	memcpy(w->st_values, st, sizeof(*st));
+	memcpy(w->st_values, &w->past, sizeof(w->past));
+	if (w->eng) {
+		const uint64_t *add = (const uint64_t *)(const void *)ct_recorder_stats(w->eng);
+		for (size_t i = 0; i < RW_NSTATS; i++)
+			w->st_values[i] += add[i];
+	}
 	g->name = "recorder";
 	g->keys = rw_stat_names;
 	g->values = w->st_values;

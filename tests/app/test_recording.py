@@ -629,6 +629,10 @@ if not public_only:
                                          text=True).stdout) * 1e6 for p in pieces)
         check(len(pieces) == 2 and abs(total - span) <= 40000, "reload: %s %s: two files of %.3f s together, the call's "
               "recording %.3f s" % (a["call"], a["device"], total / 1e6, span / 1e6))
+    rs = [r for r in recs if r["type"] == "stats"][-1]["recorder"]
+    opened = len([r for r in recs if r["type"] == "recording" and r["action"] == "start" and "seq" in r])
+    check(rs["opened"] == opened, "reload: the stats record counts the recordings of both engines (%d opened, %d "
+          "start records)" % (rs["opened"], opened))
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
 
