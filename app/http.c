@@ -13,7 +13,6 @@
 #include <sodium.h>
 
 #include "../util/log.h"
-#include "../web/buf.h"
 
 #define HTTP_FILE_MAX (1u << 20) /* a certificate chain, a key, a password */
 #define HTTP_QUERY_MAX 8192      /* a query rebuilt longer than this is answered 414 */
@@ -32,55 +31,6 @@ struct ct_http {
 	struct ct_http_resp resp; /* reused for every answer */
 	struct ct_buf query;      /* reused: the query string rebuilt */
 };
-
-/* Room for `need` more bytes and a NUL: false (err set) when the buffer cannot grow. */
-static bool grow(struct ct_http_resp *resp, size_t need)
-{
-	if (resp->cap - resp->len > need)
-		return true;
-	size_t cap = resp->cap ? resp->cap : 4096;
-	while (cap - resp->len <= need)
-		cap *= 2;
-	char *b = realloc(resp->buf, cap);
-	if (!b) {
-		resp->err = CT_ENOMEM;
-		return false;
-	}
-	resp->buf = b;
-	resp->cap = cap;
-	return true;
-}
-
-void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...)
-{
-	if (resp->err)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(resp->buf ? resp->buf + resp->len : NULL, resp->cap - resp->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			resp->err = CT_EINVAL;
-			return;
-		}
-		if ((size_t)n < resp->cap - resp->len) {
-			resp->len += (size_t)n;
-			return;
-		}
-		if (!grow(resp, (size_t)n))
-			return;
-	}
-}
-
-void ct_http_put(struct ct_http_resp *resp, const void *data, size_t len)
-{
-	if (resp->err || !len || !grow(resp, len))
-		return;
-	memcpy(resp->buf + resp->len, data, len);
-	resp->len += len;
-	resp->buf[resp->len] = '\0';
-}
 
 /* The whole file, NUL-terminated, in *out (caller frees). CT_OK or an ct_esys() code. */
 static int read_file(const char *path, char **out, size_t *len)
@@ -211,15 +161,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	resp->status = 200;
 	resp->content_type = text;
 	resp->csp = resp->location = NULL;
-	resp->len = 0;
-	resp->err = CT_OK;
-	if (resp->buf)
-		resp->buf[0] = '\0';
+	ct_buf_reset(&resp->body);
 	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "" };
 	route->fn(h->user, &req, resp);
-	if (resp->err)
+	if (resp->body.err)
 		return answer(h, c, 500, text, "out of memory\n", 14, false, NULL);
-	return answer(h, c, resp->status, resp->content_type, resp->buf ? resp->buf : "", resp->len, false, resp);
+	return answer(h, c, resp->status, resp->content_type, resp->body.len ? resp->body.p : "", resp->body.len, false, resp);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -284,7 +231,7 @@ void ct_http_stop(struct ct_http *h)
 		free(h->key);
 	}
 	free(h->cert);
-	free(h->resp.buf);
+	ct_buf_free(&h->resp.body);
 	ct_buf_free(&h->query);
 	sodium_memzero(h->pass_hash, sizeof(h->pass_hash));
 	free(h);
@@ -332,6 +279,7 @@ int ct_http_start(struct ct_http **out, const struct ct_http_cfg *cfg, const str
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->user = user;
+	ct_buf_init(&h->resp.body);
 	ct_buf_init(&h->query);
 	h->query.max = HTTP_QUERY_MAX;
 	snprintf(h->listen, sizeof(h->listen), "%s", cfg->listen);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "../util/ct.h"
+#include "../web/buf.h"
 
 /* What a handler writes: status (200 unless set), content type, body. */
 struct ct_http_resp {
@@ -28,9 +29,8 @@ struct ct_http_resp {
 	const char *content_type; /* static text; "text/plain; charset=utf-8" unless set */
 	const char *csp;          /* static text: sent as Content-Security-Policy when set */
 	const char *location;     /* static text: sent as Location when set (a 301, 302, ...) */
-	char *buf;                /* owned by the server; grown by ct_http_printf */
-	size_t len, cap;
-	int err;                  /* sticky CT_ENOMEM: the server answers 500 */
+	struct ct_buf body;       /* owned by the server, empty for each request; the handler
+				     appends (ct_buf_*); an error in it (sticky) is answered 500 */
 };
 
 struct ct_http_req {
@@ -74,9 +74,5 @@ const uint64_t *ct_http_answered(const struct ct_http *h);
 /* The address it listens on, as given. */
 const char *ct_http_listen(const struct ct_http *h);
 void ct_http_stop(struct ct_http *h);
-
-/* Appends to the body. */
-void ct_http_printf(struct ct_http_resp *resp, const char *fmt, ...) CT_PRINTF(2, 3);
-void ct_http_put(struct ct_http_resp *resp, const void *data, size_t len);
 
 #endif

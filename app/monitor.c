@@ -15,27 +15,27 @@
 #endif
 
 /* A label value in the exposition format: \, " and newline escaped. */
-static void label(struct ct_http_resp *r, const char *v)
+static void label(struct ct_buf *r, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
-			ct_http_printf(r, "\\%c", *v);
+			ct_buf_printf(r, "\\%c", *v);
 		else if (*v == '\n')
-			ct_http_printf(r, "\\n");
+			ct_buf_printf(r, "\\n");
 		else
-			ct_http_printf(r, "%c", *v);
+			ct_buf_printf(r, "%c", *v);
 	}
 }
 
-static void family(struct ct_http_resp *r, const char *name, const char *type, const char *help)
+static void family(struct ct_buf *r, const char *name, const char *type, const char *help)
 {
-	ct_http_printf(r, "# HELP ctitap_%s %s\n# TYPE ctitap_%s %s\n", name, help, name, type);
+	ct_buf_printf(r, "# HELP ctitap_%s %s\n# TYPE ctitap_%s %s\n", name, help, name, type);
 }
 
-static void gauge(struct ct_http_resp *r, const char *name, const char *help, uint64_t v)
+static void gauge(struct ct_buf *r, const char *name, const char *help, uint64_t v)
 {
 	family(r, name, "gauge", help);
-	ct_http_printf(r, "ctitap_%s %" PRIu64 "\n", name, v);
+	ct_buf_printf(r, "ctitap_%s %" PRIu64 "\n", name, v);
 }
 
 /* Now on the clock the CTI links' times are on: the wall clock for a live capture (packet
@@ -51,7 +51,7 @@ static ct_time_t clock_now(const struct ct_monitor *m)
 }
 
 struct links_out {
-	struct ct_http_resp *r;
+	struct ct_buf *r;
 	const struct ct_monitor *m;
 	int pass;      /* metrics: 0 up, 1 monitors, 2 age; healthz: 3 */
 	unsigned n, down;
@@ -61,7 +61,7 @@ struct links_out {
 static void link_line(void *user, const struct ct_cstalink_info *i)
 {
 	struct links_out *o = user;
-	struct ct_http_resp *r = o->r;
+	struct ct_buf *r = o->r;
 	o->n++;
 	if (o->pass == 3) {
 		if (i->up)
@@ -69,26 +69,26 @@ static void link_line(void *user, const struct ct_cstalink_info *i)
 		o->down++;
 		char t[32];
 		ct_time_format(i->down_since, t);
-		ct_http_printf(r, "CTI link %s is down since %s (%s)\n", i->name, t, i->down_why);
+		ct_buf_printf(r, "CTI link %s is down since %s (%s)\n", i->name, t, i->down_why);
 		return;
 	}
 	static const char *const names[] = { "cti_link_up", "cti_link_monitors", "cti_link_last_message_age_seconds" };
-	ct_http_printf(r, "ctitap_%s{link=\"", names[o->pass]);
+	ct_buf_printf(r, "ctitap_%s{link=\"", names[o->pass]);
 	label(r, i->name);
-	ct_http_printf(r, "\",transport=\"%s\"} ", i->uacsta ? "uacsta" : "tcp");
+	ct_buf_printf(r, "\",transport=\"%s\"} ", i->uacsta ? "uacsta" : "tcp");
 	if (o->pass == 0) {
-		ct_http_printf(r, "%d\n", i->up ? 1 : 0);
+		ct_buf_printf(r, "%d\n", i->up ? 1 : 0);
 	} else if (o->pass == 1) {
-		ct_http_printf(r, "%u\n", i->monitors);
+		ct_buf_printf(r, "%u\n", i->monitors);
 	} else {
 		ct_time_t age = o->now > i->last_ts ? o->now - i->last_ts : 0;
-		ct_http_printf(r, "%" PRIu64 ".%03" PRIu64 "\n", (uint64_t)(age / CT_USEC_PER_SEC), (uint64_t)(age % CT_USEC_PER_SEC / 1000u));
+		ct_buf_printf(r, "%" PRIu64 ".%03" PRIu64 "\n", (uint64_t)(age / CT_USEC_PER_SEC), (uint64_t)(age % CT_USEC_PER_SEC / 1000u));
 	}
 }
 
 /* The recorder's (record.dir): its counters as ctitap_recorder_<name>_total, open recordings
  * and files being finished. */
-static void recorder_metrics(struct ct_http_resp *r, struct ct_recwire *w)
+static void recorder_metrics(struct ct_buf *r, struct ct_recwire *w)
 {
 	static const char *const help[] = {
 #define REC_HELP(name, desc) desc,
@@ -98,19 +98,20 @@ static void recorder_metrics(struct ct_http_resp *r, struct ct_recwire *w)
 	struct ct_stats_group g;
 	ct_recwire_stats(w, &g);
 	for (unsigned i = 0; i < g.n && i < CT_ARRAY_SIZE(help); i++)
-		ct_http_printf(r,
-			       "# HELP ctitap_recorder_%s_total %s\n# TYPE ctitap_recorder_%s_total counter\n"
-			       "ctitap_recorder_%s_total %" PRIu64 "\n",
-			       g.keys[i], help[i], g.keys[i], g.keys[i], g.values[i]);
+		ct_buf_printf(r,
+			      "# HELP ctitap_recorder_%s_total %s\n# TYPE ctitap_recorder_%s_total counter\n"
+			      "ctitap_recorder_%s_total %" PRIu64 "\n",
+			      g.keys[i], help[i], g.keys[i], g.keys[i], g.values[i]);
 	gauge(r, "recorder_active", "recordings open now (record.dir)", ct_recwire_active(w));
 	gauge(r, "recorder_finishing", "recordings' files being finished (hashed, renamed)", ct_recwire_finishing(w));
 }
 
-static void route_metrics(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
+static void route_metrics(void *user, const struct ct_http_req *req, struct ct_http_resp *resp)
 {
 	(void)req;
 	const struct ct_monitor *m = user;
-	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	struct ct_buf *r = &resp->body;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 	/* the kernel's drops of the capture running now are not in the counters yet (they are
 	 * added when it closes) */
@@ -119,14 +120,14 @@ static void route_metrics(void *user, const struct ct_http_req *req, struct ct_h
 		ct_source_drops(m->src, &c);
 	for (size_t i = 0; i < ct_counter_count; i++) {
 		const struct ct_counter_desc *d = &ct_counter_table[i];
-		ct_http_printf(r, "# HELP ctitap_%s_total %s\n# TYPE ctitap_%s_total counter\nctitap_%s_total %" PRIu64 "\n",
-			       d->name, d->desc, d->name, d->name, ct_counter_get(&c, d));
+		ct_buf_printf(r, "# HELP ctitap_%s_total %s\n# TYPE ctitap_%s_total counter\nctitap_%s_total %" PRIu64 "\n",
+			      d->name, d->desc, d->name, d->name, ct_counter_get(&c, d));
 	}
 
 	family(r, "info", "gauge", "ctitap's version and sensor name");
-	ct_http_printf(r, "ctitap_info{version=\"%s\",sensor=\"", CTITAP_VERSION);
+	ct_buf_printf(r, "ctitap_info{version=\"%s\",sensor=\"", CTITAP_VERSION);
 	label(r, m->sensor);
-	ct_http_printf(r, "\"} 1\n");
+	ct_buf_printf(r, "\"} 1\n");
 	gauge(r, "start_time_seconds", "when ctitap started, seconds since the epoch", m->start_time);
 	gauge(r, "capture_running", "1 while a capture (interface or file) is being read", m->src != NULL);
 	gauge(r, "capture_live", "1 while the capture is a live interface", m->src && m->src->live);
@@ -174,46 +175,46 @@ static void route_metrics(void *user, const struct ct_http_req *req, struct ct_h
 		for (unsigned i = 0; i < nk; i++) {
 			uint64_t v[] = { st[i].brokers_up > 0, st[i].brokers_up, st[i].queued, st[i].spool_bytes,
 					 st[i].spool_pending };
-			ct_http_printf(r, "ctitap_%s{output=\"", kf[k][0]);
+			ct_buf_printf(r, "ctitap_%s{output=\"", kf[k][0]);
 			label(r, spec[i]);
-			ct_http_printf(r, "\"} %" PRIu64 "\n", v[k]);
+			ct_buf_printf(r, "\"} %" PRIu64 "\n", v[k]);
 		}
 	}
 
 	family(r, "settings_reloads_total", "counter", "SIGHUP rereads of record.* and numbers.* applied");
-	ct_http_printf(r, "ctitap_settings_reloads_total %" PRIu64 "\n", m->reloads);
+	ct_buf_printf(r, "ctitap_settings_reloads_total %" PRIu64 "\n", m->reloads);
 	family(r, "settings_reload_failures_total", "counter",
 	       "SIGHUP rereads refused (file unreadable or wrong; the settings in force stay)");
-	ct_http_printf(r, "ctitap_settings_reload_failures_total %" PRIu64 "\n", m->reload_failures);
+	ct_buf_printf(r, "ctitap_settings_reload_failures_total %" PRIu64 "\n", m->reload_failures);
 	if (m->http) {
 		static const char *const codes[] = { "2xx", "401", "404", "405", "5xx", "other" };
 		const uint64_t *a = ct_http_answered(m->http);
 		family(r, "http_responses_total", "counter", "HTTP requests answered, by status");
 		for (int i = 0; i < CT_HTTP_NCODES; i++)
-			ct_http_printf(r, "ctitap_http_responses_total{code=\"%s\"} %" PRIu64 "\n", codes[i], a[i]);
+			ct_buf_printf(r, "ctitap_http_responses_total{code=\"%s\"} %" PRIu64 "\n", codes[i], a[i]);
 	}
 }
 
-static void route_healthz(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
+static void route_healthz(void *user, const struct ct_http_req *req, struct ct_http_resp *resp)
 {
 	(void)req;
 	const struct ct_monitor *m = user;
-	struct ct_http_resp reasons = { 0 };
+	struct ct_buf reasons, *r = &resp->body;
+	ct_buf_init(&reasons);
 	bool ok = m->src != NULL;
 	if (!ok)
-		ct_http_printf(&reasons, "capture is not running\n");
+		ct_buf_puts(&reasons, "capture is not running\n");
 	struct links_out o = { &reasons, m, 3, 0, 0, 0 };
 	if (m->pipe)
 		ct_cstalinks_each(m->pipe->links, link_line, &o);
 	ok = ok && o.down == 0 && !reasons.err;
-	r->status = ok ? 200 : 503;
-	ct_http_printf(r, "%s\n", ok ? "ok" : "unhealthy");
-	if (reasons.len)
-		ct_http_printf(r, "%s", reasons.buf);
+	resp->status = ok ? 200 : 503;
+	ct_buf_printf(r, "%s\n", ok ? "ok" : "unhealthy");
+	ct_buf_put(r, reasons.p, reasons.len);
 	if (m->src)
-		ct_http_printf(r, "capture: %s %s\n", m->src->live ? "live on" : "reading", m->src->name);
-	ct_http_printf(r, "CTI links: %u, %u down\n", o.n, o.down);
-	free(reasons.buf);
+		ct_buf_printf(r, "capture: %s %s\n", m->src->live ? "live on" : "reading", m->src->name);
+	ct_buf_printf(r, "CTI links: %u, %u down\n", o.n, o.down);
+	ct_buf_free(&reasons);
 }
 
 /* /view/...: the page at the path after the prefix, its query as the client sent it. */
@@ -222,25 +223,21 @@ static void route_view(void *user, const struct ct_http_req *req, struct ct_http
 	struct ct_monitor *m = user;
 	if (!m->view) {
 		r->status = 404;
-		ct_http_printf(r, "the call view is off (no HTTP endpoint store)\n");
+		ct_buf_puts(&r->body, "the call view is off (no HTTP endpoint store)\n");
 		return;
 	}
-	struct ct_buf *path = &m->path, *page = &m->page;
+	struct ct_buf *path = &m->path;
 	ct_buf_reset(path);
-	ct_buf_reset(page);
 	ct_buf_puts(path, req->path + strlen("/view/"));
 	if (req->query[0]) {
 		ct_buf_puts(path, "?");
 		ct_buf_puts(path, req->query);
 	}
-	int status = path->err ? 500 : ct_view_render(m->view, path->len ? path->p : "", page, &r->content_type);
-	if (status == 500 || page->err) {
-		r->err = CT_ENOMEM;
-		return;
-	}
+	int status = path->err ? 500 : ct_view_render(m->view, path->len ? path->p : "", &r->body, &r->content_type);
+	if (status == 500 && !r->body.err)
+		r->body.err = CT_ENOMEM;
 	r->status = (unsigned)status;
 	r->csp = ct_view_csp();
-	ct_http_put(r, page->p, page->len);
 }
 
 /* /view without its slash: the pages link relatively, so they must be under /view/. */
@@ -250,13 +247,12 @@ static void route_view_root(void *user, const struct ct_http_req *req, struct ct
 	(void)req;
 	r->status = 301;
 	r->location = "/view/";
-	ct_http_printf(r, "the call view is at /view/\n");
+	ct_buf_puts(&r->body, "the call view is at /view/\n");
 }
 
 void ct_monitor_free(struct ct_monitor *m)
 {
 	ct_buf_free(&m->path);
-	ct_buf_free(&m->page);
 }
 
 const struct ct_http_route ct_monitor_routes[] = {

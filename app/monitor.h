@@ -37,10 +37,10 @@ struct ct_monitor {
 	uint64_t reloads;           /* SIGHUP settings reloads done, and refused (file unreadable or wrong) */
 	uint64_t reload_failures;
 	struct ct_view_store *view; /* the live call view's store, NULL when off */
-	struct ct_buf path, page;   /* scratch of /view/: the path asked, the page (owned; ct_monitor_free) */
+	struct ct_buf path;         /* scratch of /view/: the path asked (owned; ct_monitor_free) */
 };
 
-/* Frees what the routes kept between requests (the view's scratch page). */
+/* Frees what the routes kept between requests (the view's scratch path). */
 void ct_monitor_free(struct ct_monitor *m);
 
 extern const struct ct_http_route ct_monitor_routes[];
