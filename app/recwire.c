@@ -815,6 +815,11 @@ static void pcap_done(struct ct_recwire *w, const struct ct_rec_event *ev)
 				break;
 			}
 		}
+		/* the audio file holds silence where these packets were: say where the media is */
+		audit(w, f->end, v.call, CT_AUDIT_RECORDING_PAYLOAD,
+		      "recording of device %s: %" PRIu64 " RTP packets of %s, a codec its audio file cannot hold (ctitap "
+		      "does not decode it, or the file has another), are silence in the audio; their payloads are in %s",
+		      v.device ? v.device : "?", f->packets, f->codec ? f->codec : "a codec", f->path);
 	}
 	write_record(w, &v, &f->chain, f, device_shown);
 }

@@ -166,6 +166,7 @@ const char *ct_audit_kind_name(enum ct_audit_kind k)
 		[CT_AUDIT_RECORDING_RETENTION] = "recording_retention",
 		[CT_AUDIT_ONE_WAY_AUDIO] = "one_way_audio",
 		[CT_AUDIT_LONG_SILENCE] = "long_silence",
+		[CT_AUDIT_RECORDING_PAYLOAD] = "recording_payload",
 	};
 	return NAME_OF(names, k);
 }

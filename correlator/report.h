@@ -166,6 +166,7 @@ enum ct_audit_kind {
 	CT_AUDIT_RECORDING_RETENTION, /* a day of recordings removed by record.retention_days */
 	CT_AUDIT_ONE_WAY_AUDIO,       /* a recorded direction silent for record.silence_s, the other not */
 	CT_AUDIT_LONG_SILENCE,        /* both directions of a recording silent for record.silence_s */
+	CT_AUDIT_RECORDING_PAYLOAD,   /* RTP of a codec the audio file cannot hold kept in a payload pcap */
 	CT_AUDIT_COUNT
 };
 const char *ct_audit_kind_name(enum ct_audit_kind k);

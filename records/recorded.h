@@ -43,7 +43,8 @@ struct ct_rec_file {
 	const char *call, *device;   /* device NULL for an evidence pcap */
 	const char *path;            /* relative to DIR, '/' separated */
 	const char *format;          /* "wav", "pcap" ("+enc" appended when encrypted) */
-	const char *codec;           /* audio: "PCMA", "PCMU", "L16" (decoded); else NULL */
+	const char *codec;           /* audio: "PCMA", "PCMU", "L16" (decoded); payload: the first codec
+					written in it as SDP named it ("G729"); else NULL */
 	uint64_t duration_ms;        /* audio: samples / rate */
 	uint64_t bytes;              /* size on disk */
 	char sha256[65];             /* of the bytes on disk */

@@ -170,7 +170,16 @@ static unsigned ep_each(struct ct_recorder *r, const struct ct_addr *a, uint16_t
 		if (rec->d[dir].ep.port != port || memcmp(&rec->d[dir].ep.addr, a, sizeof(*a)) != 0 || rec->serial == serial)
 			continue;
 		rec->serial = serial;
-		rec_audio_packet(rec, flip ? 1 - dir : dir, h, at);
+		int side = flip ? 1 - dir : dir;
+		if (!flip) {
+			rec->d[dir].own = true;
+		} else if (rec->d[side].own) {
+			/* that side's own endpoint sends: this is a copy a media relay sends on (both
+			 * legs of it seen), and mixing it in would interleave two streams */
+			r->st.rtp_relay_copy++;
+			continue;
+		}
+		rec_audio_packet(rec, side, h, at);
 		took++;
 	}
 	return took;
@@ -446,6 +455,9 @@ int ct_rec_set_media(struct ct_rec *rec, const struct ct_rec_ep *far, const stru
 		if (!ep[dir] || !ep[dir]->port)
 			continue;
 		ep_unlink(r, rec, dir);
+		if (ep[dir]->port != rec->d[dir].ep.port ||
+		    memcmp(&ep[dir]->addr, &rec->d[dir].ep.addr, sizeof(ep[dir]->addr)) != 0)
+			rec->d[dir].own = false;
 		rec->d[dir].ep = *ep[dir];
 		ep_link(r, rec, dir);
 	}

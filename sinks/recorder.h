@@ -202,7 +202,9 @@ int ct_rec_stop(struct ct_rec *rec, ct_time_t at, const char *reason);
 void ct_rec_rtp(struct ct_rec *rec, enum ct_rec_dir dir, const struct ct_rtp_hdr *h, ct_time_t at);
 /* The same, found by endpoint: every recording whose direction sends from (src, sport) takes
  * it in that direction; a recording without such a sender but with an endpoint at (dst, dport)
- * takes it as sent towards that endpoint (a NATed sender). Returns how many took it. */
+ * takes it as sent towards that endpoint (a NATed sender), unless that side's own endpoint has
+ * sent since it was set: then it is a copy a media relay sends on (counted rtp_relay_copy, not
+ * written). Returns how many took it. */
 unsigned ct_recorder_rtp(struct ct_recorder *r, const struct ct_addr *src, uint16_t sport,
 			 const struct ct_addr *dst, uint16_t dport, const struct ct_rtp_hdr *h, ct_time_t at);
 /* Timers: flushes recordings to `now` (packet time), evaluates findings, finishes files,
@@ -239,6 +241,7 @@ int ct_rec_pcap_close(struct ct_rec_pcap *p, ct_time_t at);
 	X(rtp_pt_unknown, "RTP packets of a payload type the SDP did not announce (dropped)")     \
 	X(rtp_codec_mismatch, "packets of a codec the file cannot hold (into the payload pcap)")  \
 	X(rtp_payload_pcap, "packets written to payload pcaps (codecs ctitap does not decode)")   \
+	X(rtp_relay_copy, "copies a relay sends on while that side's endpoint sends (dropped)")   \
 	X(rtp_oversize, "RTP payloads larger than a reorder slot (640 bytes; dropped)")           \
 	X(rtp_decode_errors, "G.722/Opus payloads the decoder refused (silence)")                 \
 	X(ssrc_changes, "SSRC changes (re-anchored at the packet's arrival)")                     \

@@ -106,6 +106,8 @@ struct rec_pkt {
 struct rec_dir {
 	struct ct_rec_ep ep;
 	struct rec_epnode node;
+	bool own;                        /* ep itself has sent: packets sent to the other side's
+					    endpoint from a third address no longer count for this side */
 	struct ct_rtp_stream st;         /* RFC 3550 loss and jitter (decoders/rtp.h) */
 	/* timeline: position of RTP timestamp ts = anchor_pos + (ts - anchor_ts) * rate / clock */
 	bool anchored;

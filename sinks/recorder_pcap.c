@@ -39,6 +39,32 @@ static int cookie_close(void *c)
 	return 0;
 }
 
+/* Nothing useful was written: the writer, its stream and its .part go, no event, no entry. */
+static void pcapw_discard(struct rec_pcapw *w)
+{
+	struct rec_job *job = w->job;
+	if (w->dumper)
+		pcap_dump_close(w->dumper); /* closes f */
+	else if (w->f)
+		fclose(w->f);
+	if (w->dead)
+		pcap_close(w->dead);
+	if (job->out.fd >= 0) {
+		char day[11];
+		memcpy(day, job->path, 10);
+		day[10] = '\0';
+		int dfd = rec_day_open(w->eng, day, false);
+		if (dfd >= 0) {
+			const char *slash = strrchr(job->part, '/');
+			unlinkat(dfd, slash ? slash + 1 : job->part, 0);
+			close(dfd);
+		}
+	}
+	rec_out_abort(&job->out);
+	free(job);
+	free(w);
+}
+
 /* Creates the file and its pcap writer. */
 static struct rec_pcapw *pcapw_new(struct ct_recorder *r, uint16_t y, uint16_t mo, uint16_t dd, const char *base,
 				   const char *ext, int linktype, const char *call, const char *device, ct_time_t start,
@@ -74,27 +100,7 @@ static struct rec_pcapw *pcapw_new(struct ct_recorder *r, uint16_t y, uint16_t m
 	job->info.start = start;
 	return w;
 fail:
-	if (w->dumper)
-		pcap_dump_close(w->dumper); /* closes f */
-	else if (w->f)
-		fclose(w->f);
-	if (w->dead)
-		pcap_close(w->dead);
-	if (job->out.fd >= 0) {
-		/* nothing useful was written: the .part goes */
-		char day[11];
-		memcpy(day, job->path, 10);
-		day[10] = '\0';
-		int dfd = rec_day_open(r, day, false);
-		if (dfd >= 0) {
-			const char *slash = strrchr(job->part, '/');
-			unlinkat(dfd, slash ? slash + 1 : job->part, 0);
-			close(dfd);
-		}
-	}
-	rec_out_abort(&job->out);
-	free(job);
-	free(w);
+	pcapw_discard(w);
 	return NULL;
 }
 
@@ -110,6 +116,7 @@ static void pcapw_close(struct rec_pcapw *w, ct_time_t at, const char *reason, u
 	job->info.device = job->device[0] ? job->device : NULL;
 	job->info.path = job->path;
 	job->info.format = job->format;
+	job->info.codec = job->codec[0] ? job->codec : NULL;
 	job->info.reason = job->reason[0] ? job->reason : NULL;
 	rec_job_submit(w->eng, job);
 	free(w);
@@ -235,6 +242,12 @@ void rec_pcapw_payload(struct ct_rec *rec, int dir, const struct ct_rtp_hdr *h, 
 	struct rec_pcapw *w = rec->payload;
 	if (!w || h->plen > 1400)
 		return;
+	if (!w->job->info.packets) /* the file's codec: the first one written, as SDP named it */
+		for (unsigned i = 0; i < rec->pt.n; i++)
+			if (rec->pt.e[i].pt == h->pt) {
+				snprintf(w->job->codec, sizeof(w->job->codec), "%s", rec->pt.e[i].name);
+				break;
+			}
 	const struct ct_rec_ep *src = &rec->d[dir].ep, *dst = &rec->d[1 - dir].ep;
 	bool v4 = ct_addr_is_v4(&src->addr) && ct_addr_is_v4(&dst->addr);
 	uint8_t *b = rec->eng->scratch;
@@ -298,5 +311,11 @@ void rec_pcapw_close_payload(struct ct_rec *rec, ct_time_t at)
 		return;
 	struct rec_pcapw *w = rec->payload;
 	rec->payload = NULL;
+	if (!w->job->info.packets) {
+		/* opened with the recording (nothing is allocated on the packet path) because an SDP
+		 * offered such a codec; none was sent: no empty file beside the audio */
+		pcapw_discard(w);
+		return;
+	}
 	pcapw_close(w, at, rec->reason, w->job->info.packets);
 }

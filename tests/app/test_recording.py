@@ -12,7 +12,9 @@ Runs `ctitap -r CAPTURE -X record.dir=D -X record.pcap=true ...` on
   - pcaps/demo-csta.pcap (G.711, a hold, CTI and SIP),
   - pcaps/scenarios/consultation_transfer.pcap (G.729: the customer held, the agent's
     recording resuming on its consultation leg, the consulted agent recorded, a transfer), and
-  - the public Wireshark capture SIP_CALL_RTP_G711 (../shared; skipped when absent),
+  - the public Wireshark captures SIP_CALL_RTP_G711 and SIP_DTMF2 (two IP-DECT handsets whose
+    audio a base station relays: the relay's copy is left out, counted) (../shared; skipped
+    when absent),
 and checks for every recorded device of every call record:
   - one WAV per recording (start to stop), named as docs/recording.md says, whose length is
     the span of the call record's intervals (record.pause_mode=silence keeps the pauses) or
@@ -21,7 +23,8 @@ and checks for every recorded device of every call record:
     direction's sender (far end left, agent right): every talkspurt of the recorded intervals
     byte for byte at its timestamp within 60 ms of its arrival, nothing else but silence (the
     paused time silence); G.729: the WAV is silence and the payload pcap holds the payloads
-    tshark extracts for the recorded intervals;
+    tshark extracts for the recorded intervals, told by a recording_payload audit; no payload
+    pcap where no such packet came (an SDP that only offered G.729);
   - the stop record's file, bytes and sha256 are the file's; every record's seq and hash are
     its chain entry's; ctitap verify passes, a flipped byte and a deleted file make it fail;
   - the evidence pcap holds the call's SIP frames byte for byte from its first INVITE (every
@@ -239,8 +242,9 @@ def place_edge(chan, p, t_to_pos, silence):
     return None
 
 
-def check_g711(name, data, silence, t0, ivs, cut, media, capture):
-    """Both channels of a G.711 recording against tshark's payloads of the two senders."""
+def check_g711(name, data, silence, t0, ivs, cut, media, capture, quiet=()):
+    """Both channels of a G.711 recording against tshark's payloads of the two senders; a
+    channel in `quiet` (a side the capture has no audio of) must be silence throughout."""
     frames = len(data) // 2
 
     def t_to_pos(t):
@@ -256,6 +260,9 @@ def check_g711(name, data, silence, t0, ivs, cut, media, capture):
 
     for ch, who in enumerate(("far end", "agent")):
         chan = data[ch::2]
+        if ch in quiet:
+            check(chan and all(b == silence for b in chan), "%s %s: silence throughout (%d frames)" % (name, who, len(chan)))
+            continue
         pkts = [p for p in rtp_all(capture) if p["pt"] in (0, 8) and ch in media.near(p)]
         core = [p for p in pkts if running(p["at"], HOLD_US) and media.steady(p) == ch]
         edge = [p for p in pkts if running(p["at"], -HOLD_US) and p not in core]
@@ -382,6 +389,15 @@ def check_run(name, capture, out, d, cut=False):
                            r.get("kind") == "payload" and r["call"] == cid and r.get("device") == dev]
                 if check(len(payload) == 1, "%s: a payload pcap for its %s" % (what, stop["codec"])):
                     check_payload_pcap(what, os.path.join(d, payload[0]["file"]), ivs, media, capture)
+    # a payload pcap only where packets went into it (an SDP that merely offered G.729 leaves
+    # none), each told by an audit naming its codec and file
+    payloads = [r for r in recs if r["type"] == "recording" and r.get("kind") == "payload"]
+    told = {r["detail"] for r in recs if r["type"] == "audit" and r["kind"] == "recording_payload"}
+    check(all(p["packets"] > 0 and any(p["file"] in t and (" of %s," % p["codec"]) in t for t in told) for p in payloads)
+          and len(told) == len(payloads), "%s: %d payload pcaps, none empty, each told by a recording_payload audit "
+          "naming its codec and file" % (name, len(payloads)))
+    rtp_pcaps = [f for _, _, fs in os.walk(d) for f in fs if f.endswith(".rtp.pcap")]
+    check(len(rtp_pcaps) == len(payloads), "%s: no payload pcap on disk but those (%d)" % (name, len(rtp_pcaps)))
     wavs = [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs if f.endswith(".wav")]
     check(len(wavs) == nfiles and nfiles, "%s: %d WAV files, one per recording of the call records" % (name, len(wavs)))
     check(all(len(os.path.basename(w).split("-")) in (3, 4) for w in wavs), "%s: files named <call id>-<digest>.wav" % name)
@@ -517,6 +533,48 @@ if public_only:
                    Media(start + stop), PUBLIC)
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "public: ctitap verify passes")
+    print("public SIP_DTMF2 (two IP-DECT handsets, 2502's audio relayed by a base station to 2504):")
+    # the SDPs name the gateway (.110) for both handsets; 2502 sends from its endpoint to a base
+    # station (.172), which sends on to 2504's endpoint (with RFC 2833 events): for both
+    # recordings that copy is a relay's, 2502's audio is recorded once (2502's own channel,
+    # 2504's far end), and the side the capture has no audio of is silence. No BYE: each file
+    # holds what was written by the input's end (the call record ends at its last SIP message)
+    dtmf = os.path.join(os.path.dirname(PUBLIC), "wiresharkwiki__SIP_DTMF2.cap")
+    d, out = record("public-dtmf", dtmf, "record.devices=2502,2504")
+    recs = records(out)
+    for dev, quiet in (("2502", (0,)), ("2504", (1,))):
+        mine = [r for r in recs if r["type"] == "recording" and r.get("device") == dev]
+        stop = [r for r in mine if r["action"] == "stop"]
+        start = [r for r in mine if r["action"] == "start"]
+        if not check(len(stop) == 1 and len(start) == 1 and stop[0]["codec"] == "PCMA",
+                     "public-dtmf: one PCMA recording of %s" % dev):
+            continue
+        t0 = usec(start[0]["ts"])
+        path = os.path.join(d, stop[0]["file"])
+        code, chans, rate, data = wav(path)
+        dur = float(subprocess.run(["soxi", "-D", path], capture_output=True, text=True).stdout) * 1e6
+        check(abs(stop[0]["duration_ms"] * 1000 - dur) <= 1000, "public-dtmf %s: the stop record's duration is soxi's" % dev)
+        q = stop[0]["quality"]["agent" if dev == "2502" else "far"]
+        check(q["ssrc_changes"] == 0, "public-dtmf %s: one stream in 2502's channel (%d SSRC changes)" % (dev, q["ssrc_changes"]))
+        check_g711("public-dtmf " + dev, data, 0xd5, t0, [(t0, t0 + int(dur))], False, Media(mine), dtmf, quiet)
+    relayed = tshark(dtmf, "rtp && ip.src == 192.168.105.172", "frame.number")  # its telephone events too
+    st = [r for r in recs if r["type"] == "stats"][-1]["recorder"]
+    check(relayed and st.get("rtp_relay_copy") == 2 * len(relayed),
+          "public-dtmf: the base station's %d packets are counted as a relay's copy by both recordings (%s)" % (
+              len(relayed), st.get("rtp_relay_copy")))
+    check(not [r for r in recs if r["type"] == "recording" and r.get("kind") == "payload"] and
+          not [f for _, _, fs in os.walk(d) for f in fs if f.endswith(".rtp.pcap")],
+          "public-dtmf: no payload pcap (its SDP offered G.729, none was sent)")
+    ev = [r for r in recs if r["type"] == "recording" and r.get("kind") == "evidence"]
+    if check(len(ev) == 1, "public-dtmf: one evidence pcap"):
+        epath = os.path.join(d, ev[0]["file"])
+        srcs = {(f[0], f[1]) for f in tshark(epath, "rtp", "ip.src", "udp.srcport")}
+        check(srcs == {("192.168.105.110", "4374")}, "public-dtmf: the evidence holds the RTP recorded, not the relay's "
+              "copy: %s" % sorted(srcs))
+        check(len(tshark(epath, "sip", "frame.number", heuristic=False)) == 10,
+              "public-dtmf: the evidence holds the call's 10 SIP messages")
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout, "public-dtmf: ctitap verify passes")
 if not public_only:
     print("privacy: the chain and the file names show devices as the records do:")
     keyf = os.path.join(work, "key")

@@ -603,6 +603,46 @@ static void test_payload_pcap(void **state)
 	assert_int_equal(ct_recorder_verify(pth("rec"), NULL, stderr), 0);
 }
 
+/* An SDP that offered G.729 beside PCMA, and only PCMA sent: the payload pcap opened with the
+ * recording is removed at its stop, no file, no event, no chain entry. */
+static void test_payload_pcap_unused(void **state)
+{
+	(void)state;
+	struct ct_recorder *r = engine(NULL);
+	struct ct_rec_open o;
+	memset(&o, 0, sizeof(o));
+	o.call = "c-offer";
+	o.device = "2016";
+	o.start = T0;
+	o.reason = "answered";
+	set_ep(&o.far, "10.1.0.1", 10000);
+	set_ep(&o.agent, "10.1.2.10", 20000);
+	ct_rec_ptmap_add(&o.pt, 8, "PCMA", 8000);
+	ct_rec_ptmap_add(&o.pt, 18, "G729", 8000);
+	struct ct_rec *rec = NULL;
+	struct ct_rec_chain ch;
+	assert_int_equal(ct_recorder_open(r, &o, &rec, &ch), CT_OK);
+	char dh[13];
+	devhash("2016", dh);
+	assert_int_equal(access(pth("rec/2026/01/05/c-offer-%s.rtp.pcap.part", dh), F_OK), 0);
+	uint8_t pl[160];
+	t_g711(true, 300, 0, pl);
+	for (unsigned k = 0; k < 50; k++)
+		t_feed(rec, CT_REC_FAR, 8, (uint16_t)k, k * 160, 7, pl, sizeof(pl), T0 + k * 20 * MS);
+	ct_rec_stop(rec, T0 + 1000 * MS, "cleared");
+	ct_recorder_drain(r);
+	const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, 0);
+	assert_non_null(e);
+	assert_int_equal(e->f.kind, CT_REC_FILE_AUDIO);
+	assert_null(t_find(&lg, CT_REC_EV_FILE, 1));
+	assert_int_equal(access(pth("rec/2026/01/05/c-offer-%s.rtp.pcap.part", dh), F_OK), -1);
+	assert_int_equal(access(pth("rec/2026/01/05/c-offer-%s.rtp.pcap", dh), F_OK), -1);
+	assert_int_equal(access(pth("rec/2026/01/05/c-offer-%s.wav", dh), F_OK), 0);
+	assert_int_equal(ct_recorder_stats(r)->rtp_payload_pcap, 0);
+	ct_recorder_free(r);
+	assert_int_equal(ct_recorder_verify(pth("rec"), NULL, stderr), 0); /* an unexpected file fails it */
+}
+
 /* ---- the endpoint lookup ---- */
 
 static void test_endpoint_lookup(void **state)
@@ -610,34 +650,56 @@ static void test_endpoint_lookup(void **state)
 	(void)state;
 	struct ct_recorder *r = engine(NULL);
 	struct ct_rec *rec = open_rec(r, "c-ep", "2007", "PCMA", 8, 8000, T0);
-	struct ct_rec_ep far, agent, nat, other;
+	struct ct_rec *nated = open_rec(r, "c-nat", "2017", "PCMA", 8, 8000, T0);
+	struct ct_rec_ep far, agent, nat, other, far2, agent2;
 	set_ep(&far, "10.1.0.1", 10000);
 	set_ep(&agent, "10.1.2.10", 20000);
 	set_ep(&nat, "192.0.2.9", 7777);
 	set_ep(&other, "10.9.9.9", 9999);
+	set_ep(&far2, "172.16.0.1", 10000);   /* a far end behind NAT: its SDP's address never sends */
+	set_ep(&agent2, "10.1.2.11", 20000);
+	assert_int_equal(ct_rec_set_media(nated, &far2, &agent2, NULL), CT_OK);
 	uint8_t pl[160], buf[200];
 	t_g711(true, 300, 0, pl);
 	struct ct_rtp_hdr h;
 	assert_true(t_rtp(buf, &h, 8, false, 1, 0, 5, pl, 160));
-	/* from the far end's endpoint; from the agent's; from a NATed far end towards the agent;
-	 * nothing to do with the call */
+	/* from the far end's endpoint; from the agent's; nothing to do with the calls */
 	assert_int_equal(ct_recorder_rtp(r, &far.addr, far.port, &agent.addr, agent.port, &h, T0), 1);
 	assert_int_equal(ct_recorder_rtp(r, &agent.addr, agent.port, &far.addr, far.port, &h, T0), 1);
-	assert_true(t_rtp(buf, &h, 8, false, 2, 160, 5, pl, 160));
-	assert_int_equal(ct_recorder_rtp(r, &nat.addr, nat.port, &agent.addr, agent.port, &h, T0 + 20 * MS), 1);
 	assert_int_equal(ct_recorder_rtp(r, &other.addr, other.port, &nat.addr, nat.port, &h, T0), 0);
-	/* new media (a re-INVITE to a mixer): the old far endpoint no longer feeds the recording */
+	/* a NATed far end towards the agent: the far end's own endpoint has never sent, so it
+	 * counts for the far end */
+	assert_int_equal(ct_recorder_rtp(r, &nat.addr, nat.port, &agent2.addr, agent2.port, &h, T0), 1);
+	/* the same towards the first agent, whose far end sends itself: a relay's copy of another
+	 * stream, not mixed into the far end's channel */
+	assert_true(t_rtp(buf, &h, 8, false, 2, 160, 6, pl, 160));
+	assert_int_equal(ct_recorder_rtp(r, &nat.addr, nat.port, &agent.addr, agent.port, &h, T0 + 20 * MS), 0);
+	assert_int_equal(ct_recorder_stats(r)->rtp_relay_copy, 1);
+	/* new media (a re-INVITE to a mixer): the old far endpoint no longer feeds the recording,
+	 * and until the mixer sends, a packet to the agent from elsewhere is the far end's again */
 	struct ct_rec_ep mixer;
 	set_ep(&mixer, "10.5.5.5", 30000);
 	assert_int_equal(ct_rec_set_media(rec, &mixer, NULL, NULL), CT_OK);
 	assert_int_equal(ct_recorder_rtp(r, &far.addr, far.port, &other.addr, other.port, &h, T0), 0);
-	assert_int_equal(ct_recorder_rtp(r, &mixer.addr, mixer.port, &other.addr, other.port, &h, T0 + 40 * MS), 1);
+	assert_true(t_rtp(buf, &h, 8, false, 3, 320, 6, pl, 160));
+	assert_int_equal(ct_recorder_rtp(r, &nat.addr, nat.port, &agent.addr, agent.port, &h, T0 + 40 * MS), 1);
+	assert_true(t_rtp(buf, &h, 8, false, 4, 480, 6, pl, 160));
+	assert_int_equal(ct_recorder_rtp(r, &mixer.addr, mixer.port, &other.addr, other.port, &h, T0 + 60 * MS), 1);
 	ct_rec_stop(rec, T0 + 100 * MS, "cleared");
+	ct_rec_stop(nated, T0 + 100 * MS, "cleared");
 	ct_recorder_drain(r);
-	const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, 0);
-	assert_non_null(e);
-	assert_int_equal(e->f.q[0].packets, 3); /* far, NAT, mixer */
-	assert_int_equal(e->f.q[1].packets, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
+		assert_non_null(e);
+		if (!strcmp(e->f.call, "c-ep")) {
+			assert_int_equal(e->f.q[0].packets, 3); /* far, NAT after the re-INVITE, mixer */
+			assert_int_equal(e->f.q[1].packets, 1);
+		} else {
+			assert_int_equal(e->f.q[0].packets, 1); /* the NATed far end */
+			assert_int_equal(e->f.q[1].packets, 0);
+		}
+	}
+	assert_int_equal(ct_recorder_stats(r)->rtp_relay_copy, 1);
 	ct_recorder_free(r);
 }
 
@@ -1160,6 +1222,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_g722, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payload_pcap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payload_pcap_unused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_ids, setup, teardown),
