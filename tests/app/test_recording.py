@@ -34,17 +34,24 @@ and checks for every recorded device of every call record:
   - privacy.numbers=pseudonymise and mask: no device number in the chain logs or file names,
     the file-name digest is that of the pseudonym or mask;
   - the stats record's `recorder` counters; a tiny record.pcap_hold_kb pushes frames out
-    (counted) and the evidence stays readable.
+    (counted) and the evidence stays readable;
+  - a SIGKILL once a recording has written audio: nothing with a final name that the chain
+    does not hold, the .part files in progress; the next run repairs each (an audit each), the
+    WAV soxi reads holds the whole frames written, ctitap verify passes.
 Exit 77 when tshark or sox is missing.
 """
 import hashlib
 import json
 import os
 import shutil
+import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 public_only = len(sys.argv) > 3 and sys.argv[3] == "public"
@@ -632,10 +639,6 @@ if not public_only:
     run([ctitap, "verify", d])
 
     print("SIGHUP changing record.*: the recordings open go on in new files; /metrics:")
-    import signal
-    import socket
-    import time
-    import urllib.request
     conf = os.path.join(work, "ctitap.conf")
     d = os.path.join(work, "reload")
     out = os.path.join(work, "reload.jsonl")
@@ -693,6 +696,54 @@ if not public_only:
           "start records)" % (rs["opened"], opened))
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
+
+if not public_only:
+    print("SIGKILL mid-recording, then the next run on the same record.dir:")
+    d = os.path.join(work, "killed")
+    proc = subprocess.Popen([ctitap, "-q", "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X", "capture.replay_speed=2",
+                             "-X", "record.dir=" + d, "-X", "record.pcap=true", "-X", "record.min_free_mb=0",
+                             "-X", "record.devices=2000-2099", "-X", "numbers.country_code=49",
+                             "-o", "jsonl:" + os.path.join(work, "killed.jsonl")], env=dict(os.environ, CTITAP_CONFIG=""))
+    # killed once a recording has written audio (a second of it is kept buffered): the CSTA
+    # call's, 09:00:13 to 09:00:19 of packet time
+    deadline = time.time() + 60
+
+    def audio_part():
+        return [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs
+                if f.endswith(".wav.part") and os.path.getsize(os.path.join(r, f)) > 16000]
+    while not audio_part() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    files = sorted(os.path.relpath(os.path.join(r, f), d) for r, _, fs in os.walk(d) for f in fs
+                   if not os.path.relpath(r, d).startswith("chain"))
+    parts = [f for f in files if f.endswith(".part")]
+    part_size = {p: os.path.getsize(os.path.join(d, p)) for p in parts}
+    check(any(f.endswith(".wav.part") for f in parts), "killed: a recording left as .part: %s" % parts)
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout and r.stdout.count("in progress") == len(parts),
+          "killed: every file with a final name is in the chain, the .part files in progress: %s" % r.stdout.strip()[-300:])
+    out = os.path.join(work, "after.jsonl")
+    run([ctitap, "-q", "-r", os.path.join(src, "pcaps/demo.pcap"), "-X", "record.dir=" + d, "-X", "record.min_free_mb=0",
+         "-X", "record.devices=9999", "-o", "jsonl:" + out])
+    recs = records(out)
+    repaired = [r["detail"] for r in recs if r["type"] == "audit" and r["kind"] == "recording_repaired"]
+    check(len(repaired) == len(parts) and all(any(p[:-5] + "," in t for t in repaired) for p in parts),
+          "killed: the next run repaired each .part, one recording_repaired audit each (%d)" % len(repaired))
+    left = [f for _, _, fs in os.walk(d) for f in fs if f.endswith(".part") or f.endswith(".broken")]
+    check(not left, "killed: nothing left unfinished: %s" % left)
+    for p in parts:
+        if p.endswith(".wav.part"):
+            path = os.path.join(d, p[:-5])
+            soxi = {k: subprocess.run(["soxi", k, path], capture_output=True, text=True).stdout.strip() for k in ("-c", "-e", "-D")}
+            code, chans, rate, data = wav(path)
+            check(soxi["-c"] == "2" and soxi["-e"] == {6: "A-law", 7: "u-law"}.get(code) and
+                  float(soxi["-D"] or 0) >= 1.0 and len(data) + 100 >= part_size[p] and abs(float(soxi["-D"]) * 16000 - len(data)) < 2,
+                  "killed: the repaired %s is a stereo G.711 WAV soxi reads, %s s: the whole frames the crash left "
+                  "(%d data bytes of a %d-byte .part)" % (p[:-5], soxi["-D"], len(data), part_size[p]))
+    r = run([ctitap, "verify", d])
+    check("everything agrees" in r.stdout and "in progress" not in r.stdout,
+          "killed: ctitap verify passes after the repair: %s" % r.stdout.strip()[-200:])
 
 shutil.rmtree(work)
 print("%d checks, %d failed" % (checks, len(failures)))
