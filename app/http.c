@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -65,12 +66,10 @@ static void count(struct ct_http *h, unsigned status)
 	h->answered[i]++;
 }
 
-static enum MHD_Result answer(struct ct_http *h, struct MHD_Connection *c, unsigned status, const char *type,
-			      const char *body, size_t len, bool auth_fail, const struct ct_http_resp *extra)
+/* Sends r (consumed) with the headers every answer carries. */
+static enum MHD_Result queue(struct ct_http *h, struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+			     const char *type, bool auth_fail, const struct ct_http_resp *extra)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -83,6 +82,13 @@ static enum MHD_Result answer(struct ct_http *h, struct MHD_Connection *c, unsig
 	MHD_destroy_response(r);
 	count(h, status);
 	return ok;
+}
+
+static enum MHD_Result answer(struct ct_http *h, struct MHD_Connection *c, unsigned status, const char *type,
+			      const char *body, size_t len, bool auth_fail, const struct ct_http_resp *extra)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	return r ? queue(h, c, status, r, type, auth_fail, extra) : MHD_NO;
 }
 
 static bool authorised(struct ct_http *h, struct MHD_Connection *c)
@@ -161,9 +167,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	resp->status = 200;
 	resp->content_type = text;
 	resp->csp = resp->location = NULL;
+	resp->fd = -1;
+	resp->fd_size = 0;
 	ct_buf_reset(&resp->body);
-	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "" };
+	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "", h->auth };
 	route->fn(h->user, &req, resp);
+	if (resp->fd >= 0) {
+		/* libmicrohttpd reads the file as the client takes it, and closes it */
+		struct MHD_Response *r = resp->body.err ? NULL : MHD_create_response_from_fd64(resp->fd_size, resp->fd);
+		if (r)
+			return queue(h, c, resp->status, r, resp->content_type, false, resp);
+		close(resp->fd);
+		resp->fd = -1;
+		return answer(h, c, 500, text, "out of memory\n", 14, false, NULL);
+	}
 	if (resp->body.err)
 		return answer(h, c, 500, text, "out of memory\n", 14, false, NULL);
 	return answer(h, c, resp->status, resp->content_type, resp->body.len ? resp->body.p : "", resp->body.len, false, resp);

@@ -31,6 +31,9 @@ struct ct_http_resp {
 	const char *location;     /* static text: sent as Location when set (a 301, 302, ...) */
 	struct ct_buf body;       /* owned by the server, empty for each request; the handler
 				     appends (ct_buf_*); an error in it (sticky) is answered 500 */
+	int fd;                   /* -1, or a file to send instead of the body (fd_size bytes from
+				     its start): handed to the server, which closes it */
+	uint64_t fd_size;
 };
 
 struct ct_http_req {
@@ -39,6 +42,7 @@ struct ct_http_req {
 	const char *query;  /* the query string rebuilt from the arguments libmicrohttpd decoded:
 			       key=value pairs percent-encoded again (RFC 3986 unreserved kept),
 			       joined by '&', in the order sent; "" when none */
+	bool authenticated; /* it passed basic authentication (false when http.user is not set) */
 };
 
 /* A route's handler; user is the pointer given to ct_http_start(). */

@@ -578,6 +578,7 @@ int main(int argc, char **argv)
 	a.mon.ctr = &a.ctr;
 	a.mon.out = &a.out;
 	a.mon.sensor = a.cfg.sensor;
+	a.mon.record_dir = a.cfg.record_dir; /* the array SIGHUP rewrites in place */
 	a.mon.start_time = (uint64_t)time(NULL);
 
 	/* Privileged part: the capture, the monitoring socket and its key files. */

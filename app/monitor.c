@@ -240,6 +240,34 @@ static void route_view(void *user, const struct ct_http_req *req, struct ct_http
 	r->csp = ct_view_csp();
 }
 
+/* /view/files/<path>: a recording or pcap the call pages link (view.files_base's default,
+ * ../files/, from /view/calls/), read from record.dir (also while a capture file's endpoint
+ * lingers, the recorder closed). Only to an authenticated client: the audio of calls is what
+ * the endpoint's other pages are not. */
+static void route_view_files(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
+{
+	const struct ct_monitor *m = user;
+	const char *path = req->path + strlen("/view/files/");
+	if (!req->authenticated) {
+		r->status = 403;
+		ct_buf_puts(&r->body, "recordings are served only with http.user set (basic authentication)\n");
+		return;
+	}
+	uint64_t size = 0;
+	int fd = m->record_dir && m->record_dir[0] ? ct_recorder_file_open(m->record_dir, path, &size) : CT_ENOENT;
+	if (fd < 0) {
+		r->status = ct_err_kind(fd) == CT_ENOENT ? 404 : 500;
+		ct_buf_printf(&r->body, "%s\n", r->status == 404 ? "no such recording" : ct_strerror(fd));
+		return;
+	}
+	size_t n = strlen(path);
+	r->content_type = n > 4 && !strcmp(path + n - 4, ".wav")    ? "audio/wav"
+			  : n > 5 && !strcmp(path + n - 5, ".pcap") ? "application/vnd.tcpdump.pcap"
+								    : "application/octet-stream";
+	r->fd = fd;
+	r->fd_size = size;
+}
+
 /* /view without its slash: the pages link relatively, so they must be under /view/. */
 static void route_view_root(void *user, const struct ct_http_req *req, struct ct_http_resp *r)
 {
@@ -259,6 +287,7 @@ const struct ct_http_route ct_monitor_routes[] = {
 	{ "/metrics", route_metrics, false },
 	{ "/healthz", route_healthz, false },
 	{ "/view", route_view_root, false },
+	{ "/view/files/", route_view_files, true }, /* before /view/: the first route that fits answers */
 	{ "/view/", route_view, true },
 };
 const size_t ct_monitor_nroutes = CT_ARRAY_SIZE(ct_monitor_routes);

@@ -37,6 +37,7 @@ struct ct_monitor {
 	uint64_t reloads;           /* SIGHUP settings reloads done, and refused (file unreadable or wrong) */
 	uint64_t reload_failures;
 	struct ct_view_store *view; /* the live call view's store, NULL when off */
+	const char *record_dir;     /* record.dir as now set ("" when off): /view/files/ reads it */
 	struct ct_buf path;         /* scratch of /view/: the path asked (owned; ct_monitor_free) */
 };
 

@@ -262,6 +262,15 @@ struct ct_recorder_stats {
 
 const struct ct_recorder_stats *ct_recorder_stats(const struct ct_recorder *r);
 
+/* A finished file of record.dir `dir` for reading (the live call view's links), no engine
+ * needed: path as records name it (YYYY/MM/DD/<name>.wav|.pcap, .enc appended when encrypted;
+ * never a .part, never through a symlink below dir). Returns the descriptor (the caller closes
+ * it) with the file's size in
+ * *size; CT_ENOENT when the path is not one ctitap writes, ct_esys(ENOENT) when there is no
+ * such file (ct_err_kind() of both is CT_ENOENT), another ct_esys() code when it cannot be
+ * opened. */
+int ct_recorder_file_open(const char *dir, const char *path, uint64_t *size);
+
 /* ---- integrity tools (no engine needed; `ctitap verify|decrypt|keygen`) ---- */
 
 /* Checks DIR against its chain: every entry's hash and link (and signature, with pubkey_file,

@@ -250,6 +250,8 @@ int rec_wav_repair_header(uint8_t *hdr, size_t hlen_cap, uint64_t file_size, siz
 			  unsigned *rate);
 void rec_hex(const uint8_t *b, size_t n, char *out);
 int rec_day_open(struct ct_recorder *r, const char *day, bool create);
+/* A path as ctitap writes them, relative to record.dir: YYYY/MM/DD/<[A-Za-z0-9._-]+>, no "..". */
+bool rec_path_ok(const char *p);
 
 /* recorder_chain.c */
 int rec_chain_open(struct ct_recorder *r, char *err, size_t errlen);

@@ -95,6 +95,57 @@ int rec_day_openat(int root, const char *day, bool create)
 	return fd;
 }
 
+bool rec_path_ok(const char *p)
+{
+	if (strlen(p) < 12 || p[4] != '/' || p[7] != '/' || p[10] != '/')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (p[i] < '0' || p[i] > '9'))
+			return false;
+	const char *name = p + 11;
+	if (strstr(name, "..") || name[0] == '.')
+		return false;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(name);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && memcmp(s + n - t, tail, t) == 0;
+}
+
+int ct_recorder_file_open(const char *dir, const char *path, uint64_t *size)
+{
+	static const char *const kinds[] = { ".wav", ".pcap", ".wav.enc", ".pcap.enc" };
+	bool kind = false;
+	for (size_t i = 0; i < CT_ARRAY_SIZE(kinds); i++)
+		kind = kind || ends_with(path, kinds[i]);
+	if (!kind || !rec_path_ok(path))
+		return CT_ENOENT;
+	char day[11];
+	memcpy(day, path, 10);
+	day[10] = '\0';
+	int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* record.dir may be a symlink */
+	if (root < 0)
+		return ct_esys(errno);
+	int dfd = rec_day_openat(root, day, false);
+	close(root);
+	if (dfd < 0)
+		return ct_esys(ENOENT);
+	int fd = openat(dfd, path + 11, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int err = errno;
+	close(dfd);
+	if (fd < 0)
+		return ct_esys(err == ELOOP ? ENOENT : err); /* a symlink is no file of ours */
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return CT_ENOENT;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
 int rec_day_open(struct ct_recorder *r, const char *day, bool create)
 {
 	return rec_day_openat(r->dirfd, day, create);

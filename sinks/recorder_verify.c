@@ -59,20 +59,6 @@ static void copy_field(char *dst, size_t cap, const struct jfield *f)
 	dst[n] = '\0';
 }
 
-/* A path from the chain as ctitap writes it: YYYY/MM/DD/<[A-Za-z0-9._-]+>, no "..". */
-static bool path_ok(const char *p)
-{
-	if (strlen(p) < 12 || p[4] != '/' || p[7] != '/' || p[10] != '/')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (p[i] < '0' || p[i] > '9'))
-			return false;
-	const char *name = p + 11;
-	if (strstr(name, "..") || name[0] == '.')
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(name);
-}
-
 static bool pk_for(struct vctx *v, const char *keyid, uint8_t pk[32])
 {
 	if (v->have_pk && strcmp(keyid, v->pk_id) == 0) {
@@ -173,7 +159,7 @@ static bool retained_after(struct vctx *v, const char *path, uint64_t seq)
 
 static void check_file(struct vctx *v, const struct ventry *e, uint8_t *buf, size_t cap)
 {
-	if (!path_ok(e->file)) {
+	if (!rec_path_ok(e->file)) {
 		vreport(v, "chain/%s: entry seq %" PRIu64 " names a path ctitap never writes: %s", e->src, e->seq, e->file);
 		return;
 	}

@@ -35,14 +35,19 @@ and checks for every recorded device of every call record:
     the file-name digest is that of the pseudonym or mask;
   - the stats record's `recorder` counters; a tiny record.pcap_hold_kb pushes frames out
     (counted) and the evidence stays readable;
+  - the live call view (http.listen with http.user) links each call's files, and /view/files/
+    serves each, the bytes its record hashes (401 without credentials, 404 for a path ctitap
+    does not write);
   - a SIGKILL once a recording has written audio: nothing with a final name that the chain
     does not hold, the .part files in progress; the next run repairs each (an audit each), the
     WAV soxi reads holds the whole frames written, ctitap verify passes.
 Exit 77 when tshark or sox is missing.
 """
+import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -51,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -696,6 +702,62 @@ if not public_only:
           "start records)" % (rs["opened"], opened))
     r = run([ctitap, "verify", d])
     check("everything agrees" in r.stdout, "reload: ctitap verify passes across the reload: %s" % r.stdout.strip()[-200:])
+
+if not public_only:
+    print("the live call view serves the files its pages link, to an authenticated client:")
+    d = os.path.join(work, "served")
+    out = os.path.join(work, "served.jsonl")
+    pw = os.path.join(work, "pw")
+    with open(pw, "w") as f:
+        f.write("s3cret\n")
+    os.chmod(pw, 0o600)
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    proc = subprocess.Popen([ctitap, "-q", "-r", os.path.join(src, "pcaps/demo-csta.pcap"), "-X", "capture.replay_speed=50",
+                             "-X", "http.listen=127.0.0.1:%d" % port, "-X", "http.user=qa", "-X", "http.password_file=" + pw,
+                             "-X", "http.linger_s=120", "-X", "record.dir=" + d, "-X", "record.pcap=true",
+                             "-X", "record.min_free_mb=0", "-X", "record.devices=2000-2099", "-X", "numbers.country_code=49",
+                             "-o", "jsonl:" + out], env=dict(os.environ, CTITAP_CONFIG=""))
+    auth = {"Authorization": "Basic " + base64.b64encode(b"qa:s3cret").decode()}
+
+    def get(path, headers=auth):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers.get("Content-Type"), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type"), e.read()
+    deadline = time.time() + 60
+    while time.time() < deadline and not (os.path.exists(out) and '"final":true' in open(out).read()):
+        time.sleep(0.1)
+    try:
+        recs = records(out)
+        named = {}  # call id -> {file: sha256} its recording records name
+        alias = {m: r["call"] for r in recs if r["type"] == "call" for m in r["merged"]}
+        for r in recs:
+            if r["type"] == "recording" and r.get("file"):
+                named.setdefault(alias.get(r["call"], r["call"]), {})[r["file"]] = r["sha256"]
+        check(named, "served: the run's records name files")
+        for cid, files in sorted(named.items()):
+            st, _, page = get("/view/calls/%s.html" % cid)
+            links = set(re.findall(r'href="\.\./files/([^"]+)"', page.decode()))
+            check(st == 200 and links == set(files), "served %s: the call page links its %d files (%s)" % (
+                cid, len(files), sorted(links ^ set(files))))
+            for f, sha in sorted(files.items()):
+                st, ctype, body = get("/view/files/" + f)
+                check(st == 200 and hashlib.sha256(body).hexdigest() == sha and
+                      ctype == ("audio/wav" if f.endswith(".wav") else "application/vnd.tcpdump.pcap"),
+                      "served %s: /view/files/%s is the file its record hashes (%s, %s)" % (cid, f, st, ctype))
+        some = sorted(next(iter(named.values())))[0]
+        check(get("/view/files/" + some, headers={})[0] == 401, "served: without credentials, 401")
+        for bad in ("chain/state", "../chain/state", some + ".part", some[:11] + "..%2F..%2Fchain%2Fstate",
+                    some[:11], "2026/01/05/nothing.wav"):
+            st, _, _ = get("/view/files/" + bad)
+            check(st == 404, "served: /view/files/%s answers 404 (%d)" % (bad, st))
+    finally:
+        proc.terminate()
+        check(proc.wait(timeout=30) == 0, "served: the lingering ctitap ends cleanly on TERM")
 
 if not public_only:
     print("SIGKILL mid-recording, then the next run on the same record.dir:")

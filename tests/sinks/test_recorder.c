@@ -797,6 +797,51 @@ static void test_planted_symlink(void **state)
 	ct_recorder_free(r);
 }
 
+/* ct_recorder_file_open() (the live view's /view/files/): finished files of ctitap's shape
+ * only, never through a symlink, never a .part or the chain. */
+static void test_file_open(void **state)
+{
+	(void)state;
+	struct ct_recorder *r = engine(NULL);
+	struct ct_rec *rec = open_rec(r, "c-serve", "2018", "PCMA", 8, 8000, T0);
+	char dh[13], name[96];
+	devhash("2018", dh);
+	snprintf(name, sizeof(name), "2026/01/05/c-serve-%s.wav", dh);
+	uint64_t size = 0;
+	int fd = ct_recorder_file_open(pth("rec"), name, &size);
+	assert_int_equal(ct_err_kind(fd), CT_ENOENT); /* still a .part */
+	ct_rec_stop(rec, T0 + 100 * MS, "cleared");
+	ct_recorder_drain(r);
+	fd = ct_recorder_file_open(pth("rec"), name, &size);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(stat(pth("rec/%s", name), &st), 0);
+	assert_int_equal(size, (uint64_t)st.st_size);
+	char riff[4];
+	assert_int_equal(read(fd, riff, 4), 4);
+	assert_memory_equal(riff, "RIFF", 4);
+	close(fd);
+	FILE *f = fopen(pth("secret"), "w");
+	assert_non_null(f);
+	fputs("not a recording", f);
+	fclose(f);
+	/* a planted symlink of a recording's shape, a day folder that is a symlink */
+	assert_int_equal(symlink(pth("secret"), pth("rec/2026/01/05/c-link.wav")), 0);
+	assert_int_equal(mkdir(pth("elsewhere"), 0750), 0);
+	assert_int_equal(symlink(pth("secret"), pth("elsewhere/c-x.wav")), 0);
+	assert_int_equal(symlink(pth("elsewhere"), pth("rec/2026/01/06")), 0);
+	static const char *const refused[] = { "2026/01/05/c-link.wav", "2026/01/06/c-x.wav", "chain/state",
+						"2026/01/05/../../../secret", "2026/01/05/", "../secret",
+						"2026/01/05/c-serve.wav.part", "2026/01/05/.hidden.wav", "2026/1/05/c.wav" };
+	for (size_t i = 0; i < CT_ARRAY_SIZE(refused); i++) {
+		fd = ct_recorder_file_open(pth("rec"), refused[i], &size);
+		if (fd >= 0)
+			fail_msg("%s opened", refused[i]);
+		assert_int_equal(ct_err_kind(fd), CT_ENOENT);
+	}
+	ct_recorder_free(r);
+}
+
 /* ---- integrity ---- */
 
 static void record_one(struct ct_recorder *r, const char *call, ct_time_t t, unsigned packets)
@@ -1227,6 +1272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_encrypted, setup, teardown),

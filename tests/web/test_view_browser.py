@@ -310,6 +310,14 @@ for path in ["index.html"] + ["calls/" + os.path.basename(e) for e in exported]:
           "live: /view/%s is the bytes ctitap --html draws from the run's own output" % path)
 st, _, body = fetch(live_demo.base + "index.html?disp=busy&number=%2B49")
 check(st == 200 and body.count(b'<a href="calls/') < end_rows, "live: the server-side filter narrows the index")
+# the recordings the pages link (../files/ from calls/) are served only with http.user set
+# (tests/app/test_recording.py fetches them with credentials)
+linked = [r["file"] for r in records(live_demo.out) if r["type"] == "recording" and r.get("file")]
+try:
+    fetch(live_demo.base + "files/" + linked[0])
+    check(False, "live: a linked recording is not served without authentication")
+except urllib.error.HTTPError as e:
+    check(e.code == 403, "live: a linked recording is refused (403) without http.user (%d)" % e.code)
 for bad in ("calls/../../etc/passwd", "calls/sip-0000000000000000.html", "calls/%3Cscript%3E.html", "nothing"):
     try:
         fetch(live_demo.base + bad)
