@@ -210,7 +210,8 @@ static void route_healthz(void *user, const struct ct_http_req *req, struct ct_h
 	ok = ok && o.down == 0 && !reasons.err;
 	resp->status = ok ? 200 : 503;
 	ct_buf_printf(r, "%s\n", ok ? "ok" : "unhealthy");
-	ct_buf_put(r, reasons.p, reasons.len);
+	if (reasons.len)
+		ct_buf_put(r, reasons.p, reasons.len);
 	if (m->src)
 		ct_buf_printf(r, "capture: %s %s\n", m->src->live ? "live on" : "reading", m->src->name);
 	ct_buf_printf(r, "CTI links: %u, %u down\n", o.n, o.down);

@@ -153,9 +153,15 @@ static inline void t_on_event(void *user, const struct ct_rec_event *ev)
 		e->f.format = e->format;
 		e->f.codec = e->codec;
 	}
-	t_cpy(e->call, sizeof(e->call), ev->call);
-	t_cpy(e->device, sizeof(e->device), ev->device);
-	t_cpy(e->reason, sizeof(e->reason), ev->reason);
+	const struct ct_rec_file *f = ev->file;
+	t_cpy(e->call, sizeof(e->call), ev->call ? ev->call : f ? f->call : NULL);
+	t_cpy(e->device, sizeof(e->device), ev->device ? ev->device : f ? f->device : NULL);
+	t_cpy(e->reason, sizeof(e->reason), ev->reason ? ev->reason : f ? f->reason : NULL);
+	if (f) {
+		e->f.call = e->call;
+		e->f.device = f->device ? e->device : NULL;
+		e->f.reason = f->reason ? e->reason : NULL;
+	}
 	if (ev->chain)
 		e->chain = *ev->chain;
 	e->finding = ev->finding;

@@ -691,7 +691,7 @@ static void test_endpoint_lookup(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
 		assert_non_null(e);
-		if (!strcmp(e->f.call, "c-ep")) {
+		if (!strcmp(e->call, "c-ep")) {
 			assert_int_equal(e->f.q[0].packets, 3); /* far, NAT after the re-INVITE, mixer */
 			assert_int_equal(e->f.q[1].packets, 1);
 		} else {
