@@ -59,24 +59,15 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+import golden  # noqa: E402
+from golden import check  # noqa: E402
+
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 public_only = len(sys.argv) > 3 and sys.argv[3] == "public"
 PUBLIC = os.path.join(src, "..", "shared", "pcaps", "public", "wiresharkwiki__SIP_CALL_RTP_G711.pcap")
 HOLD_US = 120000     # jitter hold (100 ms) and a little: packets this close to an edge may go either way
 SEARCH = 480         # a talkspurt is looked for within 60 ms (8 kHz) of its arrival
-failures = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
 for tool in ("tshark", "soxi", "sox"):
     if not shutil.which(tool):
         print("SKIP: %s is not installed" % tool)
@@ -808,5 +799,4 @@ if not public_only:
           "killed: ctitap verify passes after the repair: %s" % r.stdout.strip()[-200:])
 
 shutil.rmtree(work)
-print("%d checks, %d failed" % (checks, len(failures)))
-sys.exit(1 if failures else 0)
+sys.exit(golden.finish())
