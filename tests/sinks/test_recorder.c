@@ -603,6 +603,43 @@ static void test_payload_pcap(void **state)
 	assert_int_equal(ct_recorder_verify(pth("rec"), NULL, stderr), 0);
 }
 
+/* A payload pcap's codec is the SDP's name, hostile bytes included: the chain entry that
+ * carries it stays JSON (escaped, U+FFFD for bad UTF-8) and verify reads it. */
+static void test_payload_codec_name(void **state)
+{
+	(void)state;
+	struct ct_recorder *r = engine(NULL);
+	struct ct_rec_open o;
+	memset(&o, 0, sizeof(o));
+	o.call = "c-name";
+	o.device = "2019";
+	o.start = T0;
+	set_ep(&o.far, "10.1.0.1", 10000);
+	set_ep(&o.agent, "10.1.2.10", 20000);
+	ct_rec_ptmap_add(&o.pt, 8, "PCMA", 8000);
+	assert_true(ct_rec_ptmap_add(&o.pt, 96, "x\"\\\xff\x01}", 8000));
+	struct ct_rec *rec = NULL;
+	struct ct_rec_chain ch;
+	assert_int_equal(ct_recorder_open(r, &o, &rec, &ch), CT_OK);
+	uint8_t pl[20] = { 0 };
+	for (unsigned k = 0; k < 10; k++)
+		t_feed(rec, CT_REC_FAR, 96, (uint16_t)k, k * 160, 7, pl, sizeof(pl), T0 + k * 20 * MS);
+	ct_rec_stop(rec, T0 + 300 * MS, "cleared");
+	ct_recorder_drain(r);
+	const struct t_ev *pe = NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
+		assert_non_null(e);
+		if (e->f.kind == CT_REC_FILE_PAYLOAD)
+			pe = e;
+	}
+	assert_non_null(pe);
+	assert_int_equal(pe->f.packets, 10);
+	assert_string_equal(pe->codec, "x\"\\\xff\x01}");
+	ct_recorder_free(r);
+	assert_int_equal(ct_recorder_verify(pth("rec"), NULL, stderr), 0);
+}
+
 /* An SDP that offered G.729 beside PCMA, and only PCMA sent: the payload pcap opened with the
  * recording is removed at its stop, no file, no event, no chain entry. */
 static void test_payload_pcap_unused(void **state)
@@ -1268,6 +1305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_opus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payload_pcap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payload_pcap_unused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payload_codec_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_ids, setup, teardown),
