@@ -103,8 +103,9 @@ static void set_ep(struct ct_rec_ep *ep, const char *ip4, uint16_t port)
 	ep->port = port;
 }
 
-static struct ct_rec *open_rec(struct ct_recorder *r, const char *call, const char *dev, const char *codec,
-			       uint8_t pt, uint32_t clock, ct_time_t start)
+/* A recording whose SDP offered codec (pt, clock) first, then codec2 (pt2, 8 kHz). */
+static struct ct_rec *open_rec2(struct ct_recorder *r, const char *call, const char *dev, const char *codec,
+				uint8_t pt, uint32_t clock, ct_time_t start, const char *codec2, uint8_t pt2)
 {
 	struct ct_rec_open o;
 	memset(&o, 0, sizeof(o));
@@ -114,14 +115,20 @@ static struct ct_rec *open_rec(struct ct_recorder *r, const char *call, const ch
 	o.reason = "answered";
 	set_ep(&o.far, "10.1.0.1", 10000);
 	set_ep(&o.agent, "10.1.2.10", 20000);
-	ct_rec_ptmap_add(&o.pt, pt, codec, clock);
-	ct_rec_ptmap_add(&o.pt, 101, "telephone-event", 8000);
+	assert_true(ct_rec_ptmap_add(&o.pt, pt, codec, clock));
+	assert_true(ct_rec_ptmap_add(&o.pt, pt2, codec2, 8000));
 	struct ct_rec *rec = NULL;
 	struct ct_rec_chain ch;
 	assert_int_equal(ct_recorder_open(r, &o, &rec, &ch), CT_OK);
 	assert_true(ch.seq > 0);
 	assert_int_equal(strlen(ch.hash), 64);
 	return rec;
+}
+
+static struct ct_rec *open_rec(struct ct_recorder *r, const char *call, const char *dev, const char *codec,
+			       uint8_t pt, uint32_t clock, ct_time_t start)
+{
+	return open_rec2(r, call, dev, codec, pt, clock, start, "telephone-event", 101);
 }
 
 /* The whole file: frames as int16 (libsndfile decodes) and, for G.711, the raw data bytes. */
@@ -559,6 +566,20 @@ static void test_opus(void **state)
 	wideband_run(true);
 }
 
+/* The FILE event of a recording's payload pcap, among its two (audio and payload). */
+static const struct t_ev *payload_event(void)
+{
+	const struct t_ev *pe = NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
+		assert_non_null(e);
+		if (e->f.kind == CT_REC_FILE_PAYLOAD)
+			pe = e;
+	}
+	assert_non_null(pe);
+	return pe;
+}
+
 /* A codec ctitap does not decode (G.729): its payloads go to a payload pcap. */
 static void test_payload_pcap(void **state)
 {
@@ -572,14 +593,7 @@ static void test_payload_pcap(void **state)
 	}
 	ct_rec_stop(rec, T0 + 1000 * MS, "cleared");
 	ct_recorder_drain(r);
-	const struct t_ev *pe = NULL;
-	for (unsigned i = 0; i < 2; i++) {
-		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
-		assert_non_null(e);
-		if (e->f.kind == CT_REC_FILE_PAYLOAD)
-			pe = e;
-	}
-	assert_non_null(pe);
+	const struct t_ev *pe = payload_event();
 	assert_int_equal(pe->f.packets, 50);
 	assert_true(strstr(pe->path, ".rtp.pcap") != NULL);
 	char err[PCAP_ERRBUF_SIZE];
@@ -609,31 +623,13 @@ static void test_payload_codec_name(void **state)
 {
 	(void)state;
 	struct ct_recorder *r = engine(NULL);
-	struct ct_rec_open o;
-	memset(&o, 0, sizeof(o));
-	o.call = "c-name";
-	o.device = "2019";
-	o.start = T0;
-	set_ep(&o.far, "10.1.0.1", 10000);
-	set_ep(&o.agent, "10.1.2.10", 20000);
-	ct_rec_ptmap_add(&o.pt, 8, "PCMA", 8000);
-	assert_true(ct_rec_ptmap_add(&o.pt, 96, "x\"\\\xff\x01}", 8000));
-	struct ct_rec *rec = NULL;
-	struct ct_rec_chain ch;
-	assert_int_equal(ct_recorder_open(r, &o, &rec, &ch), CT_OK);
+	struct ct_rec *rec = open_rec2(r, "c-name", "2019", "PCMA", 8, 8000, T0, "x\"\\\xff\x01}", 96);
 	uint8_t pl[20] = { 0 };
 	for (unsigned k = 0; k < 10; k++)
 		t_feed(rec, CT_REC_FAR, 96, (uint16_t)k, k * 160, 7, pl, sizeof(pl), T0 + k * 20 * MS);
 	ct_rec_stop(rec, T0 + 300 * MS, "cleared");
 	ct_recorder_drain(r);
-	const struct t_ev *pe = NULL;
-	for (unsigned i = 0; i < 2; i++) {
-		const struct t_ev *e = t_find(&lg, CT_REC_EV_FILE, i);
-		assert_non_null(e);
-		if (e->f.kind == CT_REC_FILE_PAYLOAD)
-			pe = e;
-	}
-	assert_non_null(pe);
+	const struct t_ev *pe = payload_event();
 	assert_int_equal(pe->f.packets, 10);
 	assert_string_equal(pe->codec, "x\"\\\xff\x01}");
 	ct_recorder_free(r);
@@ -646,19 +642,7 @@ static void test_payload_pcap_unused(void **state)
 {
 	(void)state;
 	struct ct_recorder *r = engine(NULL);
-	struct ct_rec_open o;
-	memset(&o, 0, sizeof(o));
-	o.call = "c-offer";
-	o.device = "2016";
-	o.start = T0;
-	o.reason = "answered";
-	set_ep(&o.far, "10.1.0.1", 10000);
-	set_ep(&o.agent, "10.1.2.10", 20000);
-	ct_rec_ptmap_add(&o.pt, 8, "PCMA", 8000);
-	ct_rec_ptmap_add(&o.pt, 18, "G729", 8000);
-	struct ct_rec *rec = NULL;
-	struct ct_rec_chain ch;
-	assert_int_equal(ct_recorder_open(r, &o, &rec, &ch), CT_OK);
+	struct ct_rec *rec = open_rec2(r, "c-offer", "2016", "PCMA", 8, 8000, T0, "G729", 18);
 	char dh[13];
 	devhash("2016", dh);
 	assert_int_equal(access(pth("rec/2026/01/05/c-offer-%s.rtp.pcap.part", dh), F_OK), 0);
