@@ -242,6 +242,7 @@ class Profile:
         self.tail_s = 0              # the carrier's OPTIONS keep-alives every 5 s for this long after the script
         self.cti_forms = True        # numforms: CTI names devices OSV-style too (else only the SIP side varies)
         self.callers = NATIONAL      # the callers' numbers, E.164 -> national (CTI's form)
+        self.codec = "G729"          # the audio codec every SDP offers (CODECS)
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise AttributeError(k)
@@ -395,10 +396,17 @@ class Cap:
 
 # ---- SIP and SDP -------------------------------------------------------------------------
 
-def sdp(ip, port, sess, ver, direction="sendrecv"):
-    return ("v=0\r\no=- %d %d IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 18 101\r\n"
-            "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\na=rtpmap:101 telephone-event/8000\r\n"
-            "a=fmtp:101 0-15\r\na=ptime:20\r\na=%s\r\n" % (sess, ver, ip, ip, port, direction)).encode()
+# the audio codecs an SDP may offer: payload type and its rtpmap/fmtp lines (G.729 in the
+# scenarios; G.711 in pcaps/gen/tones.py)
+CODECS = {"G729": (18, "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"),
+          "PCMA": (8, "a=rtpmap:8 PCMA/8000\r\n"), "PCMU": (0, "a=rtpmap:0 PCMU/8000\r\n")}
+
+
+def sdp(ip, port, sess, ver, direction="sendrecv", codec="G729"):
+    pt, lines = CODECS[codec]
+    return ("v=0\r\no=- %d %d IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP %d 101\r\n"
+            "%sa=rtpmap:101 telephone-event/8000\r\n"
+            "a=fmtp:101 0-15\r\na=ptime:20\r\na=%s\r\n" % (sess, ver, ip, ip, port, pt, lines, direction)).encode()
 
 
 class Dialog:
@@ -1139,11 +1147,11 @@ class Leg:
 
     def sdp_a(self, d="sendrecv"):
         self.ver["a"] += 1
-        return sdp(self.am[0], self.am[1], self.sess_a, self.ver["a"], d)
+        return sdp(self.am[0], self.am[1], self.sess_a, self.ver["a"], d, self.sc.v.codec)
 
     def sdp_b(self, d="sendrecv"):
         self.ver["b"] += 1
-        return sdp(self.bm[0], self.bm[1], self.sess_b, self.ver["b"], d)
+        return sdp(self.bm[0], self.bm[1], self.sess_b, self.ver["b"], d, self.sc.v.codec)
 
     def invite(self, t, extra=(), offer=True):
         """INVITE with the caller's SDP offer, or none (a late offer: the callee offers in its 200

@@ -51,7 +51,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -62,239 +61,19 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
 import golden  # noqa: E402
 from golden import check  # noqa: E402
+from recaudio import (HOLD_US, Media, check_g711, media_of, pcap_frames, records, rtp_all, run, tshark,  # noqa: E402
+                      usec, wav)
+
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 public_only = len(sys.argv) > 3 and sys.argv[3] == "public"
 PUBLIC = os.path.join(src, "..", "shared", "pcaps", "public", "wiresharkwiki__SIP_CALL_RTP_G711.pcap")
-HOLD_US = 120000     # jitter hold (100 ms) and a little: packets this close to an edge may go either way
-SEARCH = 480         # a talkspurt is looked for within 60 ms (8 kHz) of its arrival
 for tool in ("tshark", "soxi", "sox"):
     if not shutil.which(tool):
         print("SKIP: %s is not installed" % tool)
         sys.exit(77)
 
 work = tempfile.mkdtemp(prefix="ctitap-rec-")
-
-
-def run(args, expect=0):
-    r = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, CTITAP_CONFIG=""))
-    if r.returncode != expect:
-        print(r.stdout[-2000:], r.stderr[-2000:])
-        sys.exit("FAIL: %s exited %d" % (" ".join(args), r.returncode))
-    return r
-
-
-def usec(s):
-    """RFC 3339 (records) or epoch seconds (tshark) to microseconds."""
-    if "T" in s:
-        import calendar
-        day, clock = s.rstrip("Z").split("T")
-        hms, frac = clock.split(".")
-        t = calendar.timegm(tuple(int(x) for x in day.split("-")) + tuple(int(x) for x in hms.split(":")))
-        return t * 1000000 + int(frac)
-    sec, _, frac = s.partition(".")
-    return int(sec) * 1000000 + int((frac + "000000")[:6])
-
-
-def records(path):
-    return [json.loads(line) for line in open(path, encoding="utf-8")]
-
-
-# ---- readers written here ----
-
-def wav(path):
-    """(format code, channels, rate, data bytes) of a RIFF/WAVE file."""
-    b = open(path, "rb").read()
-    assert b[:4] == b"RIFF" and b[8:12] == b"WAVE", path
-    off, fmt, data = 12, None, None
-    while off + 8 <= len(b):
-        cid, size = b[off:off + 4], struct.unpack("<I", b[off + 4:off + 8])[0]
-        if cid == b"fmt ":
-            fmt = struct.unpack("<HHI", b[off + 8:off + 16])
-        elif cid == b"data":
-            data = b[off + 8:off + 8 + size]
-        off += 8 + size + (size & 1)
-    return fmt[0], fmt[1], fmt[2], data
-
-
-def pcap_frames(path):
-    """[(ts_us, frame bytes)] of a classic pcap file (µs or ns resolution)."""
-    b = open(path, "rb").read()
-    magic = struct.unpack("<I", b[:4])[0]
-    endian, nano = {0xa1b2c3d4: ("<", False), 0xa1b23c4d: ("<", True), 0xd4c3b2a1: (">", False),
-                    0x4d3cb2a1: (">", True)}[magic]
-    off, out = 24, []
-    while off + 16 <= len(b):
-        sec, frac, caplen, _ = struct.unpack(endian + "IIII", b[off:off + 16])
-        out.append((sec * 1000000 + (frac // 1000 if nano else frac), b[off + 16:off + 16 + caplen]))
-        off += 16 + caplen
-    return out
-
-
-def tshark(pcap, filt, *fields, heuristic=True):
-    args = ["tshark", "-n", "-r", pcap, "-Y", filt, "-T", "fields"]
-    if heuristic:
-        args += ["-o", "rtp.heuristic_rtp:TRUE"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines()]
-
-
-_RTP = {}
-
-
-def rtp_all(pcap):
-    """Every RTP packet tshark finds in the capture (cached), with its endpoints."""
-    if pcap not in _RTP:
-        rows = tshark(pcap, "rtp", "frame.time_epoch", "ip.src", "udp.srcport", "ip.dst", "udp.dstport", "rtp.seq",
-                      "rtp.timestamp", "rtp.marker", "rtp.p_type", "rtp.payload", "rtp.ssrc")
-        _RTP[pcap] = [{"at": usec(f[0]), "src": (f[1], int(f[2])), "dst": (f[3], int(f[4])), "seq": int(f[5]),
-                       "ts": int(f[6]), "marker": f[7] in ("1", "True"), "pt": int(f[8]),
-                       "payload": bytes.fromhex(f[9].replace(":", "")), "ssrc": f[10]} for f in rows if len(f) >= 11 and f[9]]
-    return _RTP[pcap]
-
-
-class Media:
-    """A recording's endpoints over time, as its records name them: `out` is the agent's own
-    SDP endpoint, `in` the far end's (unknown until a record names it: then the far end is
-    whatever is sent to the agent's endpoint, as the recorder takes it)."""
-
-    def __init__(self, recs):
-        self.steps = []
-        for r in sorted(recs, key=lambda r: usec(r["ts"])):
-            eps = {e["dir"]: (e["ip"], e["port"]) for e in r.get("rtp", [])}
-            if eps:
-                prev = dict(self.steps[-1][1]) if self.steps else {}
-                prev.update(eps)
-                self.steps.append((usec(r["ts"]), prev))
-
-    def at(self, t):
-        cur = self.steps[0][1] if self.steps else {}
-        for ts, eps in self.steps:
-            if ts <= t:
-                cur = eps
-        return cur
-
-    def channel(self, p, t):
-        """0 (far end), 1 (agent) or None for packet p with the endpoints in force at t."""
-        eps = self.at(t)
-        if p["src"] == eps.get("out"):
-            return 1
-        if p["src"] == eps.get("in") or ("in" not in eps and p["dst"] == eps.get("out")):
-            return 0
-        return None
-
-    def steady(self, p):
-        """The packet's channel when the endpoints stay the same around its arrival, else None."""
-        c = {self.channel(p, p["at"] + d) for d in (-HOLD_US, 0, HOLD_US)}
-        return c.pop() if len(c) == 1 else None
-
-    def near(self, p):
-        return {self.channel(p, p["at"] + d) for d in (-HOLD_US, 0, HOLD_US)} - {None}
-
-
-def media_of(recs, cid, dev, alias):
-    return Media([r for r in recs if r["type"] == "recording" and alias.get(r["call"], r["call"]) == cid and
-                  r.get("device") == dev])
-
-
-# ---- one recording's audio against the capture ----
-
-def spurts(pkts):
-    """Talkspurts (RFC 3551 4.1): a marker bit, a new SSRC, or the sender resuming after
-    silence suppression (next sequence number, timestamp more than two packets on); and
-    where packets are left out (a pause, the edges of the intervals)."""
-    out, prev = [], None
-    for p in pkts:
-        new = prev is None or p["marker"] or p["ssrc"] != prev["ssrc"] or p["seq"] != (prev["seq"] + 1) & 0xffff or (
-            ((p["ts"] - prev["ts"]) & 0xffffffff) > 2 * len(prev["payload"]))
-        if new:
-            out.append([])
-        out[-1].append(p)
-        prev = p
-    return out
-
-
-def place(chan, sp, t_to_pos):
-    """Where talkspurt sp sits in chan (by timestamp, within 60 ms of its arrival), or None."""
-    expect = t_to_pos(sp[0]["at"])
-    frames = len(chan)
-    for cand in sorted(range(max(0, expect - SEARCH), min(frames, expect + SEARCH + 1)), key=lambda c: abs(c - expect)):
-        ok = True
-        for p in sp:
-            pos = cand + ((p["ts"] - sp[0]["ts"]) & 0xffffffff)
-            n = min(len(p["payload"]), max(0, frames - pos))
-            if chan[pos:pos + n] != p["payload"][:n]:
-                ok = False
-                break
-        if ok:
-            return cand
-    return None
-
-
-def place_edge(chan, p, t_to_pos, silence):
-    """A packet at an edge of an interval (a pause or the jitter hold may have cut it): the
-    position within 60 ms of its arrival where the channel holds some of its bytes and only
-    its bytes or silence; None when there is none."""
-    expect, n = t_to_pos(p["at"]), len(p["payload"])
-    for cand in sorted(range(max(0, expect - SEARCH), min(len(chan), expect + SEARCH + 1)), key=lambda c: abs(c - expect)):
-        seg = chan[cand:cand + n]
-        if any(b != silence and b == p["payload"][i] for i, b in enumerate(seg)) and all(
-                b == silence or b == p["payload"][i] for i, b in enumerate(seg)):
-            return cand
-    return None
-
-
-def check_g711(name, data, silence, t0, ivs, cut, media, capture, quiet=()):
-    """Both channels of a G.711 recording against tshark's payloads of the two senders; a
-    channel in `quiet` (a side the capture has no audio of) must be silence throughout."""
-    frames = len(data) // 2
-
-    def t_to_pos(t):
-        pos = (t - t0) * 8 // 1000
-        if cut:  # the paused stretches before t are left out
-            for i in range(1, len(ivs)):
-                if ivs[i][0] <= t:
-                    pos -= (ivs[i][0] - ivs[i - 1][1]) * 8 // 1000
-        return pos
-
-    def running(t, margin):
-        return any(s + margin <= t <= e - margin for s, e in ivs)
-
-    for ch, who in enumerate(("far end", "agent")):
-        chan = data[ch::2]
-        if ch in quiet:
-            check(chan and all(b == silence for b in chan), "%s %s: silence throughout (%d frames)" % (name, who, len(chan)))
-            continue
-        pkts = [p for p in rtp_all(capture) if p["pt"] in (0, 8) and ch in media.near(p)]
-        core = [p for p in pkts if running(p["at"], HOLD_US) and media.steady(p) == ch]
-        edge = [p for p in pkts if running(p["at"], -HOLD_US) and p not in core]
-        check(core, "%s %s: tshark finds its RTP in the recorded intervals" % (name, who))
-        covered = bytearray(frames)
-        missing, placed = 0, 0
-        for sp in spurts(core):
-            at = place(chan, sp, t_to_pos)
-            if at is None:
-                missing += 1
-                continue
-            placed += len(sp)
-            for p in sp:
-                pos = at + ((p["ts"] - sp[0]["ts"]) & 0xffffffff)
-                for i in range(pos, min(pos + len(p["payload"]), frames)):
-                    covered[i] = 1
-        for p in edge:
-            at = place_edge(chan, p, t_to_pos, silence)
-            if at is not None:
-                placed += 1
-                for i in range(at, min(at + len(p["payload"]), frames)):
-                    covered[i] = 1
-        stray = sum(1 for i in range(frames) if not covered[i] and chan[i] != silence)
-        check(missing == 0, "%s %s: every talkspurt of the recorded intervals is in its channel byte for byte by "
-              "timestamp, within 60 ms of its arrival (%d not)" % (name, who, missing))
-        check(stray == 0, "%s %s: nothing but those payloads and silence in the channel (%d bytes no packet of the "
-              "intervals wrote)" % (name, who, stray))
-        print("  %s %s: %d packets in the intervals, %d placed, %d stray bytes" % (name, who, len(core), placed, stray))
 
 
 def check_payload_pcap(name, path, ivs, media, capture):
