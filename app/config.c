@@ -135,6 +135,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "record.exclude", K_STR, offsetof(struct ct_config, record_exclude_spec),
 	  sizeof(((struct ct_config *)0)->record_exclude_spec), 0, 0,
 	  "devices never recorded, even when record.devices holds them (same syntax)" },
+	{ "record.pause_devices", K_STR, offsetof(struct ct_config, record_pause_devices_spec),
+	  sizeof(((struct ct_config *)0)->record_pause_devices_spec), 0, 0,
+	  "card payments (PCI DSS): while one of these devices (a payment IVR, e.g. 7000-7099; same syntax) is "
+	  "in a call -- ringing or answering there, transferred, conferenced or consulted to it -- every "
+	  "recording of the call pauses (reason payment); it resumes when the device leaves (empty: none)" },
 	{ "record.pause_on_hold", K_BOOL, offsetof(struct ct_config, record_pause_on_hold), 0, 0, 1,
 	  "pause a call's recording while it is on hold" },
 	{ "record.start_on_alert", K_BOOL, offsetof(struct ct_config, calls.start_on_alert), 0, 0, 1,
@@ -277,6 +282,11 @@ static int apply_exclude(struct ct_config *cfg, const char *val, char *err, size
 	return ct_devset_parse(&cfg->record_exclude, val, err, errlen);
 }
 
+static int apply_pause_devices(struct ct_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return ct_devset_parse(&cfg->record_pause_devices, val, err, errlen);
+}
+
 static int apply_privacy_numbers(struct ct_config *cfg, const char *val, char *err, size_t errlen)
 {
 	return ct_privacy_set_numbers(&cfg->privacy, val, err, errlen);
@@ -327,6 +337,7 @@ static const struct cfg_parsed {
 	{ "numbers.international_prefix", apply_international },
 	{ "record.devices", apply_devices },
 	{ "record.exclude", apply_exclude },
+	{ "record.pause_devices", apply_pause_devices },
 	{ "record.pause_mode", apply_pause_mode },
 	{ "privacy.numbers", apply_privacy_numbers },
 	{ "privacy.dtmf", apply_privacy_dtmf },
@@ -394,6 +405,7 @@ void ct_config_init(struct ct_config *cfg)
 	snprintf(cfg->view_files_base, sizeof(cfg->view_files_base), "%s", view.files_base);
 	ct_devset_init(&cfg->record_devices);
 	ct_devset_init(&cfg->record_exclude);
+	ct_devset_init(&cfg->record_pause_devices);
 	cfg->record_pause_on_hold = true;
 	snprintf(cfg->record_pause_mode, sizeof(cfg->record_pause_mode), "silence");
 	cfg->record_min_free_mb = 1024;

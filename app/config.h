@@ -43,6 +43,8 @@ struct ct_config {
 	char record_exclude_spec[768];
 	struct ct_devset record_devices;
 	struct ct_devset record_exclude;
+	char record_pause_devices_spec[768];
+	struct ct_devset record_pause_devices; /* record.pause_devices: payment IVRs */
 	bool record_pause_on_hold;
 	/* record.*: the recorder (sinks/recorder.h), on when record_dir is set */
 	char record_dir[512];

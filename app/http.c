@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,16 @@
 
 #define HTTP_FILE_MAX (1u << 20) /* a certificate chain, a key, a password */
 #define HTTP_QUERY_MAX 8192      /* a query rebuilt longer than this is answered 414 */
+#define HTTP_FORM_MAX 1024       /* a POST's form body: a device and a call id, and room to spare */
+
+/* A POST's body, gathered over libmicrohttpd's calls (per connection, freed when it completes). */
+struct http_post {
+	size_t len;
+	bool too_big;
+	char body[HTTP_FORM_MAX + 1];
+	char pairs[HTTP_FORM_MAX + 2]; /* decoded: key NUL value NUL ... */
+	unsigned npairs;
+};
 
 struct ct_http {
 	struct MHD_Daemon *d;
@@ -130,6 +141,57 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The form body (application/x-www-form-urlencoded: '&'-separated key=value, '+' a space,
+ * %XX) into key NUL value NUL pairs; the decoded text is never longer than the body. */
+static void form_decode(struct http_post *b)
+{
+	char *out = b->pairs;
+	b->body[b->len] = '\0';
+	for (char *s = b->body; *s;) {
+		size_t n = strcspn(s, "&");
+		char *next = s + n + (s[n] == '&');
+		s[n] = '\0';
+		if (n) {
+			char *eq = strchr(s, '=');
+			const char *kv[2] = { s, eq ? eq + 1 : "" };
+			if (eq)
+				*eq = '\0';
+			for (int i = 0; i < 2; i++) {
+				size_t len = strlen(kv[i]);
+				memcpy(out, kv[i], len + 1);
+				for (size_t k = 0; k < len; k++)
+					if (out[k] == '+')
+						out[k] = ' ';
+				out += MHD_http_unescape(out) + 1;
+			}
+			b->npairs++;
+		}
+		s = next;
+	}
+}
+
+const char *ct_http_arg(const struct ct_http_req *req, const char *key)
+{
+	const char *v = req->conn ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
+	const char *p = req->form;
+	for (unsigned i = 0; !v && p && i < req->nform; i++) {
+		const char *val = p + strlen(p) + 1;
+		if (!strcmp(p, key))
+			v = val;
+		p = val + strlen(val) + 1;
+	}
+	return v;
+}
+
+static void post_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
 static const struct ct_http_route *route_of(const struct ct_http *h, const char *url)
 {
 	for (size_t i = 0; i < h->nroutes; i++) {
@@ -144,19 +206,48 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	(void)version;
-	(void)upload;
-	(void)con_cls;
 	struct ct_http *h = cls;
 	static const char text[] = "text/plain; charset=utf-8";
-	if (*upload_size) /* no route takes a body yet */
-		return answer(h, c, 405, text, "no request body expected\n", 25, false, NULL);
-	if (!authorised(h, c))
-		return answer(h, c, 401, text, "authentication required\n", 24, true, NULL);
 	const struct ct_http_route *route = route_of(h, url);
-	if (!route)
-		return answer(h, c, 404, text, "not found\n", 10, false, NULL);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return answer(h, c, 405, text, "only GET and HEAD\n", 18, false, NULL);
+	struct http_post *post = *con_cls;
+	if (route && route->post && !strcmp(method, "POST")) {
+		if (!post) {
+			/* the first call has the headers: refused now, or the body is read in the next */
+			if (!authorised(h, c))
+				return answer(h, c, 401, text, "authentication required\n", 24, true, NULL);
+			if (!(post = calloc(1, sizeof(*post))))
+				return MHD_NO;
+			*con_cls = post;
+			return MHD_YES;
+		}
+		if (*upload_size) {
+			if (*upload_size > HTTP_FORM_MAX - post->len)
+				post->too_big = true;
+			else
+				memcpy(post->body + post->len, upload, *upload_size);
+			post->len += post->too_big ? 0 : *upload_size;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (post->too_big)
+			return answer(h, c, 413, text, "request body too large\n", 24, false, NULL);
+		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (post->len && (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0))
+			return answer(h, c, 415, text, "a form body (application/x-www-form-urlencoded) or a query\n", 60,
+				      false, NULL);
+		form_decode(post);
+	} else {
+		if (*upload_size) /* only a POST route takes a body */
+			return answer(h, c, 405, text, "no request body expected\n", 25, false, NULL);
+		if (!authorised(h, c))
+			return answer(h, c, 401, text, "authentication required\n", 24, true, NULL);
+		if (!route)
+			return answer(h, c, 404, text, "not found\n", 10, false, NULL);
+		if (route->post)
+			return answer(h, c, 405, text, "only POST\n", 10, false, NULL);
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return answer(h, c, 405, text, "only GET and HEAD\n", 18, false, NULL);
+	}
 	ct_buf_reset(&h->query);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &h->query);
 	if (h->query.err == CT_ELIMIT)
@@ -170,7 +261,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	resp->fd = -1;
 	resp->fd_size = 0;
 	ct_buf_reset(&resp->body);
-	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "", h->auth };
+	struct ct_http_req req = { method, url, h->query.len ? h->query.p : "", h->auth, c, post ? post->pairs : NULL,
+				   post ? post->npairs : 0 };
 	route->fn(h->user, &req, resp);
 	if (resp->fd >= 0) {
 		/* libmicrohttpd reads the file as the client takes it, and closes it */
@@ -331,6 +423,7 @@ int ct_http_start(struct ct_http **out, const struct ct_http_cfg *cfg, const str
 	unsigned flags = MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)post_done, NULL },
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		/* a scraper or two and a health check: a few connections, quickly timed out */
 		{ MHD_OPTION_CONNECTION_LIMIT, 16, NULL },

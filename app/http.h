@@ -8,9 +8,11 @@
  * pipeline stuck in a blocking read (stdin, a FIFO) answers nothing: a scrape that times out then
  * says what a health check should. A handler must be quick: the packets wait for it.
  *
- * Routes: exact paths, or a prefix ("/view/" and everything under it); GET or HEAD. Adding one is
- * a line in the table given to ct_http_start() (app/monitor.c holds ctitap's). With http.user
- * set, every route asks for HTTP basic authentication (the password compared in constant time).
+ * Routes: exact paths, or a prefix ("/view/" and everything under it); GET or HEAD, or POST only
+ * for a route that acts (its arguments in the query or an application/x-www-form-urlencoded body
+ * of at most 1 KiB: larger is answered 413). Adding one is a line in the table given to
+ * ct_http_start() (app/monitor.c holds ctitap's). With http.user set, every route asks for HTTP
+ * basic authentication (the password compared in constant time).
  * Every answer says Cache-Control: no-store and X-Content-Type-Options: nosniff.
  */
 #ifndef CT_HTTP_H
@@ -37,13 +39,22 @@ struct ct_http_resp {
 };
 
 struct ct_http_req {
-	const char *method; /* "GET" or "HEAD" (the body of a HEAD answer is dropped by the server) */
+	const char *method; /* "GET" or "HEAD" (the body of a HEAD answer is dropped by the server);
+			       "POST" for a POST route */
 	const char *path;   /* the path as requested (percent-decoded by libmicrohttpd), no query */
 	const char *query;  /* the query string rebuilt from the arguments libmicrohttpd decoded:
 			       key=value pairs percent-encoded again (RFC 3986 unreserved kept),
 			       joined by '&', in the order sent; "" when none */
 	bool authenticated; /* it passed basic authentication (false when http.user is not set) */
+	/* the server's: what ct_http_arg() reads */
+	void *conn;
+	const char *form;   /* a POST's form body decoded: key NUL value NUL, nform pairs */
+	unsigned nform;
 };
+
+/* The value of argument `key` of the request, decoded: from the query, else from a POST's form
+ * body; NULL when absent. Borrowed: valid until the handler returns. */
+const char *ct_http_arg(const struct ct_http_req *req, const char *key);
 
 /* A route's handler; user is the pointer given to ct_http_start(). */
 typedef void (*ct_http_handler)(void *user, const struct ct_http_req *req, struct ct_http_resp *resp);
@@ -52,6 +63,7 @@ struct ct_http_route {
 	const char *path;
 	ct_http_handler fn;
 	bool prefix;        /* path is a prefix ("/view/"): every path that starts with it */
+	bool post;          /* POST only (it acts): GET and HEAD are answered 405 */
 };
 
 struct ct_http_cfg {

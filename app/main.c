@@ -208,6 +208,9 @@ static void reload_settings(struct app *a)
 	memcpy(a->cfg.record_exclude_spec, fresh->record_exclude_spec, sizeof(a->cfg.record_exclude_spec));
 	a->cfg.record_devices = fresh->record_devices;
 	a->cfg.record_exclude = fresh->record_exclude;
+	memcpy(a->cfg.record_pause_devices_spec, fresh->record_pause_devices_spec,
+	       sizeof(a->cfg.record_pause_devices_spec));
+	a->cfg.record_pause_devices = fresh->record_pause_devices;
 	a->cfg.record_pause_on_hold = fresh->record_pause_on_hold;
 	a->cfg.calls.start_on_alert = fresh->calls.start_on_alert;
 	/* the recorder's own: a change reopens it (recwire.h), recordings going on in new files */

@@ -9,6 +9,7 @@
 #include "../correlator/calls.h"
 #include "../correlator/cstalink.h"
 #include "../correlator/sipcall.h"
+#include "recctl.h"
 
 #ifndef CTITAP_VERSION
 #define CTITAP_VERSION "0.0.0"
@@ -186,6 +187,11 @@ static void route_metrics(void *user, const struct ct_http_req *req, struct ct_h
 	family(r, "settings_reload_failures_total", "counter",
 	       "SIGHUP rereads refused (file unreadable or wrong; the settings in force stay)");
 	ct_buf_printf(r, "ctitap_settings_reload_failures_total %" PRIu64 "\n", m->reload_failures);
+	family(r, "record_requests_total", "counter",
+	       "recording pauses and resumes asked on /record/ (PCI DSS), by outcome (refused: not authenticated, "
+	       "no recording, nothing to change)");
+	ct_buf_printf(r, "ctitap_record_requests_total{outcome=\"accepted\"} %" PRIu64 "\n", m->rec_requests[0]);
+	ct_buf_printf(r, "ctitap_record_requests_total{outcome=\"refused\"} %" PRIu64 "\n", m->rec_requests[1]);
 	if (m->http) {
 		static const char *const codes[] = { "2xx", "401", "404", "405", "5xx", "other" };
 		const uint64_t *a = ct_http_answered(m->http);
@@ -285,10 +291,12 @@ void ct_monitor_free(struct ct_monitor *m)
 }
 
 const struct ct_http_route ct_monitor_routes[] = {
-	{ "/metrics", route_metrics, false },
-	{ "/healthz", route_healthz, false },
-	{ "/view", route_view_root, false },
-	{ "/view/files/", route_view_files, true }, /* before /view/: the first route that fits answers */
-	{ "/view/", route_view, true },
+	{ "/metrics", route_metrics, false, false },
+	{ "/healthz", route_healthz, false, false },
+	{ "/view", route_view_root, false, false },
+	{ "/view/files/", route_view_files, true, false }, /* before /view/: the first route that fits answers */
+	{ "/view/", route_view, true, false },
+	{ "/record/pause", ct_recctl_pause, false, true },
+	{ "/record/resume", ct_recctl_resume, false, true },
 };
 const size_t ct_monitor_nroutes = CT_ARRAY_SIZE(ct_monitor_routes);

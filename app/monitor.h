@@ -6,10 +6,11 @@
  *             records), settings reloads, HTTP answers;
  *   /healthz  200 "ok" when the capture runs and every CTI link is up, else 503 with one line
  *             per reason;
+ *   /record/pause, /record/resume  (POST) a device's recording on request (recctl.h);
  *   /view/    the live call view (web/view.h): index.html (filtered by its query) and
  *             calls/<call id>.html of the calls the store keeps, with the view's
  *             Content-Security-Policy as a header; /view answers a redirect to it.
- * The handlers run on the pipeline's thread (http.h says why) and only read.
+ * The handlers run on the pipeline's thread (http.h says why) and only read, but /record/'s.
  */
 #ifndef CT_MONITOR_H
 #define CT_MONITOR_H
@@ -36,6 +37,7 @@ struct ct_monitor {
 	uint64_t start_time;        /* wall clock, seconds since the epoch */
 	uint64_t reloads;           /* SIGHUP settings reloads done, and refused (file unreadable or wrong) */
 	uint64_t reload_failures;
+	uint64_t rec_requests[2];   /* /record/pause and /record/resume: accepted, refused (recctl.h) */
 	struct ct_view_store *view; /* the live call view's store, NULL when off */
 	const char *record_dir;     /* record.dir as now set ("" when off): /view/files/ reads it */
 	struct ct_buf path;         /* scratch of /view/: the path asked (owned; ct_monitor_free) */

@@ -301,6 +301,12 @@ static bool hook_record_device(void *user, const char *device)
 	return ct_devset_selects(&p->cfg->record_devices, &p->cfg->record_exclude, &p->cfg->numbers, device);
 }
 
+static bool hook_pause_device(void *user, const char *device)
+{
+	const struct ct_pipeline *p = user;
+	return ct_devset_has_number(&p->cfg->record_pause_devices, &p->cfg->numbers, device);
+}
+
 /* ... and of the agents' states: an ACD call reaching an agent who is not ready is an audit,
  * and a call answered makes the agent busy */
 static bool hook_agent_state(void *user, const char *device, enum ct_agent_state *st)
@@ -459,6 +465,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ccfg.hooks.user = p;
 	ccfg.hooks.number_norm = hook_number_norm;
 	ccfg.hooks.record_device = hook_record_device;
+	ccfg.hooks.pause_device = hook_pause_device;
 	ccfg.hooks.agent_state = hook_agent_state;
 	ccfg.hooks.agent_call = hook_agent_call;
 	ccfg.hooks.agent_id = hook_agent_id;

@@ -506,8 +506,11 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 		bool p_on = p->rec == REC_ON || p->rec == REC_PAUSED, q_on = q->rec == REC_ON || q->rec == REC_PAUSED;
 		if (p_on && q_on)
 			rec_stop(t, b, q, CT_RECR_MERGED, b->last); /* recorded once, in the merged call */
-		else if (q_on)
+		else if (q_on) {
 			p->rec = q->rec; /* goes on in the merged call (the recorder knows b's id: "merged") */
+			p->pz = q->pz;
+		}
+		p->payment |= q->payment;
 		iv_merge(p, q);
 	}
 	for (unsigned i = 0; i < b->nxfers && a->nxfers < CALLS_MAX_XFER; i++)
@@ -587,6 +590,7 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 	if (t->rep && t->rep->merged) /* what is keyed by b's id follows it, while the id exists */
 		t->rep->merged(t->rep->user, a->last, a->id, b->id);
 	call_free(t, b);
+	rec_payment(t, a, a->last); /* a payment device in one now pauses the recordings of both */
 	return a;
 }
 

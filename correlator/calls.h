@@ -35,6 +35,7 @@
 #include "../decoders/csta.h"
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "../util/id.h"
 #include "report.h"
 
 struct ct_calls;
@@ -52,6 +53,9 @@ struct ct_calls_hooks {
 	size_t (*number_norm)(void *user, const char *in, char *out, size_t cap);
 	/* true if the device is to be recorded (record.devices) */
 	bool (*record_device)(void *user, const char *device);
+	/* true if every recording of a call pauses while the device is in it (record.pause_devices:
+	 * a payment IVR) */
+	bool (*pause_device)(void *user, const char *device);
 	/* the agent state CTI reports for a device; false when unknown */
 	bool (*agent_state)(void *user, const char *device, enum ct_agent_state *st);
 	/* the agentID CTI reported at a device, NULL if unknown */
@@ -143,6 +147,24 @@ void ct_calls_tick(struct ct_calls *t, ct_time_t now);
 void ct_calls_free(struct ct_calls *t, ct_time_t now);
 /* Customer calls open now (monitoring). */
 uint32_t ct_calls_open(const struct ct_calls *t);
+/* What ct_calls_pause_device() did. */
+struct ct_calls_pause {
+	char call[CT_ID_MAX];      /* the call whose recording it is ("" when none was found) */
+	char device[CT_CSTA_DEV];  /* the device as the call names it */
+	bool paused;               /* the recording is paused now */
+	bool held, request, payment; /* why (several may hold at once) */
+};
+
+/* A pause (pause true) or resume asked of device's recording from outside the traffic (an agent
+ * desktop or payment IVR through the HTTP endpoint, app/recctl.c), at packet time ts. call, when
+ * not NULL or "", is the ctitap call id (or the id of a call merged into it); else the newest
+ * call recording the device. The pause is a cause of its own: a retrieve does not end it, and a
+ * resume asked during a hold leaves the recording paused for the hold. A `recording` record
+ * (reason request) says each pause and each resume. Returns CT_OK (out says the state now),
+ * CT_ENOENT when the device has no recording in progress (in that call), CT_ELIMIT when the
+ * request changes nothing (already paused on request, or not paused on request: out says why). */
+int ct_calls_pause_device(struct ct_calls *t, const char *device, const char *call, bool pause, ct_time_t ts,
+			  struct ct_calls_pause *out);
 /* record.pause_on_hold and record.start_on_alert changed (SIGHUP): calls in progress follow
  * them from their next moment on. */
 void ct_calls_set_recording(struct ct_calls *t, bool pause_on_hold, bool start_on_alert);

@@ -99,6 +99,9 @@ struct leg {
 };
 
 enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
+/* Why a recording is paused (struct party.pz): REC_PAUSED while any is set, each cleared by its
+ * own end (a retrieve never ends a payment pause; calls_rec.c). */
+enum { PZ_HOLD = 1, PZ_REQUEST = 2, PZ_PAYMENT = 4 };
 
 struct party {
 	char device[CT_CSTA_DEV];
@@ -112,6 +115,9 @@ struct party {
 	bool consulting;           /* recorded on its consultation call (its customer held) */
 	uint8_t rtp_dirs;          /* RTP directions its last recording record named */
 	bool consulted;            /* answered the consultation call of another party */
+	uint8_t pz;                /* PZ_* bits: why its recording is paused */
+	bool payment;              /* a record.pause_devices device in the call (rang or answered,
+				    * not released): every recording of the call pauses */
 	struct ct_interval iv[CALLS_MAX_IV];
 	unsigned niv;
 };
@@ -321,6 +327,9 @@ void hold_cti(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct
 ct_time_t reconnect_time(const struct ct_calls *t, const struct ccall *cc, ct_time_t ts);
 void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
 void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts);
+/* Every recording of cc paused while a record.pause_devices party is in it, resumed when none
+ * is (after a merge of two calls). */
+void rec_payment(struct ct_calls *t, struct ccall *cc, ct_time_t ts);
 /* The SDP of leg l changed: a recording on it that named one direction only gets an update. */
 void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts);
 /* The recorded intervals of q added to p's, in time order (the cap keeps the first). */

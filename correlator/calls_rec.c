@@ -1,7 +1,12 @@
 /* calls_rec.c - the recording policy, and the moments of a party that drive it and the agents'
  * state (calls_int.h): a recorded device's recording starts when it answers (or rings, with
  * record.start_on_alert), pauses while the call is held (record.pause_on_hold), resumes when it
- * is retrieved and stops when the device leaves the call (cleared, transferred, diverted). */
+ * is retrieved and stops when the device leaves the call (cleared, transferred, diverted).
+ *
+ * Card payments (PCI DSS): a recording also pauses while a record.pause_devices device (a
+ * payment IVR) is in the call, and on request (ct_calls_pause_device()). Each cause of a pause
+ * is a bit of its own (PZ_*): a pause record is written for each cause as it begins, the resume
+ * when the last one ends, so a retrieve never resumes a payment pause. */
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +90,60 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, struct party *p, enum
 	t->rep->recording(t->rep->user, &v);
 }
 
+/* Cause `bit` of a pause begins: the recording pauses (or, paused already for another cause,
+ * says the new one). */
+static bool pause_add(struct ct_calls *t, struct ccall *cc, struct party *p, uint8_t bit, enum ct_rec_reason reason,
+		      ct_time_t ts)
+{
+	if ((p->rec != REC_ON && p->rec != REC_PAUSED) || (p->pz & bit))
+		return false;
+	p->pz |= bit;
+	if (p->rec == REC_ON) {
+		p->rec = REC_PAUSED;
+		close_iv(p, ts);
+	}
+	rec_emit(t, cc, p, CT_RECA_PAUSE, reason, ts);
+	return true;
+}
+
+/* Cause `bit` of a pause ended: the recording resumes when no other holds it. */
+static bool pause_clear(struct ct_calls *t, struct ccall *cc, struct party *p, uint8_t bit,
+			enum ct_rec_reason reason, ct_time_t ts)
+{
+	if (!(p->pz & bit))
+		return false;
+	p->pz &= (uint8_t)~bit;
+	if (p->pz || p->rec != REC_PAUSED || p->niv >= CALLS_MAX_IV)
+		return false;
+	p->rec = REC_ON;
+	p->iv[p->niv].start = ts;
+	p->iv[p->niv++].end = 0;
+	rec_emit(t, cc, p, CT_RECA_RESUME, reason, ts);
+	return true;
+}
+
+void rec_payment(struct ct_calls *t, struct ccall *cc, ct_time_t ts)
+{
+	bool on = false;
+	for (unsigned i = 0; i < cc->nparties; i++)
+		on |= cc->parties[i].payment;
+	for (unsigned i = 0; i < cc->nparties; i++)
+		if (on)
+			pause_add(t, cc, &cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
+		else
+			pause_clear(t, cc, &cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
+}
+
+/* p rang or answered: a record.pause_devices device in the call pauses its recordings. */
+static void payment_joined(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
+{
+	if (p->payment || p->released || !t->cfg.hooks.pause_device ||
+	    !t->cfg.hooks.pause_device(t->cfg.hooks.user, p->device))
+		return;
+	p->payment = true;
+	rec_payment(t, cc, ts);
+}
+
 /* RTP directions known for p's recording: its leg's SDP endpoints (with a port). */
 static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const struct leg **lp)
 {
@@ -114,9 +173,15 @@ void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_re
 	if (!t->cfg.hooks.record_device || !t->cfg.hooks.record_device(t->cfg.hooks.user, p->device))
 		return;
 	p->rec = REC_ON;
+	p->pz = 0;
 	p->iv[p->niv].start = ts;
 	p->iv[p->niv++].end = 0;
 	rec_emit(t, cc, p, CT_RECA_START, reason, ts);
+	for (unsigned i = 0; i < cc->nparties; i++)
+		if (cc->parties[i].payment) { /* started while a payment IVR is in the call */
+			pause_add(t, cc, p, PZ_PAYMENT, CT_RECR_PAYMENT, ts);
+			break;
+		}
 }
 
 static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_time_t ts)
@@ -129,16 +194,10 @@ static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool
 		if (p->rec == REC_ON)
 			rec_emit(t, cc, p, CT_RECA_UPDATE, CT_RECR_RETRIEVED, ts);
 	}
-	if (on && p->rec == REC_ON) {
-		p->rec = REC_PAUSED;
-		close_iv(p, ts);
-		rec_emit(t, cc, p, CT_RECA_PAUSE, CT_RECR_HELD, ts);
-	} else if (!on && p->rec == REC_PAUSED && p->niv < CALLS_MAX_IV) {
-		p->rec = REC_ON;
-		p->iv[p->niv].start = ts;
-		p->iv[p->niv++].end = 0;
-		rec_emit(t, cc, p, CT_RECA_RESUME, CT_RECR_RETRIEVED, ts);
-	}
+	if (on)
+		pause_add(t, cc, p, PZ_HOLD, CT_RECR_HELD, ts);
+	else
+		pause_clear(t, cc, p, PZ_HOLD, CT_RECR_RETRIEVED, ts);
 }
 
 void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts)
@@ -148,6 +207,7 @@ void rec_stop(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec
 	if (p->rec == REC_ON)
 		close_iv(p, ts);
 	p->rec = REC_STOPPED;
+	p->pz = 0;
 	rec_emit(t, cc, p, CT_RECA_STOP, reason, ts);
 }
 
@@ -174,12 +234,7 @@ static void consultation_answered(struct ct_calls *t, struct ccall *cc, struct p
 	if (d->consulting)
 		return;
 	d->consulting = true;
-	if (d->rec == REC_PAUSED && d->niv < CALLS_MAX_IV) {
-		d->rec = REC_ON;
-		d->iv[d->niv].start = ts;
-		d->iv[d->niv++].end = 0;
-		rec_emit(t, cc, d, CT_RECA_RESUME, CT_RECR_CONSULTATION, ts);
-	}
+	pause_clear(t, cc, d, PZ_HOLD, CT_RECR_CONSULTATION, ts); /* (a payment pause goes on) */
 }
 
 /* The consulted party left while the consulting device still holds the customer: it talks to
@@ -192,19 +247,18 @@ static void consultation_left(struct ct_calls *t, struct ccall *cc, const struct
 	if (!d || !d->consulting)
 		return;
 	d->consulting = false;
-	if (d->rec == REC_ON && cc->held && !strcmp(cc->held_by, d->device)) {
-		d->rec = REC_PAUSED;
-		close_iv(d, ts);
-		rec_emit(t, cc, d, CT_RECA_PAUSE, CT_RECR_HELD, ts);
-	}
+	if (cc->held && !strcmp(cc->held_by, d->device))
+		pause_add(t, cc, d, PZ_HOLD, CT_RECR_HELD, ts);
 }
 
 void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts)
 {
 	if (p && !p->alerted)
 		p->alerted = ts;
-	if (p)
+	if (p) {
 		note_agent(t, p);
+		payment_joined(t, cc, p, ts);
+	}
 	if (p && t->cfg.start_on_alert)
 		rec_start(t, cc, p, CT_RECR_ALERTED, ts);
 }
@@ -217,6 +271,7 @@ void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t t
 	if (!p->answered)
 		p->answered = ts;
 	note_agent(t, p);
+	payment_joined(t, cc, p, ts); /* before its consultation's resume: a payment IVR consulted stays unheard */
 	if (!p->originated && cc->direction == CT_DIR_OUTBOUND) {
 		/* the far end answered: the agents who placed the call talk from now on (an internal
 		 * call, such as a consultation, is not a customer conversation) */
@@ -261,6 +316,10 @@ void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec
 	}
 	leave(t, cc, p, reason, ts);
 	consultation_left(t, cc, p, ts);
+	if (p->payment) {
+		p->payment = false;
+		rec_payment(t, cc, ts);
+	}
 	p->consulting = false;
 	if (!strcmp(cc->consult_dev, p->device))
 		cc->consult_dev[0] = '\0';
@@ -338,4 +397,59 @@ ct_time_t reconnect_time(const struct ct_calls *t, const struct ccall *cc, ct_ti
 	if ((r = just_before(t, cc->xfer_left, ts, since)) && r < at)
 		at = r;
 	return at;
+}
+
+/* ---- pause on request ---------------------------------------------------------------------- */
+
+static bool call_named(const struct ccall *cc, const char *call)
+{
+	if (calls_empty(call) || !strcmp(cc->id, call))
+		return true;
+	for (unsigned i = 0; i < cc->nmerged; i++)
+		if (!strcmp(cc->merged[i], call))
+			return true;
+	return false;
+}
+
+/* The party recording device (as given, or in its normalised form) in the newest call named
+ * `call` (any call when NULL or ""). */
+static struct party *recording_of(struct ct_calls *t, const char *device, const char *call, struct ccall **out)
+{
+	char norm[CT_CSTA_DEV];
+	const char *alt = calls_norm(t, device, norm, sizeof(norm));
+	for (struct ccall *cc = t->head.prev; cc != &t->head; cc = cc->prev) {
+		if (!call_named(cc, call))
+			continue;
+		struct party *p = party_find(cc, device);
+		if (!p && alt)
+			p = party_find(cc, alt);
+		if (p && (p->rec == REC_ON || p->rec == REC_PAUSED)) {
+			*out = cc;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+int ct_calls_pause_device(struct ct_calls *t, const char *device, const char *call, bool pause, ct_time_t ts,
+			  struct ct_calls_pause *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ccall *cc = NULL;
+	struct party *p = calls_empty(device) ? NULL : recording_of(t, device, call, &cc);
+	if (!p)
+		return CT_ENOENT;
+	/* a resume while a hold or a payment IVR keeps the recording paused writes no record: the
+	 * audio stays paused (a recorder reading the records must not resume), the answer says why */
+	bool done = pause ? pause_add(t, cc, p, PZ_REQUEST, CT_RECR_REQUEST, ts)
+			  : (p->pz & PZ_REQUEST) != 0;
+	if (!pause && done)
+		pause_clear(t, cc, p, PZ_REQUEST, CT_RECR_REQUEST, ts);
+	snprintf(out->call, sizeof(out->call), "%s", cc->id);
+	snprintf(out->device, sizeof(out->device), "%s", p->device);
+	out->paused = p->rec == REC_PAUSED;
+	out->held = p->pz & PZ_HOLD;
+	out->request = p->pz & PZ_REQUEST;
+	out->payment = p->pz & PZ_PAYMENT;
+	return done ? CT_OK : CT_ELIMIT;
 }

@@ -137,6 +137,8 @@ const char *ct_rec_reason_name(enum ct_rec_reason r)
 		[CT_RECR_WRITE_ERROR] = "write_error",
 		[CT_RECR_SHUTDOWN] = "shutdown",
 		[CT_RECR_RELOAD] = "reload",
+		[CT_RECR_REQUEST] = "request",
+		[CT_RECR_PAYMENT] = "payment",
 	};
 	return NAME_OF(names, r);
 }

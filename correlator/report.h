@@ -136,6 +136,8 @@ enum ct_rec_reason {
 	CT_RECR_WRITE_ERROR,   /* a write failed: the file is kept as .broken */
 	CT_RECR_SHUTDOWN,      /* ctitap ended with the recording open */
 	CT_RECR_RELOAD,        /* SIGHUP changed record.*: the recording goes on in a new file */
+	CT_RECR_REQUEST,       /* pause or resume asked through the HTTP endpoint (an agent desktop) */
+	CT_RECR_PAYMENT,       /* a record.pause_devices device (payment IVR) joined or left the call */
 	CT_RECR_COUNT
 };
 const char *ct_rec_reason_name(enum ct_rec_reason r);

@@ -414,14 +414,14 @@ int ct_rec_pause(struct ct_rec *rec, ct_time_t at, const char *reason, struct ct
 		memset(chain, 0, sizeof(*chain));
 	if (!usable(rec))
 		return CT_EINVAL;
-	if (rec->state == REC_PAUSED)
-		return CT_OK;
-	if (at > rec->eng->now)
-		rec->eng->now = at;
-	rec_audio_advance(rec, at);
-	rec_audio_pause(rec, at);
-	rec->state = REC_PAUSED;
-	finding_end(rec, at);
+	if (rec->state != REC_PAUSED) { /* paused already: another cause (a payment IVR in a hold), chained too */
+		if (at > rec->eng->now)
+			rec->eng->now = at;
+		rec_audio_advance(rec, at);
+		rec_audio_pause(rec, at);
+		rec->state = REC_PAUSED;
+		finding_end(rec, at);
+	}
 	struct rec_entry e = { .ts = at, .action = "pause", .call = rec->call, .device = rec->device, .reason = reason };
 	return rec_chain_append(rec->eng, &e, chain);
 }

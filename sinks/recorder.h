@@ -185,8 +185,9 @@ void ct_recorder_free(struct ct_recorder *r);
  * ct_esys(errno) (the file cannot be created), CT_EIO (libsndfile refused), CT_ENOMEM. */
 int ct_recorder_open(struct ct_recorder *r, const struct ct_rec_open *o, struct ct_rec **out,
 		     struct ct_rec_chain *chain);
-/* Pause and resume (reason in snake case). Pausing a paused recording, or resuming a running
- * one, changes nothing and returns CT_OK with chain->seq 0. */
+/* Pause and resume (reason in snake case). Pausing a paused recording (another cause: a payment
+ * IVR joining a held call) changes no audio but is chained; resuming a running one changes
+ * nothing and returns CT_OK with chain->seq 0. */
 int ct_rec_pause(struct ct_rec *rec, ct_time_t at, const char *reason, struct ct_rec_chain *chain);
 int ct_rec_resume(struct ct_rec *rec, ct_time_t at, const char *reason, struct ct_rec_chain *chain);
 /* New endpoints or payload types (re-INVITE, transfer, media moved to a mixer); a NULL or

@@ -508,11 +508,17 @@ def hash_str(s):
     return h
 
 
-def rtp_stream(cap, t0, t1, src, dst, ssrc):
+def rtp_stream(cap, t0, t1, src, dst, ssrc, pcmu=False):
+    """RTP every 20 ms from t0 to t1: G.729 (PT 18, 20 bytes), or with pcmu (Profile.codec PCMU) G.711
+    µ-law (PT 0, 160 bytes between 0x10 and 0x6f: never µ-law silence, 0xff or 0x7f, so a decoder
+    tells audio from a pause)."""
     seq, tsr, t, first = ssrc & 0x7fff, (ssrc * 7) & 0xffffffff, t0, True
     while t < t1:
-        pl = bytes(((seq * 31 + i * 17) & 0xff) for i in range(20))
-        cap.udp(t, src, dst, struct.pack("!BBHII", 0x80, 18 | (0x80 if first else 0), seq & 0xffff,
+        if pcmu:
+            pl = bytes(0x10 + (seq * 31 + i * 17) % 0x60 for i in range(160))
+        else:
+            pl = bytes(((seq * 31 + i * 17) & 0xff) for i in range(20))
+        cap.udp(t, src, dst, struct.pack("!BBHII", 0x80, (0 if pcmu else 18) | (0x80 if first else 0), seq & 0xffff,
                                          tsr & 0xffffffff, ssrc) + pl)
         first = False
         seq += 1
@@ -1230,7 +1236,8 @@ class Leg:
             t = self.conn_at + shift
             burst = self.sc.v.rtp_burst
             for o in sorted(off) + [[end, end]]:
-                rtp_stream(self.sc.cap, t, min(o[0], t + burst * 20 * MS) if burst is not None else o[0], src, dst, s)
+                rtp_stream(self.sc.cap, t, min(o[0], t + burst * 20 * MS) if burst is not None else o[0], src, dst, s,
+                           self.sc.v.codec == "PCMU")
                 t = o[1] if o[1] is not None else end
 
 
@@ -1780,6 +1787,46 @@ def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="
     sc.calls.append(e)
     return e
 
+
+def s_payment_ivr(sc):
+    """Card payment (PCI DSS; not in SCENARIOS: tests/app/test_recording_pause.py writes it with
+    Profile(codec="PCMU") and its own expectations): call_payment."""
+    L, t = setup_link(sc, sc.t0, ["2001", "7001"], agents_ready=["2001"])
+    sc.dial_agent("2001")
+    return call_payment(sc, L, t + 500 * MS, "5c0a0017", "5c0a0018")
+
+
+def call_payment(sc, L, t0, c1, c2, a1="2001", ivr="7001", talk=2000 * MS, stay=3000 * MS, talk2=3000 * MS):
+    """consult_common to the payment IVR ivr, which a1 conferences in (the three in one call, as
+    call_conference); the IVR takes the card (stay) and leaves; a1 talks on with the caller, who
+    hangs up. Returns consult_common's moments and: t_conf (Conferenced), ivr_left (the IVR's BYE
+    or ConnectionCleared, the earlier: R0), a1_left (a1's release, R9)."""
+    k = consult_common(sc, L, t0, c1, c2, None, a1, ivr)
+    tf = k["t_ans2"] + talk
+    _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, a1) + conn("activeCall", c2, a1))
+    L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, a1), inv)
+    k["l3"].bye(tf + 20 * MS, from_a=False)
+    tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)
+    nat = CALLER_NAT
+    t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", a1,
+                     conn("primaryOldCall", c1, a1) + conn("secondaryOldCall", c2, a1) +
+                     dev("conferencingDevice", a1) + dev("addedParty", ivr) +
+                     "<conferenceConnections>"
+                     "<connectionListItem>" + conn("newConnection", c1, nat) + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, a1) + "</connectionListItem>"
+                     "<connectionListItem>" + conn("newConnection", c1, ivr) + conn("oldConnection", c2, ivr) +
+                     "</connectionListItem></conferenceConnections>"
+                     "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
+    td = t_conf + stay
+    k["l4"].bye(td, from_a=False)  # the IVR hangs up: the card is taken
+    t_cc2 = L.event(td + sc.v.lag, "ConnectionClearedEvent", ivr, ev_cleared(c1, ivr))
+    tb = td + talk2
+    t_cc, t_callc = caller_hangs_up(L.event, k["tr"], k["a1"], tb, a1, c1)
+    for x in ("tr", "a1", "l3", "l4"):
+        k[x].media()
+    k.update(t_conf=t_conf, tres=tres, ivr_left=sc.first(*hangup(k["l4"]), t_cc2),
+             a1_left=sc.first(*hangup(k["a1"]), t_cc, t_callc))
+    return k
 
 def s_makecall(sc):
     L, t = setup_link(sc, sc.t0, ["2001"], agents_ready=["2001"])
