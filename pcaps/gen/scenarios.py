@@ -1742,12 +1742,9 @@ def s_conference(sc):
     call_conference(sc, L, t + 500 * MS, "5c0a0007", "5c0a0008", ucid_of(7, t))
 
 
-def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="c2", talk=2000 * MS, stay=3000 * MS,
-                    talk2=2000 * MS, caller=(CALLER_E164, CALLER_NAT), **kw):
-    """consult_common, then a1 conferences the three; a1 drops first, the caller hangs up later."""
-    nat = caller[1]
-    k = consult_common(sc, L, t0, c1, c2, u, a1, a2, key, ckey, caller=caller, **kw)
-    tf = k["t_ans2"] + talk
+def conference_in(sc, L, k, c1, c2, a1, a2, nat, tf):
+    """a1, holding the caller (c1) and consulting a2 (c2, consult_common's k), conferences the three
+    at tf (CTI ConferenceCall). Returns the Conferenced event's time and a1's resume (R6, R11)."""
     _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, a1) + conn("activeCall", c2, a1))
     L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, a1), inv)
     k["l3"].bye(tf + 20 * MS, from_a=False)  # the PBX ends a1's consultation dialog ...
@@ -1767,6 +1764,16 @@ def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="
                      "<connectionListItem>" + conn("newConnection", c1, a2) + conn("oldConnection", c2, a2) +
                      "</connectionListItem></conferenceConnections>"
                      "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
+    return t_conf, tres
+
+
+def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="c2", talk=2000 * MS, stay=3000 * MS,
+                    talk2=2000 * MS, caller=(CALLER_E164, CALLER_NAT), **kw):
+    """consult_common, then a1 conferences the three; a1 drops first, the caller hangs up later."""
+    nat = caller[1]
+    k = consult_common(sc, L, t0, c1, c2, u, a1, a2, key, ckey, caller=caller, **kw)
+    tf = k["t_ans2"] + talk
+    t_conf, tres = conference_in(sc, L, k, c1, c2, a1, a2, nat, tf)
     td = t_conf + stay
     k["a1"].bye(td, from_a=False)
     t_cc1 = L.event(td + sc.v.lag, "ConnectionClearedEvent", a1, ev_cleared(c1, a1))
@@ -1803,20 +1810,7 @@ def call_payment(sc, L, t0, c1, c2, a1="2001", ivr="7001", talk=2000 * MS, stay=
     or ConnectionCleared, the earlier: R0), a1_left (a1's release, R9)."""
     k = consult_common(sc, L, t0, c1, c2, None, a1, ivr)
     tf = k["t_ans2"] + talk
-    _, inv = L.request(tf, "ConferenceCall", conn("heldCall", c1, a1) + conn("activeCall", c2, a1))
-    L.response(tf + 15 * MS, "ConferenceCallResponse", conn("conferenceCall", c1, a1), inv)
-    k["l3"].bye(tf + 20 * MS, from_a=False)
-    tres = k["a1"].hold(tf + 25 * MS, by_b=True, resume=True)
-    nat = CALLER_NAT
-    t_conf = L.event(tf + 20 * MS + sc.v.lag, "ConferencedEvent", a1,
-                     conn("primaryOldCall", c1, a1) + conn("secondaryOldCall", c2, a1) +
-                     dev("conferencingDevice", a1) + dev("addedParty", ivr) +
-                     "<conferenceConnections>"
-                     "<connectionListItem>" + conn("newConnection", c1, nat) + "</connectionListItem>"
-                     "<connectionListItem>" + conn("newConnection", c1, a1) + "</connectionListItem>"
-                     "<connectionListItem>" + conn("newConnection", c1, ivr) + conn("oldConnection", c2, ivr) +
-                     "</connectionListItem></conferenceConnections>"
-                     "<localConnectionInfo>connected</localConnectionInfo><cause>conference</cause>")
+    t_conf, tres = conference_in(sc, L, k, c1, c2, a1, ivr, CALLER_NAT, tf)
     td = t_conf + stay
     k["l4"].bye(td, from_a=False)  # the IVR hangs up: the card is taken
     t_cc2 = L.event(td + sc.v.lag, "ConnectionClearedEvent", ivr, ev_cleared(c1, ivr))

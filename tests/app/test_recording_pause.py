@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ sys.dont_write_bytecode = True
 import golden  # noqa: E402
 from golden import check  # noqa: E402
 import scenarios as S  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import recaudio  # noqa: E402
 
 if not shutil.which("soxi"):
     print("SKIP: soxi (sox) is not installed")
@@ -80,22 +81,6 @@ def actions(recs):
 
 def near(a, b, tol=1000):
     return abs(S.us_of(a) - b) <= tol
-
-
-def wav_data(path):
-    """(format tag, channels, rate, data bytes) of a RIFF WAVE file, read chunk by chunk."""
-    with open(path, "rb") as f:
-        b = f.read()
-    assert b[:4] == b"RIFF" and b[8:12] == b"WAVE"
-    off, fmt, data = 12, None, None
-    while off + 8 <= len(b):
-        cid, n = b[off:off + 4], struct.unpack("<I", b[off + 4:off + 8])[0]
-        if cid == b"fmt ":
-            fmt = struct.unpack("<HHI", b[off + 8:off + 16])
-        elif cid == b"data":
-            data = b[off + 8:off + 8 + n]
-        off += 8 + n + (n & 1)
-    return fmt[0], fmt[1], fmt[2], data
 
 
 def channel(data, ch):
@@ -134,7 +119,7 @@ stop = mine[-1] if mine else {}
 wav = os.path.join(d, stop.get("file", "missing"))
 check(os.path.isfile(wav), "the stop record names its WAV %s" % stop.get("file"))
 if os.path.isfile(wav):
-    tag, nch, rate, data = wav_data(wav)
+    tag, nch, rate, data = recaudio.wav(wav)
     check((tag, nch, rate) == (7, 2, 8000), "µ-law stereo 8 kHz as on the wire (format %d, %d ch, %d Hz)" % (tag, nch, rate))
     secs = float(subprocess.run(["soxi", "-D", wav], capture_output=True, text=True).stdout)
     span = (K["a1_left"] - K["an1"]) / 1e6
