@@ -38,6 +38,13 @@ static bool record_all(void *user, const char *device)
 	return device[0] != '9';
 }
 
+/* 2006 and 2007 are payment IVRs (record.pause_devices) */
+static bool pause_device(void *user, const char *device)
+{
+	(void)user;
+	return !strcmp(device, "2006") || !strcmp(device, "2007");
+}
+
 static bool agent_state(void *user, const char *device, enum ct_agent_state *st)
 {
 	(void)user;
@@ -65,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_calls_cfg cfg = { .max_calls = 8, .window = 3000000, .settle = 1000000, .csta_grace = 5000000,
 				    .idle = 60000000, .pause_on_hold = true, .rtp = true };
 	cfg.hooks.record_device = record_all;
+	cfg.hooks.pause_device = pause_device;
 	cfg.hooks.agent_state = agent_state;
 	cfg.hooks.number_norm = number_norm;
 	struct ct_hashkey key;
@@ -153,7 +161,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 2: {
 				char cid[8];
 				snprintf(cid, sizeof(cid), "c%u", op[2] & 7);
-				ct_calls_audit_csta(t, links[op[3] >> 7], cid, ts, CT_AUDIT_DUPLICATE_EVENT, "fuzz");
+				if (op[1] & 4) { /* a pause or resume on request (app/recctl.c), in a call or any */
+					struct ct_calls_pause st;
+					ct_calls_pause_device(t, dev, (op[5] & 1) ? a : NULL, op[5] & 2, ts, &st);
+				} else {
+					ct_calls_audit_csta(t, links[op[3] >> 7], cid, ts, CT_AUDIT_DUPLICATE_EVENT, "fuzz");
+				}
 				break;
 			}
 			default: ct_calls_tick(t, ts + 3600000000ULL); break;

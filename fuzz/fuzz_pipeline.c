@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char arg[600], err[256];
 		snprintf(arg, sizeof(arg), "record.dir=%s", rec_dir);
 		if (ct_config_set_arg(&cfg, arg, err, sizeof(err)) != CT_OK ||
-		    ct_config_set_arg(&cfg, "record.devices=*", err, sizeof(err)) != CT_OK)
+		    ct_config_set_arg(&cfg, "record.devices=*", err, sizeof(err)) != CT_OK ||
+		    ct_config_set_arg(&cfg, "record.pause_devices=2002,7000-7099", err, sizeof(err)) != CT_OK)
 			abort();
 		cfg.record_pcap = true;
 		cfg.record_min_free_mb = 0;
