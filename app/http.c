@@ -115,7 +115,8 @@ static bool authorised(struct ct_http *h, struct MHD_Connection *c)
 		crypto_generichash(hu, sizeof(hu), (const uint8_t *)user, strlen(user), NULL, 0);
 		crypto_generichash(wu, sizeof(wu), (const uint8_t *)h->auth_user, strlen(h->auth_user), NULL, 0);
 		crypto_generichash(hp, sizeof(hp), (const uint8_t *)pass, strlen(pass), NULL, 0);
-		ok = (sodium_memcmp(hu, wu, sizeof(hu)) == 0) & (sodium_memcmp(hp, h->pass_hash, sizeof(hp)) == 0);
+		int bad_user = sodium_memcmp(hu, wu, sizeof(hu)), bad_pass = sodium_memcmp(hp, h->pass_hash, sizeof(hp));
+		ok = (bad_user | bad_pass) == 0; /* both compared: no early exit on the user */
 	}
 	if (pass) {
 		sodium_memzero(pass, strlen(pass));
@@ -278,7 +279,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return answer(h, c, resp->status, resp->content_type, resp->body.len ? resp->body.p : "", resp->body.len, false, resp);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own messages; fmt is its format string (not ours to check) */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	char line[512];
