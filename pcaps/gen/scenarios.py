@@ -397,9 +397,12 @@ class Cap:
 # ---- SIP and SDP -------------------------------------------------------------------------
 
 # the audio codecs an SDP may offer: payload type and its rtpmap/fmtp lines (G.729 in the
-# scenarios; G.711 in pcaps/gen/tones.py)
+# scenarios; G.711, G.722 and Opus in pcaps/gen/tones.py). G.722's RTP clock is 8000 though its
+# audio is 16 kHz (RFC 3551 4.5.2); Opus is always opus/48000/2 on a dynamic type (RFC 7587 7).
 CODECS = {"G729": (18, "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"),
-          "PCMA": (8, "a=rtpmap:8 PCMA/8000\r\n"), "PCMU": (0, "a=rtpmap:0 PCMU/8000\r\n")}
+          "PCMA": (8, "a=rtpmap:8 PCMA/8000\r\n"), "PCMU": (0, "a=rtpmap:0 PCMU/8000\r\n"),
+          "G722": (9, "a=rtpmap:9 G722/8000\r\n"),
+          "opus": (111, "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=0\r\n")}
 
 
 def sdp(ip, port, sess, ver, direction="sendrecv", codec="G729"):
