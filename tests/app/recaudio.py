@@ -1,8 +1,12 @@
 """recaudio.py - what the recording tests share (tests/app/test_recording.py,
-tests/app/test_recording_tones.py): readers written here (RIFF/WAVE, pcap), tshark's RTP
-payloads of a capture, a recording's endpoints over time as its records name them, and the
-byte-for-byte check of a G.711 recording's channels against those payloads."""
+tests/app/test_recording_tones.py, test_recording_codecs.py): readers written here
+(RIFF/WAVE, pcap), tshark's RTP payloads of a capture, a recording's endpoints over time as its
+records name them, the byte-for-byte check of a G.711 recording's channels against those
+payloads, and the tone analysis of a recording of pcaps/gen/tones.py's calls (sox's decoding,
+Goertzel, file position <-> packet time)."""
+import array
 import json
+import math
 import os
 import struct
 import subprocess
@@ -234,3 +238,82 @@ def check_g711(name, data, silence, t0, ivs, cut, media, capture, quiet=()):
         check(stray == 0, "%s %s: nothing but those payloads and silence in the channel (%d bytes no packet of the "
               "intervals wrote)" % (name, who, stray))
         print("  %s %s: %d packets in the intervals, %d placed, %d stray bytes" % (name, who, len(core), placed, stray))
+
+
+# ---- tones (pcaps/gen/tones.py's calls) ----
+
+def sox_pcm(path):
+    """A stereo file's two channels as 16-bit samples, decoded by sox (not by ctitap or a test)."""
+    raw = subprocess.run(["sox", path, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", "-"],
+                         check=True, capture_output=True).stdout
+    a = array.array("h")
+    a.frombytes(raw)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a[0::2], a[1::2]
+
+
+def power(x, f, rate=8000):
+    """Goertzel: |X(f)|^2 of the samples x at f Hz."""
+    c = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    for v in x:
+        s1, s2 = v + c * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - c * s1 * s2
+
+
+def share(x, f, rate=8000):
+    """The fraction of x's energy at f (1 for a pure sine of f)."""
+    e = sum(v * v for v in x)
+    return 2 * power(x, f, rate) / (len(x) * e) if e else 0.0
+
+
+def dominant(x, rate=8000):
+    """The strongest frequency of x, 100 Hz to just under rate / 2, in 10 Hz steps."""
+    return max(range(100, rate // 2 - 99, 10), key=lambda f: power(x, f, rate))
+
+
+class Timeline:
+    """File position (samples at rate) <-> packet time for a recording of intervals ivs (cut:
+    the pauses left out)."""
+
+    def __init__(self, ivs, cut, rate=8000):
+        self.ivs, self.cut, self.rate = ivs, cut, rate
+        self.paused = [(ivs[i - 1][1], ivs[i][0]) for i in range(1, len(ivs))]
+
+    def pos(self, t):
+        p = (t - self.ivs[0][0]) * self.rate // 1000000
+        if self.cut:
+            p -= sum((b - a) * self.rate // 1000000 for a, b in self.paused if a <= t)
+        return p
+
+    def time(self, pos):
+        t = self.ivs[0][0] + pos * 1000000 // self.rate
+        if self.cut:
+            for a, b in self.paused:
+                if t >= a:
+                    t += b - a
+        return t
+
+
+def kind_at(ch, t, tl):
+    """What the script says channel ch holds at packet time t: tone, quiet (encoded silence),
+    silence, or None (paused and cut)."""
+    if any(a <= t < b for a, b in tl.paused):
+        return None if tl.cut else "silence"
+    for a, b, k in ch["stretches"]:
+        if usec(a) <= t < usec(b):
+            return k
+    return "silence"
+
+
+def silence_run(chan, at, silence):
+    """[start, end) of the run of silence values in chan around position at."""
+    if not 0 <= at < len(chan) or chan[at] != silence:
+        return None
+    a = b = at
+    while a > 0 and chan[a - 1] == silence:
+        a -= 1
+    while b < len(chan) and chan[b] == silence:
+        b += 1
+    return a, b

@@ -10,11 +10,12 @@ record.pause_mode=silence and with cut; for every recording file:
   - a stereo A-law/u-law WAV at 8 kHz (soxi), its length the script's intervals' span
     (silence) or sum (cut) within one packet (20 ms); the call record's intervals are the
     script's within one packet;
-  - decoded by sox (not by ctitap or this test), every 20 ms window that the script says is
-    tone (one packet of margin around each change) carries at least 90 % of its energy at that
-    direction's frequency and under 5 % at the other's; every window it says is silence --
-    the quiet stretch, the lost burst, silence suppression, the paused hold in silence mode --
-    is the codec's digital silence byte for byte; in cut mode the hold is absent;
+  - decoded by sox (not by ctitap or this test; recaudio.sox_pcm), every 20 ms window that the
+    script says is tone (one packet of margin around each change) carries at least 90 % of its
+    energy at that direction's frequency and under 5 % at the other's; every window it says is
+    quiet or silence -- the quiet stretch, the lost burst, silence suppression, the paused hold
+    in silence mode -- is the codec's digital silence byte for byte; in cut mode the hold is
+    absent;
   - each channel's dominant frequency (Goertzel scan, 100-3900 Hz, 10 Hz steps) over every
     tone stretch of 400 ms or more is its direction's tone, within 10 Hz;
   - after a resume, the tone a sender kept sending comes back within one packet (the recorder
@@ -27,9 +28,7 @@ record.pause_mode=silence and with cut; for every recording file:
     (recaudio.check_g711, the check test_recording.py makes), and ctitap verify passes.
 Exit 77 when tshark or sox is missing.
 """
-import array
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -41,7 +40,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "golden"))
 sys.path.insert(0, HERE)
 import golden  # noqa: E402
 from golden import check  # noqa: E402
-from recaudio import check_g711, media_of, records, rtp_all, run, usec, wav  # noqa: E402
+from recaudio import (Timeline, check_g711, dominant, kind_at, media_of, records, rtp_all, run, share,  # noqa: E402
+                      silence_run, sox_pcm, usec, wav)
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 for tool in ("tshark", "soxi", "sox"):
@@ -53,68 +53,6 @@ SILENCE = {"PCMA": 0xd5, "PCMU": 0xff}
 work = tempfile.mkdtemp(prefix="ctitap-tones-")
 sys.dont_write_bytecode = True
 run([sys.executable, os.path.join(src, "pcaps", "gen", "tones.py"), work])
-
-
-def decode(path):
-    """The WAV's two channels as 16-bit samples, decoded by sox."""
-    raw = subprocess.run(["sox", path, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", "-"],
-                         check=True, capture_output=True).stdout
-    a = array.array("h")
-    a.frombytes(raw)
-    if sys.byteorder != "little":
-        a.byteswap()
-    return a[0::2], a[1::2]
-
-
-def power(x, f):
-    """Goertzel: |X(f)|^2 of the samples x at f Hz (8 kHz)."""
-    c = 2 * math.cos(2 * math.pi * f / 8000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + c * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - c * s1 * s2
-
-
-def share(x, f):
-    """The fraction of x's energy at f (1 for a pure sine of f)."""
-    e = sum(v * v for v in x)
-    return 2 * power(x, f) / (len(x) * e) if e else 0.0
-
-
-def dominant(x):
-    return max(range(100, 3901, 10), key=lambda f: power(x, f))
-
-
-class Timeline:
-    """File position <-> packet time for a recording of intervals ivs (cut: the pauses left out)."""
-
-    def __init__(self, ivs, cut):
-        self.ivs, self.cut = ivs, cut
-        self.paused = [(ivs[i - 1][1], ivs[i][0]) for i in range(1, len(ivs))]
-
-    def pos(self, t):
-        p = (t - self.ivs[0][0]) * 8 // 1000
-        if self.cut:
-            p -= sum((b - a) * 8 // 1000 for a, b in self.paused if a <= t)
-        return p
-
-    def time(self, pos):
-        t = self.ivs[0][0] + pos * 1000 // 8
-        if self.cut:
-            for a, b in self.paused:
-                if t >= a:
-                    t += b - a
-        return t
-
-
-def kind_at(ch, t, tl):
-    """What the script says channel ch holds at packet time t: tone, silence or None (paused, cut)."""
-    if any(a <= t < b for a, b in tl.paused):
-        return None if tl.cut else "silence"
-    for a, b, k in ch["stretches"]:
-        if usec(a) <= t < usec(b):
-            return k
-    return "silence"
 
 
 def check_channel(what, chan, pcm, ch, other_freq, tl, silence):
@@ -158,18 +96,6 @@ def check_channel(what, chan, pcm, ch, other_freq, tl, silence):
             f = dominant(pcm[mid - 800:mid + 800])
             check(abs(f - ch["freq"]) <= 10, "%s %s: dominant frequency %d Hz over the tone at %.2f-%.2f s (script: %d Hz)" % (
                 what, ch["who"], f, tl.pos(lo) / 8000, tl.pos(hi) / 8000, ch["freq"]))
-
-
-def silence_run(chan, at, silence):
-    """[start, end) of the run of silence bytes in chan around position at."""
-    if not 0 <= at < len(chan) or chan[at] != silence:
-        return None
-    a = b = at
-    while a > 0 and chan[a - 1] == silence:
-        a -= 1
-    while b < len(chan) and chan[b] == silence:
-        b += 1
-    return a, b
 
 
 def find(chan, payload, near):
@@ -218,7 +144,7 @@ for name in ("tones_pcma", "tones_pcmu"):
         check(stop["lost"] == call["lost"] and stop["quality"]["far"]["lost"] == call["channels"][0]["lost"],
               "%s: the stop record counts the %d packets the capture lost (lost %d, far end %d)" % (
                   what, call["lost"], stop["lost"], stop["quality"]["far"]["lost"]))
-        left, right = decode(path)
+        left, right = sox_pcm(path)
         check(len(left) == len(data) // 2, "%s: sox decodes every frame (%d)" % (what, len(left)))
         pcms = (left, right)
         for i, ch in enumerate(call["channels"]):
