@@ -307,6 +307,50 @@ def kind_at(ch, t, tl):
     return "silence"
 
 
+def record_tones(ctitap, work, name, mode):
+    """ctitap run on tones.py's capture work/<name>.pcap with its settings and
+    record.pause_mode=mode, the recording in work/<name>-<mode>/. Checks that it wrote one call
+    record and one audio recording of the device, whose intervals are the script's within a
+    packet. Returns (label, record dir, the script's call, its intervals in µs, the records,
+    the call record, the stop record); the last two None when the first check failed."""
+    exp = json.load(open(os.path.join(work, name + ".tones.json")))
+    call = exp["calls"][0]
+    ivs = [(usec(a), usec(b)) for a, b in call["intervals"]]
+    what = "%s %s" % (name, mode)
+    d, out = os.path.join(work, what.replace(" ", "-")), os.path.join(work, what.replace(" ", "-") + ".jsonl")
+    args = [ctitap, "-q", "-r", os.path.join(work, name + ".pcap"), "-X", "record.dir=" + d,
+            "-X", "record.pause_mode=" + mode, "-X", "record.min_free_mb=0", "-o", "jsonl:" + out]
+    for k, v in sorted(exp["settings"].items()):
+        args += ["-X", "%s=%s" % (k, v)]
+    run(args)
+    recs, dev = records(out), call["device"]
+    calls = [r for r in recs if r["type"] == "call" and set(call["sip"]) <= set(r["sip"])]
+    stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio"]
+    if not check(len(calls) == 1 and len(stops) == 1 and stops[0]["call"] == calls[0]["call"],
+                 "%s: one call record and one recording of %s (%d, %d)" % (what, dev, len(calls), len(stops))):
+        return what, d, call, ivs, recs, None, None
+    cr = calls[0]
+    got = [(usec(i["start"]), usec(i["end"])) for r in cr["recording"] if r["device"] == dev for i in r["intervals"]]
+    check(len(got) == len(ivs) and all(abs(a - x) <= 20000 and abs(b - y) <= 20000 for (a, b), (x, y) in zip(got, ivs)),
+          "%s: the call record's intervals are the script's within a packet (%s)" % (what, cr["recording"]))
+    return what, d, call, ivs, recs, cr, stops[0]
+
+
+def check_dominant(what, pcm, ch, tl):
+    """The dominant frequency (1600 samples around the middle) of every stretch of tone of
+    channel ch that the recording keeps 400 ms or more of is the channel's tone within 10 Hz."""
+    for a, b, k in ch["stretches"]:
+        a, b = usec(a), usec(b)
+        for s, e in tl.ivs:  # the part of it the recording keeps
+            lo, hi = max(a, s), min(b, e)
+            if k != "tone" or hi - lo < 400000:
+                continue
+            mid = tl.pos((lo + hi) // 2)
+            f = dominant(pcm[mid - 800:mid + 800], tl.rate)
+            check(abs(f - ch["freq"]) <= 10, "%s %s: dominant frequency %d Hz over the tone at %.2f-%.2f s (script: %d Hz)" % (
+                what, ch["who"], f, tl.pos(lo) / tl.rate, tl.pos(hi - 1) / tl.rate, ch["freq"]))
+
+
 def silence_run(chan, at, silence):
     """[start, end) of the run of silence values in chan around position at."""
     if not 0 <= at < len(chan) or chan[at] != silence:

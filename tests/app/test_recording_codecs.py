@@ -33,7 +33,6 @@ recording:
     of its length within one packet; in cut mode the hold is absent; ctitap verify passes.
 Exit 77 when sox or soxi is missing.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -45,7 +44,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "golden"))
 sys.path.insert(0, HERE)
 import golden  # noqa: E402
 from golden import check  # noqa: E402
-from recaudio import Timeline, dominant, kind_at, records, run, share, silence_run, sox_pcm, usec, wav  # noqa: E402
+from recaudio import Timeline, check_dominant, kind_at, record_tones, run, share, silence_run, sox_pcm, usec, wav  # noqa: E402
 
 ctitap, src, encoder = (os.path.abspath(a) for a in sys.argv[1:4])
 for tool in ("soxi", "sox"):
@@ -100,16 +99,7 @@ def check_channel(what, pcm, ch, other_freq, tl):
           "%s %s: %d/%d windows the script says are %d Hz tone are (>= %d %% of their energy; the weakest %.3f), "
           "%d/%d it says are silence are zero, %d/%d it says are quiet are under %d %s" % (
               what, ch["who"], t_ok, t_n, ch["freq"], TONE_SHARE * 100, worst, s_ok, s_n, q_ok, q_n, QUIET_PEAK, bad))
-    for a, b, k in ch["stretches"]:
-        a, b = usec(a), usec(b)
-        for s, e in tl.ivs:  # the part of it the recording keeps
-            lo, hi = max(a, s), min(b, e)
-            if k != "tone" or hi - lo < 400000:
-                continue
-            mid = tl.pos((lo + hi) // 2)
-            f = dominant(pcm[mid - 800:mid + 800], RATE)
-            check(abs(f - ch["freq"]) <= 10, "%s %s: dominant frequency %d Hz over the tone at %.2f-%.2f s (script: %d Hz)" % (
-                what, ch["who"], f, tl.pos(lo) / RATE, tl.pos(hi - 1) / RATE, ch["freq"]))
+    check_dominant(what, pcm, ch, tl)
     for a, b in ch["lost_spans"]:
         a, b = usec(a), usec(b)
         r = silence_run(pcm, tl.pos((a + b) // 2), 0)
@@ -120,29 +110,10 @@ def check_channel(what, pcm, ch, other_freq, tl):
 
 
 for name in ("tones_g722", "tones_opus"):
-    exp = json.load(open(os.path.join(work, name + ".tones.json")))
-    capture = os.path.join(work, name + ".pcap")
-    call = exp["calls"][0]
-    dev = call["device"]
-    ivs = [(usec(a), usec(b)) for a, b in call["intervals"]]
     for mode in ("silence", "cut"):
-        what = "%s %s" % (name, mode)
-        d, out = os.path.join(work, what.replace(" ", "-")), os.path.join(work, what.replace(" ", "-") + ".jsonl")
-        args = [ctitap, "-q", "-r", capture, "-X", "record.dir=" + d, "-X", "record.pause_mode=" + mode,
-                "-X", "record.min_free_mb=0", "-o", "jsonl:" + out]
-        for k, v in sorted(exp["settings"].items()):
-            args += ["-X", "%s=%s" % (k, v)]
-        run(args)
-        recs = records(out)
-        calls = [r for r in recs if r["type"] == "call" and set(call["sip"]) <= set(r["sip"])]
-        stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio"]
-        if not check(len(calls) == 1 and len(stops) == 1 and stops[0]["call"] == calls[0]["call"],
-                     "%s: one call record and one recording of %s (%d, %d)" % (what, dev, len(calls), len(stops))):
+        what, d, call, ivs, recs, cr, stop = record_tones(ctitap, work, name, mode)
+        if not stop:
             continue
-        cr, stop = calls[0], stops[0]
-        got = [(usec(i["start"]), usec(i["end"])) for r in cr["recording"] if r["device"] == dev for i in r["intervals"]]
-        check(len(got) == len(ivs) and all(abs(a - x) <= 20000 and abs(b - y) <= 20000 for (a, b), (x, y) in zip(got, ivs)),
-              "%s: the call record's intervals are the script's within a packet (%s)" % (what, cr["recording"]))
         sdp = {m["codec"] for r in recs if r.get("src") == "sip" and r.get("call_id") in call["sip"]
                for m in r.get("media", [])}
         check(call["codec"] in sdp, "%s: the SIP records name the SDP's codec %s (%s)" % (what, call["codec"], sdp))

@@ -28,7 +28,6 @@ record.pause_mode=silence and with cut; for every recording file:
     (recaudio.check_g711, the check test_recording.py makes), and ctitap verify passes.
 Exit 77 when tshark or sox is missing.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -40,8 +39,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "golden"))
 sys.path.insert(0, HERE)
 import golden  # noqa: E402
 from golden import check  # noqa: E402
-from recaudio import (Timeline, check_g711, dominant, kind_at, media_of, records, rtp_all, run, share,  # noqa: E402
-                      silence_run, sox_pcm, usec, wav)
+from recaudio import (Timeline, check_dominant, check_g711, kind_at, media_of, record_tones, rtp_all, run,  # noqa: E402
+                      share, silence_run, sox_pcm, usec, wav)
 
 ctitap, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 for tool in ("tshark", "soxi", "sox"):
@@ -85,17 +84,7 @@ def check_channel(what, chan, pcm, ch, other_freq, tl, silence):
     check(tone_n >= 150 and tone_ok == tone_n and sil_n >= 10 and sil_ok == sil_n,
           "%s %s: %d/%d windows the script says are %d Hz tone are, %d/%d it says are silence are digital silence %s" % (
               what, ch["who"], tone_ok, tone_n, ch["freq"], sil_ok, sil_n, bad))
-    # the dominant frequency of every long stretch of tone
-    for a, b, k in ch["stretches"]:
-        a, b = usec(a), usec(b)
-        for s, e in tl.ivs:  # the part of it the recording keeps
-            lo, hi = max(a, s), min(b, e)
-            if k != "tone" or hi - lo < 400000:
-                continue
-            mid = tl.pos((lo + hi) // 2)
-            f = dominant(pcm[mid - 800:mid + 800])
-            check(abs(f - ch["freq"]) <= 10, "%s %s: dominant frequency %d Hz over the tone at %.2f-%.2f s (script: %d Hz)" % (
-                what, ch["who"], f, tl.pos(lo) / 8000, tl.pos(hi) / 8000, ch["freq"]))
+    check_dominant(what, pcm, ch, tl)
 
 
 def find(chan, payload, near):
@@ -107,29 +96,12 @@ def find(chan, payload, near):
 
 
 for name in ("tones_pcma", "tones_pcmu"):
-    exp = json.load(open(os.path.join(work, name + ".tones.json")))
     capture = os.path.join(work, name + ".pcap")
-    call = exp["calls"][0]
-    codec, dev, silence = call["codec"], call["device"], SILENCE[call["codec"]]
-    ivs = [(usec(a), usec(b)) for a, b in call["intervals"]]
     for mode in ("silence", "cut"):
-        what = "%s %s" % (name, mode)
-        d, out = os.path.join(work, what.replace(" ", "-")), os.path.join(work, what.replace(" ", "-") + ".jsonl")
-        args = [ctitap, "-q", "-r", capture, "-X", "record.dir=" + d, "-X", "record.pause_mode=" + mode,
-                "-X", "record.min_free_mb=0", "-o", "jsonl:" + out]
-        for k, v in sorted(exp["settings"].items()):
-            args += ["-X", "%s=%s" % (k, v)]
-        run(args)
-        recs = records(out)
-        calls = [r for r in recs if r["type"] == "call" and set(call["sip"]) <= set(r["sip"])]
-        stops = [r for r in recs if r["type"] == "recording" and r["action"] == "stop" and r.get("kind") == "audio"]
-        if not check(len(calls) == 1 and len(stops) == 1 and stops[0]["call"] == calls[0]["call"],
-                     "%s: one call record and one recording of %s (%d, %d)" % (what, dev, len(calls), len(stops))):
+        what, d, call, ivs, recs, cr, stop = record_tones(ctitap, work, name, mode)
+        if not stop:
             continue
-        cr, stop = calls[0], stops[0]
-        got = [(usec(i["start"]), usec(i["end"])) for r in cr["recording"] if r["device"] == dev for i in r["intervals"]]
-        check(len(got) == len(ivs) and all(abs(a - x) <= 20000 and abs(b - y) <= 20000 for (a, b), (x, y) in zip(got, ivs)),
-              "%s: the call record's intervals are the script's within a packet (%s)" % (what, cr["recording"]))
+        codec, dev, silence = call["codec"], call["device"], SILENCE[call["codec"]]
         path = os.path.join(d, stop["file"])
         code, chans, rate, data = wav(path)
         soxi = {k: subprocess.run(["soxi", k, path], capture_output=True, text=True).stdout.strip() for k in ("-c", "-e")}
