@@ -37,10 +37,26 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
 
 void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
 {
-	if (ct_addr_is_v4(a))
-		inet_ntop(AF_INET, a->a + 12, out, (socklen_t)outlen);
-	else
+	if (!ct_addr_is_v4(a)) {
 		inet_ntop(AF_INET6, a->a, out, (socklen_t)outlen);
+		return;
+	}
+	/* dotted quad by hand: records name two addresses per SIP and CSTA message */
+	char b[16];
+	size_t n = 0;
+	for (int i = 12; i < 16; i++) {
+		unsigned v = a->a[i];
+		if (v >= 100)
+			b[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			b[n++] = (char)('0' + v / 10 % 10);
+		b[n++] = (char)('0' + v % 10);
+		b[n++] = i < 15 ? '.' : '\0';
+	}
+	if (outlen >= n)
+		memcpy(out, b, n);
+	else if (outlen)
+		out[0] = '\0'; /* as inet_ntop: nothing when it does not fit (its caller's buffers do) */
 }
 
 /* An SCTP user message being put together from its DATA chunk fragments (RFC 9260 6.9). */
