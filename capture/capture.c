@@ -93,7 +93,11 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 	int rc = ct_dedup_init(&c->dedup, cfg->dedup_buckets, cfg->dedup_window, key);
 	if (rc)
 		return rc;
-	ct_defrag_init(&c->defrag, cfg->defrag_max, cfg->defrag_memcap, cfg->defrag_timeout, key, ctr);
+	rc = ct_defrag_init(&c->defrag, cfg->defrag_max, cfg->defrag_memcap, cfg->defrag_timeout, key, ctr);
+	if (rc) {
+		ct_dedup_free(&c->dedup);
+		return rc;
+	}
 	struct ct_flowtab_cfg fc = {
 		.max_flows = cfg->flow_max,
 		.udp_timeout = cfg->udp_timeout,
@@ -102,6 +106,7 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 	};
 	rc = ct_flowtab_init(&c->flows, &fc, key, ctr, capture_flow_closed, c);
 	if (rc) {
+		ct_defrag_free(&c->defrag);
 		ct_dedup_free(&c->dedup);
 		return rc;
 	}
