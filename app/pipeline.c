@@ -10,6 +10,7 @@
 #include "../decoders/sip_stream.h"
 #include "../correlator/devset.h"
 #include "../correlator/numbers.h"
+#include "../util/cursor.h"
 #include "../util/log.h"
 
 /* f->app of a UDP flow that carries SIP (RTP flows carry the media module's state). */
@@ -63,7 +64,9 @@ static void on_csta_gap(void *user, const struct ct_csta_meta *meta, uint32_t by
 static bool looks_sip(const struct ct_pkt *pk)
 {
 	/* a start line begins with an upper-case method or "SIP/2.0"; RTP begins with 0x80.. */
-	return pk->dlen >= 12 && pk->data[0] >= 'A' && pk->data[0] <= 'Z' && ct_sip_is_start_line(pk->data, pk->dlen);
+	struct ct_cur c = ct_cur_make(pk->data, pk->dlen);
+	uint8_t b0 = ct_cur_peek(&c, 0);
+	return pk->dlen >= 12 && b0 >= 'A' && b0 <= 'Z' && ct_sip_is_start_line(pk->data, pk->dlen);
 }
 
 static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir, const struct ct_pkt *pk)
@@ -72,7 +75,8 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	struct ct_pipeline *p = user;
 	bool sip_flow = f->app == &sip_udp_mark;
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
-		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))
+		struct ct_cur d = ct_cur_make(pk->data, pk->dlen);
+		if (pk->dlen <= 4 && (pk->dlen == 0 || ct_cur_peek(&d, 0) == '\r' || ct_cur_peek(&d, 0) == '\n'))
 			return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
 		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_OK) {
 			CT_COUNT_LOG(p->ctr->sip_bad, "malformed SIP datagram skipped");

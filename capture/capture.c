@@ -343,20 +343,18 @@ void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 		CT_COUNT_LOG(c->ctr->malformed, "UDP length %u does not fit its IP packet of %zu bytes", ulen, avail);
 		return;
 	}
-	cur.len = cur.pos + ulen - 8u;
+	ct_cur_limit(&cur, ulen - 8u); /* checked above: the IP packet holds the datagram */
 	c->ctr->udp++;
 	if (c->cfg.vxlan_port && p->dport == c->cfg.vxlan_port) {
 		/* VXLAN (RFC 7348): flags with the I bit, reserved, VNI, reserved, then Ethernet */
-		uint8_t flags = ct_cur_u8(&cur);
-		ct_cur_skip(&cur, 7);
-		if (!cur.err && (flags & 0x08) && ct_tunnel_enter(c, p)) {
+		struct ct_cur vx = cur;
+		uint8_t flags = ct_cur_u8(&vx);
+		ct_cur_skip(&vx, 7);
+		if (!vx.err && (flags & 0x08) && ct_tunnel_enter(c, p)) {
 			c->ctr->tunnel_vxlan++;
-			ct_decode_ethernet(c, p, cur);
+			ct_decode_ethernet(c, p, vx);
 			return;
 		}
-		cur = hdr;
-		ct_cur_skip(&cur, 8);
-		cur.len = cur.pos + ulen - 8u;
 	}
 	p->l4 = ct_cur_here(&hdr);
 	p->l4len = ulen;
@@ -496,10 +494,8 @@ void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 			CT_COUNT_LOG(c->ctr->malformed, "SCTP chunk length %u does not fit", clen);
 			return;
 		}
-		struct ct_cur chunk = ct_cur_make(ct_cur_here(&cur), (size_t)clen - 4);
-		ct_cur_skip(&cur, (size_t)((clen + 3u) & ~3u) - 4);
-		if (cur.err)
-			cur.err = 0, cur.pos = cur.len; /* the last chunk's padding may be absent */
+		struct ct_cur chunk = ct_cur_sub(&cur, (size_t)clen - 4);
+		ct_cur_skip_upto(&cur, (size_t)(((clen + 3u) & ~3u) - clen)); /* the last chunk's padding may be absent */
 		if (type != 0)
 			continue; /* not DATA */
 		uint32_t tsn = ct_cur_be32(&chunk);
