@@ -93,6 +93,27 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 		ct_media_udp(p->media, f, dir, pk);
 }
 
+/* capture.workers: on_udp's work for a datagram that needs nothing but its flow (RTP
+ * accounting; a flow past the packets in which SDP may claim it), on a worker thread. SIP, and
+ * flows the media module may still claim, stay with on_udp on the serial thread. */
+static bool on_udp_fast(void *user, struct ct_flow *f, int dir, const struct ct_pkt *pk, uint8_t *kind)
+{
+	const struct ct_pipeline *p = user;
+	if (f->app == &sip_udp_mark || (p->sip && !f->app && looks_sip(pk)))
+		return false;
+	if (!p->rtp) {
+		*kind = CT_MEDIA_NONE;
+		return true;
+	}
+	return ct_media_udp_fast(f, dir, pk, kind);
+}
+
+static void on_udp_fast_commit(void *user, uint8_t kind)
+{
+	struct ct_pipeline *p = user;
+	ct_media_count(p->media, kind);
+}
+
 /* A TCP connection whose protocol is not known yet: CSTA framings are tried first (binary
  * headers that a SIP or HTTP stream cannot start with), then the SIP detector decides. Once
  * one is chosen every call goes straight to it. */
@@ -412,7 +433,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ct_cstalinks_set_agents(p->links, p->agents);
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
-		.clock_jump = on_clock_jump,
+		.clock_jump = on_clock_jump, .udp_fast = on_udp_fast, .udp_fast_commit = on_udp_fast_commit,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc)

@@ -33,6 +33,7 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
 	cfg->tcp_memcap = 256u << 20;
 	cfg->tcp_flow_memcap = 1u << 20;
 	cfg->tcp_ooo_timeout = 10 * CT_USEC_PER_SEC;
+	cfg->workers = 1;
 }
 
 void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
@@ -168,9 +169,42 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	p.caplen = caplen;
 	p.wirelen = wirelen;
 	struct frame_about about = { &p, frameno };
+	c->frameno = frameno;
 	ct_log_about(frame_about, &about);
 	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
 	ct_log_about(NULL, NULL);
+}
+
+/* Flows expire at the clock's new time (or, split, the serial half is told to). */
+static void flows_advance(struct ct_capture *c, ct_time_t now)
+{
+	if (c->split)
+		c->split->advance(c->split->user, now);
+	else
+		ct_flowtab_expire(&c->flows, now, CAPTURE_EXPIRE_BUDGET);
+}
+
+static void flows_rebase(struct ct_capture *c, ct_time_t to)
+{
+	if (c->split) {
+		c->split->rebase(c->split->user, to);
+	} else {
+		ct_flowtab_rebase(&c->flows, to);
+		c->tcp.now = to;
+	}
+}
+
+void ct_capture_advance(struct ct_capture *c, ct_time_t now)
+{
+	c->now = now;
+	ct_flowtab_expire(&c->flows, now, CAPTURE_EXPIRE_BUDGET);
+}
+
+void ct_capture_rebase(struct ct_capture *c, ct_time_t to)
+{
+	c->now = to;
+	ct_flowtab_rebase(&c->flows, to);
+	c->tcp.now = to;
 }
 
 /* Moves the clock forward to ts (nothing if ts is not newer): timers above, then expiry. */
@@ -181,7 +215,7 @@ static void clock_advance(struct ct_capture *c, ct_time_t ts)
 	if (c->ops.clock && ts / CT_CLOCK_TICK != c->now / CT_CLOCK_TICK)
 		c->ops.clock(c->user, ts);
 	c->now = ts;
-	ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
+	flows_advance(c, ts);
 	ct_defrag_expire(&c->defrag, ts);
 }
 
@@ -236,9 +270,8 @@ static void held_accept(struct ct_capture *c)
 	if (back) {
 		/* what was seen on the old time line counts as last seen now: it ages out on the new one */
 		c->now = to;
-		ct_flowtab_rebase(&c->flows, to);
+		flows_rebase(c, to);
 		ct_defrag_rebase(&c->defrag, to);
-		c->tcp.now = to;
 		if (c->ops.clock)
 			c->ops.clock(c->user, to);
 	}
@@ -327,6 +360,22 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 		held_accept(c);
 }
 
+/* A UDP datagram (header parsed) to its flow and the `udp` callback. */
+static void capture_udp_flow(struct ct_capture *c, struct ct_pkt *p)
+{
+	int dir;
+	bool created;
+	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
+	if (!f)
+		return;
+	if (created)
+		c->ctr->flows_udp++;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->dlen;
+	if (c->ops.udp)
+		c->ops.udp(c->user, c, f, dir, p);
+}
+
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
 	struct ct_cur hdr = cur;
@@ -360,18 +409,13 @@ void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 	p->l4len = ulen;
 	p->data = ct_cur_here(&cur);
 	p->dlen = ct_cur_avail(&cur);
-	int dir;
-	bool created;
-	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
-	if (!f)
-		return;
-	if (created)
-		c->ctr->flows_udp++;
-	f->pkts[dir]++;
-	f->bytes[dir] += p->dlen;
-	if (c->ops.udp)
-		c->ops.udp(c->user, c, f, dir, p);
+	if (c->split)
+		c->split->l4(c->split->user, c, p);
+	else
+		capture_udp_flow(c, p);
 }
+
+static void capture_tcp_flow(struct ct_capture *c, struct ct_pkt *p);
 
 void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
@@ -398,7 +442,15 @@ void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 	p->l4len = ct_cur_avail(&hdr);
 	p->data = ct_cur_here(&cur);
 	p->dlen = ct_cur_avail(&cur);
+	if (c->split)
+		c->split->l4(c->split->user, c, p);
+	else
+		capture_tcp_flow(c, p);
+}
 
+/* A TCP segment (header parsed) to its flow and reassembly. */
+static void capture_tcp_flow(struct ct_capture *c, struct ct_pkt *p)
+{
 	int dir;
 	bool created;
 	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
@@ -478,6 +530,13 @@ static bool sctp_fragment(struct ct_capture *c, struct ct_flow *f, int dir, uint
  * fragments put together) goes to the `udp` callback like a datagram. */
 void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
+	if (c->split) {
+		/* chunks go to flows one by one: the serial half parses the packet (ct_capture_l4) */
+		p->l4 = ct_cur_here(&cur);
+		p->l4len = ct_cur_avail(&cur);
+		c->split->l4(c->split->user, c, p);
+		return;
+	}
 	p->sport = ct_cur_be16(&cur);
 	p->dport = ct_cur_be16(&cur);
 	ct_cur_skip(&cur, 8); /* verification tag, checksum */
@@ -522,4 +581,24 @@ void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 			f->sctp[dir] = NULL;
 		}
 	}
+}
+
+void ct_capture_l4(struct ct_capture *c, struct ct_pkt *p, uint64_t frameno)
+{
+	struct frame_about about = { p, frameno };
+	ct_log_about(frame_about, &about);
+	switch (p->proto) {
+	case 17:
+		capture_udp_flow(c, p);
+		break;
+	case 6:
+		capture_tcp_flow(c, p);
+		break;
+	case 132:
+		ct_capture_sctp(c, p, ct_cur_make(p->l4 ? p->l4 : (const uint8_t *)"", p->l4 ? p->l4len : 0));
+		break;
+	default:
+		break;
+	}
+	ct_log_about(NULL, NULL);
 }

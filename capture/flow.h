@@ -82,6 +82,10 @@ struct ct_flow {
 	struct ct_tcp_flow tcp;
 	struct ct_sctp_reasm *sctp[2];  /* SCTP user messages in fragments, per direction */
 	void *app;                      /* decoder state, released by the close callback */
+	/* capture.workers: written by the flow's shard only (capture/workers.c) */
+	uint64_t w_batch;               /* the batch w_last and w_held are of */
+	ct_time_t w_last;               /* last seen, counting the packets the shard took in it */
+	bool w_held;                    /* one of its packets in it was left to the serial walk */
 };
 
 enum ct_flow_end { CT_FLOW_END_EXPIRED, CT_FLOW_END_EVICTED, CT_FLOW_END_SHUTDOWN, CT_FLOW_END_REUSED };

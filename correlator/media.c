@@ -275,6 +275,70 @@ static struct rtp_flow *rtp_flow_new(const struct ct_expect *e)
 	return r;
 }
 
+/* One packet of RTP flow r (RFC 3550 arithmetic, no allocation); what it was. Touches r only. */
+static enum ct_media_kind rtp_account(struct rtp_flow *r, int dir, const struct ct_pkt *p)
+{
+	struct rtp_dir *d = &r->dir[dir];
+	if (ct_rtp_is_rtcp(p->data, p->dlen)) {
+		struct ct_rtcp_info info;
+		memset(&info, 0, sizeof(info));
+		if (ct_rtcp_parse(p->data, p->dlen, &info) != CT_OK) {
+			r->not_rtp++;
+			return CT_MEDIA_BAD;
+		}
+		d->rtcp_packets++;
+		d->rtcp_last = info;
+		d->have_rtcp = true;
+		return CT_MEDIA_RTCP;
+	}
+	struct ct_rtp_hdr h;
+	if (ct_rtp_parse(p->data, p->dlen, &h) != CT_OK) {
+		r->not_rtp++;
+		return CT_MEDIA_BAD;
+	}
+	struct ct_rtp_stream *s = NULL;
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->s[i].ssrc == h.ssrc)
+			s = &d->s[i];
+	if (!s) {
+		if (d->n < MEDIA_SSRC_MAX) {
+			s = &d->s[d->n++];
+			ct_rtp_stream_init(s, r->clock, r->dtmf_pt, r->cn_pt);
+			s->codec_pt = r->codec_pt;
+		} else {
+			s = &d->s[d->n - 1]; /* counted there as an SSRC change */
+		}
+	}
+	ct_rtp_stream_update(s, &h, p->ts);
+	return CT_MEDIA_RTP;
+}
+
+void ct_media_count(struct ct_media *md, uint8_t kind)
+{
+	switch (kind) {
+	case CT_MEDIA_RTP: md->ctr->rtp_packets++; break;
+	case CT_MEDIA_RTCP: md->ctr->rtcp_packets++; break;
+	case CT_MEDIA_BAD: md->ctr->rtp_bad++; break;
+	default: break;
+	}
+}
+
+bool ct_media_udp_fast(struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind)
+{
+	struct rtp_flow *r = f->app;
+	if (!r) {
+		/* a flow the expectations may still claim is the serial thread's to look at */
+		if (f->pkts[0] + f->pkts[1] <= MEDIA_CLASSIFY_PACKETS)
+			return false;
+		*kind = CT_MEDIA_NONE;
+		return true;
+	}
+	if (r->magic != RTP_FLOW_MAGIC)
+		return false;
+	*kind = (uint8_t)rtp_account(r, dir, p);
+	return true;
+}
+
 bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct ct_pkt *p)
 {
 	struct rtp_flow *r = f->app;
@@ -296,42 +360,7 @@ bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct 
 	} else if (r->magic != RTP_FLOW_MAGIC) {
 		return false;
 	}
-	struct rtp_dir *d = &r->dir[dir];
-	if (ct_rtp_is_rtcp(p->data, p->dlen)) {
-		struct ct_rtcp_info info;
-		memset(&info, 0, sizeof(info));
-		if (ct_rtcp_parse(p->data, p->dlen, &info) == CT_OK) {
-			d->rtcp_packets++;
-			d->rtcp_last = info;
-			d->have_rtcp = true;
-			md->ctr->rtcp_packets++;
-		} else {
-			r->not_rtp++;
-			md->ctr->rtp_bad++;
-		}
-		return true;
-	}
-	struct ct_rtp_hdr h;
-	if (ct_rtp_parse(p->data, p->dlen, &h) != CT_OK) {
-		r->not_rtp++;
-		md->ctr->rtp_bad++;
-		return true;
-	}
-	md->ctr->rtp_packets++;
-	struct ct_rtp_stream *s = NULL;
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->s[i].ssrc == h.ssrc)
-			s = &d->s[i];
-	if (!s) {
-		if (d->n < MEDIA_SSRC_MAX) {
-			s = &d->s[d->n++];
-			ct_rtp_stream_init(s, r->clock, r->dtmf_pt, r->cn_pt);
-			s->codec_pt = r->codec_pt;
-		} else {
-			s = &d->s[d->n - 1]; /* counted there as an SSRC change */
-		}
-	}
-	ct_rtp_stream_update(s, &h, p->ts);
+	ct_media_count(md, (uint8_t)rtp_account(r, dir, p));
 	return true;
 }
 

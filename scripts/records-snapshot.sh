@@ -4,7 +4,8 @@
 # hour on both CSTA links, and the public captures in ../shared when present), one plain
 # JSON-lines file per capture in OUTDIR. Two snapshots of two builds compared with `diff -r`
 # prove that a change kept the records byte for byte (a refactoring), or show exactly which
-# records it changed.
+# records it changed. Settings in $CTITAP_SNAPSHOT_ARGS (words: -X key=value ...) apply to every
+# capture, e.g. CTITAP_SNAPSHOT_ARGS="-X capture.workers=2" against a snapshot without them.
 set -euo pipefail
 ctitap=$(realpath "$1")
 gen=$(realpath "$2")
@@ -17,7 +18,8 @@ mkdir -p "$out"
 snap() {
 	local name=$1 pcap=$2
 	shift 2
-	"$ctitap" -q -X sensor.name=snapshot "$@" -r "$pcap" -o "jsonl:$out/$name.jsonl" 2>"$out/$name.stderr" ||
+	# shellcheck disable=SC2086 # words on purpose
+	"$ctitap" -q -X sensor.name=snapshot ${CTITAP_SNAPSHOT_ARGS:-} "$@" -r "$pcap" -o "jsonl:$out/$name.jsonl" 2>"$out/$name.stderr" ||
 		echo "exit $?" >>"$out/$name.stderr"
 }
 
