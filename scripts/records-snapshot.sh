@@ -19,6 +19,7 @@ mkdir -p "$out"
 snap() {
 	local name=$1 pcap=$2
 	shift 2
+	rm -f "$out/$name.jsonl" # the jsonl output appends: a snapshot taken into OUTDIR before goes
 	# shellcheck disable=SC2086 # words on purpose
 	"$ctitap" -q -X sensor.name=snapshot ${CTITAP_SNAPSHOT_ARGS:-} "$@" -r "$pcap" -o "jsonl:$out/$name.jsonl" 2>"$out/$name.stderr" ||
 		echo "exit $?" >>"$out/$name.stderr"
