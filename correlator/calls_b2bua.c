@@ -107,9 +107,9 @@ static struct leg *leg_by_hash(struct ct_calls *t, uint64_t h, struct ccall **cc
 	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
 		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
 		for (unsigned i = 0; i < k->cc->nlegs; i++)
-			if (&k->cc->legs[i].k == k && k->cc->legs[i].sip) {
+			if (k->cc->legs[i]->k == k && k->cc->legs[i]->sip) {
 				*cc = k->cc;
-				return &k->cc->legs[i];
+				return k->cc->legs[i];
 			}
 	}
 	return NULL;
@@ -178,7 +178,7 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 			continue;
 		if (ts - r->ts > gap)
 			break; /* newest first: the rest is older still */
-		if (r->leg == x->k.hn.h)
+		if (r->leg == x->k->hn.h)
 			continue;
 		struct ccall *ycc;
 		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
@@ -300,11 +300,11 @@ static bool cti_apart(const struct ccall *a, const struct ccall *b)
 		return false;
 	bool common_link = false;
 	for (unsigned i = 0; i < a->nlegs; i++) {
-		const struct leg *la = &a->legs[i];
+		const struct leg *la = a->legs[i];
 		if (la->sip)
 			continue;
 		for (unsigned j = 0; j < b->nlegs; j++) {
-			const struct leg *lb = &b->legs[j];
+			const struct leg *lb = b->legs[j];
 			if (lb->sip || strcmp(la->link, lb->link))
 				continue;
 			if (!strcmp(la->call_id, lb->call_id))
@@ -334,7 +334,7 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	 * whose identities match counting twice), ahead of every other candidate */
 	unsigned fit = v1, yv1, yv2;
 	int ylead = y->rin != x->rin && y->rconstrained ? leader(y, &yv1, &yv2) : -1;
-	if (ylead >= 0 && y->rcand[ylead] == x->k.hn.h && yv1 > yv2)
+	if (ylead >= 0 && y->rcand[ylead] == x->k->hn.h && yv1 > yv2)
 		fit += yv1;
 	if (fit < RELAY_PROOF || v1 == v2)
 		return cc;
@@ -351,7 +351,7 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	ct_addr_format(h, ip, sizeof(ip));
 	snprintf(ev, sizeof(ev), "B2BUA %s relayed SIP dialog %.100s to %.100s (%s)", ip, in->call_id, o->call_id,
 		 kind_name(kind));
-	uint64_t ih = in->k.hn.h, oh = o->k.hn.h;
+	uint64_t ih = in->k->hn.h, oh = o->k->hn.h;
 	if (icc != occ) {
 		cc = merge(t, icc, occ);
 		t->ctr->calls_b2bua_paired++;
@@ -387,7 +387,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		return cc; /* a host talking to itself (a load test on loopback) relays nothing */
 	const struct ct_addr *h = s->src; /* the sender: a B2BUA if it is passing something on */
 	enum side side = side_of(l, h);
-	uint64_t lh = l->k.hn.h; /* l may move (a merge): its hash stays */
+	uint64_t lh = l->k->hn.h; /* l may move (a merge): its hash stays */
 	struct legset c;
 	if (side == SIDE_OUT && !l->rin) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
@@ -454,7 +454,7 @@ void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_tim
 void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *in = &cc->legs[i];
+		const struct leg *in = cc->legs[i];
 		if (!in->sip || !in->rcand_of)
 			continue;
 		uint64_t oh = obs_hash(t, &in->invite_dst, RK_INVITE, true);
@@ -471,7 +471,7 @@ void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 			unsigned v1, v2;
 			leader(o, &v1, &v2);
 			for (unsigned j = 0; j < o->nrcand; j++)
-				if (o->rcand[j] == in->k.hn.h && o->rvote[j] == v1) {
+				if (o->rcand[j] == in->k->hn.h && o->rvote[j] == v1) {
 					tell_ambiguity(t, occ, o, now);
 					break;
 				}

@@ -11,8 +11,14 @@
  *                  stops
  *   calls_audit.c  findings: audits about a call, and those only the whole call shows
  *
- * Everything is single-threaded and bounded by the caps below (the memory of a call is
- * sizeof(struct ccall) plus its findings and index keys; calls.max bounds the calls).
+ * Everything is single-threaded and bounded by the caps below; calls.max bounds the calls.
+ *
+ * Memory of a call in progress (docs/performance.md): a call is its struct ccall, one
+ * allocation per leg, per party and per index key, and what only some calls have (findings,
+ * transfers, diversions, conference devices, merged ids, evidence) allocated at its first use.
+ * Names (devices, numbers, links, SDP addresses) are interned in ct_calls.names_in: a field
+ * holds one reference (str_set() and the like), given back when the field changes or its
+ * owner is freed; a name is cut at CT_CSTA_DEV - 1 bytes as the fixed fields it replaced were.
  */
 #ifndef CT_CALLS_INT_H
 #define CT_CALLS_INT_H
@@ -20,6 +26,7 @@
 #include "../util/heap.h"
 #include "../util/htab.h"
 #include "../util/id.h"
+#include "../util/intern.h"
 #include "calls.h"
 
 #define CALLS_MAX_LEGS 12
@@ -44,17 +51,24 @@ struct ccall;
 
 /* An index entry: a leg ("sip:<Call-ID>", "csta:<link>|<callID>") or an id the call is known
  * by ("ucid:", "gid:", "cid:", "dev:", "num:", "numc:", "numd:", "b2b:", "route:"), with the
- * time it was last named. */
+ * time it was last named. Allocated with its key (idx_add), owned by its leg or call. */
 struct ikey {
 	struct ct_hnode hn;        /* in ct_calls.idx */
-	char *key;                 /* its own copy: keys are long (Call-IDs), most slots are empty */
-	ct_time_t ts;
 	struct ccall *cc;
-	bool used;
+	ct_time_t ts;
+	char key[];                /* whole, NUL-terminated */
 };
 
+/* An SDP media endpoint as a leg keeps it: the address interned. */
+struct leg_ep {
+	const char *ip;            /* interned; "" unknown */
+	uint16_t port;             /* 0: unknown */
+};
+
+/* A leg: a SIP dialog or a CSTA call on a link. Allocated by leg_add(), owned by its call (a
+ * merge moves it whole: a pointer to a leg stays valid until its call is freed). */
 struct leg {
-	struct ikey k;
+	struct ikey *k;            /* its index entry */
 	bool sip, ended, answered;
 	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
 	bool cleared;              /* CSTA: a clearing event ended it */
@@ -67,19 +81,20 @@ struct leg {
 	bool superseded;           /* CSTA: the callID went on on another link (failover) */
 	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
 				    * caller and called are not the customer call's */
-	char link[128];
-	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k.key */
-	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
-	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
-	char cti_dev[CT_CSTA_DEV]; /* SIP: the device CTI knows its phone end as ("" not known) */
+	const char *link;          /* CSTA: the link's name (interned; SIP: "") */
+	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k->key */
+	/* names: interned ("" none) */
+	const char *device;        /* SIP: the request-URI user of the initial INVITE */
+	const char *calling;       /* SIP: the caller of the initial INVITE */
+	const char *cti_dev;       /* SIP: the device CTI knows its phone end as ("" not known) */
 	char ucid[17];             /* SIP: the UCID of its INVITE's User-to-User, "" none */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_addr hop, hop_src; /* the latest copy of the INVITE, to and from (a proxy or an SBC
 				      * that keeps the Call-ID forwards it: one dialog, several hops) */
-	struct ct_calls_ep sdp_caller, sdp_callee;
-	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
-	char pending_from[CT_CSTA_DEV];
+	struct leg_ep sdp_caller, sdp_callee;
+	const char *pending_to;    /* SIP: a REFER waiting for its answer (interned) */
+	const char *pending_from;
 	enum ct_xfer_kind pending_kind;
 	bool pending;
 	ct_time_t pending_ts;
@@ -100,13 +115,15 @@ struct leg {
 
 enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
 
+/* A device that took part in the call. Allocated by party(), owned by its call. */
 struct party {
-	char device[CT_CSTA_DEV];
+	const char *device;        /* interned */
 	ct_time_t alerted, answered, released;
 	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
 	bool external;             /* the far end of an outbound call: not a contact-centre party */
 	bool originated;           /* it placed the call (CSTA ServiceInitiated/Originated) */
-	char agent_id[CT_CSTA_DEV]; /* the agent CTI reported at the device when it took the call */
+	const char *agent_id;      /* the agent CTI reported at the device when it took the call
+				    * (interned, "" none) */
 	bool on_call;
 	uint8_t rec;               /* enum rec_state */
 	bool consulting;           /* recorded on its consultation call (its customer held) */
@@ -129,17 +146,18 @@ struct ccall {
 	unsigned nrel;
 	bool held;
 	ct_time_t held_since;
-	char held_by[CT_CSTA_DEV];  /* the device that holds it ("" not known) */
-	char consult_dev[CT_CSTA_DEV]; /* that device consults about it: its consultation call is
-					* part of this one (calls_csta.c, consultation) */
+	/* names: interned, "" none */
+	const char *held_by;       /* the device that holds it ("" not known) */
+	const char *consult_dev;   /* that device consults about it: its consultation call is part
+				    * of this one (calls_csta.c, consultation) */
 	ct_time_t sip_hold_at, sip_resume_at; /* a SIP hold or resume CTI has yet to confirm */
 	uint64_t hold_us;
 	unsigned holds;
-	char sip_calling[CT_CSTA_DEV], sip_called[CT_CSTA_DEV];
+	const char *sip_calling, *sip_called;
 	ct_time_t sip_first;       /* the INVITE of the first SIP leg (the trunk leg of an inbound call) */
-	char csta_calling[CT_CSTA_DEV], csta_called[CT_CSTA_DEV];
+	const char *csta_calling, *csta_called;
 	enum ct_direction direction;
-	char released_by[CT_CSTA_DEV];
+	const char *released_by;
 	char cause[48];            /* CSTA cause of the first release */
 	char sip_cause[16];        /* sip_<status> of a failed INVITE */
 	enum ct_disposition sip_disposition;
@@ -152,30 +170,33 @@ struct ccall {
 	bool fragment;             /* first seen by a message that cannot begin a call */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join (when no leg says) */
 	uint8_t ncomp;             /* groups of SIP legs numbered so far */
-	char evidence[CALLS_EVIDENCE];
+	char *evidence;            /* "; "-separated, allocated at its length (NULL: none), at most
+				    * CALLS_EVIDENCE - 1 bytes */
 	ct_time_t queued_at, queue_end, route_req, route_sel;
-	char xfer_dev[CT_CSTA_DEV]; /* a transfer asked for (CTI request, SIP REFER): its device... */
+	const char *xfer_dev;       /* a transfer asked for (CTI request, SIP REFER): its device... */
 	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
 	ct_time_t xfer_left;        /* when that device first left a leg after asking */
 	bool xfer_single;           /* what it asked for was a SingleStepTransferCall */
 	uint8_t xfer_weak;          /* bit i: xfers[i].ts is only its REFER's (calls.c, transfer_seen) */
-	char queue_dev[CT_CSTA_DEV];
+	const char *queue_dev;
 	bool routed;
 	int64_t cti_lag;
 	bool has_cti_lag;
-	struct leg legs[CALLS_MAX_LEGS];
+	struct leg *legs[CALLS_MAX_LEGS];
 	unsigned nlegs;
-	struct ikey keys[CALLS_MAX_KEYS];
-	struct party parties[CALLS_MAX_PARTIES];
+	struct ikey **keys;        /* the ids it is known by (legs apart): grown up to CALLS_MAX_KEYS */
+	uint8_t nkeys, ckeys;
+	struct party *parties[CALLS_MAX_PARTIES];
 	unsigned nparties;
-	struct ct_call_transfer xfers[CALLS_MAX_XFER];
+	/* what only some calls have: allocated (at the cap) at the first */
+	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
 	unsigned nxfers;
-	struct ct_call_transfer divs[CALLS_MAX_XFER];
+	struct ct_call_transfer *divs; /* CALLS_MAX_XFER */
 	unsigned ndivs;
 	bool conferenced;
-	char conf[CALLS_MAX_PARTIES][CT_CSTA_DEV];
+	const char **conf;         /* CALLS_MAX_PARTIES devices (interned) */
 	unsigned nconf;
-	char merged[CALLS_MAX_MERGED][CT_ID_MAX];
+	char (*merged)[CT_ID_MAX]; /* CALLS_MAX_MERGED ids */
 	unsigned nmerged;
 	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
@@ -195,11 +216,19 @@ struct ct_calls {
 	unsigned nrelays_next;
 	struct ct_htab relay_idx; /* ... by host and kind */
 	struct names *names;   /* what the site's devices are also called (calls_names.c) */
+	struct ct_intern names_in; /* the names calls in progress hold (str_set) */
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
 /* ---- small helpers (calls.c) ---- */
 void calls_set(char *dst, size_t cap, const char *src); /* src into an empty dst */
+/* An interned name field (a `const char *` that starts as "" or ct_intern_empty): set to src
+ * (NULL: ""), cut at CT_CSTA_DEV - 1 bytes; the reference it held is given back. */
+void str_set(struct ct_calls *t, const char **field, const char *src);
+/* The same, only when the field is empty and src is not (calls_set for names). */
+void str_fill(struct ct_calls *t, const char **field, const char *src);
+/* Gives back the field's reference; it is "" after. */
+void str_drop(struct ct_calls *t, const char **field);
 static inline bool calls_empty(const char *s)
 {
 	return !s || !s[0];
@@ -210,14 +239,19 @@ const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap
 
 /* ---- the index (calls_index.c) ---- */
 struct ikey *idx_find(struct ct_calls *t, const char *key);
-bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts);
+/* A new entry for key of call cc, in the index; the caller owns it (idx_del). NULL when it could
+ * not be allocated (counted: calls_keys_dropped). */
+struct ikey *idx_add(struct ct_calls *t, const char *key, struct ccall *cc, ct_time_t ts);
+/* Takes k out of the index and frees it (NULL: nothing). */
 void idx_del(struct ct_calls *t, struct ikey *k);
-/* Moves an index entry to another slot (of call cc), keeping its key and time. */
-void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc);
+/* The entry now belongs to call cc (a merge), keeping its key and time. */
+void idx_move(struct ct_calls *t, struct ikey *k, struct ccall *cc);
 /* Points l->call_id into the leg's key. */
 void leg_call_id(struct leg *l);
 /* "kind:a" or "kind:a|b" into key (CALLS_KEY bytes); false (key "") when it does not fit. */
 bool mkkey(char *key, const char *kind, const char *a, const char *b);
+/* Room in cc->keys for one more (grown up to CALLS_MAX_KEYS); false when full or out of memory. */
+bool keys_room(struct ccall *cc);
 /* Remembers an id of the call for the legs still to come. A device or number entry moves to
  * the newest call that names it; a shared id stays with the call that had it first. */
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
@@ -272,11 +306,12 @@ void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *
 	       const char *calling, const char *called);
 /* Re-places the call in the timer heap after a change. */
 void touch(struct ct_calls *t, struct ccall *cc);
-void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+/* Appends to *list (allocated at the first, CALLS_MAX_XFER entries); false when full (dropped). */
+bool add_xfer(struct ct_call_transfer **list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
 	      ct_time_t ts);
-void conf_add(struct ccall *cc, const char *device);
+void conf_add(struct ct_calls *t, struct ccall *cc, const char *device);
 void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered);
-void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts);
+void transfer_asked(struct ct_calls *t, struct ccall *cc, const char *device, ct_time_t ts);
 /* A message reports a transfer: one entry per transfer (R10), however many report it. weak: ts
  * is not evidence of its completion (a REFER's), a later one replaces it. */
 void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const char *to, enum ct_xfer_kind kind,

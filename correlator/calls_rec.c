@@ -15,7 +15,7 @@ static const struct leg *consult_leg(const struct ccall *cc, const char *device)
 	const struct leg *best = NULL;
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
-			const struct leg *l = &cc->legs[i];
+			const struct leg *l = cc->legs[i];
 			if (!l->sip || l->ended || l->invite_ts < cc->held_since)
 				continue;
 			bool mine = pass == 0 ? l->b2b_in && !strcmp(l->calling, device)
@@ -38,7 +38,7 @@ static const struct leg *device_leg(const struct ccall *cc, const struct party *
 	}
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
-			const struct leg *l = &cc->legs[i];
+			const struct leg *l = cc->legs[i];
 			const char *d = pass == 0 ? leg_device(l) : l->calling;
 			if (l->sip && strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
 				best = l;
@@ -76,8 +76,8 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, struct party *p, enum
 		/* each stream named by where it comes from: "out" from the device's own SDP address,
 		 * "in" from the peer's (symmetric RTP, RFC 4961) */
 		bool callee = !caller;
-		const struct ct_calls_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
-		const struct ct_calls_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
+		const struct leg_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
+		const struct leg_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
 		v.have_rtp = true;
 		v.rtp[0] = (struct ct_rec_endpoint){ own->ip, own->port, true };
 		v.rtp[1] = (struct ct_rec_endpoint){ peer->ip, peer->port, false };
@@ -97,7 +97,7 @@ static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const str
 void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts)
 {
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		struct party *p = &cc->parties[i];
+		struct party *p = cc->parties[i];
 		const struct leg *pl;
 		if (p->rec != REC_ON || p->rtp_dirs >= 2)
 			continue;
@@ -158,7 +158,7 @@ void note_agent(struct ct_calls *t, struct party *p)
 {
 	const char *id = t->cfg.hooks.agent_id ? t->cfg.hooks.agent_id(t->cfg.hooks.user, p->device) : NULL;
 	if (id && !p->agent_id[0])
-		snprintf(p->agent_id, sizeof(p->agent_id), "%s", id);
+		str_set(t, &p->agent_id, id);
 }
 
 /* p answered: when it is the party a device holding the customer consults (calls_csta.c,
@@ -221,8 +221,8 @@ void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t t
 		/* the far end answered: the agents who placed the call talk from now on (an internal
 		 * call, such as a consultation, is not a customer conversation) */
 		for (unsigned i = 0; i < cc->nparties; i++)
-			if (cc->parties[i].originated && !cc->parties[i].released)
-				rec_start(t, cc, &cc->parties[i], CT_RECR_ANSWERED, ts);
+			if (cc->parties[i]->originated && !cc->parties[i]->released)
+				rec_start(t, cc, cc->parties[i], CT_RECR_ANSWERED, ts);
 	}
 	if (p->external)
 		return;
@@ -263,7 +263,7 @@ void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec
 	consultation_left(t, cc, p, ts);
 	p->consulting = false;
 	if (!strcmp(cc->consult_dev, p->device))
-		cc->consult_dev[0] = '\0';
+		str_drop(t, &cc->consult_dev);
 }
 
 /* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
@@ -275,15 +275,15 @@ void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_tim
 		cc->held_since = ts;
 		cc->holds++;
 		if (p) {
-			snprintf(cc->held_by, sizeof(cc->held_by), "%s", p->device);
+			str_set(t, &cc->held_by, p->device);
 			remember(t, cc, "held", p->device, ts); /* its consultation finds it (calls_csta.c) */
 		}
 	} else if (!on && cc->held) {
 		cc->held = false;
 		if (ts > cc->held_since) /* legs disagree on time, or packet time went back */
 			cc->hold_us += ts - cc->held_since;
-		cc->held_by[0] = '\0';
-		cc->consult_dev[0] = '\0';
+		str_drop(t, &cc->held_by);
+		str_drop(t, &cc->consult_dev);
 	}
 	rec_hold(t, cc, p, on, ts);
 }

@@ -78,6 +78,16 @@ struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct cc
 	return tag_known(l, tag_hash(t, r->from)) && (!r->to[0] || tag_known(l, tag_hash(t, r->to))) ? l : NULL;
 }
 
+/* A leg's SDP endpoint is ep (NULL: unknown, left as it is); true when that changed it. */
+static bool ep_set(struct ct_calls *t, struct leg_ep *to, const struct ct_calls_ep *ep)
+{
+	if (!ep || (to->port == ep->port && !strcmp(to->ip, ep->ip)))
+		return false;
+	str_set(t, &to->ip, ep->ip);
+	to->port = ep->port;
+	return true;
+}
+
 /* What a new dialog's INVITE tells the legs still to come. */
 static void sip_remember(struct ct_calls *t, struct ccall *cc, const struct ct_calls_sip *s, const char *ncalling)
 {
@@ -190,21 +200,14 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	tag_add(l, tag_hash(t, s->from_tag));
 	tag_add(l, tag_hash(t, s->to_tag));
 	/* the SDP endpoints of the initial offer and answer (a late offer's in its ACK) */
-	bool media = false;
-	if (s->sdp_caller && memcmp(&l->sdp_caller, s->sdp_caller, sizeof(l->sdp_caller))) {
-		l->sdp_caller = *s->sdp_caller;
-		media = true;
-	}
-	if (s->sdp_callee && memcmp(&l->sdp_callee, s->sdp_callee, sizeof(l->sdp_callee))) {
-		l->sdp_callee = *s->sdp_callee;
-		media = true;
-	}
+	bool media = ep_set(t, &l->sdp_caller, s->sdp_caller);
+	media |= ep_set(t, &l->sdp_callee, s->sdp_callee);
 	switch (s->moment) {
 	case CT_SIP_M_INVITE:
 		if (!l->invite_ts) {
 			l->invite_ts = s->ts;
-			snprintf(l->device, sizeof(l->device), "%s", s->called ? s->called : "");
-			snprintf(l->calling, sizeof(l->calling), "%s", s->calling ? s->calling : "");
+			str_set(t, &l->device, s->called);
+			str_set(t, &l->calling, s->calling);
 			snprintf(l->ucid, sizeof(l->ucid), "%s", s->ucid ? s->ucid : "");
 			if (s->src)
 				l->invite_src = *s->src;
@@ -216,8 +219,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 				if (cp)
 					cp->originated = true;
 				cc->sip_first = s->ts;
-				snprintf(cc->sip_calling, sizeof(cc->sip_calling), "%s", s->calling ? s->calling : "");
-				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");
+				str_set(t, &cc->sip_calling, s->calling);
+				str_set(t, &cc->sip_called, s->called);
 			}
 		}
 		if (s->dst)
@@ -264,7 +267,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
 		const char *who = from_callee ? l->device : l->calling;
 		if (!has_csta(cc))
-			calls_set(cc->released_by, sizeof(cc->released_by), who);
+			str_fill(t, &cc->released_by, who);
 		l->bye = true;
 		released(t, cc, leaving(t, cc, l, s->ts), CT_RECR_CLEARED, s->ts);
 		leg_end(cc, l, s->ts); /* the call may end now: its record does not wait for the dialog's timers */
@@ -284,7 +287,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	case CT_SIP_M_CANCEL:
 		/* the caller gave up (a B2BUA passes it on as the caller of its own leg) */
 		if (!has_csta(cc))
-			calls_set(cc->released_by, sizeof(cc->released_by), l->calling);
+			str_fill(t, &cc->released_by, l->calling);
 		if (!l->answered)
 			cc->cancelled = true;
 		l->bye = true;
@@ -294,12 +297,12 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	case CT_SIP_M_REFER: {
 		struct replaces r;
 		replaces_parse(calls_empty(s->refer_replaces) ? "" : s->refer_replaces, &r);
-		snprintf(l->pending_from, sizeof(l->pending_from), "%s", s->calling ? s->calling : "");
-		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
+		str_set(t, &l->pending_from, s->calling);
+		str_set(t, &l->pending_to, s->refer_to);
 		l->pending_kind = r.callid[0] ? CT_XFER_REPLACES : CT_XFER_REFER;
 		l->pending = true;
 		l->pending_ts = s->ts;
-		transfer_asked(cc, s->calling, s->ts);
+		transfer_asked(t, cc, s->calling, s->ts);
 		struct ccall *o = NULL;
 		if (r.callid[0] && replaced_leg(t, &r, &o) && o != cc) {
 			/* attended transfer: the consultation dialog is part of this customer's call */
