@@ -172,13 +172,17 @@ static void leg_free(struct ct_calls *t, struct leg *l)
 {
 	idx_del(t, l->k);
 	str_drop(t, &l->link);
-	str_drop(t, &l->device);
-	str_drop(t, &l->calling);
-	str_drop(t, &l->cti_dev);
-	str_drop(t, &l->sdp_caller.ip);
-	str_drop(t, &l->sdp_callee.ip);
-	str_drop(t, &l->pending_to);
-	str_drop(t, &l->pending_from);
+	struct leg_sip *d = l->sip;
+	if (d) {
+		str_drop(t, &d->device);
+		str_drop(t, &d->calling);
+		str_drop(t, &d->cti_dev);
+		str_drop(t, &d->sdp_caller.ip);
+		str_drop(t, &d->sdp_callee.ip);
+		str_drop(t, &d->pending_to);
+		str_drop(t, &d->pending_from);
+		free(d);
+	}
 	free(l);
 }
 
@@ -186,6 +190,7 @@ static void party_free(struct ct_calls *t, struct party *p)
 {
 	str_drop(t, &p->device);
 	str_drop(t, &p->agent_id);
+	free(p->iv);
 	free(p);
 }
 
@@ -214,6 +219,9 @@ static void call_free(struct ct_calls *t, struct ccall *cc)
 	cc->next->prev = cc->prev;
 	ct_heap_remove(&t->timers, &cc->timer);
 	t->live--;
+	free(cc->legs);
+	free(cc->parties);
+	free(cc->rel);
 	free(cc->keys);
 	free(cc->xfers);
 	free(cc->divs);
@@ -295,12 +303,12 @@ void evidence_add(struct ccall *cc, const char *evidence)
 
 void sip_tie(struct ccall *cc, const struct leg *a, const struct leg *b)
 {
-	if (!a || !b || a->comp == b->comp)
+	if (!a || !b || !a->sip || !b->sip || a->sip->comp == b->sip->comp)
 		return;
-	uint8_t from = b->comp, to = a->comp;
+	uint8_t from = b->sip->comp, to = a->sip->comp;
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i]->sip && cc->legs[i]->comp == from)
-			cc->legs[i]->comp = to;
+		if (cc->legs[i]->sip && cc->legs[i]->sip->comp == from)
+			cc->legs[i]->sip->comp = to;
 }
 
 void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *dev, const char *ucid,
@@ -311,13 +319,13 @@ void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *
 		if (!l->sip)
 			continue;
 		bool ties = (dev && dev[0] &&
-			     (!strcmp(leg_device(l), dev) || !strcmp(device_at(t, l->device, callee_host(l)), dev) ||
-			      !strcmp(device_at(t, l->calling, caller_host(l)), dev))) ||
-			    (ucid && ucid[0] && !strcmp(l->ucid, ucid)) ||
-			    (calling && calling[0] && ct_number_tail_same(l->calling, calling, 6)) ||
-			    (called && called[0] && ct_number_tail_same(l->device, called, 4));
-		if (ties && how > l->xjoin)
-			l->xjoin = (uint8_t)how;
+			     (!strcmp(leg_device(l), dev) || !strcmp(device_at(t, l->sip->device, callee_host(l)), dev) ||
+			      !strcmp(device_at(t, l->sip->calling, caller_host(l)), dev))) ||
+			    (ucid && ucid[0] && !strcmp(l->sip->ucid, ucid)) ||
+			    (calling && calling[0] && ct_number_tail_same(l->sip->calling, calling, 6)) ||
+			    (called && called[0] && ct_number_tail_same(l->sip->device, called, 4));
+		if (ties && how > l->sip->xjoin)
+			l->sip->xjoin = (uint8_t)how;
 	}
 }
 
@@ -327,11 +335,11 @@ static enum join method_of(const struct ccall *cc)
 {
 	uint8_t best[256] = { 0 };
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i]->sip && cc->legs[i]->xjoin > best[cc->legs[i]->comp])
-			best[cc->legs[i]->comp] = cc->legs[i]->xjoin;
+		if (cc->legs[i]->sip && cc->legs[i]->sip->xjoin > best[cc->legs[i]->sip->comp])
+			best[cc->legs[i]->sip->comp] = cc->legs[i]->sip->xjoin;
 	uint8_t worst = J_NONE;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		uint8_t b = cc->legs[i]->sip ? best[cc->legs[i]->comp] : 0;
+		uint8_t b = cc->legs[i]->sip ? best[cc->legs[i]->sip->comp] : 0;
 		if (b && b < worst)
 			worst = b;
 	}
@@ -353,15 +361,25 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 		t->ctr->calls_legs_dropped++;
 		return NULL;
 	}
+	if (!CALLS_ROOM(cc->legs, cc->clegs, cc->nlegs, CALLS_MAX_LEGS, 4))
+		return NULL;
 	struct leg *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
-	l->link = l->device = l->calling = l->cti_dev = l->pending_to = l->pending_from = ct_intern_empty;
-	l->sdp_caller.ip = l->sdp_callee.ip = ct_intern_empty;
-	l->sip = sip;
-	if (sip)
-		l->comp = ++cc->ncomp;
+	l->link = ct_intern_empty;
+	if (sip) {
+		struct leg_sip *d = calloc(1, sizeof(*d));
+		if (!d) {
+			free(l);
+			return NULL;
+		}
+		d->device = d->calling = d->cti_dev = d->pending_to = d->pending_from = ct_intern_empty;
+		d->sdp_caller.ip = d->sdp_callee.ip = ct_intern_empty;
+		d->comp = ++cc->ncomp;
+		l->sip = d;
+	}
 	if (!(l->k = idx_add(t, key, cc, ts))) {
+		free(l->sip);
 		free(l);
 		return NULL;
 	}
@@ -408,7 +426,7 @@ static void party_remove(struct ct_calls *t, struct ccall *cc, unsigned i)
 static bool party_room(struct ct_calls *t, struct ccall *cc)
 {
 	if (cc->nparties < CALLS_MAX_PARTIES)
-		return true;
+		return CALLS_ROOM(cc->parties, cc->cparties, cc->nparties, CALLS_MAX_PARTIES, 4);
 	int v = -1;
 	for (unsigned i = 0; i < cc->nparties; i++) {
 		struct party *q = cc->parties[i];
@@ -492,34 +510,34 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 	unsigned candidates = 0;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		struct leg *l = cc->legs[i];
-		if (!l->sip || l->cti_dev[0] || l->ended)
+		if (!l->sip || l->sip->cti_dev[0] || l->ended)
 			continue;
-		if (l->b2b_in != out)
+		if (l->sip->b2b_in != out)
 			continue; /* a phone answering is called by its leg; one placing a call calls on it */
-		const char *raw = out ? l->calling : l->device;
+		const char *raw = out ? l->sip->calling : l->sip->device;
 		const struct ct_addr *at = out ? caller_host(l) : callee_host(l);
-		bool same = !strcmp(device_at(t, raw, at), dev) || (ucid && !strcmp(l->ucid, ucid));
+		bool same = !strcmp(device_at(t, raw, at), dev) || (ucid && !strcmp(l->sip->ucid, ucid));
 		if (same) {
 			only = l;
 			candidates = 1;
 			break;
 		}
 		/* the one leg to (from) a phone the PBX placed lately */
-		if (l->invite_ts && ts >= l->invite_ts && ts - l->invite_ts <= t->cfg.window &&
-		    (l->rconstrained || l->rpaired || out)) {
+		if (l->sip->invite_ts && ts >= l->sip->invite_ts && ts - l->sip->invite_ts <= t->cfg.window &&
+		    (l->sip->rconstrained || l->sip->rpaired || out)) {
 			only = l;
 			candidates++;
 		}
 	}
 	if (candidates != 1)
 		return;
-	const char *raw = out ? only->calling : only->device;
+	const char *raw = out ? only->sip->calling : only->sip->device;
 	const struct ct_addr *host = out ? caller_host(only) : callee_host(only);
-	str_set(t, &only->cti_dev, dev);
-	if (ucid && !strcmp(only->ucid, ucid) && only->xjoin < J_SHARED)
-		only->xjoin = J_SHARED; /* both carry the UCID */
-	else if (only->xjoin < J_DEVICE && !strcmp(device_at(t, raw, host), dev))
-		only->xjoin = J_DEVICE;
+	str_set(t, &only->sip->cti_dev, dev);
+	if (ucid && !strcmp(only->sip->ucid, ucid) && only->sip->xjoin < J_SHARED)
+		only->sip->xjoin = J_SHARED; /* both carry the UCID */
+	else if (only->sip->xjoin < J_DEVICE && !strcmp(device_at(t, raw, host), dev))
+		only->sip->xjoin = J_DEVICE;
 	learn_user(t, raw, dev, host);
 	party_rename(t, cc, raw, dev);
 }
@@ -527,6 +545,8 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 /* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
 void iv_merge(struct party *p, const struct party *q)
 {
+	if (q->niv && !p->iv && !(p->iv = calloc(CALLS_MAX_IV, sizeof(*p->iv))))
+		return;
 	for (unsigned k = 0; k < q->niv && p->niv < CALLS_MAX_IV; k++) {
 		unsigned at = p->niv++;
 		while (at > 0 && p->iv[at - 1].start > q->iv[k].start) {
@@ -559,15 +579,19 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 			leg_free(t, l);
 			continue;
 		}
+		if (!CALLS_ROOM(a->legs, a->clegs, a->nlegs, CALLS_MAX_LEGS, 4)) {
+			leg_free(t, l); /* out of memory */
+			continue;
+		}
 		a->legs[a->nlegs++] = l;
 		if (l->sip)
-			l->comp = (uint8_t)(l->comp + a->ncomp);
+			l->sip->comp = (uint8_t)(l->sip->comp + a->ncomp);
 		idx_move(t, l->k, a);
 	}
 	b->nlegs = 0;
 	a->ncomp = (uint8_t)(a->ncomp + b->ncomp);
 	for (unsigned i = 0; i < b->nkeys; i++) {
-		if (a->nkeys < CALLS_MAX_KEYS && keys_room(a)) {
+		if (a->nkeys < CALLS_MAX_KEYS && CALLS_ROOM(a->keys, a->ckeys, a->nkeys, CALLS_MAX_KEYS, 8)) {
 			a->keys[a->nkeys++] = b->keys[i];
 			idx_move(t, b->keys[i], a);
 		} else {
@@ -581,7 +605,8 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 		struct party *q = b->parties[i];
 		struct party *p = party_find(a, q->device);
 		if (!p) {
-			if (a->nparties < CALLS_MAX_PARTIES) {
+			if (a->nparties < CALLS_MAX_PARTIES &&
+			    CALLS_ROOM(a->parties, a->cparties, a->nparties, CALLS_MAX_PARTIES, 4)) {
 				a->parties[a->nparties++] = q;
 				continue;
 			}
@@ -689,7 +714,7 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
  * placed, the caller of a leg that came into a B2BUA. */
 void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts)
 {
-	if (!l->sip || l->cti_dev[0] || l->b2b_in || !has_csta(cc))
+	if (!l->sip || l->sip->cti_dev[0] || l->sip->b2b_in || !has_csta(cc))
 		return;
 	/* the devices CTI reported ringing a moment ago that no SIP leg reaches yet */
 	const char *dev = NULL;
@@ -702,11 +727,11 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 			continue; /* CTI reported it ringing within the window of the leg's INVITE */
 		bool reached = false;
 		for (unsigned j = 0; j < cc->nlegs; j++)
-			if (cc->legs[j]->sip && !strcmp(cc->legs[j]->cti_dev, p->device))
+			if (cc->legs[j]->sip && !strcmp(cc->legs[j]->sip->cti_dev, p->device))
 				reached = true;
 		if (reached)
 			continue;
-		if (!strcmp(device_at(t, l->device, callee_host(l)), p->device)) {
+		if (!strcmp(device_at(t, l->sip->device, callee_host(l)), p->device)) {
 			dev = p->device; /* it is that device by name */
 			n = 1;
 			break;
@@ -717,14 +742,14 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 	if (n != 1)
 		return;
 	/* by name, or the one phone leg of a call tied to CTI by the leg's own UCID or a B2BUA */
-	ucid_says = l->xjoin == J_SHARED;
-	if (strcmp(device_at(t, l->device, callee_host(l)), dev) && !ucid_says && !l->rpaired)
+	ucid_says = l->sip->xjoin == J_SHARED;
+	if (strcmp(device_at(t, l->sip->device, callee_host(l)), dev) && !ucid_says && !l->sip->rpaired)
 		return;
-	str_set(t, &l->cti_dev, dev);
-	learn_user(t, l->device, dev, callee_host(l));
-	party_rename(t, cc, l->device, dev);
-	if (l->xjoin < J_DEVICE && !strcmp(device_at(t, l->device, callee_host(l)), dev))
-		l->xjoin = J_DEVICE;
+	str_set(t, &l->sip->cti_dev, dev);
+	learn_user(t, l->sip->device, dev, callee_host(l));
+	party_rename(t, cc, l->sip->device, dev);
+	if (l->sip->xjoin < J_DEVICE && !strcmp(device_at(t, l->sip->device, callee_host(l)), dev))
+		l->sip->xjoin = J_DEVICE;
 	const struct party *p = party_find(cc, dev);
 	if (p && p->alerted)
 		cti_lag(cc, dev, p->alerted);
@@ -732,9 +757,11 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 
 const char *leg_device(const struct leg *l)
 {
-	if (l->cti_dev[0])
-		return l->cti_dev;
-	return l->b2b_in ? l->calling : l->device;
+	if (!l->sip)
+		return ""; /* a CSTA leg reaches no phone by itself */
+	if (l->sip->cti_dev[0])
+		return l->sip->cti_dev;
+	return l->sip->b2b_in ? l->sip->calling : l->sip->device;
 }
 
 /* A device leaves the call when the last SIP leg it has in it ends (a conference keeps its
@@ -832,6 +859,8 @@ static void release_seen(struct ccall *cc, ct_time_t ts)
 		cc->nrel--;
 		if (ts < cc->rel[0])
 			return;
+	} else if (!CALLS_ROOM(cc->rel, cc->crel, cc->nrel, CALLS_MAX_REL, 4)) {
+		return; /* out of memory */
 	}
 	unsigned at = cc->nrel++;
 	while (at > 0 && cc->rel[at - 1] > ts) {
@@ -941,8 +970,8 @@ void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = cc->legs[i];
-		if (l->sip && l->invite_ts && !l->b2b_in && strcmp(leg_device(l), device) == 0) {
-			cc->cti_lag = (int64_t)delivered - (int64_t)l->invite_ts;
+		if (l->sip && l->sip->invite_ts && !l->sip->b2b_in && strcmp(leg_device(l), device) == 0) {
+			cc->cti_lag = (int64_t)delivered - (int64_t)l->sip->invite_ts;
 			cc->has_cti_lag = true;
 			return;
 		}
@@ -1020,9 +1049,9 @@ static enum ct_direction sip_direction(const struct ccall *cc)
 	bool from_outside = outside_name(cc->sip_calling), to_device = false, to_outside = false;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = cc->legs[i];
-		if (!l->sip || !l->invite_ts || l->b2b_in)
+		if (!l->sip || !l->sip->invite_ts || l->sip->b2b_in)
 			continue;
-		if (outside_name(l->device))
+		if (outside_name(l->sip->device))
 			to_outside = true;
 		else
 			to_device = true;
@@ -1054,9 +1083,9 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	const struct leg *first = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = cc->legs[i];
-		if (!l->sip || !l->invite_ts)
+		if (!l->sip || !l->sip->invite_ts)
 			continue;
-		if (!first || l->invite_ts < first->invite_ts)
+		if (!first || l->sip->invite_ts < first->sip->invite_ts)
 			first = l;
 	}
 	if (cc->direction != CT_DIR_OUTBOUND || !first)
@@ -1066,10 +1095,10 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	const struct leg *trunk = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		const struct leg *l = cc->legs[i];
-		if (!l->sip || !l->invite_ts || l->cti_dev[0] || l->b2b_in)
+		if (!l->sip || !l->sip->invite_ts || l->sip->cti_dev[0] || l->sip->b2b_in)
 			continue;
-		const struct party *p = party_find((struct ccall *)cc, l->device);
-		if ((!p || !p->csta || p->external) && (!trunk || l->invite_ts < trunk->invite_ts))
+		const struct party *p = party_find((struct ccall *)cc, l->sip->device);
+		if ((!p || !p->csta || p->external) && (!trunk || l->sip->invite_ts < trunk->sip->invite_ts))
 			trunk = l;
 	}
 	return trunk;
@@ -1106,8 +1135,8 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		if (!out || p->external || strcmp(p->device, cc->csta_calling))
 			calls_min_time(&answer, p->answered);
 	}
-	if (out && tl && tl->answer_ts && strcmp(tl->device, cc->csta_calling))
-		calls_min_time(&answer, tl->answer_ts); /* the far end's 200 OK on the trunk leg */
+	if (out && tl && tl->sip->answer_ts && strcmp(tl->sip->device, cc->csta_calling))
+		calls_min_time(&answer, tl->sip->answer_ts); /* the far end's 200 OK on the trunk leg */
 	if (!answer && !out)
 		answer = cc->answer;
 	if (cc->held)
@@ -1136,9 +1165,9 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	struct ct_call_view v = { .ts = end, .call = cc->id, .start = cc->start, .answer = answer, .end = end };
 	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
 	static char calling[CT_NUMBER_NORM_MAX + CT_CSTA_DEV], called[CT_NUMBER_NORM_MAX + CT_CSTA_DEV];
-	v.calling = record_number(tl && tl->calling[0] ? tl->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling,
+	v.calling = record_number(tl && tl->sip->calling[0] ? tl->sip->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling,
 				  calling, sizeof(calling));
-	v.called = record_number(tl && tl->device[0] ? tl->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called,
+	v.called = record_number(tl && tl->sip->device[0] ? tl->sip->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called,
 				 called, sizeof(called));
 	v.direction = cc->direction;
 	v.disposition = disposition(cc, answer);

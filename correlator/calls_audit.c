@@ -42,10 +42,11 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 	}
 	/* media: one flow may carry several legs (a B2BUA's direct media), so the call counts */
 	unsigned answered_legs = 0, flows = 0;
-	for (unsigned i = 0; i < cc->nlegs; i++) {
-		answered_legs += cc->legs[i]->answered_sip;
-		flows += cc->legs[i]->rtp_flows;
-	}
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i]->sip) {
+			answered_legs += cc->legs[i]->sip->answered_sip;
+			flows += cc->legs[i]->sip->rtp_flows;
+		}
 	if (t->cfg.rtp && answered_legs && !flows) {
 		snprintf(d, sizeof(d), "call answered (%u SIP dialogs) but no RTP flowed on any SDP endpoint of it",
 			 answered_legs);

@@ -62,11 +62,11 @@ static void name_make_call_leg(struct ct_calls *t, struct ccall *cc, const char 
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
 		struct leg *l = cc->legs[i];
-		if (!l->sip || l->cti_dev[0] || l->b2b_in || !ct_number_tail_same(l->calling, cc->csta_called, 6))
+		if (!l->sip || l->sip->cti_dev[0] || l->sip->b2b_in || !ct_number_tail_same(l->sip->calling, cc->csta_called, 6))
 			continue;
-		str_set(t, &l->cti_dev, dev);
-		learn_user(t, l->device, dev, callee_host(l));
-		party_rename(t, cc, l->device, dev);
+		str_set(t, &l->sip->cti_dev, dev);
+		learn_user(t, l->sip->device, dev, callee_host(l));
+		party_rename(t, cc, l->sip->device, dev);
 	}
 }
 

@@ -112,7 +112,7 @@ void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char
 	if ((strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0) && idx_find(t, key))
 		return;
 	if (cc->nkeys < CALLS_MAX_KEYS) {
-		if (!keys_room(cc)) {
+		if (!CALLS_ROOM(cc->keys, cc->ckeys, cc->nkeys, CALLS_MAX_KEYS, 8)) {
 			t->ctr->calls_keys_dropped++;
 			return;
 		}
@@ -132,18 +132,18 @@ void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char
 	t->ctr->calls_keys_dropped++;
 }
 
-bool keys_room(struct ccall *cc)
+bool calls_room(void **arr, uint8_t *cap, unsigned n, unsigned max, unsigned first, size_t elem)
 {
-	if (cc->nkeys < cc->ckeys)
+	if (n < *cap)
 		return true;
-	if (cc->ckeys >= CALLS_MAX_KEYS)
+	if (*cap >= max)
 		return false;
-	unsigned c = cc->ckeys ? CT_MIN(2u * cc->ckeys, (unsigned)CALLS_MAX_KEYS) : 8u;
-	struct ikey **k = realloc(cc->keys, c * sizeof(*k));
-	if (!k)
+	unsigned c = *cap ? CT_MIN(2u * *cap, max) : CT_MIN(first, max);
+	void *a = realloc(*arr, c * elem);
+	if (!a)
 		return false;
-	cc->keys = k;
-	cc->ckeys = (uint8_t)c;
+	*arr = a;
+	*cap = (uint8_t)c;
 	return true;
 }
 

@@ -65,52 +65,58 @@ struct leg_ep {
 	uint16_t port;             /* 0: unknown */
 };
 
-/* A leg: a SIP dialog or a CSTA call on a link. Allocated by leg_add(), owned by its call (a
- * merge moves it whole: a pointer to a leg stays valid until its call is freed). */
-struct leg {
-	struct ikey *k;            /* its index entry */
-	bool sip, ended, answered;
-	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
-	bool cleared;              /* CSTA: a clearing event ended it */
-	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
-	bool bye;                  /* SIP: a BYE was seen */
-	uint64_t tags[CALLS_MAX_TAGS]; /* SIP: hashes of the tags seen in the dialog (an SBC between
-					 * two mirror points rewrites them): a Replaces must name them */
-	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
-	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
-	bool superseded;           /* CSTA: the callID went on on another link (failover) */
-	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
-				    * caller and called are not the customer call's */
-	const char *link;          /* CSTA: the link's name (interned; SIP: "") */
-	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k->key */
+/* What only a SIP leg has: its dialog. */
+struct leg_sip {
+	uint64_t tags[CALLS_MAX_TAGS]; /* hashes of the tags seen in the dialog (an SBC between two
+					 * mirror points rewrites them): a Replaces must name them */
+	bool b2b_in;               /* a B2BUA placed another leg for it: its phone is the caller */
+	bool answered_sip;         /* the dialog was answered (dialog_end) */
+	uint32_t rtp_flows;        /* RTP flows on its SDP endpoints (dialog_end) */
 	/* names: interned ("" none) */
-	const char *device;        /* SIP: the request-URI user of the initial INVITE */
-	const char *calling;       /* SIP: the caller of the initial INVITE */
-	const char *cti_dev;       /* SIP: the device CTI knows its phone end as ("" not known) */
-	char ucid[17];             /* SIP: the UCID of its INVITE's User-to-User, "" none */
+	const char *device;        /* the request-URI user of the initial INVITE */
+	const char *calling;       /* the caller of the initial INVITE */
+	const char *cti_dev;       /* the device CTI knows its phone end as ("" not known) */
+	char ucid[17];             /* the UCID of its INVITE's User-to-User, "" none */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_addr hop, hop_src; /* the latest copy of the INVITE, to and from (a proxy or an SBC
 				      * that keeps the Call-ID forwards it: one dialog, several hops) */
 	struct leg_ep sdp_caller, sdp_callee;
-	const char *pending_to;    /* SIP: a REFER waiting for its answer (interned) */
+	const char *pending_to;    /* a REFER waiting for its answer (interned) */
 	const char *pending_from;
 	enum ct_xfer_kind pending_kind;
 	bool pending;
 	ct_time_t pending_ts;
-	/* SIP, a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
+	/* a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
 	uint64_t rcand[CALLS_RELAY_CANDS];
 	uint8_t rvote[CALLS_RELAY_CANDS]; /* messages that fitted each */
 	uint8_t nrcand;
 	uint8_t robs;              /* relayed messages that told something of it */
 	bool rconstrained, rpaired;
 	bool rin;                  /* the candidates are the dialogs a B2BUA placed for it */
-	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
-	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
-	/* SIP: how the leg is tied to the CSTA world (enum join, 0: not directly), and which group
-	 * of SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
+	bool rcand_of;             /* among the candidates of a dialog a B2BUA placed */
+	bool ramb_said;            /* its ambiguous_join audit was written */
+	/* how the leg is tied to the CSTA world (enum join, 0: not directly), and which group of
+	 * SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
 	 * correlation.method is the weakest tie among the groups (calls.c, method_of) */
 	uint8_t xjoin, comp;
+};
+
+/* A leg: a SIP dialog or a CSTA call on a link. Allocated by leg_add() (a SIP leg with its
+ * struct leg_sip), owned by its call (a merge moves it whole: a pointer to a leg stays valid
+ * until its call is freed). */
+struct leg {
+	struct ikey *k;            /* its index entry */
+	struct leg_sip *sip;       /* a SIP leg's dialog; NULL: a CSTA leg (`if (l->sip)` tells) */
+	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k->key */
+	const char *link;          /* CSTA: the link's name (interned; SIP: "") */
+	bool ended, answered;
+	bool bye;                  /* SIP: a BYE was seen */
+	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
+	bool cleared;              /* CSTA: a clearing event ended it */
+	bool superseded;           /* CSTA: the callID went on on another link (failover) */
+	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
+				    * caller and called are not the customer call's */
 };
 
 enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
@@ -129,7 +135,7 @@ struct party {
 	bool consulting;           /* recorded on its consultation call (its customer held) */
 	uint8_t rtp_dirs;          /* RTP directions its last recording record named */
 	bool consulted;            /* answered the consultation call of another party */
-	struct ct_interval iv[CALLS_MAX_IV];
+	struct ct_interval *iv;    /* recorded intervals: CALLS_MAX_IV, allocated at the first */
 	unsigned niv;
 };
 
@@ -142,8 +148,9 @@ struct ccall {
 	ct_time_t start, answer, last, ended_at, sip_ended_at;
 	ct_time_t csta_ended_at;   /* the last clearing of its CSTA legs */
 	ct_time_t last_sip, last_csta; /* its last news from each side */
-	ct_time_t rel[CALLS_MAX_REL]; /* release evidence (BYE, CANCEL, failure, CSTA clearing), in order */
-	unsigned nrel;
+	ct_time_t *rel;            /* release evidence (BYE, CANCEL, failure, CSTA clearing), in
+				    * order: grown up to CALLS_MAX_REL, then the latest */
+	uint8_t nrel, crel;
 	bool held;
 	ct_time_t held_since;
 	/* names: interned, "" none */
@@ -182,12 +189,13 @@ struct ccall {
 	bool routed;
 	int64_t cti_lag;
 	bool has_cti_lag;
-	struct leg *legs[CALLS_MAX_LEGS];
-	unsigned nlegs;
-	struct ikey **keys;        /* the ids it is known by (legs apart): grown up to CALLS_MAX_KEYS */
+	/* grown as they come (calls_room) up to their caps */
+	struct leg **legs;         /* CALLS_MAX_LEGS */
+	uint8_t nlegs, clegs;
+	struct ikey **keys;        /* the ids it is known by (legs apart): CALLS_MAX_KEYS */
 	uint8_t nkeys, ckeys;
-	struct party *parties[CALLS_MAX_PARTIES];
-	unsigned nparties;
+	struct party **parties;    /* CALLS_MAX_PARTIES */
+	uint8_t nparties, cparties;
 	/* what only some calls have: allocated (at the cap) at the first */
 	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
 	unsigned nxfers;
@@ -250,8 +258,10 @@ void idx_move(struct ct_calls *t, struct ikey *k, struct ccall *cc);
 void leg_call_id(struct leg *l);
 /* "kind:a" or "kind:a|b" into key (CALLS_KEY bytes); false (key "") when it does not fit. */
 bool mkkey(char *key, const char *kind, const char *a, const char *b);
-/* Room in cc->keys for one more (grown up to CALLS_MAX_KEYS); false when full or out of memory. */
-bool keys_room(struct ccall *cc);
+/* Room for one more entry in the array *arr of n entries of elem bytes, *cap of them allocated:
+ * grown (from `first`) up to max. False when it holds max already, or out of memory. */
+bool calls_room(void **arr, uint8_t *cap, unsigned n, unsigned max, unsigned first, size_t elem);
+#define CALLS_ROOM(arr, cap, n, max, first) calls_room((void **)&(arr), &(cap), (n), (max), (first), sizeof(*(arr)))
 /* Remembers an id of the call for the legs still to come. A device or number entry moves to
  * the newest call that names it; a shared id stays with the call that had it first. */
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
@@ -319,7 +329,7 @@ void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const
 /* Evidence that the transfer `from` asked for is done (its NOTIFY 200, its leg's BYE). */
 void transfer_done(struct ct_calls *t, struct ccall *cc, const char *from, ct_time_t ts);
 /* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
- * a leg that came into a B2BUA. */
+ * a leg that came into a B2BUA ("" for a CSTA leg). */
 const char *leg_device(const struct leg *l);
 /* The party that leaves the call when SIP leg l ends (NULL when its device has another leg). */
 struct party *leaving(const struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts);
@@ -385,15 +395,19 @@ const char *device_of(struct ct_calls *t, const char *user);
 const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr *host);
 /* A SIP user (or number) was seen reaching CTI's device dev at host (NULL: not known). */
 void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host);
-/* The hosts of a leg's two ends: the callee's (where its INVITE went last) and the caller's. */
+/* The hosts of a SIP leg's two ends: the callee's (where its INVITE went last) and the
+ * caller's (a CSTA leg's: the zero address). */
 static inline const struct ct_addr *callee_host(const struct leg *l)
 {
 	static const struct ct_addr none;
-	return memcmp(&l->hop, &none, sizeof(none)) ? &l->hop : &l->invite_dst;
+	if (!l->sip)
+		return &none;
+	return memcmp(&l->sip->hop, &none, sizeof(none)) ? &l->sip->hop : &l->sip->invite_dst;
 }
 static inline const struct ct_addr *caller_host(const struct leg *l)
 {
-	return &l->invite_src;
+	static const struct ct_addr none;
+	return l->sip ? &l->sip->invite_src : &none;
 }
 /* Two callers both known as numbers (6 digits or more) that are not the same party by their
  * tails: withheld callers, names and extensions differ from nothing. */

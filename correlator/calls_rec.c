@@ -3,6 +3,7 @@
  * record.start_on_alert), pauses while the call is held (record.pause_on_hold), resumes when it
  * is retrieved and stops when the device leaves the call (cleared, transferred, diverted). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calls_int.h"
@@ -16,10 +17,10 @@ static const struct leg *consult_leg(const struct ccall *cc, const char *device)
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
 			const struct leg *l = cc->legs[i];
-			if (!l->sip || l->ended || l->invite_ts < cc->held_since)
+			if (!l->sip || l->ended || l->sip->invite_ts < cc->held_since)
 				continue;
-			bool mine = pass == 0 ? l->b2b_in && !strcmp(l->calling, device)
-					      : !l->rconstrained && !l->rpaired && !strcmp(l->calling, device);
+			bool mine = pass == 0 ? l->sip->b2b_in && !strcmp(l->sip->calling, device)
+					      : !l->sip->rconstrained && !l->sip->rpaired && !strcmp(l->sip->calling, device);
 			if (mine && (!best || (!best->answered && l->answered)))
 				best = l;
 		}
@@ -39,10 +40,12 @@ static const struct leg *device_leg(const struct ccall *cc, const struct party *
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
 			const struct leg *l = cc->legs[i];
-			const char *d = pass == 0 ? leg_device(l) : l->calling;
-			if (l->sip && strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
+			if (!l->sip)
+				continue;
+			const char *d = pass == 0 ? leg_device(l) : l->sip->calling;
+			if (strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
 				best = l;
-				*caller = pass == 1 || l->b2b_in;
+				*caller = pass == 1 || l->sip->b2b_in;
 			}
 		}
 	return best;
@@ -72,12 +75,12 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, struct party *p, enum
 				       .reason = reason };
 	bool caller = false;
 	const struct leg *l = device_leg(cc, p, &caller);
-	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
+	if (l && (l->sip->sdp_caller.port || l->sip->sdp_callee.port)) {
 		/* each stream named by where it comes from: "out" from the device's own SDP address,
 		 * "in" from the peer's (symmetric RTP, RFC 4961) */
 		bool callee = !caller;
-		const struct leg_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
-		const struct leg_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
+		const struct leg_ep *own = callee ? &l->sip->sdp_callee : &l->sip->sdp_caller;
+		const struct leg_ep *peer = callee ? &l->sip->sdp_caller : &l->sip->sdp_callee;
 		v.have_rtp = true;
 		v.rtp[0] = (struct ct_rec_endpoint){ own->ip, own->port, true };
 		v.rtp[1] = (struct ct_rec_endpoint){ peer->ip, peer->port, false };
@@ -91,7 +94,7 @@ static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const str
 	bool caller = false;
 	const struct leg *l = device_leg(cc, p, &caller);
 	*lp = l;
-	return l ? (uint8_t)((l->sdp_caller.port != 0) + (l->sdp_callee.port != 0)) : 0;
+	return l ? (uint8_t)((l->sip->sdp_caller.port != 0) + (l->sip->sdp_callee.port != 0)) : 0;
 }
 
 void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts)
@@ -107,15 +110,26 @@ void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_tim
 	}
 }
 
+/* A recorded interval opens at ts (the list allocated at the first); false when the list is
+ * full (CALLS_MAX_IV: the recording goes on unlisted) or out of memory. */
+static bool iv_open(struct party *p, ct_time_t ts)
+{
+	if (p->niv >= CALLS_MAX_IV || (!p->iv && !(p->iv = calloc(CALLS_MAX_IV, sizeof(*p->iv)))))
+		return false;
+	p->iv[p->niv].start = ts;
+	p->iv[p->niv++].end = 0;
+	return true;
+}
+
 void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts)
 {
 	if (!p || (p->rec != REC_NONE && p->rec != REC_STOPPED) || p->niv >= CALLS_MAX_IV)
 		return;
 	if (!t->cfg.hooks.record_device || !t->cfg.hooks.record_device(t->cfg.hooks.user, p->device))
 		return;
+	if (!iv_open(p, ts))
+		return;
 	p->rec = REC_ON;
-	p->iv[p->niv].start = ts;
-	p->iv[p->niv++].end = 0;
 	rec_emit(t, cc, p, CT_RECA_START, reason, ts);
 }
 
@@ -133,10 +147,8 @@ static void rec_hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool
 		p->rec = REC_PAUSED;
 		close_iv(p, ts);
 		rec_emit(t, cc, p, CT_RECA_PAUSE, CT_RECR_HELD, ts);
-	} else if (!on && p->rec == REC_PAUSED && p->niv < CALLS_MAX_IV) {
+	} else if (!on && p->rec == REC_PAUSED && iv_open(p, ts)) {
 		p->rec = REC_ON;
-		p->iv[p->niv].start = ts;
-		p->iv[p->niv++].end = 0;
 		rec_emit(t, cc, p, CT_RECA_RESUME, CT_RECR_RETRIEVED, ts);
 	}
 }
@@ -174,10 +186,8 @@ static void consultation_answered(struct ct_calls *t, struct ccall *cc, struct p
 	if (d->consulting)
 		return;
 	d->consulting = true;
-	if (d->rec == REC_PAUSED && d->niv < CALLS_MAX_IV) {
+	if (d->rec == REC_PAUSED && iv_open(d, ts)) {
 		d->rec = REC_ON;
-		d->iv[d->niv].start = ts;
-		d->iv[d->niv++].end = 0;
 		rec_emit(t, cc, d, CT_RECA_RESUME, CT_RECR_CONSULTATION, ts);
 	}
 }

@@ -264,8 +264,8 @@ static struct rtp_flow *rtp_flow_new(const struct ct_expect *e)
 	if (!r)
 		return NULL;
 	r->magic = RTP_FLOW_MAGIC;
-	if (e->owner)
-		memcpy(r->call, e->owner->call, sizeof(r->call));
+	if (e->owner && e->owner->call)
+		snprintf(r->call, sizeof(r->call), "%s", e->owner->call);
 	memcpy(r->codec, e->codec, sizeof(r->codec));
 	r->clock = e->clock;
 	r->dtmf_pt = e->dtmf_pt;

@@ -29,7 +29,8 @@ struct ct_expect;
 
 /* Per-call media state, embedded in the SIP call. */
 struct ct_media_call {
-	char call[CT_ID_MAX];             /* the call id, copied into RTP flows that outlive the call */
+	const char *call;                 /* the call id (CT_ID_MAX bytes, the owner's: borrowed), copied
+					   * into RTP flows that outlive the call */
 	bool held;
 	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
 	unsigned nexpect;
