@@ -51,23 +51,27 @@ free_t:
 	return CT_ENOMEM;
 }
 
-void calls_set(char *dst, size_t cap, const char *src)
+static void str_set_max(struct ct_calls *t, const char **field, const char *src, size_t max)
 {
-	if (src && src[0] && !dst[0])
-		snprintf(dst, cap, "%s", src);
-}
-
-void str_set(struct ct_calls *t, const char **field, const char *src)
-{
-	const char *n = src ? ct_intern_get(&t->names_in, src, strnlen(src, CT_CSTA_DEV - 1)) : ct_intern_empty;
+	const char *n = src ? ct_intern_get(&t->names_in, src, strnlen(src, max)) : ct_intern_empty;
 	ct_intern_put(&t->names_in, *field);
 	*field = n ? n : ct_intern_empty; /* out of memory: as if never named */
 }
 
-void str_fill(struct ct_calls *t, const char **field, const char *src)
+void str_set(struct ct_calls *t, const char **field, const char *src)
+{
+	str_set_max(t, field, src, CT_CSTA_DEV - 1);
+}
+
+void str_fill_max(struct ct_calls *t, const char **field, const char *src, size_t max)
 {
 	if (src && src[0] && !(*field)[0])
-		str_set(t, field, src);
+		str_set_max(t, field, src, max);
+}
+
+void str_fill(struct ct_calls *t, const char **field, const char *src)
+{
+	str_fill_max(t, field, src, CT_CSTA_DEV - 1);
 }
 
 void str_drop(struct ct_calls *t, const char **field)
@@ -164,7 +168,7 @@ void call_id_of(char id[CT_ID_MAX], const char *kind, const char *a, const char 
 
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
-static void copy_xfer(struct ct_call_transfer **list, unsigned *n, const struct ct_call_transfer *from);
+static void copy_xfer(struct ct_call_transfer **list, uint8_t *n, const struct ct_call_transfer *from);
 static void merged_add(struct ccall *cc, const char *id);
 static void conf_put(struct ct_calls *t, struct ccall *cc, const char *device);
 
@@ -197,8 +201,9 @@ static void party_free(struct ct_calls *t, struct party *p)
 /* The names a call holds itself (its legs' and parties' apart). */
 static const char **call_names(struct ccall *cc, unsigned i)
 {
-	const char **names[] = { &cc->held_by,     &cc->consult_dev, &cc->sip_calling, &cc->sip_called, &cc->csta_calling,
-				 &cc->csta_called, &cc->released_by, &cc->xfer_dev,    &cc->queue_dev };
+	const char **names[] = { &cc->held_by,	   &cc->consult_dev, &cc->sip_calling, &cc->sip_called,
+				 &cc->csta_calling, &cc->csta_called, &cc->released_by, &cc->xfer_dev,
+				 &cc->queue_dev,   &cc->cause,	     &cc->sip_cause };
 	return i < CT_ARRAY_SIZE(names) ? names[i] : NULL;
 }
 
@@ -591,7 +596,7 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 	b->nlegs = 0;
 	a->ncomp = (uint8_t)(a->ncomp + b->ncomp);
 	for (unsigned i = 0; i < b->nkeys; i++) {
-		if (a->nkeys < CALLS_MAX_KEYS && CALLS_ROOM(a->keys, a->ckeys, a->nkeys, CALLS_MAX_KEYS, 8)) {
+		if (a->nkeys < CALLS_MAX_KEYS && CALLS_ROOM(a->keys, a->ckeys, a->nkeys, CALLS_MAX_KEYS, CALLS_KEYS_FIRST)) {
 			a->keys[a->nkeys++] = b->keys[i];
 			idx_move(t, b->keys[i], a);
 		} else {
@@ -674,8 +679,8 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 	if (a->direction == CT_DIR_UNKNOWN)
 		a->direction = b->direction;
 	str_fill(t, &a->released_by, b->released_by);
-	calls_set(a->cause, sizeof(a->cause), b->cause);
-	calls_set(a->sip_cause, sizeof(a->sip_cause), b->sip_cause);
+	str_fill_max(t, &a->cause, b->cause, CALLS_CAUSE - 1);
+	str_fill(t, &a->sip_cause, b->sip_cause);
 	if (!a->sip_disposition)
 		a->sip_disposition = b->sip_disposition;
 	a->csta_busy |= b->csta_busy;
@@ -909,14 +914,14 @@ bool all_ended(const struct ccall *cc, bool sip_only)
 }
 
 /* A new entry of *list (allocated at the first, at the cap), NULL when full. */
-static struct ct_call_transfer *xfer_new(struct ct_call_transfer **list, unsigned *n)
+static struct ct_call_transfer *xfer_new(struct ct_call_transfer **list, uint8_t *n)
 {
 	if (*n >= CALLS_MAX_XFER || (!*list && !(*list = calloc(CALLS_MAX_XFER, sizeof(**list)))))
 		return NULL;
 	return &(*list)[(*n)++];
 }
 
-bool add_xfer(struct ct_call_transfer **list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+bool add_xfer(struct ct_call_transfer **list, uint8_t *n, const char *from, const char *to, enum ct_xfer_kind kind,
 	      ct_time_t ts)
 {
 	struct ct_call_transfer *x = xfer_new(list, n);
@@ -929,7 +934,7 @@ bool add_xfer(struct ct_call_transfer **list, unsigned *n, const char *from, con
 	return true;
 }
 
-static void copy_xfer(struct ct_call_transfer **list, unsigned *n, const struct ct_call_transfer *from)
+static void copy_xfer(struct ct_call_transfer **list, uint8_t *n, const struct ct_call_transfer *from)
 {
 	struct ct_call_transfer *x = xfer_new(list, n);
 	if (x)

@@ -434,7 +434,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		/* the call failed at the device it was for: it came in */
 		if (cc->direction == CT_DIR_UNKNOWN && m->called[0] && !strcmp(m->called, dev))
 			cc->direction = CT_DIR_INBOUND;
-		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+		str_fill_max(t, &cc->cause, m->cause, CALLS_CAUSE - 1);
 		l->cleared = true;
 		leg_end(cc, l, ts);
 		break;
@@ -447,7 +447,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 					released(t, cc, cc->parties[i], CT_RECR_CLEARED, ts);
 		if (nid == CT_CSTA_N_CONNECTION_CLEARED)
 			str_fill(t, &cc->released_by, dev);
-		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+		str_fill_max(t, &cc->cause, m->cause, CALLS_CAUSE - 1);
 		if (!cc->answer)
 			cc->cleared_before_answer = true;
 		if (nid == CT_CSTA_N_CALL_CLEARED || !call_goes_on(cc)) {

@@ -112,7 +112,7 @@ void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char
 	if ((strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0) && idx_find(t, key))
 		return;
 	if (cc->nkeys < CALLS_MAX_KEYS) {
-		if (!CALLS_ROOM(cc->keys, cc->ckeys, cc->nkeys, CALLS_MAX_KEYS, 8)) {
+		if (!CALLS_ROOM(cc->keys, cc->ckeys, cc->nkeys, CALLS_MAX_KEYS, CALLS_KEYS_FIRST)) {
 			t->ctr->calls_keys_dropped++;
 			return;
 		}

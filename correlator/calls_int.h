@@ -31,6 +31,7 @@
 
 #define CALLS_MAX_LEGS 12
 #define CALLS_MAX_KEYS 24
+#define CALLS_KEYS_FIRST 12   /* a call with SIP and CSTA legs on two links is known by ~12 */
 #define CALLS_MAX_PARTIES 10
 #define CALLS_MAX_AUDIT 16
 #define CALLS_MAX_XFER 6
@@ -40,6 +41,7 @@
 #define CALLS_MAX_TAGS 6
 #define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
 #define CALLS_EVIDENCE 320
+#define CALLS_CAUSE 48        /* a CSTA cause is kept to CALLS_CAUSE - 1 bytes */
 #define CALLS_FAILOVER (60 * CT_USEC_PER_SEC) /* a standby CTI server takes over within this */
 #define CALLS_MAX_REL 16      /* release evidence kept per call (the latest) */
 #define CALLS_RELAYS 4096     /* a B2BUA's relayed messages remembered (calls_b2bua.c) */
@@ -69,14 +71,10 @@ struct leg_ep {
 struct leg_sip {
 	uint64_t tags[CALLS_MAX_TAGS]; /* hashes of the tags seen in the dialog (an SBC between two
 					 * mirror points rewrites them): a Replaces must name them */
-	bool b2b_in;               /* a B2BUA placed another leg for it: its phone is the caller */
-	bool answered_sip;         /* the dialog was answered (dialog_end) */
-	uint32_t rtp_flows;        /* RTP flows on its SDP endpoints (dialog_end) */
 	/* names: interned ("" none) */
 	const char *device;        /* the request-URI user of the initial INVITE */
 	const char *calling;       /* the caller of the initial INVITE */
 	const char *cti_dev;       /* the device CTI knows its phone end as ("" not known) */
-	char ucid[17];             /* the UCID of its INVITE's User-to-User, "" none */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_addr hop, hop_src; /* the latest copy of the INVITE, to and from (a proxy or an SBC
@@ -84,11 +82,14 @@ struct leg_sip {
 	struct leg_ep sdp_caller, sdp_callee;
 	const char *pending_to;    /* a REFER waiting for its answer (interned) */
 	const char *pending_from;
-	enum ct_xfer_kind pending_kind;
-	bool pending;
 	ct_time_t pending_ts;
-	/* a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
-	uint64_t rcand[CALLS_RELAY_CANDS];
+	uint8_t pending_kind;      /* enum ct_xfer_kind */
+	bool pending;
+	bool b2b_in;               /* a B2BUA placed another leg for it: its phone is the caller */
+	bool answered_sip;         /* the dialog was answered (dialog_end) */
+	uint32_t rtp_flows;        /* RTP flows on its SDP endpoints (dialog_end) */
+	char ucid[17];             /* the UCID of its INVITE's User-to-User, "" none */
+	/* a dialog a B2BUA placed: the dialog it relays is one of rcand (calls_b2bua.c) */
 	uint8_t rvote[CALLS_RELAY_CANDS]; /* messages that fitted each */
 	uint8_t nrcand;
 	uint8_t robs;              /* relayed messages that told something of it */
@@ -100,6 +101,8 @@ struct leg_sip {
 	 * SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
 	 * correlation.method is the weakest tie among the groups (calls.c, method_of) */
 	uint8_t xjoin, comp;
+	uint64_t rcand[CALLS_RELAY_CANDS]; /* the relay candidates (their legs' key hashes), after
+					    * the bytes above to keep the struct at 280 B */
 };
 
 /* A leg: a SIP dialog or a CSTA call on a link. Allocated by leg_add() (a SIP leg with its
@@ -165,8 +168,8 @@ struct ccall {
 	const char *csta_calling, *csta_called;
 	enum ct_direction direction;
 	const char *released_by;
-	char cause[48];            /* CSTA cause of the first release */
-	char sip_cause[16];        /* sip_<status> of a failed INVITE */
+	const char *cause;         /* CSTA cause of the first release (interned, CALLS_CAUSE - 1 bytes) */
+	const char *sip_cause;     /* sip_<status> of a failed INVITE (interned) */
 	enum ct_disposition sip_disposition;
 	bool csta_busy, cleared_before_answer;
 	bool cancelled;            /* a caller gave up (SIP CANCEL) */
@@ -189,23 +192,18 @@ struct ccall {
 	bool routed;
 	int64_t cti_lag;
 	bool has_cti_lag;
-	/* grown as they come (calls_room) up to their caps */
+	/* grown as they come (calls_room) up to their caps; counts and sizes below */
 	struct leg **legs;         /* CALLS_MAX_LEGS */
-	uint8_t nlegs, clegs;
 	struct ikey **keys;        /* the ids it is known by (legs apart): CALLS_MAX_KEYS */
-	uint8_t nkeys, ckeys;
 	struct party **parties;    /* CALLS_MAX_PARTIES */
-	uint8_t nparties, cparties;
 	/* what only some calls have: allocated (at the cap) at the first */
 	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
-	unsigned nxfers;
 	struct ct_call_transfer *divs; /* CALLS_MAX_XFER */
-	unsigned ndivs;
-	bool conferenced;
 	const char **conf;         /* CALLS_MAX_PARTIES devices (interned) */
-	unsigned nconf;
 	char (*merged)[CT_ID_MAX]; /* CALLS_MAX_MERGED ids */
-	unsigned nmerged;
+	uint8_t nlegs, clegs, nkeys, ckeys, nparties, cparties;
+	uint8_t nxfers, ndivs, nconf, nmerged;
+	bool conferenced;
 	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 	struct ct_heap_node timer; /* when it is to be looked at again (its record may be due) */
@@ -229,12 +227,13 @@ struct ct_calls {
 };
 
 /* ---- small helpers (calls.c) ---- */
-void calls_set(char *dst, size_t cap, const char *src); /* src into an empty dst */
 /* An interned name field (a `const char *` that starts as "" or ct_intern_empty): set to src
  * (NULL: ""), cut at CT_CSTA_DEV - 1 bytes; the reference it held is given back. */
 void str_set(struct ct_calls *t, const char **field, const char *src);
-/* The same, only when the field is empty and src is not (calls_set for names). */
+/* The same, only when the field is empty and src is not. */
 void str_fill(struct ct_calls *t, const char **field, const char *src);
+/* str_fill(), cut at max bytes. */
+void str_fill_max(struct ct_calls *t, const char **field, const char *src, size_t max);
 /* Gives back the field's reference; it is "" after. */
 void str_drop(struct ct_calls *t, const char **field);
 static inline bool calls_empty(const char *s)
@@ -317,7 +316,7 @@ void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *
 /* Re-places the call in the timer heap after a change. */
 void touch(struct ct_calls *t, struct ccall *cc);
 /* Appends to *list (allocated at the first, CALLS_MAX_XFER entries); false when full (dropped). */
-bool add_xfer(struct ct_call_transfer **list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+bool add_xfer(struct ct_call_transfer **list, uint8_t *n, const char *from, const char *to, enum ct_xfer_kind kind,
 	      ct_time_t ts);
 void conf_add(struct ct_calls *t, struct ccall *cc, const char *device);
 void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered);

@@ -275,8 +275,11 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	}
 	case CT_SIP_M_FAILURE:
 		if (s->ends_dialog) {
-			if (!cc->answer && !cc->sip_cause[0] && !l->bye) /* a 487 after a CANCEL is no cause */
-				snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+			if (!cc->answer && !cc->sip_cause[0] && !l->bye) { /* a 487 after a CANCEL is no cause */
+				char sc[16];
+				snprintf(sc, sizeof(sc), "sip_%u", s->status);
+				str_set(t, &cc->sip_cause, sc);
+			}
 			if (!cc->sip_disposition && !l->bye) /* its dialog_end comes after the record */
 				cc->sip_disposition = ct_disposition_of_status(s->status);
 			if (!l->bye) /* after a CANCEL, the 487 only confirms the end */
