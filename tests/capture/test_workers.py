@@ -104,9 +104,10 @@ def sip(first, n, cseq, method, a, b, to_tag, sdp_port=None):
 
 
 def rtp_calls(calls, stop_of):
-    """Frames (time, bytes) of `calls` RTP calls started 0.5 s apart, call n's media from
-    0.2 s to stop_of(n) s after its start; and, per call, (the time of its last RTP packet, the
-    RTP packet that would come next)."""
+    """Frames (time, bytes) of `calls` RTP calls (SIP with SDP, G.711 both ways every 20 ms)
+    started 0.5 s apart, call n's media from 0.2 s to stop_of(n) us after its start; and, per
+    call, (the time of its last RTP packet, the RTP packet that would come next, the time its
+    media stopped)."""
     T0 = 1767603600 * 1000000
     fr, nxt = [], []
     for n in range(calls):
@@ -126,7 +127,7 @@ def rtp_calls(calls, stop_of):
             seq += 1
             k += 20000
         late = struct.pack(">BBHII", 0x80, 0, (seq + 45) & 0xFFFF, ((seq + 45) * 160) & 0xFFFFFFFF, 0x1000 + n)
-        nxt.append((k - 20000, udp_frame(ra, rb, late + b"\xd5" * 160, 9999)))
+        nxt.append((k - 20000, udp_frame(ra, rb, late + b"\xd5" * 160, 9999), stop))
         fr.append((t + 30000000, udp_frame(a, b, sip("BYE sip:2@10.9.5.1 SIP/2.0", n, 2, "BYE", a, b, True), n)))
     fr.sort(key=lambda x: x[0])
     return fr, nxt
@@ -139,7 +140,7 @@ def clock_back_after_expiry(path, calls=24, k=12):
     Single-threaded, the flow had ended before the step; a shard that took the packet because it
     is not older than the new clock would have counted it into the stream that ended."""
     fr, nxt = rtp_calls(calls, lambda n: 4000000 + n * 250000)
-    last, pkt = nxt[k]
+    last, pkt, _ = nxt[k]
     i = next(x for x, (t, _) in enumerate(fr) if t >= last + 1000000)
     out = fr[:i + 1] + [(t - 30000000, f) for t, f in fr[i + 1:]]
     out.insert(i + 7, (out[i + 6][0], pkt))
@@ -153,34 +154,10 @@ def late_packets(path, calls=24):
     0.9 s after its last one: older than the clock, yet not idle past the timeout by its own time.
     Single-threaded, the flow ended at the other packet and the late one starts a new stream; a
     shard that took it would have counted it into the stream that ended."""
-    T0 = 1767603600 * 1000000
-    fr = []
-    for n in range(calls):
-        a, b = ("10.9.4.1", 5060), ("10.9.5.%d" % (n + 1), 5060)
-        ra, rb = ("10.9.4.1", 40000 + 2 * n), ("10.9.5.%d" % (n + 1), 50000)
-        t = T0 + n * 500000
-        fr.append((t, udp_frame(a, b, sip("INVITE sip:2@10.9.5.1 SIP/2.0", n, 1, "INVITE", a, b, False, ra[1]), n)))
-        fr.append((t + 100000, udp_frame(b, a, sip("SIP/2.0 200 OK", n, 1, "INVITE", b, a, True, rb[1]), n)))
-        fr.append((t + 150000, udp_frame(a, b, sip("ACK sip:2@10.9.5.1 SIP/2.0", n, 1, "ACK", a, b, True), n)))
-        stop = t + 4000000 + n * 250000
-        seq = 0
-        k = t + 200000
-        while k < stop:
-            for s_, d_, ssrc in ((ra, rb, 0x1000 + n), (rb, ra, 0x2000 + n)):
-                rtp = struct.pack(">BBHII", 0x80, 0, seq & 0xFFFF, (seq * 160) & 0xFFFFFFFF, ssrc) + b"\xd5" * 160
-                fr.append((k, udp_frame(s_, d_, rtp, seq & 0xFFFF)))
-            seq += 1
-            k += 20000
-        late = struct.pack(">BBHII", 0x80, 0, (seq + 45) & 0xFFFF, ((seq + 45) * 160) & 0xFFFFFFFF, 0x1000 + n) + b"\xd5" * 160
-        fr.append((stop + 1600000 + 1, ("late", n, udp_frame(ra, rb, late, 9999))))
-        fr.append((t + 30000000, udp_frame(a, b, sip("BYE sip:2@10.9.5.1 SIP/2.0", n, 2, "BYE", a, b, True), n)))
-    fr.sort(key=lambda x: x[0])
-    out = []
-    for t, f in fr:
-        if isinstance(f, tuple):  # goes in the file right after the next frame, dated 0.7 s earlier
-            out.append((t, f))
-            continue
-        out.append((t, f))
+    fr, nxt = rtp_calls(calls, lambda n: 4000000 + n * 250000)
+    for n, (_, pkt, stop) in enumerate(nxt):
+        fr.append((stop + 1600000 + 1, ("late", n, pkt)))
+    out = sorted(fr, key=lambda x: x[0])
     # move each late packet one place later and date it 0.7 s back: older than the clock
     for i in range(len(out) - 1):
         if isinstance(out[i][1], tuple):

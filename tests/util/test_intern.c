@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "util/intern.h"
+#include "xorshift.h"
 
 static void test_same_text_same_copy(void **state)
 {
@@ -53,16 +54,6 @@ static void test_same_text_same_copy(void **state)
 #define TEXTS 300
 #define HOLDERS 2000
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint32_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
 /* Holders take and give back references at random; the table must hold exactly the texts
  * some holder has, each once, with the holder's bytes. Run under ASan, a copy freed too soon
  * is a use after free. */
@@ -77,7 +68,7 @@ static void test_against_model(void **state)
 	static unsigned text_of[HOLDERS];
 	static unsigned refs[TEXTS];
 	for (int round = 0; round < 100000; round++) {
-		unsigned h = next() % HOLDERS;
+		unsigned h = test_next() % HOLDERS;
 		if (held[h]) {
 			char want[16];
 			snprintf(want, sizeof(want), "dev%u", text_of[h]);
@@ -86,7 +77,7 @@ static void test_against_model(void **state)
 			held[h] = NULL;
 			refs[text_of[h]]--;
 		} else {
-			unsigned x = next() % TEXTS;
+			unsigned x = test_next() % TEXTS;
 			char s[16];
 			int n = snprintf(s, sizeof(s), "dev%u", x);
 			held[h] = ct_intern_get(&it, s, (size_t)n);
