@@ -12,7 +12,9 @@
 #   --workers N     capture.workers of the ctitap-workers row (default 2)
 #   --quick         --runs 1 and no tshark-analysis or sngrep (the slow ones)
 # Environment: BENCH_BUILD (build-bench), BENCH_DATA (bench/data), BENCH_MAX_LOAD (1.5: wait up
-# to 5 min for the 1-minute load average to fall under it before starting; the machine is shared).
+# to 5 min for the 1-minute load average to fall under it before starting; the machine is shared),
+# BENCH_TIMEOUT (120: a run taking longer is stopped, the tool is not run again on that capture
+# and its row says so; sngrep needs ~9 min for rtp-c10000).
 #
 # The captures (ctitap-gen, deterministic, regenerated when the generator changes):
 #   rtp-cN  SIPp-style calls with G.711 RTP both ways (99 % of the packets are RTP),
@@ -26,12 +28,13 @@ root=$(cd "$here/.." && pwd)
 build=${BENCH_BUILD:-$root/build-bench}
 data=${BENCH_DATA:-$here/data}
 runs=${BENCH_RUNS:-3}
+limit=${BENCH_TIMEOUT:-120}
 max_load=${BENCH_MAX_LOAD:-1.5}
 captures=rtp-c100,rtp-c1000,rtp-c10000,sig-c100,sig-c1000,sig-c10000
 tools=read,loop,tcpdump,tshark,tshark-analysis,sngrep,ctitap,ctitap-workers
 workers=2
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -77,7 +80,9 @@ ctitap=$build/ctitap
 gen=$build/pcaps/gen/ctitap-gen
 loop=$build/bench/bench-pcaploop
 workers_ok=0
-"$ctitap" --help-settings 2>/dev/null | grep -q '^capture.workers' && workers_ok=1
+# (the settings list read whole first: grep -q stopping early would fail the pipe under pipefail)
+settings_help=$("$ctitap" --help-settings 2>/dev/null || true)
+grep -q '^ *capture.workers ' <<<"$settings_help" && workers_ok=1
 
 # --- captures ---------------------------------------------------------------------------------
 mkdir -p "$data"
@@ -152,16 +157,25 @@ label() {
 
 IFS=, read -r -a toollist <<<"$tools"
 : >"$tmp/times"
+declare -A gaveup
 for c in "${caplist[@]}"; do
 	cat "${file[$c]}" >/dev/null # warm page cache: the disk is not measured
 	log "$c: ${npk[$c]} packets, $runs run(s) of each tool, interleaved"
 	for ((r = 0; r < runs; r++)); do
 		for t in "${toollist[@]}"; do
 			cmd=$(cmdline "$t" "$c")
-			[[ -n $cmd ]] || continue
+			[[ -n $cmd && -z ${gaveup[$c $t]:-} ]] || continue
 			t0=$(date +%s%N)
+			rc=0
 			# shellcheck disable=SC2086
-			if ! /usr/bin/time -f %M -o "$tmp/rss" $cmd </dev/null >"$tmp/out" 2>"$tmp/err"; then
+			timeout "$limit" /usr/bin/time -f %M -o "$tmp/rss" $cmd </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+			if ((rc == 124)); then
+				log "$c $t: stopped after $limit s (BENCH_TIMEOUT)"
+				echo "$c $t timeout $limit" >>"$tmp/times"
+				gaveup[$c $t]=1
+				continue
+			fi
+			if ((rc != 0)); then
 				log "$c $t failed:"; tail -n 3 "$tmp/err" | sed 's/^/    /' >&2
 				continue
 			fi
