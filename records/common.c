@@ -38,19 +38,6 @@ void ct_records_set_privacy(struct ct_records *w, const struct ct_privacy *priv,
 	w->numbers = numbers;
 }
 
-/* Appends the decimal digits of v at t[*n] (room checked by the caller: 20 digits). */
-static void put_u64(char *t, size_t *n, uint64_t v)
-{
-	char b[20];
-	size_t k = 0;
-	do {
-		b[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		t[(*n)++] = b[--k];
-}
-
 void ct_rec_open(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal)
 {
 	/* the id hashes "sensor|type|ts|ordinal", written by hand: every record has one */
@@ -63,9 +50,9 @@ void ct_rec_open(struct ct_json *j, enum ct_rec_type type, const char *sensor, c
 	memcpy(text + n, tn, lt);
 	n += lt;
 	text[n++] = '|';
-	put_u64(text, &n, ts);
+	n += ct_dec_u64(text + n, ts);
 	text[n++] = '|';
-	put_u64(text, &n, ordinal);
+	n += ct_dec_u64(text + n, ordinal);
 	char id[CT_ID_MAX];
 	ct_id_bytes(id, tn, 0x63746974617031ULL, text, n);
 	ct_json_obj_begin(j);

@@ -18,14 +18,7 @@ static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a,
 	if (!v4)
 		buf[n++] = ']';
 	buf[n++] = ':';
-	char d[5];
-	size_t k = 0;
-	do {
-		d[k++] = (char)('0' + port % 10);
-		port /= 10;
-	} while (port);
-	while (k)
-		buf[n++] = d[--k];
+	n += ct_dec_u64(buf + n, port);
 	buf[n] = '\0';
 	ct_json_kv_str(j, key, buf);
 }

@@ -280,34 +280,35 @@ void ct_json_key(struct ct_json *j, const char *key)
 	j->after_key = true;
 }
 
-/* Decimal digits of v at the end of b[24]; returns where they start. */
-static char *json_digits(char b[24], uint64_t v)
+size_t ct_dec_u64(char *out, uint64_t v)
 {
-	char *p = b + 24;
+	char b[CT_DEC_U64_MAX];
+	size_t k = 0;
 	do {
-		*--p = (char)('0' + v % 10);
+		b[k++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return p;
+	for (size_t i = 0; i < k; i++)
+		out[i] = b[k - 1 - i];
+	return k;
 }
 
 void ct_json_u64(struct ct_json *j, uint64_t v)
 {
-	char b[24];
-	char *p = json_digits(b, v);
+	char b[CT_DEC_U64_MAX];
+	size_t n = ct_dec_u64(b, v);
 	json_value_prefix(j);
-	json_put(j, p, (size_t)(b + 24 - p));
+	json_put(j, b, n);
 }
 
 void ct_json_i64(struct ct_json *j, int64_t v)
 {
-	char b[24];
+	char b[1 + CT_DEC_U64_MAX];
+	b[0] = '-';
 	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
-	char *p = json_digits(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-	if (v < 0)
-		*--p = '-';
+	size_t n = ct_dec_u64(b + 1, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 	json_value_prefix(j);
-	json_put(j, p, (size_t)(b + 24 - p));
+	json_put(j, v < 0 ? b : b + 1, v < 0 ? n + 1 : n);
 }
 
 void ct_json_bool(struct ct_json *j, bool v)
