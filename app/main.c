@@ -17,6 +17,7 @@
 
 #include "../capture/capture.h"
 #include "../capture/source.h"
+#include "../capture/workers.h"
 #include "../sinks/sink.h"
 #include "../util/clock.h"
 #include "../util/log.h"
@@ -130,6 +131,7 @@ struct app {
 	const char *cfgfile;   /* the settings file read, reread on SIGHUP (NULL: none) */
 	const char **xargs;    /* -X settings, applied again after it */
 	unsigned nx;
+	struct ct_workers *workers; /* capture.workers >= 2 (capture/workers.h), else NULL */
 };
 
 static void emit_stats(struct app *a, ct_time_t ts, bool final);
@@ -654,6 +656,15 @@ int main(int argc, char **argv)
 	a.pipe.user = &a;
 	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
+	if (a.cfg.cap.workers >= 2) {
+		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, a.cfg.cap.workers);
+		if (wrc != CT_OK) {
+			ct_err("cannot start %u capture workers: %s", a.cfg.cap.workers, ct_strerror(wrc));
+			ct_pipeline_free(&a.pipe);
+			rc = EXIT_FAIL;
+			goto out_outputs;
+		}
+	}
 
 	unsigned nsrc = iface ? 1 : nfiles;
 	for (unsigned i = 0; i < nsrc && !stop_requested; i++) {
@@ -684,7 +695,8 @@ int main(int argc, char **argv)
 		}
 		running_source = &src;
 		a.mon.src = &src;
-		src_rc = ct_source_run(&src, &a.pipe.cap, &stop_requested, app_tick, &a, err, sizeof(err));
+		src_rc = a.workers ? ct_workers_run(a.workers, &src, &stop_requested, app_tick, &a, err, sizeof(err))
+				   : ct_source_run(&src, &a.pipe.cap, &stop_requested, app_tick, &a, err, sizeof(err));
 		running_source = NULL;
 		a.mon.src = NULL;
 		ct_source_drops(&src, &a.ctr);
@@ -697,7 +709,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (a.workers) {
+		ct_workers_finish(a.workers); /* frames the reader's clock still holds */
+		uint64_t taken, l4;
+		ct_workers_counts(a.workers, &taken, &l4);
+		ct_info("capture workers: %llu of %llu transport packets handled on %u shards in parallel",
+			(unsigned long long)taken, (unsigned long long)l4, a.cfg.cap.workers);
+	}
 	ct_time_t last_ts = ct_pipeline_finish(&a.pipe);
+	ct_workers_free(a.workers);
+	a.workers = NULL;
 	/* the final stats record counts what the outputs delivered: Kafka drains first (up to
 	 * kafka.exit_timeout_ms); the record then goes to every output, Kafka's with what is left
 	 * of that window (docs/records.md, stats) */

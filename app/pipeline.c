@@ -11,6 +11,7 @@
 #include "../decoders/sip_stream.h"
 #include "../correlator/devset.h"
 #include "../correlator/numbers.h"
+#include "../util/cursor.h"
 #include "../util/log.h"
 
 /* f->app of a UDP flow that carries SIP (RTP flows carry the media module's state). */
@@ -87,7 +88,9 @@ static void rec_rtp(struct ct_pipeline *p, const struct ct_pkt *pk)
 static bool looks_sip(const struct ct_pkt *pk)
 {
 	/* a start line begins with an upper-case method or "SIP/2.0"; RTP begins with 0x80.. */
-	return pk->dlen >= 12 && pk->data[0] >= 'A' && pk->data[0] <= 'Z' && ct_sip_is_start_line(pk->data, pk->dlen);
+	struct ct_cur c = ct_cur_make(pk->data, pk->dlen);
+	uint8_t b0 = ct_cur_peek(&c, 0);
+	return pk->dlen >= 12 && b0 >= 'A' && b0 <= 'Z' && ct_sip_is_start_line(pk->data, pk->dlen);
 }
 
 static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir, const struct ct_pkt *pk)
@@ -96,7 +99,8 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	struct ct_pipeline *p = user;
 	bool sip_flow = f->app == &sip_udp_mark;
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
-		if (pk->dlen <= 4 && (pk->dlen == 0 || pk->data[0] == '\r' || pk->data[0] == '\n'))
+		struct ct_cur d = ct_cur_make(pk->data, pk->dlen);
+		if (pk->dlen <= 4 && (pk->dlen == 0 || ct_cur_peek(&d, 0) == '\r' || ct_cur_peek(&d, 0) == '\n'))
 			return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
 		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_OK) {
 			CT_COUNT_LOG(p->ctr->sip_bad, "malformed SIP datagram skipped");
@@ -115,6 +119,27 @@ static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir,
 	 * recording's RTP */
 	if ((p->rtp && ct_media_udp(p->media, f, dir, pk)) || (!p->rtp && p->recw))
 		rec_rtp(p, pk);
+}
+
+/* capture.workers: on_udp's work for a datagram that needs nothing but its flow (RTP
+ * accounting; a flow past the packets in which SDP may claim it), on a worker thread. SIP, and
+ * flows the media module may still claim, stay with on_udp on the serial thread. */
+static bool on_udp_fast(void *user, struct ct_flow *f, int dir, const struct ct_pkt *pk, uint8_t *kind)
+{
+	const struct ct_pipeline *p = user;
+	if (f->app == &sip_udp_mark || (p->sip && !f->app && looks_sip(pk)))
+		return false;
+	if (!p->rtp) {
+		*kind = CT_MEDIA_NONE;
+		return true;
+	}
+	return ct_media_udp_fast(f, dir, pk, kind);
+}
+
+static void on_udp_fast_commit(void *user, uint8_t kind)
+{
+	struct ct_pipeline *p = user;
+	ct_media_count(p->media, kind);
 }
 
 /* A TCP connection whose protocol is not known yet: CSTA framings are tried first (binary
@@ -481,7 +506,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	ct_cstalinks_set_agents(p->links, p->agents);
 	static const struct ct_capture_ops ops = {
 		.udp = on_udp, .tcp_classify = on_tcp, .flow_close = on_flow_close, .clock = on_clock,
-		.clock_jump = on_clock_jump,
+		.clock_jump = on_clock_jump, .udp_fast = on_udp_fast, .udp_fast_commit = on_udp_fast_commit,
 	};
 	rc = ct_capture_init(&p->cap, &cfg->cap, key, ctr, &ops, p);
 	if (rc)

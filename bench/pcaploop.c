@@ -6,8 +6,11 @@
  * table.  Anything ctitap does beyond that (SIP parsing, RTP accounting,
  * output) is its own cost; comparing against this loop shows how much.
  *
- * Usage: bench-pcaploop FILE [FILE...]
+ * Usage: bench-pcaploop [--read-only] FILE [FILE...]
  * Prints: packets=N flows=M bytes=B
+ *
+ * --read-only only loops pcap_next_ex (no parsing, no table): the pure
+ * libpcap read floor, below which no pcap-based tool can go.
  */
 /* pcap.h uses the BSD u_int/u_char types, which glibc hides in strict
  * -std=c11 mode unless asked for them. */
@@ -157,11 +160,13 @@ static bool loop_parse(const uint8_t *p, size_t len, struct loop_key *k)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+    bool read_only = argc > 1 && strcmp(argv[1], "--read-only") == 0;
+    int first = read_only ? 2 : 1;
+    if (argc <= first || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "--help") == 0) {
-        fprintf(argc < 2 ? stderr : stdout,
-                "usage: bench-pcaploop FILE [FILE...]\n");
-        return argc < 2 ? 2 : 0;
+        fprintf(argc <= first ? stderr : stdout,
+                "usage: bench-pcaploop [--read-only] FILE [FILE...]\n");
+        return argc <= first ? 2 : 0;
     }
     struct loop_table t;
     if (loop_table_init(&t, 1024) != 0) {
@@ -170,7 +175,7 @@ int main(int argc, char **argv)
     }
     static char iobuf[LOOP_IOBUF];
     uint64_t packets = 0, bytes = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         FILE *f = fopen(argv[i], "rb");
         if (f == NULL) {
             fprintf(stderr, "bench-pcaploop: %s: %s\n", argv[i],
@@ -195,7 +200,7 @@ int main(int argc, char **argv)
             packets++;
             bytes += h->caplen;
             struct loop_key k;
-            if (ether && loop_parse(data, h->caplen, &k) &&
+            if (!read_only && ether && loop_parse(data, h->caplen, &k) &&
                 loop_count(&t, &k) != 0) {
                 fprintf(stderr, "bench-pcaploop: out of memory\n");
                 return 1;

@@ -24,36 +24,9 @@
 
 static uint64_t files, file_bytes;
 
-/* Every allocation of the process is counted (glibc's allocator under it), so the packet loop's
- * share can be printed: the recorder's promise is none. Not with the sanitizers, which bring
- * their own allocator. */
-static uint64_t allocations;
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNTING 0
-#else
-#define COUNTING 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t m);
-extern void *__libc_realloc(void *p, size_t n);
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void *malloc(size_t n)
-{
-	allocations++;
-	return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t m)
-{
-	allocations++;
-	return __libc_calloc(n, m);
-}
-void *realloc(void *p, size_t n)
-{
-	allocations++;
-	return __libc_realloc(p, n);
-}
-#endif
+/* Every allocation of the process is counted, so the packet loop's share can be printed: the
+ * recorder's promise is none. */
+#include "alloc_count.h"
 
 static void on_event(void *user, const struct ct_rec_event *ev)
 {
@@ -186,7 +159,7 @@ int main(int argc, char **argv)
 	uint64_t packets = 0;
 	double c0 = cpu_s();
 	uint64_t w0 = ct_mono_us();
-	uint64_t a0 = allocations;
+	uint64_t a0 = ct_bench_allocs;
 	unsigned rounds = secs * 50;
 	for (unsigned k = 0; k < rounds; k++) {
 		ct_time_t at = t0 + (ct_time_t)k * 20000;
@@ -208,7 +181,7 @@ int main(int argc, char **argv)
 		}
 		ct_recorder_tick(r, at + 1000);
 	}
-	uint64_t a1 = allocations;
+	uint64_t a1 = ct_bench_allocs;
 	double c1 = cpu_s();
 	uint64_t w1 = ct_mono_us();
 	long hwm = rss_kb("VmHWM:");
@@ -225,7 +198,7 @@ int main(int argc, char **argv)
 	       (double)(rss1 - rss0) / n, rss0, rss1, hwm);
 	printf("  packets: %" PRIu64 " in %.2f s wall, %.2f s CPU: %.2f us CPU per packet, %.0f packets/s\n", packets, wall,
 	       cpu, cpu * 1e6 / (double)packets, (double)packets / wall);
-	if (COUNTING)
+	if (CT_BENCH_COUNTING)
 		printf("  allocations in the packet loop (packets and ticks): %" PRIu64 " (%" PRIu64 " before it)\n", a1 - a0, a0);
 	printf("  disk:    %.1f MB of audio written at %.1f MB/s (real time needs %.1f MB/s: %.0fx)\n", audio_bytes / 1e6,
 	       audio_bytes / 1e6 / wall, n * 16000 / 1e6, audio_bytes / 1e6 / wall / (n * 16000 / 1e6));

@@ -1,225 +1,204 @@
 #!/usr/bin/env bash
-# bench/run.sh - capture-path benchmark: reads one generated SIP/RTP capture
-# with tcpdump, tshark, bench-pcaploop and ctitap and prints a table of
-# best-of-N wall time, throughput and peak RSS.  See bench/README.md.
+# bench/run.sh - ctitap side by side with tcpdump, tshark, sngrep and the libpcap floor, on the
+# same generated captures, at 100, 1 000 and 10 000 concurrent calls. See bench/README.md.
 #
-# Usage: bench/run.sh [--packets N] [--runs N] [--tshark-packets N]
-# Environment (flags win): BENCH_PACKETS (3000000), BENCH_CONCURRENCY (200),
-#   BENCH_TALK (30 s), BENCH_SEED (1), BENCH_RUNS (3),
-#   BENCH_TSHARK_PACKETS (300000; 0 = give tshark the full file),
-#   BENCH_BUILD (build-bench), BENCH_DATA (bench/data).
+# Usage: bench/run.sh [--runs N] [--captures LIST] [--tools LIST] [--workers N] [--quick]
+#   --runs N        runs of every tool on every capture (default 3, env BENCH_RUNS); the table
+#                   shows the median wall time and the largest peak RSS
+#   --captures LIST comma-separated subset of: rtp-c100,rtp-c1000,rtp-c10000,sig-c100,
+#                   sig-c1000,sig-c10000 (default: all)
+#   --tools LIST    comma-separated subset of: read,loop,tcpdump,tshark,tshark-analysis,sngrep,
+#                   ctitap,ctitap-workers (default: all)
+#   --workers N     capture.workers of the ctitap-workers row (default 2)
+#   --quick         --runs 1 and no tshark-analysis or sngrep (the slow ones)
+# Environment: BENCH_BUILD (build-bench), BENCH_DATA (bench/data), BENCH_MAX_LOAD (1.5: wait up
+# to 5 min for the 1-minute load average to fall under it before starting; the machine is shared),
+# BENCH_TIMEOUT (120: a run taking longer is stopped, the tool is not run again on that capture
+# and its row says so; sngrep needs ~9 min for rtp-c10000).
+#
+# The captures (ctitap-gen, deterministic, regenerated when the generator changes):
+#   rtp-cN  SIPp-style calls with G.711 RTP both ways (99 % of the packets are RTP),
+#           N calls at once, ~3.2 M packets each (talk time shortened as N grows)
+#   sig-cN  signalling only: SIP and CSTA on an XML and a BER link, --scenario mix
+#           --csta both --no-rtp, 20 000 calls, N at once (~0.5 M packets)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${BENCH_BUILD:-$root/build-bench}
 data=${BENCH_DATA:-$here/data}
-packets=${BENCH_PACKETS:-3000000}
-concurrency=${BENCH_CONCURRENCY:-200}
-talk=${BENCH_TALK:-30}
-seed=${BENCH_SEED:-1}
 runs=${BENCH_RUNS:-3}
-tshark_packets=${BENCH_TSHARK_PACKETS:-300000}
+limit=${BENCH_TIMEOUT:-120}
+max_load=${BENCH_MAX_LOAD:-1.5}
+captures=rtp-c100,rtp-c1000,rtp-c10000,sig-c100,sig-c1000,sig-c10000
+tools=read,loop,tcpdump,tshark,tshark-analysis,sngrep,ctitap,ctitap-workers
+workers=2
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
-    case $1 in
-        --packets) packets=$2; shift 2 ;;
-        --runs) runs=$2; shift 2 ;;
-        --tshark-packets) tshark_packets=$2; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
-    esac
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--captures) captures=$2; shift 2 ;;
+	--tools) tools=$2; shift 2 ;;
+	--workers) workers=$2; shift 2 ;;
+	--quick) runs=1; tools=read,loop,tcpdump,tshark,ctitap,ctitap-workers; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+	esac
 done
-for v in packets concurrency runs tshark_packets seed; do
-    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a number" >&2; exit 2; }
-done
-[[ $talk =~ ^[0-9]+$ && $talk -gt 0 ]] || { echo "run.sh: BENCH_TALK must be whole seconds > 0" >&2; exit 2; }
-[[ $runs -ge 1 && $packets -ge 1000 ]] || { echo "run.sh: need runs >= 1, packets >= 1000" >&2; exit 2; }
-
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs must be a number >= 1" >&2; exit 2; }
+[[ $workers =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --workers must be a number >= 1" >&2; exit 2; }
 log() { echo "run.sh: $*" >&2; }
+want() { [[ ",$2," == *",$1,"* ]]; }
 
-# --- tools ------------------------------------------------------------------
+# --- tools (bench-only packages: scripts/lib.sh CTITAP_BENCH_PKGS) -------------------------
+# shellcheck source=../scripts/lib.sh
+source "$root/scripts/lib.sh"
 missing=()
-command -v tcpdump >/dev/null || missing+=(tcpdump)
-command -v tshark >/dev/null || missing+=(tshark)
-command -v capinfos >/dev/null || missing+=(tshark)
+for c in tcpdump tshark capinfos sngrep; do command -v "$c" >/dev/null || missing+=("$c"); done
 [[ -x /usr/bin/time ]] || missing+=(time)
-command -v cmake >/dev/null || missing+=(cmake)
-command -v ninja >/dev/null || missing+=(ninja-build)
-pkg-config --exists libpcap 2>/dev/null || missing+=(libpcap-dev pkg-config)
 if [[ ${#missing[@]} -gt 0 ]]; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
-            { apt-get update -qq >/dev/null 2>&1 &&
-              apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; } ||
-            log "could not install ${missing[*]}; continuing without"
-    else
-        log "missing ${missing[*]} (not root: install them yourself)"
-    fi
+	if [[ $(id -u) -eq 0 ]] || command -v sudo >/dev/null; then
+		ctitap_install $CTITAP_BENCH_PKGS || log "could not install $CTITAP_BENCH_PKGS; rows without their tool are skipped"
+	else
+		log "missing ${missing[*]}; rows without their tool are skipped"
+	fi
 fi
-command -v capinfos >/dev/null || { log "capinfos (tshark package) is required"; exit 1; }
+command -v capinfos >/dev/null || { log "capinfos (package tshark) is required"; exit 1; }
 [[ -x /usr/bin/time ]] || { log "/usr/bin/time (package time) is required"; exit 1; }
 
-# --- release build ------------------------------------------------------------
+# --- release build ---------------------------------------------------------------------------
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-gen_flags=(-G Ninja)
-command -v ninja >/dev/null || gen_flags=()
-cmake_build() { # src-dir build-dir [cmake-args...]
-    local src=$1 dir=$2; shift 2
-    cmake -S "$src" -B "$dir" "${gen_flags[@]}" -DCMAKE_BUILD_TYPE=Release "$@" \
-        >"$tmp/build.log" 2>&1 &&
-        cmake --build "$dir" >>"$tmp/build.log" 2>&1
-}
-# Prefer the top-level build's binaries; the stand-alone ones are a fallback
-# for when the project does not build (yet).
-find_exe() { # name [dir]
-    find "${2:-$build}" -path '*/standalone-*' -prune -o -type f -name "$1" -perm -u+x -print \
-        2>/dev/null | head -n 1
-}
+if [[ ! -f $build/build.ninja ]]; then
+	cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >"$tmp/build.log" 2>&1 ||
+		{ tail -n 20 "$tmp/build.log" >&2; log "cmake failed"; exit 1; }
+fi
+ninja -C "$build" ctitap ctitap-gen bench-pcaploop >"$tmp/build.log" 2>&1 ||
+	{ tail -n 20 "$tmp/build.log" >&2; log "build failed"; exit 1; }
+ctitap=$build/ctitap
+gen=$build/pcaps/gen/ctitap-gen
+loop=$build/bench/bench-pcaploop
+workers_ok=0
+# (the settings list read whole first: grep -q stopping early would fail the pipe under pipefail)
+settings_help=$("$ctitap" --help-settings 2>/dev/null || true)
+grep -q '^ *capture.workers ' <<<"$settings_help" && workers_ok=1
 
-if [[ -f $root/CMakeLists.txt ]]; then
-    # Tests are not needed to benchmark, and skipping them keeps a
-    # half-written test from blocking the run.
-    if ! cmake_build "$root" "$build" -DBUILD_TESTING=OFF; then
-        log "top-level release build failed (last lines below); using stand-alone builds where needed"
-        tail -n 5 "$tmp/build.log" | sed 's/^/    /' >&2
-    fi
-fi
-gen=$(find_exe ctitap-gen)
-if [[ -z $gen ]]; then
-    cmake_build "$root/pcaps/gen" "$build/standalone-gen" ||
-        { cat "$tmp/build.log" >&2; log "cannot build ctitap-gen"; exit 1; }
-    gen=$build/standalone-gen/ctitap-gen
-fi
-loop=$(find_exe bench-pcaploop)
-if [[ -z $loop ]]; then
-    cmake_build "$here" "$build/standalone-bench" ||
-        { cat "$tmp/build.log" >&2; log "cannot build bench-pcaploop"; exit 1; }
-    loop=$build/standalone-bench/bench-pcaploop
-fi
-ctitap=""
-[[ -x $build/ctitap ]] && ctitap=$build/ctitap
-
-# --- captures (regenerated only when parameters or generator change) --------
+# --- captures ---------------------------------------------------------------------------------
 mkdir -p "$data"
 gen_rev=$(sha256sum "$root/pcaps/gen/ctitap-gen.c" | cut -c1-12)
-# Captures made by an older generator are never reused; drop them rather
-# than let hundreds of MiB pile up.
-for old in "$data"/bench-p*.pcap; do
-    [[ -e $old && $old != *-"$gen_rev".pcap ]] && rm -f "$old" "$old.cmd"
+for old in "$data"/bench-*.pcap; do
+	[[ -e $old && $old != *-"$gen_rev".pcap ]] && rm -f "$old" "$old.cmd"
 done
-make_capture() { # packets -> prints path
-    local want=$1
-    # Mostly RTP: with the mix scenario ~80 % of calls are answered and an
-    # answered call carries ~100 RTP packets per second of talk.
-    local calls=$(( want / (talk * 80) ))
-    (( calls < 1 )) && calls=1
-    local args=(--scenario mix --calls "$calls" --concurrency "$concurrency"
-                --talk "$talk" --seed "$seed")
-    local f="$data/bench-p$want-c$concurrency-t$talk-s$seed-$gen_rev.pcap"
-    if [[ ! -s $f ]]; then
-        log "generating $f"
-        "$gen" -q -o "$f.tmp" "${args[@]}"
-        mv "$f.tmp" "$f"
-        echo "ctitap-gen ${args[*]}" >"$f.cmd"
-    fi
-    echo "$f"
+capture_args() { # name -> generator arguments
+	case $1 in
+	rtp-c100) echo --calls 110 --concurrency 100 --talk 300 ;;
+	rtp-c1000) echo --calls 1100 --concurrency 1000 --talk 30 ;;
+	rtp-c10000) echo --calls 11000 --concurrency 10000 --talk 3 ;;
+	sig-c*) echo --scenario mix --csta both --no-rtp --calls 20000 --concurrency "${1#sig-c}" --talk 30 ;;
+	*) log "unknown capture $1"; exit 2 ;;
+	esac
 }
-main_file=$(make_capture "$packets")
-tshark_file=$main_file
-if [[ $tshark_packets -gt 0 && $tshark_packets -lt $packets ]]; then
-    tshark_file=$(make_capture "$tshark_packets")
-fi
+declare -A file npk
+IFS=, read -r -a caplist <<<"$captures"
+for c in "${caplist[@]}"; do
+	f="$data/bench-$c-$gen_rev.pcap"
+	if [[ ! -s $f ]]; then
+		log "generating $f"
+		# shellcheck disable=SC2046
+		"$gen" -q -o "$f.tmp" $(capture_args "$c")
+		mv "$f.tmp" "$f"
+		echo "ctitap-gen $(capture_args "$c")" >"$f.cmd"
+	fi
+	file[$c]=$f
+	npk[$c]=$(capinfos -T -r -c "$f" | cut -f2)
+done
 
-declare -A npk nbytes
-file_info() { # path -> fills npk/nbytes
-    local line
-    line=$(capinfos -T -r -c -d -M "$1")
-    npk[$1]=$(cut -f2 <<<"$line")
-    nbytes[$1]=$(cut -f3 <<<"$line")
+# --- the shared machine: start when it is quiet ----------------------------------------------------
+load1() { cut -d' ' -f1 /proc/loadavg; }
+for ((w = 0; w < 60; w++)); do
+	awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l < m) }' && break
+	((w == 0)) && log "load average $(load1) >= $max_load: waiting (at most 5 min)"
+	sleep 5
+done
+load_start=$(load1)
+
+# --- timing --------------------------------------------------------------------------------------
+# cmdline TOOL CAPTURE -> the command, or nothing when the tool does not apply
+cmdline() {
+	local t=$1 c=$2 f=${file[$2]}
+	case $t in
+	read) echo "$loop --read-only $f" ;;
+	loop) echo "$loop $f" ;;
+	tcpdump) command -v tcpdump >/dev/null && echo "tcpdump -r $f -w /dev/null" ;;
+	tshark) command -v tshark >/dev/null && echo "tshark -n -r $f -q" ;;
+	tshark-analysis)
+		command -v tshark >/dev/null || return 0
+		if [[ $c == rtp-* ]]; then echo "tshark -n -r $f -q -z sip,stat -z rtp,streams"
+		else echo "tshark -n -r $f -q -z sip,stat"; fi ;;
+	sngrep) command -v sngrep >/dev/null && echo "sngrep -N -q -l 10000000 -I $f" ;;
+	ctitap) echo "$ctitap -q -r $f -o jsonl:/dev/null" ;;
+	ctitap-workers) ((workers_ok)) && echo "$ctitap -q -r $f -o jsonl:/dev/null -X capture.workers=$workers" ;;
+	esac
+	return 0
 }
-file_info "$main_file"
-[[ $tshark_file != "$main_file" ]] && file_info "$tshark_file"
-
-# --- timing -------------------------------------------------------------------
-results=()
-
-# bench LABEL FILE CMD... : best wall time of $runs runs, max peak RSS.
-bench() {
-    local label=$1 file=$2; shift 2
-    cat "$file" >/dev/null # warm page cache: we measure CPU, not the disk
-    local best="" rss_max=0 i t0 t1 ns rss reported="-"
-    for ((i = 0; i < runs; i++)); do
-        t0=$(date +%s%N)
-        if ! /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/out" 2>"$tmp/err"; then
-            log "$label failed:"; sed 's/^/    /' "$tmp/err" >&2
-            results+=("$(printf '%-34s %s' "$label" "FAILED")")
-            return
-        fi
-        t1=$(date +%s%N)
-        ns=$(( t1 - t0 ))
-        [[ -z $best || $ns -lt $best ]] && best=$ns
-        rss=$(tail -n 1 "$tmp/rss")
-        (( rss > rss_max )) && rss_max=$rss
-    done
-    # The tool's own packet count where it prints one (pcaploop, ctitap).
-    # Forms: "packets=N" (pcaploop), "packets   N  frames read" (ctitap
-    # --stats table), "packets":N (JSON).
-    reported=$(cat "$tmp/out" "$tmp/err" |
-               grep -oE '(^ *packets +|packets=|"packets": *)[0-9]+' |
-               head -n 1 | grep -oE '[0-9]+$' || true)
-    results+=("$(awk -v l="$label" -v p="${npk[$file]}" -v b="${nbytes[$file]}" \
-                     -v ns="$best" -v rss="$rss_max" -v rep="${reported:--}" 'BEGIN {
-        s = ns / 1e9
-        printf "%-34s %10d %9.3f %12.0f %9.1f %9.1f %10s", l, p, s, p / s, b * 8 / s / 1e6, rss / 1024, rep
-    }')")
+label() {
+	case $1 in
+	read) echo "floor: pcap_next_ex only" ;;
+	loop) echo "floor: read+parse+flow lookup" ;;
+	tcpdump) echo "tcpdump -r F -w /dev/null" ;;
+	tshark) echo "tshark -n -r F -q" ;;
+	tshark-analysis) [[ $2 == rtp-* ]] && echo "tshark -z sip,stat -z rtp,streams" || echo "tshark -z sip,stat" ;;
+	sngrep) echo "sngrep -N -q -I F" ;;
+	ctitap) echo "ctitap -r F -o jsonl:/dev/null" ;;
+	ctitap-workers) echo "ctitap ... capture.workers=$workers" ;;
+	esac
 }
 
-log "timing (best of $runs, warm cache)"
-bench "tcpdump -r F -w /dev/null" "$main_file" tcpdump -r "$main_file" -w /dev/null
-if command -v tshark >/dev/null; then
-    # Without taps, filters or output tshark skips dissection altogether, so
-    # this row is libwiretap's read speed; the -z row makes it dissect every
-    # packet (SIP, SDP-learnt RTP/RTCP), which is what a tap must do.  That
-    # is ~10x slower, hence the smaller file.
-    bench "tshark -n -r F -q" "$main_file" tshark -n -r "$main_file" -q
-    label="tshark -n -r F -q -z sip,stat"
-    [[ $tshark_file != "$main_file" ]] && label="tshark ... -z sip,stat (small F)"
-    bench "$label" "$tshark_file" tshark -n -r "$tshark_file" -q -z sip,stat
-else
-    results+=("$(printf '%-34s %s' "tshark" "not installed")")
-fi
-bench "bench-pcaploop F" "$main_file" "$loop" "$main_file"
-if [[ -n $ctitap ]]; then
-    # the capture path alone, then with SIP and RTP: the difference is what they cost
-    bench "ctitap capture only (sip,rtp off)" "$main_file" \
-        "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats -X sip.enabled=false -X rtp.enabled=false
-    bench "ctitap + SIP (rtp off)" "$main_file" \
-        "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats -X rtp.enabled=false
-    bench "ctitap -q -r F -o jsonl:- --stats" "$main_file" \
-        "$ctitap" -q -r "$main_file" -o jsonl:/dev/null --stats
-else
-    results+=("$(printf '%-34s %s' "ctitap" "not built ($build/ctitap missing)")")
-fi
+IFS=, read -r -a toollist <<<"$tools"
+: >"$tmp/times"
+declare -A gaveup
+for c in "${caplist[@]}"; do
+	cat "${file[$c]}" >/dev/null # warm page cache: the disk is not measured
+	log "$c: ${npk[$c]} packets, $runs run(s) of each tool, interleaved"
+	for ((r = 0; r < runs; r++)); do
+		for t in "${toollist[@]}"; do
+			cmd=$(cmdline "$t" "$c")
+			[[ -n $cmd && -z ${gaveup[$c $t]:-} ]] || continue
+			t0=$(date +%s%N)
+			rc=0
+			# shellcheck disable=SC2086
+			timeout "$limit" /usr/bin/time -f %M -o "$tmp/rss" $cmd </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+			if ((rc == 124)); then
+				log "$c $t: stopped after $limit s (BENCH_TIMEOUT)"
+				echo "$c $t timeout $limit" >>"$tmp/times"
+				gaveup[$c $t]=1
+				continue
+			fi
+			if ((rc != 0)); then
+				log "$c $t failed:"; tail -n 3 "$tmp/err" | sed 's/^/    /' >&2
+				continue
+			fi
+			t1=$(date +%s%N)
+			echo "$c $t $(( t1 - t0 )) $(tail -n 1 "$tmp/rss")" >>"$tmp/times"
+		done
+	done
+done
+load_end=$(load1)
 
-# --- report -----------------------------------------------------------------
+# --- report -----------------------------------------------------------------------------------------
+cp "$tmp/times" "$data/last-times.txt"
 {
-    echo
-    echo "capture:  $main_file"
-    echo "          $(cat "$main_file.cmd"), ${npk[$main_file]} packets, $(( ${nbytes[$main_file]} / 1048576 )) MiB of frames"
-    if [[ $tshark_file != "$main_file" ]]; then
-        echo "small F:  $tshark_file (${npk[$tshark_file]} packets; tshark only)"
-    fi
-    echo "host:     $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(uname -r)"
-    echo "versions: $(tcpdump --version 2>&1 | head -n 1); $(tshark -v 2>/dev/null | head -n 1 | cut -d' ' -f1-3)"
-    echo
-    printf '%-34s %10s %9s %12s %9s %9s %10s\n' tool packets seconds packets/s Mbit/s RSS-MiB reported
-    printf '%s\n' "${results[@]}"
-    echo
-    echo "seconds: best of $runs wall-clock runs; RSS: max peak of those runs;"
-    echo "Mbit/s: captured frame bytes * 8 / seconds; reported: the tool's own packet count."
-} | tee "$data/last-run.txt"
+	echo "host:     $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(uname -r);" \
+		"load average $load_start at the start, $load_end at the end"
+	echo "versions: $(tcpdump --version 2>&1 | head -n 1); $(tshark -v 2>/dev/null | head -n 1 | cut -d' ' -f1-3);" \
+		"$(sngrep -V 2>/dev/null | head -n 1); libpcap $(pkg-config --modversion libpcap 2>/dev/null)"
+	echo "command:  bench/run.sh --runs $runs --captures $captures --tools $tools --workers $workers"
+	for c in "${caplist[@]}"; do
+		echo "capture $c $(cat "${file[$c]}.cmd") | ${npk[$c]}"
+	done
+	for t in "${toollist[@]}"; do
+		echo "label $t $(label "$t" rtp) | $(label "$t" sig)"
+	done
+} >"$tmp/meta"
+python3 "$here/report.py" "$tmp/meta" "$tmp/times" | tee "$data/last-run.txt"

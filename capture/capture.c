@@ -33,14 +33,31 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
 	cfg->tcp_memcap = 256u << 20;
 	cfg->tcp_flow_memcap = 1u << 20;
 	cfg->tcp_ooo_timeout = 10 * CT_USEC_PER_SEC;
+	cfg->workers = 1;
 }
 
 void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)
 {
-	if (ct_addr_is_v4(a))
-		inet_ntop(AF_INET, a->a + 12, out, (socklen_t)outlen);
-	else
+	if (!ct_addr_is_v4(a)) {
 		inet_ntop(AF_INET6, a->a, out, (socklen_t)outlen);
+		return;
+	}
+	/* dotted quad by hand: records name two addresses per SIP and CSTA message */
+	char b[16];
+	size_t n = 0;
+	for (int i = 12; i < 16; i++) {
+		unsigned v = a->a[i];
+		if (v >= 100)
+			b[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			b[n++] = (char)('0' + v / 10 % 10);
+		b[n++] = (char)('0' + v % 10);
+		b[n++] = i < 15 ? '.' : '\0';
+	}
+	if (outlen >= n)
+		memcpy(out, b, n);
+	else if (outlen)
+		out[0] = '\0'; /* as inet_ntop: nothing when it does not fit (its caller's buffers do) */
 }
 
 /* An SCTP user message being put together from its DATA chunk fragments (RFC 9260 6.9). */
@@ -77,7 +94,11 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 	int rc = ct_dedup_init(&c->dedup, cfg->dedup_buckets, cfg->dedup_window, key);
 	if (rc)
 		return rc;
-	ct_defrag_init(&c->defrag, cfg->defrag_max, cfg->defrag_memcap, cfg->defrag_timeout, key, ctr);
+	rc = ct_defrag_init(&c->defrag, cfg->defrag_max, cfg->defrag_memcap, cfg->defrag_timeout, key, ctr);
+	if (rc) {
+		ct_dedup_free(&c->dedup);
+		return rc;
+	}
 	struct ct_flowtab_cfg fc = {
 		.max_flows = cfg->flow_max,
 		.udp_timeout = cfg->udp_timeout,
@@ -86,6 +107,7 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 	};
 	rc = ct_flowtab_init(&c->flows, &fc, key, ctr, capture_flow_closed, c);
 	if (rc) {
+		ct_defrag_free(&c->defrag);
 		ct_dedup_free(&c->dedup);
 		return rc;
 	}
@@ -147,6 +169,7 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	p.caplen = caplen;
 	p.wirelen = wirelen;
 	struct frame_about about = { &p, frameno };
+	c->frameno = frameno;
 	ct_log_about(frame_about, &about);
 	c->frame = frame;
 	c->frame_caplen = caplen;
@@ -157,6 +180,38 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	ct_log_about(NULL, NULL);
 }
 
+/* Flows expire at the clock's new time (or, split, the serial half is told to). */
+static void flows_advance(struct ct_capture *c, ct_time_t now)
+{
+	if (c->split)
+		c->split->advance(c->split->user, now);
+	else
+		ct_flowtab_expire(&c->flows, now, CAPTURE_EXPIRE_BUDGET);
+}
+
+static void flows_rebase(struct ct_capture *c, ct_time_t to)
+{
+	if (c->split) {
+		c->split->rebase(c->split->user, to);
+	} else {
+		ct_flowtab_rebase(&c->flows, to);
+		c->tcp.now = to;
+	}
+}
+
+void ct_capture_advance(struct ct_capture *c, ct_time_t now)
+{
+	c->now = now;
+	ct_flowtab_expire(&c->flows, now, CAPTURE_EXPIRE_BUDGET);
+}
+
+void ct_capture_rebase(struct ct_capture *c, ct_time_t to)
+{
+	c->now = to;
+	ct_flowtab_rebase(&c->flows, to);
+	c->tcp.now = to;
+}
+
 /* Moves the clock forward to ts (nothing if ts is not newer): timers above, then expiry. */
 static void clock_advance(struct ct_capture *c, ct_time_t ts)
 {
@@ -165,7 +220,7 @@ static void clock_advance(struct ct_capture *c, ct_time_t ts)
 	if (c->ops.clock && ts / CT_CLOCK_TICK != c->now / CT_CLOCK_TICK)
 		c->ops.clock(c->user, ts);
 	c->now = ts;
-	ct_flowtab_expire(&c->flows, ts, CAPTURE_EXPIRE_BUDGET);
+	flows_advance(c, ts);
 	ct_defrag_expire(&c->defrag, ts);
 }
 
@@ -220,9 +275,8 @@ static void held_accept(struct ct_capture *c)
 	if (back) {
 		/* what was seen on the old time line counts as last seen now: it ages out on the new one */
 		c->now = to;
-		ct_flowtab_rebase(&c->flows, to);
+		flows_rebase(c, to);
 		ct_defrag_rebase(&c->defrag, to);
-		c->tcp.now = to;
 		if (c->ops.clock)
 			c->ops.clock(c->user, to);
 	}
@@ -311,6 +365,22 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 		held_accept(c);
 }
 
+/* A UDP datagram (header parsed) to its flow and the `udp` callback. */
+static void capture_udp_flow(struct ct_capture *c, struct ct_pkt *p)
+{
+	int dir;
+	bool created;
+	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
+	if (!f)
+		return;
+	if (created)
+		c->ctr->flows_udp++;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->dlen;
+	if (c->ops.udp)
+		c->ops.udp(c->user, c, f, dir, p);
+}
+
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
 	struct ct_cur hdr = cur;
@@ -327,37 +397,30 @@ void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 		CT_COUNT_LOG(c->ctr->malformed, "UDP length %u does not fit its IP packet of %zu bytes", ulen, avail);
 		return;
 	}
-	cur.len = cur.pos + ulen - 8u;
+	ct_cur_limit(&cur, ulen - 8u); /* checked above: the IP packet holds the datagram */
 	c->ctr->udp++;
 	if (c->cfg.vxlan_port && p->dport == c->cfg.vxlan_port) {
 		/* VXLAN (RFC 7348): flags with the I bit, reserved, VNI, reserved, then Ethernet */
-		uint8_t flags = ct_cur_u8(&cur);
-		ct_cur_skip(&cur, 7);
-		if (!cur.err && (flags & 0x08) && ct_tunnel_enter(c, p)) {
+		struct ct_cur vx = cur;
+		uint8_t flags = ct_cur_u8(&vx);
+		ct_cur_skip(&vx, 7);
+		if (!vx.err && (flags & 0x08) && ct_tunnel_enter(c, p)) {
 			c->ctr->tunnel_vxlan++;
-			ct_decode_ethernet(c, p, cur);
+			ct_decode_ethernet(c, p, vx);
 			return;
 		}
-		cur = hdr;
-		ct_cur_skip(&cur, 8);
-		cur.len = cur.pos + ulen - 8u;
 	}
 	p->l4 = ct_cur_here(&hdr);
 	p->l4len = ulen;
 	p->data = ct_cur_here(&cur);
 	p->dlen = ct_cur_avail(&cur);
-	int dir;
-	bool created;
-	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
-	if (!f)
-		return;
-	if (created)
-		c->ctr->flows_udp++;
-	f->pkts[dir]++;
-	f->bytes[dir] += p->dlen;
-	if (c->ops.udp)
-		c->ops.udp(c->user, c, f, dir, p);
+	if (c->split)
+		c->split->l4(c->split->user, c, p);
+	else
+		capture_udp_flow(c, p);
 }
+
+static void capture_tcp_flow(struct ct_capture *c, struct ct_pkt *p);
 
 void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
@@ -384,7 +447,15 @@ void ct_capture_tcp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 	p->l4len = ct_cur_avail(&hdr);
 	p->data = ct_cur_here(&cur);
 	p->dlen = ct_cur_avail(&cur);
+	if (c->split)
+		c->split->l4(c->split->user, c, p);
+	else
+		capture_tcp_flow(c, p);
+}
 
+/* A TCP segment (header parsed) to its flow and reassembly. */
+static void capture_tcp_flow(struct ct_capture *c, struct ct_pkt *p)
+{
 	int dir;
 	bool created;
 	struct ct_flow *f = ct_flow_get(&c->flows, p, &dir, &created);
@@ -464,6 +535,13 @@ static bool sctp_fragment(struct ct_capture *c, struct ct_flow *f, int dir, uint
  * fragments put together) goes to the `udp` callback like a datagram. */
 void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
+	if (c->split) {
+		/* chunks go to flows one by one: the serial half parses the packet (ct_capture_l4) */
+		p->l4 = ct_cur_here(&cur);
+		p->l4len = ct_cur_avail(&cur);
+		c->split->l4(c->split->user, c, p);
+		return;
+	}
 	p->sport = ct_cur_be16(&cur);
 	p->dport = ct_cur_be16(&cur);
 	ct_cur_skip(&cur, 8); /* verification tag, checksum */
@@ -480,10 +558,8 @@ void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 			CT_COUNT_LOG(c->ctr->malformed, "SCTP chunk length %u does not fit", clen);
 			return;
 		}
-		struct ct_cur chunk = ct_cur_make(ct_cur_here(&cur), (size_t)clen - 4);
-		ct_cur_skip(&cur, (size_t)((clen + 3u) & ~3u) - 4);
-		if (cur.err)
-			cur.err = 0, cur.pos = cur.len; /* the last chunk's padding may be absent */
+		struct ct_cur chunk = ct_cur_sub(&cur, (size_t)clen - 4);
+		ct_cur_skip_upto(&cur, (size_t)(((clen + 3u) & ~3u) - clen)); /* the last chunk's padding may be absent */
 		if (type != 0)
 			continue; /* not DATA */
 		uint32_t tsn = ct_cur_be32(&chunk);
@@ -510,4 +586,24 @@ void ct_capture_sctp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 			f->sctp[dir] = NULL;
 		}
 	}
+}
+
+void ct_capture_l4(struct ct_capture *c, struct ct_pkt *p, uint64_t frameno)
+{
+	struct frame_about about = { p, frameno };
+	ct_log_about(frame_about, &about);
+	switch (p->proto) {
+	case 17:
+		capture_udp_flow(c, p);
+		break;
+	case 6:
+		capture_tcp_flow(c, p);
+		break;
+	case 132:
+		ct_capture_sctp(c, p, ct_cur_make(p->l4 ? p->l4 : (const uint8_t *)"", p->l4 ? p->l4len : 0));
+		break;
+	default:
+		break;
+	}
+	ct_log_about(NULL, NULL);
 }

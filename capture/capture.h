@@ -67,6 +67,7 @@ struct ct_capture_cfg {
 	size_t tcp_memcap;
 	size_t tcp_flow_memcap;
 	ct_time_t tcp_ooo_timeout;
+	unsigned workers;          /* capture.workers: threads of the per-flow path (capture/workers.h) */
 };
 
 /* Fills cfg with the documented defaults (docs/configuration.md). */
@@ -94,6 +95,27 @@ struct ct_capture_ops {
 	 * CT_CLOCK_JUMP_AUDIT, after `frames` frames in a row on it. Called before those frames
 	 * are processed and before clock() runs at `to`. May be NULL. */
 	void (*clock_jump)(void *user, ct_time_t from, ct_time_t to, unsigned frames);
+	/* capture.workers (capture/workers.h): a UDP datagram of flow f, handled on a worker
+	 * thread instead of through `udp`. Return true when it was (and in *kind what it was, for
+	 * udp_fast_commit), false to leave it to `udp` on the serial thread, in input order. It
+	 * runs while the serial thread waits: it may change f's own state (f->app) and read, never
+	 * write, anything shared. May be NULL (never taken). */
+	bool (*udp_fast)(void *user, struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind);
+	/* ...and, on the serial thread at the datagram's place in the input, what udp_fast did
+	 * (counters). */
+	void (*udp_fast_commit)(void *user, uint8_t kind);
+};
+
+/* capture.workers: a capture that only decodes (the reader's half, capture/workers.c) hands
+ * each transport packet and each flow-table event on through these hooks instead of finding
+ * flows itself. */
+struct ct_capture_split {
+	/* a UDP or TCP packet with its header parsed (p->l4, p->data), or an SCTP packet (p->l4
+	 * the whole of it); p and its bytes are borrowed for the call */
+	void (*l4)(void *user, struct ct_capture *c, const struct ct_pkt *p);
+	void (*advance)(void *user, ct_time_t now); /* the clock moved forward: flows expire */
+	void (*rebase)(void *user, ct_time_t to);   /* the clock moved back (capture.h) */
+	void *user;
 };
 
 #define CT_CLOCK_WINDOW (10 * CT_USEC_PER_SEC)
@@ -132,6 +154,8 @@ struct ct_capture {
 	const uint8_t *frame;
 	uint32_t frame_caplen, frame_wirelen;
 	int frame_linktype;
+	uint64_t frameno;          /* number in the run of the frame being decoded */
+	const struct ct_capture_split *split; /* set: decode only (above); NULL: the whole path */
 };
 
 int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, const struct ct_hashkey *key,
@@ -148,5 +172,13 @@ void ct_capture_frame(struct ct_capture *c, int linktype, ct_time_t ts, const ui
 		      uint32_t wirelen);
 /* True if ctitap decodes this link type. */
 bool ct_capture_linktype_ok(int linktype);
+
+/* capture.workers, the serial half: what a split capture handed on, in its order. */
+/* A transport packet as the l4 hook got it (frame `frameno`): its flow and what follows. */
+void ct_capture_l4(struct ct_capture *c, struct ct_pkt *p, uint64_t frameno);
+/* The clock moved forward to now: flows idle past their timeout end. */
+void ct_capture_advance(struct ct_capture *c, ct_time_t now);
+/* The clock moved back to `to` (held frames accepted as a new time line). */
+void ct_capture_rebase(struct ct_capture *c, ct_time_t to);
 
 #endif

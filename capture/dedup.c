@@ -43,20 +43,27 @@ bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *idin, const ui
 	if (fp == 0)
 		fp = 1; /* 0 marks an empty slot */
 	struct ct_dedup_slot *b = &d->slots[(size_t)(fp & d->mask) * DEDUP_WAYS];
-	struct ct_dedup_slot *oldest = &b[0];
+	/* the slot to reuse: the oldest of those out of the window (either way) or empty, else
+	 * the oldest. Entries left ahead by a clock that moved back (capture.h) are out of the
+	 * window too: they must not hold their slots until the clock catches up with them. */
+	struct ct_dedup_slot *victim = NULL;
+	bool victim_out = false;
 	for (int i = 0; i < DEDUP_WAYS; i++) {
+		/* Packet times can step backwards across merged files: compare both ways. */
+		ct_time_t dt = now >= b[i].ts ? now - b[i].ts : b[i].ts - now;
 		if (b[i].fp == fp) {
-			/* Packet times can step backwards across merged files: compare both ways. */
-			ct_time_t dt = now >= b[i].ts ? now - b[i].ts : b[i].ts - now;
 			if (dt <= d->window)
 				return true;
 			b[i].ts = now;
 			return false;
 		}
-		if (b[i].fp == 0 || b[i].ts < oldest->ts)
-			oldest = &b[i];
+		bool out = b[i].fp == 0 || dt > d->window;
+		if (!victim || (out && !victim_out) || (out == victim_out && b[i].ts < victim->ts)) {
+			victim = &b[i];
+			victim_out = out;
+		}
 	}
-	oldest->fp = fp;
-	oldest->ts = now;
+	victim->fp = fp;
+	victim->ts = now;
 	return false;
 }

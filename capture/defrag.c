@@ -17,16 +17,12 @@ int ct_defrag_init(struct ct_defrag *d, uint32_t max_dgrams, size_t memcap, ct_t
 	d->timeout = timeout;
 	d->key = *key;
 	d->ctr = ctr;
-	return CT_OK;
+	return ct_htab_init(&d->tab, d->max_dgrams, (size_t)1 << 20);
 }
 
 static void dgram_unlink(struct ct_defrag *d, struct ct_defrag_dgram *g)
 {
-	struct ct_defrag_dgram **pp = &d->buckets[g->hash % CT_ARRAY_SIZE(d->buckets)];
-	while (*pp && *pp != g)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = g->hnext;
+	ct_htab_del(&d->tab, &g->hn);
 	if (g->older)
 		g->older->newer = g->newer;
 	else
@@ -55,6 +51,7 @@ void ct_defrag_free(struct ct_defrag *d)
 {
 	while (d->oldest)
 		dgram_drop(d, d->oldest);
+	ct_htab_free(&d->tab);
 }
 
 void ct_defrag_expire(struct ct_defrag *d, ct_time_t now)
@@ -89,9 +86,11 @@ static bool defrag_make_room(struct ct_defrag *d, size_t need, bool new_dgram, s
 
 static struct ct_defrag_dgram *dgram_find(struct ct_defrag *d, const struct ct_defrag_key *k, uint64_t h)
 {
-	for (struct ct_defrag_dgram *g = d->buckets[h % CT_ARRAY_SIZE(d->buckets)]; g; g = g->hnext)
-		if (g->hash == h && memcmp(&g->key, k, sizeof(*k)) == 0)
+	for (struct ct_hnode *n = ct_htab_first(&d->tab, h); n; n = ct_htab_next(n)) {
+		struct ct_defrag_dgram *g = CT_CONTAINER_OF(n, struct ct_defrag_dgram, hn);
+		if (memcmp(&g->key, k, sizeof(*k)) == 0)
 			return g;
+	}
 	return NULL;
 }
 
@@ -160,7 +159,6 @@ struct ct_defrag_dgram *ct_defrag_add(struct ct_defrag *d, const struct ct_pkt *
 		if (!g)
 			return NULL;
 		g->key = k;
-		g->hash = h;
 		g->first = p->ts;
 		g->older = d->newest;
 		if (d->newest)
@@ -168,8 +166,7 @@ struct ct_defrag_dgram *ct_defrag_add(struct ct_defrag *d, const struct ct_pkt *
 		else
 			d->oldest = g;
 		d->newest = g;
-		g->hnext = d->buckets[h % CT_ARRAY_SIZE(d->buckets)];
-		d->buckets[h % CT_ARRAY_SIZE(d->buckets)] = g;
+		ct_htab_add(&d->tab, &g->hn, h);
 		d->count++;
 		d->mem += sizeof(*g);
 	}

@@ -20,6 +20,7 @@
 
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "../util/htab.h"
 #include "packet.h"
 
 #define CT_DEFRAG_MAX_RANGES 64
@@ -39,10 +40,9 @@ struct ct_frag_range {
 };
 
 struct ct_defrag_dgram {
-	struct ct_defrag_dgram *hnext;
+	struct ct_hnode hn;                     /* in the table, by key (util/htab.h) */
 	struct ct_defrag_dgram *older, *newer; /* age list */
 	struct ct_defrag_key key;
-	uint64_t hash;
 	ct_time_t first;
 	uint32_t total;        /* payload length, once the last fragment was seen */
 	bool have_total;
@@ -55,7 +55,7 @@ struct ct_defrag_dgram {
 };
 
 struct ct_defrag {
-	struct ct_defrag_dgram *buckets[1024];
+	struct ct_htab tab;    /* datagrams waiting for pieces, by key */
 	struct ct_defrag_dgram *oldest, *newest;
 	uint32_t count;
 	uint32_t max_dgrams;
@@ -66,6 +66,7 @@ struct ct_defrag {
 	struct ct_counters *ctr;
 };
 
+/* Returns CT_OK or CT_ENOMEM (the table's buckets). */
 int ct_defrag_init(struct ct_defrag *d, uint32_t max_dgrams, size_t memcap, ct_time_t timeout,
 		   const struct ct_hashkey *key, struct ct_counters *ctr);
 void ct_defrag_free(struct ct_defrag *d);

@@ -14,6 +14,7 @@
 
 #include "../util/counters.h"
 #include "../util/hash.h"
+#include "../util/htab.h"
 #include "packet.h"
 
 struct ct_stream_parser;
@@ -69,9 +70,8 @@ enum ct_flow_class { CT_FLOW_UDP = 0, CT_FLOW_TCP = 1, CT_FLOW_TCP_CLOSED = 2, C
 
 struct ct_flow {
 	struct ct_flow_key key;
-	uint64_t hash;
-	struct ct_flow *hnext;          /* bucket chain */
-	struct ct_flow *prev, *next;    /* LRU list of its class */
+	struct ct_hnode hn;             /* in the table, by key (util/htab.h) */
+	struct ct_flow *prev, *next;    /* LRU list of its class; next links the free list */
 	uint64_t id;                    /* creation ordinal, from 1 */
 	ct_time_t first;
 	ct_time_t last;
@@ -82,6 +82,10 @@ struct ct_flow {
 	struct ct_tcp_flow tcp;
 	struct ct_sctp_reasm *sctp[2];  /* SCTP user messages in fragments, per direction */
 	void *app;                      /* decoder state, released by the close callback */
+	/* capture.workers: written by the flow's shard only (capture/workers.c) */
+	uint64_t w_batch;               /* the batch w_last and w_held are of */
+	ct_time_t w_last;               /* last seen, counting the packets the shard took in it */
+	bool w_held;                    /* one of its packets in it was left to the serial walk */
 };
 
 enum ct_flow_end { CT_FLOW_END_EXPIRED, CT_FLOW_END_EVICTED, CT_FLOW_END_SHUTDOWN, CT_FLOW_END_REUSED };
@@ -90,8 +94,7 @@ enum ct_flow_end { CT_FLOW_END_EXPIRED, CT_FLOW_END_EVICTED, CT_FLOW_END_SHUTDOW
 typedef void (*ct_flow_close_fn)(void *user, struct ct_flow *f, enum ct_flow_end why);
 
 struct ct_flowtab {
-	struct ct_flow **buckets;
-	uint32_t mask;
+	struct ct_htab tab;             /* struct ct_flow by key */
 	struct ct_flow *pool;
 	uint32_t pool_size;
 	uint32_t pool_used;
@@ -119,6 +122,15 @@ int ct_flowtab_init(struct ct_flowtab *t, const struct ct_flowtab_cfg *cfg, cons
 void ct_flowtab_free(struct ct_flowtab *t);
 void ct_flowtab_close_all(struct ct_flowtab *t);
 
+/* The canonical key of a packet's flow; *side is 0 when the packet's source is the key's a. */
+void ct_flow_key_of(const struct ct_pkt *p, struct ct_flow_key *k, int *side);
+uint64_t ct_flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *k);
+/* The flow of key k with hash h, or NULL; reads the table only (capture workers look flows up
+ * while the table does not change). */
+struct ct_flow *ct_flow_find(const struct ct_flowtab *t, const struct ct_flow_key *k, uint64_t h);
+/* A packet of f at ts: f->last and its place in the LRU list (what ct_flow_get does for a
+ * flow it finds). */
+void ct_flow_touch(struct ct_flowtab *t, struct ct_flow *f, ct_time_t ts);
 /* Finds or creates the flow of a packet; *dir is 0 when the packet comes from the side
  * that opened the flow. Returns NULL only if the table has no entries at all. */
 struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *dir, bool *created);

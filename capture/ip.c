@@ -95,7 +95,7 @@ void ct_decode_ipv4(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 		CT_COUNT_LOG(c->ctr->truncated, "IPv4 packet of %u bytes cut short in the capture", totlen);
 		return;
 	}
-	cur.len = cur.pos + plen; /* drop link-layer padding */
+	ct_cur_limit(&cur, plen); /* drop link-layer padding (the packet's length was checked) */
 	c->ctr->ipv4++;
 	p->ipver = 4;
 	v4_mapped(&p->src, src);
@@ -215,7 +215,7 @@ void ct_decode_ipv6(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 		CT_COUNT_LOG(c->ctr->truncated, "IPv6 packet of %u payload bytes cut short in the capture", plen);
 		return;
 	}
-	cur.len = cur.pos + plen;
+	ct_cur_limit(&cur, plen); /* drop link-layer padding (checked above) */
 	c->ctr->ipv6++;
 	p->ipver = 6;
 	memcpy(p->src.a, src, 16);

@@ -78,7 +78,7 @@ static void decode_pppoe(struct ct_capture *c, struct ct_pkt *p, struct ct_cur c
 	}
 	c->ctr->pppoe++;
 	if (ct_cur_avail(&cur) > (size_t)len - 2)
-		cur.len = cur.pos + len - 2; /* drop Ethernet padding */
+		ct_cur_limit(&cur, (size_t)len - 2); /* drop Ethernet padding */
 	switch (proto) {
 	case 0x0021: ct_decode_ipv4(c, p, cur); break;
 	case 0x0057: ct_decode_ipv6(c, p, cur); break;

@@ -139,7 +139,8 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 
 struct run_ctx {
 	struct ct_source *s;
-	struct ct_capture *c;
+	ct_source_frame_fn fn;
+	void *user;
 	volatile sig_atomic_t *stop;
 	ct_source_tick_fn tick;
 	void *tick_arg;
@@ -190,14 +191,26 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 		if (*r->stop)
 			return;
 	}
-	ct_capture_frame(r->c, r->s->linktype, ts, bytes, h->caplen, h->len);
+	r->fn(r->user, r->s->linktype, ts, bytes, h->caplen, h->len);
+}
+
+static void to_capture(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
+		       uint32_t wirelen)
+{
+	ct_capture_frame(user, linktype, ts, frame, caplen, wirelen);
 }
 
 int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen)
 {
+	return ct_source_run_frames(s, to_capture, c, stop, tick, tick_arg, err, errlen);
+}
+
+int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
+			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen)
+{
 	uint64_t last_tick = ct_mono_ms();
-	struct run_ctx r = { s, c, stop, tick, tick_arg, &last_tick, 0, 0 };
+	struct run_ctx r = { s, fn, user, stop, tick, tick_arg, &last_tick, 0, 0 };
 	/* live: non-blocking reads and our own poll, so ticks (and the signals' flags) are served
 	 * every 100 ms even without traffic (a TPACKET_V3 read waits for a packet whatever the
 	 * timeout); a signal cuts the poll short */

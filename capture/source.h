@@ -49,6 +49,13 @@ typedef void (*ct_source_tick_fn)(void *arg);
  * or CT_EFORMAT when the file ended in a read error (cut short or corrupt); err says why. */
 int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen);
+/* A frame as the source read it: LINKTYPE_*, packet time, bytes borrowed for the call. */
+typedef void (*ct_source_frame_fn)(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
+				   uint32_t wirelen);
+/* ct_source_run() handing each frame to fn instead of a capture (capture/workers.c reads on
+ * one thread and decodes on another). */
+int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
+			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen);
 /* Asks a running ct_source_run to return (async-signal-safe). */
 void ct_source_break(struct ct_source *s);
 /* Adds the kernel's and interface's drop counts of a live source to ctr. */

@@ -30,10 +30,16 @@ int ct_calls_new(struct ct_calls **out, const struct ct_calls_cfg *cfg, const st
 		goto free_timers;
 	if (calls_names_init(t) != CT_OK)
 		goto free_relays;
+	/* a few names per call are its own (its caller's number, its SDP addresses), the rest the
+	 * site's (devices, links) */
+	if (ct_intern_init(&t->names_in, key, (size_t)cfg->max_calls * 2) != CT_OK)
+		goto free_names;
 	t->head.prev = t->head.next = &t->head;
 	*out = t;
 	return CT_OK;
 
+free_names:
+	calls_names_free(t);
 free_relays:
 	calls_relays_free(t);
 free_timers:
@@ -45,10 +51,33 @@ free_t:
 	return CT_ENOMEM;
 }
 
-void calls_set(char *dst, size_t cap, const char *src)
+static void str_set_max(struct ct_calls *t, const char **field, const char *src, size_t max)
 {
-	if (src && src[0] && !dst[0])
-		snprintf(dst, cap, "%s", src);
+	const char *n = src ? ct_intern_get(&t->names_in, src, strnlen(src, max)) : ct_intern_empty;
+	ct_intern_put(&t->names_in, *field);
+	*field = n ? n : ct_intern_empty; /* out of memory: as if never named */
+}
+
+void str_set(struct ct_calls *t, const char **field, const char *src)
+{
+	str_set_max(t, field, src, CT_CSTA_DEV - 1);
+}
+
+void str_fill_max(struct ct_calls *t, const char **field, const char *src, size_t max)
+{
+	if (src && src[0] && !(*field)[0])
+		str_set_max(t, field, src, max);
+}
+
+void str_fill(struct ct_calls *t, const char **field, const char *src)
+{
+	str_fill_max(t, field, src, CT_CSTA_DEV - 1);
+}
+
+void str_drop(struct ct_calls *t, const char **field)
+{
+	ct_intern_put(&t->names_in, *field);
+	*field = ct_intern_empty;
 }
 
 void calls_min_time(ct_time_t *dst, ct_time_t v)
@@ -77,8 +106,8 @@ static bool csta_over(const struct ccall *cc)
 {
 	bool any = false;
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].sip) {
-			if (!cc->legs[i].ended)
+		if (!cc->legs[i]->sip) {
+			if (!cc->legs[i]->ended)
 				return false;
 			any = true;
 		}
@@ -139,17 +168,71 @@ void call_id_of(char id[CT_ID_MAX], const char *kind, const char *a, const char 
 
 
 static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
+static void copy_xfer(struct ct_call_transfer **list, uint8_t *n, const struct ct_call_transfer *from);
+static void merged_add(struct ccall *cc, const char *id);
+static void conf_put(struct ct_calls *t, struct ccall *cc, const char *device);
+
+static void leg_free(struct ct_calls *t, struct leg *l)
+{
+	idx_del(t, l->k);
+	str_drop(t, &l->link);
+	struct leg_sip *d = l->sip;
+	if (d) {
+		str_drop(t, &d->device);
+		str_drop(t, &d->calling);
+		str_drop(t, &d->cti_dev);
+		str_drop(t, &d->sdp_caller.ip);
+		str_drop(t, &d->sdp_callee.ip);
+		str_drop(t, &d->pending_to);
+		str_drop(t, &d->pending_from);
+		free(d);
+	}
+	free(l);
+}
+
+static void party_free(struct ct_calls *t, struct party *p)
+{
+	str_drop(t, &p->device);
+	str_drop(t, &p->agent_id);
+	free(p->iv);
+	free(p);
+}
+
+/* The names a call holds itself (its legs' and parties' apart). */
+static const char **call_names(struct ccall *cc, unsigned i)
+{
+	const char **names[] = { &cc->held_by,	   &cc->consult_dev, &cc->sip_calling, &cc->sip_called,
+				 &cc->csta_calling, &cc->csta_called, &cc->released_by, &cc->xfer_dev,
+				 &cc->queue_dev,   &cc->cause,	     &cc->sip_cause };
+	return i < CT_ARRAY_SIZE(names) ? names[i] : NULL;
+}
 
 static void call_free(struct ct_calls *t, struct ccall *cc)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		idx_del(t, &cc->legs[i].k);
-	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++)
-		idx_del(t, &cc->keys[i]);
+		leg_free(t, cc->legs[i]);
+	for (unsigned i = 0; i < cc->nkeys; i++)
+		idx_del(t, cc->keys[i]);
+	for (unsigned i = 0; i < cc->nparties; i++)
+		party_free(t, cc->parties[i]);
+	for (unsigned i = 0; i < cc->nconf; i++)
+		str_drop(t, &cc->conf[i]);
+	const char **f;
+	for (unsigned i = 0; (f = call_names(cc, i)); i++)
+		str_drop(t, f);
 	cc->prev->next = cc->next;
 	cc->next->prev = cc->prev;
 	ct_heap_remove(&t->timers, &cc->timer);
 	t->live--;
+	free(cc->legs);
+	free(cc->parties);
+	free(cc->rel);
+	free(cc->keys);
+	free(cc->xfers);
+	free(cc->divs);
+	free(cc->conf);
+	free(cc->merged);
+	free(cc->evidence);
 	free(cc->audit);
 	free(cc);
 }
@@ -168,6 +251,9 @@ struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts)
 	struct ccall *cc = calloc(1, sizeof(*cc));
 	if (!cc)
 		return NULL;
+	const char **f;
+	for (unsigned i = 0; (f = call_names(cc, i)); i++)
+		*f = ct_intern_empty;
 	snprintf(cc->id, sizeof(cc->id), "%s", id);
 	cc->direction = CT_DIR_UNKNOWN;
 	cc->join = J_NONE;
@@ -188,7 +274,7 @@ struct ccall *call_new(struct ct_calls *t, const char *id, ct_time_t ts)
 bool has_sip(const struct ccall *cc)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip)
+		if (cc->legs[i]->sip)
 			return true;
 	return false;
 }
@@ -196,7 +282,7 @@ bool has_sip(const struct ccall *cc)
 bool has_csta(const struct ccall *cc)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].sip)
+		if (!cc->legs[i]->sip)
 			return true;
 	return false;
 }
@@ -206,38 +292,45 @@ void evidence_add(struct ccall *cc, const char *evidence)
 {
 	if (evidence[0] && ct_log_get_level() >= CT_LOG_DEBUG)
 		ct_log(CT_LOG_DEBUG, "call %s: %s", cc->id, evidence);
-	if (!evidence[0] || strstr(cc->evidence, evidence))
+	if (!evidence[0] || (cc->evidence && strstr(cc->evidence, evidence)))
 		return;
-	size_t n = strlen(cc->evidence);
-	if (n < sizeof(cc->evidence) - 3)
-		snprintf(cc->evidence + n, sizeof(cc->evidence) - n, "%s%s", n ? "; " : "", evidence);
+	size_t n = cc->evidence ? strlen(cc->evidence) : 0;
+	if (n >= CALLS_EVIDENCE - 3)
+		return;
+	/* as a CALLS_EVIDENCE buffer would hold it: cut at CALLS_EVIDENCE - 1 bytes */
+	size_t len = CT_MIN(n + (n ? 2 : 0) + strlen(evidence), (size_t)CALLS_EVIDENCE - 1);
+	char *e = realloc(cc->evidence, len + 1);
+	if (!e)
+		return;
+	cc->evidence = e;
+	snprintf(e + n, len + 1 - n, "%s%s", n ? "; " : "", evidence);
 }
 
 void sip_tie(struct ccall *cc, const struct leg *a, const struct leg *b)
 {
-	if (!a || !b || a->comp == b->comp)
+	if (!a || !b || !a->sip || !b->sip || a->sip->comp == b->sip->comp)
 		return;
-	uint8_t from = b->comp, to = a->comp;
+	uint8_t from = b->sip->comp, to = a->sip->comp;
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip && cc->legs[i].comp == from)
-			cc->legs[i].comp = to;
+		if (cc->legs[i]->sip && cc->legs[i]->sip->comp == from)
+			cc->legs[i]->sip->comp = to;
 }
 
 void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *dev, const char *ucid,
 	       const char *calling, const char *called)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		struct leg *l = &cc->legs[i];
+		struct leg *l = cc->legs[i];
 		if (!l->sip)
 			continue;
 		bool ties = (dev && dev[0] &&
-			     (!strcmp(leg_device(l), dev) || !strcmp(device_at(t, l->device, callee_host(l)), dev) ||
-			      !strcmp(device_at(t, l->calling, caller_host(l)), dev))) ||
-			    (ucid && ucid[0] && !strcmp(l->ucid, ucid)) ||
-			    (calling && calling[0] && ct_number_tail_same(l->calling, calling, 6)) ||
-			    (called && called[0] && ct_number_tail_same(l->device, called, 4));
-		if (ties && how > l->xjoin)
-			l->xjoin = (uint8_t)how;
+			     (!strcmp(leg_device(l), dev) || !strcmp(device_at(t, l->sip->device, callee_host(l)), dev) ||
+			      !strcmp(device_at(t, l->sip->calling, caller_host(l)), dev))) ||
+			    (ucid && ucid[0] && !strcmp(l->sip->ucid, ucid)) ||
+			    (calling && calling[0] && ct_number_tail_same(l->sip->calling, calling, 6)) ||
+			    (called && called[0] && ct_number_tail_same(l->sip->device, called, 4));
+		if (ties && how > l->sip->xjoin)
+			l->sip->xjoin = (uint8_t)how;
 	}
 }
 
@@ -247,11 +340,11 @@ static enum join method_of(const struct ccall *cc)
 {
 	uint8_t best[256] = { 0 };
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip && cc->legs[i].xjoin > best[cc->legs[i].comp])
-			best[cc->legs[i].comp] = cc->legs[i].xjoin;
+		if (cc->legs[i]->sip && cc->legs[i]->sip->xjoin > best[cc->legs[i]->sip->comp])
+			best[cc->legs[i]->sip->comp] = cc->legs[i]->sip->xjoin;
 	uint8_t worst = J_NONE;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		uint8_t b = cc->legs[i].sip ? best[cc->legs[i].comp] : 0;
+		uint8_t b = cc->legs[i]->sip ? best[cc->legs[i]->sip->comp] : 0;
 		if (b && b < worst)
 			worst = b;
 	}
@@ -273,14 +366,30 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 		t->ctr->calls_legs_dropped++;
 		return NULL;
 	}
-	struct leg *l = &cc->legs[cc->nlegs];
-	memset(l, 0, sizeof(*l));
-	l->sip = sip;
-	if (sip)
-		l->comp = ++cc->ncomp;
-	snprintf(l->link, sizeof(l->link), "%s", link ? link : "");
-	if (!idx_add(t, &l->k, key, cc, ts))
+	if (!CALLS_ROOM(cc->legs, cc->clegs, cc->nlegs, CALLS_MAX_LEGS, 4))
 		return NULL;
+	struct leg *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->link = ct_intern_empty;
+	if (sip) {
+		struct leg_sip *d = calloc(1, sizeof(*d));
+		if (!d) {
+			free(l);
+			return NULL;
+		}
+		d->device = d->calling = d->cti_dev = d->pending_to = d->pending_from = ct_intern_empty;
+		d->sdp_caller.ip = d->sdp_callee.ip = ct_intern_empty;
+		d->comp = ++cc->ncomp;
+		l->sip = d;
+	}
+	if (!(l->k = idx_add(t, key, cc, ts))) {
+		free(l->sip);
+		free(l);
+		return NULL;
+	}
+	str_set(t, &l->link, link);
+	cc->legs[cc->nlegs] = l;
 	leg_call_id(l);
 	(void)call_id; /* the key holds it whole */
 	cc->nlegs++;
@@ -294,30 +403,48 @@ struct leg *leg_add(struct ct_calls *t, struct ccall *cc, const char *key, bool 
 struct party *party_find(struct ccall *cc, const char *device)
 {
 	for (unsigned i = 0; i < cc->nparties; i++)
-		if (strcmp(cc->parties[i].device, device) == 0)
-			return &cc->parties[i];
+		if (strcmp(cc->parties[i]->device, device) == 0)
+			return cc->parties[i];
 	return NULL;
 }
 
-/* When a call has rung more devices than it keeps (a ring-all group, a long hunt), a device
- * that rang and never answered makes room: the one that answers is always kept. */
-static struct party *party_room(struct ct_calls *t, struct ccall *cc)
+/* The place of p (one of cc's parties) in cc's list. */
+static unsigned party_index(const struct ccall *cc, const struct party *p)
+{
+	unsigned i = 0;
+	while (i < cc->nparties && cc->parties[i] != p)
+		i++;
+	return i;
+}
+
+/* Takes party i out of the call's list (the order of the others kept) and frees it. */
+static void party_remove(struct ct_calls *t, struct ccall *cc, unsigned i)
+{
+	party_free(t, cc->parties[i]);
+	memmove(&cc->parties[i], &cc->parties[i + 1], (cc->nparties - i - 1) * sizeof(cc->parties[0]));
+	cc->nparties--;
+}
+
+/* Room for one more party. When a call has rung more devices than it keeps (a ring-all
+ * group, a long hunt), a device that rang and never answered makes room: the one that answers
+ * is always kept. */
+static bool party_room(struct ct_calls *t, struct ccall *cc)
 {
 	if (cc->nparties < CALLS_MAX_PARTIES)
-		return &cc->parties[cc->nparties++];
-	struct party *v = NULL;
+		return CALLS_ROOM(cc->parties, cc->cparties, cc->nparties, CALLS_MAX_PARTIES, 4);
+	int v = -1;
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		struct party *q = &cc->parties[i];
+		struct party *q = cc->parties[i];
 		if (q->answered || q->on_call || q->originated || q->rec == REC_ON || q->rec == REC_PAUSED)
 			continue;
-		if (!v || (q->released && !v->released))
-			v = q;
+		if (v < 0 || (q->released && !cc->parties[v]->released))
+			v = (int)i;
 	}
 	t->ctr->calls_parties_dropped++;
-	if (!v)
-		return NULL;
-	memmove(v, v + 1, (size_t)(&cc->parties[cc->nparties] - (v + 1)) * sizeof(*v)); /* keep the order */
-	return &cc->parties[cc->nparties - 1];
+	if (v < 0)
+		return false;
+	party_remove(t, cc, (unsigned)v);
+	return true;
 }
 
 struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bool csta)
@@ -326,11 +453,11 @@ struct party *party(struct ct_calls *t, struct ccall *cc, const char *device, bo
 		return NULL;
 	struct party *p = party_find(cc, device);
 	if (!p) {
-		p = party_room(t, cc);
-		if (!p)
+		if (!party_room(t, cc) || !(p = calloc(1, sizeof(*p))))
 			return NULL;
-		memset(p, 0, sizeof(*p));
-		snprintf(p->device, sizeof(p->device), "%s", device);
+		p->device = p->agent_id = ct_intern_empty;
+		str_set(t, &p->device, device);
+		cc->parties[cc->nparties++] = p;
 	}
 	if (csta)
 		p->csta = true;
@@ -345,12 +472,10 @@ void party_forget(struct ct_calls *t, struct ccall *cc, const char *device, cons
 	if (!p || p->csta)
 		return; /* CTI reported it: a device */
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (&cc->legs[i] != by && cc->legs[i].sip && !strcmp(leg_device(&cc->legs[i]), device))
+		if (cc->legs[i] != by && cc->legs[i]->sip && !strcmp(leg_device(cc->legs[i]), device))
 			return; /* another dialog reaches it */
 	leave(t, cc, p, CT_RECR_CLEARED, cc->last);
-	unsigned i = (unsigned)(p - cc->parties);
-	memmove(p, p + 1, (cc->nparties - i - 1) * sizeof(*p));
-	cc->nparties--;
+	party_remove(t, cc, party_index(cc, p));
 }
 
 /* What SIP said of device `from` is CTI's device `to`'s: the party's times (the earliest of
@@ -380,8 +505,7 @@ void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const 
 	} else if (q->rec == REC_ON || q->rec == REC_PAUSED) {
 		rec_stop(t, cc, q, CT_RECR_MERGED, cc->last); /* both recorded: once, as `to` */
 	}
-	memmove(q, q + 1, (size_t)(&cc->parties[cc->nparties] - (q + 1)) * sizeof(*q));
-	cc->nparties--;
+	party_remove(t, cc, party_index(cc, q));
 }
 
 void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const struct ct_csta_msg *m, bool out,
@@ -394,35 +518,35 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 	struct leg *only = NULL;
 	unsigned candidates = 0;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		struct leg *l = &cc->legs[i];
-		if (!l->sip || l->cti_dev[0] || l->ended)
+		struct leg *l = cc->legs[i];
+		if (!l->sip || l->sip->cti_dev[0] || l->ended)
 			continue;
-		if (l->b2b_in != out)
+		if (l->sip->b2b_in != out)
 			continue; /* a phone answering is called by its leg; one placing a call calls on it */
-		const char *raw = out ? l->calling : l->device;
+		const char *raw = out ? l->sip->calling : l->sip->device;
 		const struct ct_addr *at = out ? caller_host(l) : callee_host(l);
-		bool same = !strcmp(device_at(t, raw, at), dev) || (ucid && !strcmp(l->ucid, ucid));
+		bool same = !strcmp(device_at(t, raw, at), dev) || (ucid && !strcmp(l->sip->ucid, ucid));
 		if (same) {
 			only = l;
 			candidates = 1;
 			break;
 		}
 		/* the one leg to (from) a phone the PBX placed lately */
-		if (l->invite_ts && ts >= l->invite_ts && ts - l->invite_ts <= t->cfg.window &&
-		    (l->rconstrained || l->rpaired || out)) {
+		if (l->sip->invite_ts && ts >= l->sip->invite_ts && ts - l->sip->invite_ts <= t->cfg.window &&
+		    (l->sip->rconstrained || l->sip->rpaired || out)) {
 			only = l;
 			candidates++;
 		}
 	}
 	if (candidates != 1)
 		return;
-	const char *raw = out ? only->calling : only->device;
+	const char *raw = out ? only->sip->calling : only->sip->device;
 	const struct ct_addr *host = out ? caller_host(only) : callee_host(only);
-	snprintf(only->cti_dev, sizeof(only->cti_dev), "%s", dev);
-	if (ucid && !strcmp(only->ucid, ucid) && only->xjoin < J_SHARED)
-		only->xjoin = J_SHARED; /* both carry the UCID */
-	else if (only->xjoin < J_DEVICE && !strcmp(device_at(t, raw, host), dev))
-		only->xjoin = J_DEVICE;
+	str_set(t, &only->sip->cti_dev, dev);
+	if (ucid && !strcmp(only->sip->ucid, ucid) && only->sip->xjoin < J_SHARED)
+		only->sip->xjoin = J_SHARED; /* both carry the UCID */
+	else if (only->sip->xjoin < J_DEVICE && !strcmp(device_at(t, raw, host), dev))
+		only->sip->xjoin = J_DEVICE;
 	learn_user(t, raw, dev, host);
 	party_rename(t, cc, raw, dev);
 }
@@ -430,6 +554,8 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 /* The recorded intervals of q added to p's, in time order (the cap keeps the first). */
 void iv_merge(struct party *p, const struct party *q)
 {
+	if (q->niv && !p->iv && !(p->iv = calloc(CALLS_MAX_IV, sizeof(*p->iv))))
+		return;
 	for (unsigned k = 0; k < q->niv && p->niv < CALLS_MAX_IV; k++) {
 		unsigned at = p->niv++;
 		while (at > 0 && p->iv[at - 1].start > q->iv[k].start) {
@@ -456,44 +582,48 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 		ct_log(CT_LOG_DEBUG, "call %s merged into %s (%s)", b->id, a->id, why);
 	bool csta_a = has_csta(a);
 	for (unsigned i = 0; i < b->nlegs; i++) {
-		struct leg *l = &b->legs[i];
+		struct leg *l = b->legs[i];
 		if (a->nlegs >= CALLS_MAX_LEGS) {
 			t->ctr->calls_legs_dropped++;
-			idx_del(t, &l->k);
+			leg_free(t, l);
 			continue;
 		}
-		struct leg *n = &a->legs[a->nlegs++];
-		*n = *l;
-		if (n->sip)
-			n->comp = (uint8_t)(n->comp + a->ncomp);
-		idx_move(t, &l->k, &n->k, a);
+		if (!CALLS_ROOM(a->legs, a->clegs, a->nlegs, CALLS_MAX_LEGS, 4)) {
+			leg_free(t, l); /* out of memory */
+			continue;
+		}
+		a->legs[a->nlegs++] = l;
+		if (l->sip)
+			l->sip->comp = (uint8_t)(l->sip->comp + a->ncomp);
+		idx_move(t, l->k, a);
 	}
 	b->nlegs = 0;
 	a->ncomp = (uint8_t)(a->ncomp + b->ncomp);
-	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++) {
-		struct ikey *k = &b->keys[i];
-		if (!k->used)
-			continue;
-		unsigned j = 0;
-		while (j < CALLS_MAX_KEYS && a->keys[j].used)
-			j++;
-		if (j == CALLS_MAX_KEYS) {
-			t->ctr->calls_keys_dropped++;
-			idx_del(t, k);
+	for (unsigned i = 0; i < b->nkeys; i++) {
+		if (a->nkeys < CALLS_MAX_KEYS && CALLS_ROOM(a->keys, a->ckeys, a->nkeys, CALLS_MAX_KEYS, CALLS_KEYS_FIRST)) {
+			a->keys[a->nkeys++] = b->keys[i];
+			idx_move(t, b->keys[i], a);
 		} else {
-			idx_move(t, k, &a->keys[j], a);
+			t->ctr->calls_keys_dropped++;
+			idx_del(t, b->keys[i]);
 		}
 	}
+	b->nkeys = 0;
+	unsigned kept = 0; /* b's parties that stay b's (freed with it) */
 	for (unsigned i = 0; i < b->nparties; i++) {
-		struct party *q = &b->parties[i];
+		struct party *q = b->parties[i];
 		struct party *p = party_find(a, q->device);
 		if (!p) {
-			if (a->nparties < CALLS_MAX_PARTIES)
-				a->parties[a->nparties++] = *q;
-			else
-				leave(t, b, q, CT_RECR_CLEARED, b->last); /* not kept: its recording and agent see it go */
+			if (a->nparties < CALLS_MAX_PARTIES &&
+			    CALLS_ROOM(a->parties, a->cparties, a->nparties, CALLS_MAX_PARTIES, 4)) {
+				a->parties[a->nparties++] = q;
+				continue;
+			}
+			leave(t, b, q, CT_RECR_CLEARED, b->last); /* not kept: its recording and agent see it go */
+			b->parties[kept++] = q;
 			continue;
 		}
+		b->parties[kept++] = q;
 		calls_min_time(&p->alerted, q->alerted);
 		calls_min_time(&p->answered, q->answered);
 		/* still in one of the two calls: still in the merged one; out of both: since the first */
@@ -513,17 +643,17 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 		p->payment |= q->payment;
 		iv_merge(p, q);
 	}
-	for (unsigned i = 0; i < b->nxfers && a->nxfers < CALLS_MAX_XFER; i++)
-		a->xfers[a->nxfers++] = b->xfers[i];
-	for (unsigned i = 0; i < b->ndivs && a->ndivs < CALLS_MAX_XFER; i++)
-		a->divs[a->ndivs++] = b->divs[i];
+	b->nparties = kept;
+	for (unsigned i = 0; i < b->nxfers; i++)
+		copy_xfer(&a->xfers, &a->nxfers, &b->xfers[i]);
+	for (unsigned i = 0; i < b->ndivs; i++)
+		copy_xfer(&a->divs, &a->ndivs, &b->divs[i]);
 	for (unsigned i = 0; i < b->naudit; i++)
 		note(t, a, b->audit[i].kind, b->audit[i].detail);
 	a->audit_more += b->audit_more;
-	if (a->nmerged < CALLS_MAX_MERGED)
-		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->id);
-	for (unsigned i = 0; i < b->nmerged && a->nmerged < CALLS_MAX_MERGED; i++)
-		snprintf(a->merged[a->nmerged++], sizeof(a->merged[0]), "%s", b->merged[i]);
+	merged_add(a, b->id);
+	for (unsigned i = 0; i < b->nmerged; i++)
+		merged_add(a, b->merged[i]);
 	calls_min_time(&a->answer, b->answer);
 	if (b->last > a->last)
 		a->last = b->last;
@@ -544,32 +674,32 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 	}
 	if (b->sip_first && (!a->sip_first || b->sip_first < a->sip_first)) {
 		a->sip_first = b->sip_first;
-		memcpy(a->sip_calling, b->sip_calling, sizeof(a->sip_calling));
-		memcpy(a->sip_called, b->sip_called, sizeof(a->sip_called));
+		str_set(t, &a->sip_calling, b->sip_calling);
+		str_set(t, &a->sip_called, b->sip_called);
 	}
 	if (!csta_a) {
 		/* the customer's call is a's: a consultation merged into it does not name its caller
 		 * (a caller CTI withheld stays withheld) */
-		calls_set(a->csta_calling, sizeof(a->csta_calling), b->csta_calling);
-		calls_set(a->csta_called, sizeof(a->csta_called), b->csta_called);
+		str_fill(t, &a->csta_calling, b->csta_calling);
+		str_fill(t, &a->csta_called, b->csta_called);
 	}
 	if (a->direction == CT_DIR_UNKNOWN)
 		a->direction = b->direction;
-	calls_set(a->released_by, sizeof(a->released_by), b->released_by);
-	calls_set(a->cause, sizeof(a->cause), b->cause);
-	calls_set(a->sip_cause, sizeof(a->sip_cause), b->sip_cause);
+	str_fill(t, &a->released_by, b->released_by);
+	str_fill_max(t, &a->cause, b->cause, CALLS_CAUSE - 1);
+	str_fill(t, &a->sip_cause, b->sip_cause);
 	if (!a->sip_disposition)
 		a->sip_disposition = b->sip_disposition;
 	a->csta_busy |= b->csta_busy;
 	a->network |= b->network;
 	if (b->join < a->join)
 		a->join = b->join;
-	if (b->evidence[0])
+	if (b->evidence)
 		joined(a, (enum join)a->join, b->evidence);
 	if (!a->queued_at) {
 		a->queued_at = b->queued_at;
 		a->queue_end = b->queue_end;
-		memcpy(a->queue_dev, b->queue_dev, sizeof(a->queue_dev));
+		str_set(t, &a->queue_dev, b->queue_dev);
 	}
 	if (!a->route_req) {
 		a->route_req = b->route_req;
@@ -584,8 +714,8 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
 	a->cancelled |= b->cancelled;
 	if (b->conferenced) {
 		a->conferenced = true;
-		for (unsigned i = 0; i < b->nconf && a->nconf < CALLS_MAX_PARTIES; i++)
-			memcpy(a->conf[a->nconf++], b->conf[i], sizeof(a->conf[0]));
+		for (unsigned i = 0; i < b->nconf; i++)
+			conf_put(t, a, b->conf[i]);
 	}
 	if (t->rep && t->rep->merged) /* what is keyed by b's id follows it, while the id exists */
 		t->rep->merged(t->rep->user, a->last, a->id, b->id);
@@ -599,24 +729,24 @@ struct ccall *merge_calls(struct ct_calls *t, struct ccall *a, struct ccall *b, 
  * placed, the caller of a leg that came into a B2BUA. */
 void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t ts)
 {
-	if (!l->sip || l->cti_dev[0] || l->b2b_in || !has_csta(cc))
+	if (!l->sip || l->sip->cti_dev[0] || l->sip->b2b_in || !has_csta(cc))
 		return;
 	/* the devices CTI reported ringing a moment ago that no SIP leg reaches yet */
 	const char *dev = NULL;
 	unsigned n = 0;
 	bool ucid_says = false;
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		const struct party *p = &cc->parties[i];
+		const struct party *p = cc->parties[i];
 		if (!p->csta || p->external || !p->alerted || p->released ||
 		    (ts > p->alerted ? ts - p->alerted : p->alerted - ts) > t->cfg.window)
 			continue; /* CTI reported it ringing within the window of the leg's INVITE */
 		bool reached = false;
 		for (unsigned j = 0; j < cc->nlegs; j++)
-			if (cc->legs[j].sip && !strcmp(cc->legs[j].cti_dev, p->device))
+			if (cc->legs[j]->sip && !strcmp(cc->legs[j]->sip->cti_dev, p->device))
 				reached = true;
 		if (reached)
 			continue;
-		if (!strcmp(device_at(t, l->device, callee_host(l)), p->device)) {
+		if (!strcmp(device_at(t, l->sip->device, callee_host(l)), p->device)) {
 			dev = p->device; /* it is that device by name */
 			n = 1;
 			break;
@@ -627,14 +757,14 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 	if (n != 1)
 		return;
 	/* by name, or the one phone leg of a call tied to CTI by the leg's own UCID or a B2BUA */
-	ucid_says = l->xjoin == J_SHARED;
-	if (strcmp(device_at(t, l->device, callee_host(l)), dev) && !ucid_says && !l->rpaired)
+	ucid_says = l->sip->xjoin == J_SHARED;
+	if (strcmp(device_at(t, l->sip->device, callee_host(l)), dev) && !ucid_says && !l->sip->rpaired)
 		return;
-	snprintf(l->cti_dev, sizeof(l->cti_dev), "%s", dev);
-	learn_user(t, l->device, dev, callee_host(l));
-	party_rename(t, cc, l->device, dev);
-	if (l->xjoin < J_DEVICE && !strcmp(device_at(t, l->device, callee_host(l)), dev))
-		l->xjoin = J_DEVICE;
+	str_set(t, &l->sip->cti_dev, dev);
+	learn_user(t, l->sip->device, dev, callee_host(l));
+	party_rename(t, cc, l->sip->device, dev);
+	if (l->sip->xjoin < J_DEVICE && !strcmp(device_at(t, l->sip->device, callee_host(l)), dev))
+		l->sip->xjoin = J_DEVICE;
 	const struct party *p = party_find(cc, dev);
 	if (p && p->alerted)
 		cti_lag(cc, dev, p->alerted);
@@ -642,9 +772,11 @@ void name_leg_late(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_
 
 const char *leg_device(const struct leg *l)
 {
-	if (l->cti_dev[0])
-		return l->cti_dev;
-	return l->b2b_in ? l->calling : l->device;
+	if (!l->sip)
+		return ""; /* a CSTA leg reaches no phone by itself */
+	if (l->sip->cti_dev[0])
+		return l->sip->cti_dev;
+	return l->sip->b2b_in ? l->sip->calling : l->sip->device;
 }
 
 /* A device leaves the call when the last SIP leg it has in it ends (a conference keeps its
@@ -652,7 +784,7 @@ const char *leg_device(const struct leg *l)
 static bool other_leg(const struct ccall *cc, const struct leg *l, const char *device)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *o = &cc->legs[i];
+		const struct leg *o = cc->legs[i];
 		if (o != l && o->sip && !o->ended && !o->bye && strcmp(leg_device(o), device) == 0)
 			return true;
 	}
@@ -669,11 +801,11 @@ struct party *leaving(const struct ct_calls *t, struct ccall *cc, const struct l
 }
 
 
-void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts)
+void transfer_asked(struct ct_calls *t, struct ccall *cc, const char *device, ct_time_t ts)
 {
 	if (calls_empty(device))
 		return;
-	snprintf(cc->xfer_dev, sizeof(cc->xfer_dev), "%s", device);
+	str_set(t, &cc->xfer_dev, device);
 	cc->xfer_ts = ts;
 	cc->xfer_left = 0;
 }
@@ -714,9 +846,8 @@ void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const
 		}
 		return;
 	}
-	if (cc->nxfers < CALLS_MAX_XFER && weak)
-		cc->xfer_weak |= (uint8_t)(1u << cc->nxfers);
-	add_xfer(cc->xfers, &cc->nxfers, from, to, kind, ts);
+	if (add_xfer(&cc->xfers, &cc->nxfers, from, to, kind, ts) && weak)
+		cc->xfer_weak |= (uint8_t)(1u << (cc->nxfers - 1));
 }
 
 void transfer_done(struct ct_calls *t, struct ccall *cc, const char *from, ct_time_t ts)
@@ -743,6 +874,8 @@ static void release_seen(struct ccall *cc, ct_time_t ts)
 		cc->nrel--;
 		if (ts < cc->rel[0])
 			return;
+	} else if (!CALLS_ROOM(cc->rel, cc->crel, cc->nrel, CALLS_MAX_REL, 4)) {
+		return; /* out of memory */
 	}
 	unsigned at = cc->nrel++;
 	while (at > 0 && cc->rel[at - 1] > ts) {
@@ -785,31 +918,64 @@ static ct_time_t hangup_time(const struct ccall *cc)
 bool all_ended(const struct ccall *cc, bool sip_only)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].ended && (!sip_only || cc->legs[i].sip))
+		if (!cc->legs[i]->ended && (!sip_only || cc->legs[i]->sip))
 			return false;
 	return cc->nlegs > 0;
 }
 
-void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+/* A new entry of *list (allocated at the first, at the cap), NULL when full. */
+static struct ct_call_transfer *xfer_new(struct ct_call_transfer **list, uint8_t *n)
+{
+	if (*n >= CALLS_MAX_XFER || (!*list && !(*list = calloc(CALLS_MAX_XFER, sizeof(**list)))))
+		return NULL;
+	return &(*list)[(*n)++];
+}
+
+bool add_xfer(struct ct_call_transfer **list, uint8_t *n, const char *from, const char *to, enum ct_xfer_kind kind,
 	      ct_time_t ts)
 {
-	if (*n >= CALLS_MAX_XFER)
-		return;
-	struct ct_call_transfer *x = &list[(*n)++];
+	struct ct_call_transfer *x = xfer_new(list, n);
+	if (!x)
+		return false;
 	snprintf(x->from, sizeof(x->from), "%s", from ? from : "");
 	snprintf(x->to, sizeof(x->to), "%s", to ? to : "");
 	x->kind = kind;
 	x->ts = ts;
+	return true;
 }
 
-void conf_add(struct ccall *cc, const char *device)
+static void copy_xfer(struct ct_call_transfer **list, uint8_t *n, const struct ct_call_transfer *from)
+{
+	struct ct_call_transfer *x = xfer_new(list, n);
+	if (x)
+		*x = *from;
+}
+
+static void merged_add(struct ccall *cc, const char *id)
+{
+	if (cc->nmerged >= CALLS_MAX_MERGED ||
+	    (!cc->merged && !(cc->merged = calloc(CALLS_MAX_MERGED, sizeof(cc->merged[0])))))
+		return;
+	snprintf(cc->merged[cc->nmerged++], sizeof(cc->merged[0]), "%s", id);
+}
+
+/* A conference device added to the list as it is (conf_add() checks it). */
+static void conf_put(struct ct_calls *t, struct ccall *cc, const char *device)
+{
+	if (cc->nconf >= CALLS_MAX_PARTIES || (!cc->conf && !(cc->conf = calloc(CALLS_MAX_PARTIES, sizeof(cc->conf[0])))))
+		return;
+	cc->conf[cc->nconf] = ct_intern_empty;
+	str_set(t, &cc->conf[cc->nconf++], device);
+}
+
+void conf_add(struct ct_calls *t, struct ccall *cc, const char *device)
 {
 	if (calls_empty(device) || cc->nconf >= CALLS_MAX_PARTIES)
 		return;
 	for (unsigned i = 0; i < cc->nconf; i++)
 		if (strcmp(cc->conf[i], device) == 0)
 			return;
-	snprintf(cc->conf[cc->nconf++], sizeof(cc->conf[0]), "%s", device);
+	conf_put(t, cc, device);
 }
 
 void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
@@ -818,9 +984,9 @@ void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered)
 	if (cc->has_cti_lag || !delivered || cc->direction != CT_DIR_INBOUND)
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (l->sip && l->invite_ts && !l->b2b_in && strcmp(leg_device(l), device) == 0) {
-			cc->cti_lag = (int64_t)delivered - (int64_t)l->invite_ts;
+		const struct leg *l = cc->legs[i];
+		if (l->sip && l->sip->invite_ts && !l->sip->b2b_in && strcmp(leg_device(l), device) == 0) {
+			cc->cti_lag = (int64_t)delivered - (int64_t)l->sip->invite_ts;
 			cc->has_cti_lag = true;
 			return;
 		}
@@ -849,8 +1015,8 @@ static const char *record_number(const char *in, char *out, size_t cap)
 static bool is_party_device(const struct ccall *cc, const char *dev)
 {
 	for (unsigned i = 0; i < cc->nparties; i++)
-		if (cc->parties[i].csta && !cc->parties[i].external && (cc->parties[i].alerted || cc->parties[i].answered) &&
-		    !strcmp(cc->parties[i].device, dev))
+		if (cc->parties[i]->csta && !cc->parties[i]->external && (cc->parties[i]->alerted || cc->parties[i]->answered) &&
+		    !strcmp(cc->parties[i]->device, dev))
 			return true;
 	return false;
 }
@@ -897,10 +1063,10 @@ static enum ct_direction sip_direction(const struct ccall *cc)
 {
 	bool from_outside = outside_name(cc->sip_calling), to_device = false, to_outside = false;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (!l->sip || !l->invite_ts || l->b2b_in)
+		const struct leg *l = cc->legs[i];
+		if (!l->sip || !l->sip->invite_ts || l->sip->b2b_in)
 			continue;
-		if (outside_name(l->device))
+		if (outside_name(l->sip->device))
 			to_outside = true;
 		else
 			to_device = true;
@@ -931,10 +1097,10 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 {
 	const struct leg *first = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (!l->sip || !l->invite_ts)
+		const struct leg *l = cc->legs[i];
+		if (!l->sip || !l->sip->invite_ts)
 			continue;
-		if (!first || l->invite_ts < first->invite_ts)
+		if (!first || l->sip->invite_ts < first->sip->invite_ts)
 			first = l;
 	}
 	if (cc->direction != CT_DIR_OUTBOUND || !first)
@@ -943,11 +1109,11 @@ static const struct leg *trunk_leg(const struct ccall *cc)
 	 * named by CTI, is the agent's; the earliest such trunk) */
 	const struct leg *trunk = NULL;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (!l->sip || !l->invite_ts || l->cti_dev[0] || l->b2b_in)
+		const struct leg *l = cc->legs[i];
+		if (!l->sip || !l->sip->invite_ts || l->sip->cti_dev[0] || l->sip->b2b_in)
 			continue;
-		const struct party *p = party_find((struct ccall *)cc, l->device);
-		if ((!p || !p->csta || p->external) && (!trunk || l->invite_ts < trunk->invite_ts))
+		const struct party *p = party_find((struct ccall *)cc, l->sip->device);
+		if ((!p || !p->csta || p->external) && (!trunk || l->sip->invite_ts < trunk->sip->invite_ts))
 			trunk = l;
 	}
 	return trunk;
@@ -977,34 +1143,34 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	const struct leg *tl = trunk_leg(cc);
 	ct_time_t answer = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		struct party *p = &cc->parties[i];
+		struct party *p = cc->parties[i];
 		if (csta && !p->csta)
 			continue;
 		/* an outbound call is answered when the far end answers, not the agent's phone */
 		if (!out || p->external || strcmp(p->device, cc->csta_calling))
 			calls_min_time(&answer, p->answered);
 	}
-	if (out && tl && tl->answer_ts && strcmp(tl->device, cc->csta_calling))
-		calls_min_time(&answer, tl->answer_ts); /* the far end's 200 OK on the trunk leg */
+	if (out && tl && tl->sip->answer_ts && strcmp(tl->sip->device, cc->csta_calling))
+		calls_min_time(&answer, tl->sip->answer_ts); /* the far end's 200 OK on the trunk leg */
 	if (!answer && !out)
 		answer = cc->answer;
 	if (cc->held)
 		hold(t, cc, NULL, false, end);
 	for (unsigned i = 0; i < cc->nparties; i++)
-		leave(t, cc, &cc->parties[i], CT_RECR_CLEARED, end);
+		leave(t, cc, cc->parties[i], CT_RECR_CLEARED, end);
 	if (cc->direction == CT_DIR_UNKNOWN && !csta)
 		cc->direction = sip_direction(cc);
 	if (cc->direction == CT_DIR_UNKNOWN && csta)
 		for (unsigned i = 0; i < cc->nparties; i++)
-			if (cc->parties[i].csta && cc->parties[i].answered && strcmp(cc->parties[i].device, cc->csta_calling))
+			if (cc->parties[i]->csta && cc->parties[i]->answered && strcmp(cc->parties[i]->device, cc->csta_calling))
 				cc->direction = CT_DIR_INBOUND; /* answered by CTI's device */
 	if (t->cfg.hooks.csta_call_over)
 		for (unsigned i = 0; i < cc->nlegs; i++)
-			if (!cc->legs[i].sip)
-				t->cfg.hooks.csta_call_over(t->cfg.hooks.user, cc->legs[i].link, cc->legs[i].call_id, now);
+			if (!cc->legs[i]->sip)
+				t->cfg.hooks.csta_call_over(t->cfg.hooks.user, cc->legs[i]->link, cc->legs[i]->call_id, now);
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip)
-			relay_ambiguity(t, cc, &cc->legs[i], end);
+		if (cc->legs[i]->sip)
+			relay_ambiguity(t, cc, cc->legs[i], end);
 	relay_leaving(t, cc, end);
 	final_findings(t, cc, end, answer != 0);
 	if (!t->rep || !t->rep->call)
@@ -1014,9 +1180,9 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	struct ct_call_view v = { .ts = end, .call = cc->id, .start = cc->start, .answer = answer, .end = end };
 	/* what the customer dialled or saw: the trunk leg as SIP shows it, else CTI's view */
 	static char calling[CT_NUMBER_NORM_MAX + CT_CSTA_DEV], called[CT_NUMBER_NORM_MAX + CT_CSTA_DEV];
-	v.calling = record_number(tl && tl->calling[0] ? tl->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling,
+	v.calling = record_number(tl && tl->sip->calling[0] ? tl->sip->calling : cc->csta_calling[0] ? cc->csta_calling : cc->sip_calling,
 				  calling, sizeof(calling));
-	v.called = record_number(tl && tl->device[0] ? tl->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called,
+	v.called = record_number(tl && tl->sip->device[0] ? tl->sip->device : cc->csta_called[0] ? cc->csta_called : cc->sip_called,
 				 called, sizeof(called));
 	v.direction = cc->direction;
 	v.disposition = disposition(cc, answer);
@@ -1034,7 +1200,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 	v.has_cti_lag = cc->has_cti_lag;
 	v.cti_lag_us = cc->cti_lag;
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		const struct party *p = &cc->parties[i];
+		const struct party *p = cc->parties[i];
 		if (listed(cc, p, csta))
 			x.parties[v.nparties++] = (struct ct_call_party){ p->device, p->agent_id, p->alerted, p->answered,
 									  p->released };
@@ -1057,7 +1223,7 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 				: cc->released_by;
 	v.cause = cc->cause[0] ? cc->cause : cc->sip_cause;
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		x.legs[i] = (struct ct_call_leg){ cc->legs[i].sip, cc->legs[i].link, cc->legs[i].call_id };
+		x.legs[i] = (struct ct_call_leg){ cc->legs[i]->sip, cc->legs[i]->link, cc->legs[i]->call_id };
 	v.legs = x.legs;
 	v.nlegs = cc->nlegs;
 	for (unsigned i = 0; i < cc->nmerged; i++)
@@ -1071,11 +1237,11 @@ static void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 		   : csta && !sip			? CT_JOIN_CSTA_ONLY
 		   : !csta && sip			? CT_JOIN_SIP_ONLY
 							: CT_JOIN_SHARED_ID;
-	v.evidence = cc->evidence[0] ? cc->evidence : csta && !sip ? "no SIP leg found" : "no CSTA leg found";
+	v.evidence = cc->evidence ? cc->evidence : csta && !sip ? "no SIP leg found" : "no CSTA leg found";
 	for (unsigned i = 0; i < cc->nparties; i++)
-		if (cc->parties[i].niv)
-			x.rec[v.nrecordings++] = (struct ct_call_recording){ cc->parties[i].device, cc->parties[i].iv,
-									     cc->parties[i].niv };
+		if (cc->parties[i]->niv)
+			x.rec[v.nrecordings++] = (struct ct_call_recording){ cc->parties[i]->device, cc->parties[i]->iv,
+									     cc->parties[i]->niv };
 	v.recordings = x.rec;
 	v.findings = cc->audit;
 	v.nfindings = cc->naudit;
@@ -1123,6 +1289,7 @@ void ct_calls_free(struct ct_calls *t, ct_time_t now)
 	calls_relays_free(t);
 	ct_heap_free(&t->timers);
 	ct_htab_free(&t->idx);
+	ct_intern_free(&t->names_in);
 	free(t);
 }
 

@@ -34,7 +34,7 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 {
 	char d[512];
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
+		const struct leg *l = cc->legs[i];
 		if (!l->sip && !l->cleared && !l->superseded) {
 			snprintf(d, sizeof(d), "CSTA call %s on link %s: no clearing event was seen", l->call_id, l->link);
 			finding(t, cc, end, CT_AUDIT_MISSING_EVENT, l->link, d);
@@ -42,10 +42,11 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 	}
 	/* media: one flow may carry several legs (a B2BUA's direct media), so the call counts */
 	unsigned answered_legs = 0, flows = 0;
-	for (unsigned i = 0; i < cc->nlegs; i++) {
-		answered_legs += cc->legs[i].answered_sip;
-		flows += cc->legs[i].rtp_flows;
-	}
+	for (unsigned i = 0; i < cc->nlegs; i++)
+		if (cc->legs[i]->sip) {
+			answered_legs += cc->legs[i]->sip->answered_sip;
+			flows += cc->legs[i]->sip->rtp_flows;
+		}
 	if (t->cfg.rtp && answered_legs && !flows) {
 		snprintf(d, sizeof(d), "call answered (%u SIP dialogs) but no RTP flowed on any SDP endpoint of it",
 			 answered_legs);
@@ -54,7 +55,7 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 	/* CTI cleared the call while SIP dialogs of it never said goodbye: their BYEs were lost */
 	if (has_csta(cc) && !all_ended(cc, true))
 		for (unsigned i = 0; i < cc->nlegs; i++) {
-			const struct leg *l = &cc->legs[i];
+			const struct leg *l = cc->legs[i];
 			if (l->sip && !l->ended && l->answered) {
 				snprintf(d, sizeof(d), "SIP dialog %.120s was answered but no BYE was seen (CTI cleared the call)",
 					 l->call_id);
@@ -62,7 +63,7 @@ void final_findings(struct ct_calls *t, struct ccall *cc, ct_time_t end, bool an
 			}
 		}
 	if (t->csta_seen && answered_call && has_sip(cc) && !has_csta(cc)) {
-		snprintf(d, sizeof(d), "answered SIP call %s never appeared on a CTI link", cc->legs[0].call_id);
+		snprintf(d, sizeof(d), "answered SIP call %s never appeared on a CTI link", cc->legs[0]->call_id);
 		finding(t, cc, end, CT_AUDIT_ORPHAN_DIALOG, NULL, d);
 	}
 }
@@ -86,8 +87,8 @@ unsigned ct_calls_link_blind(struct ct_calls *t, const char *link, ct_time_t fro
 	for (struct ccall *cc = t->head.next; cc != &t->head; cc = cc->next) {
 		bool on_link = false;
 		for (unsigned i = 0; i < cc->nlegs; i++)
-			if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0 &&
-			    (!cc->legs[i].ended || cc->legs[i].superseded))
+			if (!cc->legs[i]->sip && strcmp(cc->legs[i]->link, link) == 0 &&
+			    (!cc->legs[i]->ended || cc->legs[i]->superseded))
 				on_link = true;
 		if (!on_link)
 			continue;

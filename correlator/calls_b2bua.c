@@ -107,9 +107,9 @@ static struct leg *leg_by_hash(struct ct_calls *t, uint64_t h, struct ccall **cc
 	for (struct ct_hnode *n = ct_htab_first(&t->idx, h); n; n = ct_htab_next(n)) {
 		struct ikey *k = CT_CONTAINER_OF(n, struct ikey, hn);
 		for (unsigned i = 0; i < k->cc->nlegs; i++)
-			if (&k->cc->legs[i].k == k && k->cc->legs[i].sip) {
+			if (k->cc->legs[i]->k == k && k->cc->legs[i]->sip) {
 				*cc = k->cc;
-				return &k->cc->legs[i];
+				return k->cc->legs[i];
 			}
 	}
 	return NULL;
@@ -121,11 +121,11 @@ enum side { SIDE_NONE, SIDE_IN, SIDE_OUT };
  * any hop the INVITE was seen on. */
 static enum side side_of(const struct leg *l, const struct ct_addr *h)
 {
-	if (!l->invite_ts)
+	if (!l->sip->invite_ts)
 		return SIDE_NONE;
-	if (!memcmp(&l->invite_dst, h, sizeof(*h)) || !memcmp(&l->hop, h, sizeof(*h)))
+	if (!memcmp(&l->sip->invite_dst, h, sizeof(*h)) || !memcmp(&l->sip->hop, h, sizeof(*h)))
 		return SIDE_IN;
-	if (!memcmp(&l->invite_src, h, sizeof(*h)) || !memcmp(&l->hop_src, h, sizeof(*h)))
+	if (!memcmp(&l->sip->invite_src, h, sizeof(*h)) || !memcmp(&l->sip->hop_src, h, sizeof(*h)))
 		return SIDE_OUT;
 	return SIDE_NONE;
 }
@@ -133,14 +133,14 @@ static enum side side_of(const struct leg *l, const struct ct_addr *h)
 /* The host on the other end of l's dialog from h (NULL: h is not on it). */
 static const struct ct_addr *peer_of(const struct leg *l, const struct ct_addr *h)
 {
-	if (!memcmp(&l->invite_src, h, sizeof(*h)))
-		return &l->invite_dst;
-	if (!memcmp(&l->invite_dst, h, sizeof(*h)))
-		return &l->invite_src;
-	if (!memcmp(&l->hop_src, h, sizeof(*h)))
-		return &l->hop;
-	if (!memcmp(&l->hop, h, sizeof(*h)))
-		return &l->hop_src;
+	if (!memcmp(&l->sip->invite_src, h, sizeof(*h)))
+		return &l->sip->invite_dst;
+	if (!memcmp(&l->sip->invite_dst, h, sizeof(*h)))
+		return &l->sip->invite_src;
+	if (!memcmp(&l->sip->hop_src, h, sizeof(*h)))
+		return &l->sip->hop;
+	if (!memcmp(&l->sip->hop, h, sizeof(*h)))
+		return &l->sip->hop_src;
 	return NULL;
 }
 
@@ -178,7 +178,7 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 			continue;
 		if (ts - r->ts > gap)
 			break; /* newest first: the rest is older still */
-		if (r->leg == x->k.hn.h)
+		if (r->leg == x->k->hn.h)
 			continue;
 		struct ccall *ycc;
 		const struct leg *y = leg_by_hash(t, r->leg, &ycc);
@@ -186,10 +186,10 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 			continue;
 		/* a B2BUA rewrites a caller into anonymous, a name or its own number, not into
 		 * another customer's number */
-		if (y && callers_differ(y->calling, x->calling))
+		if (y && callers_differ(y->sip->calling, x->sip->calling))
 			continue;
 		/* a B2BUA places its dialog because it received the other: that INVITE came first */
-		if (y && (want == SIDE_IN ? y->invite_ts > x->invite_ts : y->invite_ts < x->invite_ts))
+		if (y && (want == SIDE_IN ? y->sip->invite_ts > x->sip->invite_ts : y->sip->invite_ts < x->sip->invite_ts))
 			continue;
 		/* a B2BUA mostly joins two peers (a carrier and a phone); when both dialogs go to one
 		 * peer (a carrier's SBC seen only towards the PBX, whose inbound and outbound calls
@@ -197,7 +197,7 @@ static void sources(struct ct_calls *t, const struct ct_addr *h, int kind, const
 		 * same target makes them candidates */
 		const struct ct_addr *yp = y ? peer_of(y, h) : NULL, *xp = peer_of(x, h);
 		if (yp && xp && !memcmp(yp, xp, sizeof(*yp)) &&
-		    !(ct_number_tail_same(y->calling, x->calling, 4) && ct_number_tail_same(y->device, x->device, 4)))
+		    !(ct_number_tail_same(y->sip->calling, x->sip->calling, 4) && ct_number_tail_same(y->sip->device, x->sip->device, 4)))
 			continue;
 		set_add(out, r->leg); /* one written already may have been the source: it stays */
 	}
@@ -214,8 +214,8 @@ static bool prefer_matching(struct ct_calls *t, const struct leg *o, struct legs
 		score[i] = 0;
 		if (!in)
 			continue;
-		score[i] += ct_number_tail_same(in->calling, o->calling, 6);
-		score[i] += ct_number_tail_same(in->device, o->device, 4);
+		score[i] += ct_number_tail_same(in->sip->calling, o->sip->calling, 6);
+		score[i] += ct_number_tail_same(in->sip->device, o->sip->device, 4);
 		if (score[i] > best)
 			best = score[i];
 	}
@@ -233,13 +233,13 @@ static bool prefer_matching(struct ct_calls *t, const struct leg *o, struct legs
  * naming them all (relay_leaving), while their Call-IDs are still at hand. */
 static void mark_candidates(struct ct_calls *t, const struct leg *o)
 {
-	if (o->nrcand < 2 || o->rin)
+	if (o->sip->nrcand < 2 || o->sip->rin)
 		return;
-	for (unsigned i = 0; i < o->nrcand; i++) {
+	for (unsigned i = 0; i < o->sip->nrcand; i++) {
 		struct ccall *icc;
-		struct leg *in = leg_by_hash(t, o->rcand[i], &icc);
+		struct leg *in = leg_by_hash(t, o->sip->rcand[i], &icc);
 		if (in)
-			in->rcand_of = true;
+			in->sip->rcand_of = true;
 	}
 }
 
@@ -249,28 +249,28 @@ static void mark_candidates(struct ct_calls *t, const struct leg *o)
  * candidate with one vote when the list is full. */
 static void constrain(struct ct_calls *t, struct leg *o, const struct legset *c, unsigned weight)
 {
-	if (o->rpaired || c->more || !c->n)
+	if (o->sip->rpaired || c->more || !c->n)
 		return; /* too many to say anything, or nothing seen */
-	if (o->robs < UINT8_MAX)
-		o->robs++;
-	o->rconstrained = true;
+	if (o->sip->robs < UINT8_MAX)
+		o->sip->robs++;
+	o->sip->rconstrained = true;
 	for (unsigned j = 0; j < c->n; j++) {
 		unsigned i = 0;
-		while (i < o->nrcand && o->rcand[i] != c->h[j])
+		while (i < o->sip->nrcand && o->sip->rcand[i] != c->h[j])
 			i++;
-		if (i == o->nrcand) {
-			if (o->nrcand < CALLS_RELAY_CANDS) {
-				o->nrcand++;
+		if (i == o->sip->nrcand) {
+			if (o->sip->nrcand < CALLS_RELAY_CANDS) {
+				o->sip->nrcand++;
 			} else {
-				for (i = 0; i < o->nrcand && o->rvote[i] > 1; i++)
+				for (i = 0; i < o->sip->nrcand && o->sip->rvote[i] > 1; i++)
 					;
-				if (i == o->nrcand)
+				if (i == o->sip->nrcand)
 					continue; /* every place holds a candidate seen twice */
 			}
-			o->rcand[i] = c->h[j];
-			o->rvote[i] = 0;
+			o->sip->rcand[i] = c->h[j];
+			o->sip->rvote[i] = 0;
 		}
-		o->rvote[i] = (uint8_t)CT_MIN(o->rvote[i] + weight, UINT8_MAX);
+		o->sip->rvote[i] = (uint8_t)CT_MIN(o->sip->rvote[i] + weight, UINT8_MAX);
 	}
 	mark_candidates(t, o);
 }
@@ -280,13 +280,13 @@ static int leader(const struct leg *o, unsigned *first, unsigned *second)
 {
 	int best = -1;
 	*first = *second = 0;
-	for (unsigned i = 0; i < o->nrcand; i++) {
-		if (o->rvote[i] > *first) {
+	for (unsigned i = 0; i < o->sip->nrcand; i++) {
+		if (o->sip->rvote[i] > *first) {
 			*second = *first;
-			*first = o->rvote[i];
+			*first = o->sip->rvote[i];
 			best = (int)i;
-		} else if (o->rvote[i] > *second) {
-			*second = o->rvote[i];
+		} else if (o->sip->rvote[i] > *second) {
+			*second = o->sip->rvote[i];
 		}
 	}
 	return best;
@@ -300,11 +300,11 @@ static bool cti_apart(const struct ccall *a, const struct ccall *b)
 		return false;
 	bool common_link = false;
 	for (unsigned i = 0; i < a->nlegs; i++) {
-		const struct leg *la = &a->legs[i];
+		const struct leg *la = a->legs[i];
 		if (la->sip)
 			continue;
 		for (unsigned j = 0; j < b->nlegs; j++) {
-			const struct leg *lb = &b->legs[j];
+			const struct leg *lb = b->legs[j];
 			if (lb->sip || strcmp(la->link, lb->link))
 				continue;
 			if (!strcmp(la->call_id, lb->call_id))
@@ -321,11 +321,11 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 			      int kind)
 {
 	unsigned v1, v2;
-	int lead = x->rpaired || !x->rconstrained ? -1 : leader(x, &v1, &v2);
+	int lead = x->sip->rpaired || !x->sip->rconstrained ? -1 : leader(x, &v1, &v2);
 	if (lead < 0)
 		return cc;
 	struct ccall *ycc;
-	struct leg *y = leg_by_hash(t, x->rcand[lead], &ycc);
+	struct leg *y = leg_by_hash(t, x->sip->rcand[lead], &ycc);
 	if (!y)
 		return cc;
 	/* a message can be a coincidence on a busy B2BUA (a ringback or a BYE it sends of its own
@@ -333,25 +333,25 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	 * RELAY_PROOF messages that fitted it, x's own and those y sent that x led (an INVITE
 	 * whose identities match counting twice), ahead of every other candidate */
 	unsigned fit = v1, yv1, yv2;
-	int ylead = y->rin != x->rin && y->rconstrained ? leader(y, &yv1, &yv2) : -1;
-	if (ylead >= 0 && y->rcand[ylead] == x->k.hn.h && yv1 > yv2)
+	int ylead = y->sip->rin != x->sip->rin && y->sip->rconstrained ? leader(y, &yv1, &yv2) : -1;
+	if (ylead >= 0 && y->sip->rcand[ylead] == x->k->hn.h && yv1 > yv2)
 		fit += yv1;
 	if (fit < RELAY_PROOF || v1 == v2)
 		return cc;
 	if (cti_apart(cc, ycc))
 		return cc; /* CTI reports them as two calls: it knows */
-	struct leg *in = x->rin ? x : y, *o = x->rin ? y : x;
-	struct ccall *icc = x->rin ? cc : ycc, *occ = x->rin ? ycc : cc;
-	if (o->rpaired)
+	struct leg *in = x->sip->rin ? x : y, *o = x->sip->rin ? y : x;
+	struct ccall *icc = x->sip->rin ? cc : ycc, *occ = x->sip->rin ? ycc : cc;
+	if (o->sip->rpaired)
 		return cc; /* the dialog it placed is another's partner already */
-	x->rpaired = o->rpaired = true;
-	in->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
-	party_forget(t, icc, in->device, in); /* what it dialled was the B2BUA, not a phone */
+	x->sip->rpaired = o->sip->rpaired = true;
+	in->sip->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
+	party_forget(t, icc, in->sip->device, in); /* what it dialled was the B2BUA, not a phone */
 	char ip[64], ev[CALLS_EVIDENCE];
 	ct_addr_format(h, ip, sizeof(ip));
 	snprintf(ev, sizeof(ev), "B2BUA %s relayed SIP dialog %.100s to %.100s (%s)", ip, in->call_id, o->call_id,
 		 kind_name(kind));
-	uint64_t ih = in->k.hn.h, oh = o->k.hn.h;
+	uint64_t ih = in->k->hn.h, oh = o->k->hn.h;
 	if (icc != occ) {
 		cc = merge(t, icc, occ);
 		t->ctr->calls_b2bua_paired++;
@@ -363,7 +363,7 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	 * apart until now) */
 	struct leg *po = leg_by_hash(t, oh, &z);
 	if (po)
-		name_leg_late(t, cc, po, po->invite_ts);
+		name_leg_late(t, cc, po, po->sip->invite_ts);
 	return cc;
 }
 
@@ -387,9 +387,9 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		return cc; /* a host talking to itself (a load test on loopback) relays nothing */
 	const struct ct_addr *h = s->src; /* the sender: a B2BUA if it is passing something on */
 	enum side side = side_of(l, h);
-	uint64_t lh = l->k.hn.h; /* l may move (a merge): its hash stays */
+	uint64_t lh = l->k->hn.h; /* l may move (a merge): its hash stays */
 	struct legset c;
-	if (side == SIDE_OUT && !l->rin) {
+	if (side == SIDE_OUT && !l->sip->rin) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
 		bool matched = kind == RK_INVITE && prefer_matching(t, l, &c);
 		constrain(t, l, &c, matched && c.n == 1 ? 2 : 1);
@@ -401,8 +401,8 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		struct ccall *icc;
 		struct leg *in = leg_by_hash(t, lh, &icc);
 		/* one set of candidates a dialog: as the one a B2BUA placed (above), or received */
-		if (in && !in->rpaired && c.n && !c.more && (in->rin || !in->rconstrained)) {
-			in->rin = true;
+		if (in && !in->sip->rpaired && c.n && !c.more && (in->sip->rin || !in->sip->rconstrained)) {
+			in->sip->rin = true;
 			constrain(t, in, &c, 1);
 			cc = try_pair(t, icc, in, h, kind);
 		}
@@ -418,16 +418,16 @@ static void tell_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 	size_t n = (size_t)snprintf(d, sizeof(d), "SIP dialog %.100s fits dialogs", l->call_id);
 	unsigned v1, v2, k = 0;
 	leader(l, &v1, &v2);
-	for (unsigned i = 0; i < l->nrcand && n < sizeof(d); i++) {
-		if (l->rvote[i] != v1)
+	for (unsigned i = 0; i < l->sip->nrcand && n < sizeof(d); i++) {
+		if (l->sip->rvote[i] != v1)
 			continue; /* the equal leaders only */
 		struct ccall *ocl;
-		const struct leg *o = leg_by_hash(t, l->rcand[i], &ocl);
+		const struct leg *o = leg_by_hash(t, l->sip->rcand[i], &ocl);
 		n += (size_t)snprintf(d + n, sizeof(d) - n, "%s %.100s", k++ ? " and" : "", o ? o->call_id : "(written)");
 	}
 	if (n < sizeof(d))
 		snprintf(d + n, sizeof(d) - n, " of a B2BUA equally: left apart");
-	l->ramb_said = true;
+	l->sip->ramb_said = true;
 	finding(t, cc, now, CT_AUDIT_AMBIGUOUS_JOIN, NULL, d);
 }
 
@@ -437,8 +437,8 @@ static bool relay_open(const struct leg *l)
 	 * message that fitted several (an INVITE among others) is no ambiguity either, only
 	 * several messages that fitted them all (twin calls) */
 	unsigned v1, v2;
-	return !l->rin && !l->rpaired && l->rconstrained && leader(l, &v1, &v2) >= 0 && v1 == v2 &&
-	       v1 >= RELAY_PROOF && !l->ramb_said;
+	return !l->sip->rin && !l->sip->rpaired && l->sip->rconstrained && leader(l, &v1, &v2) >= 0 && v1 == v2 &&
+	       v1 >= RELAY_PROOF && !l->sip->ramb_said;
 }
 
 void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_time_t now)
@@ -454,15 +454,15 @@ void relay_ambiguity(struct ct_calls *t, struct ccall *cc, struct leg *l, ct_tim
 void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *in = &cc->legs[i];
-		if (!in->sip || !in->rcand_of)
+		const struct leg *in = cc->legs[i];
+		if (!in->sip || !in->sip->rcand_of)
 			continue;
-		uint64_t oh = obs_hash(t, &in->invite_dst, RK_INVITE, true);
+		uint64_t oh = obs_hash(t, &in->sip->invite_dst, RK_INVITE, true);
 		for (struct ct_hnode *n = ct_htab_first(&t->relay_idx, oh); n; n = ct_htab_next(n)) {
 			struct relay *r = CT_CONTAINER_OF(n, struct relay, hn);
-			if (r->ts < in->invite_ts)
+			if (r->ts < in->sip->invite_ts)
 				break; /* newest first */
-			if (r->ts - in->invite_ts > t->cfg.window)
+			if (r->ts - in->sip->invite_ts > t->cfg.window)
 				continue;
 			struct ccall *occ;
 			struct leg *o = leg_by_hash(t, r->leg, &occ);
@@ -470,8 +470,8 @@ void relay_leaving(struct ct_calls *t, struct ccall *cc, ct_time_t now)
 				continue;
 			unsigned v1, v2;
 			leader(o, &v1, &v2);
-			for (unsigned j = 0; j < o->nrcand; j++)
-				if (o->rcand[j] == in->k.hn.h && o->rvote[j] == v1) {
+			for (unsigned j = 0; j < o->sip->nrcand; j++)
+				if (o->sip->rcand[j] == in->k->hn.h && o->sip->rvote[j] == v1) {
 					tell_ambiguity(t, occ, o, now);
 					break;
 				}

@@ -61,12 +61,12 @@ static void name_make_call_leg(struct ct_calls *t, struct ccall *cc, const char 
 	if (!cc->make_call || calls_empty(cc->csta_called))
 		return;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		struct leg *l = &cc->legs[i];
-		if (!l->sip || l->cti_dev[0] || l->b2b_in || !ct_number_tail_same(l->calling, cc->csta_called, 6))
+		struct leg *l = cc->legs[i];
+		if (!l->sip || l->sip->cti_dev[0] || l->sip->b2b_in || !ct_number_tail_same(l->sip->calling, cc->csta_called, 6))
 			continue;
-		snprintf(l->cti_dev, sizeof(l->cti_dev), "%s", dev);
-		learn_user(t, l->device, dev, callee_host(l));
-		party_rename(t, cc, l->device, dev);
+		str_set(t, &l->sip->cti_dev, dev);
+		learn_user(t, l->sip->device, dev, callee_host(l));
+		party_rename(t, cc, l->sip->device, dev);
 	}
 }
 
@@ -125,7 +125,7 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 	}
 	const char *nc2 = m->new_call_id[0] ? m->new_call_id : m->conn.call_id;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		struct leg *x = &cc->legs[i];
+		struct leg *x = cc->legs[i];
 		if (!x->sip && strcmp(x->link, link) == 0 && strcmp(x->call_id, nc2) &&
 		    (strcmp(x->call_id, m->conn.call_id) == 0 || strcmp(x->call_id, m->conn2.call_id) == 0)) {
 			x->cleared = true;
@@ -140,13 +140,13 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 		/* the conference: the caller, every device still in the call, and the party added */
 		cc->conferenced = true;
 		if (cc->direction != CT_DIR_OUTBOUND && cc->csta_calling[0])
-			conf_add(cc, cc->csta_calling);
+			conf_add(t, cc, cc->csta_calling);
 		else if (cc->direction != CT_DIR_OUTBOUND)
 			cc->conf_caller = true; /* CTI withheld the caller: named by its number when written */
 		for (unsigned i = 0; i < cc->nparties; i++)
-			if (cc->parties[i].csta && !cc->parties[i].released)
-				conf_add(cc, cc->parties[i].device);
-		conf_add(cc, m->other);
+			if (cc->parties[i]->csta && !cc->parties[i]->released)
+				conf_add(t, cc, cc->parties[i]->device);
+		conf_add(t, cc, m->other);
 		party(t, cc, m->other, true);
 	} else {
 		/* single step by its cause or its request; else a secondary call it ended: consultation */
@@ -167,7 +167,7 @@ static bool call_goes_on(struct ccall *cc)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		const struct party *p = &cc->parties[i];
+		const struct party *p = cc->parties[i];
 		n += p->answered && !p->released; /* a phone SIP alone names counts too */
 	}
 	if (cc->direction == CT_DIR_INBOUND && cc->answer && cc->csta_calling[0] && !party_find(cc, cc->csta_calling))
@@ -193,7 +193,7 @@ static struct ccall *consultation(struct ct_calls *t, struct ccall *cc, const ch
 	t->ctr->calls_consultations++;
 	cc = cc ? merge(t, h, cc) : h;
 	evidence_add(cc, ev);
-	snprintf(cc->consult_dev, sizeof(cc->consult_dev), "%s", dev);
+	str_set(t, &cc->consult_dev, dev);
 	struct ccall *x = cc;
 	struct leg *l = leg_of(t, key, &x);
 	if (!l)
@@ -236,7 +236,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 	if (m->kind != CT_CSTA_EVENT && !route_req && !make_call) {
 		if (l && m->kind == CT_CSTA_REQUEST &&
 		    (nid == CT_CSTA_N_TRANSFER_CALL || nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL)) {
-			transfer_asked(cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
+			transfer_asked(t, cc, m->conn.device[0] ? m->conn.device : m->subject, ts);
 			cc->xfer_single = nid == CT_CSTA_N_SINGLE_STEP_TRANSFER_CALL;
 		}
 		return l ? cc : NULL; /* a service about a call: tag it, nothing more */
@@ -296,7 +296,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		remember(t, cc, "dev", dev, ts);
 		char num[CT_NUMBER_NORM_MAX];
 		if (in->asked_called && ct_number_clean(in->asked_called, num, sizeof(num))) {
-			calls_set(cc->csta_called, sizeof(cc->csta_called), num);
+			str_fill(t, &cc->csta_called, num);
 			remember_dialled(t, cc, num, ts);
 		}
 		return cc;
@@ -309,7 +309,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			route_key(v, sizeof(v), link, m->xref);
 			remember(t, cc, "route", v, ts);
 		}
-		calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
+		str_fill(t, &cc->csta_calling, m->calling);
 		return cc;
 	}
 	switch (nid) {
@@ -317,8 +317,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 	case CT_CSTA_N_OFFERED: {
 		l->alerted_seen = true;
 		if (!l->consult) {
-			calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
-			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+			str_fill(t, &cc->csta_calling, m->calling);
+			str_fill(t, &cc->csta_called, m->called);
 		}
 		if (cc->direction == CT_DIR_UNKNOWN)
 			cc->direction = CT_DIR_INBOUND;
@@ -357,8 +357,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		if (cc->direction == CT_DIR_UNKNOWN)
 			cc->direction = CT_DIR_OUTBOUND; /* (a Delivered that came first may have found it internal) */
 		if (!l->consult) {
-			calls_set(cc->csta_calling, sizeof(cc->csta_calling), from);
-			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+			str_fill(t, &cc->csta_calling, from);
+			str_fill(t, &cc->csta_called, m->called);
 		}
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
@@ -380,7 +380,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 	case CT_CSTA_N_NETWORK_REACHED:
 		if (!l->consult) {
 			cc->network = true;
-			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+			str_fill(t, &cc->csta_called, m->called);
 		}
 		cc = late_join_dialled(t, cc, m->called, ts);
 		l = leg_of(t, key, &cc); /* (as above) */
@@ -395,8 +395,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			l->alerted_seen = true;
 		}
 		if (!l->consult) { /* its Delivered may have been lost */
-			calls_set(cc->csta_calling, sizeof(cc->csta_calling), m->calling);
-			calls_set(cc->csta_called, sizeof(cc->csta_called), m->called);
+			str_fill(t, &cc->csta_calling, m->calling);
+			str_fill(t, &cc->csta_called, m->called);
 		}
 		bool far = false;
 		bool outbound = cc->direction == CT_DIR_OUTBOUND;
@@ -425,11 +425,11 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 	case CT_CSTA_N_QUEUED:
 		if (!cc->queued_at) {
 			cc->queued_at = ts;
-			snprintf(cc->queue_dev, sizeof(cc->queue_dev), "%s", dev);
+			str_set(t, &cc->queue_dev, dev);
 		}
 		break;
 	case CT_CSTA_N_DIVERTED:
-		add_xfer(cc->divs, &cc->ndivs, dev, m->other, CT_XFER_DIVERSION, ts);
+		add_xfer(&cc->divs, &cc->ndivs, dev, m->other, CT_XFER_DIVERSION, ts);
 		released(t, cc, party_find(cc, dev), CT_RECR_DIVERTED, ts); /* the call left the device */
 		break;
 	case CT_CSTA_N_TRANSFERRED:
@@ -442,7 +442,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		/* the call failed at the device it was for: it came in */
 		if (cc->direction == CT_DIR_UNKNOWN && m->called[0] && !strcmp(m->called, dev))
 			cc->direction = CT_DIR_INBOUND;
-		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+		str_fill_max(t, &cc->cause, m->cause, CALLS_CAUSE - 1);
 		l->cleared = true;
 		leg_end(cc, l, ts);
 		break;
@@ -451,11 +451,11 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		released(t, cc, party(t, cc, dev, true), CT_RECR_CLEARED, ts);
 		if (nid == CT_CSTA_N_CALL_CLEARED) /* every connection is gone: the parties left by now */
 			for (unsigned i = 0; i < cc->nparties; i++)
-				if (cc->parties[i].csta && !cc->parties[i].released)
-					released(t, cc, &cc->parties[i], CT_RECR_CLEARED, ts);
+				if (cc->parties[i]->csta && !cc->parties[i]->released)
+					released(t, cc, cc->parties[i], CT_RECR_CLEARED, ts);
 		if (nid == CT_CSTA_N_CONNECTION_CLEARED)
-			calls_set(cc->released_by, sizeof(cc->released_by), dev);
-		calls_set(cc->cause, sizeof(cc->cause), m->cause);
+			str_fill(t, &cc->released_by, dev);
+		str_fill_max(t, &cc->cause, m->cause, CALLS_CAUSE - 1);
 		if (!cc->answer)
 			cc->cleared_before_answer = true;
 		if (nid == CT_CSTA_N_CALL_CLEARED || !call_goes_on(cc)) {

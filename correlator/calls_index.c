@@ -17,46 +17,42 @@ struct ikey *idx_find(struct ct_calls *t, const char *key)
 	return NULL;
 }
 
-bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts)
+struct ikey *idx_add(struct ct_calls *t, const char *key, struct ccall *cc, ct_time_t ts)
 {
-	k->key = strdup(key);
-	if (!k->key) {
+	size_t n = strlen(key);
+	struct ikey *k = malloc(sizeof(*k) + n + 1);
+	if (!k) {
 		t->ctr->calls_keys_dropped++;
-		return false;
+		return NULL;
 	}
+	memcpy(k->key, key, n + 1);
 	k->cc = cc;
 	k->ts = ts;
-	k->used = true;
-	ct_htab_add(&t->idx, &k->hn, ct_hash(&t->key, k->key, strlen(k->key)));
-	return true;
+	ct_htab_add(&t->idx, &k->hn, ct_hash(&t->key, k->key, n));
+	return k;
 }
 
 void idx_del(struct ct_calls *t, struct ikey *k)
 {
-	if (!k->used)
+	if (!k)
 		return;
 	ct_htab_del(&t->idx, &k->hn);
-	k->used = false;
-	free(k->key);
-	k->key = NULL;
+	free(k);
 }
 
-void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc)
+void idx_move(struct ct_calls *t, struct ikey *k, struct ccall *cc)
 {
-	uint64_t h = from->hn.h;
-	ct_htab_del(&t->idx, &from->hn);
-	to->key = from->key;
-	to->ts = from->ts;
-	to->cc = cc;
-	to->used = true;
-	from->key = NULL;
-	from->used = false;
-	ct_htab_add(&t->idx, &to->hn, h);
+	/* out and in again: the entry goes to the front of its chain, as a new one would (the
+	 * order in which lookup_all() finds the calls of a key is the order they were named in) */
+	uint64_t h = k->hn.h;
+	ct_htab_del(&t->idx, &k->hn);
+	k->cc = cc;
+	ct_htab_add(&t->idx, &k->hn, h);
 }
 
 void leg_call_id(struct leg *l)
 {
-	const char *k = l->k.key;
+	const char *k = l->k->key;
 	if (l->sip) {
 		l->call_id = k + 4; /* "sip:" */
 		return;
@@ -115,26 +111,47 @@ void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char
 	/* a shared id stays with the call that had it first (another naming it is that call) */
 	if ((strcmp(kind, "ucid") == 0 || strcmp(kind, "gid") == 0) && idx_find(t, key))
 		return;
-	for (unsigned i = 0; i < CALLS_MAX_KEYS; i++)
-		if (!cc->keys[i].used) {
-			idx_add(t, &cc->keys[i], key, cc, ts);
+	if (cc->nkeys < CALLS_MAX_KEYS) {
+		if (!CALLS_ROOM(cc->keys, cc->ckeys, cc->nkeys, CALLS_MAX_KEYS, CALLS_KEYS_FIRST)) {
+			t->ctr->calls_keys_dropped++;
 			return;
 		}
+		if ((k = idx_add(t, key, cc, ts)))
+			cc->keys[cc->nkeys++] = k;
+		return;
+	}
 	/* full: the key named longest ago makes room (a long call renamed by many devices) */
-	struct ikey *old = &cc->keys[0];
-	for (unsigned i = 1; i < CALLS_MAX_KEYS; i++)
-		if (cc->keys[i].ts < old->ts)
-			old = &cc->keys[i];
-	idx_del(t, old);
-	idx_add(t, old, key, cc, ts);
+	unsigned old = 0;
+	for (unsigned i = 1; i < cc->nkeys; i++)
+		if (cc->keys[i]->ts < cc->keys[old]->ts)
+			old = i;
+	idx_del(t, cc->keys[old]);
+	cc->keys[old] = idx_add(t, key, cc, ts);
+	if (!cc->keys[old])
+		cc->keys[old] = cc->keys[--cc->nkeys]; /* keep them dense */
 	t->ctr->calls_keys_dropped++;
+}
+
+bool calls_room(void **arr, uint8_t *cap, unsigned n, unsigned max, unsigned first, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	if (*cap >= max)
+		return false;
+	unsigned c = *cap ? CT_MIN(2u * *cap, max) : CT_MIN(first, max);
+	void *a = realloc(*arr, c * elem);
+	if (!a)
+		return false;
+	*arr = a;
+	*cap = (uint8_t)c;
+	return true;
 }
 
 /* Is the call still open: some leg neither ended nor said goodbye? */
 static bool open_call(const struct ccall *cc)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].ended && !cc->legs[i].bye)
+		if (!cc->legs[i]->ended && !cc->legs[i]->bye)
 			return true;
 	return false;
 }
@@ -198,9 +215,9 @@ struct leg *leg_of(struct ct_calls *t, const char *key, struct ccall **cc)
 	if (!k)
 		return NULL;
 	for (unsigned i = 0; i < k->cc->nlegs; i++)
-		if (&k->cc->legs[i].k == k) {
+		if (k->cc->legs[i]->k == k) {
 			*cc = k->cc;
-			return &k->cc->legs[i];
+			return k->cc->legs[i];
 		}
 	return NULL;
 }

@@ -11,8 +11,14 @@
  *                  stops
  *   calls_audit.c  findings: audits about a call, and those only the whole call shows
  *
- * Everything is single-threaded and bounded by the caps below (the memory of a call is
- * sizeof(struct ccall) plus its findings and index keys; calls.max bounds the calls).
+ * Everything is single-threaded and bounded by the caps below; calls.max bounds the calls.
+ *
+ * Memory of a call in progress (docs/performance.md): a call is its struct ccall, one
+ * allocation per leg, per party and per index key, and what only some calls have (findings,
+ * transfers, diversions, conference devices, merged ids, evidence) allocated at its first use.
+ * Names (devices, numbers, links, SDP addresses) are interned in ct_calls.names_in: a field
+ * holds one reference (str_set() and the like), given back when the field changes or its
+ * owner is freed; a name is cut at CT_CSTA_DEV - 1 bytes as the fixed fields it replaced were.
  */
 #ifndef CT_CALLS_INT_H
 #define CT_CALLS_INT_H
@@ -20,10 +26,12 @@
 #include "../util/heap.h"
 #include "../util/htab.h"
 #include "../util/id.h"
+#include "../util/intern.h"
 #include "calls.h"
 
 #define CALLS_MAX_LEGS 12
 #define CALLS_MAX_KEYS 24
+#define CALLS_KEYS_FIRST 12   /* a call with SIP and CSTA legs on two links is known by ~12 */
 #define CALLS_MAX_PARTIES 10
 #define CALLS_MAX_AUDIT 16
 #define CALLS_MAX_XFER 6
@@ -33,6 +41,7 @@
 #define CALLS_MAX_TAGS 6
 #define CALLS_KEY 420 /* "csta:" link "|" callID, or "sip:" Call-ID (256) */
 #define CALLS_EVIDENCE 320
+#define CALLS_CAUSE 48        /* a CSTA cause is kept to CALLS_CAUSE - 1 bytes */
 #define CALLS_FAILOVER (60 * CT_USEC_PER_SEC) /* a standby CTI server takes over within this */
 #define CALLS_MAX_REL 16      /* release evidence kept per call (the latest) */
 #define CALLS_RELAYS 4096     /* a B2BUA's relayed messages remembered (calls_b2bua.c) */
@@ -44,58 +53,73 @@ struct ccall;
 
 /* An index entry: a leg ("sip:<Call-ID>", "csta:<link>|<callID>") or an id the call is known
  * by ("ucid:", "gid:", "cid:", "dev:", "num:", "numc:", "numd:", "b2b:", "route:"), with the
- * time it was last named. */
+ * time it was last named. Allocated with its key (idx_add), owned by its leg or call. */
 struct ikey {
 	struct ct_hnode hn;        /* in ct_calls.idx */
-	char *key;                 /* its own copy: keys are long (Call-IDs), most slots are empty */
-	ct_time_t ts;
 	struct ccall *cc;
-	bool used;
+	ct_time_t ts;
+	char key[];                /* whole, NUL-terminated */
 };
 
-struct leg {
-	struct ikey k;
-	bool sip, ended, answered;
-	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
-	bool cleared;              /* CSTA: a clearing event ended it */
-	bool b2b_in;               /* SIP: a B2BUA placed another leg for it: its phone is the caller */
-	bool bye;                  /* SIP: a BYE was seen */
-	uint64_t tags[CALLS_MAX_TAGS]; /* SIP: hashes of the tags seen in the dialog (an SBC between
-					 * two mirror points rewrites them): a Replaces must name them */
-	bool answered_sip;         /* SIP: the dialog was answered (dialog_end) */
-	uint32_t rtp_flows;        /* SIP: RTP flows on its SDP endpoints (dialog_end) */
-	bool superseded;           /* CSTA: the callID went on on another link (failover) */
-	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
-				    * caller and called are not the customer call's */
-	char link[128];
-	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k.key */
-	char device[CT_CSTA_DEV];  /* SIP: the request-URI user of the initial INVITE */
-	char calling[CT_CSTA_DEV]; /* SIP: the caller of the initial INVITE */
-	char cti_dev[CT_CSTA_DEV]; /* SIP: the device CTI knows its phone end as ("" not known) */
-	char ucid[17];             /* SIP: the UCID of its INVITE's User-to-User, "" none */
+/* An SDP media endpoint as a leg keeps it: the address interned. */
+struct leg_ep {
+	const char *ip;            /* interned; "" unknown */
+	uint16_t port;             /* 0: unknown */
+};
+
+/* What only a SIP leg has: its dialog. */
+struct leg_sip {
+	uint64_t tags[CALLS_MAX_TAGS]; /* hashes of the tags seen in the dialog (an SBC between two
+					 * mirror points rewrites them): a Replaces must name them */
+	/* names: interned ("" none) */
+	const char *device;        /* the request-URI user of the initial INVITE */
+	const char *calling;       /* the caller of the initial INVITE */
+	const char *cti_dev;       /* the device CTI knows its phone end as ("" not known) */
 	ct_time_t invite_ts, answer_ts;
 	struct ct_addr invite_src, invite_dst;
 	struct ct_addr hop, hop_src; /* the latest copy of the INVITE, to and from (a proxy or an SBC
 				      * that keeps the Call-ID forwards it: one dialog, several hops) */
-	struct ct_calls_ep sdp_caller, sdp_callee;
-	char pending_to[CT_CSTA_DEV]; /* SIP: a REFER waiting for its answer */
-	char pending_from[CT_CSTA_DEV];
-	enum ct_xfer_kind pending_kind;
-	bool pending;
+	struct leg_ep sdp_caller, sdp_callee;
+	const char *pending_to;    /* a REFER waiting for its answer (interned) */
+	const char *pending_from;
 	ct_time_t pending_ts;
-	/* SIP, a dialog a B2BUA placed: the dialog it relays is one of these (calls_b2bua.c) */
-	uint64_t rcand[CALLS_RELAY_CANDS];
+	uint8_t pending_kind;      /* enum ct_xfer_kind */
+	bool pending;
+	bool b2b_in;               /* a B2BUA placed another leg for it: its phone is the caller */
+	bool answered_sip;         /* the dialog was answered (dialog_end) */
+	uint32_t rtp_flows;        /* RTP flows on its SDP endpoints (dialog_end) */
+	char ucid[17];             /* the UCID of its INVITE's User-to-User, "" none */
+	/* a dialog a B2BUA placed: the dialog it relays is one of rcand (calls_b2bua.c) */
 	uint8_t rvote[CALLS_RELAY_CANDS]; /* messages that fitted each */
 	uint8_t nrcand;
 	uint8_t robs;              /* relayed messages that told something of it */
 	bool rconstrained, rpaired;
 	bool rin;                  /* the candidates are the dialogs a B2BUA placed for it */
-	bool rcand_of;             /* SIP: among the candidates of a dialog a B2BUA placed */
-	bool ramb_said;            /* SIP: its ambiguous_join audit was written */
-	/* SIP: how the leg is tied to the CSTA world (enum join, 0: not directly), and which group
-	 * of SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
+	bool rcand_of;             /* among the candidates of a dialog a B2BUA placed */
+	bool ramb_said;            /* its ambiguous_join audit was written */
+	/* how the leg is tied to the CSTA world (enum join, 0: not directly), and which group of
+	 * SIP legs tied to each other (a B2BUA's sides, a Replaces) it is in: the record's
 	 * correlation.method is the weakest tie among the groups (calls.c, method_of) */
 	uint8_t xjoin, comp;
+	uint64_t rcand[CALLS_RELAY_CANDS]; /* the relay candidates (their legs' key hashes), after
+					    * the bytes above to keep the struct at 280 B */
+};
+
+/* A leg: a SIP dialog or a CSTA call on a link. Allocated by leg_add() (a SIP leg with its
+ * struct leg_sip), owned by its call (a merge moves it whole: a pointer to a leg stays valid
+ * until its call is freed). */
+struct leg {
+	struct ikey *k;            /* its index entry */
+	struct leg_sip *sip;       /* a SIP leg's dialog; NULL: a CSTA leg (`if (l->sip)` tells) */
+	const char *call_id;       /* the SIP Call-ID or CSTA callID: the tail of k->key */
+	const char *link;          /* CSTA: the link's name (interned; SIP: "") */
+	bool ended, answered;
+	bool bye;                  /* SIP: a BYE was seen */
+	bool alerted_seen;         /* CSTA: Delivered, Originated or ServiceInitiated seen */
+	bool cleared;              /* CSTA: a clearing event ended it */
+	bool superseded;           /* CSTA: the callID went on on another link (failover) */
+	bool consult;              /* CSTA: a consultation call of the customer call it is in: its
+				    * caller and called are not the customer call's */
 };
 
 enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
@@ -103,13 +127,15 @@ enum rec_state { REC_NONE, REC_ON, REC_PAUSED, REC_STOPPED };
  * own end (a retrieve never ends a payment pause; calls_rec.c). */
 enum { PZ_HOLD = 1, PZ_REQUEST = 2, PZ_PAYMENT = 4 };
 
+/* A device that took part in the call. Allocated by party(), owned by its call. */
 struct party {
-	char device[CT_CSTA_DEV];
+	const char *device;        /* interned */
 	ct_time_t alerted, answered, released;
 	bool csta;                 /* CSTA reported it (else only a SIP leg named it) */
 	bool external;             /* the far end of an outbound call: not a contact-centre party */
 	bool originated;           /* it placed the call (CSTA ServiceInitiated/Originated) */
-	char agent_id[CT_CSTA_DEV]; /* the agent CTI reported at the device when it took the call */
+	const char *agent_id;      /* the agent CTI reported at the device when it took the call
+				    * (interned, "" none) */
 	bool on_call;
 	uint8_t rec;               /* enum rec_state */
 	bool consulting;           /* recorded on its consultation call (its customer held) */
@@ -118,7 +144,7 @@ struct party {
 	uint8_t pz;                /* PZ_* bits: why its recording is paused */
 	bool payment;              /* a record.pause_devices device in the call (rang or answered,
 				    * not released): every recording of the call pauses */
-	struct ct_interval iv[CALLS_MAX_IV];
+	struct ct_interval *iv;    /* recorded intervals: CALLS_MAX_IV, allocated at the first */
 	unsigned niv;
 };
 
@@ -131,23 +157,25 @@ struct ccall {
 	ct_time_t start, answer, last, ended_at, sip_ended_at;
 	ct_time_t csta_ended_at;   /* the last clearing of its CSTA legs */
 	ct_time_t last_sip, last_csta; /* its last news from each side */
-	ct_time_t rel[CALLS_MAX_REL]; /* release evidence (BYE, CANCEL, failure, CSTA clearing), in order */
-	unsigned nrel;
+	ct_time_t *rel;            /* release evidence (BYE, CANCEL, failure, CSTA clearing), in
+				    * order: grown up to CALLS_MAX_REL, then the latest */
+	uint8_t nrel, crel;
 	bool held;
 	ct_time_t held_since;
-	char held_by[CT_CSTA_DEV];  /* the device that holds it ("" not known) */
-	char consult_dev[CT_CSTA_DEV]; /* that device consults about it: its consultation call is
-					* part of this one (calls_csta.c, consultation) */
+	/* names: interned, "" none */
+	const char *held_by;       /* the device that holds it ("" not known) */
+	const char *consult_dev;   /* that device consults about it: its consultation call is part
+				    * of this one (calls_csta.c, consultation) */
 	ct_time_t sip_hold_at, sip_resume_at; /* a SIP hold or resume CTI has yet to confirm */
 	uint64_t hold_us;
 	unsigned holds;
-	char sip_calling[CT_CSTA_DEV], sip_called[CT_CSTA_DEV];
+	const char *sip_calling, *sip_called;
 	ct_time_t sip_first;       /* the INVITE of the first SIP leg (the trunk leg of an inbound call) */
-	char csta_calling[CT_CSTA_DEV], csta_called[CT_CSTA_DEV];
+	const char *csta_calling, *csta_called;
 	enum ct_direction direction;
-	char released_by[CT_CSTA_DEV];
-	char cause[48];            /* CSTA cause of the first release */
-	char sip_cause[16];        /* sip_<status> of a failed INVITE */
+	const char *released_by;
+	const char *cause;         /* CSTA cause of the first release (interned, CALLS_CAUSE - 1 bytes) */
+	const char *sip_cause;     /* sip_<status> of a failed INVITE (interned) */
 	enum ct_disposition sip_disposition;
 	bool csta_busy, cleared_before_answer;
 	bool cancelled;            /* a caller gave up (SIP CANCEL) */
@@ -158,31 +186,30 @@ struct ccall {
 	bool fragment;             /* first seen by a message that cannot begin a call */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join (when no leg says) */
 	uint8_t ncomp;             /* groups of SIP legs numbered so far */
-	char evidence[CALLS_EVIDENCE];
+	char *evidence;            /* "; "-separated, allocated at its length (NULL: none), at most
+				    * CALLS_EVIDENCE - 1 bytes */
 	ct_time_t queued_at, queue_end, route_req, route_sel;
-	char xfer_dev[CT_CSTA_DEV]; /* a transfer asked for (CTI request, SIP REFER): its device... */
+	const char *xfer_dev;       /* a transfer asked for (CTI request, SIP REFER): its device... */
 	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
 	ct_time_t xfer_left;        /* when that device first left a leg after asking */
 	bool xfer_single;           /* what it asked for was a SingleStepTransferCall */
 	uint8_t xfer_weak;          /* bit i: xfers[i].ts is only its REFER's (calls.c, transfer_seen) */
-	char queue_dev[CT_CSTA_DEV];
+	const char *queue_dev;
 	bool routed;
 	int64_t cti_lag;
 	bool has_cti_lag;
-	struct leg legs[CALLS_MAX_LEGS];
-	unsigned nlegs;
-	struct ikey keys[CALLS_MAX_KEYS];
-	struct party parties[CALLS_MAX_PARTIES];
-	unsigned nparties;
-	struct ct_call_transfer xfers[CALLS_MAX_XFER];
-	unsigned nxfers;
-	struct ct_call_transfer divs[CALLS_MAX_XFER];
-	unsigned ndivs;
+	/* grown as they come (calls_room) up to their caps; counts and sizes below */
+	struct leg **legs;         /* CALLS_MAX_LEGS */
+	struct ikey **keys;        /* the ids it is known by (legs apart): CALLS_MAX_KEYS */
+	struct party **parties;    /* CALLS_MAX_PARTIES */
+	/* what only some calls have: allocated (at the cap) at the first */
+	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
+	struct ct_call_transfer *divs; /* CALLS_MAX_XFER */
+	const char **conf;         /* CALLS_MAX_PARTIES devices (interned) */
+	char (*merged)[CT_ID_MAX]; /* CALLS_MAX_MERGED ids */
+	uint8_t nlegs, clegs, nkeys, ckeys, nparties, cparties;
+	uint8_t nxfers, ndivs, nconf, nmerged;
 	bool conferenced;
-	char conf[CALLS_MAX_PARTIES][CT_CSTA_DEV];
-	unsigned nconf;
-	char merged[CALLS_MAX_MERGED][CT_ID_MAX];
-	unsigned nmerged;
 	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
 	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 	struct ct_heap_node timer; /* when it is to be looked at again (its record may be due) */
@@ -201,11 +228,20 @@ struct ct_calls {
 	unsigned nrelays_next;
 	struct ct_htab relay_idx; /* ... by host and kind */
 	struct names *names;   /* what the site's devices are also called (calls_names.c) */
+	struct ct_intern names_in; /* the names calls in progress hold (str_set) */
 	bool csta_seen;    /* some CSTA call was seen: a SIP call without one is an orphan */
 };
 
 /* ---- small helpers (calls.c) ---- */
-void calls_set(char *dst, size_t cap, const char *src); /* src into an empty dst */
+/* An interned name field (a `const char *` that starts as "" or ct_intern_empty): set to src
+ * (NULL: ""), cut at CT_CSTA_DEV - 1 bytes; the reference it held is given back. */
+void str_set(struct ct_calls *t, const char **field, const char *src);
+/* The same, only when the field is empty and src is not. */
+void str_fill(struct ct_calls *t, const char **field, const char *src);
+/* str_fill(), cut at max bytes. */
+void str_fill_max(struct ct_calls *t, const char **field, const char *src, size_t max);
+/* Gives back the field's reference; it is "" after. */
+void str_drop(struct ct_calls *t, const char **field);
 static inline bool calls_empty(const char *s)
 {
 	return !s || !s[0];
@@ -216,14 +252,21 @@ const char *calls_norm(struct ct_calls *t, const char *in, char *out, size_t cap
 
 /* ---- the index (calls_index.c) ---- */
 struct ikey *idx_find(struct ct_calls *t, const char *key);
-bool idx_add(struct ct_calls *t, struct ikey *k, const char *key, struct ccall *cc, ct_time_t ts);
+/* A new entry for key of call cc, in the index; the caller owns it (idx_del). NULL when it could
+ * not be allocated (counted: calls_keys_dropped). */
+struct ikey *idx_add(struct ct_calls *t, const char *key, struct ccall *cc, ct_time_t ts);
+/* Takes k out of the index and frees it (NULL: nothing). */
 void idx_del(struct ct_calls *t, struct ikey *k);
-/* Moves an index entry to another slot (of call cc), keeping its key and time. */
-void idx_move(struct ct_calls *t, struct ikey *from, struct ikey *to, struct ccall *cc);
+/* The entry now belongs to call cc (a merge), keeping its key and time. */
+void idx_move(struct ct_calls *t, struct ikey *k, struct ccall *cc);
 /* Points l->call_id into the leg's key. */
 void leg_call_id(struct leg *l);
 /* "kind:a" or "kind:a|b" into key (CALLS_KEY bytes); false (key "") when it does not fit. */
 bool mkkey(char *key, const char *kind, const char *a, const char *b);
+/* Room for one more entry in the array *arr of n entries of elem bytes, *cap of them allocated:
+ * grown (from `first`) up to max. False when it holds max already, or out of memory. */
+bool calls_room(void **arr, uint8_t *cap, unsigned n, unsigned max, unsigned first, size_t elem);
+#define CALLS_ROOM(arr, cap, n, max, first) calls_room((void **)&(arr), &(cap), (n), (max), (first), sizeof(*(arr)))
 /* Remembers an id of the call for the legs still to come. A device or number entry moves to
  * the newest call that names it; a shared id stays with the call that had it first. */
 void remember(struct ct_calls *t, struct ccall *cc, const char *kind, const char *value, ct_time_t ts);
@@ -278,11 +321,12 @@ void csta_ties(struct ct_calls *t, struct ccall *cc, enum join how, const char *
 	       const char *calling, const char *called);
 /* Re-places the call in the timer heap after a change. */
 void touch(struct ct_calls *t, struct ccall *cc);
-void add_xfer(struct ct_call_transfer *list, unsigned *n, const char *from, const char *to, enum ct_xfer_kind kind,
+/* Appends to *list (allocated at the first, CALLS_MAX_XFER entries); false when full (dropped). */
+bool add_xfer(struct ct_call_transfer **list, uint8_t *n, const char *from, const char *to, enum ct_xfer_kind kind,
 	      ct_time_t ts);
-void conf_add(struct ccall *cc, const char *device);
+void conf_add(struct ct_calls *t, struct ccall *cc, const char *device);
 void cti_lag(struct ccall *cc, const char *device, ct_time_t delivered);
-void transfer_asked(struct ccall *cc, const char *device, ct_time_t ts);
+void transfer_asked(struct ct_calls *t, struct ccall *cc, const char *device, ct_time_t ts);
 /* A message reports a transfer: one entry per transfer (R10), however many report it. weak: ts
  * is not evidence of its completion (a REFER's), a later one replaces it. */
 void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const char *to, enum ct_xfer_kind kind,
@@ -290,7 +334,7 @@ void transfer_seen(struct ct_calls *t, struct ccall *cc, const char *from, const
 /* Evidence that the transfer `from` asked for is done (its NOTIFY 200, its leg's BYE). */
 void transfer_done(struct ct_calls *t, struct ccall *cc, const char *from, ct_time_t ts);
 /* The device at the phone end of a SIP leg: the callee of a leg a PBX placed, the caller of
- * a leg that came into a B2BUA. */
+ * a leg that came into a B2BUA ("" for a CSTA leg). */
 const char *leg_device(const struct leg *l);
 /* The party that leaves the call when SIP leg l ends (NULL when its device has another leg). */
 struct party *leaving(const struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts);
@@ -359,15 +403,19 @@ const char *device_of(struct ct_calls *t, const char *user);
 const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr *host);
 /* A SIP user (or number) was seen reaching CTI's device dev at host (NULL: not known). */
 void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host);
-/* The hosts of a leg's two ends: the callee's (where its INVITE went last) and the caller's. */
+/* The hosts of a SIP leg's two ends: the callee's (where its INVITE went last) and the
+ * caller's (a CSTA leg's: the zero address). */
 static inline const struct ct_addr *callee_host(const struct leg *l)
 {
 	static const struct ct_addr none;
-	return memcmp(&l->hop, &none, sizeof(none)) ? &l->hop : &l->invite_dst;
+	if (!l->sip)
+		return &none;
+	return memcmp(&l->sip->hop, &none, sizeof(none)) ? &l->sip->hop : &l->sip->invite_dst;
 }
 static inline const struct ct_addr *caller_host(const struct leg *l)
 {
-	return &l->invite_src;
+	static const struct ct_addr none;
+	return l->sip ? &l->sip->invite_src : &none;
 }
 /* Two callers both known as numbers (6 digits or more) that are not the same party by their
  * tails: withheld callers, names and extensions differ from nothing. */

@@ -87,7 +87,7 @@ void number_tail(const char *in, char out[8])
 static bool sip_leg_to(const struct ccall *cc, const char *device)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip && !cc->legs[i].ended && strcmp(cc->legs[i].device, device) == 0)
+		if (cc->legs[i]->sip && !cc->legs[i]->ended && strcmp(cc->legs[i]->sip->device, device) == 0)
 			return true;
 	return false;
 }
@@ -97,7 +97,7 @@ static bool sip_leg_to(const struct ccall *cc, const char *device)
 static bool csta_leg_on(const struct ccall *cc, const char *link)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (!cc->legs[i].sip && strcmp(cc->legs[i].link, link) == 0)
+		if (!cc->legs[i]->sip && strcmp(cc->legs[i]->link, link) == 0)
 			return true;
 	return false;
 }
@@ -179,9 +179,9 @@ static bool hop_taken(const struct ccall *cc, const struct ct_addr *src, const s
 	if (!src || !dst)
 		return false;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
-		if (l->sip && !l->ended && l->invite_ts && !memcmp(&l->invite_src, src, sizeof(*src)) &&
-		    !memcmp(&l->invite_dst, dst, sizeof(*dst)))
+		const struct leg *l = cc->legs[i];
+		if (l->sip && !l->ended && l->sip->invite_ts && !memcmp(&l->sip->invite_src, src, sizeof(*src)) &&
+		    !memcmp(&l->sip->invite_dst, dst, sizeof(*dst)))
 			return true;
 	}
 	return false;
@@ -218,7 +218,7 @@ void ambiguity_text(const struct cands *amb, const char *what, char *d, size_t c
 	for (unsigned i = 0; i < amb->n && n < cap; i++) {
 		const struct ccall *o = amb->c[i];
 		n += (size_t)snprintf(d + n, cap - n, "%s %s (%.80s)", i ? " and" : "", o->id,
-				      o->nlegs ? o->legs[0].call_id : "");
+				      o->nlegs ? o->legs[0]->call_id : "");
 	}
 	if (n < cap)
 		snprintf(d + n, cap - n, " equally: left apart");
@@ -230,7 +230,7 @@ void ambiguity_text(const struct cands *amb, const char *what, char *d, size_t c
 static bool make_call_leg(const struct ccall *cc)
 {
 	for (unsigned i = 0; i < cc->nlegs; i++)
-		if (cc->legs[i].sip && ct_number_tail_same(cc->legs[i].calling, cc->csta_called, CALLING_TAIL))
+		if (cc->legs[i]->sip && ct_number_tail_same(cc->legs[i]->sip->calling, cc->csta_called, CALLING_TAIL))
 			return true;
 	return false;
 }
@@ -368,12 +368,12 @@ static bool dial_reach(struct ct_calls *t, const struct ccall *cc, const char *d
 {
 	bool via_number = false;
 	for (unsigned i = 0; i < cc->nlegs; i++) {
-		const struct leg *l = &cc->legs[i];
+		const struct leg *l = cc->legs[i];
 		if (!l->sip)
 			continue;
-		if (!strcmp(l->device, dev) || !strcmp(l->calling, dev) || !strcmp(l->cti_dev, dev))
+		if (!strcmp(l->sip->device, dev) || !strcmp(l->sip->calling, dev) || !strcmp(l->sip->cti_dev, dev))
 			return false;
-		if (!strcmp(device_at(t, l->device, callee_host(l)), dev))
+		if (!strcmp(device_at(t, l->sip->device, callee_host(l)), dev))
 			via_number = true;
 	}
 	return via_number;
@@ -410,9 +410,9 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 		 * applications on one PBX); else that link went quiet and this one took over */
 		bool both = ts - ok->ts <= t->cfg.window;
 		for (unsigned i = 0; i < o->nlegs && !both; i++)
-			if (!o->legs[i].sip && strcmp(o->legs[i].call_id, m->conn.call_id) == 0) {
-				o->legs[i].superseded = true;
-				o->legs[i].ended = true;
+			if (!o->legs[i]->sip && strcmp(o->legs[i]->call_id, m->conn.call_id) == 0) {
+				o->legs[i]->superseded = true;
+				o->legs[i]->ended = true;
 			}
 		if (both)
 			snprintf(ev, evcap, "CSTA call %s on link %s too, at device %s", m->conn.call_id, link, dev);
@@ -485,14 +485,14 @@ struct ccall *late_join(struct ct_calls *t, struct ccall *cc, const char *dev, c
 			continue;
 		bool reaches = false, clash = false;
 		for (unsigned j = 0; j < o->nlegs; j++) {
-			const struct leg *ol = &o->legs[j];
+			const struct leg *ol = o->legs[j];
 			if (!ol->sip)
 				continue;
-			if (!strcmp(device_at(t, ol->device, callee_host(ol)), dev) ||
-			    !strcmp(device_at(t, ol->calling, caller_host(ol)), dev))
+			if (!strcmp(device_at(t, ol->sip->device, callee_host(ol)), dev) ||
+			    !strcmp(device_at(t, ol->sip->calling, caller_host(ol)), dev))
 				reaches = true;
-			if (hop_taken(cc, &ol->invite_src, &ol->invite_dst) ||
-			    (strcmp(ol->device, dev) && callers_differ(ol->calling, cc->csta_calling)))
+			if (hop_taken(cc, &ol->sip->invite_src, &ol->sip->invite_dst) ||
+			    (strcmp(ol->sip->device, dev) && callers_differ(ol->sip->calling, cc->csta_calling)))
 				clash = true; /* a second dialog on a hop, or another caller through a DDI */
 		}
 		if (clash)

@@ -8,6 +8,7 @@
  * is a bit of its own (PZ_*): a pause record is written for each cause as it begins, the resume
  * when the last one ends, so a retrieve never resumes a payment pause. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calls_int.h"
@@ -20,11 +21,11 @@ static const struct leg *consult_leg(const struct ccall *cc, const char *device)
 	const struct leg *best = NULL;
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
-			const struct leg *l = &cc->legs[i];
-			if (!l->sip || l->ended || l->invite_ts < cc->held_since)
+			const struct leg *l = cc->legs[i];
+			if (!l->sip || l->ended || l->sip->invite_ts < cc->held_since)
 				continue;
-			bool mine = pass == 0 ? l->b2b_in && !strcmp(l->calling, device)
-					      : !l->rconstrained && !l->rpaired && !strcmp(l->calling, device);
+			bool mine = pass == 0 ? l->sip->b2b_in && !strcmp(l->sip->calling, device)
+					      : !l->sip->rconstrained && !l->sip->rpaired && !strcmp(l->sip->calling, device);
 			if (mine && (!best || (!best->answered && l->answered)))
 				best = l;
 		}
@@ -43,11 +44,13 @@ static const struct leg *device_leg(const struct ccall *cc, const struct party *
 	}
 	for (int pass = 0; pass < 2 && !best; pass++)
 		for (unsigned i = 0; i < cc->nlegs; i++) {
-			const struct leg *l = &cc->legs[i];
-			const char *d = pass == 0 ? leg_device(l) : l->calling;
-			if (l->sip && strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
+			const struct leg *l = cc->legs[i];
+			if (!l->sip)
+				continue;
+			const char *d = pass == 0 ? leg_device(l) : l->sip->calling;
+			if (strcmp(d, device) == 0 && (!best || (!best->answered && l->answered))) {
 				best = l;
-				*caller = pass == 1 || l->b2b_in;
+				*caller = pass == 1 || l->sip->b2b_in;
 			}
 		}
 	return best;
@@ -77,17 +80,28 @@ static void rec_emit(struct ct_calls *t, struct ccall *cc, struct party *p, enum
 				       .reason = reason };
 	bool caller = false;
 	const struct leg *l = device_leg(cc, p, &caller);
-	if (l && (l->sdp_caller.port || l->sdp_callee.port)) {
+	if (l && (l->sip->sdp_caller.port || l->sip->sdp_callee.port)) {
 		/* each stream named by where it comes from: "out" from the device's own SDP address,
 		 * "in" from the peer's (symmetric RTP, RFC 4961) */
 		bool callee = !caller;
-		const struct ct_calls_ep *own = callee ? &l->sdp_callee : &l->sdp_caller;
-		const struct ct_calls_ep *peer = callee ? &l->sdp_caller : &l->sdp_callee;
+		const struct leg_ep *own = callee ? &l->sip->sdp_callee : &l->sip->sdp_caller;
+		const struct leg_ep *peer = callee ? &l->sip->sdp_caller : &l->sip->sdp_callee;
 		v.have_rtp = true;
 		v.rtp[0] = (struct ct_rec_endpoint){ own->ip, own->port, true };
 		v.rtp[1] = (struct ct_rec_endpoint){ peer->ip, peer->port, false };
 	}
 	t->rep->recording(t->rep->user, &v);
+}
+
+/* A recorded interval opens at ts (the list allocated at the first); false when the list is
+ * full (CALLS_MAX_IV: the recording goes on unlisted) or out of memory. */
+static bool iv_open(struct party *p, ct_time_t ts)
+{
+	if (p->niv >= CALLS_MAX_IV || (!p->iv && !(p->iv = calloc(CALLS_MAX_IV, sizeof(*p->iv)))))
+		return false;
+	p->iv[p->niv].start = ts;
+	p->iv[p->niv++].end = 0;
+	return true;
 }
 
 /* Cause `bit` of a pause begins: the recording pauses (or, paused already for another cause,
@@ -113,11 +127,9 @@ static bool pause_clear(struct ct_calls *t, struct ccall *cc, struct party *p, u
 	if (!(p->pz & bit))
 		return false;
 	p->pz &= (uint8_t)~bit;
-	if (p->pz || p->rec != REC_PAUSED || p->niv >= CALLS_MAX_IV)
+	if (p->pz || p->rec != REC_PAUSED || !iv_open(p, ts))
 		return false;
 	p->rec = REC_ON;
-	p->iv[p->niv].start = ts;
-	p->iv[p->niv++].end = 0;
 	rec_emit(t, cc, p, CT_RECA_RESUME, reason, ts);
 	return true;
 }
@@ -126,12 +138,12 @@ void rec_payment(struct ct_calls *t, struct ccall *cc, ct_time_t ts)
 {
 	bool on = false;
 	for (unsigned i = 0; i < cc->nparties; i++)
-		on |= cc->parties[i].payment;
+		on |= cc->parties[i]->payment;
 	for (unsigned i = 0; i < cc->nparties; i++)
 		if (on)
-			pause_add(t, cc, &cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
+			pause_add(t, cc, cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
 		else
-			pause_clear(t, cc, &cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
+			pause_clear(t, cc, cc->parties[i], PZ_PAYMENT, CT_RECR_PAYMENT, ts);
 }
 
 /* p rang or answered: a record.pause_devices device in the call pauses its recordings. */
@@ -150,13 +162,13 @@ static uint8_t rtp_dirs(const struct ccall *cc, const struct party *p, const str
 	bool caller = false;
 	const struct leg *l = device_leg(cc, p, &caller);
 	*lp = l;
-	return l ? (uint8_t)((l->sdp_caller.port != 0) + (l->sdp_callee.port != 0)) : 0;
+	return l ? (uint8_t)((l->sip->sdp_caller.port != 0) + (l->sip->sdp_callee.port != 0)) : 0;
 }
 
 void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_time_t ts)
 {
 	for (unsigned i = 0; i < cc->nparties; i++) {
-		struct party *p = &cc->parties[i];
+		struct party *p = cc->parties[i];
 		const struct leg *pl;
 		if (p->rec != REC_ON || p->rtp_dirs >= 2)
 			continue;
@@ -166,19 +178,20 @@ void rec_media(struct ct_calls *t, struct ccall *cc, const struct leg *l, ct_tim
 	}
 }
 
+
 void rec_start(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec_reason reason, ct_time_t ts)
 {
 	if (!p || (p->rec != REC_NONE && p->rec != REC_STOPPED) || p->niv >= CALLS_MAX_IV)
 		return;
 	if (!t->cfg.hooks.record_device || !t->cfg.hooks.record_device(t->cfg.hooks.user, p->device))
 		return;
+	if (!iv_open(p, ts))
+		return;
 	p->rec = REC_ON;
 	p->pz = 0;
-	p->iv[p->niv].start = ts;
-	p->iv[p->niv++].end = 0;
 	rec_emit(t, cc, p, CT_RECA_START, reason, ts);
 	for (unsigned i = 0; i < cc->nparties; i++)
-		if (cc->parties[i].payment) { /* started while a payment IVR is in the call */
+		if (cc->parties[i]->payment) { /* started while a payment IVR is in the call */
 			pause_add(t, cc, p, PZ_PAYMENT, CT_RECR_PAYMENT, ts);
 			break;
 		}
@@ -218,7 +231,7 @@ void note_agent(struct ct_calls *t, struct party *p)
 {
 	const char *id = t->cfg.hooks.agent_id ? t->cfg.hooks.agent_id(t->cfg.hooks.user, p->device) : NULL;
 	if (id && !p->agent_id[0])
-		snprintf(p->agent_id, sizeof(p->agent_id), "%s", id);
+		str_set(t, &p->agent_id, id);
 }
 
 /* p answered: when it is the party a device holding the customer consults (calls_csta.c,
@@ -276,8 +289,8 @@ void answered(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t t
 		/* the far end answered: the agents who placed the call talk from now on (an internal
 		 * call, such as a consultation, is not a customer conversation) */
 		for (unsigned i = 0; i < cc->nparties; i++)
-			if (cc->parties[i].originated && !cc->parties[i].released)
-				rec_start(t, cc, &cc->parties[i], CT_RECR_ANSWERED, ts);
+			if (cc->parties[i]->originated && !cc->parties[i]->released)
+				rec_start(t, cc, cc->parties[i], CT_RECR_ANSWERED, ts);
 	}
 	if (p->external)
 		return;
@@ -322,7 +335,7 @@ void released(struct ct_calls *t, struct ccall *cc, struct party *p, enum ct_rec
 	}
 	p->consulting = false;
 	if (!strcmp(cc->consult_dev, p->device))
-		cc->consult_dev[0] = '\0';
+		str_drop(t, &cc->consult_dev);
 }
 
 /* Hold reported by several legs (SIP, and each CSTA link) counts once for the call; the
@@ -334,15 +347,15 @@ void hold(struct ct_calls *t, struct ccall *cc, struct party *p, bool on, ct_tim
 		cc->held_since = ts;
 		cc->holds++;
 		if (p) {
-			snprintf(cc->held_by, sizeof(cc->held_by), "%s", p->device);
+			str_set(t, &cc->held_by, p->device);
 			remember(t, cc, "held", p->device, ts); /* its consultation finds it (calls_csta.c) */
 		}
 	} else if (!on && cc->held) {
 		cc->held = false;
 		if (ts > cc->held_since) /* legs disagree on time, or packet time went back */
 			cc->hold_us += ts - cc->held_since;
-		cc->held_by[0] = '\0';
-		cc->consult_dev[0] = '\0';
+		str_drop(t, &cc->held_by);
+		str_drop(t, &cc->consult_dev);
 	}
 	rec_hold(t, cc, p, on, ts);
 }

@@ -47,7 +47,7 @@ static uint64_t tag_hash(const struct ct_calls *t, const char *tag)
 static bool tag_known(const struct leg *l, uint64_t h)
 {
 	for (unsigned i = 0; h && i < CALLS_MAX_TAGS; i++)
-		if (l->tags[i] == h)
+		if (l->sip->tags[i] == h)
 			return true;
 	return false;
 }
@@ -57,8 +57,8 @@ static void tag_add(struct leg *l, uint64_t h)
 	if (!h || tag_known(l, h))
 		return;
 	for (unsigned i = 0; i < CALLS_MAX_TAGS; i++)
-		if (!l->tags[i]) {
-			l->tags[i] = h;
+		if (!l->sip->tags[i]) {
+			l->sip->tags[i] = h;
 			return;
 		}
 }
@@ -76,6 +76,16 @@ struct leg *replaced_leg(struct ct_calls *t, const struct replaces *r, struct cc
 		return NULL;
 	/* both tags must be the dialog's (an early dialog has no to-tag yet: RFC 3891 3) */
 	return tag_known(l, tag_hash(t, r->from)) && (!r->to[0] || tag_known(l, tag_hash(t, r->to))) ? l : NULL;
+}
+
+/* A leg's SDP endpoint is ep (NULL: unknown, left as it is); true when that changed it. */
+static bool ep_set(struct ct_calls *t, struct leg_ep *to, const struct ct_calls_ep *ep)
+{
+	if (!ep || (to->port == ep->port && !strcmp(to->ip, ep->ip)))
+		return false;
+	str_set(t, &to->ip, ep->ip);
+	to->port = ep->port;
+	return true;
 }
 
 /* What a new dialog's INVITE tells the legs still to come. */
@@ -171,7 +181,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		if (!l)
 			return cc;
 		if (how != J_NONE)
-			l->xjoin = (uint8_t)how;
+			l->sip->xjoin = (uint8_t)how;
 		if (!calls_empty(s->replaces)) {
 			struct replaces r;
 			struct ccall *rc = NULL;
@@ -190,40 +200,33 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	tag_add(l, tag_hash(t, s->from_tag));
 	tag_add(l, tag_hash(t, s->to_tag));
 	/* the SDP endpoints of the initial offer and answer (a late offer's in its ACK) */
-	bool media = false;
-	if (s->sdp_caller && memcmp(&l->sdp_caller, s->sdp_caller, sizeof(l->sdp_caller))) {
-		l->sdp_caller = *s->sdp_caller;
-		media = true;
-	}
-	if (s->sdp_callee && memcmp(&l->sdp_callee, s->sdp_callee, sizeof(l->sdp_callee))) {
-		l->sdp_callee = *s->sdp_callee;
-		media = true;
-	}
+	bool media = ep_set(t, &l->sip->sdp_caller, s->sdp_caller);
+	media |= ep_set(t, &l->sip->sdp_callee, s->sdp_callee);
 	switch (s->moment) {
 	case CT_SIP_M_INVITE:
-		if (!l->invite_ts) {
-			l->invite_ts = s->ts;
-			snprintf(l->device, sizeof(l->device), "%s", s->called ? s->called : "");
-			snprintf(l->calling, sizeof(l->calling), "%s", s->calling ? s->calling : "");
-			snprintf(l->ucid, sizeof(l->ucid), "%s", s->ucid ? s->ucid : "");
+		if (!l->sip->invite_ts) {
+			l->sip->invite_ts = s->ts;
+			str_set(t, &l->sip->device, s->called);
+			str_set(t, &l->sip->calling, s->calling);
+			snprintf(l->sip->ucid, sizeof(l->sip->ucid), "%s", s->ucid ? s->ucid : "");
 			if (s->src)
-				l->invite_src = *s->src;
+				l->sip->invite_src = *s->src;
 			if (s->dst)
-				l->invite_dst = *s->dst;
+				l->sip->invite_dst = *s->dst;
 			if (!cc->sip_first || s->ts < cc->sip_first) {
 				/* the caller took part too (listed when no CTI names the parties) */
 				struct party *cp = party(t, cc, s->calling, false);
 				if (cp)
 					cp->originated = true;
 				cc->sip_first = s->ts;
-				snprintf(cc->sip_calling, sizeof(cc->sip_calling), "%s", s->calling ? s->calling : "");
-				snprintf(cc->sip_called, sizeof(cc->sip_called), "%s", s->called ? s->called : "");
+				str_set(t, &cc->sip_calling, s->calling);
+				str_set(t, &cc->sip_called, s->called);
 			}
 		}
 		if (s->dst)
-			l->hop = *s->dst;
+			l->sip->hop = *s->dst;
 		if (s->src)
-			l->hop_src = *s->src;
+			l->sip->hop_src = *s->src;
 		sip_remember(t, cc, s, ncalling);
 		/* CTI reported the device alerted before this INVITE reached it */
 		const struct party *ap = calls_empty(s->called) ? NULL : party_find(cc, leg_device(l));
@@ -232,23 +235,23 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		break;
 	case CT_SIP_M_RINGING:
 		/* the callee rings; a phone that placed the call (a B2BUA's incoming leg) hears it */
-		if (!l->b2b_in)
+		if (!l->sip->b2b_in)
 			alerted(t, cc, party(t, cc, leg_device(l), false), s->ts);
 		break;
 	case CT_SIP_M_ANSWER:
 		l->answered = true;
-		if (!l->answer_ts)
-			l->answer_ts = s->ts;
+		if (!l->sip->answer_ts)
+			l->sip->answer_ts = s->ts;
 		/* the callee answered: a phone that placed the call (a B2BUA's incoming leg) did not */
-		if (!l->b2b_in)
+		if (!l->sip->b2b_in)
 			answered(t, cc, party(t, cc, leg_device(l), false), s->ts);
 		else
 			calls_min_time(&cc->answer, s->ts);
 		/* a recorded device that placed the call is recorded from now on (SIP only: with CTI
 		 * its Originated said so) */
-		if (!has_csta(cc) && t->cfg.hooks.record_device && !calls_empty(l->calling) &&
-		    t->cfg.hooks.record_device(t->cfg.hooks.user, l->calling)) {
-			struct party *cp = party(t, cc, l->calling, false);
+		if (!has_csta(cc) && t->cfg.hooks.record_device && !calls_empty(l->sip->calling) &&
+		    t->cfg.hooks.record_device(t->cfg.hooks.user, l->sip->calling)) {
+			struct party *cp = party(t, cc, l->sip->calling, false);
 			if (cp && !cp->answered) {
 				cp->originated = true;
 				rec_start(t, cc, cp, CT_RECR_ANSWERED, s->ts);
@@ -261,10 +264,10 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		hold_sip(t, cc, party_find(cc, leg_device(l)), s->moment == CT_SIP_M_HOLD, s->ts);
 		break;
 	case CT_SIP_M_BYE: {
-		bool from_callee = s->src && !memcmp(s->src, &l->invite_dst, sizeof(*s->src));
-		const char *who = from_callee ? l->device : l->calling;
+		bool from_callee = s->src && !memcmp(s->src, &l->sip->invite_dst, sizeof(*s->src));
+		const char *who = from_callee ? l->sip->device : l->sip->calling;
 		if (!has_csta(cc))
-			calls_set(cc->released_by, sizeof(cc->released_by), who);
+			str_fill(t, &cc->released_by, who);
 		l->bye = true;
 		released(t, cc, leaving(t, cc, l, s->ts), CT_RECR_CLEARED, s->ts);
 		leg_end(cc, l, s->ts); /* the call may end now: its record does not wait for the dialog's timers */
@@ -272,8 +275,11 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	}
 	case CT_SIP_M_FAILURE:
 		if (s->ends_dialog) {
-			if (!cc->answer && !cc->sip_cause[0] && !l->bye) /* a 487 after a CANCEL is no cause */
-				snprintf(cc->sip_cause, sizeof(cc->sip_cause), "sip_%u", s->status);
+			if (!cc->answer && !cc->sip_cause[0] && !l->bye) { /* a 487 after a CANCEL is no cause */
+				char sc[16];
+				snprintf(sc, sizeof(sc), "sip_%u", s->status);
+				str_set(t, &cc->sip_cause, sc);
+			}
 			if (!cc->sip_disposition && !l->bye) /* its dialog_end comes after the record */
 				cc->sip_disposition = ct_disposition_of_status(s->status);
 			if (!l->bye) /* after a CANCEL, the 487 only confirms the end */
@@ -284,7 +290,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	case CT_SIP_M_CANCEL:
 		/* the caller gave up (a B2BUA passes it on as the caller of its own leg) */
 		if (!has_csta(cc))
-			calls_set(cc->released_by, sizeof(cc->released_by), l->calling);
+			str_fill(t, &cc->released_by, l->sip->calling);
 		if (!l->answered)
 			cc->cancelled = true;
 		l->bye = true;
@@ -294,12 +300,12 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 	case CT_SIP_M_REFER: {
 		struct replaces r;
 		replaces_parse(calls_empty(s->refer_replaces) ? "" : s->refer_replaces, &r);
-		snprintf(l->pending_from, sizeof(l->pending_from), "%s", s->calling ? s->calling : "");
-		snprintf(l->pending_to, sizeof(l->pending_to), "%s", s->refer_to ? s->refer_to : "");
-		l->pending_kind = r.callid[0] ? CT_XFER_REPLACES : CT_XFER_REFER;
-		l->pending = true;
-		l->pending_ts = s->ts;
-		transfer_asked(cc, s->calling, s->ts);
+		str_set(t, &l->sip->pending_from, s->calling);
+		str_set(t, &l->sip->pending_to, s->refer_to);
+		l->sip->pending_kind = r.callid[0] ? CT_XFER_REPLACES : CT_XFER_REFER;
+		l->sip->pending = true;
+		l->sip->pending_ts = s->ts;
+		transfer_asked(t, cc, s->calling, s->ts);
 		struct ccall *o = NULL;
 		if (r.callid[0] && replaced_leg(t, &r, &o) && o != cc) {
 			/* attended transfer: the consultation dialog is part of this customer's call */
@@ -319,14 +325,14 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 		/* the transfer is under way; its time is the evidence of its completion (the NOTIFY
 		 * reporting 200, the transferring device's BYE, CTI's Transferred), the REFER's only
 		 * when none comes */
-		if (l->pending) {
-			transfer_seen(t, cc, l->pending_from, l->pending_to, l->pending_kind, l->pending_ts, true);
-			l->pending = false;
+		if (l->sip->pending) {
+			transfer_seen(t, cc, l->sip->pending_from, l->sip->pending_to, l->sip->pending_kind, l->sip->pending_ts, true);
+			l->sip->pending = false;
 		}
 		break;
 	case CT_SIP_M_NOTIFY:
-		if (s->status >= 200 && s->status < 300 && l->pending_from[0])
-			transfer_done(t, cc, l->pending_from, s->ts);
+		if (s->status >= 200 && s->status < 300 && l->sip->pending_from[0])
+			transfer_done(t, cc, l->sip->pending_from, s->ts);
 		break;
 	case CT_SIP_M_DIALOG_END: {
 		if (!cc->sip_disposition)
@@ -341,8 +347,8 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 				 ct_dialog_end_reason_name(s->end_reason));
 			finding(t, cc, s->ts, CT_AUDIT_MISSING_EVENT, NULL, d);
 		}
-		l->answered_sip = s->answered;
-		l->rtp_flows = s->rtp_flows;
+		l->sip->answered_sip = s->answered;
+		l->sip->rtp_flows = s->rtp_flows;
 		if (!s->answered && !s->status && s->end_reason == CT_DEND_TIMEOUT) {
 			snprintf(d, sizeof(d), "SIP INVITE of dialog %.120s got no final response", s->call_id);
 			finding(t, cc, s->ts, CT_AUDIT_MISSING_EVENT, NULL, d);

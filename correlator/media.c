@@ -11,12 +11,15 @@
 #include "../decoders/rtp.h"
 #include "../decoders/sdp.h"
 #include "../util/htab.h"
+#include "../util/intern.h"
 #include "../util/log.h"
 
 #define MEDIA_SSRC_MAX 4          /* SSRCs reported per direction; more are merged into the last */
 #define MEDIA_CLASSIFY_PACKETS 64 /* packets of an unknown UDP flow checked against expectations */
 
 /* An endpoint an SDP announced. */
+#define MEDIA_CODEC 24 /* a codec name is kept to MEDIA_CODEC - 1 bytes */
+
 struct ct_expect {
 	struct ct_hnode hn;       /* in the table, by endpoint */
 	struct ct_addr addr;
@@ -25,7 +28,7 @@ struct ct_expect {
 	uint8_t pt;               /* first payload type of the m= line */
 	uint8_t dtmf_pt, cn_pt;
 	uint32_t clock;
-	char codec[24];
+	const char *codec;        /* interned in ct_media.codecs (a site has a handful) */
 	uint8_t fmt[CT_MEDIA_FORMATS];   /* the m= line's payload types (recordings' maps) */
 	uint8_t nfmt;
 	struct ct_media_call *owner;
@@ -43,7 +46,7 @@ struct rtp_dir {
 struct rtp_flow {
 	uint32_t magic;
 	char call[CT_ID_MAX];
-	char codec[24];
+	char codec[MEDIA_CODEC];
 	uint32_t clock;
 	uint8_t dtmf_pt, cn_pt, codec_pt;
 	bool rtcp_port;          /* the expectation was an RTCP port */
@@ -61,6 +64,7 @@ struct ct_media {
 	const struct ct_report *rep;
 	struct ct_sdp sdp;       /* last parsed SDP, for the event of its message */
 	bool have_sdp;
+	struct ct_intern codecs; /* the expectations' codec names */
 };
 
 int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_hashkey *key, struct ct_counters *ctr,
@@ -70,6 +74,11 @@ int ct_media_new(struct ct_media **out, uint32_t max_expect, const struct ct_has
 	if (!md)
 		return CT_ENOMEM;
 	if (ct_htab_init(&md->table, max_expect, (size_t)1 << 26) != CT_OK) {
+		free(md);
+		return CT_ENOMEM;
+	}
+	if (ct_intern_init(&md->codecs, key, 64) != CT_OK) {
+		ct_htab_free(&md->table);
 		free(md);
 		return CT_ENOMEM;
 	}
@@ -90,6 +99,7 @@ void ct_media_free(struct ct_media *md)
 	while ((n = ct_htab_walk(&md->table, &i, &next)))
 		free(CT_CONTAINER_OF(n, struct ct_expect, hn));
 	ct_htab_free(&md->table);
+	ct_intern_free(&md->codecs); /* the expectations' names with them */
 	free(md);
 }
 
@@ -123,6 +133,12 @@ static void expect_unlink(struct ct_media *md, struct ct_expect *e)
 	md->nexpect--;
 }
 
+static void expect_free(struct ct_media *md, struct ct_expect *e)
+{
+	ct_intern_put(&md->codecs, e->codec);
+	free(e);
+}
+
 static void expect_detach(struct ct_expect *e)
 {
 	struct ct_media_call *old = e->owner;
@@ -146,7 +162,7 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 		if (mc->nexpect >= CT_MEDIA_MAX_EXPECT || (!e && md->nexpect >= md->max_expect)) {
 			if (e) {
 				expect_unlink(md, e);
-				free(e);
+				expect_free(md, e);
 			}
 			md->ctr->rtp_expect_full++;
 			return;
@@ -155,6 +171,7 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 			e = calloc(1, sizeof(*e));
 			if (!e)
 				return;
+			e->codec = ct_intern_empty;
 			e->addr = m->addr;
 			e->port = port;
 			ct_htab_add(&md->table, &e->hn, ep_hash(md, &m->addr, port));
@@ -177,10 +194,9 @@ static void expect_add(struct ct_media *md, struct ct_media_call *mc, const stru
 	uint32_t clock = 0;
 	struct ct_slice codec = ct_sdp_codec(m, e->pt, &clock);
 	e->clock = clock ? clock : 8000;
-	size_t n = codec.len < sizeof(e->codec) - 1 ? codec.len : sizeof(e->codec) - 1;
-	if (n)
-		memcpy(e->codec, codec.p, n);
-	e->codec[n] = '\0';
+	const char *name = ct_intern_get(&md->codecs, (const char *)codec.p, CT_MIN(codec.len, (size_t)MEDIA_CODEC - 1));
+	ct_intern_put(&md->codecs, e->codec);
+	e->codec = name ? name : ct_intern_empty; /* out of memory: no name */
 }
 
 enum ct_media_hold ct_media_sdp(struct ct_media *md, struct ct_media_call *mc, const struct ct_sip_msg *m,
@@ -282,7 +298,7 @@ void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t 
 	(void)now;
 	for (unsigned i = 0; i < mc->nexpect; i++) {
 		expect_unlink(md, mc->expect[i]);
-		free(mc->expect[i]);
+		expect_free(md, mc->expect[i]);
 	}
 	mc->nexpect = 0;
 }
@@ -298,15 +314,79 @@ static struct rtp_flow *rtp_flow_new(const struct ct_expect *e)
 	if (!r)
 		return NULL;
 	r->magic = RTP_FLOW_MAGIC;
-	if (e->owner)
-		memcpy(r->call, e->owner->call, sizeof(r->call));
-	memcpy(r->codec, e->codec, sizeof(r->codec));
+	if (e->owner && e->owner->call)
+		snprintf(r->call, sizeof(r->call), "%s", e->owner->call);
+	snprintf(r->codec, sizeof(r->codec), "%s", e->codec);
 	r->clock = e->clock;
 	r->dtmf_pt = e->dtmf_pt;
 	r->cn_pt = e->cn_pt;
 	r->codec_pt = e->pt >= 96 ? e->pt : 0;
 	r->rtcp_port = e->rtcp;
 	return r;
+}
+
+/* One packet of RTP flow r (RFC 3550 arithmetic, no allocation); what it was. Touches r only. */
+static enum ct_media_kind rtp_account(struct rtp_flow *r, int dir, const struct ct_pkt *p)
+{
+	struct rtp_dir *d = &r->dir[dir];
+	if (ct_rtp_is_rtcp(p->data, p->dlen)) {
+		struct ct_rtcp_info info;
+		memset(&info, 0, sizeof(info));
+		if (ct_rtcp_parse(p->data, p->dlen, &info) != CT_OK) {
+			r->not_rtp++;
+			return CT_MEDIA_BAD;
+		}
+		d->rtcp_packets++;
+		d->rtcp_last = info;
+		d->have_rtcp = true;
+		return CT_MEDIA_RTCP;
+	}
+	struct ct_rtp_hdr h;
+	if (ct_rtp_parse(p->data, p->dlen, &h) != CT_OK) {
+		r->not_rtp++;
+		return CT_MEDIA_BAD;
+	}
+	struct ct_rtp_stream *s = NULL;
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->s[i].ssrc == h.ssrc)
+			s = &d->s[i];
+	if (!s) {
+		if (d->n < MEDIA_SSRC_MAX) {
+			s = &d->s[d->n++];
+			ct_rtp_stream_init(s, r->clock, r->dtmf_pt, r->cn_pt);
+			s->codec_pt = r->codec_pt;
+		} else {
+			s = &d->s[d->n - 1]; /* counted there as an SSRC change */
+		}
+	}
+	ct_rtp_stream_update(s, &h, p->ts);
+	return CT_MEDIA_RTP;
+}
+
+void ct_media_count(struct ct_media *md, uint8_t kind)
+{
+	switch (kind) {
+	case CT_MEDIA_RTP: md->ctr->rtp_packets++; break;
+	case CT_MEDIA_RTCP: md->ctr->rtcp_packets++; break;
+	case CT_MEDIA_BAD: md->ctr->rtp_bad++; break;
+	default: break;
+	}
+}
+
+bool ct_media_udp_fast(struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind)
+{
+	struct rtp_flow *r = f->app;
+	if (!r) {
+		/* a flow the expectations may still claim is the serial thread's to look at */
+		if (f->pkts[0] + f->pkts[1] <= MEDIA_CLASSIFY_PACKETS)
+			return false;
+		*kind = CT_MEDIA_NONE;
+		return true;
+	}
+	if (r->magic != RTP_FLOW_MAGIC)
+		return false;
+	*kind = (uint8_t)rtp_account(r, dir, p);
+	return true;
 }
 
 bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct ct_pkt *p)
@@ -330,42 +410,7 @@ bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct 
 	} else if (r->magic != RTP_FLOW_MAGIC) {
 		return false;
 	}
-	struct rtp_dir *d = &r->dir[dir];
-	if (ct_rtp_is_rtcp(p->data, p->dlen)) {
-		struct ct_rtcp_info info;
-		memset(&info, 0, sizeof(info));
-		if (ct_rtcp_parse(p->data, p->dlen, &info) == CT_OK) {
-			d->rtcp_packets++;
-			d->rtcp_last = info;
-			d->have_rtcp = true;
-			md->ctr->rtcp_packets++;
-		} else {
-			r->not_rtp++;
-			md->ctr->rtp_bad++;
-		}
-		return true;
-	}
-	struct ct_rtp_hdr h;
-	if (ct_rtp_parse(p->data, p->dlen, &h) != CT_OK) {
-		r->not_rtp++;
-		md->ctr->rtp_bad++;
-		return true;
-	}
-	md->ctr->rtp_packets++;
-	struct ct_rtp_stream *s = NULL;
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->s[i].ssrc == h.ssrc)
-			s = &d->s[i];
-	if (!s) {
-		if (d->n < MEDIA_SSRC_MAX) {
-			s = &d->s[d->n++];
-			ct_rtp_stream_init(s, r->clock, r->dtmf_pt, r->cn_pt);
-			s->codec_pt = r->codec_pt;
-		} else {
-			s = &d->s[d->n - 1]; /* counted there as an SSRC change */
-		}
-	}
-	ct_rtp_stream_update(s, &h, p->ts);
+	ct_media_count(md, (uint8_t)rtp_account(r, dir, p));
 	return true;
 }
 

@@ -29,7 +29,8 @@ struct ct_expect;
 
 /* Per-call media state, embedded in the SIP call. */
 struct ct_media_call {
-	char call[CT_ID_MAX];             /* the call id, copied into RTP flows that outlive the call */
+	const char *call;                 /* the call id (CT_ID_MAX bytes, the owner's: borrowed), copied
+					   * into RTP flows that outlive the call */
 	bool held;
 	struct ct_expect *expect[CT_MEDIA_MAX_EXPECT];
 	unsigned nexpect;
@@ -79,6 +80,17 @@ void ct_media_call_end(struct ct_media *md, struct ct_media_call *mc, ct_time_t 
 /* A UDP datagram of a flow not known as SIP: true if the flow is (now) RTP and the packet was
  * accounted. f->app then belongs to the media module. */
 bool ct_media_udp(struct ct_media *md, struct ct_flow *f, int dir, const struct ct_pkt *p);
+/* What a packet of an RTP flow was (ct_media_udp_fast). */
+enum ct_media_kind { CT_MEDIA_NONE = 0, CT_MEDIA_RTP, CT_MEDIA_RTCP, CT_MEDIA_BAD };
+
+/* capture.workers: the part of ct_media_udp() that needs nothing but the flow, for a worker
+ * thread. True when the packet was handled (an RTP flow's packet accounted; or a flow past the
+ * packets in which an SDP may still claim it, left alone), *kind saying what it was (for
+ * ct_media_count on the serial thread); false when it needs ct_media_udp(). Touches f->app's
+ * state only: no allocation, no counter, no table. */
+bool ct_media_udp_fast(struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind);
+/* Counts a packet ct_media_udp_fast() handled (enum ct_media_kind). */
+void ct_media_count(struct ct_media *md, uint8_t kind);
 /* An RTP flow ends: its streams are reported and its state freed. */
 void ct_media_flow_close(struct ct_media *md, struct ct_flow *f, ct_time_t now);
 /* True if f->app is an RTP flow state of this module. */

@@ -30,10 +30,9 @@ struct call {
 	bool invite_seen, answered, cancelled, bye;
 	bool csta_session;        /* uaCSTA: the dialog carries CSTA, it is not a phone call */
 	uint16_t cid_len;
-	char cid[CALLID_MAX];
+	char *cid;                /* the Call-ID (cid_len bytes, at most CALLID_MAX), allocated */
 	char id[CT_ID_MAX];       /* ctitap's call id */
-	char from_tag[TAG_MAX];
-	char to_tag[TAG_MAX];     /* of the dialog that was answered */
+	char *to_tag;             /* of the dialog that was answered (NULL: none), allocated */
 	uint64_t early[4];        /* to-tags of the early dialogs (forked responses, RFC 3261 12.1) */
 	unsigned nearly;
 	ct_time_t start, last, answer, end;
@@ -41,7 +40,9 @@ struct call {
 	uint32_t invite_cseq;
 	uint32_t failed_cseq;      /* CSeq of the latest INVITE answered by a failure (its ACK is no answer) */
 	uint32_t messages, retrans;
-	uint64_t tx[TX_RING];     /* fingerprints of recent transactions' messages */
+	uint64_t *tx;             /* fingerprints of recent transactions' messages: grown up to
+				   * TX_RING, then a ring (seen_before) */
+	uint8_t ctx;              /* tx's size */
 	struct ct_calls_ep sdp_caller, sdp_callee; /* audio endpoints of the initial offer/answer */
 	unsigned ntx;
 	struct ct_media_call media;
@@ -141,6 +142,15 @@ static void copy_text(struct ct_sipcalls *t, char *dst, size_t cap, struct ct_sl
 		t->ctr->sip_fields_cut++;
 }
 
+/* The answered dialog's to-tag, kept to TAG_MAX - 1 bytes (a cut counted). */
+static void keep_to_tag(struct ct_sipcalls *t, struct call *c, struct ct_slice tag)
+{
+	char buf[TAG_MAX];
+	copy_text(t, buf, sizeof(buf), tag);
+	free(c->to_tag);
+	c->to_tag = strdup(buf); /* NULL (out of memory): written as none */
+}
+
 static enum ct_disposition disposition(const struct call *c)
 {
 	if (c->answered)
@@ -172,13 +182,16 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum 
 					   .disposition = disposition(c), .invite_seen = c->invite_seen,
 					   .csta_session = c->csta_session, .status = c->final_status, .start = c->start,
 					   .answer = c->answered ? c->answer : 0, .end = c->end ? c->end : c->last,
-					   .to_tag = c->to_tag, .early_dialogs = c->nearly, .messages = c->messages,
-					   .retransmissions = c->retrans };
+					   .to_tag = c->to_tag ? c->to_tag : "", .early_dialogs = c->nearly,
+					   .messages = c->messages, .retransmissions = c->retrans };
 		t->rep->dialog_end(t->rep->user, &v);
 	}
 
 	ct_htab_del(&t->table, &c->hn);
 	ct_heap_remove(&t->timers, &c->timer);
+	free(c->cid);
+	free(c->to_tag);
+	free(c->tx);
 	memset(c, 0, sizeof(*c));
 	c->next_free = t->free;
 	t->free = c;
@@ -187,6 +200,9 @@ static void call_end(struct ct_sipcalls *t, struct call *c, ct_time_t now, enum 
 
 static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_t h, ct_time_t now)
 {
+	char *text = malloc(cid.len);
+	if (!text)
+		return NULL; /* out of memory: the message is not tracked */
 	struct call *c = t->free;
 	if (c) {
 		t->free = c->next_free;
@@ -195,8 +211,10 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 	} else {
 		/* full: end the call whose timer is nearest (every call has one) */
 		struct ct_heap_node *top = ct_heap_top(&t->timers);
-		if (!top)
+		if (!top) {
+			free(text);
 			return NULL;
+		}
 		t->ctr->sip_calls_evicted++;
 		if (ct_log_sample(t->ctr->sip_calls_evicted))
 			ct_warn("SIP call table full (sip.max_calls=%u): oldest call ended early", t->cfg.max_calls);
@@ -207,9 +225,10 @@ static struct call *call_new(struct ct_sipcalls *t, struct ct_slice cid, uint64_
 	memset(c, 0, sizeof(*c));
 	c->used = true;
 	c->cid_len = (uint16_t)cid.len; /* at most CALLID_MAX: longer ones are refused before */
+	c->cid = text;
 	memcpy(c->cid, cid.p, cid.len);
 	ct_id_bytes(c->id, "sip", 0x7369706361UL, cid.p, cid.len);
-	memcpy(c->media.call, c->id, sizeof(c->media.call));
+	c->media.call = c->id;
 	c->start = c->last = now;
 	ct_htab_add(&t->table, &c->hn, h);
 	t->live++;
@@ -302,8 +321,7 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 			c->state == CT_DLG_TERMINATED;
 	const char *id = ct_calls_sip(t->calls, &s);
 	if (id && strcmp(id, c->id)) {
-		snprintf(c->id, sizeof(c->id), "%s", id);
-		memcpy(c->media.call, c->id, sizeof(c->media.call));
+		snprintf(c->id, sizeof(c->id), "%s", id); /* c->media.call is c->id */
 	}
 }
 
@@ -358,6 +376,15 @@ static bool seen_before(struct ct_sipcalls *t, struct call *c, const struct ct_s
 	for (unsigned i = 0; i < n; i++)
 		if (c->tx[i] == h)
 			return true;
+	if (c->ntx == c->ctx && c->ctx < TX_RING) {
+		/* most dialogs see a few transactions: the ring grows to TX_RING as they come */
+		unsigned cap = c->ctx ? 2u * c->ctx : 8u;
+		uint64_t *tx = realloc(c->tx, cap * sizeof(*tx));
+		if (!tx)
+			return false; /* out of memory: this one is not remembered */
+		c->tx = tx;
+		c->ctx = (uint8_t)cap;
+	}
 	c->tx[c->ntx++ % TX_RING] = h;
 	return false;
 }
@@ -388,7 +415,8 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			 * 22.2: same Call-ID, new CSeq) */
 			if (!c->invite_seen) {
 				c->invite_seen = true;
-				copy_text(t, c->from_tag, sizeof(c->from_tag), m->from_tag);
+				if (m->from_tag.len > TAG_MAX - 1)
+					t->ctr->sip_fields_cut++; /* a dialog's tags are kept to TAG_MAX - 1 bytes */
 				c->csta_session = ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml");
 				if (c->csta_session)
 					t->ctr->sip_csta_sessions++;
@@ -411,7 +439,7 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 			 * failure came after that failure, which terminated the dialog) */
 			c->answered = true;
 			c->answer = meta->ts;
-			copy_text(t, c->to_tag, sizeof(c->to_tag), m->to_tag);
+			keep_to_tag(t, c, m->to_tag);
 			c->final_status = 200;
 			c->state = CT_DLG_CONFIRMED;
 			if (!c->csta_session)
@@ -475,7 +503,7 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 			if (initial && !c->answered) {
 				c->answered = true;
 				c->answer = meta->ts;
-				copy_text(t, c->to_tag, sizeof(c->to_tag), m->to_tag);
+				keep_to_tag(t, c, m->to_tag);
 				c->final_status = m->status;
 				c->state = CT_DLG_CONFIRMED;
 				if (c->invite_seen && !c->csta_session)

@@ -33,11 +33,11 @@ static bool ber_pdu_tag(uint8_t t)
 	return (t >= 0xA1 && t <= 0xA4) || (t >= 0x60 && t <= 0x64);
 }
 
-/* Length of the BER TLV at p (tag + length octets + contents), 0 if incomplete or not
+/* Length of the BER TLV at the cursor (tag + length octets + contents), 0 if incomplete or not
  * definite, SIZE_MAX if malformed. */
-static size_t ber_tlv_len(const uint8_t *p, size_t len)
+static size_t ber_tlv_len(struct ct_cur c)
 {
-	struct ct_cur c = ct_cur_make(p, len);
+	size_t start = c.pos;
 	ct_cur_skip(&c, 1);
 	uint8_t l = ct_cur_u8(&c);
 	if (c.err)
@@ -56,45 +56,52 @@ static size_t ber_tlv_len(const uint8_t *p, size_t len)
 	}
 	if (c.err)
 		return 0;
-	return c.pos + n;
+	return c.pos - start + n;
 }
 
-/* Frame at p: *total = its full length (header included), *hdr = header length. Returns the
- * framing if the header is plausible; CT_CSTA_F_NONE if not. *total may exceed len. */
-static enum ct_csta_framing frame_at(const uint8_t *p, size_t len, size_t *hdr, size_t *total)
+/* Frame at the cursor: *total = its full length (header included), *hdr = header length.
+ * Returns the framing if the header is plausible; CT_CSTA_F_NONE if not. *total may exceed
+ * what the cursor holds. */
+static enum ct_csta_framing frame_at(struct ct_cur c, size_t *hdr, size_t *total)
 {
-	if (len >= CSTA_XML_HDR + 1 && p[0] == 0 && p[1] == 0) {
-		size_t n = ((size_t)p[2] << 8) | p[3];
+	size_t len = ct_cur_avail(&c);
+	if (len >= CSTA_XML_HDR + 1 && ct_cur_peek_be16(&c, 0) == 0) {
+		size_t n = ct_cur_peek_be16(&c, 2);
 		bool digits = true;
-		for (int i = 4; i < 8; i++)
-			digits = digits && p[i] >= '0' && p[i] <= '9';
-		if (digits && n > CSTA_XML_HDR && (p[8] == '<' || p[8] == 0xEF /* BOM */ || p[8] == ' ' || p[8] == '\r' ||
-						   p[8] == '\n')) {
+		for (size_t i = 4; i < 8; i++)
+			digits = digits && ct_cur_peek(&c, i) >= '0' && ct_cur_peek(&c, i) <= '9';
+		uint8_t b8 = ct_cur_peek(&c, 8);
+		if (digits && n > CSTA_XML_HDR && (b8 == '<' || b8 == 0xEF /* BOM */ || b8 == ' ' || b8 == '\r' ||
+						   b8 == '\n')) {
 			*hdr = CSTA_XML_HDR;
 			*total = n;
 			return CT_CSTA_F_XML;
 		}
 	}
-	if (len >= 4 && p[0] == 0x26 && (p[1] & 0x80) && ber_pdu_tag(p[3])) {
-		size_t n = ((size_t)(p[1] & 0x7f) << 8) | p[2];
-		size_t tlv = ber_tlv_len(p + 3, len - 3);
+	struct ct_cur rest = c;
+	if (len >= 4 && ct_cur_peek(&c, 0) == 0x26 && (ct_cur_peek(&c, 1) & 0x80) && ber_pdu_tag(ct_cur_peek(&c, 3))) {
+		size_t n = ct_cur_peek_be16(&c, 1) & 0x7fffu;
+		ct_cur_skip(&rest, 3);
+		size_t tlv = ber_tlv_len(rest);
 		if (n >= 2 && (tlv == 0 || tlv == n)) {
 			*hdr = 3;
 			*total = 3 + n;
 			return CT_CSTA_F_HIPATH;
 		}
 	}
-	if (len >= 4 && ber_pdu_tag(p[2])) {
-		size_t n = ((size_t)p[0] << 8) | p[1];
-		size_t tlv = ber_tlv_len(p + 2, len - 2);
+	rest = c;
+	if (len >= 4 && ber_pdu_tag(ct_cur_peek(&c, 2))) {
+		size_t n = ct_cur_peek_be16(&c, 0);
+		ct_cur_skip(&rest, 2);
+		size_t tlv = ber_tlv_len(rest);
 		if (n >= 2 && (tlv == 0 || tlv == n)) {
 			*hdr = 2;
 			*total = 2 + n;
 			return CT_CSTA_F_LEN2;
 		}
 	}
-	if (len >= 2 && ber_pdu_tag(p[0])) {
-		size_t tlv = ber_tlv_len(p, len);
+	if (len >= 2 && ber_pdu_tag(ct_cur_peek(&c, 0))) {
+		size_t tlv = ber_tlv_len(c);
 		if (tlv != SIZE_MAX && tlv >= 4) {
 			*hdr = 0;
 			*total = tlv;
@@ -104,17 +111,27 @@ static enum ct_csta_framing frame_at(const uint8_t *p, size_t len, size_t *hdr, 
 	return CT_CSTA_F_NONE;
 }
 
-/* True if the whole frame is there and its payload decodes. */
-static bool frame_decodes(const uint8_t *p, size_t len, enum ct_csta_framing f, size_t hdr, size_t total)
+/* The payload of a whole frame at the cursor (header skipped): a cursor over total - hdr bytes,
+ * with the error set when the frame is not all there. */
+static struct ct_cur frame_payload(struct ct_cur c, size_t hdr, size_t total)
 {
-	if (total > len)
+	ct_cur_limit(&c, total);
+	ct_cur_skip(&c, hdr);
+	return c;
+}
+
+/* True if the whole frame is there and its payload decodes. */
+static bool frame_decodes(struct ct_cur c, enum ct_csta_framing f, size_t hdr, size_t total)
+{
+	struct ct_cur pl = frame_payload(c, hdr, total);
+	if (pl.err)
 		return false;
 	struct ct_csta_msg *m = malloc(sizeof(*m));
 	if (!m)
 		return false;
 	memset(m, 0, sizeof(*m));
-	int rc = f == CT_CSTA_F_XML ? ct_csta_xml_decode(p + hdr, total - hdr, m)
-				    : ct_csta_ber_decode(p + hdr, total - hdr, 0, m);
+	int rc = f == CT_CSTA_F_XML ? ct_csta_xml_decode(ct_cur_here(&pl), ct_cur_avail(&pl), m)
+				    : ct_csta_ber_decode(ct_cur_here(&pl), ct_cur_avail(&pl), 0, m);
 	free(m);
 	return rc == CT_OK;
 }
@@ -122,15 +139,16 @@ static bool frame_decodes(const uint8_t *p, size_t len, enum ct_csta_framing f, 
 enum ct_csta_framing ct_csta_probe(const uint8_t *p, size_t len, bool scan, size_t *off)
 {
 	size_t end = scan ? (len < CSTA_PROBE_WINDOW ? len : CSTA_PROBE_WINDOW) : 1;
-	for (size_t i = 0; i < end && i < len; i++) {
+	struct ct_cur at = ct_cur_make(p, len);
+	for (size_t i = 0; i < end && i < len; i++, ct_cur_skip(&at, 1)) {
 		size_t hdr, total;
-		enum ct_csta_framing f = frame_at(p + i, len - i, &hdr, &total);
+		enum ct_csta_framing f = frame_at(at, &hdr, &total);
 		if (f == CT_CSTA_F_NONE || total > CSTA_MAX_FRAME)
 			continue;
 		/* At the start of a stream a plausible header is enough, except for bare BER, whose
 		 * only evidence is a tag and a length: that, and any header found by scanning the
 		 * middle of a stream, must decode too. */
-		if ((scan || f == CT_CSTA_F_BARE) && !frame_decodes(p + i, len - i, f, hdr, total))
+		if ((scan || f == CT_CSTA_F_BARE) && !frame_decodes(at, f, hdr, total))
 			continue;
 		*off = i;
 		return f;
@@ -161,9 +179,10 @@ void ct_csta_stream_on_gap(struct ct_csta_stream *s, ct_csta_gap_fn fn)
 	s->gap_fn = fn;
 }
 
-static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, const uint8_t *p, size_t hdr,
+static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, struct ct_cur frame, size_t hdr,
 		   size_t total, ct_time_t ts)
 {
+	struct ct_cur pl = frame_payload(frame, hdr, total);
 	struct ct_csta_meta *meta = &s->meta[dir];
 	meta->ts = ts;
 	meta->framing = (uint8_t)f;
@@ -172,16 +191,16 @@ static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, co
 	memset(&s->msg, 0, sizeof(s->msg));
 	if (f == CT_CSTA_F_XML) {
 		int id = 0;
-		for (int i = 4; i < 8; i++)
-			id = id * 10 + (p[i] - '0');
+		for (size_t i = 4; i < 8; i++)
+			id = id * 10 + (ct_cur_peek(&frame, i) - '0');
 		meta->xml_invoke_id = id;
-		rc = ct_csta_xml_decode(p + hdr, total - hdr, &s->msg);
+		rc = ct_csta_xml_decode(ct_cur_here(&pl), ct_cur_avail(&pl), &s->msg);
 		if (rc == CT_OK && !s->msg.has_invoke_id) {
 			s->msg.invoke_id = id;
 			s->msg.has_invoke_id = true;
 		}
 	} else {
-		rc = ct_csta_ber_decode(p + hdr, total - hdr, s->phase, &s->msg);
+		rc = ct_csta_ber_decode(ct_cur_here(&pl), ct_cur_avail(&pl), s->phase, &s->msg);
 		if (rc == CT_OK && s->msg.phase)
 			s->phase = s->msg.phase;
 	}
@@ -209,9 +228,10 @@ static int csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t
 			/* A plausible header whose frame has not fully arrived: wait for the rest
 			 * rather than throw its start away (messages span several segments). */
 			size_t end = len < CSTA_PROBE_WINDOW ? len : CSTA_PROBE_WINDOW;
-			for (size_t i = 0; i < end; i++) {
+			struct ct_cur at = ct_cur_make(p, len);
+			for (size_t i = 0; i < end; i++, ct_cur_skip(&at, 1)) {
 				size_t hdr, total;
-				enum ct_csta_framing g = frame_at(p + i, len - i, &hdr, &total);
+				enum ct_csta_framing g = frame_at(at, &hdr, &total);
 				if (g != CT_CSTA_F_NONE && g != CT_CSTA_F_BARE && total <= CSTA_MAX_FRAME && total > len - i) {
 					*used = i;
 					s->ctr->csta_skipped_bytes += i;
@@ -233,7 +253,8 @@ static int csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t
 		 * consumed" as "wait for more", which would hold it until the next segment) */
 	}
 	size_t hdr, total;
-	enum ct_csta_framing f = frame_at(p, len, &hdr, &total);
+	struct ct_cur frame = ct_cur_make(p, len);
+	enum ct_csta_framing f = frame_at(frame, &hdr, &total);
 	if (f == CT_CSTA_F_NONE || total > CSTA_MAX_FRAME ||
 	    (f != s->framing[dir] && !(s->framing[dir] == CT_CSTA_F_BARE || f == CT_CSTA_F_XML))) {
 		if (len < 9)
@@ -246,7 +267,7 @@ static int csta_parse(void *st, int dir, const uint8_t *p, size_t len, ct_time_t
 	}
 	if (total > len)
 		return CT_MORE;
-	decode(s, dir, f, p, hdr, total, ts);
+	decode(s, dir, f, frame, hdr, total, ts);
 	*used = total;
 	return CT_OK;
 }

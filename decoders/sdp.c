@@ -347,18 +347,21 @@ enum ct_sdp_dir ct_sdp_media_effective_dir(const struct ct_sdp_media *m)
 	return m->dir;
 }
 
-/* RFC 3551 section 6, tables 4 and 5: the payload types with a fixed meaning. */
+/* RFC 3551 section 6, tables 4 and 5: the payload types with a fixed meaning, indexed by PT
+ * (RTP accounting asks for the clock of every packet's PT). */
 static const struct {
-	uint8_t pt;
 	const char *name;
+	uint8_t len;
 	uint32_t clock;
-} static_pt[] = {
-	{ 0, "PCMU", 8000 },   { 3, "GSM", 8000 },     { 4, "G723", 8000 },   { 5, "DVI4", 8000 },
-	{ 6, "DVI4", 16000 },  { 7, "LPC", 8000 },     { 8, "PCMA", 8000 },   { 9, "G722", 8000 },
-	{ 10, "L16", 44100 },  { 11, "L16", 44100 },   { 12, "QCELP", 8000 }, { 13, "CN", 8000 },
-	{ 14, "MPA", 90000 },  { 15, "G728", 8000 },   { 16, "DVI4", 11025 }, { 17, "DVI4", 22050 },
-	{ 18, "G729", 8000 },  { 25, "CelB", 90000 },  { 26, "JPEG", 90000 }, { 28, "nv", 90000 },
-	{ 31, "H261", 90000 }, { 32, "MPV", 90000 },   { 33, "MP2T", 90000 }, { 34, "H263", 90000 },
+} static_pt[35] = {
+	[0] = { "PCMU", 4, 8000 },    [3] = { "GSM", 3, 8000 },     [4] = { "G723", 4, 8000 },
+	[5] = { "DVI4", 4, 8000 },    [6] = { "DVI4", 4, 16000 },   [7] = { "LPC", 3, 8000 },
+	[8] = { "PCMA", 4, 8000 },    [9] = { "G722", 4, 8000 },    [10] = { "L16", 3, 44100 },
+	[11] = { "L16", 3, 44100 },   [12] = { "QCELP", 5, 8000 },  [13] = { "CN", 2, 8000 },
+	[14] = { "MPA", 3, 90000 },   [15] = { "G728", 4, 8000 },   [16] = { "DVI4", 4, 11025 },
+	[17] = { "DVI4", 4, 22050 },  [18] = { "G729", 4, 8000 },   [25] = { "CelB", 4, 90000 },
+	[26] = { "JPEG", 4, 90000 },  [28] = { "nv", 2, 90000 },    [31] = { "H261", 4, 90000 },
+	[32] = { "MPV", 3, 90000 },   [33] = { "MP2T", 4, 90000 },  [34] = { "H263", 4, 90000 },
 };
 
 struct ct_slice ct_sdp_codec(const struct ct_sdp_media *m, uint8_t pt, uint32_t *clock_rate)
@@ -374,12 +377,10 @@ struct ct_slice ct_sdp_codec(const struct ct_sdp_media *m, uint8_t pt, uint32_t 
 			}
 		}
 	}
-	for (size_t i = 0; i < CT_ARRAY_SIZE(static_pt); i++) {
-		if (static_pt[i].pt == pt) {
-			if (clock_rate)
-				*clock_rate = static_pt[i].clock;
-			return ct_slice_cstr(static_pt[i].name);
-		}
+	if (pt < CT_ARRAY_SIZE(static_pt) && static_pt[pt].name) {
+		if (clock_rate)
+			*clock_rate = static_pt[pt].clock;
+		return ct_slice_make(static_pt[pt].name, static_pt[pt].len);
 	}
 	return CT_SLICE_NULL;
 }

@@ -40,9 +40,21 @@ void ct_records_set_privacy(struct ct_records *w, const struct ct_privacy *priv,
 
 void ct_rec_open(struct ct_json *j, enum ct_rec_type type, const char *sensor, ct_time_t ts, uint64_t ordinal)
 {
+	/* the id hashes "sensor|type|ts|ordinal", written by hand: every record has one */
+	const char *tn = ct_rec_type_name(type);
+	char text[1024]; /* as ct_id() formats into */
+	size_t ls = strnlen(sensor, sizeof(text) - 64), lt = strlen(tn), n = 0;
+	memcpy(text, sensor, ls);
+	n = ls;
+	text[n++] = '|';
+	memcpy(text + n, tn, lt);
+	n += lt;
+	text[n++] = '|';
+	n += ct_dec_u64(text + n, ts);
+	text[n++] = '|';
+	n += ct_dec_u64(text + n, ordinal);
 	char id[CT_ID_MAX];
-	ct_id(id, ct_rec_type_name(type), 0x63746974617031ULL, "%s|%s|%" PRIu64 "|%" PRIu64, sensor,
-	      ct_rec_type_name(type), ts, ordinal);
+	ct_id_bytes(id, tn, 0x63746974617031ULL, text, n);
 	ct_json_obj_begin(j);
 	ct_json_kv_str(j, "type", ct_rec_type_name(type));
 	ct_json_kv_u64(j, "v", CT_SCHEMA_VERSION);

@@ -8,9 +8,18 @@
 
 static void kv_addr(struct ct_json *j, const char *key, const struct ct_addr *a, uint16_t port)
 {
-	char ip[64], buf[80];
-	ct_addr_format(a, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), ct_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, port);
+	/* "a.b.c.d:port" or "[v6]:port", without printf (two per message) */
+	char buf[80];
+	bool v4 = ct_addr_is_v4(a);
+	size_t n = v4 ? 0 : 1;
+	buf[0] = '[';
+	ct_addr_format(a, buf + n, 64);
+	n += strlen(buf + n);
+	if (!v4)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	n += ct_dec_u64(buf + n, port);
+	buf[n] = '\0';
 	ct_json_kv_str(j, key, buf);
 }
 

@@ -17,6 +17,11 @@ CTITAP_BUILD_PKGS="build-essential cmake ninja-build pkg-config asn1c libpcap-de
 CTITAP_TEST_PKGS="libcmocka-dev tshark python3 python3-jsonschema libxml2-utils clang libclang-rt-14-dev tcpdump iproute2 util-linux time
   openjdk-17-jre-headless maven prometheus curl openssl libcap2-bin systemd man-db groff-base dpkg-dev sox chromium python3-websocket"
 
+# What the benchmarks add (bench/run.sh installs what is missing): the tools ctitap is measured
+# beside (tcpdump, tshark, sngrep), /usr/bin/time for peak RSS, perf for the profiles in
+# bench/README.md. Neither builds nor tests need them.
+CTITAP_BENCH_PKGS="tcpdump tshark sngrep time linux-perf"
+
 # What regenerating pcaps/kamailio/kamailio-topoh.pcap needs (pcaps/kamailio/make.sh): a real
 # topology-hiding SIP server and SIP endpoints to drive it. Neither builds nor tests need them.
 CTITAP_CAPTURE_PKGS="kamailio sip-tester tcpdump"

@@ -52,6 +52,8 @@ struct kafka {
 	struct ct_json dead;        /* its line being built */
 	uint64_t lost;              /* records of this run neither delivered nor kept */
 	uint64_t failed;            /* records refused by the broker */
+	bool full;                  /* librdkafka's queue was full: the backlog waits for room */
+	unsigned writes;            /* records since the last group was produced */
 };
 
 /* A record the broker will never take: one line in the dead-letter file (the refused record
@@ -203,6 +205,7 @@ static int kafka_produce(struct kafka *k, uint8_t type, const char *key, size_t 
 	}
 	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 		k->ctr->kafka_queue_full++;
+		k->full = true;
 		return CT_ELIMIT;
 	}
 	if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__STATE) {
@@ -231,11 +234,14 @@ static void kafka_pump(struct kafka *k)
 		ct_err("kafka: cannot read the spool journal: %s", ct_strerror(rc));
 }
 
+/* Records are produced in groups of KAFKA_GROUP (and at every poll): one write of the journal
+ * to the OS for the group, then each record from the journal's memory (spool.h). */
+#define KAFKA_GROUP 64
+
 static int kafka_write(void *st, const struct ct_record *r)
 {
 	struct kafka *k = st;
 	const char *key = r->key ? r->key : k->sensor;
-	bool direct = ct_spool_caught_up(k->spool);
 	uint64_t seq;
 	int rc = ct_spool_append(k->spool, (uint8_t)r->type, key, strlen(key), r->json, r->len, &seq);
 	if (rc) {
@@ -249,17 +255,15 @@ static int kafka_write(void *st, const struct ct_record *r)
 		}
 		return prc == CT_OK ? CT_OK : CT_EIO;
 	}
-	if (direct) {
-		/* on disk before it can reach the broker: a kill then never leaves a delivered record
-		 * behind one that is lost, so what arrives is always a prefix */
-		if (ct_spool_flush(k->spool) != CT_OK && ct_log_sample(++k->backlog_logged))
-			ct_err("kafka: cannot write the spool journal");
-		if (kafka_produce(k, (uint8_t)r->type, key, strlen(key), r->json, r->len, seq) != CT_ELIMIT)
-			ct_spool_taken(k->spool, seq);
-	} else {
-		kafka_pump(k);
+	/* delivery reports every KAFKA_GROUP records too (one poll per record cost more than the
+	 * produce); a full queue is tried again once reports made room */
+	if (++k->writes >= KAFKA_GROUP) {
+		k->writes = 0;
+		if (rd_kafka_poll(k->rk, 0) > 0)
+			k->full = false;
+		if (!k->full)
+			kafka_pump(k);
 	}
-	rd_kafka_poll(k->rk, 0);
 	return CT_OK;
 }
 
@@ -267,6 +271,8 @@ static int kafka_poll(void *st)
 {
 	struct kafka *k = st;
 	rd_kafka_poll(k->rk, 0);
+	k->writes = 0;
+	k->full = false;
 	kafka_pump(k);
 	return ct_spool_sync(k->spool);
 }

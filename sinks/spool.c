@@ -22,6 +22,7 @@
 #define SPOOL_HDR 24
 #define SPOOL_RING (1u << 20) /* records in flight at most (acknowledgement window) */
 #define SPOOL_MAX_VALUE (16u << 20)
+#define SPOOL_TAIL_MAX (1u << 20) /* newest records also kept in memory (bytes) */
 
 struct seg {
 	uint64_t first;
@@ -51,6 +52,16 @@ struct ct_spool {
 	uint64_t last_roff, last_rseq;
 	char *rbuf;
 	size_t rcap;
+	/* the newest records, framed as in the file, also in memory: the producer takes what was
+	 * just appended without reading the file back. Records [tail_seq, tail_end) of segment
+	 * tail_seg, from offset tail_off; restarted whenever the reader has caught up. */
+	uint8_t *tail;
+	size_t tail_len;
+	uint64_t tail_seq, tail_end;
+	size_t tail_seg;
+	uint64_t tail_off;
+	size_t tail_rpos;   /* where record tail_rseq starts in tail */
+	uint64_t tail_rseq;
 	/* acknowledgements */
 	uint64_t commit;    /* every seq below is delivered or given up */
 	uint64_t persisted; /* commit value in the ack file */
@@ -288,10 +299,13 @@ int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struc
 	s->max_bytes = max_bytes;
 	s->seg_max = CT_MIN((uint64_t)16 << 20, CT_MAX((uint64_t)max_bytes / 8, (uint64_t)64 << 10));
 	s->done = calloc(SPOOL_RING, 1);
-	if (!s->done || strlen(dir) >= sizeof(s->dir)) {
-		snprintf(err, errlen, s->done ? "kafka.spool.dir: directory name too long" : "out of memory");
-		int rc = s->done ? CT_ECONFIG : CT_ENOMEM;
+	s->tail = malloc(SPOOL_TAIL_MAX);
+	if (!s->done || !s->tail || strlen(dir) >= sizeof(s->dir)) {
+		bool mem = s->done && s->tail;
+		snprintf(err, errlen, mem ? "kafka.spool.dir: directory name too long" : "out of memory");
+		int rc = mem ? CT_ECONFIG : CT_ENOMEM;
 		free(s->done);
+		free(s->tail);
 		free(s);
 		return rc;
 	}
@@ -395,6 +409,7 @@ static void drop_oldest(struct ct_spool *s)
 	s->total -= s->segs[0].size;
 	memmove(s->segs, s->segs + 1, (s->nsegs - 1) * sizeof(*s->segs));
 	s->nsegs--;
+	s->tail_end = s->tail_seq; /* segment numbers moved: the file serves until the next restart */
 	if (s->rf_seg != SIZE_MAX) {
 		fclose(s->rf);
 		s->rf = NULL;
@@ -435,6 +450,20 @@ int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t ke
 		return ct_esys(errno);
 	s->wdirty = true;
 	uint64_t n = SPOOL_HDR + keylen + len;
+	if (s->read_seq == s->next_seq) { /* the reader wants this one next: a new tail */
+		s->tail_len = 0;
+		s->tail_seq = s->tail_end = s->tail_rseq = s->next_seq;
+		s->tail_rpos = 0;
+		s->tail_seg = s->nsegs - 1;
+		s->tail_off = s->segs[s->nsegs - 1].size;
+	}
+	if (s->tail_end == s->next_seq && s->tail_seg == s->nsegs - 1 && s->tail_len + n <= SPOOL_TAIL_MAX) {
+		memcpy(s->tail + s->tail_len, h, sizeof(h));
+		memcpy(s->tail + s->tail_len + sizeof(h), key, keylen);
+		memcpy(s->tail + s->tail_len + sizeof(h) + keylen, value, len);
+		s->tail_len += n;
+		s->tail_end++;
+	}
 	s->segs[s->nsegs - 1].size += n;
 	s->total += n;
 	*seq = s->next_seq++;
@@ -444,17 +473,39 @@ int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t ke
 	return CT_OK;
 }
 
-bool ct_spool_caught_up(const struct ct_spool *s)
+/* Serves read_seq from the in-memory tail (caller checked it is there): *r points into the tail,
+ * the file position follows as if the record had been read from it. */
+static int tail_next(struct ct_spool *s, struct ct_spool_rec *r)
 {
-	return s->read_seq == s->next_seq && s->read_seq - s->commit < SPOOL_RING;
-}
-
-void ct_spool_taken(struct ct_spool *s, uint64_t seq)
-{
-	s->rseg = s->nsegs - 1;
-	s->roff = s->segs[s->rseg].size;
-	s->read_seq = seq + 1;
+	if (s->wdirty) {
+		/* handed to the OS before it can be produced: what reaches the broker is on disk */
+		if (fflush(s->wf) != 0)
+			return ct_esys(errno);
+		s->wdirty = false;
+	}
+	if (s->tail_rseq != s->read_seq) { /* after an unread or a seek: find it */
+		s->tail_rpos = 0;
+		for (s->tail_rseq = s->tail_seq; s->tail_rseq < s->read_seq; s->tail_rseq++)
+			s->tail_rpos += SPOOL_HDR + get_le(s->tail + s->tail_rpos + 4, 2) + get_le(s->tail + s->tail_rpos + 8, 4);
+	}
+	const uint8_t *h = s->tail + s->tail_rpos;
+	size_t keylen = (size_t)get_le(h + 4, 2), len = (size_t)get_le(h + 8, 4);
+	r->type = h[2];
+	r->seq = get_le(h + 12, 8);
+	r->key = (const char *)h + SPOOL_HDR;
+	r->keylen = keylen;
+	r->value = (const char *)h + SPOOL_HDR + keylen;
+	r->len = len;
+	s->last_rseg = s->tail_seg;
+	s->last_roff = s->tail_off + s->tail_rpos;
+	s->last_rseq = s->read_seq;
+	s->tail_rpos += SPOOL_HDR + keylen + len;
+	s->tail_rseq++;
+	s->rseg = s->tail_seg;
+	s->roff = s->tail_off + s->tail_rpos;
 	s->rseek = true;
+	s->read_seq = r->seq + 1;
+	return 1;
 }
 
 int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r)
@@ -462,6 +513,8 @@ int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r)
 	for (;;) {
 		if (s->read_seq >= s->next_seq || s->read_seq - s->commit >= SPOOL_RING)
 			return 0;
+		if (s->read_seq >= s->tail_seq && s->read_seq < s->tail_end)
+			return tail_next(s, r);
 		if (s->rseg == s->nsegs - 1 && s->wdirty) {
 			fflush(s->wf);
 			s->wdirty = false;
@@ -546,6 +599,7 @@ void ct_spool_unread(struct ct_spool *s)
 	s->roff = s->last_roff;
 	s->read_seq = s->last_rseq;
 	s->rseek = true;
+	s->tail_rseq = UINT64_MAX; /* tail_next() finds it again */
 }
 
 void ct_spool_ack(struct ct_spool *s, uint64_t seq)
@@ -631,5 +685,6 @@ void ct_spool_close(struct ct_spool *s)
 	free(s->segs);
 	free(s->rbuf);
 	free(s->done);
+	free(s->tail);
 	free(s);
 }

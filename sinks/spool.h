@@ -43,12 +43,10 @@ int ct_spool_open(struct ct_spool **sp, const char *dir, size_t max_bytes, struc
 /* Appends a record; *seq is its sequence number. CT_EIO on a write error. */
 int ct_spool_append(struct ct_spool *s, uint8_t type, const char *key, size_t keylen, const char *value,
 		    size_t len, uint64_t *seq);
-/* True when every appended record was handed out by ct_spool_next() or ct_spool_taken(). */
-bool ct_spool_caught_up(const struct ct_spool *s);
-/* The record just appended was produced straight from memory: move the read cursor past it.
- * Only valid while caught up before that append. */
-void ct_spool_taken(struct ct_spool *s, uint64_t seq);
-/* Next record not yet handed out: 1 and *r filled, 0 when caught up, <0 on error. */
+/* Next record not yet handed out: 1 and *r filled, 0 when caught up, <0 on error. Records
+ * appended are handed to the OS (ct_spool_flush) before the first of them is handed out, so a
+ * record that reaches the broker is always in the journal; the newest ones (up to 1 MiB) are
+ * served from memory, older ones read back from the file. */
 int ct_spool_next(struct ct_spool *s, struct ct_spool_rec *r);
 /* Puts back the last record from ct_spool_next() (the producer's queue was full). */
 void ct_spool_unread(struct ct_spool *s);

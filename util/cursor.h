@@ -104,6 +104,45 @@ static inline uint8_t ct_cur_peek(const struct ct_cur *c, size_t off)
 	return c->p[c->pos + off];
 }
 
+/* Big-endian 16 bits at `off` past the current position without advancing; 0 if out of range
+ * (a peek, like ct_cur_peek). */
+static inline uint16_t ct_cur_peek_be16(const struct ct_cur *c, size_t off)
+{
+	if (c->err || c->len - c->pos < 2 || c->len - c->pos - 2 < off)
+		return 0;
+	return (uint16_t)((c->p[c->pos + off] << 8) | c->p[c->pos + off + 1]);
+}
+
+/* Ends the cursor n bytes past the current position: what follows (link-layer padding, bytes
+ * past a length field) is no longer readable. False, with the sticky error, if fewer than n
+ * bytes are there. */
+static inline bool ct_cur_limit(struct ct_cur *c, size_t n)
+{
+	if (!ct_cur_need(c, n))
+		return false;
+	c->len = c->pos + n;
+	return true;
+}
+
+/* The next n bytes as a cursor of their own, the parent advanced past them; an empty cursor
+ * with the error set (and the parent's sticky error) if fewer are there. */
+static inline struct ct_cur ct_cur_sub(struct ct_cur *c, size_t n)
+{
+	const uint8_t *b = ct_cur_take(c, n);
+	struct ct_cur s = ct_cur_make(b ? b : (const uint8_t *)"", b ? n : 0);
+	s.err = b ? 0 : c->err;
+	return s;
+}
+
+/* Skips n bytes, or to the end if fewer are there, without an error (optional trailing
+ * padding). */
+static inline void ct_cur_skip_upto(struct ct_cur *c, size_t n)
+{
+	if (c->err)
+		return;
+	c->pos += n < c->len - c->pos ? n : c->len - c->pos;
+}
+
 /* Copies n bytes out (zero-filled on error). */
 static inline void ct_cur_copy(struct ct_cur *c, void *dst, size_t n)
 {

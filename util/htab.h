@@ -10,7 +10,7 @@
  *
  * Buckets are a power of two, sized once from the cap of what the table will hold (the caps
  * bound every table, so it never resizes and no insert ever stalls on a rehash). Single-
- * threaded, like the pipeline.
+ * threaded, like the pipeline (capture.workers' shards read the flow table while nothing changes it).
  */
 #ifndef CT_HTAB_H
 #define CT_HTAB_H

@@ -29,12 +29,10 @@ void ct_json_reset(struct ct_json *j)
 	j->first[0] = true;
 }
 
-static bool json_reserve(struct ct_json *j, size_t n)
+static bool json_grow(struct ct_json *j, size_t n)
 {
 	if (j->err)
 		return false;
-	if (j->len + n + 1 <= j->cap)
-		return true;
 	size_t cap = j->cap ? j->cap : 1024;
 	while (cap < j->len + n + 1)
 		cap *= 2;
@@ -48,7 +46,16 @@ static bool json_reserve(struct ct_json *j, size_t n)
 	return true;
 }
 
-static void json_put(struct ct_json *j, const char *s, size_t n)
+/* Room for n more bytes and the NUL kept after them (inline: every byte of every record goes
+ * through here). */
+static inline bool json_reserve(struct ct_json *j, size_t n)
+{
+	if (CT_LIKELY(!j->err && j->len + n + 1 <= j->cap))
+		return true;
+	return json_grow(j, n);
+}
+
+static inline void json_put(struct ct_json *j, const char *s, size_t n)
 {
 	if (!json_reserve(j, n))
 		return;
@@ -57,9 +64,12 @@ static void json_put(struct ct_json *j, const char *s, size_t n)
 	j->buf[j->len] = '\0';
 }
 
-static void json_putc(struct ct_json *j, char c)
+static inline void json_putc(struct ct_json *j, char c)
 {
-	json_put(j, &c, 1);
+	if (!json_reserve(j, 1))
+		return;
+	j->buf[j->len++] = c;
+	j->buf[j->len] = '\0';
 }
 
 /* Comma before a value or key unless it is the first at this depth. */
@@ -121,26 +131,45 @@ static void json_value_prefix(struct ct_json *j)
 	j->after_key = false;
 }
 
-/* Escapes bytes already known to be valid UTF-8. */
-static void json_escaped(struct ct_json *j, const uint8_t *s, size_t n)
+/* What a byte needs in a JSON string: 0 nothing (printable ASCII), 1 an escape (controls, '"',
+ * '\\'), 2 a UTF-8 check (0x80 and up). One table lookup per byte instead of three compares. */
+static const uint8_t json_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* The escape of one byte of class 1. */
+static void json_escape1(struct ct_json *j, uint8_t c)
 {
 	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+	switch (c) {
+	case '"': json_put(j, "\\\"", 2); break;
+	case '\\': json_put(j, "\\\\", 2); break;
+	case '\n': json_put(j, "\\n", 2); break;
+	case '\r': json_put(j, "\\r", 2); break;
+	case '\t': json_put(j, "\\t", 2); break;
+	default: json_put(j, esc, 6); break;
+	}
+}
+
+/* Escapes bytes already known to be valid UTF-8 (or trusted text): runs that need nothing
+ * are copied whole. */
+static void json_escaped(struct ct_json *j, const uint8_t *s, size_t n)
+{
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (CT_LIKELY(json_class[s[i]] != 1))
 			continue;
 		json_put(j, (const char *)s + run, i - run);
+		json_escape1(j, s[i]);
 		run = i + 1;
-		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-		switch (c) {
-		case '"': json_put(j, "\\\"", 2); break;
-		case '\\': json_put(j, "\\\\", 2); break;
-		case '\n': json_put(j, "\\n", 2); break;
-		case '\r': json_put(j, "\\r", 2); break;
-		case '\t': json_put(j, "\\t", 2); break;
-		default: json_put(j, esc, 6); break;
-		}
 	}
 	json_put(j, (const char *)s + run, n - run);
 }
@@ -179,20 +208,43 @@ bool ct_json_text(struct ct_json *j, const uint8_t *s, size_t len, size_t max)
 	bool cut = len > max;
 	size_t n = cut ? max : len;
 	json_value_prefix(j);
-	json_putc(j, '"');
-	size_t i = 0, run = 0;
-	while (i < n) {
-		size_t sl = utf8_seq(s + i, n - i);
-		if (sl == 0) {
-			json_escaped(j, s + run, i - run);
-			json_put(j, "\xEF\xBF\xBD", 3); /* U+FFFD */
-			i++;
-			run = i;
-			continue;
-		}
-		i += sl;
+	/* the usual case, printable ASCII, in one copy */
+	if (!json_reserve(j, n + 2))
+		return cut;
+	size_t i = 0;
+	while (i < n && json_class[s[i]] == 0)
+		i++;
+	if (i == n) {
+		char *o = j->buf + j->len;
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		j->len += n + 2;
+		j->buf[j->len] = '\0';
+		return cut;
 	}
-	json_escaped(j, s + run, n - run);
+	json_putc(j, '"');
+	size_t run = 0;
+	while (i < n) {
+		uint8_t k = json_class[s[i]];
+		if (k == 0) {
+			i++;
+		} else if (k == 1) {
+			json_put(j, (const char *)s + run, i - run);
+			json_escape1(j, s[i]);
+			run = ++i;
+		} else {
+			size_t sl = utf8_seq(s + i, n - i);
+			if (sl) {
+				i += sl;
+				continue;
+			}
+			json_put(j, (const char *)s + run, i - run);
+			json_put(j, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			run = ++i;
+		}
+	}
+	json_put(j, (const char *)s + run, n - run);
 	json_putc(j, '"');
 	return cut;
 }
@@ -206,26 +258,56 @@ void ct_json_str(struct ct_json *j, const char *s)
 void ct_json_key(struct ct_json *j, const char *key)
 {
 	json_sep(j);
-	json_putc(j, '"');
-	json_escaped(j, (const uint8_t *)key, strlen(key));
-	json_put(j, "\":", 2);
+	size_t n = strlen(key);
+	size_t i = 0;
+	while (i < n && json_class[(uint8_t)key[i]] != 1)
+		i++;
+	if (CT_LIKELY(i == n) && json_reserve(j, n + 3)) {
+		/* keys are ctitap's own names: nothing to escape, one copy */
+		char *o = j->buf + j->len;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		o[n + 2] = ':';
+		j->len += n + 3;
+		j->buf[j->len] = '\0';
+	} else {
+		json_putc(j, '"');
+		json_escaped(j, (const uint8_t *)key, n);
+		json_put(j, "\":", 2);
+	}
 	j->after_key = true;
+}
+
+size_t ct_dec_u64(char *out, uint64_t v)
+{
+	char b[CT_DEC_U64_MAX];
+	size_t k = 0;
+	do {
+		b[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < k; i++)
+		out[i] = b[k - 1 - i];
+	return k;
 }
 
 void ct_json_u64(struct ct_json *j, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[CT_DEC_U64_MAX];
+	size_t n = ct_dec_u64(b, v);
 	json_value_prefix(j);
-	json_put(j, b, (size_t)n);
+	json_put(j, b, n);
 }
 
 void ct_json_i64(struct ct_json *j, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[1 + CT_DEC_U64_MAX];
+	b[0] = '-';
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	size_t n = ct_dec_u64(b + 1, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 	json_value_prefix(j);
-	json_put(j, b, (size_t)n);
+	json_put(j, v < 0 ? b : b + 1, v < 0 ? n + 1 : n);
 }
 
 void ct_json_fixed(struct ct_json *j, double v, unsigned decimals)

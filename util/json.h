@@ -66,6 +66,11 @@ void ct_json_kv_fixed(struct ct_json *j, const char *key, double v, unsigned dec
 void ct_json_kv_time(struct ct_json *j, const char *key, ct_time_t t);
 void ct_json_kv_text(struct ct_json *j, const char *key, const uint8_t *s, size_t len, size_t max);
 
+/* Writes the decimal digits of v at out (room for CT_DEC_U64_MAX bytes; no NUL) without printf;
+ * returns how many. */
+#define CT_DEC_U64_MAX 20
+size_t ct_dec_u64(char *out, uint64_t v);
+
 /* Formats t (µs since epoch) as RFC 3339 into out (at least 28 bytes); times past CT_TIME_MAX
  * are written as CT_TIME_MAX. */
 void ct_time_format(ct_time_t t, char out[32]);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -129,12 +130,60 @@ static void test_disabled(void **state)
 	assert_int_equal(h.nudp, 2);
 }
 
+/* The table alone (capture/dedup.h): a packet's id, i the part that differs between packets. */
+static struct ct_dedup_id dedup_id(uint32_t i)
+{
+	struct ct_dedup_id id;
+	memset(&id, 0, sizeof(id));
+	id.src.a[10] = id.src.a[11] = id.dst.a[10] = id.dst.a[11] = 0xff;
+	id.src.a[15] = 1;
+	id.dst.a[15] = 2;
+	id.ip_id = i;
+	id.paylen = 4;
+	id.proto = 17;
+	id.ipver = 4;
+	return id;
+}
+
+/* After the clock moved back 30 s (capture.h), the table is full of entries dated ahead of it:
+ * they are out of the window and give way first, so a copy 10 ms after its original is still
+ * caught while 100 other packets pass through the 256 buckets in between (when those entries
+ * held their slots, each bucket had one usable way left and most copies were missed). */
+static void test_entries_ahead_of_the_clock_give_way(void **state)
+{
+	(void)state;
+	struct ct_hashkey key;
+	ct_hashkey_fixed(&key, 7);
+	struct ct_dedup d;
+	assert_int_equal(ct_dedup_init(&d, 256, 50 * 1000, &key), CT_OK);
+	const uint8_t pay[4] = { 1, 2, 3, 4 };
+	ct_time_t later = 1767603630000000ULL, now = later - 30 * CT_USEC_PER_SEC;
+	for (uint32_t i = 0; i < 8192; i++) {
+		struct ct_dedup_id id = dedup_id(1000000 + i);
+		assert_false(ct_dedup_check(&d, &id, pay, sizeof(pay), later + i));
+	}
+	unsigned caught = 0;
+	for (uint32_t a = 0; a < 50; a++) {
+		struct ct_dedup_id orig = dedup_id(a * 1000);
+		assert_false(ct_dedup_check(&d, &orig, pay, sizeof(pay), now));
+		for (uint32_t k = 1; k <= 100; k++) {
+			struct ct_dedup_id other = dedup_id(a * 1000 + k);
+			(void)ct_dedup_check(&d, &other, pay, sizeof(pay), now + k);
+		}
+		caught += ct_dedup_check(&d, &orig, pay, sizeof(pay), now + 10000);
+		now += 60 * 1000; /* past the window: the next round starts afresh */
+	}
+	assert_int_equal(caught, 50);
+	ct_dedup_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_ingress_egress_copy), T(test_sip_retransmission_kept), T(test_different_ip_id_kept),
 		T(test_tunnelled_copy), T(test_tcp_copy_and_retransmission), T(test_disabled),
+		T(test_entries_ahead_of_the_clock_give_way),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

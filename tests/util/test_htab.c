@@ -11,6 +11,7 @@
 
 #include "util/heap.h"
 #include "util/htab.h"
+#include "xorshift.h"
 
 #define N 500
 
@@ -20,16 +21,6 @@ struct item {
 	uint32_t key;
 	bool in_table;
 };
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint32_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
 
 /* A weak hash on purpose: many keys share a hash, so chains and hash collisions are walked. */
 static uint64_t weak(uint32_t key)
@@ -56,7 +47,7 @@ static void test_htab(void **state)
 	assert_int_equal(t.mask + 1, 16); /* at least 16 buckets */
 	size_t in = 0;
 	for (int round = 0; round < 20000; round++) {
-		struct item *it = &items[next() % N];
+		struct item *it = &items[test_next() % N];
 		it->key = (uint32_t)(it - items);
 		if (it->in_table) {
 			assert_ptr_equal(find(&t, it->key), it);
@@ -94,9 +85,9 @@ static void test_heap(void **state)
 	struct ct_heap h;
 	assert_int_equal(ct_heap_init(&h, 4), CT_OK); /* grows */
 	for (int round = 0; round < 20000; round++) {
-		struct item *it = &items[next() % N];
-		ct_time_t due = next() % 1000; /* many equal due times */
-		switch (next() % 3) {
+		struct item *it = &items[test_next() % N];
+		ct_time_t due = test_next() % 1000; /* many equal due times */
+		switch (test_next() % 3) {
 		case 0:
 			if (!it->tn.in)
 				assert_int_equal(ct_heap_push(&h, &it->tn, due), CT_OK);

@@ -1,0 +1,716 @@
+/* workers.c - capture.workers: a reader thread, N shards per batch, one serial walk (how and
+ * why in workers.h). */
+#include "workers.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../util/clock.h"
+
+#define WK_EVENTS 4096          /* events per batch */
+#define WK_ARENA (4u << 20)     /* packet bytes per batch (a TCP segment of the largest snap length fits) */
+#define WK_SNAPS 64             /* counter snapshots (new seconds of packet time) per batch */
+#define WK_BATCHES 4            /* batches in flight: the reader fills one while another is worked on */
+#define WK_RAW_FRAMES 4096      /* frames per raw batch (read, not decoded yet) */
+#define WK_RAW_BYTES (4u << 20) /* their bytes (a frame of the largest snap length fits) */
+#define WK_RAWS 4
+
+enum wk_kind { WK_NOP, WK_L4, WK_TICK, WK_REBASE, WK_JUMP };
+
+struct wk_event {
+	uint8_t kind;          /* enum wk_kind */
+	bool fast_ok;          /* reader: a shard may take it (workers.h) */
+	bool taken;            /* shard: it was handled there */
+	uint8_t media;         /* shard: what it was (capture_ops.udp_fast's kind) */
+	bool advance;          /* the clock moved forward to adv before this event (flows expire) */
+	unsigned shard;
+	unsigned frames;       /* WK_JUMP */
+	uint32_t snap;         /* WK_TICK: its counters snapshot */
+	uint64_t frameno;
+	ct_time_t t, t2;       /* tick, rebase: t; jump: t -> t2 */
+	ct_time_t adv;
+	struct ct_flow *f;     /* shard: the flow it was taken for */
+	struct ct_pkt p;       /* WK_L4; its bytes are in the batch's arena */
+};
+
+struct wk_batch {
+	struct wk_batch *next;
+	uint64_t id;
+	bool fast;             /* serial: its shards may take packets */
+	bool rebased;          /* reader: the clock moved back in it; nothing after is taken */
+	unsigned n, nl4, nsnap;
+	size_t used;           /* arena bytes */
+	struct wk_event *ev;
+	uint8_t *arena;
+	struct ct_counters *snap;
+};
+
+/* Frames as read, for the decoding thread. */
+struct wk_frame {
+	ct_time_t ts;
+	uint32_t caplen, wirelen;
+	int linktype;
+	size_t off;
+};
+
+struct wk_raw {
+	struct wk_raw *next;
+	unsigned n;
+	size_t used;
+	struct wk_frame *fr;
+	uint8_t *bytes;
+};
+
+struct wk_thread {
+	pthread_t tid;
+	struct ct_workers *w;
+	unsigned shard;
+	bool started;
+};
+
+struct ct_workers {
+	struct ct_capture *ser;         /* the serial capture (the pipeline's) */
+	struct ct_capture rcap;         /* the reader's: decode only */
+	struct ct_counters rctr;        /* the reader capture's counters */
+	struct ct_counters rprev;       /* what of them is in ser->ctr already */
+	struct ct_capture_split split;
+	unsigned nshards;
+	struct wk_batch batch[WK_BATCHES];
+	struct wk_batch *fill;          /* being filled (reader thread, or the caller in inline mode) */
+	bool inline_mode;               /* no reader thread: a full batch is handled at once */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_full, cv_free, cv_go, cv_done;
+	struct wk_batch *free_list, *full_head, *full_tail;
+	bool reader_done;
+	struct wk_thread *threads;      /* nshards - 1 */
+	uint64_t epoch;                 /* a new batch for the shards */
+	unsigned pending;               /* shard threads still on it */
+	struct wk_batch *cur;
+	bool quit;
+	uint64_t batch_id;
+	/* the read thread hands raw frames to the decoding thread (the reader's capture) */
+	struct wk_raw raw[WK_RAWS];
+	struct wk_raw *rfill;           /* being filled by the read thread */
+	struct wk_raw *raw_free, *raw_head, *raw_tail;
+	bool raw_done;                  /* the read thread ended */
+	pthread_cond_t cv_raw_full, cv_raw_free;
+	struct ct_source *src;
+	volatile sig_atomic_t *stop;
+	int rrc;
+	char rerr[512];
+	bool finished;
+	bool adv_pending;               /* a clock advance not yet carried by an event */
+	ct_time_t adv_t;
+	uint64_t taken, l4;             /* transport packets taken by the shards, of all */
+};
+
+/* ---- counters: the reader's reach the run's at each new second and at the end ---- */
+
+static void counters_merge(struct ct_workers *w, const struct ct_counters *now)
+{
+	for (size_t i = 0; i < ct_counter_count; i++) {
+		size_t off = ct_counter_table[i].offset;
+		uint64_t *g = (uint64_t *)(void *)((char *)w->ser->ctr + off);
+		uint64_t *prev = (uint64_t *)(void *)((char *)&w->rprev + off);
+		uint64_t v = *(const uint64_t *)(const void *)((const char *)now + off);
+		*g += v - *prev;
+		*prev = v;
+	}
+}
+
+/* ---- the shards ---- */
+
+/* The shard of a packet: every packet of a flow, both ways, to the same one (a symmetric hash
+ * of addresses and ports; not keyed: a crafted flood can only unbalance the shards, as with
+ * PACKET_FANOUT_HASH, never the tables). */
+static unsigned shard_of(const struct ct_pkt *p, unsigned n)
+{
+	uint64_t a = (uint64_t)(p->sport ^ p->dport) << 48 ^ p->proto;
+	for (size_t i = 0; i < 16; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, p->src.a + i, 8);
+		memcpy(&y, p->dst.a + i, 8);
+		a ^= x ^ y;
+	}
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdULL;
+	a ^= a >> 33;
+	a *= 0xc4ceb9fe1a85ec53ULL;
+	a ^= a >> 33;
+	return (unsigned)(a % n);
+}
+
+/* Shard k of batch b: the UDP packets it may take (workers.h), in order. Reads the flow table,
+ * writes only the flows of its shard and the events it takes. */
+static void shard_work(struct ct_workers *w, struct wk_batch *b, unsigned k)
+{
+	const struct ct_capture *c = w->ser;
+	ct_time_t timeout = c->flows.timeout[CT_FLOW_UDP];
+	for (unsigned i = 0; i < b->n; i++) {
+		struct wk_event *ev = &b->ev[i];
+		if (ev->kind != WK_L4 || ev->shard != k || ev->p.proto != 17)
+			continue;
+		struct ct_flow_key key;
+		int side;
+		ct_flow_key_of(&ev->p, &key, &side);
+		struct ct_flow *f = ct_flow_find(&c->flows, &key, ct_flow_hash(&c->flows, &key));
+		if (!f)
+			continue; /* a new flow: the serial walk creates it */
+		if (f->w_batch != b->id) {
+			f->w_batch = b->id;
+			f->w_last = f->last;
+			f->w_held = false;
+		}
+		if (f->w_held)
+			continue; /* one of its packets waits for the serial walk: so do the later ones */
+		ct_time_t ts = ev->p.ts;
+		if (!ev->fast_ok || f->cls != CT_FLOW_UDP || (ts >= f->w_last && ts - f->w_last >= timeout)) {
+			f->w_held = true;
+			continue;
+		}
+		int dir = side ^ f->init_side;
+		f->pkts[dir]++; /* as capture.c does before the udp callback */
+		f->bytes[dir] += ev->p.dlen;
+		uint8_t kind = 0;
+		if (!c->ops.udp_fast(c->user, f, dir, &ev->p, &kind)) {
+			f->pkts[dir]--;
+			f->bytes[dir] -= ev->p.dlen;
+			f->w_held = true;
+			continue;
+		}
+		if (ts > f->w_last)
+			f->w_last = ts;
+		ev->taken = true;
+		ev->media = kind;
+		ev->f = f;
+	}
+}
+
+static void *shard_main(void *arg)
+{
+	struct wk_thread *t = arg;
+	struct ct_workers *w = t->w;
+	uint64_t seen = 0;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->epoch == seen && !w->quit)
+			pthread_cond_wait(&w->cv_go, &w->mu);
+		if (w->quit) {
+			pthread_mutex_unlock(&w->mu);
+			return NULL;
+		}
+		seen = w->epoch;
+		struct wk_batch *b = w->cur;
+		pthread_mutex_unlock(&w->mu);
+		shard_work(w, b, t->shard);
+		pthread_mutex_lock(&w->mu);
+		if (--w->pending == 0)
+			pthread_cond_signal(&w->cv_done);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+/* ---- the serial walk ---- */
+
+static void serial_event(struct ct_workers *w, struct wk_batch *b, struct wk_event *ev)
+{
+	struct ct_capture *c = w->ser;
+	if (ev->advance)
+		ct_capture_advance(c, ev->adv);
+	switch (ev->kind) {
+	case WK_NOP:
+		break;
+	case WK_TICK:
+		counters_merge(w, &b->snap[ev->snap]);
+		if (c->ops.clock)
+			c->ops.clock(c->user, ev->t);
+		break;
+	case WK_REBASE:
+		ct_capture_rebase(c, ev->t);
+		break;
+	case WK_JUMP:
+		if (c->ops.clock_jump)
+			c->ops.clock_jump(c->user, ev->t, ev->t2, ev->frames);
+		break;
+	case WK_L4:
+		w->l4++;
+		if (ev->taken) {
+			w->taken++;
+			/* what ct_flow_get() and the udp callback would have done here besides what the
+			 * shard did */
+			ct_flow_touch(&c->flows, ev->f, ev->p.ts);
+			c->ops.udp_fast_commit(c->user, ev->media);
+		} else {
+			ct_capture_l4(c, &ev->p, ev->frameno);
+		}
+		break;
+	}
+}
+
+static void process_batch(struct ct_workers *w, struct wk_batch *b)
+{
+	struct ct_capture *c = w->ser;
+	b->id = ++w->batch_id;
+	/* no eviction can happen in the batch (it would pick by an LRU order the shards moved) */
+	b->fast = c->ops.udp_fast && c->ops.udp_fast_commit && b->nl4 &&
+		  (uint64_t)c->flows.count + b->nl4 <= c->flows.pool_size;
+	if (b->fast) {
+		pthread_mutex_lock(&w->mu);
+		w->cur = b;
+		w->pending = w->nshards - 1;
+		w->epoch++;
+		pthread_cond_broadcast(&w->cv_go);
+		pthread_mutex_unlock(&w->mu);
+		shard_work(w, b, 0);
+		pthread_mutex_lock(&w->mu);
+		while (w->pending)
+			pthread_cond_wait(&w->cv_done, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	for (unsigned i = 0; i < b->n; i++)
+		serial_event(w, b, &b->ev[i]);
+}
+
+/* ---- the reader: events into batches ---- */
+
+static void batch_reset(struct wk_batch *b)
+{
+	b->next = NULL;
+	b->rebased = false;
+	b->n = b->nl4 = b->nsnap = 0;
+	b->used = 0;
+}
+
+/* The batch being filled goes to the serial side (or, inline, is handled now). */
+static void publish(struct ct_workers *w)
+{
+	struct wk_batch *b = w->fill;
+	if (!b || !b->n)
+		return;
+	w->fill = NULL;
+	if (w->inline_mode) {
+		process_batch(w, b);
+		batch_reset(b);
+		w->fill = b;
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	if (w->full_tail)
+		w->full_tail->next = b;
+	else
+		w->full_head = b;
+	w->full_tail = b;
+	pthread_cond_signal(&w->cv_full);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Room for one event with `bytes` of packet bytes (and a counters snapshot if snap). */
+static struct wk_event *ev_new(struct ct_workers *w, size_t bytes, bool snap)
+{
+	struct wk_batch *b = w->fill;
+	if (b && (b->n == WK_EVENTS || b->used + bytes > WK_ARENA || (snap && b->nsnap == WK_SNAPS))) {
+		publish(w);
+		b = w->fill;
+	}
+	if (!b) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->free_list)
+			pthread_cond_wait(&w->cv_free, &w->mu);
+		b = w->free_list;
+		w->free_list = b->next;
+		pthread_mutex_unlock(&w->mu);
+		batch_reset(b);
+		w->fill = b;
+	}
+	struct wk_event *ev = &b->ev[b->n++];
+	memset(ev, 0, offsetof(struct wk_event, p));
+	if (w->adv_pending) { /* the clock moved before this event (one event per frame, not two) */
+		ev->advance = true;
+		ev->adv = w->adv_t;
+		w->adv_pending = false;
+	}
+	return ev;
+}
+
+/* A clock advance no event carried yet gets one of its own (before a batch ends the input). */
+static void adv_flush(struct ct_workers *w)
+{
+	if (w->adv_pending)
+		ev_new(w, 0, false)->kind = WK_NOP;
+}
+
+static void rd_l4(void *user, struct ct_capture *c, const struct ct_pkt *p)
+{
+	struct ct_workers *w = user;
+	size_t len = p->l4 ? CT_MIN(p->l4len, (size_t)WK_ARENA) : 0;
+	struct wk_event *ev = ev_new(w, len, false);
+	struct wk_batch *b = w->fill;
+	ev->kind = WK_L4;
+	ev->frameno = c->frameno;
+	ev->p = *p;
+	uint8_t *copy = b->arena + b->used;
+	if (len)
+		memcpy(copy, p->l4, len);
+	b->used += len;
+	ev->p.l4 = len ? copy : NULL;
+	ev->p.l4len = len;
+	/* the payload lies inside the transport packet (UDP, TCP); an SCTP packet has none yet */
+	uintptr_t l4 = (uintptr_t)p->l4, d = (uintptr_t)p->data;
+	if (len && p->data && d >= l4 && d - l4 <= len && p->dlen <= len - (d - l4)) {
+		ev->p.data = copy + (d - l4);
+	} else {
+		ev->p.data = NULL;
+		ev->p.dlen = 0;
+	}
+	ev->shard = shard_of(p, w->nshards);
+	/* not older than the clock, the clock not moved back in the batch (workers.h) */
+	ev->fast_ok = p->proto == 17 && !b->rebased && p->ts >= c->now;
+	b->nl4++;
+}
+
+static void rd_advance(void *user, ct_time_t now)
+{
+	struct ct_workers *w = user;
+	adv_flush(w); /* two in a row (a frame with nothing to hand on): the first gets its own */
+	w->adv_pending = true;
+	w->adv_t = now;
+}
+
+static void rd_rebase(void *user, ct_time_t to)
+{
+	struct ct_workers *w = user;
+	struct wk_event *ev = ev_new(w, 0, false);
+	ev->kind = WK_REBASE;
+	ev->t = to;
+	w->fill->rebased = true;
+}
+
+static void rd_clock(void *user, ct_time_t now)
+{
+	struct ct_workers *w = user;
+	struct wk_event *ev = ev_new(w, 0, true);
+	struct wk_batch *b = w->fill;
+	ev->kind = WK_TICK;
+	ev->t = now;
+	ev->snap = b->nsnap;
+	b->snap[b->nsnap++] = w->rctr; /* what the stats record of this second must show */
+}
+
+static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned frames)
+{
+	struct ct_workers *w = user;
+	struct wk_event *ev = ev_new(w, 0, false);
+	ev->kind = WK_JUMP;
+	ev->t = from;
+	ev->t2 = to;
+	ev->frames = frames;
+}
+
+/* ---- the read thread: frames copied into raw batches ---- */
+
+static void raw_publish(struct ct_workers *w)
+{
+	struct wk_raw *r = w->rfill;
+	if (!r || !r->n)
+		return;
+	w->rfill = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->raw_tail)
+		w->raw_tail->next = r;
+	else
+		w->raw_head = r;
+	w->raw_tail = r;
+	pthread_cond_signal(&w->cv_raw_full);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void raw_frame(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+	struct ct_workers *w = user;
+	size_t len = CT_MIN((size_t)caplen, (size_t)WK_RAW_BYTES);
+	struct wk_raw *r = w->rfill;
+	if (r && (r->n == WK_RAW_FRAMES || r->used + len > WK_RAW_BYTES)) {
+		raw_publish(w);
+		r = NULL;
+	}
+	if (!r) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->raw_free)
+			pthread_cond_wait(&w->cv_raw_free, &w->mu);
+		r = w->raw_free;
+		w->raw_free = r->next;
+		pthread_mutex_unlock(&w->mu);
+		r->next = NULL;
+		r->n = 0;
+		r->used = 0;
+		w->rfill = r;
+	}
+	struct wk_frame *f = &r->fr[r->n++];
+	f->ts = ts;
+	f->caplen = (uint32_t)len;
+	f->wirelen = wirelen;
+	f->linktype = linktype;
+	f->off = r->used;
+	memcpy(r->bytes + r->used, frame, len);
+	r->used += len;
+}
+
+/* live input at a low rate: a partial batch does not wait for more frames */
+static void read_tick(void *arg)
+{
+	raw_publish(arg);
+}
+
+static void *read_main(void *arg)
+{
+	struct ct_workers *w = arg;
+	w->rrc = ct_source_run_frames(w->src, raw_frame, w, w->stop, read_tick, w, w->rerr, sizeof(w->rerr));
+	raw_publish(w);
+	pthread_mutex_lock(&w->mu);
+	w->raw_done = true;
+	pthread_cond_signal(&w->cv_raw_full);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* ---- the decoding thread: raw frames through the reader's capture into event batches ---- */
+
+static void *decode_main(void *arg)
+{
+	struct ct_workers *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->raw_head && !w->raw_done)
+			pthread_cond_wait(&w->cv_raw_full, &w->mu);
+		struct wk_raw *r = w->raw_head;
+		if (r) {
+			w->raw_head = r->next;
+			if (!w->raw_head)
+				w->raw_tail = NULL;
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (!r)
+			break; /* read thread done, nothing left */
+		for (unsigned i = 0; i < r->n; i++) {
+			const struct wk_frame *f = &r->fr[i];
+			ct_capture_frame(&w->rcap, f->linktype, f->ts, r->bytes + f->off, f->caplen, f->wirelen);
+		}
+		pthread_mutex_lock(&w->mu);
+		r->next = w->raw_free;
+		w->raw_free = r;
+		pthread_cond_signal(&w->cv_raw_free);
+		bool idle = !w->raw_head;
+		pthread_mutex_unlock(&w->mu);
+		if (idle)
+			publish(w); /* no more input for now: what was decoded goes on */
+	}
+	adv_flush(w);
+	publish(w);
+	pthread_mutex_lock(&w->mu);
+	w->reader_done = true;
+	pthread_cond_signal(&w->cv_full);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* No threads could be started: read and decode inline, each batch handled as it fills. */
+static void run_inline(struct ct_workers *w)
+{
+	w->inline_mode = true;
+	w->rrc = ct_source_run(w->src, &w->rcap, w->stop, NULL, NULL, w->rerr, sizeof(w->rerr));
+	adv_flush(w);
+	publish(w);
+	w->inline_mode = false;
+}
+
+/* ---- the API ---- */
+
+int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+		   void *tick_arg, char *err, size_t errlen)
+{
+	w->src = s;
+	w->stop = stop;
+	w->rrc = CT_OK;
+	w->rerr[0] = '\0';
+	w->reader_done = false;
+	w->raw_done = false;
+	w->inline_mode = false;
+	pthread_t reader, decoder;
+	if (pthread_create(&decoder, NULL, decode_main, w) != 0) {
+		run_inline(w);
+	} else if (pthread_create(&reader, NULL, read_main, w) != 0) {
+		pthread_mutex_lock(&w->mu); /* the decoding thread ends at once */
+		w->raw_done = true;
+		pthread_cond_signal(&w->cv_raw_full);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(decoder, NULL);
+		run_inline(w);
+	} else {
+		uint64_t last_tick = ct_mono_ms();
+		for (;;) {
+			pthread_mutex_lock(&w->mu);
+			if (!w->full_head && !w->reader_done) {
+				struct timespec until;
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_nsec += 100 * 1000 * 1000;
+				if (until.tv_nsec >= 1000000000L) {
+					until.tv_sec++;
+					until.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&w->cv_full, &w->mu, &until);
+			}
+			struct wk_batch *b = w->full_head;
+			if (b) {
+				w->full_head = b->next;
+				if (!w->full_head)
+					w->full_tail = NULL;
+			}
+			bool done = !b && w->reader_done;
+			pthread_mutex_unlock(&w->mu);
+			if (b) {
+				process_batch(w, b);
+				pthread_mutex_lock(&w->mu);
+				b->next = w->free_list;
+				w->free_list = b;
+				pthread_cond_signal(&w->cv_free);
+				pthread_mutex_unlock(&w->mu);
+			}
+			uint64_t now = ct_mono_ms();
+			if (tick && now - last_tick >= 100) {
+				tick(tick_arg);
+				last_tick = now;
+			}
+			if (done)
+				break;
+		}
+		pthread_join(reader, NULL);
+		pthread_join(decoder, NULL);
+	}
+	counters_merge(w, &w->rctr);
+	if (w->rrc != CT_OK && err && errlen)
+		snprintf(err, errlen, "%s", w->rerr);
+	return w->rrc;
+}
+
+void ct_workers_counts(const struct ct_workers *w, uint64_t *taken, uint64_t *l4)
+{
+	*taken = w->taken;
+	*l4 = w->l4;
+}
+
+void ct_workers_finish(struct ct_workers *w)
+{
+	if (w->finished)
+		return;
+	w->finished = true;
+	w->inline_mode = true;
+	ct_capture_flush(&w->rcap); /* held frames: their events are handled as batches fill */
+	adv_flush(w);
+	publish(w);
+	counters_merge(w, &w->rctr);
+}
+
+int ct_workers_new(struct ct_workers **out, struct ct_capture *c, unsigned nshards)
+{
+	if (nshards < 2)
+		return CT_EINVAL;
+	struct ct_workers *w = calloc(1, sizeof(*w));
+	if (!w)
+		return CT_ENOMEM;
+	w->ser = c;
+	w->nshards = nshards;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv_full, NULL);
+	pthread_cond_init(&w->cv_free, NULL);
+	pthread_cond_init(&w->cv_go, NULL);
+	pthread_cond_init(&w->cv_done, NULL);
+	pthread_cond_init(&w->cv_raw_full, NULL);
+	pthread_cond_init(&w->cv_raw_free, NULL);
+	for (unsigned i = 0; i < WK_RAWS; i++) {
+		struct wk_raw *r = &w->raw[i];
+		r->fr = malloc((size_t)WK_RAW_FRAMES * sizeof(*r->fr));
+		r->bytes = malloc(WK_RAW_BYTES);
+		if (!r->fr || !r->bytes)
+			goto fail;
+		r->next = w->raw_free;
+		w->raw_free = r;
+	}
+	for (unsigned i = 0; i < WK_BATCHES; i++) {
+		struct wk_batch *b = &w->batch[i];
+		b->ev = malloc((size_t)WK_EVENTS * sizeof(*b->ev));
+		b->arena = malloc(WK_ARENA); /* pages are only touched as bytes are copied */
+		b->snap = malloc((size_t)WK_SNAPS * sizeof(*b->snap));
+		if (!b->ev || !b->arena || !b->snap)
+			goto fail;
+		b->next = w->free_list;
+		w->free_list = b;
+	}
+	static const struct ct_capture_ops rops = { .clock = rd_clock, .clock_jump = rd_clock_jump };
+	w->split = (struct ct_capture_split){ .l4 = rd_l4, .advance = rd_advance, .rebase = rd_rebase, .user = w };
+	int rc = ct_capture_init(&w->rcap, &c->cfg, &c->key, &w->rctr, &rops, w);
+	if (rc != CT_OK)
+		goto fail_rc;
+	w->rcap.split = &w->split;
+	w->threads = calloc(nshards - 1, sizeof(*w->threads));
+	if (!w->threads)
+		goto fail;
+	for (unsigned i = 0; i + 1 < nshards; i++) {
+		struct wk_thread *t = &w->threads[i];
+		t->w = w;
+		t->shard = i + 1;
+		if (pthread_create(&t->tid, NULL, shard_main, t) != 0) {
+			rc = CT_EIO;
+			goto fail_rc;
+		}
+		t->started = true;
+	}
+	*out = w;
+	return CT_OK;
+fail:
+	rc = CT_ENOMEM;
+fail_rc:
+	ct_workers_free(w);
+	return rc;
+}
+
+void ct_workers_free(struct ct_workers *w)
+{
+	if (!w)
+		return;
+	if (w->rcap.split && !w->finished)
+		ct_workers_finish(w);
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv_go);
+	pthread_mutex_unlock(&w->mu);
+	if (w->threads)
+		for (unsigned i = 0; i + 1 < w->nshards; i++)
+			if (w->threads[i].started)
+				pthread_join(w->threads[i].tid, NULL);
+	free(w->threads);
+	if (w->rcap.split) {
+		w->inline_mode = true;
+		ct_capture_free(&w->rcap);
+	}
+	for (unsigned i = 0; i < WK_BATCHES; i++) {
+		free(w->batch[i].ev);
+		free(w->batch[i].arena);
+		free(w->batch[i].snap);
+	}
+	for (unsigned i = 0; i < WK_RAWS; i++) {
+		free(w->raw[i].fr);
+		free(w->raw[i].bytes);
+	}
+	pthread_cond_destroy(&w->cv_raw_full);
+	pthread_cond_destroy(&w->cv_raw_free);
+	pthread_cond_destroy(&w->cv_full);
+	pthread_cond_destroy(&w->cv_free);
+	pthread_cond_destroy(&w->cv_go);
+	pthread_cond_destroy(&w->cv_done);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""test_workers.py CTITAP CTITAP_GEN SRCDIR - capture.workers (capture/workers.h) changes no
+record: every capture below gives byte for byte the same JSON lines with 1, 2 and 3 workers,
+and the shards really took packets where there were RTP flows to take.
+
+The captures put the serial walk's rules to work: RTP calls on both CSTA links with SPAN copies,
+holds and retransmissions; the same with frames swapped (packets older than the clock), the
+clock held for outliers, a step back of 30 s (a new time line) and a gap of two hours; flows
+that expire every second (flow.udp_timeout_s=1) and a flow table that fills up (flow.max=1024,
+and 256: active RTP flows evicted); crafted RTP calls whose flows expire at a frame followed by
+a late packet of theirs, or by a step back of the clock (each rule of capture/workers.h that
+keeps a packet from the shards is needed by one of these: take it out and they differ); the
+reliability suite's clock captures (tests/golden/floodgen.py); the demo; and the public captures
+when ../shared is there. The reference is workers=1, the single-threaded path the rest of the
+test suite checks against tshark and the scenarios. Also run with a -fsanitize=thread build."""
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+CTITAP, GEN, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(SRC, "tests", "golden"))
+import floodgen  # noqa: E402
+from pcapgen import udp_frame, write_pcap_at  # noqa: E402
+
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures += 1
+
+
+def run(pcap, workers, settings):
+    p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", "-X", f"capture.workers={workers}", *settings, "-r", pcap,
+                        "-o", "jsonl:-"], capture_output=True, timeout=600)
+    m = re.search(rb"capture workers: (\d+) of (\d+) transport packets", p.stderr)
+    return p.returncode, p.stdout, (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def same(name, pcap, settings=(), min_taken=0.0):
+    rc1, ref, _ = run(pcap, 1, settings)
+    for w in (2, 3):
+        rc, out, taken = run(pcap, w, settings)
+        lines = ref.count(b"\n")
+        check(rc == rc1 and out == ref and lines > 0,
+              f"{name}, workers={w}: {out.count(chr(10).encode())} records, byte-identical to workers=1 ({lines}), "
+              f"exit {rc} ({rc1})")
+        if min_taken and taken:
+            check(taken[0] >= min_taken * taken[1],
+                  f"{name}, workers={w}: {taken[0]} of {taken[1]} transport packets taken by the shards "
+                  f"(>= {min_taken:.0%})")
+
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    hdr, off, frames = data[:24], 24, []
+    while off + 16 <= len(data):
+        sec, usec, caplen, wirelen = struct.unpack_from("<IIII", data, off)
+        frames.append([sec * 1000000 + usec, wirelen, data[off + 16:off + 16 + caplen]])
+        off += 16 + caplen
+    return hdr, frames
+
+
+def write_pcap(path, hdr, frames):
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for ts, wirelen, d in frames:
+            f.write(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(d), wirelen) + d)
+
+
+def disorder(src, dst):
+    """Every 97th frame swapped with the next; 5 frames 40 s in the future (outliers held and
+    processed at the clock's time); from 40 % in, the clock steps back 30 s for good (a new
+    time line after four frames); at 70 %, a gap of two hours (a jump forward)."""
+    hdr, fr = read_pcap(src)
+    n = len(fr)
+    for i in range(0, n - 1, 97):
+        fr[i], fr[i + 1] = fr[i + 1], fr[i]
+    for i in range(n // 5, n // 5 + 5):
+        fr[i][0] += 40 * 1000000
+    for i in range(n * 2 // 5, n):
+        fr[i][0] -= 30 * 1000000
+    for i in range(n * 7 // 10, n):
+        fr[i][0] += 7200 * 1000000
+    write_pcap(dst, hdr, fr)
+
+
+def sip(first, n, cseq, method, a, b, to_tag, sdp_port=None):
+    body = ""
+    if sdp_port:
+        body = (f"v=0\r\no=- {n} 1 IN IP4 {a[0]}\r\ns=-\r\nc=IN IP4 {a[0]}\r\nt=0 0\r\n"
+                f"m=audio {sdp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+    return (f"{first}\r\nVia: SIP/2.0/UDP {a[0]}:5060;branch=z9hG4bK{n}{method}{cseq}\r\n"
+            f"From: <sip:1{n}@10.9.4.1>;tag=f{n}\r\nTo: <sip:2{n}@10.9.5.1>" + (f";tag=t{n}" if to_tag else "") +
+            f"\r\nCall-ID: late-{n}@10.9.4.1\r\nCSeq: {cseq} {method}\r\nContact: <sip:x@{a[0]}>\r\n" +
+            (f"Content-Type: application/sdp\r\n" if body else "") +
+            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+def rtp_calls(calls, stop_of):
+    """Frames (time, bytes) of `calls` RTP calls (SIP with SDP, G.711 both ways every 20 ms)
+    started 0.5 s apart, call n's media from 0.2 s to stop_of(n) us after its start; and, per
+    call, (the time of its last RTP packet, the RTP packet that would come next, the time its
+    media stopped)."""
+    T0 = 1767603600 * 1000000
+    fr, nxt = [], []
+    for n in range(calls):
+        a, b = ("10.9.4.1", 5060), ("10.9.5.%d" % (n + 1), 5060)
+        ra, rb = ("10.9.4.1", 40000 + 2 * n), ("10.9.5.%d" % (n + 1), 50000)
+        t = T0 + n * 500000
+        fr.append((t, udp_frame(a, b, sip("INVITE sip:2@10.9.5.1 SIP/2.0", n, 1, "INVITE", a, b, False, ra[1]), n)))
+        fr.append((t + 100000, udp_frame(b, a, sip("SIP/2.0 200 OK", n, 1, "INVITE", b, a, True, rb[1]), n)))
+        fr.append((t + 150000, udp_frame(a, b, sip("ACK sip:2@10.9.5.1 SIP/2.0", n, 1, "ACK", a, b, True), n)))
+        stop = t + stop_of(n)
+        seq = 0
+        k = t + 200000
+        while k < stop:
+            for s_, d_, ssrc in ((ra, rb, 0x1000 + n), (rb, ra, 0x2000 + n)):
+                rtp = struct.pack(">BBHII", 0x80, 0, seq & 0xFFFF, (seq * 160) & 0xFFFFFFFF, ssrc) + b"\xd5" * 160
+                fr.append((k, udp_frame(s_, d_, rtp, seq & 0xFFFF)))
+            seq += 1
+            k += 20000
+        late = struct.pack(">BBHII", 0x80, 0, (seq + 45) & 0xFFFF, ((seq + 45) * 160) & 0xFFFFFFFF, 0x1000 + n)
+        nxt.append((k - 20000, udp_frame(ra, rb, late + b"\xd5" * 160, 9999), stop))
+        fr.append((t + 30000000, udp_frame(a, b, sip("BYE sip:2@10.9.5.1 SIP/2.0", n, 2, "BYE", a, b, True), n)))
+    fr.sort(key=lambda x: x[0])
+    return fr, nxt
+
+
+def clock_back_after_expiry(path, calls=24, k=12):
+    """RTP calls whose media stop one after another; at the first frame 1 s after call k's last
+    packet (its flow expires there when flow.udp_timeout_s=1) the clock steps back 30 s for good,
+    and six frames into the new time line comes one more packet of call k, dated on that line.
+    Single-threaded, the flow had ended before the step; a shard that took the packet because it
+    is not older than the new clock would have counted it into the stream that ended."""
+    fr, nxt = rtp_calls(calls, lambda n: 4000000 + n * 250000)
+    last, pkt, _ = nxt[k]
+    i = next(x for x, (t, _) in enumerate(fr) if t >= last + 1000000)
+    out = fr[:i + 1] + [(t - 30000000, f) for t, f in fr[i + 1:]]
+    out.insert(i + 7, (out[i + 6][0], pkt))
+    write_pcap_at(path, out)
+
+
+def late_packets(path, calls=24):
+    """calls RTP calls (SIP with SDP, G.711 both ways every 20 ms), started 0.5 s apart. Call n's
+    media stops at 4 s + n/4 s; 1.6 s later, right after a packet of the next call (whose clock
+    time expires call n's flow when flow.udp_timeout_s=1), comes one more packet of call n dated
+    0.9 s after its last one: older than the clock, yet not idle past the timeout by its own time.
+    Single-threaded, the flow ended at the other packet and the late one starts a new stream; a
+    shard that took it would have counted it into the stream that ended."""
+    fr, nxt = rtp_calls(calls, lambda n: 4000000 + n * 250000)
+    for n, (_, pkt, stop) in enumerate(nxt):
+        fr.append((stop + 1600000 + 1, ("late", n, pkt)))
+    out = sorted(fr, key=lambda x: x[0])
+    # move each late packet one place later and date it 0.7 s back: older than the clock
+    for i in range(len(out) - 1):
+        if isinstance(out[i][1], tuple):
+            t, (_, n, f) = out[i]
+            out[i], out[i + 1] = out[i + 1], (t - 700000, f)
+    write_pcap_at(path, [(t, f) for t, f in out if not isinstance(f, tuple)])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="ctitap-workers-")
+    rtp = os.path.join(tmp, "rtp.pcap")
+    subprocess.run([GEN, "-q", "-o", rtp, "--scenario", "mix", "--calls", "800", "--concurrency", "700", "--talk", "5",
+                    "--csta", "both"], check=True)
+    same("RTP calls on two CSTA links, SPAN copies", rtp, ("-X", "record.devices=2000-2999"), min_taken=0.5)
+    same("the same, flows expiring every second", rtp, ("-X", "flow.udp_timeout_s=1"))
+    same("the same, a full flow table (flow.max=1024)", rtp, ("-X", "flow.max=1024"))
+    same("the same, active RTP flows evicted (flow.max=256)", rtp, ("-X", "flow.max=256"))
+    late = os.path.join(tmp, "late.pcap")
+    late_packets(late)
+    same("RTP packets older than the clock, their flow expired by it", late, ("-X", "flow.udp_timeout_s=1"),
+         min_taken=0.1)
+    bad = os.path.join(tmp, "disorder.pcap")
+    disorder(rtp, bad)
+    back = os.path.join(tmp, "back.pcap")
+    clock_back_after_expiry(back)
+    same("the clock back 30 s right after an RTP flow expired", back, ("-X", "flow.udp_timeout_s=1"), min_taken=0.1)
+    same("frames out of order, outliers, the clock back 30 s, a 2 h gap", bad, min_taken=0.3)
+    same("the same, flows expiring every second", bad, ("-X", "flow.udp_timeout_s=1"))
+    for name, make in (("clock steps back a day", lambda p: floodgen.clock_back(p, 200)),
+                       ("one frame dated 2096", lambda p: floodgen.future_timestamp(p, 300)),
+                       ("frames past the year 9999", lambda p: floodgen.far_future_pcapng(p, 20))):
+        p = os.path.join(tmp, re.sub(r"\W+", "-", name) + (".pcapng" if "9999" in name else ".pcap"))
+        make(p)
+        same(name, p)
+    same("the demo with its CTI links", os.path.join(SRC, "pcaps", "demo-csta.pcap"), ("-X", "record.devices=2000-2999"))
+    pub = os.path.join(SRC, "..", "shared", "pcaps", "public")
+    if os.path.isdir(pub):
+        for f in sorted(os.listdir(pub)):
+            if f.endswith((".pcap", ".pcapng", ".cap")):
+                rc, out, _ = run(os.path.join(pub, f), 1, ())
+                if out:
+                    same("public " + f, os.path.join(pub, f))
+    else:
+        print("skip  the public captures: ../shared/pcaps/public is not there")
+    print(f"{failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
