@@ -352,6 +352,26 @@ void party_forget(struct ct_calls *t, struct ccall *cc, const char *device, cons
 /* What SIP said of device `from` is CTI's device `to`'s (the party's times, recording, agent). */
 void party_rename(struct ct_calls *t, struct ccall *cc, const char *from, const char *to);
 
+/* ---- shared by the call model's files (calls.c, calls_party.c, calls_merge.c, calls_xfer.c,
+ * calls_record.c) ---- */
+/* Free a leg, a party, a call (its legs, parties, keys and names; unlinked from the index,
+ * the list and the timer heap). */
+void leg_free(struct ct_calls *t, struct leg *l);
+void party_free(struct ct_calls *t, struct party *p);
+void call_free(struct ct_calls *t, struct ccall *cc);
+/* Keeps ts as release evidence (a BYE, CANCEL, clearing), in time order, the oldest dropped
+ * when the list is full. */
+void release_seen(struct ccall *cc, ct_time_t ts);
+/* When the call ended: the first message of the last hang-up (release evidence grouped by the
+ * time between them); 0 when none was seen. */
+ct_time_t hangup_time(const struct ccall *cc);
+/* Writes the call's record (through the report's call hook) as of now. */
+void emit_call(struct ct_calls *t, struct ccall *cc, ct_time_t now);
+/* A new entry in *list (allocated at the first, CALLS_MAX_XFER), NULL when full. */
+struct ct_call_transfer *xfer_new(struct ct_call_transfer **list, uint8_t *n);
+/* Device added to the conference's list as it is (conf_add() checks it first). */
+void conf_put(struct ct_calls *t, struct ccall *cc, const char *device);
+
 /* ---- moments of a party (calls_rec.c: they drive recording and the agents' state) ---- */
 void note_agent(struct ct_calls *t, struct party *p);
 void alerted(struct ct_calls *t, struct ccall *cc, struct party *p, ct_time_t ts);
