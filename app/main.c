@@ -656,7 +656,12 @@ int main(int argc, char **argv)
 	a.pipe.user = &a;
 	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
-	if (a.cfg.cap.workers >= 2) {
+	if (a.cfg.cap.workers >= 2 && a.pipe.recw) {
+		/* the recorder takes each RTP packet and each evidence frame where the packet is
+		 * decoded, which the workers' shards and decoding thread do apart from it */
+		ct_warn("capture.workers=%u: recording (record.dir) runs on one thread; capture.workers ignored",
+			a.cfg.cap.workers);
+	} else if (a.cfg.cap.workers >= 2) {
 		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, a.cfg.cap.workers);
 		if (wrc != CT_OK) {
 			ct_err("cannot start %u capture workers: %s", a.cfg.cap.workers, ct_strerror(wrc));

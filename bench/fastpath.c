@@ -8,9 +8,10 @@
  * interposes (the project's libraries are linked in statically, so their calls come here;
  * libc's own internal calls do not). A frame is on the fast path when it added one RTP or RTCP
  * packet (or an invalid one on an RTP flow) to a flow that existed before, created no flow, and
- * did not start a new second of packet time (the timers run then: calls end, records are
- * written). Prints the frames of each kind with the allocations and printf calls made while
- * they were handled, and exits 1 if any fast-path frame allocated or printed.
+ * did not start a new tick of the capture clock (CT_CLOCK_TICK, 100 ms: the timers run then:
+ * calls end, records are written). Prints the frames of each kind with the allocations and
+ * printf calls made while they were handled, and exits 1 if any fast-path frame allocated or
+ * printed.
  * Not for a sanitizer build (the sanitizers interpose malloc themselves).
  */
 #include <dlfcn.h>
@@ -154,9 +155,9 @@ int main(int argc, char **argv)
 	ct_hashkey_fixed(&key, 1);
 	static struct ct_counters ctr;
 	static struct ct_pipeline pipe;
-	char perr2[256];
-	if (ct_pipeline_init(&pipe, &cfg, &key, &ctr, NULL, perr2, sizeof(perr2)) != CT_OK) {
-		fprintf(stderr, "bench-fastpath: %s\n", perr2);
+	err[0] = '\0';
+	if (ct_pipeline_init(&pipe, &cfg, &key, &ctr, NULL, err, sizeof(err)) != CT_OK) {
+		fprintf(stderr, "bench-fastpath: %s\n", err[0] ? err : "out of memory");
 		return 1;
 	}
 	int linktype = pcap_datalink(pc);
@@ -169,10 +170,10 @@ int main(int argc, char **argv)
 		ct_time_t ts = (ct_time_t)h->ts.tv_sec * CT_USEC_PER_SEC + (ct_time_t)h->ts.tv_usec;
 		uint64_t rtp0 = ctr.rtp_packets + ctr.rtcp_packets + ctr.rtp_bad, flows0 = ctr.flows;
 		uint64_t rflows0 = ctr.rtp_flows, a0 = ct_bench_allocs, p0 = n_printf;
-		ct_time_t sec0 = pipe.cap.now / CT_USEC_PER_SEC;
+		ct_time_t tick0 = pipe.cap.now / CT_CLOCK_TICK;
 		ct_capture_frame(&pipe.cap, linktype, ts, data, h->caplen, h->len);
 		bool is_fast = ctr.rtp_packets + ctr.rtcp_packets + ctr.rtp_bad == rtp0 + 1 && ctr.flows == flows0 &&
-			       ctr.rtp_flows == rflows0 && pipe.cap.now / CT_USEC_PER_SEC == sec0;
+			       ctr.rtp_flows == rflows0 && pipe.cap.now / CT_CLOCK_TICK == tick0;
 		struct kind *k = is_fast ? &fast : &other;
 		k->frames++;
 		k->allocs += ct_bench_allocs - a0;
