@@ -120,7 +120,7 @@ static struct ccall *joined_by(struct ct_calls *t, struct ccall *cc, struct leg 
 			cc = merge(t, cc, x);
 			char k1[CALLS_KEY];
 			mkkey(k1, "csta", link, m->conn.call_id);
-			*lp = leg_of(t, k1, &x); /* the merge moved the legs */
+			*lp = leg_of(t, k1, &x); /* (NULL if the merge dropped it past the cap) */
 		}
 	}
 	const char *nc2 = m->new_call_id[0] ? m->new_call_id : m->conn.call_id;
@@ -362,7 +362,8 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 		}
 		cc = late_join(t, cc, from, ts);
 		cc = late_join_dialled(t, cc, m->called, ts);
-		l = leg_of(t, key, &cc); /* a late join may have merged this call into another: its legs moved */
+		l = leg_of(t, key, &cc); /* a late join may have merged this call into another, which
+					   * drops legs past CALLS_MAX_LEGS: this one may be gone */
 		if (!l)
 			return cc;
 		name_legs(t, cc, from, m, true, ts);

@@ -315,7 +315,7 @@ struct ccall *sip_moment(struct ct_calls *t, const struct ct_calls_sip *s)
 			evidence_add(cc, ev);
 			struct ccall *x;
 			sip_tie(cc, leg_of(t, key, &x), replaced_leg(t, &r, &x));
-			l = leg_of(t, key, &x); /* the merge moved this dialog's leg */
+			l = leg_of(t, key, &x); /* the merge may have dropped it past the cap */
 			if (!l)
 				return cc;
 		}
