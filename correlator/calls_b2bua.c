@@ -20,11 +20,14 @@
  * the same caller calls the same target.
  *
  * A busy B2BUA also sends messages of its own (a queue's ringback, an IVR's answer, a timeout's
- * BYE) just after another call's came in: one message is never enough. Two dialogs are one call
- * when X's set is the partner alone and RELAY_PROOF messages fit: X's own, the partner's that
- * named X alone, and an INVITE whose identities match (the caller's number, or the dialled number
- * against the dialog's target, by tail: ct_number_tail_same) counting for one. Two calls CTI
- * reports as different ones (each with its own callID on a link) are never paired: CTI knows. A
+ * BYE) just after another call's came in: one message is never enough, nor an INVITE and an 18x
+ * (a queue places its INVITE long after the call came in, and sends 183s of its own). Two
+ * dialogs are one call when the partner leads by RELAY_PROOF: X's own messages and the
+ * partner's that named X alone, a 2xx, CANCEL, BYE or failure weighing twice an 18x or an
+ * INVITE, and an INVITE whose identities match one candidate alone (the caller's number, or the
+ * dialled number against the dialog's target, by tail: ct_number_tail_same) enough by itself.
+ * Two calls CTI reports as different ones (each with its own callID on a link) are never paired,
+ * and their votes go: CTI knows. A
  * dialog received with several placed for it (a ring group) pairs with each through their own
  * messages. When two dialogs stay possible to the end (twin calls whose every relayed message
  * came together), the legs stay apart and the ambiguous_join audit names them all (when the
@@ -42,7 +45,15 @@
 #include "numbers.h"
 
 
-#define RELAY_PROOF 2 /* messages that must fit a pairing (try_pair) */
+/* What a relayed message weighs (votes): a B2BUA sends 18x of its own (a queue's early media,
+ * a ringback) and places INVITEs for calls that came in long before (a queue): an 18x and an
+ * INVITE whose identities do not match weigh half of a 2xx, CANCEL, BYE or failure, which it
+ * sends only because the other side did. An INVITE whose caller or target matches one
+ * candidate alone weighs two. A pairing needs RELAY_PROOF: a strong message and a weak one, or
+ * two strong; never an INVITE and an 18x that may both be coincidences. */
+#define RELAY_WEAK 1
+#define RELAY_STRONG 2
+#define RELAY_PROOF 3
 
 enum relay_kind { RK_INVITE = 1, RK_PROV, RK_ANSWER, RK_FAIL, RK_CANCEL, RK_BYE };
 
@@ -315,12 +326,24 @@ static bool cti_apart(const struct ccall *a, const struct ccall *b)
 	return common_link;
 }
 
+/* A candidate in a call CTI reports as another than x's can never be x's partner: its votes
+ * (coincidences of a busy B2BUA, one of which may tie with the partner's) go. */
+static void drop_cti_apart(struct ct_calls *t, const struct ccall *cc, struct leg *x)
+{
+	for (unsigned i = 0; i < x->sip->nrcand; i++) {
+		struct ccall *ycc;
+		if (x->sip->rvote[i] && leg_by_hash(t, x->sip->rcand[i], &ycc) && cti_apart(cc, ycc))
+			x->sip->rvote[i] = 0;
+	}
+}
+
 /* x's partner is known: their calls are one. x is a dialog the B2BUA placed, or (rin) one it
  * received, whose partner is then the one it placed. Returns the call x is in now. */
 static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *x, const struct ct_addr *h,
 			      int kind)
 {
 	unsigned v1, v2;
+	drop_cti_apart(t, cc, x);
 	int lead = x->sip->rpaired || !x->sip->rconstrained ? -1 : leader(x, &v1, &v2);
 	if (lead < 0)
 		return cc;
@@ -367,6 +390,11 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 	return cc;
 }
 
+static unsigned kind_weight(int kind)
+{
+	return kind == RK_PROV || kind == RK_INVITE ? RELAY_WEAK : RELAY_STRONG;
+}
+
 static int relay_kind(const struct ct_calls_sip *s)
 {
 	switch (s->moment) {
@@ -392,7 +420,10 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 	if (side == SIDE_OUT && !l->sip->rin) {
 		sources(t, h, kind, l, SIDE_IN, s->ts, &c);
 		bool matched = kind == RK_INVITE && prefer_matching(t, l, &c);
-		constrain(t, l, &c, matched && c.n == 1 ? 2 : 1);
+		unsigned w = kind_weight(kind);
+		if (kind == RK_INVITE && matched)
+			w = c.n == 1 ? 2 * RELAY_STRONG : RELAY_STRONG;
+		constrain(t, l, &c, w);
 		cc = try_pair(t, cc, l, h, kind);
 	} else if (side == SIDE_IN) {
 		/* what it relays on a dialog it received came in on one it placed (told to that
@@ -403,7 +434,7 @@ struct ccall *relay_moment(struct ct_calls *t, struct ccall *cc, struct leg *l, 
 		/* one set of candidates a dialog: as the one a B2BUA placed (above), or received */
 		if (in && !in->sip->rpaired && c.n && !c.more && (in->sip->rin || !in->sip->rconstrained)) {
 			in->sip->rin = true;
-			constrain(t, in, &c, 1);
+			constrain(t, in, &c, kind_weight(kind));
 			cc = try_pair(t, icc, in, h, kind);
 		}
 	}

@@ -170,8 +170,13 @@ static bool call_goes_on(struct ccall *cc)
 		const struct party *p = cc->parties[i];
 		n += p->answered && !p->released; /* a phone SIP alone names counts too */
 	}
-	if (cc->direction == CT_DIR_INBOUND && cc->answer && cc->csta_calling[0] && !party_find(cc, cc->csta_calling))
-		n++;
+	/* the caller of an answered inbound call is on it until a clearing names its device (a
+	 * party of that name a SIP leg made does not count as it answering: it is not counted
+	 * twice); a caller with privacy has no device CTI names, and is on it all the same */
+	if (cc->direction == CT_DIR_INBOUND && cc->answer) {
+		const struct party *c = cc->csta_calling[0] ? party_find(cc, cc->csta_calling) : NULL;
+		n += !c || (!c->released && !c->answered);
+	}
 	return n >= 2;
 }
 
@@ -310,6 +315,7 @@ struct ccall *csta_moment(struct ct_calls *t, const struct ct_calls_csta *in)
 			remember(t, cc, "route", v, ts);
 		}
 		str_fill(t, &cc->csta_calling, m->calling);
+		str_fill(t, &cc->csta_called, m->called);
 		return cc;
 	}
 	switch (nid) {

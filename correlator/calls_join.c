@@ -404,8 +404,12 @@ struct ccall *csta_join(struct ct_calls *t, const char *link, const struct ct_cs
 	 * the old link last spoke of it */
 	struct ccall *o = lookup(t, "cid", m->conn.call_id, ts, false);
 	struct ikey *ok = o ? idx_find_kind(t, "cid", m->conn.call_id) : NULL;
-	if (o && ok && ts >= ok->ts && ts - ok->ts <= CALLS_FAILOVER && !csta_leg_on(o, link) && names_device(o, dev) &&
-	    !callers_differ(o->csta_calling, m->calling)) {
+	/* or, within the window, at another device (a link that monitors the ACD group sees the
+	 * call queue there first) with the same calling and called numbers: a callID of one PBX */
+	bool same_numbers = o && ok && ts >= ok->ts && ts - ok->ts <= t->cfg.window && m->calling[0] && m->called[0] &&
+			    !strcmp(o->csta_calling, m->calling) && !strcmp(o->csta_called, m->called);
+	if (o && ok && ts >= ok->ts && ts - ok->ts <= CALLS_FAILOVER && !csta_leg_on(o, link) &&
+	    (names_device(o, dev) || same_numbers) && !callers_differ(o->csta_calling, m->calling)) {
 		/* the other link spoke of it a moment ago: two CTI links see the same call (two
 		 * applications on one PBX); else that link went quiet and this one took over */
 		bool both = ts - ok->ts <= t->cfg.window;

@@ -11,7 +11,8 @@
  *    learnt form is;
  *  - a SIP user's device: a SIP dialog that CTI showed reaching a device (by the UCID both
  *    carry, by the device CTI reported alerting on the dialog's only leg to a phone) names
- *    that device; from then on the user is that device.
+ *    that device; from then on the user at that phone is that device, and the user alone is
+ *    too, but not at another phone (two phones may register one account-style user).
  * Both tables are bounded (CALLS_NAMES entries each; when full the least recently learnt entry
  * goes, counted in calls_names_forgotten).
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/log.h"
 #include "calls_int.h"
 #include "numbers.h"
 
@@ -27,6 +29,8 @@ struct alias {
 	struct alias *older, *newer; /* by when learnt */
 	char from[CT_NUMBER_NORM_MAX > CT_CSTA_DEV ? CT_NUMBER_NORM_MAX : CT_CSTA_DEV];
 	char dev[CT_CSTA_DEV];
+	struct ct_addr host;       /* a SIP user alone: the phone it was learnt at */
+	bool at_host;
 };
 
 struct names {
@@ -98,6 +102,7 @@ static void learn(struct ct_calls *t, const char *from, const char *dev)
 			t->ctr->calls_names_forgotten++;
 		}
 		snprintf(a->from, sizeof(a->from), "%s", from);
+		a->at_host = false;
 		ct_htab_add(&nm->idx, &a->hn, ct_hash(&t->key, from, strlen(from)));
 		t->ctr->calls_names_learnt++;
 	}
@@ -137,7 +142,15 @@ const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr
 		return user;
 	char k[sizeof(((struct alias *)0)->from)];
 	const struct alias *a = host && at_key(k, sizeof(k), user, host) ? alias_find(t, k) : NULL;
-	return a ? a->dev : device_of(t, user);
+	if (a)
+		return a->dev;
+	/* a user learnt at another phone is not known at this one: two phones may register one
+	 * account-style user (agent.smith on a desk phone and a softphone, two sites' 2001) */
+	char c[CT_NUMBER_NORM_MAX];
+	a = host ? alias_find(t, ct_number_clean(user, c, sizeof(c)) ? c : user) : NULL;
+	if (a && a->at_host && memcmp(&a->host, host, sizeof(*host)))
+		return user;
+	return device_of(t, user);
 }
 
 void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host)
@@ -146,15 +159,23 @@ void learn_user(struct ct_calls *t, const char *user, const char *dev, const str
 	if (calls_empty(user) || calls_empty(dev))
 		return;
 	const char *plain = ct_number_clean(user, c, sizeof(c)) ? c : user;
+	if (ct_log_get_level() >= CT_LOG_DEBUG && strcmp(plain, dev))
+		ct_log(CT_LOG_DEBUG, "names: SIP user %s is device %s", plain, dev);
 	if (host && at_key(k, sizeof(k), plain, host))
 		learn(t, k, dev);
 	/* the user alone names the device while no other device was seen answering to it (a user
 	 * registered on several phones, a shared line: then only user@host does) */
 	struct alias *a = alias_find(t, plain);
-	if (a && a->dev[0] && strcmp(a->dev, dev))
+	if (a && a->dev[0] && strcmp(a->dev, dev)) {
 		a->dev[0] = '\0';
-	else if (!a)
+	} else if (!a) {
 		learn(t, plain, dev);
+		a = host ? alias_find(t, plain) : NULL;
+		if (a) {
+			a->host = *host;
+			a->at_host = true;
+		}
+	}
 }
 
 /* Two callers both known as numbers that are not the same party: a dialog reaching a device

@@ -141,9 +141,10 @@ void name_legs(struct ct_calls *t, struct ccall *cc, const char *dev, const stru
 			candidates = 1;
 			break;
 		}
-		/* the one leg to (from) a phone the PBX placed lately */
+		/* the one leg to (from) a phone the PBX placed lately (not one a B2BUA received: its
+		 * target is the PBX, a DDI every agent's calls may come in on) */
 		if (l->sip->invite_ts && ts >= l->sip->invite_ts && ts - l->sip->invite_ts <= t->cfg.window &&
-		    (l->sip->rconstrained || l->sip->rpaired || out)) {
+		    ((l->sip->rconstrained && !l->sip->rin) || l->sip->rpaired || out)) {
 			only = l;
 			candidates++;
 		}

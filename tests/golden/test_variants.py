@@ -2,12 +2,14 @@
 """Issue 11's proof: ctitap's call records right and on time on the scenario families as real sites
 vary them, and on a busy hour mixing them with deliberately ambiguous pairs.
 
-    test_variants.py CTITAP [--min-exact SHARE] [--max-missed N] [--min-recordings SHARE] [--keep DIR]
+    test_variants.py CTITAP [--min-exact SHARE] [--max-missed N] [--min-recordings SHARE] [--seeds N,N]
+                     [--keep DIR]
 
 Scores (tests/golden/score_calls.py) the 18 base scenarios (pcaps/scenarios/), the 56 variants
 (pcaps/scenarios/variants/, written by pcaps/gen/variants.py) and a busy hour that
 pcaps/gen/busy_hour.py writes into a temporary directory (600 calls, over 200 at once, XML and BER
-links, 20 ambiguous pairs; --keep DIR writes it there instead and keeps it). Asserts, over all of
+links, 20 ambiguous pairs; --keep DIR writes it there instead and keeps it), and one more busy
+hour for each of --seeds (other calls, other coincidences). Asserts, over all of
 them: every record valid against schemas/; no WRONG join; every expected call exact (share >=
 --min-exact, default 1); every ambiguous pair left apart with an ambiguous_join audit naming both;
 every expected recording and audit record right, none of a forbidden kind; and, on the variants and
@@ -36,6 +38,9 @@ def main():
     max_missed = int(args[args.index("--max-missed") + 1]) if "--max-missed" in args else 0
     min_rec = float(args[args.index("--min-recordings") + 1]) if "--min-recordings" in args else 1.0
     keep = args[args.index("--keep") + 1] if "--keep" in args else None
+    # more busy hours, other seeds: other coincidences of a busy B2BUA, other agents sharing a
+    # SIP user, other routed calls ringing together (each seed once gave a wrong join)
+    seeds = [int(x) for x in args[args.index("--seeds") + 1].split(",")] if "--seeds" in args else []
     scen = os.path.join(ROOT, "pcaps", "scenarios")
     with tempfile.TemporaryDirectory() as tmp:
         bh = keep or tmp
@@ -50,6 +55,16 @@ def main():
         var, tv = score_calls.score(ctitap, [os.path.join(scen, "variants")])
         print("== the busy hour")
         busy, th = score_calls.score(ctitap, [os.path.join(bh, "busy_hour.expect.json")])
+        for seed in seeds:
+            d = os.path.join(bh, "seed%d" % seed)
+            g = subprocess.run([sys.executable, os.path.join(ROOT, "pcaps", "gen", "busy_hour.py"), "--seed", str(seed),
+                                d], capture_output=True, text=True, timeout=600)
+            print(g.stdout.strip())
+            if not check(g.returncode == 0, "busy hour of seed %d written (%s)" % (seed, g.stderr.strip()[-300:])):
+                return finish()
+            print("== the busy hour of seed %d" % seed)
+            more, _ = score_calls.score(ctitap, [os.path.join(d, "busy_hour.expect.json")])
+            busy += more
     print("== all of them")
     t = score_calls.report(base + var + busy)
     check(t["failed_runs"] == 0, "ctitap ran on every capture")
