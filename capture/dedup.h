@@ -42,22 +42,25 @@ struct ct_dedup {
 int ct_dedup_init(struct ct_dedup *d, uint32_t buckets, ct_time_t window, const struct ct_hashkey *key);
 void ct_dedup_free(struct ct_dedup *d);
 
-/* Fingerprint of an IP packet. ipv4_hdr/ip_payload are the innermost IP header fields
- * that identify it; the caller passes what it parsed. */
+/* What identifies an IP packet besides its payload: the innermost IP header's fields, as the
+ * caller parsed them. */
 struct ct_dedup_id {
-	uint64_t payhash;   /* filled by ct_dedup_check */
-	struct ct_addr src;
-	struct ct_addr dst;
+	const uint8_t *src; /* the addresses, 4 bytes each (ipver 4) or 16 (ipver 6), borrowed */
+	const uint8_t *dst;
 	uint32_t ip_id;     /* IPv4 ID, or IPv6 flow label */
 	uint32_t paylen;    /* bytes after the fixed IP header */
 	uint16_t frag;      /* IPv4 flags+offset word; 0 for IPv6 */
 	uint8_t proto;      /* first next-header after the fixed header */
 	uint8_t ipver;
-	uint32_t zero;      /* explicit padding: the struct is hashed as bytes */
 };
 
 /* True if this packet is a copy of one seen within the window (the caller drops it);
- * otherwise remembers it and returns false. */
+ * otherwise remembers it and returns false.
+ *
+ * One pass over the payload: the id's own hash picks the bucket (a copy has the same id, so
+ * the same bucket, which is fetched while the payload is hashed) and seeds the payload's hash,
+ * which is the fingerprint: two packets share it only if both their ids and payloads match, or
+ * by a 64-bit chance. */
 bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *id, const uint8_t *payload, size_t len,
 		    ct_time_t now);
 

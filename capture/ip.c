@@ -26,11 +26,12 @@
 
 #define IPV6_MAX_EXT 8
 
+/* ::ffff:a.b.c.d, written as one 16-byte value: the flow key reads it back whole right away,
+ * and a read of narrower stores just made waits for them to retire */
 static void v4_mapped(struct ct_addr *a, const uint8_t *v4)
 {
-	memset(a->a, 0, 10);
-	a->a[10] = a->a[11] = 0xff;
-	memcpy(a->a + 12, v4, 4);
+	struct ct_addr m = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, v4[0], v4[1], v4[2], v4[3] } };
+	*a = m;
 }
 
 /* Is this packet the innermost one, the level where SPAN copies are compared? A packet
@@ -47,20 +48,21 @@ static bool carries_tunnel(const struct ct_capture *c, uint8_t proto, struct ct_
 	return false;
 }
 
-static bool span_duplicate(struct ct_capture *c, const struct ct_pkt *p, uint16_t frag, uint8_t proto,
-			   uint32_t ip_id, struct ct_cur payload)
+/* src and dst: the header's addresses (4 or 16 bytes, p->ipver) */
+static bool span_duplicate(struct ct_capture *c, const struct ct_pkt *p, const uint8_t *src, const uint8_t *dst,
+			   uint16_t frag, uint8_t proto, uint32_t ip_id, struct ct_cur payload)
 {
 	if (!c->cfg.dedup)
 		return false;
-	struct ct_dedup_id id;
-	memset(&id, 0, sizeof(id));
-	id.src = p->src;
-	id.dst = p->dst;
-	id.ip_id = ip_id;
-	id.frag = frag;
-	id.proto = proto;
-	id.ipver = p->ipver;
-	id.paylen = (uint32_t)ct_cur_avail(&payload);
+	struct ct_dedup_id id = {
+		.src = src,
+		.dst = dst,
+		.ip_id = ip_id,
+		.paylen = (uint32_t)ct_cur_avail(&payload),
+		.frag = frag,
+		.proto = proto,
+		.ipver = p->ipver,
+	};
 	if (!ct_dedup_check(&c->dedup, &id, ct_cur_here(&payload), id.paylen, p->ts))
 		return false;
 	c->ctr->span_dups++;
@@ -104,7 +106,7 @@ void ct_decode_ipv4(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 
 	uint32_t off = (uint32_t)(frag & 0x1fff) * 8;
 	bool more = (frag & 0x2000) != 0;
-	if (!carries_tunnel(c, proto, cur, off == 0) && span_duplicate(c, p, frag, proto, id, cur))
+	if (!carries_tunnel(c, proto, cur, off == 0) && span_duplicate(c, p, src, dst, frag, proto, id, cur))
 		return;
 	if (off == 0 && !more) {
 		ct_decode_ip_payload(c, p, proto, cur);
@@ -221,7 +223,7 @@ void ct_decode_ipv6(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 	memcpy(p->src.a, src, 16);
 	memcpy(p->dst.a, dst, 16);
 	p->ip_id = 0;
-	if (!carries_tunnel(c, nh, cur, true) && span_duplicate(c, p, 0, nh, vtf & 0xfffff, cur))
+	if (!carries_tunnel(c, nh, cur, true) && span_duplicate(c, p, src, dst, 0, nh, vtf & 0xfffff, cur))
 		return;
 	ipv6_walk(c, p, nh, cur, false);
 }
