@@ -164,7 +164,11 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 			 uint32_t wirelen, uint64_t frameno)
 {
 	struct ct_pkt p;
-	memset(&p, 0, sizeof(p));
+	/* cleared in two halves: GCC 12 clears the whole (120 bytes) with `rep stos`, whose start-up
+	 * was 3 % of the RTP path; 64 bytes or less it clears with vector stores */
+	_Static_assert(sizeof(p) > 64 && sizeof(p) <= 128, "two halves of at most 64 bytes");
+	memset(&p, 0, 64);
+	memset((uint8_t *)&p + 64, 0, sizeof(p) - 64);
 	p.ts = ts;
 	p.caplen = caplen;
 	p.wirelen = wirelen;

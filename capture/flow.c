@@ -123,12 +123,40 @@ void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to)
 		}
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FLOW_BE64(v) __builtin_bswap64(v)
+#else
+#define FLOW_BE64(v) (v)
+#endif
+
+static uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return FLOW_BE64(v);
+}
+
+/* (address, port) pairs in the order of memcmp on the address, then the port */
 static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_addr *b, uint16_t pb)
 {
-	int r = memcmp(a->a, b->a, sizeof(a->a));
-	if (r)
-		return r;
+	uint64_t x = be64_at(a->a), y = be64_at(b->a);
+	if (x == y) {
+		x = be64_at(a->a + 8);
+		y = be64_at(b->a + 8);
+	}
+	if (x != y)
+		return x < y ? -1 : 1;
 	return (pa > pb) - (pa < pb);
+}
+
+_Static_assert(sizeof(struct ct_flow_key) == 40, "flow keys compare as five words");
+
+static bool flow_key_eq(const struct ct_flow_key *a, const struct ct_flow_key *b)
+{
+	uint64_t x[5], y[5];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static struct ct_flow *flow_alloc(struct ct_flowtab *t)
@@ -171,7 +199,7 @@ static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *
 	memcpy(v4 + 8, &k->pa, 2);
 	memcpy(v4 + 10, &k->pb, 2);
 	v4[12] = k->proto;
-	return ct_hash(&t->key, v4, sizeof(v4));
+	return ct_hash_short(&t->key, v4, sizeof(v4));
 }
 
 void ct_flow_key_of(const struct ct_pkt *p, struct ct_flow_key *k, int *side)
@@ -191,7 +219,7 @@ struct ct_flow *ct_flow_find(const struct ct_flowtab *t, const struct ct_flow_ke
 {
 	for (struct ct_hnode *n = ct_htab_first(&t->tab, h); n; n = ct_htab_next(n)) {
 		struct ct_flow *f = CT_CONTAINER_OF(n, struct ct_flow, hn);
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (flow_key_eq(&f->key, k))
 			return f;
 	}
 	return NULL;

@@ -23,4 +23,54 @@ int ct_hashkey_random(struct ct_hashkey *key);
 void ct_hashkey_fixed(struct ct_hashkey *key, uint64_t seed);
 uint64_t ct_hash(const struct ct_hashkey *key, const void *data, size_t len);
 
+/* SipHash-2-4 (https://www.aumasson.jp/siphash/siphash.pdf), as ct_hash() computes it, of at
+ * most 15 bytes, inline: a flow key is hashed for every packet, and libsodium's generic code
+ * (a call, a byte-by-byte tail) cost a third more there. tests/util/test_hash.c checks it
+ * against ct_hash(). */
+#define CT_SIPROUND(v0, v1, v2, v3)                                                                        \
+	do {                                                                                               \
+		v0 += v1; v1 = ct_rotl64(v1, 13); v1 ^= v0; v0 = ct_rotl64(v0, 32);                         \
+		v2 += v3; v3 = ct_rotl64(v3, 16); v3 ^= v2;                                                 \
+		v0 += v3; v3 = ct_rotl64(v3, 21); v3 ^= v0;                                                 \
+		v2 += v1; v1 = ct_rotl64(v1, 17); v1 ^= v2; v2 = ct_rotl64(v2, 32);                         \
+	} while (0)
+
+static inline uint64_t ct_rotl64(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline uint64_t ct_le64(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline uint64_t ct_hash_short(const struct ct_hashkey *key, const uint8_t *data, size_t len)
+{
+	uint64_t k0 = ct_le64(key->k, 8), k1 = ct_le64(key->k + 8, 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	size_t n = len < 16 ? len : 15;
+	if (n >= 8) {
+		uint64_t m = ct_le64(data, 8);
+		v3 ^= m;
+		CT_SIPROUND(v0, v1, v2, v3);
+		CT_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	size_t done = n >= 8 ? 8 : 0;
+	uint64_t b = ((uint64_t)n << 56) | ct_le64(data + done, n - done);
+	v3 ^= b;
+	CT_SIPROUND(v0, v1, v2, v3);
+	CT_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		CT_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 #endif
