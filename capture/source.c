@@ -59,10 +59,14 @@ static void direct_open(struct ct_source *s)
 	if (snap <= 0)
 		return;
 	s->fmt.snaplen = (uint32_t)snap;
+	/* the longest record taken, and no larger than the file: a record of a file that grew
+	 * past it meanwhile and does not fit is left to libpcap */
 	s->bufsize = CT_MAX((size_t)SOURCE_DIRECT_BUF, (size_t)snap + CT_PCAPFILE_REC);
+	s->bufsize = CT_MAX(CT_MIN(s->bufsize, (size_t)st.st_size), (size_t)CT_PCAPFILE_REC);
 	s->buf = malloc(s->bufsize);
 	if (!s->buf)
 		return;
+	s->swapped = pcap_is_swapped(s->pcap) == 1;
 	s->fd = fd;
 	s->off = CT_PCAPFILE_HDR;
 	s->direct = true;
@@ -84,9 +88,14 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
 		return e == ENOENT || e == ENOTDIR ? CT_ENOENT : e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
 	}
-	s->iobuf = malloc(SOURCE_IOBUF);
+	/* no larger than a regular file (small files are common: tests, a call's evidence) */
+	struct stat st;
+	size_t iobuf = SOURCE_IOBUF;
+	if (fstat(fileno(s->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+		iobuf = CT_MAX(CT_MIN(iobuf, (size_t)st.st_size), (size_t)BUFSIZ);
+	s->iobuf = malloc(iobuf);
 	if (s->iobuf)
-		setvbuf(s->fp, s->iobuf, _IOFBF, SOURCE_IOBUF);
+		setvbuf(s->fp, s->iobuf, _IOFBF, iobuf);
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	/* nanoseconds from libpcap, cut to microseconds here: live and offline round alike */
 	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
@@ -308,7 +317,12 @@ static enum direct_end direct_run(struct ct_source *s, struct run_ctx *r)
 				if (!pcap_offline_filter(&s->prog, &h, rec.data))
 					continue;
 			}
-			frame_out(r, (int64_t)(int32_t)rec.sec, rec.frac, s->fmt.nano, rec.data, rec.caplen, rec.wirelen);
+			/* as libpcap gives it at nanosecond precision: the fraction read as a signed 32-bit
+			 * number in the host's byte order, unsigned when swapped (its SWAPLONG), a
+			 * microsecond one times 1000; the seconds as signed (frame_out() takes them so) */
+			int64_t frac = s->swapped ? (int64_t)rec.frac : (int64_t)(int32_t)rec.frac;
+			frame_out(r, (int32_t)rec.sec, (uint64_t)(s->fmt.nano ? frac : frac * 1000), true, rec.data, rec.caplen,
+				  rec.wirelen);
 		}
 		uint64_t now = ct_mono_ms();
 		if (r->tick && now - *r->last_tick >= 100) {

@@ -35,6 +35,7 @@ struct ct_source {
 	bool direct;
 	int fd;
 	struct ct_pcapfile_fmt fmt;
+	bool swapped;          /* the file's byte order is not the host's */
 	uint8_t *buf;          /* the records being read, owned */
 	size_t bufsize;
 	uint64_t off;          /* file offset of the next record */

@@ -74,9 +74,11 @@ static bool pfd_same(const char *path, const char *filter, size_t bufsize, bool 
 	bool same = a.open_rc == b.open_rc && a.run_rc == b.run_rc && a.frames == b.frames && a.digest == b.digest &&
 		    strcmp(a.err, b.err) == 0;
 	if (!same)
-		fprintf(stderr, "%s: direct: open %d run %d, %llu frames, \"%s\"; libpcap: open %d run %d, %llu frames, \"%s\"\n",
-			path, a.open_rc, a.run_rc, (unsigned long long)a.frames, a.err, b.open_rc, b.run_rc,
-			(unsigned long long)b.frames, b.err);
+		fprintf(stderr,
+			"%s: direct: open %d run %d, %llu frames (digest %016llx), \"%s\"; libpcap: open %d run %d, "
+			"%llu frames (digest %016llx), \"%s\"\n",
+			path, a.open_rc, a.run_rc, (unsigned long long)a.frames, (unsigned long long)a.digest, a.err,
+			b.open_rc, b.run_rc, (unsigned long long)b.frames, (unsigned long long)b.digest, b.err);
 	return same;
 }
 
