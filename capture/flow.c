@@ -5,15 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void lru_unlink(struct ct_flow *f)
+static void lru_unlink(struct ct_flowtab *t, struct ct_flow *f)
 {
+	if (f->prev == &t->lru[f->cls])
+		t->due = 0; /* a new head */
 	f->prev->next = f->next;
 	f->next->prev = f->prev;
 	f->prev = f->next = NULL;
 }
 
-static void lru_append(struct ct_flow *head, struct ct_flow *f)
+static void lru_append(struct ct_flowtab *t, struct ct_flow *head, struct ct_flow *f)
 {
+	if (head->next == head)
+		t->due = 0; /* f is the new head */
 	f->prev = head->prev;
 	f->next = head;
 	head->prev->next = f;
@@ -49,7 +53,7 @@ static void flow_release(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_e
 	if (t->on_close)
 		t->on_close(t->user, f, why);
 	ct_htab_del(&t->tab, &f->hn);
-	lru_unlink(f);
+	lru_unlink(t, f);
 	memset(f, 0, sizeof(*f));
 	f->next = t->free;
 	t->free = f;
@@ -91,13 +95,15 @@ void ct_flow_set_class(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_cla
 {
 	if (f->cls == cls)
 		return;
-	lru_unlink(f);
+	lru_unlink(t, f);
 	f->cls = (uint8_t)cls;
-	lru_append(&t->lru[cls], f);
+	lru_append(t, &t->lru[cls], f);
 }
 
 unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
 {
+	if (now < t->due)
+		return 0;
 	unsigned n = 0;
 	for (int i = 0; i < CT_FLOW_NCLASS; i++) {
 		struct ct_flow *head = &t->lru[i];
@@ -108,11 +114,18 @@ unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
 			n++;
 		}
 	}
+	/* what the heads left say, unless the budget ran out before they were all looked at */
+	ct_time_t due = n < budget ? UINT64_MAX : 0;
+	for (int i = 0; i < CT_FLOW_NCLASS && due; i++)
+		if (t->lru[i].next != &t->lru[i])
+			due = CT_MIN(due, t->lru[i].next->last + t->timeout[i]);
+	t->due = due;
 	return n;
 }
 
 void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to)
 {
+	t->due = 0;
 	for (int i = 0; i < CT_FLOW_NCLASS; i++)
 		for (struct ct_flow *f = t->lru[i].next; f != &t->lru[i]; f = f->next) {
 			f->first = CT_MIN(f->first, to);
@@ -234,8 +247,8 @@ void ct_flow_touch(struct ct_flowtab *t, struct ct_flow *f, ct_time_t ts)
 {
 	if (ts > f->last)
 		f->last = ts;
-	lru_unlink(f);
-	lru_append(&t->lru[f->cls], f);
+	lru_unlink(t, f);
+	lru_append(t, &t->lru[f->cls], f);
 }
 
 struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *dir, bool *created)
@@ -267,7 +280,7 @@ struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *d
 	f->init_side = (uint8_t)side;
 	f->cls = p->proto == 6 ? CT_FLOW_TCP : CT_FLOW_UDP;
 	ct_htab_add(&t->tab, &f->hn, h);
-	lru_append(&t->lru[f->cls], f);
+	lru_append(t, &t->lru[f->cls], f);
 	t->count++;
 	t->ctr->flows++;
 	*dir = 0;
