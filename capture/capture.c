@@ -388,11 +388,11 @@ static void capture_udp_flow(struct ct_capture *c, struct ct_pkt *p)
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
 	struct ct_cur hdr = cur;
-	p->sport = ct_cur_be16(&cur);
-	p->dport = ct_cur_be16(&cur);
-	uint16_t ulen = ct_cur_be16(&cur);
-	ct_cur_skip(&cur, 2);
-	if (cur.err) {
+	struct ct_cur h = ct_cur_sub(&cur, 8); /* one bounds check for the header */
+	p->sport = ct_cur_be16(&h);
+	p->dport = ct_cur_be16(&h);
+	uint16_t ulen = ct_cur_be16(&h);
+	if (h.err) {
 		CT_COUNT_LOG(c->ctr->truncated, "UDP header cut short");
 		return;
 	}

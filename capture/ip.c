@@ -71,17 +71,19 @@ static bool span_duplicate(struct ct_capture *c, const struct ct_pkt *p, const u
 
 void ct_decode_ipv4(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
-	uint8_t vihl = ct_cur_u8(&cur);
-	ct_cur_skip(&cur, 1); /* DSCP/ECN: may be re-marked between SPAN copies */
-	uint16_t totlen = ct_cur_be16(&cur);
-	uint16_t id = ct_cur_be16(&cur);
-	uint16_t frag = ct_cur_be16(&cur);
-	ct_cur_skip(&cur, 1); /* TTL: differs between ingress and egress copies */
-	uint8_t proto = ct_cur_u8(&cur);
-	ct_cur_skip(&cur, 2); /* checksum: often left to the NIC; not checked */
-	const uint8_t *src = ct_cur_take(&cur, 4);
-	const uint8_t *dst = ct_cur_take(&cur, 4);
-	if (cur.err) {
+	/* the fixed header through a cursor of its own size: one bounds check, not ten */
+	struct ct_cur h = ct_cur_sub(&cur, 20);
+	uint8_t vihl = ct_cur_u8(&h);
+	ct_cur_skip(&h, 1); /* DSCP/ECN: may be re-marked between SPAN copies */
+	uint16_t totlen = ct_cur_be16(&h);
+	uint16_t id = ct_cur_be16(&h);
+	uint16_t frag = ct_cur_be16(&h);
+	ct_cur_skip(&h, 1); /* TTL: differs between ingress and egress copies */
+	uint8_t proto = ct_cur_u8(&h);
+	ct_cur_skip(&h, 2); /* checksum: often left to the NIC; not checked */
+	const uint8_t *src = ct_cur_take(&h, 4);
+	const uint8_t *dst = ct_cur_take(&h, 4);
+	if (h.err) {
 		CT_COUNT_LOG(c->ctr->truncated, "frame ends inside an IPv4 header");
 		return;
 	}

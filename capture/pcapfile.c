@@ -46,12 +46,13 @@ int ct_pcapfile_header(struct ct_cur *cur, struct ct_pcapfile_fmt *fmt)
 int ct_pcapfile_next(const struct ct_pcapfile_fmt *fmt, struct ct_cur *cur, struct ct_pcapfile_rec *rec)
 {
 	struct ct_cur c = *cur;
-	rec->sec = get32(&c, fmt->big_endian);
-	rec->frac = get32(&c, fmt->big_endian);
-	rec->caplen = get32(&c, fmt->big_endian);
-	rec->wirelen = get32(&c, fmt->big_endian);
-	if (c.err)
+	struct ct_cur h = ct_cur_sub(&c, CT_PCAPFILE_REC); /* one bounds check for the four fields */
+	if (h.err)
 		return CT_MORE;
+	rec->sec = get32(&h, fmt->big_endian);
+	rec->frac = get32(&h, fmt->big_endian);
+	rec->caplen = get32(&h, fmt->big_endian);
+	rec->wirelen = get32(&h, fmt->big_endian);
 	if (rec->caplen > fmt->snaplen)
 		return CT_ENOTSUP;
 	rec->data = ct_cur_take(&c, rec->caplen);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct ct_hashkey {
 	uint8_t k[16];
@@ -40,12 +41,18 @@ static inline uint64_t ct_rotl64(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CT_HASH_LE64(v) (v)
+#else
+#define CT_HASH_LE64(v) __builtin_bswap64(v)
+#endif
+
+/* n (at most 8) bytes as a little-endian number: one load when n is a constant */
 static inline uint64_t ct_le64(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	memcpy(&v, p, n);
+	return CT_HASH_LE64(v); /* the bytes past n are 0 */
 }
 
 static inline uint64_t ct_hash_short(const struct ct_hashkey *key, const uint8_t *data, size_t len)
