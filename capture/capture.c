@@ -179,7 +179,7 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	c->frame_caplen = caplen;
 	c->frame_wirelen = wirelen;
 	c->frame_linktype = linktype;
-	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	ct_decode_link(c, &p, linktype, frame, caplen);
 	c->frame = NULL;
 	ct_log_about(NULL, NULL);
 }

@@ -33,32 +33,11 @@ void ct_dedup_free(struct ct_dedup *d)
 	d->slots = NULL;
 }
 
-/* The id's fields packed in whole words (24 bytes for IPv4, 48 for IPv6), hashed. Words, not
- * bytes: the hash reads them back as words, and a word read from narrower stores just made
- * waits for them to retire. */
-static uint64_t id_hash(const struct ct_dedup *d, const struct ct_dedup_id *id)
-{
-	uint64_t k[6];
-	size_t n = 0;
-	if (id->ipver == 4) {
-		uint32_t s, t;
-		memcpy(&s, id->src, 4);
-		memcpy(&t, id->dst, 4);
-		k[n++] = s | (uint64_t)t << 32;
-	} else {
-		memcpy(&k[0], id->src, 16);
-		memcpy(&k[2], id->dst, 16);
-		n = 4;
-	}
-	k[n++] = id->ip_id | (uint64_t)id->paylen << 32;
-	k[n++] = id->frag | (uint64_t)id->proto << 16 | (uint64_t)id->ipver << 24;
-	return XXH3_64bits_withSeed(k, n * 8, d->seed);
-}
 
 bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *id, const uint8_t *payload, size_t len,
 		    ct_time_t now)
 {
-	uint64_t ih = id_hash(d, id);
+	uint64_t ih = XXH3_64bits_withSeed(id->w, (size_t)id->n * 8, d->seed);
 	struct ct_dedup_slot *b = &d->slots[(size_t)(ih & d->mask) * DEDUP_WAYS];
 	__builtin_prefetch(b, 1);
 	uint64_t fp = XXH3_64bits_withSeed(payload, len, d->seed ^ ih);

@@ -54,16 +54,10 @@ static bool span_duplicate(struct ct_capture *c, const struct ct_pkt *p, const u
 {
 	if (!c->cfg.dedup)
 		return false;
-	struct ct_dedup_id id = {
-		.src = src,
-		.dst = dst,
-		.ip_id = ip_id,
-		.paylen = (uint32_t)ct_cur_avail(&payload),
-		.frag = frag,
-		.proto = proto,
-		.ipver = p->ipver,
-	};
-	if (!ct_dedup_check(&c->dedup, &id, ct_cur_here(&payload), id.paylen, p->ts))
+	struct ct_dedup_id id;
+	size_t paylen = ct_cur_avail(&payload);
+	ct_dedup_id_make(&id, p->ipver, src, dst, ip_id, (uint32_t)paylen, frag, proto);
+	if (!ct_dedup_check(&c->dedup, &id, ct_cur_here(&payload), paylen, p->ts))
 		return false;
 	c->ctr->span_dups++;
 	return true;

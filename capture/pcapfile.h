@@ -46,10 +46,33 @@ struct ct_pcapfile_rec {
  * type); CT_ETRUNC when fewer than 24 bytes are there. */
 int ct_pcapfile_header(struct ct_cur *cur, struct ct_pcapfile_fmt *fmt);
 
+static inline uint32_t ct_pcapfile_get32(struct ct_cur *c, bool big_endian)
+{
+	return big_endian ? ct_cur_be32(c) : ct_cur_le32(c);
+}
+
 /* The record at the cursor: CT_OK (*rec filled, the cursor past the record), CT_MORE (the
  * cursor ends inside its header or data: the caller reads more, or at the end of the file
  * leaves the rest to libpcap), CT_ENOTSUP (longer than fmt->snaplen: libpcap's to cut or
- * refuse). The cursor does not move unless CT_OK. */
-int ct_pcapfile_next(const struct ct_pcapfile_fmt *fmt, struct ct_cur *cur, struct ct_pcapfile_rec *rec);
+ * refuse). The cursor does not move unless CT_OK. Inline: *rec is read back right away, and
+ * through memory that waited for the stores that filled it. */
+static inline int ct_pcapfile_next(const struct ct_pcapfile_fmt *fmt, struct ct_cur *cur, struct ct_pcapfile_rec *rec)
+{
+	struct ct_cur c = *cur;
+	struct ct_cur h = ct_cur_sub(&c, CT_PCAPFILE_REC); /* one bounds check for the four fields */
+	if (h.err)
+		return CT_MORE;
+	rec->sec = ct_pcapfile_get32(&h, fmt->big_endian);
+	rec->frac = ct_pcapfile_get32(&h, fmt->big_endian);
+	rec->caplen = ct_pcapfile_get32(&h, fmt->big_endian);
+	rec->wirelen = ct_pcapfile_get32(&h, fmt->big_endian);
+	if (rec->caplen > fmt->snaplen)
+		return CT_ENOTSUP;
+	rec->data = ct_cur_take(&c, rec->caplen);
+	if (!rec->data)
+		return CT_MORE;
+	*cur = c;
+	return CT_OK;
+}
 
 #endif

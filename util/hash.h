@@ -55,21 +55,39 @@ static inline uint64_t ct_le64(const uint8_t *p, size_t n)
 	return CT_HASH_LE64(v); /* the bytes past n are 0 */
 }
 
-static inline uint64_t ct_hash_short(const struct ct_hashkey *key, const uint8_t *data, size_t len)
+/* The same of a message of len bytes (8 to 15) given as numbers: m0 its first 8 bytes and tail
+ * the rest (below 2^(8 * (len - 8))), both little-endian. A caller that has the message in
+ * registers hashes it without storing it first (bytes stored and read back as a word wait for
+ * the stores). */
+static inline uint64_t ct_hash_words(const struct ct_hashkey *key, uint64_t m0, uint64_t tail, size_t len)
 {
 	uint64_t k0 = ct_le64(key->k, 8), k1 = ct_le64(key->k + 8, 8);
 	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	v3 ^= m0;
+	CT_SIPROUND(v0, v1, v2, v3);
+	CT_SIPROUND(v0, v1, v2, v3);
+	v0 ^= m0;
+	uint64_t b = ((uint64_t)(len & 0xff) << 56) | tail;
+	v3 ^= b;
+	CT_SIPROUND(v0, v1, v2, v3);
+	CT_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		CT_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static inline uint64_t ct_hash_short(const struct ct_hashkey *key, const uint8_t *data, size_t len)
+{
 	size_t n = len < 16 ? len : 15;
-	if (n >= 8) {
-		uint64_t m = ct_le64(data, 8);
-		v3 ^= m;
-		CT_SIPROUND(v0, v1, v2, v3);
-		CT_SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
-	}
-	size_t done = n >= 8 ? 8 : 0;
-	uint64_t b = ((uint64_t)n << 56) | ct_le64(data + done, n - done);
+	if (n >= 8)
+		return ct_hash_words(key, ct_le64(data, 8), ct_le64(data + 8, n - 8), n);
+	uint64_t k0 = ct_le64(key->k, 8), k1 = ct_le64(key->k + 8, 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	uint64_t b = ((uint64_t)n << 56) | ct_le64(data, n);
 	v3 ^= b;
 	CT_SIPROUND(v0, v1, v2, v3);
 	CT_SIPROUND(v0, v1, v2, v3);

@@ -135,13 +135,7 @@ static struct ct_dedup_id dedup_id(uint32_t i)
 {
 	static const uint8_t src[4] = { 10, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
 	struct ct_dedup_id id;
-	memset(&id, 0, sizeof(id));
-	id.src = src;
-	id.dst = dst;
-	id.ip_id = i;
-	id.paylen = 4;
-	id.proto = 17;
-	id.ipver = 4;
+	ct_dedup_id_make(&id, 4, src, dst, i, 4, 0, 17);
 	return id;
 }
 
