@@ -54,8 +54,8 @@ static inline uint32_t ct_pcapfile_get32(struct ct_cur *c, bool big_endian)
 /* The record at the cursor: CT_OK (*rec filled, the cursor past the record), CT_MORE (the
  * cursor ends inside its header or data: the caller reads more, or at the end of the file
  * leaves the rest to libpcap), CT_ENOTSUP (longer than fmt->snaplen: libpcap's to cut or
- * refuse). The cursor does not move unless CT_OK. Inline: *rec is read back right away, and
- * through memory that waited for the stores that filled it. */
+ * refuse). The cursor does not move unless CT_OK. Inline, so that *rec stays in registers: read
+ * back from memory right after its fields were stored, it waited for the stores. */
 static inline int ct_pcapfile_next(const struct ct_pcapfile_fmt *fmt, struct ct_cur *cur, struct ct_pcapfile_rec *rec)
 {
 	struct ct_cur c = *cur;
