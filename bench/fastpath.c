@@ -7,9 +7,10 @@
  * off), counting the calls of malloc, calloc, realloc and of the printf family this program
  * interposes (the project's libraries are linked in statically, so their calls come here;
  * libc's own internal calls do not). A frame is on the fast path when it added one RTP or RTCP
- * packet (or an invalid one on an RTP flow) to a flow that existed before, created no flow, and
+ * packet (or an invalid one on an RTP flow) to a flow that existed before, created no flow,
  * did not start a new tick of the capture clock (CT_CLOCK_TICK, 100 ms: the timers run then:
- * calls end, records are written). Prints the frames of each kind with the allocations and
+ * calls end, records are written) and expired no flow (the clock it moved passed a flow's
+ * timeout: that flow's RTP streams are written as records, timer work as well). Prints the frames of each kind with the allocations and
  * printf calls made while they were handled, and exits 1 if any fast-path frame allocated or
  * printed.
  * Not for a sanitizer build (the sanitizers interpose malloc themselves).
@@ -169,11 +170,12 @@ int main(int argc, char **argv)
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		ct_time_t ts = (ct_time_t)h->ts.tv_sec * CT_USEC_PER_SEC + (ct_time_t)h->ts.tv_usec;
 		uint64_t rtp0 = ctr.rtp_packets + ctr.rtcp_packets + ctr.rtp_bad, flows0 = ctr.flows;
-		uint64_t rflows0 = ctr.rtp_flows, a0 = ct_bench_allocs, p0 = n_printf;
+		uint64_t rflows0 = ctr.rtp_flows, a0 = ct_bench_allocs, p0 = n_printf, expired0 = ctr.flows_expired;
 		ct_time_t tick0 = pipe.cap.now / CT_CLOCK_TICK;
 		ct_capture_frame(&pipe.cap, linktype, ts, data, h->caplen, h->len);
 		bool is_fast = ctr.rtp_packets + ctr.rtcp_packets + ctr.rtp_bad == rtp0 + 1 && ctr.flows == flows0 &&
-			       ctr.rtp_flows == rflows0 && pipe.cap.now / CT_CLOCK_TICK == tick0;
+			       ctr.rtp_flows == rflows0 && pipe.cap.now / CT_CLOCK_TICK == tick0 &&
+			       ctr.flows_expired == expired0;
 		struct kind *k = is_fast ? &fast : &other;
 		k->frames++;
 		k->allocs += ct_bench_allocs - a0;

@@ -164,7 +164,11 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 			 uint32_t wirelen, uint64_t frameno)
 {
 	struct ct_pkt p;
-	memset(&p, 0, sizeof(p));
+	/* cleared in two halves: GCC 12 clears the whole (120 bytes) with `rep stos`, whose start-up
+	 * was 3 % of the RTP path; 64 bytes or less it clears with vector stores */
+	_Static_assert(sizeof(p) > 64 && sizeof(p) <= 128, "two halves of at most 64 bytes");
+	memset(&p, 0, 64);
+	memset((uint8_t *)&p + 64, 0, sizeof(p) - 64);
 	p.ts = ts;
 	p.caplen = caplen;
 	p.wirelen = wirelen;
@@ -175,7 +179,7 @@ static void frame_decode(struct ct_capture *c, int linktype, ct_time_t ts, const
 	c->frame_caplen = caplen;
 	c->frame_wirelen = wirelen;
 	c->frame_linktype = linktype;
-	ct_decode_link(c, &p, linktype, ct_cur_make(frame, caplen));
+	ct_decode_link(c, &p, linktype, frame, caplen);
 	c->frame = NULL;
 	ct_log_about(NULL, NULL);
 }
@@ -384,11 +388,11 @@ static void capture_udp_flow(struct ct_capture *c, struct ct_pkt *p)
 void ct_capture_udp(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur)
 {
 	struct ct_cur hdr = cur;
-	p->sport = ct_cur_be16(&cur);
-	p->dport = ct_cur_be16(&cur);
-	uint16_t ulen = ct_cur_be16(&cur);
-	ct_cur_skip(&cur, 2);
-	if (cur.err) {
+	struct ct_cur h = ct_cur_sub(&cur, 8); /* one bounds check for the header */
+	p->sport = ct_cur_be16(&h);
+	p->dport = ct_cur_be16(&h);
+	uint16_t ulen = ct_cur_be16(&h);
+	if (h.err) {
 		CT_COUNT_LOG(c->ctr->truncated, "UDP header cut short");
 		return;
 	}

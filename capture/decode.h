@@ -23,7 +23,7 @@
 #define CT_ETH_ERSPAN3 0x22EB  /* ERSPAN type III */
 
 /* link.c */
-void ct_decode_link(struct ct_capture *c, struct ct_pkt *p, int linktype, struct ct_cur cur);
+void ct_decode_link(struct ct_capture *c, struct ct_pkt *p, int linktype, const uint8_t *frame, uint32_t caplen);
 void ct_decode_ethernet(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cur);
 /* An ethertype-labelled payload: VLAN tags, MPLS, PPPoE, IPv4, IPv6. */
 void ct_decode_ethertype(struct ct_capture *c, struct ct_pkt *p, uint16_t type, struct ct_cur cur);

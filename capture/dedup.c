@@ -33,16 +33,16 @@ void ct_dedup_free(struct ct_dedup *d)
 	d->slots = NULL;
 }
 
-bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *idin, const uint8_t *payload, size_t len,
+
+bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *id, const uint8_t *payload, size_t len,
 		    ct_time_t now)
 {
-	struct ct_dedup_id id = *idin;
-	id.zero = 0;
-	id.payhash = XXH3_64bits_withSeed(payload, len, d->seed);
-	uint64_t fp = XXH3_64bits_withSeed(&id, sizeof(id), d->seed);
+	uint64_t ih = XXH3_64bits_withSeed(id->w, (size_t)id->n * 8, d->seed);
+	struct ct_dedup_slot *b = &d->slots[(size_t)(ih & d->mask) * DEDUP_WAYS];
+	__builtin_prefetch(b, 1);
+	uint64_t fp = XXH3_64bits_withSeed(payload, len, d->seed ^ ih);
 	if (fp == 0)
 		fp = 1; /* 0 marks an empty slot */
-	struct ct_dedup_slot *b = &d->slots[(size_t)(fp & d->mask) * DEDUP_WAYS];
 	/* the slot to reuse: the oldest of those out of the window (either way) or empty, else
 	 * the oldest. Entries left ahead by a clock that moved back (capture.h) are out of the
 	 * window too: they must not hold their slots until the clock catches up with them. */

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../util/hash.h"
 #include "packet.h"
@@ -42,22 +43,44 @@ struct ct_dedup {
 int ct_dedup_init(struct ct_dedup *d, uint32_t buckets, ct_time_t window, const struct ct_hashkey *key);
 void ct_dedup_free(struct ct_dedup *d);
 
-/* Fingerprint of an IP packet. ipv4_hdr/ip_payload are the innermost IP header fields
- * that identify it; the caller passes what it parsed. */
+/* What identifies an IP packet besides its payload, packed in whole words by
+ * ct_dedup_id_make() (24 bytes for IPv4, 48 for IPv6): the hash reads words, and a word read
+ * back from narrower stores just made waits for them to retire. */
 struct ct_dedup_id {
-	uint64_t payhash;   /* filled by ct_dedup_check */
-	struct ct_addr src;
-	struct ct_addr dst;
-	uint32_t ip_id;     /* IPv4 ID, or IPv6 flow label */
-	uint32_t paylen;    /* bytes after the fixed IP header */
-	uint16_t frag;      /* IPv4 flags+offset word; 0 for IPv6 */
-	uint8_t proto;      /* first next-header after the fixed header */
-	uint8_t ipver;
-	uint32_t zero;      /* explicit padding: the struct is hashed as bytes */
+	uint64_t w[6];
+	unsigned n;         /* words used */
 };
 
+/* The innermost IP header's fields: src and dst its addresses, 4 bytes each (ipver 4) or 16
+ * (ipver 6), read during the call; ip_id the IPv4 ID or IPv6 flow label; paylen the bytes
+ * after the fixed header; frag the IPv4 flags and offset word (0 for IPv6); proto the first
+ * next header after the fixed header. */
+static inline void ct_dedup_id_make(struct ct_dedup_id *id, uint8_t ipver, const uint8_t *src, const uint8_t *dst,
+				    uint32_t ip_id, uint32_t paylen, uint16_t frag, uint8_t proto)
+{
+	unsigned n = 0;
+	if (ipver == 4) {
+		uint32_t s, t;
+		memcpy(&s, src, 4);
+		memcpy(&t, dst, 4);
+		id->w[n++] = s | (uint64_t)t << 32;
+	} else {
+		memcpy(&id->w[0], src, 16);
+		memcpy(&id->w[2], dst, 16);
+		n = 4;
+	}
+	id->w[n++] = ip_id | (uint64_t)paylen << 32;
+	id->w[n++] = frag | (uint64_t)proto << 16 | (uint64_t)ipver << 24;
+	id->n = n;
+}
+
 /* True if this packet is a copy of one seen within the window (the caller drops it);
- * otherwise remembers it and returns false. */
+ * otherwise remembers it and returns false.
+ *
+ * One pass over the payload: the id's own hash picks the bucket (a copy has the same id, so
+ * the same bucket, which is fetched while the payload is hashed) and seeds the payload's hash,
+ * which is the fingerprint: two packets share it only if both their ids and payloads match, or
+ * by a 64-bit chance. */
 bool ct_dedup_check(struct ct_dedup *d, const struct ct_dedup_id *id, const uint8_t *payload, size_t len,
 		    ct_time_t now);
 

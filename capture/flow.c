@@ -5,15 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void lru_unlink(struct ct_flow *f)
+static void lru_unlink(struct ct_flowtab *t, struct ct_flow *f)
 {
+	if (f->prev == &t->lru[f->cls])
+		t->due = 0; /* a new head */
 	f->prev->next = f->next;
 	f->next->prev = f->prev;
 	f->prev = f->next = NULL;
 }
 
-static void lru_append(struct ct_flow *head, struct ct_flow *f)
+static void lru_append(struct ct_flowtab *t, struct ct_flow *head, struct ct_flow *f)
 {
+	if (head->next == head)
+		t->due = 0; /* f is the new head */
 	f->prev = head->prev;
 	f->next = head;
 	head->prev->next = f;
@@ -49,7 +53,7 @@ static void flow_release(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_e
 	if (t->on_close)
 		t->on_close(t->user, f, why);
 	ct_htab_del(&t->tab, &f->hn);
-	lru_unlink(f);
+	lru_unlink(t, f);
 	memset(f, 0, sizeof(*f));
 	f->next = t->free;
 	t->free = f;
@@ -91,13 +95,15 @@ void ct_flow_set_class(struct ct_flowtab *t, struct ct_flow *f, enum ct_flow_cla
 {
 	if (f->cls == cls)
 		return;
-	lru_unlink(f);
+	lru_unlink(t, f);
 	f->cls = (uint8_t)cls;
-	lru_append(&t->lru[cls], f);
+	lru_append(t, &t->lru[cls], f);
 }
 
 unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
 {
+	if (now < t->due)
+		return 0;
 	unsigned n = 0;
 	for (int i = 0; i < CT_FLOW_NCLASS; i++) {
 		struct ct_flow *head = &t->lru[i];
@@ -108,11 +114,18 @@ unsigned ct_flowtab_expire(struct ct_flowtab *t, ct_time_t now, unsigned budget)
 			n++;
 		}
 	}
+	/* what the heads left say, unless the budget ran out before they were all looked at */
+	ct_time_t due = n < budget ? UINT64_MAX : 0;
+	for (int i = 0; i < CT_FLOW_NCLASS && due; i++)
+		if (t->lru[i].next != &t->lru[i])
+			due = CT_MIN(due, t->lru[i].next->last + t->timeout[i]);
+	t->due = due;
 	return n;
 }
 
 void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to)
 {
+	t->due = 0;
 	for (int i = 0; i < CT_FLOW_NCLASS; i++)
 		for (struct ct_flow *f = t->lru[i].next; f != &t->lru[i]; f = f->next) {
 			f->first = CT_MIN(f->first, to);
@@ -123,12 +136,40 @@ void ct_flowtab_rebase(struct ct_flowtab *t, ct_time_t to)
 		}
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FLOW_BE64(v) __builtin_bswap64(v)
+#else
+#define FLOW_BE64(v) (v)
+#endif
+
+static uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return FLOW_BE64(v);
+}
+
+/* (address, port) pairs in the order of memcmp on the address, then the port */
 static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_addr *b, uint16_t pb)
 {
-	int r = memcmp(a->a, b->a, sizeof(a->a));
-	if (r)
-		return r;
+	uint64_t x = be64_at(a->a), y = be64_at(b->a);
+	if (x == y) {
+		x = be64_at(a->a + 8);
+		y = be64_at(b->a + 8);
+	}
+	if (x != y)
+		return x < y ? -1 : 1;
 	return (pa > pb) - (pa < pb);
+}
+
+_Static_assert(sizeof(struct ct_flow_key) == 40, "flow keys compare as five words");
+
+static bool flow_key_eq(const struct ct_flow_key *a, const struct ct_flow_key *b)
+{
+	uint64_t x[5], y[5];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static struct ct_flow *flow_alloc(struct ct_flowtab *t)
@@ -159,19 +200,18 @@ static struct ct_flow *flow_alloc(struct ct_flowtab *t)
 }
 
 /* The key's hash. The table is keyed by what packets say, so the hash is keyed SipHash
- * (util/hash.h); an IPv4 flow hashes its 13 meaningful bytes rather than the 40 of the key,
- * which costs SipHash three rounds less per packet. */
+ * (util/hash.h); an IPv4 flow hashes its 13 meaningful bytes (the addresses, the ports, the
+ * protocol) rather than the 40 of the key, which costs SipHash three rounds less per packet,
+ * and hands them over as numbers (ct_hash_words). */
 static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *k)
 {
 	if (!ct_addr_is_v4(&k->a) || !ct_addr_is_v4(&k->b))
 		return ct_hash(&t->key, k, sizeof(*k));
-	uint8_t v4[13];
-	memcpy(v4, k->a.a + 12, 4);
-	memcpy(v4 + 4, k->b.a + 12, 4);
-	memcpy(v4 + 8, &k->pa, 2);
-	memcpy(v4 + 10, &k->pb, 2);
-	v4[12] = k->proto;
-	return ct_hash(&t->key, v4, sizeof(v4));
+	uint32_t a, b;
+	memcpy(&a, k->a.a + 12, 4);
+	memcpy(&b, k->b.a + 12, 4);
+	uint64_t tail = k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->proto << 32;
+	return ct_hash_words(&t->key, a | (uint64_t)b << 32, tail, 13);
 }
 
 void ct_flow_key_of(const struct ct_pkt *p, struct ct_flow_key *k, int *side)
@@ -191,7 +231,7 @@ struct ct_flow *ct_flow_find(const struct ct_flowtab *t, const struct ct_flow_ke
 {
 	for (struct ct_hnode *n = ct_htab_first(&t->tab, h); n; n = ct_htab_next(n)) {
 		struct ct_flow *f = CT_CONTAINER_OF(n, struct ct_flow, hn);
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (flow_key_eq(&f->key, k))
 			return f;
 	}
 	return NULL;
@@ -206,8 +246,8 @@ void ct_flow_touch(struct ct_flowtab *t, struct ct_flow *f, ct_time_t ts)
 {
 	if (ts > f->last)
 		f->last = ts;
-	lru_unlink(f);
-	lru_append(&t->lru[f->cls], f);
+	lru_unlink(t, f);
+	lru_append(t, &t->lru[f->cls], f);
 }
 
 struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *dir, bool *created)
@@ -239,7 +279,7 @@ struct ct_flow *ct_flow_get(struct ct_flowtab *t, const struct ct_pkt *p, int *d
 	f->init_side = (uint8_t)side;
 	f->cls = p->proto == 6 ? CT_FLOW_TCP : CT_FLOW_UDP;
 	ct_htab_add(&t->tab, &f->hn, h);
-	lru_append(&t->lru[f->cls], f);
+	lru_append(t, &t->lru[f->cls], f);
 	t->count++;
 	t->ctr->flows++;
 	*dir = 0;

@@ -101,6 +101,10 @@ struct ct_flowtab {
 	struct ct_flow *free;
 	struct ct_flow lru[CT_FLOW_NCLASS]; /* sentinels; head->next is the oldest */
 	ct_time_t timeout[CT_FLOW_NCLASS];
+	/* No flow expires before this packet time; 0 when not known. An expiry pass looks at the
+	 * head of each list only, so it holds until a head changes (flow.c's LRU functions clear it):
+	 * the pass on every packet is a comparison. */
+	ct_time_t due;
 	uint32_t count;
 	uint64_t next_id;
 	struct ct_hashkey key;

@@ -167,8 +167,11 @@ static void decode_null(struct ct_capture *c, struct ct_pkt *p, struct ct_cur cu
 	}
 }
 
-void ct_decode_link(struct ct_capture *c, struct ct_pkt *p, int linktype, struct ct_cur cur)
+/* The frame's bytes, not a cursor made by the caller: a cursor passed by value is copied
+ * through memory, and built just before the call that copy waited for the stores. */
+void ct_decode_link(struct ct_capture *c, struct ct_pkt *p, int linktype, const uint8_t *frame, uint32_t caplen)
 {
+	struct ct_cur cur = ct_cur_make(frame, caplen);
 	switch (linktype) {
 	case CT_LINK_ETHERNET:
 		ct_decode_ethernet(c, p, cur);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../util/ct.h"
 
@@ -53,10 +54,7 @@ struct ct_pkt {
 static inline bool ct_addr_is_v4(const struct ct_addr *a)
 {
 	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	for (int i = 0; i < 12; i++)
-		if (a->a[i] != pfx[i])
-			return false;
-	return true;
+	return memcmp(a->a, pfx, sizeof(pfx)) == 0; /* two compares, not twelve */
 }
 
 /* Formats an address as text (inet_ntop); out must hold 46 bytes. */

@@ -6,13 +6,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../util/clock.h"
 #include "../util/log.h"
 
 #define SOURCE_IOBUF (1u << 20)
 #define SOURCE_BATCH 256
+#define SOURCE_DIRECT_BUF (256u << 10) /* the direct read's buffer: fits in L2 with the tables */
 
 static int linktype_of(pcap_t *p)
 {
@@ -38,6 +41,42 @@ static int linktype_of(pcap_t *p)
 	}
 }
 
+/* A regular file in the plain pcap format, whose link type ctitap decodes, is read directly
+ * (pcapfile.h) after libpcap has checked its header; anything else stays libpcap's. */
+static void direct_open(struct ct_source *s)
+{
+	struct stat st;
+	uint8_t hdr[CT_PCAPFILE_HDR];
+	int fd = fileno(s->fp);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		return;
+	struct ct_cur c = ct_cur_make(hdr, sizeof(hdr));
+	if (ct_pcapfile_header(&c, &s->fmt) != CT_OK || !ct_capture_linktype_ok(s->linktype))
+		return;
+	/* records longer than libpcap's snapshot (the file's, or its maximum when the file's is 0
+	 * or too large) are libpcap's to cut or refuse */
+	int snap = pcap_snapshot(s->pcap);
+	if (snap <= 0)
+		return;
+	s->fmt.snaplen = (uint32_t)snap;
+	/* the longest record taken, and no larger than the file: a record of a file that grew
+	 * past it meanwhile and does not fit is left to libpcap */
+	s->bufsize = CT_MAX((size_t)SOURCE_DIRECT_BUF, (size_t)snap + CT_PCAPFILE_REC);
+	s->bufsize = CT_MAX(CT_MIN(s->bufsize, (size_t)st.st_size), (size_t)CT_PCAPFILE_REC);
+	s->buf = malloc(s->bufsize);
+	if (!s->buf)
+		return;
+	s->swapped = pcap_is_swapped(s->pcap) == 1;
+	s->fd = fd;
+	s->off = CT_PCAPFILE_HDR;
+	s->direct = true;
+}
+
+void ct_source_use_libpcap(struct ct_source *s)
+{
+	s->direct = false;
+}
+
 int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
@@ -49,9 +88,14 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
 		return e == ENOENT || e == ENOTDIR ? CT_ENOENT : e == EACCES || e == EPERM ? CT_EPERM : CT_EIO;
 	}
-	s->iobuf = malloc(SOURCE_IOBUF);
+	/* no larger than a regular file (small files are common: tests, a call's evidence) */
+	struct stat st;
+	size_t iobuf = SOURCE_IOBUF;
+	if (fstat(fileno(s->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+		iobuf = CT_MAX(CT_MIN(iobuf, (size_t)st.st_size), (size_t)BUFSIZ);
+	s->iobuf = malloc(iobuf);
 	if (s->iobuf)
-		setvbuf(s->fp, s->iobuf, _IOFBF, SOURCE_IOBUF);
+		setvbuf(s->fp, s->iobuf, _IOFBF, iobuf);
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	/* nanoseconds from libpcap, cut to microseconds here: live and offline round alike */
 	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
@@ -66,6 +110,8 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 	}
 	s->nano = true;
 	s->linktype = linktype_of(s->pcap);
+	if (!is_stdin)
+		direct_open(s);
 	if (!ct_capture_linktype_ok(s->linktype))
 		ct_warn("%s: link type %s (%d) is not decoded; its frames are only counted", path,
 			pcap_datalink_val_to_name(pcap_datalink(s->pcap)) ? pcap_datalink_val_to_name(pcap_datalink(s->pcap)) : "?",
@@ -129,11 +175,15 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 		return CT_EINVAL;
 	}
 	int rc = pcap_setfilter(s->pcap, &prog);
-	pcap_freecode(&prog);
 	if (rc < 0) {
+		pcap_freecode(&prog);
 		snprintf(err, errlen, "cannot set filter '%s': %s", expr, pcap_geterr(s->pcap));
 		return CT_EINVAL;
 	}
+	if (s->have_prog)
+		pcap_freecode(&s->prog);
+	s->prog = prog; /* kept for the direct read (libpcap has its own copy) */
+	s->have_prog = true;
 	return CT_OK;
 }
 
@@ -173,25 +223,33 @@ static void pace(struct run_ctx *r, ct_time_t ts)
 		}
 	}
 	if (*r->stop)
-		pcap_breakloop(r->s->pcap);
+		ct_source_break(r->s);
 }
 
-static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+/* A frame at seconds `sec` (as libpcap gives them: the file's unsigned 32 bits read as signed)
+ * and fraction `frac` (nanoseconds when nano, else microseconds) to the run's callback. */
+static void frame_out(struct run_ctx *r, int64_t sec, uint64_t frac, bool nano, const uint8_t *bytes, uint32_t caplen,
+		      uint32_t wirelen)
 {
-	struct run_ctx *r = (struct run_ctx *)(void *)user;
 	/* The pcap format stores seconds as an unsigned 32-bit field, which libpcap reads as
 	 * signed: times after 2038 come back negative. */
-	int64_t sec = (int64_t)h->ts.tv_sec;
 	if (sec < 0 && sec >= INT32_MIN)
 		sec += (int64_t)1 << 32;
-	ct_time_t frac = r->s->nano ? (ct_time_t)h->ts.tv_usec / 1000u : (ct_time_t)h->ts.tv_usec;
-	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + frac;
+	ct_time_t us = nano ? (ct_time_t)frac / 1000u : (ct_time_t)frac;
+	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + us;
 	if (r->s->replay_speed && !r->s->live) {
 		pace(r, ts);
 		if (*r->stop)
 			return;
 	}
-	r->fn(r->user, r->s->linktype, ts, bytes, h->caplen, h->len);
+	r->fn(r->user, r->s->linktype, ts, bytes, caplen, wirelen);
+}
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct run_ctx *r = (struct run_ctx *)(void *)user;
+	/* nanoseconds from libpcap, cut to microseconds here: live and offline round alike */
+	frame_out(r, (int64_t)h->ts.tv_sec, (uint64_t)h->ts.tv_usec, r->s->nano, bytes, h->caplen, h->len);
 }
 
 static void to_capture(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
@@ -206,11 +264,89 @@ int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic
 	return ct_source_run_frames(s, to_capture, c, stop, tick, tick_arg, err, errlen);
 }
 
+/* pread() that retries when a signal cut it short: bytes read, 0 at the end, -1 on error. */
+static ssize_t read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+	do
+		n = pread(fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+enum direct_end { DIRECT_DONE, DIRECT_HANDOVER };
+
+/* Reads records from s->off until the end of the file, a stop, or a record libpcap must read
+ * (pcapfile.h): DIRECT_HANDOVER with s->off at that record. Ticks as the libpcap loop does. */
+static enum direct_end direct_run(struct ct_source *s, struct run_ctx *r)
+{
+	uint64_t base = s->off; /* file offset of buf[0] */
+	size_t len = 0, pos = 0;
+	for (;;) {
+		for (unsigned n = 0; n < SOURCE_BATCH;) {
+			if (*r->stop || s->brk)
+				return DIRECT_DONE;
+			struct ct_cur c = ct_cur_make(s->buf + pos, len - pos);
+			struct ct_pcapfile_rec rec;
+			int rc = ct_pcapfile_next(&s->fmt, &c, &rec);
+			if (rc == CT_MORE) {
+				/* the record goes on past the buffer: keep its start, read what follows (the
+				 * buffer holds the longest record taken) */
+				memmove(s->buf, s->buf + pos, len - pos);
+				base += pos;
+				len -= pos;
+				pos = 0;
+				ssize_t got = read_at(s->fd, s->buf + len, s->bufsize - len, base + len);
+				if (got > 0) {
+					len += (size_t)got;
+					continue;
+				}
+				s->off = base;
+				/* the end of the file between records; else a record cut short or a read
+				 * error, which libpcap reports in its words */
+				return got == 0 && len == 0 ? DIRECT_DONE : DIRECT_HANDOVER;
+			}
+			if (rc != CT_OK) {
+				s->off = base + pos;
+				return DIRECT_HANDOVER;
+			}
+			pos += c.pos;
+			n++;
+			if (s->have_prog) {
+				struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.wirelen };
+				if (!pcap_offline_filter(&s->prog, &h, rec.data))
+					continue;
+			}
+			/* as libpcap gives it at nanosecond precision: the fraction read as a signed 32-bit
+			 * number in the host's byte order, unsigned when swapped (its SWAPLONG), a
+			 * microsecond one times 1000; the seconds as signed (frame_out() takes them so) */
+			int64_t frac = s->swapped ? (int64_t)rec.frac : (int64_t)(int32_t)rec.frac;
+			frame_out(r, (int32_t)rec.sec, (uint64_t)(s->fmt.nano ? frac : frac * 1000), true, rec.data, rec.caplen,
+				  rec.wirelen);
+		}
+		uint64_t now = ct_mono_ms();
+		if (r->tick && now - *r->last_tick >= 100) {
+			r->tick(r->tick_arg);
+			*r->last_tick = now;
+		}
+	}
+}
+
 int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
 			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen)
 {
 	uint64_t last_tick = ct_mono_ms();
 	struct run_ctx r = { s, fn, user, stop, tick, tick_arg, &last_tick, 0, 0 };
+	if (s->direct) {
+		if (direct_run(s, &r) == DIRECT_DONE)
+			return CT_OK;
+		s->direct = false;
+		if (fseeko(s->fp, (off_t)s->off, SEEK_SET) != 0) {
+			snprintf(err, errlen, "%s: cannot seek to byte %llu: %s", s->name, (unsigned long long)s->off,
+				 strerror(errno));
+			return CT_EFORMAT;
+		}
+	}
 	/* live: non-blocking reads and our own poll, so ticks (and the signals' flags) are served
 	 * every 100 ms even without traffic (a TPACKET_V3 read waits for a packet whatever the
 	 * timeout); a signal cuts the poll short */
@@ -243,6 +379,7 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 
 void ct_source_break(struct ct_source *s)
 {
+	s->brk = 1;
 	if (s->pcap)
 		pcap_breakloop(s->pcap);
 }
@@ -263,5 +400,8 @@ void ct_source_close(struct ct_source *s)
 	else if (s->fp && s->fp != stdin)
 		fclose(s->fp);
 	free(s->iobuf);
+	free(s->buf);
+	if (s->have_prog)
+		pcap_freecode(&s->prog);
 	memset(s, 0, sizeof(*s));
 }

@@ -23,12 +23,13 @@ int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
 {
 	memset(h, 0, sizeof(*h));
 	struct ct_cur c = ct_cur_make(p, len);
-	uint8_t b0 = ct_cur_u8(&c);
-	uint8_t b1 = ct_cur_u8(&c);
-	h->seq = ct_cur_be16(&c);
-	h->ts = ct_cur_be32(&c);
-	h->ssrc = ct_cur_be32(&c);
-	if (c.err)
+	struct ct_cur fixed = ct_cur_sub(&c, 12); /* one bounds check for the fixed header */
+	uint8_t b0 = ct_cur_u8(&fixed);
+	uint8_t b1 = ct_cur_u8(&fixed);
+	h->seq = ct_cur_be16(&fixed);
+	h->ts = ct_cur_be32(&fixed);
+	h->ssrc = ct_cur_be32(&fixed);
+	if (fixed.err)
 		return CT_ETRUNC;
 	if ((b0 >> 6) != 2)
 		return CT_EINVAL;

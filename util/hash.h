@@ -10,8 +10,10 @@
 #ifndef CT_HASH_H
 #define CT_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct ct_hashkey {
 	uint8_t k[16];
@@ -22,5 +24,76 @@ int ct_hashkey_random(struct ct_hashkey *key);
 /* A fixed key, for tests and for ids that must be the same on every run. */
 void ct_hashkey_fixed(struct ct_hashkey *key, uint64_t seed);
 uint64_t ct_hash(const struct ct_hashkey *key, const void *data, size_t len);
+
+/* SipHash-2-4 (https://www.aumasson.jp/siphash/siphash.pdf), as ct_hash() computes it, of at
+ * most 15 bytes, inline: a flow key is hashed for every packet, and this way it takes no call,
+ * no byte-by-byte tail and (ct_hash_words) no store of the message. tests/util/test_hash.c
+ * checks it against ct_hash(). */
+#define CT_SIPROUND(v0, v1, v2, v3)                                                                        \
+	do {                                                                                               \
+		v0 += v1; v1 = ct_rotl64(v1, 13); v1 ^= v0; v0 = ct_rotl64(v0, 32);                         \
+		v2 += v3; v3 = ct_rotl64(v3, 16); v3 ^= v2;                                                 \
+		v0 += v3; v3 = ct_rotl64(v3, 21); v3 ^= v0;                                                 \
+		v2 += v1; v1 = ct_rotl64(v1, 17); v1 ^= v2; v2 = ct_rotl64(v2, 32);                         \
+	} while (0)
+
+static inline uint64_t ct_rotl64(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CT_HASH_LE64(v) (v)
+#else
+#define CT_HASH_LE64(v) __builtin_bswap64(v)
+#endif
+
+/* n (at most 8) bytes as a little-endian number: one load when n is a constant */
+static inline uint64_t ct_le64(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, n);
+	return CT_HASH_LE64(v); /* the bytes past n are 0 */
+}
+
+/* SipHash-2-4's compression of an optional first block m0 (with_m0), then of the final block b
+ * (the message's last bytes and its length in the top byte), and its finalization. */
+static inline uint64_t ct_siphash_blocks(const struct ct_hashkey *key, bool with_m0, uint64_t m0, uint64_t b)
+{
+	uint64_t k0 = ct_le64(key->k, 8), k1 = ct_le64(key->k + 8, 8);
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	if (with_m0) {
+		v3 ^= m0;
+		CT_SIPROUND(v0, v1, v2, v3);
+		CT_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m0;
+	}
+	v3 ^= b;
+	CT_SIPROUND(v0, v1, v2, v3);
+	CT_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		CT_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The same of a message of len bytes (8 to 15) given as numbers: m0 its first 8 bytes and tail
+ * the rest (below 2^(8 * (len - 8))), both little-endian. A caller that has the message in
+ * registers hashes it without storing it first (bytes stored and read back as a word wait for
+ * the stores). */
+static inline uint64_t ct_hash_words(const struct ct_hashkey *key, uint64_t m0, uint64_t tail, size_t len)
+{
+	return ct_siphash_blocks(key, true, m0, ((uint64_t)(len & 0xff) << 56) | tail);
+}
+
+static inline uint64_t ct_hash_short(const struct ct_hashkey *key, const uint8_t *data, size_t len)
+{
+	size_t n = len < 16 ? len : 15;
+	if (n >= 8)
+		return ct_hash_words(key, ct_le64(data, 8), ct_le64(data + 8, n - 8), n);
+	return ct_siphash_blocks(key, false, 0, ((uint64_t)n << 56) | ct_le64(data, n));
+}
 
 #endif

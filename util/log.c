@@ -17,10 +17,7 @@
 static enum ct_log_level log_level = CT_LOG_WARN;
 static bool log_journal; /* stderr is the journal: "<3>" priorities, no time (journald adds it) */
 
-static _Thread_local struct {
-	ct_log_about_fn fn;
-	const void *obj;
-} log_about;
+_Thread_local struct ct_log_about_ctx ct_log_about_now;
 
 void ct_log_set_level(enum ct_log_level lvl)
 {
@@ -54,11 +51,6 @@ bool ct_log_to_journal(void)
 	return log_journal;
 }
 
-void ct_log_about(ct_log_about_fn fn, const void *obj)
-{
-	log_about.fn = fn;
-	log_about.obj = obj;
-}
 
 void ct_log(enum ct_log_level lvl, const char *fmt, ...)
 {
@@ -84,10 +76,10 @@ void ct_log(enum ct_log_level lvl, const char *fmt, ...)
 	int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
 	n = m < 0 ? n : CT_MIN(n + (size_t)m, sizeof(line) - 2);
-	if (log_about.fn && n + 8 < sizeof(line) - 2) {
+	if (ct_log_about_now.fn && n + 8 < sizeof(line) - 2) {
 		line[n++] = ' ';
 		line[n++] = '(';
-		n += log_about.fn(log_about.obj, line + n, sizeof(line) - 2 - n);
+		n += ct_log_about_now.fn(ct_log_about_now.obj, line + n, sizeof(line) - 2 - n);
 		n = CT_MIN(n, sizeof(line) - 3);
 		line[n++] = ')';
 	}

@@ -29,10 +29,21 @@ bool ct_log_to_journal(void);
 bool ct_log_fd_is_journal(int fd);
 /* Writes what a log line is about into buf (cap bytes, NUL-terminated), returns its length. */
 typedef size_t (*ct_log_about_fn)(const void *obj, char *buf, size_t cap);
+/* What this thread's lines are about (ct_log_about); log.c's, declared here only so that
+ * setting it stays inline. */
+struct ct_log_about_ctx {
+	ct_log_about_fn fn;
+	const void *obj;
+};
+extern _Thread_local struct ct_log_about_ctx ct_log_about_now;
 /* Until called again (fn NULL: nothing), lines of this thread end with fn's text about obj;
- * obj is borrowed and must live until then. The capture layer sets it per packet: a pointer
- * store, formatting happens only when a line is written. */
-void ct_log_about(ct_log_about_fn fn, const void *obj);
+ * obj is borrowed and must live until then. The capture layer sets it twice per packet: two
+ * pointer stores, inline; formatting happens only when a line is written. */
+static inline void ct_log_about(ct_log_about_fn fn, const void *obj)
+{
+	ct_log_about_now.fn = fn;
+	ct_log_about_now.obj = obj;
+}
 void ct_log(enum ct_log_level lvl, const char *fmt, ...) CT_PRINTF(2, 3);
 
 /* True when a counter that was just incremented to `n` should also be logged. */

@@ -133,15 +133,9 @@ static void test_disabled(void **state)
 /* The table alone (capture/dedup.h): a packet's id, i the part that differs between packets. */
 static struct ct_dedup_id dedup_id(uint32_t i)
 {
+	static const uint8_t src[4] = { 10, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
 	struct ct_dedup_id id;
-	memset(&id, 0, sizeof(id));
-	id.src.a[10] = id.src.a[11] = id.dst.a[10] = id.dst.a[11] = 0xff;
-	id.src.a[15] = 1;
-	id.dst.a[15] = 2;
-	id.ip_id = i;
-	id.paylen = 4;
-	id.proto = 17;
-	id.ipver = 4;
+	ct_dedup_id_make(&id, 4, src, dst, i, 4, 0, 17);
 	return id;
 }
 

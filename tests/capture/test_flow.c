@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -69,6 +70,40 @@ static void test_expiry_on_packet_time(void **state)
 	assert_true(h.udp[2].flow_id != h.udp[0].flow_id);
 }
 
+/* The expiry pass does nothing until the first time a list's head can expire (flow.h, due);
+ * when the head changes, the new one counts from then on: here the head is seen again, and the
+ * flow behind it, seen last at an earlier packet time (frames out of order), expires at its
+ * own time. */
+static void test_expiry_follows_a_new_head(void **state)
+{
+	(void)state;
+	struct ct_flowtab t;
+	struct ct_counters ctr;
+	memset(&ctr, 0, sizeof(ctr));
+	struct ct_hashkey key;
+	ct_hashkey_fixed(&key, 1);
+	struct ct_flowtab_cfg fc = { .max_flows = 16, .udp_timeout = 1000, .tcp_timeout = 1000, .tcp_closed_timeout = 1000 };
+	assert_int_equal(ct_flowtab_init(&t, &fc, &key, &ctr, NULL, NULL), CT_OK);
+	struct ct_pkt a = { .ts = 100, .proto = 17, .sport = 1, .dport = 2 };
+	struct ct_pkt b = { .ts = 90, .proto = 17, .sport = 3, .dport = 4 };
+	int dir;
+	bool created;
+	struct ct_flow *fa = ct_flow_get(&t, &a, &dir, &created);
+	struct ct_flow *fb_ = ct_flow_get(&t, &b, &dir, &created);
+	assert_non_null(fa);
+	assert_non_null(fb_);
+	assert_int_equal(ct_flowtab_expire(&t, 500, 16), 0); /* the head, a, is due at 1100 */
+	a.ts = 101;
+	assert_ptr_equal(ct_flow_get(&t, &a, &dir, &created), fa); /* b is the head now */
+	assert_int_equal(ct_flowtab_expire(&t, 1089, 16), 0);
+	assert_int_equal(ct_flowtab_expire(&t, 1090, 16), 1);
+	assert_int_equal(t.count, 1);
+	assert_int_equal(ct_flowtab_expire(&t, 1100, 16), 0);
+	assert_int_equal(ct_flowtab_expire(&t, 1101, 16), 1);
+	assert_int_equal(ctr.flows_expired, 2);
+	ct_flowtab_free(&t);
+}
+
 static void test_cap_evicts_least_recent(void **state)
 {
 	(void)state;
@@ -101,7 +136,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_directions), T(test_expiry_on_packet_time), T(test_cap_evicts_least_recent),
+		T(test_directions), T(test_expiry_on_packet_time), T(test_expiry_follows_a_new_head), T(test_cap_evicts_least_recent),
 		T(test_many_flows_bounded),
 #undef T
 	};
