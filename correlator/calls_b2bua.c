@@ -369,6 +369,7 @@ static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *
 		return cc; /* the dialog it placed is another's partner already */
 	x->sip->rpaired = o->sip->rpaired = true;
 	in->sip->b2b_in = true; /* its phone end is its caller (the B2BUA placed o for it) */
+	str_set(t, &in->sip->cti_dev, ""); /* a device CTI rang named as its callee is o's */
 	party_forget(t, icc, in->sip->device, in); /* what it dialled was the B2BUA, not a phone */
 	char ip[64], ev[CALLS_EVIDENCE];
 	ct_addr_format(h, ip, sizeof(ip));
