@@ -2,7 +2,7 @@
  * into struct ct_csta_msg, through libxml2's tree API with a guarded SAX front.
  *
  * Why a guarded SAX front: the DOCTYPE, depth and element-count checks run while libxml2 parses
- * (its SAX callbacks, wrapped on this call's own parser context), so an entity bomb or a
+ * (its SAX callbacks, wrapped on the decoder's own parser context), so an entity bomb or a
  * 10 000-level nest stops at its first offending token instead of after a tree is built.
  * The tree walk then repeats the depth and element budget as a second line.
  *
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <libxml/SAX2.h>
+#include <libxml/dict.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
@@ -170,7 +171,7 @@ bool ct_csta_xml_fields_sorted(void)
 	return true;
 }
 
-/* ---- parse guard (SAX callbacks on this call's context) ---------------------------------- */
+/* ---- parse guard (SAX callbacks on the decoder's context) -------------------------------- */
 
 struct guard {
 	unsigned depth;
@@ -682,10 +683,75 @@ static void msg_init(struct ct_csta_msg *m)
 	m->opcode = -1;
 }
 
-int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *out, enum ct_csta_xml_reject *why)
+/* The options of every parse: no XML_PARSE_NOENT (no substitution), no DTDLOAD/DTDATTR, no
+ * HUGE, no RECOVER. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+
+struct ct_csta_xml {
+	xmlParserCtxtPtr ctxt; /* NULL until the first document, and after a renewal */
+	uint64_t renewals;
+};
+
+struct ct_csta_xml *ct_csta_xml_new(void)
+{
+	return calloc(1, sizeof(struct ct_csta_xml));
+}
+
+void ct_csta_xml_free(struct ct_csta_xml *x)
+{
+	if (!x)
+		return;
+	if (x->ctxt)
+		xmlFreeParserCtxt(x->ctxt);
+	free(x);
+}
+
+uint64_t ct_csta_xml_renewals(const struct ct_csta_xml *x)
+{
+	return x->renewals;
+}
+
+/* A parser context whose SAX table (its own, allocated with it) carries the guards; they stay
+ * for every document parsed on it (xmlCtxtUseOptions() changes only the error and CDATA
+ * callbacks). */
+static xmlParserCtxtPtr ctxt_new(void)
+{
+	init_libxml_once();
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return NULL;
+	ctxt->sax->internalSubset = guard_internal_subset;
+	ctxt->sax->externalSubset = guard_internal_subset;
+	ctxt->sax->entityDecl = guard_entity_decl;
+	ctxt->sax->startElementNs = guard_start;
+	ctxt->sax->endElementNs = guard_end;
+	ctxt->sax->serror = silent_error;
+	return ctxt;
+}
+
+/* Parses xml on ctxt into a tree (NULL when it is not well-formed or a guard stopped it; the
+ * guard says why). xmlCtxtReadMemory() resets the context first: input, node and name stacks,
+ * errors, the document's version and encoding, attribute defaults, entity counts. The reset of
+ * libxml2 2.9.14 as released keeps the namespace stack (Debian 12's package carries the fix,
+ * upstream commit 5930fe01): a parse stopped inside an element would lend its prefixes to the
+ * next document, so it is emptied here whatever the library does. */
+static xmlDocPtr parse_tree(xmlParserCtxtPtr ctxt, const uint8_t *xml, size_t len, struct guard *g)
+{
+	ctxt->nsNr = 0;
+	ctxt->_private = g;
+	return xmlCtxtReadMemory(ctxt, (const char *)xml, (int)len, NULL, NULL, PARSE_OPTIONS);
+}
+
+/* Whether ctxt's dictionary holds more than a decoder keeps between documents. */
+static bool dict_full(const xmlParserCtxt *ctxt)
+{
+	return xmlDictSize(ctxt->dict) > CT_CSTA_XML_DICT_NAMES || xmlDictGetUsage(ctxt->dict) > CT_CSTA_XML_DICT_BYTES;
+}
+
+int ct_csta_xml_parse(struct ct_csta_xml *x, const uint8_t *xml, size_t len, struct ct_csta_msg *out,
+		      enum ct_csta_xml_reject *why)
 {
 	struct guard g = {0, 0, CT_CSTA_XML_OK};
-	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
 	int rc = CT_EINVAL;
 
@@ -698,26 +764,14 @@ int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *o
 		g.why = CT_CSTA_XML_TOO_BIG;
 		goto out;
 	}
-	init_libxml_once();
-	ctxt = xmlCreateMemoryParserCtxt((const char *)xml, (int)len);
-	if (!ctxt) {
+	if (!x->ctxt)
+		x->ctxt = ctxt_new();
+	if (!x->ctxt) {
 		rc = CT_ENOMEM;
 		goto out;
 	}
-	/* no XML_PARSE_NOENT (no substitution), no DTDLOAD/DTDATTR, no HUGE, no RECOVER */
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	/* ctxt->sax belongs to this context: the guards stay local to this call */
-	ctxt->_private = &g;
-	ctxt->sax->internalSubset = guard_internal_subset;
-	ctxt->sax->externalSubset = guard_internal_subset;
-	ctxt->sax->entityDecl = guard_entity_decl;
-	ctxt->sax->startElementNs = guard_start;
-	ctxt->sax->endElementNs = guard_end;
-	ctxt->sax->serror = silent_error;
-	xmlParseDocument(ctxt);
-	doc = ctxt->myDoc;
-	ctxt->myDoc = NULL;
-	if (!ctxt->wellFormed && g.why == CT_CSTA_XML_OK)
+	doc = parse_tree(x->ctxt, xml, len, &g);
+	if (!x->ctxt->wellFormed && g.why == CT_CSTA_XML_OK)
 		g.why = CT_CSTA_XML_NOT_XML;
 	if (g.why != CT_CSTA_XML_OK)
 		goto free_doc;
@@ -748,12 +802,26 @@ int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *o
 
 free_doc:
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
+	x->ctxt->_private = NULL;
+	if (dict_full(x->ctxt)) {
+		xmlFreeParserCtxt(x->ctxt);
+		x->ctxt = NULL;
+		x->renewals++;
+	}
 out:
 	if (rc != CT_OK)
 		msg_init(out);
 	if (why)
 		*why = rc == CT_OK ? CT_CSTA_XML_OK : g.why == CT_CSTA_XML_OK ? CT_CSTA_XML_NOT_XML : g.why;
+	return rc;
+}
+
+int ct_csta_xml_decode_why(const uint8_t *xml, size_t len, struct ct_csta_msg *out, enum ct_csta_xml_reject *why)
+{
+	struct ct_csta_xml x = {NULL, 0};
+	int rc = ct_csta_xml_parse(&x, xml, len, out, why);
+	if (x.ctxt)
+		xmlFreeParserCtxt(x.ctxt);
 	return rc;
 }
 
