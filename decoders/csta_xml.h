@@ -8,19 +8,21 @@
  * Hostile input policy: documents over CT_CSTA_XML_MAX_BYTES, with any DOCTYPE (internal subset,
  * entity declarations, external DTD: billion laughs and XXE), nested deeper than
  * CT_CSTA_XML_MAX_DEPTH or with more than CT_CSTA_XML_MAX_ELEMENTS elements are rejected with
- * CT_EINVAL before a tree of that size is built; so are documents that are not well-formed
+ * CT_EINVAL as the parse reaches the offending token; so are documents that are not well-formed
  * (truncated, not UTF-8 where they say so). Entities are never substituted, nothing is loaded
  * from the network or the file system. Nothing is printed; the reason is returned through
  * ct_csta_xml_decode_why() so the caller can count it.
  *
- * A decoder (struct ct_csta_xml) keeps one libxml2 parser context and its name dictionary from
- * one document to the next, reset before each: a CSTA link's documents then cost no context,
- * dictionary or SAX table of their own (allocations that grew with the heap of a tap holding
- * 10 000 calls). Nothing of a document outlives its decode but the dictionary's names, and the
- * dictionary is bounded: past CT_CSTA_XML_DICT_NAMES names or CT_CSTA_XML_DICT_BYTES bytes
- * (element names an attacker makes up), the context is replaced before the next document
- * (counted in ct_csta_xml_renewals()). ct_csta_xml_decode() is the same with a context of its
- * own, made and freed in the call.
+ * A decoder (struct ct_csta_xml) keeps one libxml2 parser context, its name dictionary and the
+ * arrays the document is read into from one document to the next, reset before each: a CSTA
+ * link's documents then cost no allocation of their own but libxml2's input buffer
+ * (allocations that grew with the heap of a tap holding 10 000 calls). Nothing of a document
+ * outlives its decode but the dictionary's names, and the dictionary is bounded: past
+ * CT_CSTA_XML_DICT_NAMES names or CT_CSTA_XML_DICT_BYTES bytes (element names an attacker
+ * makes up), the context is replaced before the next document (counted in
+ * ct_csta_xml_renewals()); arrays a large document grew past 1 024 elements or 64 KiB of text
+ * are given back after it. ct_csta_xml_decode() is the same with a decoder of its own, made
+ * and freed in the call.
  *
  * Thread use: a decoder belongs to one thread at a time. libxml2's xmlInitParser() must have
  * run once before two threads decode at the same time; the first decode here runs it when

@@ -1028,6 +1028,46 @@ static void test_hostile(void **state)
 	assert_int_equal(printed, 0);
 }
 
+/* What the walk reads of an element, as libxml2's tree gave it before the decoder read SAX
+ * events instead: its own text in every piece (around comments and child elements, CDATA,
+ * predefined entities and character references), a prefix nobody declared kept in the name. */
+static void test_text_and_names(void **state)
+{
+	(void)state;
+	struct ct_csta_msg m;
+	assert_int_equal(dec("<MakeCall><callingDevice> 12<!-- a comment -->34<x>99</x>5&#54; </callingDevice>"
+			     "<calledDevice><![CDATA[a<b]]>&amp;c</calledDevice></MakeCall>",
+			     &m),
+			 CT_OK);
+	assert_string_equal(m.calling, "123456");
+	assert_string_equal(m.called, "a<b&c");
+	/* p is not declared: the element is "p:callingDevice", not a callingDevice */
+	assert_int_equal(dec("<MakeCall><p:callingDevice>4711</p:callingDevice><calledDevice>42</calledDevice>"
+			     "</MakeCall>",
+			     &m),
+			 CT_OK);
+	assert_string_equal(m.calling, "");
+	assert_string_equal(m.called, "42");
+	/* a declared one is read by its local name, in the root's namespace */
+	assert_int_equal(dec("<c:MakeCall xmlns:c=\"" NS_ED4 "\"><c:callingDevice>4711</c:callingDevice></c:MakeCall>", &m),
+			 CT_OK);
+	assert_string_equal(m.calling, "4711");
+	assert_false(m.private_data);
+	/* text past 256 bytes, its end after a child element: cut, and said so */
+	char big[700];
+	int n = snprintf(big, sizeof big, "<MakeCall><callingDevice>%0200d<x/>%0200d</callingDevice></MakeCall>", 1, 2);
+	assert_true(n > 0 && (size_t)n < sizeof big);
+	assert_int_equal(ct_csta_xml_decode((const uint8_t *)big, (size_t)n, &m), CT_OK);
+	assert_true(m.truncated);
+	assert_int_equal(strlen(m.calling), sizeof m.calling - 1);
+	/* a value two levels down (deviceIdentifier in staticID), blanks around it */
+	assert_int_equal(dec("<MonitorStart><monitorObject><deviceObject>\n  <staticID>\n <deviceIdentifier> 300 "
+			     "</deviceIdentifier></staticID></deviceObject></monitorObject></MonitorStart>",
+			     &m),
+			 CT_OK);
+	assert_string_equal(m.monitor_device, "300");
+}
+
 /* One decode on a decoder that parsed other documents before, and the same on a fresh one:
  * the same return, reason and message, byte for byte. */
 static void same_as_fresh(struct ct_csta_xml *x, const char *xml, size_t len)
@@ -1195,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_fields),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_reused_decoder),
+		cmocka_unit_test(test_text_and_names),
 		cmocka_unit_test(test_encodings_accepted),
 		cmocka_unit_test(test_fields_sorted),
 		cmocka_unit_test(test_names),
