@@ -425,6 +425,12 @@ static void text_chars(void *ctx, const xmlChar *ch, int len)
 /* libxml2 reports through this instead of printing: the reason is in struct guard already. */
 static void silent_error(void *ctx CT_UNUSED, xmlErrorPtr err CT_UNUSED) {}
 
+/* Errors libxml2 raises without a parser context (a document's bytes that its declared
+ * encoding cannot convert: "encoding error : input conversion failed") go to its generic
+ * channel, stderr by default, a line per hostile document; its handlers are per thread, and
+ * this decoder is the process's only libxml2 user. */
+static void silent_generic(void *ctx CT_UNUSED, const char *msg CT_UNUSED, ...) {}
+
 /* ---- text helpers ---------------------------------------------------------------------- */
 
 static bool is_xml_ws(uint8_t c)
@@ -944,6 +950,8 @@ static void parse_doc(xmlParserCtxtPtr ctxt, const uint8_t *xml, size_t len, str
 {
 	ctxt->nsNr = 0;
 	ctxt->_private = g;
+	xmlSetGenericErrorFunc(NULL, silent_generic); /* this thread's; two pointer stores */
+	xmlSetStructuredErrorFunc(NULL, silent_error);
 	xmlDocPtr none = xmlCtxtReadMemory(ctxt, (const char *)xml, (int)len, NULL, NULL, PARSE_OPTIONS);
 	xmlFreeDoc(none); /* no startDocument: libxml2 makes no tree */
 	ctxt->_private = NULL;

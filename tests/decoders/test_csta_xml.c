@@ -1008,6 +1008,10 @@ static void test_hostile(void **state)
 	assert_int_equal(reject_why(latin1_as_utf8, strlen(latin1_as_utf8)), CT_CSTA_XML_NOT_XML);
 	static const char ctl[] = "<MakeCall><callingDevice>a&#1;b</callingDevice></MakeCall>";
 	assert_int_equal(reject_why(ctl, strlen(ctl)), CT_CSTA_XML_NOT_XML);
+	/* bytes the declared encoding cannot convert: libxml2 reports those without a parser
+	 * context, to stderr unless told otherwise */
+	static const char bad_eucjp[] = "<?xml version=\"1.0\" encoding=\"EUC-JP\"?><a>\xff\xff</a>";
+	assert_int_equal(reject_why(bad_eucjp, strlen(bad_eucjp)), CT_CSTA_XML_NOT_XML);
 
 	/* not XML at all */
 	assert_int_equal(reject_why("", 0), CT_CSTA_XML_NOT_XML);
