@@ -376,7 +376,8 @@ static void guard_end(void *ctx, const xmlChar *localname CT_UNUSED, const xmlCh
 	struct guard *g = ctxt->_private;
 	if (g->depth)
 		g->depth--;
-	g->doc->cur = g->doc->el[g->doc->cur].parent;
+	if (g->doc->cur) /* libxml2 ends only what it started; a stop ends nothing */
+		g->doc->cur = g->doc->el[g->doc->cur].parent;
 }
 
 /* Text and CDATA (XML_PARSE_NOCDATA hands CDATA here too) of the open element: its first
