@@ -23,7 +23,11 @@ static void uacsta(struct ct_pipeline *p, const struct ct_sip_msg *m, const stru
 	if (!m->body.len || !ct_slice_istarts(ct_sip_get(m, CT_H_CONTENT_TYPE), "application/csta+xml"))
 		return;
 	memset(&p->csta_msg, 0, sizeof(p->csta_msg));
-	if (ct_csta_xml_decode(m->body.p, m->body.len, &p->csta_msg) != CT_OK) {
+	if (!p->csta_xml)
+		p->csta_xml = ct_csta_xml_new();
+	int rc = p->csta_xml ? ct_csta_xml_parse(p->csta_xml, m->body.p, m->body.len, &p->csta_msg, NULL)
+			     : ct_csta_xml_decode(m->body.p, m->body.len, &p->csta_msg);
+	if (rc != CT_OK) {
 		CT_COUNT_LOG(p->ctr->csta_bad, "CSTA XML body of a SIP %s did not decode",
 			     m->request ? ct_sip_method_str((enum ct_sip_method)m->method) : "response");
 		return;
@@ -565,5 +569,7 @@ ct_time_t ct_pipeline_free(struct ct_pipeline *p)
 	ct_recwire_free(p->recw, now);
 	p->recw = NULL;
 	ct_records_free(&p->rec);
+	ct_csta_xml_free(p->csta_xml);
+	p->csta_xml = NULL;
 	return now;
 }

@@ -9,6 +9,7 @@
 #include "../correlator/cstalink.h"
 #include "../correlator/media.h"
 #include "../correlator/sipcall.h"
+#include "../decoders/csta_xml.h"
 #include "../decoders/sip.h"
 #include "../records/records.h"
 #include "../sinks/sink.h"
@@ -29,6 +30,7 @@ struct ct_pipeline {
 	uint64_t second;                /* the packet-time second of the last per-second work */
 	struct ct_sip_msg msg;          /* scratch for every SIP parse */
 	struct ct_csta_msg csta_msg;    /* scratch for uaCSTA bodies */
+	struct ct_csta_xml *csta_xml;   /* their decoder, made at the first one (owned) */
 	bool sip, rtp, csta;            /* sip.enabled, rtp.enabled, csta.enabled */
 	const struct ct_config *cfg;    /* numbers.* and record.* (the correlator's hooks) */
 	uint64_t span_reported;         /* span_dups already in a span_duplicate audit */

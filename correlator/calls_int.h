@@ -159,8 +159,6 @@ struct ccall {
 	ct_time_t last_sip, last_csta; /* its last news from each side */
 	ct_time_t *rel;            /* release evidence (BYE, CANCEL, failure, CSTA clearing), in
 				    * order: grown up to CALLS_MAX_REL, then the latest */
-	uint8_t nrel, crel;
-	bool held;
 	ct_time_t held_since;
 	/* names: interned, "" none */
 	const char *held_by;       /* the device that holds it ("" not known) */
@@ -168,15 +166,37 @@ struct ccall {
 				    * of this one (calls_csta.c, consultation) */
 	ct_time_t sip_hold_at, sip_resume_at; /* a SIP hold or resume CTI has yet to confirm */
 	uint64_t hold_us;
-	unsigned holds;
 	const char *sip_calling, *sip_called;
 	ct_time_t sip_first;       /* the INVITE of the first SIP leg (the trunk leg of an inbound call) */
 	const char *csta_calling, *csta_called;
-	enum ct_direction direction;
 	const char *released_by;
 	const char *cause;         /* CSTA cause of the first release (interned, CALLS_CAUSE - 1 bytes) */
 	const char *sip_cause;     /* sip_<status> of a failed INVITE (interned) */
+	char *evidence;            /* "; "-separated, allocated at its length (NULL: none), at most
+				    * CALLS_EVIDENCE - 1 bytes */
+	ct_time_t queued_at, queue_end, route_req, route_sel;
+	const char *xfer_dev;       /* a transfer asked for (CTI request, SIP REFER): its device... */
+	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
+	ct_time_t xfer_left;        /* when that device first left a leg after asking */
+	const char *queue_dev;
+	int64_t cti_lag;
+	/* grown as they come (calls_room) up to their caps; counts and sizes with the small fields */
+	struct leg **legs;         /* CALLS_MAX_LEGS */
+	struct ikey **keys;        /* the ids it is known by (legs apart): CALLS_MAX_KEYS */
+	struct party **parties;    /* CALLS_MAX_PARTIES */
+	/* what only some calls have: allocated (at the cap) at the first */
+	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
+	struct ct_call_transfer *divs; /* CALLS_MAX_XFER */
+	const char **conf;         /* CALLS_MAX_PARTIES devices (interned) */
+	char (*merged)[CT_ID_MAX]; /* CALLS_MAX_MERGED ids */
+	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
+	/* the small fields together (no holes between pointers: 448 bytes, not 488) */
+	unsigned holds;
+	enum ct_direction direction;
 	enum ct_disposition sip_disposition;
+	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
+	uint8_t nrel, crel;        /* rel's count and size */
+	bool held;
 	bool csta_busy, cleared_before_answer;
 	bool cancelled;            /* a caller gave up (SIP CANCEL) */
 	bool conf_caller;          /* the conference's first party is the caller CTI withheld */
@@ -186,32 +206,13 @@ struct ccall {
 	bool fragment;             /* first seen by a message that cannot begin a call */
 	uint8_t join;              /* enum join: the weakest CSTA <-> SIP join (when no leg says) */
 	uint8_t ncomp;             /* groups of SIP legs numbered so far */
-	char *evidence;            /* "; "-separated, allocated at its length (NULL: none), at most
-				    * CALLS_EVIDENCE - 1 bytes */
-	ct_time_t queued_at, queue_end, route_req, route_sel;
-	const char *xfer_dev;       /* a transfer asked for (CTI request, SIP REFER): its device... */
-	ct_time_t xfer_ts;          /* ...and when: a release soon after is the transfer's */
-	ct_time_t xfer_left;        /* when that device first left a leg after asking */
-	bool xfer_single;           /* what it asked for was a SingleStepTransferCall */
-	uint8_t xfer_weak;          /* bit i: xfers[i].ts is only its REFER's (calls.c, transfer_seen) */
-	const char *queue_dev;
-	bool routed;
-	int64_t cti_lag;
-	bool has_cti_lag;
-	/* grown as they come (calls_room) up to their caps; counts and sizes below */
-	struct leg **legs;         /* CALLS_MAX_LEGS */
-	struct ikey **keys;        /* the ids it is known by (legs apart): CALLS_MAX_KEYS */
-	struct party **parties;    /* CALLS_MAX_PARTIES */
-	/* what only some calls have: allocated (at the cap) at the first */
-	struct ct_call_transfer *xfers; /* CALLS_MAX_XFER */
-	struct ct_call_transfer *divs; /* CALLS_MAX_XFER */
-	const char **conf;         /* CALLS_MAX_PARTIES devices (interned) */
-	char (*merged)[CT_ID_MAX]; /* CALLS_MAX_MERGED ids */
-	uint8_t nlegs, clegs, nkeys, ckeys, nparties, cparties;
+	bool xfer_single;          /* the transfer asked for (xfer_dev) was a SingleStepTransferCall */
+	uint8_t xfer_weak;         /* bit i: xfers[i].ts is only its REFER's (calls.c, transfer_seen) */
+	bool routed;               /* a routing request (RouteRequest) was about it */
+	bool has_cti_lag;          /* cti_lag is known */
+	uint8_t nlegs, clegs, nkeys, ckeys, nparties, cparties; /* counts and sizes of the arrays */
 	uint8_t nxfers, ndivs, nconf, nmerged;
 	bool conferenced;
-	struct ct_call_finding *audit; /* allocated at the first finding: most calls have none */
-	unsigned naudit, audit_more; /* findings kept, and those past the cap (counted) */
 	struct ct_heap_node timer; /* when it is to be looked at again (its record may be due) */
 };
 

@@ -209,23 +209,51 @@ static struct monitor *monitor_find(const struct link *l, const char *xref)
 const char *cl_monitor_device(const struct link *l, const char *xref)
 {
 	const struct monitor *m = monitor_find(l, xref);
-	return m ? m->device : NULL;
+	return m ? cl_monitor_dev(m) : NULL;
+}
+
+/* A monitor of l for xref and device, in no list or table yet; NULL when out of memory. */
+static struct monitor *monitor_new(struct link *l, const char *xref, const char *device)
+{
+	size_t x = strnlen(xref, CT_CSTA_ID - 1), d = strnlen(device, CT_CSTA_DEV - 1);
+	struct monitor *m = malloc(sizeof(*m) + x + 1 + d + 1);
+	if (!m)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->link = l;
+	memcpy(m->xref, xref, x);
+	m->xref[x] = '\0';
+	memcpy(m->xref + x + 1, device, d);
+	m->xref[x + 1 + d] = '\0';
+	return m;
 }
 
 static void monitor_add(struct ct_cstalinks *t, struct link *l, const char *xref, const char *device)
 {
-	struct monitor *m = monitor_find(l, xref);
+	struct monitor *m = monitor_find(l, xref), *n;
 	if (m) {
-		snprintf(m->device, sizeof(m->device), "%s", device);
+		if (strncmp(cl_monitor_dev(m), device, CT_CSTA_DEV - 1) == 0)
+			return;
+		/* the xref now watches another device: a new monitor in the old one's place */
+		if (!(n = monitor_new(l, xref, device))) {
+			t->ctr->csta_monitors_dropped++;
+			return;
+		}
+		for (struct monitor **pp = &l->mon; *pp; pp = &(*pp)->next)
+			if (*pp == m) {
+				*pp = n;
+				break;
+			}
+		n->next = m->next;
+		ct_htab_del(&t->monitors, &m->hn);
+		ct_htab_add(&t->monitors, &n->hn, monitor_hash(l, xref));
+		free(m);
 		return;
 	}
-	if (l->nmon >= CT_CSTALINK_MAX_MONITORS || !(m = calloc(1, sizeof(*m)))) {
+	if (l->nmon >= CT_CSTALINK_MAX_MONITORS || !(m = monitor_new(l, xref, device))) {
 		t->ctr->csta_monitors_dropped++;
 		return;
 	}
-	m->link = l;
-	snprintf(m->xref, sizeof(m->xref), "%s", xref);
-	snprintf(m->device, sizeof(m->device), "%s", device);
 	m->next = l->mon;
 	l->mon = m;
 	l->nmon++;

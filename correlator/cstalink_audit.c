@@ -93,7 +93,7 @@ void cl_monitor_ended(struct ct_cstalinks *t, struct link *l, const char *xref, 
 static bool monitors_device(const struct link *l, const char *device)
 {
 	for (const struct monitor *m = l->mon; m; m = m->next)
-		if (strcmp(m->device, device) == 0)
+		if (strcmp(cl_monitor_dev(m), device) == 0)
 			return true;
 	return false;
 }
@@ -107,7 +107,7 @@ static bool successor(const struct link *d, const struct link *m)
 	if (memcmp(&m->pbx, &d->pbx, sizeof(d->pbx)) == 0)
 		return true;
 	for (const struct monitor *x = m->mon; x; x = x->next)
-		if (monitors_device(d, x->device))
+		if (monitors_device(d, cl_monitor_dev(x)))
 			return true;
 	return false;
 }

@@ -10,6 +10,8 @@
 #ifndef CT_CSTALINK_INT_H
 #define CT_CSTALINK_INT_H
 
+#include <string.h>
+
 #include "../capture/packet.h"
 #include "../decoders/csta_names.h"
 #include "../util/hash.h"
@@ -60,9 +62,16 @@ struct monitor {
 	struct ct_hnode hn;        /* in ct_cstalinks.monitors */
 	struct monitor *next;      /* the link's monitors */
 	const struct link *link;
-	char xref[CT_CSTA_ID];
-	char device[CT_CSTA_DEV];
+	char xref[];               /* the xref, then the device (cl_monitor_dev), each NUL-ended and
+				    * at most CT_CSTA_ID - 1 and CT_CSTA_DEV - 1 bytes: a contact
+				    * centre monitors every agent's device, 64 B a monitor, not 176 */
 };
+
+/* The device a monitor watches. */
+static inline const char *cl_monitor_dev(const struct monitor *m)
+{
+	return m->xref + strlen(m->xref) + 1;
+}
 
 struct link {
 	struct link *next;

@@ -25,6 +25,7 @@ struct ct_csta_stream {
 	ct_time_t last_ts[2];     /* packet time of the last bytes of each direction */
 	struct ct_counters *ctr;
 	bool proven;              /* a message decoded */
+	struct ct_csta_xml *xml;  /* the link's XML decoder, made at its first XML message (owned) */
 	struct ct_csta_msg msg;
 };
 
@@ -194,7 +195,10 @@ static void decode(struct ct_csta_stream *s, int dir, enum ct_csta_framing f, st
 		for (size_t i = 4; i < 8; i++)
 			id = id * 10 + (ct_cur_peek(&frame, i) - '0');
 		meta->xml_invoke_id = id;
-		rc = ct_csta_xml_decode(ct_cur_here(&pl), ct_cur_avail(&pl), &s->msg);
+		if (!s->xml)
+			s->xml = ct_csta_xml_new();
+		rc = s->xml ? ct_csta_xml_parse(s->xml, ct_cur_here(&pl), ct_cur_avail(&pl), &s->msg, NULL)
+			    : ct_csta_xml_decode(ct_cur_here(&pl), ct_cur_avail(&pl), &s->msg);
 		if (rc == CT_OK && !s->msg.has_invoke_id) {
 			s->msg.invoke_id = id;
 			s->msg.has_invoke_id = true;
@@ -286,7 +290,9 @@ static void csta_gap(void *st, int dir, uint32_t bytes)
 
 static void csta_close(void *st)
 {
-	free(st);
+	struct ct_csta_stream *s = st;
+	ct_csta_xml_free(s->xml);
+	free(s);
 }
 
 static bool csta_proven(const void *st)

@@ -8,14 +8,25 @@
  * Hostile input policy: documents over CT_CSTA_XML_MAX_BYTES, with any DOCTYPE (internal subset,
  * entity declarations, external DTD: billion laughs and XXE), nested deeper than
  * CT_CSTA_XML_MAX_DEPTH or with more than CT_CSTA_XML_MAX_ELEMENTS elements are rejected with
- * CT_EINVAL before a tree of that size is built; so are documents that are not well-formed
+ * CT_EINVAL as the parse reaches the offending token; so are documents that are not well-formed
  * (truncated, not UTF-8 where they say so). Entities are never substituted, nothing is loaded
  * from the network or the file system. Nothing is printed; the reason is returned through
  * ct_csta_xml_decode_why() so the caller can count it.
  *
- * Thread use: one call is self-contained (its own parser context, freed before returning).
- * libxml2's xmlInitParser() must have run once before two threads call this at the same time;
- * the first call here runs it when nobody did.
+ * A decoder (struct ct_csta_xml) keeps one libxml2 parser context, its name dictionary and the
+ * arrays the document is read into from one document to the next, reset before each: a CSTA
+ * link's documents then cost no allocation of their own but libxml2's input buffer
+ * (allocations that grew with the heap of a tap holding 10 000 calls). Nothing of a document
+ * outlives its decode but the dictionary's names, and the dictionary is bounded: past
+ * CT_CSTA_XML_DICT_NAMES names or CT_CSTA_XML_DICT_BYTES bytes (element names an attacker
+ * makes up), the context is replaced before the next document (counted in
+ * ct_csta_xml_renewals()); arrays a large document grew past 1 024 elements or 64 KiB of text
+ * are given back after it. ct_csta_xml_decode() is the same with a decoder of its own, made
+ * and freed in the call.
+ *
+ * Thread use: a decoder belongs to one thread at a time. libxml2's xmlInitParser() must have
+ * run once before two threads decode at the same time; the first decode here runs it when
+ * nobody did.
  */
 #ifndef CT_CSTA_XML_H
 #define CT_CSTA_XML_H
@@ -29,6 +40,8 @@
 #define CT_CSTA_XML_MAX_BYTES	 (64u * 1024u) /* one CSTA document; real ones are under 4 KiB */
 #define CT_CSTA_XML_MAX_DEPTH	 32	       /* element nesting, the root being depth 1 */
 #define CT_CSTA_XML_MAX_ELEMENTS 4096	       /* elements in one document */
+#define CT_CSTA_XML_DICT_NAMES	 4096	       /* names a decoder's dictionary keeps ... */
+#define CT_CSTA_XML_DICT_BYTES	 (256u * 1024u) /* ... and their bytes, before it is replaced */
 
 /* Why a document was rejected (CT_CSTA_XML_OK when it was not). */
 enum ct_csta_xml_reject {
@@ -39,6 +52,21 @@ enum ct_csta_xml_reject {
 	CT_CSTA_XML_TOO_DEEP, /* over CT_CSTA_XML_MAX_DEPTH */
 	CT_CSTA_XML_TOO_MANY, /* over CT_CSTA_XML_MAX_ELEMENTS */
 };
+
+struct ct_csta_xml;
+
+/* A decoder for a sequence of documents (a CSTA link, the uaCSTA bodies of a pipeline).
+ * Returns NULL when out of memory; the caller owns it and frees it with ct_csta_xml_free(). */
+struct ct_csta_xml *ct_csta_xml_new(void);
+/* Frees x and its parser context; NULL is a no-op. */
+void ct_csta_xml_free(struct ct_csta_xml *x);
+/* Decodes one document as ct_csta_xml_decode_why() does, on x's parser context (made again
+ * first if the last one was dropped for its dictionary's size, or could not be made). What a
+ * document decodes to does not depend on the documents x decoded before. */
+int ct_csta_xml_parse(struct ct_csta_xml *x, const uint8_t *xml, size_t len, struct ct_csta_msg *out,
+		      enum ct_csta_xml_reject *why);
+/* Times x replaced its parser context because the dictionary reached its cap. */
+uint64_t ct_csta_xml_renewals(const struct ct_csta_xml *x);
 
 /* Decodes one document of len bytes into *out (fully overwritten; encoding CT_CSTA_XML, phase 0,
  * opcode -1). Returns CT_OK, also for well-formed documents whose root element it does not know

@@ -197,6 +197,30 @@ static void test_duplicate_event(void **state)
 	assert_int_equal(calls, 1);
 }
 
+/* A PBX that hands out an xref again for another device (its monitor ended unseen): the
+ * xref's events are then that device's, whether its name is longer or shorter. */
+static void test_monitor_reissued(void **state)
+{
+	(void)state;
+	setup(false);
+	char longdev[CT_CSTA_DEV];
+	memset(longdev, '7', sizeof longdev - 1);
+	longdev[sizeof longdev - 1] = '\0';
+	const char *devs[] = {"100", longdev, "200"};
+	char want[256];
+	for (unsigned i = 0; i < 3; i++) {
+		ct_time_t at = T0 + 10 * SEC * i;
+		monitor(1, 10, at, 1 + (int64_t)i, devs[i], "x1");
+		ev(1, 10, at + SEC, "delivered", "x1", "C1", devs[i], "alerting");
+		ev(1, 10, at + SEC + 1000, "delivered", "x1", "C1", devs[i], "alerting"); /* duplicate */
+		assert_int_equal(audits("duplicate_event", NULL), i + 1);
+		snprintf(want, sizeof want, "delivered for monitor x1 (device %s), call C1", devs[i]);
+		assert_non_null(strstr(audit_n("duplicate_event", i), want));
+	}
+	assert_int_equal(fx.ctr.csta_monitors_dropped, 0);
+	teardown(T0 + 40 * SEC);
+}
+
 /* Events for an xref no MonitorStart returned: one audit per xref, every event counted; none
  * before the link has shown a MonitorStart result. */
 static void test_unknown_monitor(void **state)
@@ -395,7 +419,8 @@ static void test_max_links_refuses_when_all_work(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duplicate_event), cmocka_unit_test(test_unknown_monitor),
+		cmocka_unit_test(test_duplicate_event), cmocka_unit_test(test_monitor_reissued),
+		cmocka_unit_test(test_unknown_monitor),
 		cmocka_unit_test(test_missing_response), cmocka_unit_test(test_blind_gap),
 		cmocka_unit_test(test_blind_down),	cmocka_unit_test(test_blind_monitor),
 		cmocka_unit_test(test_max_links_evicts_idle_fakes), cmocka_unit_test(test_max_links_refuses_when_all_work),
