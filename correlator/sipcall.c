@@ -479,6 +479,21 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 	event_as(t, c, mo, answered_by_ack ? CT_SIP_M_ANSWER : mo, m, meta, false);
 }
 
+/* A request the capture lost, told to the correlator when its answer shows it was sent: from
+ * the side the answer goes to, at the answer's time (R0: the next evidence). */
+static void lost_request(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment mo, const struct ct_sip_msg *m,
+			 const struct ct_sip_meta *meta)
+{
+	struct ct_sip_meta req = *meta;
+	req.src = meta->dst;
+	req.dst = meta->src;
+	req.sport = meta->dport;
+	req.dport = meta->sport;
+	struct who w;
+	who_of(m, &w);
+	to_calls(t, c, mo, m, &req, &w);
+}
+
 static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
 			const struct ct_sip_meta *meta)
 {
@@ -544,14 +559,14 @@ static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_s
 		if (!c->end)
 			c->end = meta->ts;
 		c->state = CT_DLG_TERMINATED;
-		struct ct_sip_meta bye = *meta;
-		bye.src = meta->dst;
-		bye.dst = meta->src;
-		bye.sport = meta->dport;
-		bye.dport = meta->sport;
-		struct who w;
-		who_of(m, &w);
-		to_calls(t, c, CT_SIP_M_BYE, m, &bye, &w);
+		lost_request(t, c, CT_SIP_M_BYE, m, meta);
+	} else if (m->method == CT_SIP_CANCEL && m->status >= 200 && m->status < 300 && !c->cancelled && !c->answered &&
+		   c->invite_seen && !c->csta_session) {
+		/* the answer to a CANCEL the capture lost: the caller gave up then, before the 487 */
+		c->cancelled = true;
+		if (!c->end)
+			c->end = meta->ts;
+		lost_request(t, c, CT_SIP_M_CANCEL, m, meta);
 	} else if (m->status >= 300 && m->method != CT_SIP_UNKNOWN) {
 		mo = CT_SIP_M_FAILURE; /* a failed BYE, REFER, ... is worth seeing */
 	}

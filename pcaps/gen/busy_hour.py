@@ -227,7 +227,7 @@ def script_call(sc, L, r, k, t0, fam, pres, loss, p, agents):
     if "bye" in loss:
         e["audit"] = e.get("audit", []) + [["missing_event", "orphan_dialog"]]
         sc.audits.append({"kind": ["missing_event", "orphan_dialog"], "call": len(sc.calls) - 1})
-    if loss & {"delivered2"}:
+    if loss & {"delivered2", "transferred"}:
         e["audit"] = e.get("audit", []) + ["missing_event"]
         sc.audits.append({"kind": "missing_event", "call": len(sc.calls) - 1})
     return e

@@ -174,7 +174,8 @@ The variants' conventions (pcaps/gen/variants.py; issue 11 items 1-5)
       carried them: IP ids and TCP sequence numbers skip them); R0 takes the next evidence.
       They allow missing_event, orphan_dialog and cti_blind audits; an answered leg whose BYE
       is lost expects missing_event or orphan_dialog, an Established without its Delivered
-      missing_event (R15). A lost CSTA message is a TCP gap: every call open on that link then
+      missing_event (R15), a lost Transferred missing_event (the transferring device's CSTA
+      call on that link never clears). A lost CSTA message is a TCP gap: every call open on that link then
       (from its start to 3 s after its end) may list cti_blind (expect: audit_allowed).
 """
 import argparse
