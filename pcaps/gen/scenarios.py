@@ -1795,6 +1795,26 @@ def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="
                     csta=L.csta(c1) + L.csta(c2), sip=[k["tr"].d.cid, k["a1"].d.cid, k["l3"].d.cid, k["l4"].d.cid],
                     cti_lag_ms=k["lag"], **({"evidence_has": [u]} if u else {}))
     e["correlation"] = {"method": "device_time"}  # R13: the consultation's CSTA call has no UCID
+    # R16 where the site records (the busy hour): as a consultation (call_consultation) until the
+    # conference; a1 then talks to both on its customer leg, recorded on until it leaves (its
+    # RTP changes there: an update, not in these records), a2 until it leaves
+    n = len(sc.calls)
+    rel1, rel2 = sc.first(*hangup(k["a1"]), t_cc1), sc.first(*hangup(k["l4"]), t_callc)
+    if sc.records(a1):
+        rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
+        rec(sc, n, "pause", a1, "held", k["th"])
+        l3a = k["l3"].times["answer"]
+        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True,
+            complete=l3a if sc.cap.captured(l3a) and l3a > k["an2"] else None)
+        e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
+                                                           {"start": ts(k["an2"]), "end": ts(rel1)}]})
+    if sc.records(a2):
+        rec(sc, n, "start", a2, "answered", k["an2"], k["l4"])
+        e["recording"].append({"device": a2, "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]})
+    if sc.records(a1):
+        rec(sc, n, "stop", a1, "cleared", rel1)
+    if sc.records(a2):
+        rec(sc, n, "stop", a2, "cleared", rel2)
     sc.calls.append(e)
     return e
 
