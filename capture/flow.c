@@ -201,8 +201,9 @@ static struct ct_flow *flow_alloc(struct ct_flowtab *t)
 
 /* The key's hash. The table is keyed by what packets say, so the hash is keyed SipHash
  * (util/hash.h); an IPv4 flow hashes its 13 meaningful bytes (the addresses, the ports, the
- * protocol) rather than the 40 of the key, which costs SipHash three rounds less per packet,
- * and hands them over as numbers (ct_hash_words). */
+ * protocol) rather than the 40 of the key, handed over as numbers, with SipHash-1-3 (as the
+ * tables of Rust and Python: keyed, half the rounds of 2-4). An IPv6 flow hashes its whole key
+ * with SipHash-2-4 (ct_hash): rarer, and 40 bytes are past the inline variants. */
 static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *k)
 {
 	if (!ct_addr_is_v4(&k->a) || !ct_addr_is_v4(&k->b))
@@ -211,7 +212,7 @@ static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *
 	memcpy(&a, k->a.a + 12, 4);
 	memcpy(&b, k->b.a + 12, 4);
 	uint64_t tail = k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->proto << 32;
-	return ct_hash_words(&t->key, a | (uint64_t)b << 32, tail, 13);
+	return ct_hash13_words(&t->key, a | (uint64_t)b << 32, tail, 13);
 }
 
 void ct_flow_key_of(const struct ct_pkt *p, struct ct_flow_key *k, int *side)
