@@ -164,12 +164,22 @@ static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_a
 
 _Static_assert(sizeof(struct ct_flow_key) == 40, "flow keys compare as five words");
 
+/* word i (0 to 4) of a key */
+static inline uint64_t key_word(const struct ct_flow_key *k, size_t i)
+{
+	uint64_t w;
+	memcpy(&w, (const uint8_t *)k + i * 8, 8);
+	return w;
+}
+
+/* Word by word, each loaded into a register: copied as arrays, the keys went through the
+ * stack (with its canary) on every lookup. */
 static bool flow_key_eq(const struct ct_flow_key *a, const struct ct_flow_key *b)
 {
-	uint64_t x[5], y[5];
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	uint64_t d = 0;
+	for (size_t i = 0; i < 5; i++)
+		d |= key_word(a, i) ^ key_word(b, i);
+	return d == 0;
 }
 
 static struct ct_flow *flow_alloc(struct ct_flowtab *t)
