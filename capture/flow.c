@@ -164,12 +164,22 @@ static int addr_port_cmp(const struct ct_addr *a, uint16_t pa, const struct ct_a
 
 _Static_assert(sizeof(struct ct_flow_key) == 40, "flow keys compare as five words");
 
+/* word i (0 to 4) of a key */
+static inline uint64_t key_word(const struct ct_flow_key *k, size_t i)
+{
+	uint64_t w;
+	memcpy(&w, (const uint8_t *)k + i * 8, 8);
+	return w;
+}
+
+/* Word by word, each loaded into a register: copied as arrays, the keys went through the
+ * stack (with its canary) on every lookup. */
 static bool flow_key_eq(const struct ct_flow_key *a, const struct ct_flow_key *b)
 {
-	uint64_t x[5], y[5];
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	uint64_t d = 0;
+	for (size_t i = 0; i < 5; i++)
+		d |= key_word(a, i) ^ key_word(b, i);
+	return d == 0;
 }
 
 static struct ct_flow *flow_alloc(struct ct_flowtab *t)
@@ -201,8 +211,9 @@ static struct ct_flow *flow_alloc(struct ct_flowtab *t)
 
 /* The key's hash. The table is keyed by what packets say, so the hash is keyed SipHash
  * (util/hash.h); an IPv4 flow hashes its 13 meaningful bytes (the addresses, the ports, the
- * protocol) rather than the 40 of the key, which costs SipHash three rounds less per packet,
- * and hands them over as numbers (ct_hash_words). */
+ * protocol) rather than the 40 of the key, handed over as numbers, with SipHash-1-3 (as the
+ * tables of Rust and Python: keyed, half the rounds of 2-4). An IPv6 flow hashes its whole key
+ * with SipHash-2-4 (ct_hash): rarer, and 40 bytes are past the inline variants. */
 static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *k)
 {
 	if (!ct_addr_is_v4(&k->a) || !ct_addr_is_v4(&k->b))
@@ -211,7 +222,7 @@ static uint64_t flow_hash(const struct ct_flowtab *t, const struct ct_flow_key *
 	memcpy(&a, k->a.a + 12, 4);
 	memcpy(&b, k->b.a + 12, 4);
 	uint64_t tail = k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->proto << 32;
-	return ct_hash_words(&t->key, a | (uint64_t)b << 32, tail, 13);
+	return ct_hash13_words(&t->key, a | (uint64_t)b << 32, tail, 13);
 }
 
 void ct_flow_key_of(const struct ct_pkt *p, struct ct_flow_key *k, int *side)
