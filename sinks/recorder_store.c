@@ -178,8 +178,9 @@ static void walk_level(int fd, const char *prefix, unsigned level, void (*fn)(co
 	while (d && (e = readdir(d)) != NULL) {
 		if (!all_digits(e->d_name, width[level]))
 			continue;
-		char path[16];
-		snprintf(path, sizeof(path), "%s%s%.4s", prefix, level ? "/" : "", e->d_name);
+		char path[16]; /* YYYY/MM/DD */
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%.4s", prefix, level ? "/" : "", e->d_name) >= sizeof(path))
+			continue; /* cannot be (the names are digits of width[]): the compiler cannot see it */
 		if (level == 2) {
 			fn(path, arg);
 			continue;

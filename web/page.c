@@ -162,7 +162,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 bool view_parse_time(const char *s, ct_time_t *t)
 {
-	int y, mo, d, h, mi, se, us;
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, us = 0; /* set by digits(); -O3 cannot see it */
 	if (!s || strlen(s) != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
 	    s[19] != '.' || s[26] != 'Z')
 		return false;

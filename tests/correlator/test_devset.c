@@ -19,7 +19,7 @@ static void parse_ok(struct ct_devset *s, const char *spec)
 	char err[256] = "";
 	int rc = ct_devset_parse(s, spec, err, sizeof(err));
 	if (rc != CT_OK)
-		fail_msg("'%s' refused: %s", spec, err);
+		fail_msg("'%s' refused: %s", spec ? spec : "(null)", err);
 }
 
 static void test_range_edges(void **state)
