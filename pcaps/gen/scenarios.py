@@ -1718,24 +1718,7 @@ def call_consultation(sc, L, t0, c1, c2, ucid=None, a1="2001", a2="2002", key="c
                     cti_lag_ms=k["lag"], **({"evidence_has": [ucid]} if ucid else {}))
     e["correlation"] = {"method": "device_time"}  # R13: the consultation's CSTA call has no UCID
     sc.recorded()
-    n = len(sc.calls)
-    if sc.records(a1):
-        rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
-        rec(sc, n, "pause", a1, "held", k["th"])
-        # R16: it talks to a2; the PBX's side of a1's consultation leg is known with the PBX's
-        # 200 OK to a1's INVITE, which comes after a2 answered: an update then
-        l3a = k["l3"].times["answer"]
-        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True,
-            complete=l3a if sc.cap.captured(l3a) and l3a > k["an2"] else None)
-        e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
-                                                           {"start": ts(k["an2"]), "end": ts(rel1)}]})
-    if sc.records(a2):
-        rec(sc, n, "start", a2, "answered", k["an2"], k["l4"])
-        e["recording"].append({"device": a2, "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]})
-    if sc.records(a1):
-        rec(sc, n, "stop", a1, "transferred", rel1)
-    if sc.records(a2):
-        rec(sc, n, "stop", a2, "cleared", rel2)
+    consult_recordings(sc, e, k, a1, a2, rel1, rel2, "transferred")
     sc.calls.append(e)
     return e
 
@@ -1771,6 +1754,30 @@ def conference_in(sc, L, k, c1, c2, a1, a2, nat, tf):
     return t_conf, tres
 
 
+def consult_recordings(sc, e, k, a1, a2, rel1, rel2, why1):
+    """R16 of a consultation (consult_common's k) in the call e about to be appended: a1 recorded
+    from its answer to its hold and again from a2's answer (it talks to a2 on its consultation
+    leg) until it leaves (why1: transferred, cleared), a2 from its answer until it leaves."""
+    n = len(sc.calls)
+    if sc.records(a1):
+        rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
+        rec(sc, n, "pause", a1, "held", k["th"])
+        # the PBX's side of a1's consultation leg is known with the PBX's 200 OK to a1's
+        # INVITE, which comes after a2 answered: an update then
+        l3a = k["l3"].times["answer"]
+        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True,
+            complete=l3a if sc.cap.captured(l3a) and l3a > k["an2"] else None)
+        e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
+                                                           {"start": ts(k["an2"]), "end": ts(rel1)}]})
+    if sc.records(a2):
+        rec(sc, n, "start", a2, "answered", k["an2"], k["l4"])
+        e["recording"].append({"device": a2, "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]})
+    if sc.records(a1):
+        rec(sc, n, "stop", a1, why1, rel1)
+    if sc.records(a2):
+        rec(sc, n, "stop", a2, "cleared", rel2)
+
+
 def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="c2", talk=2000 * MS, stay=3000 * MS,
                     talk2=2000 * MS, caller=(CALLER_E164, CALLER_NAT), **kw):
     """consult_common, then a1 conferences the three; a1 drops first, the caller hangs up later."""
@@ -1798,23 +1805,8 @@ def call_conference(sc, L, t0, c1, c2, u, a1="2001", a2="2002", key="c1", ckey="
     # R16 where the site records (the busy hour): as a consultation (call_consultation) until the
     # conference; a1 then talks to both on its customer leg, recorded on until it leaves (its
     # RTP changes there: an update, not in these records), a2 until it leaves
-    n = len(sc.calls)
     rel1, rel2 = sc.first(*hangup(k["a1"]), t_cc1), sc.first(*hangup(k["l4"]), t_callc)
-    if sc.records(a1):
-        rec(sc, n, "start", a1, "answered", k["an1"], k["a1"])
-        rec(sc, n, "pause", a1, "held", k["th"])
-        l3a = k["l3"].times["answer"]
-        rec(sc, n, "resume", a1, "consultation", k["an2"], k["l3"], phone_is_a=True,
-            complete=l3a if sc.cap.captured(l3a) and l3a > k["an2"] else None)
-        e["recording"].append({"device": a1, "intervals": [{"start": ts(k["an1"]), "end": ts(k["th"])},
-                                                           {"start": ts(k["an2"]), "end": ts(rel1)}]})
-    if sc.records(a2):
-        rec(sc, n, "start", a2, "answered", k["an2"], k["l4"])
-        e["recording"].append({"device": a2, "intervals": [{"start": ts(k["an2"]), "end": ts(rel2)}]})
-    if sc.records(a1):
-        rec(sc, n, "stop", a1, "cleared", rel1)
-    if sc.records(a2):
-        rec(sc, n, "stop", a2, "cleared", rel2)
+    consult_recordings(sc, e, k, a1, a2, rel1, rel2, "cleared")
     sc.calls.append(e)
     return e
 
