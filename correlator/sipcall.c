@@ -328,6 +328,17 @@ static void to_calls(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 /* The event of a message (moment: its name) and, unless a retransmission, its moment for the
  * call correlator (to_call: what it means for the call, which an ACK standing for a lost 200 OK
  * makes an answer). */
+/* meta as if the message had gone the other way (a lost message its answer tells of). */
+static const struct ct_sip_meta *reversed(const struct ct_sip_meta *meta, struct ct_sip_meta *out)
+{
+	*out = *meta;
+	out->src = meta->dst;
+	out->dst = meta->src;
+	out->sport = meta->dport;
+	out->dport = meta->sport;
+	return out;
+}
+
 static void event_as(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment moment, enum ct_sip_moment to_call,
 		     const struct ct_sip_msg *m, const struct ct_sip_meta *meta, bool retrans)
 {
@@ -335,8 +346,11 @@ static void event_as(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment m
 		return; /* its CSTA content is reported as csta events */
 	struct who w;
 	who_of(m, &w);
-	if (c && !retrans)
-		to_calls(t, c, to_call, m, meta, &w);
+	if (c && !retrans) {
+		/* an ACK telling of a 2xx the capture lost: the answer came from the other side */
+		struct ct_sip_meta rev;
+		to_calls(t, c, to_call, m, to_call != moment ? reversed(meta, &rev) : meta, &w);
+	}
 	const struct ct_sdp *sdp = c && t->media ? ct_media_take_sdp(t->media) : NULL;
 	if (!t->rep || !t->rep->sip_event)
 		return;
@@ -484,14 +498,10 @@ static void on_request(struct ct_sipcalls *t, struct call *c, const struct ct_si
 static void lost_request(struct ct_sipcalls *t, struct call *c, enum ct_sip_moment mo, const struct ct_sip_msg *m,
 			 const struct ct_sip_meta *meta)
 {
-	struct ct_sip_meta req = *meta;
-	req.src = meta->dst;
-	req.dst = meta->src;
-	req.sport = meta->dport;
-	req.dport = meta->sport;
+	struct ct_sip_meta req;
 	struct who w;
 	who_of(m, &w);
-	to_calls(t, c, mo, m, &req, &w);
+	to_calls(t, c, mo, m, reversed(meta, &req), &w);
 }
 
 static void on_response(struct ct_sipcalls *t, struct call *c, const struct ct_sip_msg *m,
