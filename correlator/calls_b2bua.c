@@ -342,9 +342,11 @@ static void drop_cti_apart(struct ct_calls *t, const struct ccall *cc, struct le
 static struct ccall *try_pair(struct ct_calls *t, struct ccall *cc, struct leg *x, const struct ct_addr *h,
 			      int kind)
 {
-	unsigned v1, v2;
+	if (x->sip->rpaired || !x->sip->rconstrained)
+		return cc;
 	drop_cti_apart(t, cc, x);
-	int lead = x->sip->rpaired || !x->sip->rconstrained ? -1 : leader(x, &v1, &v2);
+	unsigned v1, v2;
+	int lead = leader(x, &v1, &v2);
 	if (lead < 0)
 		return cc;
 	struct ccall *ycc;

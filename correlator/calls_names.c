@@ -84,11 +84,12 @@ static void unlink_age(struct names *nm, struct alias *a)
 }
 
 /* Learns that `from` (a long form, a SIP user) is device dev. */
-static void learn(struct ct_calls *t, const char *from, const char *dev)
+/* Returns the entry (NULL: nothing to learn). */
+static struct alias *learn(struct ct_calls *t, const char *from, const char *dev)
 {
 	struct names *nm = t->names;
 	if (!from[0] || !dev[0] || strcmp(from, dev) == 0 || strlen(from) >= sizeof(nm->pool[0].from))
-		return;
+		return NULL;
 	struct alias *a = alias_find(t, from);
 	if (a) {
 		unlink_age(nm, a);
@@ -114,6 +115,7 @@ static void learn(struct ct_calls *t, const char *from, const char *dev)
 	else
 		nm->oldest = a;
 	nm->newest = a;
+	return a;
 }
 
 const char *device_of(struct ct_calls *t, const char *user)
@@ -140,17 +142,17 @@ const char *device_at(struct ct_calls *t, const char *user, const struct ct_addr
 {
 	if (calls_empty(user))
 		return user;
-	char k[sizeof(((struct alias *)0)->from)];
-	const struct alias *a = host && at_key(k, sizeof(k), user, host) ? alias_find(t, k) : NULL;
+	char c[CT_NUMBER_NORM_MAX], k[sizeof(((struct alias *)0)->from)];
+	const char *plain = ct_number_clean(user, c, sizeof(c)) ? c : user; /* as learn_user keys it */
+	const struct alias *a = host && at_key(k, sizeof(k), plain, host) ? alias_find(t, k) : NULL;
 	if (a)
 		return a->dev;
 	/* a user learnt at another phone is not known at this one: two phones may register one
 	 * account-style user (agent.smith on a desk phone and a softphone, two sites' 2001) */
-	char c[CT_NUMBER_NORM_MAX];
-	a = host ? alias_find(t, ct_number_clean(user, c, sizeof(c)) ? c : user) : NULL;
-	if (a && a->at_host && memcmp(&a->host, host, sizeof(*host)))
+	a = alias_find(t, plain);
+	if (!a || !a->dev[0] || (host && a->at_host && memcmp(&a->host, host, sizeof(*host))))
 		return user;
-	return device_of(t, user);
+	return a->dev;
 }
 
 void learn_user(struct ct_calls *t, const char *user, const char *dev, const struct ct_addr *host)
@@ -168,13 +170,9 @@ void learn_user(struct ct_calls *t, const char *user, const char *dev, const str
 	struct alias *a = alias_find(t, plain);
 	if (a && a->dev[0] && strcmp(a->dev, dev)) {
 		a->dev[0] = '\0';
-	} else if (!a) {
-		learn(t, plain, dev);
-		a = host ? alias_find(t, plain) : NULL;
-		if (a) {
-			a->host = *host;
-			a->at_host = true;
-		}
+	} else if (!a && (a = learn(t, plain, dev)) && host) {
+		a->host = *host;
+		a->at_host = true;
 	}
 }
 
