@@ -171,13 +171,55 @@ static void test_entries_ahead_of_the_clock_give_way(void **state)
 	ct_dedup_free(&d);
 }
 
+/* The fingerprint sees every bit of the payload and of the id, at every length a packet can
+ * have (XXH3 takes a different path for each range of lengths), and gives the verdicts it must:
+ * the packet itself again within the window is a copy; one that differs from a packet in the
+ * table by one bit of its payload or id is not. */
+static void test_fingerprint_sees_every_bit(void **state)
+{
+	(void)state;
+	struct ct_hashkey key;
+	ct_hashkey_fixed(&key, 11);
+	struct ct_dedup d;
+	assert_int_equal(ct_dedup_init(&d, 1u << 16, 50 * 1000, &key), CT_OK);
+	static const uint8_t s4[4] = { 10, 0, 0, 1 }, d4[4] = { 10, 0, 0, 2 };
+	static const uint8_t s6[16] = { 0x20, 1, 0xd, 0xb8, [15] = 1 }, d6[16] = { 0x20, 1, 0xd, 0xb8, [15] = 2 };
+	uint8_t pay[300];
+	for (size_t i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 37 + 11);
+	ct_time_t now = 1767603630000000ULL;
+	for (size_t len = 0; len <= sizeof(pay); len += len < 70 ? 1 : 23) {
+		for (int v6 = 0; v6 < 2; v6++) {
+			struct ct_dedup_id id;
+			ct_dedup_id_make(&id, v6 ? 6 : 4, v6 ? s6 : s4, v6 ? d6 : d4, (uint32_t)len, (uint32_t)len, 0, 17);
+			assert_false(ct_dedup_check(&d, &id, pay, len, now));
+			assert_true(ct_dedup_check(&d, &id, pay, len, now + 1000));
+			/* each variant below lands in the same bucket, which it then holds: it is not a
+			 * copy of the packet, nor of another variant (two bits apart) */
+			for (size_t i = 0; i < len; i++) {
+				pay[i] ^= (uint8_t)(1u << (i % 8));
+				assert_false(ct_dedup_check(&d, &id, pay, len, now));
+				pay[i] ^= (uint8_t)(1u << (i % 8));
+			}
+			for (unsigned w = 0; w < id.n; w++) {
+				struct ct_dedup_id o = id;
+				o.w[w] ^= 1ull << (w * 11 % 64);
+				assert_false(ct_dedup_check(&d, &o, pay, len, now));
+				assert_true(ct_dedup_check(&d, &o, pay, len, now + 2000));
+			}
+			now += 60 * 1000;
+		}
+	}
+	ct_dedup_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_ingress_egress_copy), T(test_sip_retransmission_kept), T(test_different_ip_id_kept),
 		T(test_tunnelled_copy), T(test_tcp_copy_and_retransmission), T(test_disabled),
-		T(test_entries_ahead_of_the_clock_give_way),
+		T(test_entries_ahead_of_the_clock_give_way), T(test_fingerprint_sees_every_bit),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
