@@ -1,4 +1,4 @@
-/* workers.c - capture.workers: a reader thread, N shards per batch, one serial walk (how and
+/* workers.c - capture.workers: a decoding thread, N shards per batch, one serial walk (how and
  * why in workers.h). */
 #include "workers.h"
 
@@ -15,9 +15,6 @@
 #define WK_ARENA (4u << 20)     /* packet bytes per batch (a TCP segment of the largest snap length fits) */
 #define WK_SNAPS 64             /* counter snapshots (new seconds of packet time) per batch */
 #define WK_BATCHES 4            /* batches in flight: the reader fills one while another is worked on */
-#define WK_RAW_FRAMES 4096      /* frames per raw batch (read, not decoded yet) */
-#define WK_RAW_BYTES (4u << 20) /* their bytes (a frame of the largest snap length fits) */
-#define WK_RAWS 4
 
 enum wk_kind { WK_NOP, WK_L4, WK_TICK, WK_REBASE, WK_JUMP };
 
@@ -49,22 +46,6 @@ struct wk_batch {
 	struct ct_counters *snap;
 };
 
-/* Frames as read, for the decoding thread. */
-struct wk_frame {
-	ct_time_t ts;
-	uint32_t caplen, wirelen;
-	int linktype;
-	size_t off;
-};
-
-struct wk_raw {
-	struct wk_raw *next;
-	unsigned n;
-	size_t used;
-	struct wk_frame *fr;
-	uint8_t *bytes;
-};
-
 struct wk_thread {
 	pthread_t tid;
 	struct ct_workers *w;
@@ -92,12 +73,6 @@ struct ct_workers {
 	struct wk_batch *cur;
 	bool quit;
 	uint64_t batch_id;
-	/* the read thread hands raw frames to the decoding thread (the reader's capture) */
-	struct wk_raw raw[WK_RAWS];
-	struct wk_raw *rfill;           /* being filled by the read thread */
-	struct wk_raw *raw_free, *raw_head, *raw_tail;
-	bool raw_done;                  /* the read thread ended */
-	pthread_cond_t cv_raw_full, cv_raw_free;
 	struct ct_source *src;
 	volatile sig_atomic_t *stop;
 	int rrc;
@@ -410,104 +385,18 @@ static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned fra
 	ev->frames = frames;
 }
 
-/* ---- the read thread: frames copied into raw batches ---- */
-
-static void raw_publish(struct ct_workers *w)
-{
-	struct wk_raw *r = w->rfill;
-	if (!r || !r->n)
-		return;
-	w->rfill = NULL;
-	pthread_mutex_lock(&w->mu);
-	if (w->raw_tail)
-		w->raw_tail->next = r;
-	else
-		w->raw_head = r;
-	w->raw_tail = r;
-	pthread_cond_signal(&w->cv_raw_full);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void raw_frame(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
-{
-	struct ct_workers *w = user;
-	size_t len = CT_MIN((size_t)caplen, (size_t)WK_RAW_BYTES);
-	struct wk_raw *r = w->rfill;
-	if (r && (r->n == WK_RAW_FRAMES || r->used + len > WK_RAW_BYTES)) {
-		raw_publish(w);
-		r = NULL;
-	}
-	if (!r) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->raw_free)
-			pthread_cond_wait(&w->cv_raw_free, &w->mu);
-		r = w->raw_free;
-		w->raw_free = r->next;
-		pthread_mutex_unlock(&w->mu);
-		r->next = NULL;
-		r->n = 0;
-		r->used = 0;
-		w->rfill = r;
-	}
-	struct wk_frame *f = &r->fr[r->n++];
-	f->ts = ts;
-	f->caplen = (uint32_t)len;
-	f->wirelen = wirelen;
-	f->linktype = linktype;
-	f->off = r->used;
-	memcpy(r->bytes + r->used, frame, len);
-	r->used += len;
-}
+/* ---- the decoding thread: reads and decodes through the reader's capture into event batches ---- */
 
 /* live input at a low rate: a partial batch does not wait for more frames */
-static void read_tick(void *arg)
+static void decode_tick(void *arg)
 {
-	raw_publish(arg);
+	publish(arg);
 }
-
-static void *read_main(void *arg)
-{
-	struct ct_workers *w = arg;
-	w->rrc = ct_source_run_frames(w->src, raw_frame, w, w->stop, read_tick, w, w->rerr, sizeof(w->rerr));
-	raw_publish(w);
-	pthread_mutex_lock(&w->mu);
-	w->raw_done = true;
-	pthread_cond_signal(&w->cv_raw_full);
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
-/* ---- the decoding thread: raw frames through the reader's capture into event batches ---- */
 
 static void *decode_main(void *arg)
 {
 	struct ct_workers *w = arg;
-	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->raw_head && !w->raw_done)
-			pthread_cond_wait(&w->cv_raw_full, &w->mu);
-		struct wk_raw *r = w->raw_head;
-		if (r) {
-			w->raw_head = r->next;
-			if (!w->raw_head)
-				w->raw_tail = NULL;
-		}
-		pthread_mutex_unlock(&w->mu);
-		if (!r)
-			break; /* read thread done, nothing left */
-		for (unsigned i = 0; i < r->n; i++) {
-			const struct wk_frame *f = &r->fr[i];
-			ct_capture_frame(&w->rcap, f->linktype, f->ts, r->bytes + f->off, f->caplen, f->wirelen);
-		}
-		pthread_mutex_lock(&w->mu);
-		r->next = w->raw_free;
-		w->raw_free = r;
-		pthread_cond_signal(&w->cv_raw_free);
-		bool idle = !w->raw_head;
-		pthread_mutex_unlock(&w->mu);
-		if (idle)
-			publish(w); /* no more input for now: what was decoded goes on */
-	}
+	w->rrc = ct_source_run(w->src, &w->rcap, w->stop, decode_tick, w, w->rerr, sizeof(w->rerr));
 	adv_flush(w);
 	publish(w);
 	pthread_mutex_lock(&w->mu);
@@ -537,17 +426,9 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 	w->rrc = CT_OK;
 	w->rerr[0] = '\0';
 	w->reader_done = false;
-	w->raw_done = false;
 	w->inline_mode = false;
-	pthread_t reader, decoder;
+	pthread_t decoder;
 	if (pthread_create(&decoder, NULL, decode_main, w) != 0) {
-		run_inline(w);
-	} else if (pthread_create(&reader, NULL, read_main, w) != 0) {
-		pthread_mutex_lock(&w->mu); /* the decoding thread ends at once */
-		w->raw_done = true;
-		pthread_cond_signal(&w->cv_raw_full);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(decoder, NULL);
 		run_inline(w);
 	} else {
 		uint64_t last_tick = ct_mono_ms();
@@ -587,7 +468,6 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 			if (done)
 				break;
 		}
-		pthread_join(reader, NULL);
 		pthread_join(decoder, NULL);
 	}
 	counters_merge(w, &w->rctr);
@@ -628,17 +508,6 @@ int ct_workers_new(struct ct_workers **out, struct ct_capture *c, unsigned nshar
 	pthread_cond_init(&w->cv_free, NULL);
 	pthread_cond_init(&w->cv_go, NULL);
 	pthread_cond_init(&w->cv_done, NULL);
-	pthread_cond_init(&w->cv_raw_full, NULL);
-	pthread_cond_init(&w->cv_raw_free, NULL);
-	for (unsigned i = 0; i < WK_RAWS; i++) {
-		struct wk_raw *r = &w->raw[i];
-		r->fr = malloc((size_t)WK_RAW_FRAMES * sizeof(*r->fr));
-		r->bytes = malloc(WK_RAW_BYTES);
-		if (!r->fr || !r->bytes)
-			goto fail;
-		r->next = w->raw_free;
-		w->raw_free = r;
-	}
 	for (unsigned i = 0; i < WK_BATCHES; i++) {
 		struct wk_batch *b = &w->batch[i];
 		b->ev = malloc((size_t)WK_EVENTS * sizeof(*b->ev));
@@ -701,12 +570,6 @@ void ct_workers_free(struct ct_workers *w)
 		free(w->batch[i].arena);
 		free(w->batch[i].snap);
 	}
-	for (unsigned i = 0; i < WK_RAWS; i++) {
-		free(w->raw[i].fr);
-		free(w->raw[i].bytes);
-	}
-	pthread_cond_destroy(&w->cv_raw_full);
-	pthread_cond_destroy(&w->cv_raw_free);
 	pthread_cond_destroy(&w->cv_full);
 	pthread_cond_destroy(&w->cv_free);
 	pthread_cond_destroy(&w->cv_go);

@@ -1,12 +1,14 @@
 /* workers.h - capture.workers: the per-flow path on several threads, the records unchanged.
  *
- * With capture.workers = N >= 2 the work of ct_source_run() is shared by N + 2 threads:
- *  - a read thread reads the frames (libpcap) and copies them into raw batches;
- *  - a decoding thread decodes them up to their transport header with a capture of its own
- *    (link layers, tunnels, IP, SPAN dedup, defragmentation, the capture clock: everything
- *    whose state is per frame or per run, in input order), writing what it finds as a stream
- *    of events into batches: transport packets (copied), clock ticks, flow expiry points,
- *    clock moves;
+ * With capture.workers = N >= 2 the work of ct_source_run() is shared by N + 1 threads:
+ *  - a decoding thread reads the frames (ct_source_run: libpcap, or ctitap's own reader for a
+ *    plain pcap file) and decodes each where it was read, up to its transport header, with a
+ *    capture of its own (link layers, tunnels, IP, SPAN dedup, defragmentation, the capture
+ *    clock: everything whose state is per frame or per run, in input order), writing what it
+ *    finds as a stream of events into batches: transport packets (copied), clock ticks, flow
+ *    expiry points, clock moves. (A read thread of its own, copying frames to it, cost more
+ *    than it gave: the copy, and the frames' bytes moving between cores.) A batch goes on when
+ *    full, or about every 100 ms of wall time (live input at a low rate);
  *  - for each batch, N shards run in parallel (the calling thread takes shard 0): a packet's
  *    shard is a hash of its addresses and ports, so every packet of a flow goes to the same
  *    one, in order. A shard takes the UDP packets of flows that already exist and only need
@@ -25,7 +27,7 @@
  * Counters: the reader's own (decode, dedup, defrag) reach the run's counters at each new
  * second of packet time, where the stats records read them, and at the end of each source.
  *
- * Memory: four raw batches and four event batches, each of 4096 frames or events and 4 MiB of
+ * Memory: four event batches, each of 4096 events and 4 MiB of
  * packet bytes (pages touched as used). The scaling limit is the decoding thread (decode and
  * SPAN dedup, in input order) and the serial walk; docs/performance.md has the figures.
  */
