@@ -89,6 +89,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "find CSTA links (BER and XML) on TCP by content and decode them" },
 	{ "csta.max_links", K_U32, offsetof(struct ct_config, csta_max_links), 0, 1, 65536,
 	  "CSTA links tracked at once" },
+	{ "csta.max_monitors", K_U32, offsetof(struct ct_config, csta_max_monitors), 0, 1, 1 << 20,
+	  "devices monitored on one CSTA link that ctitap keeps (a MonitorStart result past it is counted, csta_monitors_dropped)" },
+	{ "csta.max_monitors_total", K_U32, offsetof(struct ct_config, csta_max_monitors_total), 0, 1, 1 << 22,
+	  "devices monitored on all CSTA links together that ctitap keeps (~64 bytes each)" },
 	{ "csta.response_timeout_ms", K_TIME_MS, offsetof(struct ct_config, csta_response_timeout), 0, 0, 3600000,
 	  "a CSTA request with no answer after this long is audited (missing_response; 0: only when its link goes down)" },
 	{ "csta.duplicate_window_ms", K_TIME_MS, offsetof(struct ct_config, csta_dup_window), 0, 0, 60000,
@@ -397,6 +401,8 @@ void ct_config_init(struct ct_config *cfg)
 	cfg->rtp_enabled = true;
 	cfg->csta_enabled = true;
 	cfg->csta_max_links = 256;
+	cfg->csta_max_monitors = 16384;
+	cfg->csta_max_monitors_total = 65536;
 	ct_numbers_init(&cfg->numbers);
 	struct ct_view_cfg view;
 	ct_view_cfg_default(&view);

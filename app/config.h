@@ -34,6 +34,7 @@ struct ct_config {
 	bool rtp_enabled;
 	bool csta_enabled;
 	uint32_t csta_max_links;
+	uint32_t csta_max_monitors, csta_max_monitors_total;
 	/* numbers.*: the rules as written, and everything parsed (country code and prefixes are
 	 * set straight into numbers) */
 	char numbers_rules[512];

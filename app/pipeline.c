@@ -488,6 +488,7 @@ int ct_pipeline_init(struct ct_pipeline *p, const struct ct_config *cfg, const s
 	if (rc)
 		goto free_sipcalls;
 	ct_cstalinks_set_audit(p->links, cfg->csta_response_timeout, cfg->csta_dup_window);
+	ct_cstalinks_set_monitor_caps(p->links, cfg->csta_max_monitors, cfg->csta_max_monitors_total);
 	struct ct_calls_cfg ccfg = cfg->calls;
 	ccfg.rtp = cfg->rtp_enabled;
 	ccfg.pause_on_hold = cfg->record_pause_on_hold;

@@ -22,6 +22,12 @@ void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, 
 	t->dup_window = dup_window;
 }
 
+void ct_cstalinks_set_monitor_caps(struct ct_cstalinks *t, uint32_t per_link, uint32_t total)
+{
+	t->max_monitors = per_link;
+	t->max_monitors_total = total;
+}
+
 void ct_cstalinks_set_agents(struct ct_cstalinks *t, struct ct_agents *agents)
 {
 	t->agents = agents;
@@ -42,6 +48,8 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 	t->ctr = ctr;
 	t->rep = rep;
 	t->response_timeout = CT_CSTALINK_RESPONSE_TIMEOUT;
+	t->max_monitors = 16384;
+	t->max_monitors_total = 65536;
 	t->dup_window = CT_CSTALINK_DUP_WINDOW;
 	ct_hashkey_random(&t->key);
 	if (ct_htab_init(&t->monitors, (size_t)t->max_links * 64, (size_t)1 << 18) != CT_OK) {
@@ -59,6 +67,7 @@ void cl_link_free(struct link *l)
 		struct monitor *m = l->mon;
 		l->mon = m->next;
 		ct_htab_del(&l->t->monitors, &m->hn);
+		l->t->nmon--;
 		free(m);
 	}
 	free(l);
@@ -250,13 +259,19 @@ static void monitor_add(struct ct_cstalinks *t, struct link *l, const char *xref
 		free(m);
 		return;
 	}
-	if (l->nmon >= CT_CSTALINK_MAX_MONITORS || !(m = monitor_new(l, xref, device))) {
+	if (l->nmon >= t->max_monitors || t->nmon >= t->max_monitors_total) {
+		CT_COUNT_LOG(t->ctr->csta_monitors_dropped, "a MonitorStart result not kept: csta.max_monitors%s reached",
+			     l->nmon >= t->max_monitors ? "" : "_total");
+		return;
+	}
+	if (!(m = monitor_new(l, xref, device))) {
 		t->ctr->csta_monitors_dropped++;
 		return;
 	}
 	m->next = l->mon;
 	l->mon = m;
 	l->nmon++;
+	t->nmon++;
 	ct_htab_add(&t->monitors, &m->hn, monitor_hash(l, xref));
 }
 
@@ -272,6 +287,7 @@ void cl_monitor_del(struct link *l, const char *xref)
 		}
 	ct_htab_del(&l->t->monitors, &m->hn);
 	l->nmon--;
+	l->t->nmon--;
 	free(m);
 }
 

@@ -49,6 +49,11 @@ int ct_cstalinks_new(struct ct_cstalinks **out, uint32_t max_links, struct ct_co
 /* Audit settings: missing_response after response_timeout without an answer (0: only when
  * the link goes down), duplicate_event within dup_window. Defaults 10 s and 2 s. */
 void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, ct_time_t dup_window);
+/* Monitored devices kept (MonitorStart results; a device per monitor cross-reference): at most
+ * per_link on one link and total on all links together; past either the result is counted
+ * (csta_monitors_dropped), its events then name a cross-reference ctitap does not know.
+ * Defaults 16 384 and 65 536 (csta.max_monitors, csta.max_monitors_total). */
+void ct_cstalinks_set_monitor_caps(struct ct_cstalinks *t, uint32_t per_link, uint32_t total);
 struct ct_calls;
 /* Where CSTA calls' moments go to be joined with their SIP legs (may be NULL). */
 void ct_cstalinks_set_calls(struct ct_cstalinks *t, struct ct_calls *calls);

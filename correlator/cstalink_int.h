@@ -19,7 +19,6 @@
 #include "cstalink.h"
 
 #define CT_CSTALINK_MAX_PENDING 256
-#define CT_CSTALINK_MAX_MONITORS 4096
 #define CT_CSTALINK_RECENT 256      /* event fingerprints kept for duplicate_event */
 #define CT_CSTALINK_MAX_UNKNOWN 64  /* unknown xrefs remembered (one audit each) */
 #define CT_CSTALINK_MAX_ENDED 64    /* monitors ended recently, with their blind periods */
@@ -121,6 +120,8 @@ struct ct_cstalinks {
 	uint32_t nclosed;          /* links kept down after their TCP connection closed */
 	struct ct_agents *agents;
 	struct ct_htab monitors;   /* struct monitor by (link serial, xref) */
+	uint32_t nmon;             /* in it, on all links */
+	uint32_t max_monitors, max_monitors_total; /* ct_cstalinks_set_monitor_caps */
 	struct ct_hashkey key;     /* its buckets (xrefs come off the wire) */
 	uint64_t serials;
 };

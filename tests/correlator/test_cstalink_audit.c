@@ -243,6 +243,36 @@ static void test_unknown_monitor(void **state)
 	teardown(T0 + 4 * SEC);
 }
 
+/* csta.max_monitors (a link) and csta.max_monitors_total (all links): a MonitorStart result past
+ * either is counted and not kept, so its device's events name an xref ctitap does not know;
+ * the monitors kept work as before. */
+static void test_monitor_caps(void **state)
+{
+	(void)state;
+	setup(false);
+	ct_cstalinks_set_monitor_caps(fx.links, 3, 5);
+	char dev[8], xref[8];
+	for (int i = 1; i <= 4; i++) { /* link 1: the 4th is past its cap of 3 */
+		snprintf(dev, sizeof dev, "10%d", i);
+		snprintf(xref, sizeof xref, "x%d", i);
+		monitor(1, 10, T0, i, dev, xref);
+	}
+	assert_int_equal(fx.ctr.csta_monitors_dropped, 1);
+	for (int i = 1; i <= 3; i++) { /* link 2: the 3rd is past the total of 5 */
+		snprintf(dev, sizeof dev, "20%d", i);
+		snprintf(xref, sizeof xref, "y%d", i);
+		monitor(2, 11, T0, i, dev, xref);
+	}
+	assert_int_equal(fx.ctr.csta_monitors_dropped, 2);
+	ev(1, 10, T0 + SEC, "delivered", "x3", "C1", "103", "alerting");
+	ev(2, 11, T0 + SEC, "delivered", "y2", "C2", "202", "alerting");
+	assert_int_equal(fx.ctr.csta_unknown_xref, 0);
+	ev(1, 10, T0 + SEC, "delivered", "x4", "C3", "104", "alerting");
+	ev(2, 11, T0 + SEC, "delivered", "y3", "C4", "203", "alerting");
+	assert_int_equal(fx.ctr.csta_unknown_xref, 2);
+	teardown(T0 + 4 * SEC);
+}
+
 /* A request unanswered after csta.response_timeout_ms; an answered one is not reported. */
 static void test_missing_response(void **state)
 {
@@ -420,7 +450,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duplicate_event), cmocka_unit_test(test_monitor_reissued),
-		cmocka_unit_test(test_unknown_monitor),
+		cmocka_unit_test(test_unknown_monitor), cmocka_unit_test(test_monitor_caps),
 		cmocka_unit_test(test_missing_response), cmocka_unit_test(test_blind_gap),
 		cmocka_unit_test(test_blind_down),	cmocka_unit_test(test_blind_monitor),
 		cmocka_unit_test(test_max_links_evicts_idle_fakes), cmocka_unit_test(test_max_links_refuses_when_all_work),
