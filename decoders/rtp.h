@@ -50,7 +50,6 @@ struct ct_rtp_stream {
 	                                     sources) and counted, as tshark does */
 	uint64_t expected_prior, received_prior; /* expected/received before the current sequence
 	                                            run (SSRC change or A.1 resync) */
-	int64_t lost;                     /* expected - received (RFC 3550 A.3), negative with duplicates */
 	uint32_t ssrc_changes;
 	uint32_t pt_changes;              /* media payload type changes; DTMF and CN do not count */
 	uint64_t dup_or_reordered;        /* packets not beyond the highest sequence number */
@@ -68,6 +67,8 @@ struct ct_rtp_stream {
 	uint8_t codec_pt;                 /* dynamic PT of the codec, timed with clock_rate (0 = none;
 	                                     static PTs use their RFC 3551 clock) */
 	uint8_t media_pt;                 /* last non-DTMF, non-CN PT (0xff before the first) */
+	uint8_t fast_pt;                  /* a timed codec PT the packet before had (0xff: none) */
+	double fast_rate;                 /*   and its clock: its packets take the short path (rtp.c) */
 	uint32_t last_dtmf_ts;
 	bool in_dtmf;                     /* an event has started and its end packet not been seen */
 };
@@ -75,8 +76,28 @@ struct ct_rtp_stream {
 /* Clears *s for a new stream. clock_rate 0 means 8000. Set s->codec_pt afterwards when the
  * codec's payload type is dynamic. */
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t clock_rate, uint8_t dtmf_pt, uint8_t cn_pt);
+/* clock_rate, dtmf_pt, cn_pt or codec_pt changed after the stream's first packet (a new
+ * offer): the next packets are classified with the new values. */
+void ct_rtp_stream_retyped(struct ct_rtp_stream *s);
 /* Accounts one parsed packet that arrived at `arrival` (packet time). */
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival);
+
+/* Packets the current sequence run expects (RFC 3550 A.3): extended highest sequence number -
+ * base + 1; cycles >= 65536 whenever max_seq went round below base_seq, so this never
+ * underflows. */
+static inline uint64_t ct_rtp_stream_run_expected(const struct ct_rtp_stream *s)
+{
+	return (uint64_t)s->cycles + s->max_seq - s->base_seq + 1;
+}
+
+/* Packets lost: expected - received (RFC 3550 A.3), negative with duplicates; 0 before the
+ * first packet. Worked out when asked, not per packet. */
+static inline int64_t ct_rtp_stream_lost(const struct ct_rtp_stream *s)
+{
+	if (!s->started)
+		return 0;
+	return (int64_t)(s->expected_prior + ct_rtp_stream_run_expected(s)) - (int64_t)s->packets;
+}
 
 struct ct_rtcp_info {
 	unsigned sr, rr, sdes, bye, app, other;   /* packet counts in the compound */
