@@ -19,59 +19,6 @@
 #define MAX_MISORDER 100 /* ...and one this far back is a late packet, not a restart */
 #define MEDIA_PT_NONE 0xff
 
-int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
-{
-	memset(h, 0, sizeof(*h));
-	struct ct_cur c = ct_cur_make(p, len);
-	struct ct_cur fixed = ct_cur_sub(&c, 12); /* one bounds check for the fixed header */
-	uint8_t b0 = ct_cur_u8(&fixed);
-	uint8_t b1 = ct_cur_u8(&fixed);
-	h->seq = ct_cur_be16(&fixed);
-	h->ts = ct_cur_be32(&fixed);
-	h->ssrc = ct_cur_be32(&fixed);
-	if (fixed.err)
-		return CT_ETRUNC;
-	if ((b0 >> 6) != 2)
-		return CT_EINVAL;
-	h->cc = b0 & 0x0f;
-	h->marker = (b1 & 0x80) != 0;
-	h->pt = b1 & 0x7f;
-	ct_cur_skip(&c, (size_t)h->cc * 4);
-	if (b0 & 0x10) {
-		/* RFC 3550 5.3.1: 16-bit profile field, then the length in 32-bit words after the
-		 * 4-byte extension header */
-		ct_cur_skip(&c, 2);
-		uint16_t words = ct_cur_be16(&c);
-		ct_cur_skip(&c, (size_t)words * 4);
-	}
-	if (c.err)
-		return CT_ETRUNC;
-	struct ct_cur body = ct_cur_rest(&c);
-	size_t plen = ct_cur_avail(&body);
-	if (b0 & 0x20) {
-		/* the last octet counts the padding, itself included: 0 or more than there is
-		 * means the packet is not what it claims (A.1 validity check) */
-		uint8_t pad = plen ? ct_cur_peek(&body, plen - 1) : 0;
-		if (pad == 0 || pad > plen)
-			return CT_EINVAL;
-		plen -= pad;
-	}
-	h->payload = ct_cur_take(&body, plen);
-	h->plen = plen;
-	return CT_OK;
-}
-
-bool ct_rtp_is_rtcp(const uint8_t *p, size_t len)
-{
-	/* an RTCP header is 4 bytes; RTP PTs 64..95 are kept free so that RTCP types 192..223
-	 * are never a marker + payload type pair of RTP (RFC 5761 section 4) */
-	struct ct_cur c = ct_cur_make(p, len);
-	if (ct_cur_avail(&c) < 4)
-		return false;
-	uint8_t b0 = ct_cur_peek(&c, 0), b1 = ct_cur_peek(&c, 1);
-	return (b0 >> 6) == 2 && b1 >= 192 && b1 <= 223;
-}
-
 /* ---- streams ---- */
 
 #define FAST_NONE 0xff /* fast_pt when no packet may take the short path: a PT is 7 bits */
