@@ -147,13 +147,12 @@ __attribute__((noinline)) static void source_start(struct ct_rtp_stream *s, cons
  *    packets before this one: the true mean when every packet is regular, lower when some are
  *    skipped (tshark computes J in ms with clock/1000 as an integer, which only matters for
  *    clocks like 11025 Hz that are not multiples of 1000).
- * quiet: this packet or the one before was CN. The first packet of a source finds have_transit
+ * timed: the PT has a clock, rate (not 0); quiet: this packet or the one before was CN. The first packet of a source finds have_transit
  * false and only becomes the reference. */
 static inline void jitter_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival,
-				 double rate, bool seq_forward, bool quiet)
+				 bool timed, double rate, bool seq_forward, bool quiet)
 {
 	uint32_t ts = h->ts;
-	bool timed = rate != 0;
 	int32_t dts = (int32_t)(ts - s->ts_prev);
 	bool in_order = dts >= 0;
 	if (CT_UNLIKELY(!s->have_transit || (timed && seq_forward && !in_order))) {
@@ -240,7 +239,7 @@ __attribute__((noinline)) static void update_any(struct ct_rtp_stream *s, const 
 	s->last = arrival;
 	uint32_t rate;
 	bool quiet = pt_account(s, h, &rate);
-	jitter_update(s, h, arrival, rate, seq_forward, quiet);
+	jitter_update(s, h, arrival, rate != 0, rate, seq_forward, quiet);
 }
 
 /* A stream's usual packet: the source of the packet before, and its PT (fast_pt), a timed
@@ -258,7 +257,7 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, c
 	s->packets++;
 	s->bytes += h->plen;
 	s->last = arrival;
-	jitter_update(s, h, arrival, s->fast_rate, seq_forward, false);
+	jitter_update(s, h, arrival, true, s->fast_rate, seq_forward, false);
 }
 
 /* ---- RTCP ---- */
