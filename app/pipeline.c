@@ -79,10 +79,12 @@ static void rec_poll(struct ct_pipeline *p, ct_time_t now)
 	p->rec_tick_at = now + REC_TICK - 1;
 }
 
-/* An RTP packet for the recordings open now (RTCP is not theirs). */
-static void rec_rtp(struct ct_pipeline *p, const struct ct_pkt *pk)
+/* An RTP packet for the recordings open now (RTCP is not theirs). Out of on_udp: packets get
+ * here only while a recording is open, and the header on on_udp's stack would cost every
+ * packet a stack guard. */
+__attribute__((noinline)) static void rec_rtp(struct ct_pipeline *p, const struct ct_pkt *pk)
 {
-	if (!ct_recwire_wants_rtp(p->recw) || ct_rtp_is_rtcp(pk->data, pk->dlen))
+	if (ct_rtp_is_rtcp(pk->data, pk->dlen))
 		return;
 	struct ct_rtp_hdr h;
 	if (ct_rtp_parse(pk->data, pk->dlen, &h) == CT_OK)
@@ -97,31 +99,38 @@ static bool looks_sip(const struct ct_pkt *pk)
 	return pk->dlen >= 12 && b0 >= 'A' && b0 <= 'Z' && ct_sip_is_start_line(pk->data, pk->dlen);
 }
 
+/* A SIP datagram (out of on_udp's body, which RTP packets go through: they need none of its
+ * registers). */
+__attribute__((noinline)) static void udp_sip(struct ct_pipeline *p, struct ct_flow *f, const struct ct_pkt *pk)
+{
+	struct ct_cur d = ct_cur_make(pk->data, pk->dlen);
+	if (pk->dlen <= 4 && (pk->dlen == 0 || ct_cur_peek(&d, 0) == '\r' || ct_cur_peek(&d, 0) == '\n'))
+		return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
+	if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_OK) {
+		CT_COUNT_LOG(p->ctr->sip_bad, "malformed SIP datagram skipped");
+		return;
+	}
+	f->app = (void *)&sip_udp_mark;
+	p->ctr->sip_messages++;
+	struct ct_sip_meta meta = { pk->ts, pk->proto == 132 ? CT_SIP_SCTP : CT_SIP_UDP, pk->src, pk->dst,
+				    pk->sport, pk->dport, f->id };
+	p->cur_reassembled = pk->reassembled;
+	on_sip(p, &p->msg, &meta);
+	p->cur_reassembled = false;
+}
+
 static void on_udp(void *user, struct ct_capture *c, struct ct_flow *f, int dir, const struct ct_pkt *pk)
 {
 	(void)c;
 	struct ct_pipeline *p = user;
 	bool sip_flow = f->app == &sip_udp_mark;
 	if (p->sip && (sip_flow || (!f->app && looks_sip(pk)))) {
-		struct ct_cur d = ct_cur_make(pk->data, pk->dlen);
-		if (pk->dlen <= 4 && (pk->dlen == 0 || ct_cur_peek(&d, 0) == '\r' || ct_cur_peek(&d, 0) == '\n'))
-			return; /* CRLF keep-alive (RFC 5626 section 4.4.1) */
-		if (ct_sip_parse(pk->data, pk->dlen, false, &p->msg) != CT_OK) {
-			CT_COUNT_LOG(p->ctr->sip_bad, "malformed SIP datagram skipped");
-			return;
-		}
-		f->app = (void *)&sip_udp_mark;
-		p->ctr->sip_messages++;
-		struct ct_sip_meta meta = { pk->ts, pk->proto == 132 ? CT_SIP_SCTP : CT_SIP_UDP, pk->src, pk->dst,
-					    pk->sport, pk->dport, f->id };
-		p->cur_reassembled = pk->reassembled;
-		on_sip(p, &p->msg, &meta);
-		p->cur_reassembled = false;
+		udp_sip(p, f, pk);
 		return;
 	}
 	/* a flow an SDP announced (or, with rtp.enabled off, any other datagram) may carry a
 	 * recording's RTP */
-	if ((p->rtp && ct_media_udp(p->media, f, dir, pk)) || (!p->rtp && p->recw))
+	if (((p->rtp && ct_media_udp(p->media, f, dir, pk)) || (!p->rtp && p->recw)) && ct_recwire_wants_rtp(p->recw))
 		rec_rtp(p, pk);
 }
 

@@ -19,60 +19,9 @@
 #define MAX_MISORDER 100 /* ...and one this far back is a late packet, not a restart */
 #define MEDIA_PT_NONE 0xff
 
-int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
-{
-	memset(h, 0, sizeof(*h));
-	struct ct_cur c = ct_cur_make(p, len);
-	struct ct_cur fixed = ct_cur_sub(&c, 12); /* one bounds check for the fixed header */
-	uint8_t b0 = ct_cur_u8(&fixed);
-	uint8_t b1 = ct_cur_u8(&fixed);
-	h->seq = ct_cur_be16(&fixed);
-	h->ts = ct_cur_be32(&fixed);
-	h->ssrc = ct_cur_be32(&fixed);
-	if (fixed.err)
-		return CT_ETRUNC;
-	if ((b0 >> 6) != 2)
-		return CT_EINVAL;
-	h->cc = b0 & 0x0f;
-	h->marker = (b1 & 0x80) != 0;
-	h->pt = b1 & 0x7f;
-	ct_cur_skip(&c, (size_t)h->cc * 4);
-	if (b0 & 0x10) {
-		/* RFC 3550 5.3.1: 16-bit profile field, then the length in 32-bit words after the
-		 * 4-byte extension header */
-		ct_cur_skip(&c, 2);
-		uint16_t words = ct_cur_be16(&c);
-		ct_cur_skip(&c, (size_t)words * 4);
-	}
-	if (c.err)
-		return CT_ETRUNC;
-	struct ct_cur body = ct_cur_rest(&c);
-	size_t plen = ct_cur_avail(&body);
-	if (b0 & 0x20) {
-		/* the last octet counts the padding, itself included: 0 or more than there is
-		 * means the packet is not what it claims (A.1 validity check) */
-		uint8_t pad = plen ? ct_cur_peek(&body, plen - 1) : 0;
-		if (pad == 0 || pad > plen)
-			return CT_EINVAL;
-		plen -= pad;
-	}
-	h->payload = ct_cur_take(&body, plen);
-	h->plen = plen;
-	return CT_OK;
-}
-
-bool ct_rtp_is_rtcp(const uint8_t *p, size_t len)
-{
-	/* an RTCP header is 4 bytes; RTP PTs 64..95 are kept free so that RTCP types 192..223
-	 * are never a marker + payload type pair of RTP (RFC 5761 section 4) */
-	struct ct_cur c = ct_cur_make(p, len);
-	if (ct_cur_avail(&c) < 4)
-		return false;
-	uint8_t b0 = ct_cur_peek(&c, 0), b1 = ct_cur_peek(&c, 1);
-	return (b0 >> 6) == 2 && b1 >= 192 && b1 <= 223;
-}
-
 /* ---- streams ---- */
+
+#define FAST_NONE 0xff /* fast_pt when no packet may take the short path: a PT is 7 bits */
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t clock_rate, uint8_t dtmf_pt, uint8_t cn_pt)
 {
@@ -81,7 +30,13 @@ void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t clock_rate, uint8_t dt
 	s->dtmf_pt = dtmf_pt;
 	s->cn_pt = cn_pt;
 	s->media_pt = MEDIA_PT_NONE;
+	s->fast_pt = FAST_NONE;
 	s->bad_seq = RTP_SEQ_MOD + 1;
+}
+
+void ct_rtp_stream_retyped(struct ct_rtp_stream *s)
+{
+	s->fast_pt = FAST_NONE;
 }
 
 static bool is_cn(const struct ct_rtp_stream *s, uint8_t pt)
@@ -113,19 +68,12 @@ static uint32_t clock_of(const struct ct_rtp_stream *s, uint8_t pt)
 	return 0;
 }
 
-static uint64_t expected_run(const struct ct_rtp_stream *s)
-{
-	/* RFC 3550 A.3: extended highest sequence number - base + 1; cycles >= 65536 whenever
-	 * max_seq went round below base_seq, so this never underflows */
-	return (uint64_t)s->cycles + s->max_seq - s->base_seq + 1;
-}
-
 /* Starts a new sequence run at `seq` (first packet, new SSRC, or a source that restarted its
  * numbering); what the old run expected and received is kept in the _prior counters. */
 static void seq_restart(struct ct_rtp_stream *s, uint16_t base, uint16_t max, bool had_run, uint64_t received)
 {
 	if (had_run)
-		s->expected_prior += expected_run(s);
+		s->expected_prior += ct_rtp_stream_run_expected(s);
 	s->received_prior = received;
 	s->base_seq = base;
 	s->max_seq = max;
@@ -138,13 +86,14 @@ static void seq_restart(struct ct_rtp_stream *s, uint16_t base, uint16_t max, bo
 static bool seq_update(struct ct_rtp_stream *s, uint16_t seq)
 {
 	uint16_t udelta = (uint16_t)(seq - s->max_seq);
-	if (udelta == 0) {
-		s->dup_or_reordered++;
-	} else if (udelta < MAX_DROPOUT) {
+	if (CT_LIKELY(udelta - 1u < MAX_DROPOUT - 1u)) { /* 0 < udelta < MAX_DROPOUT */
 		if (seq < s->max_seq)
 			s->cycles += RTP_SEQ_MOD; /* wrapped: 65535 -> 0 */
 		s->max_seq = seq;
 		return true;
+	}
+	if (udelta == 0) {
+		s->dup_or_reordered++;
 	} else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
 		/* A jump too large for loss. Two packets in sequence after it mean the sender
 		 * restarted its numbering: a new run begins at the first of the two, which is
@@ -159,6 +108,26 @@ static bool seq_update(struct ct_rtp_stream *s, uint16_t seq)
 		s->dup_or_reordered++; /* up to MAX_MISORDER behind: late or duplicate */
 	}
 	return false;
+}
+
+/* The first packet of the stream, or the first of a new SSRC on it. */
+__attribute__((noinline)) static void source_start(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h,
+						   ct_time_t arrival)
+{
+	if (!s->started) {
+		s->started = true;
+		s->first = arrival;
+		s->pt = h->pt; /* the first packet follows itself (tshark's reading) */
+		seq_restart(s, h->seq, h->seq, false, 0);
+	} else {
+		/* a new source on the same transport (re-INVITE, SBC switching legs): its
+		 * numbering and timestamps have nothing to do with the old one's */
+		s->ssrc_changes++;
+		seq_restart(s, h->seq, h->seq, true, s->packets);
+		s->have_transit = false;
+		s->in_dtmf = false;
+	}
+	s->ssrc = h->ssrc;
 }
 
 /* Interarrival jitter, RFC 3550 A.8: D = (Rj - Ri) - (Sj - Si) against the previous packet,
@@ -177,36 +146,38 @@ static bool seq_update(struct ct_rtp_stream *s, uint16_t seq)
  *  - the mean is tshark's running one, mean_n = (mean_(n-1) * (k-1) + J) / k with k the
  *    packets before this one: the true mean when every packet is regular, lower when some are
  *    skipped (tshark computes J in ms with clock/1000 as an integer, which only matters for
- *    clocks like 11025 Hz that are not multiples of 1000). */
-static void jitter_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival, bool first,
-			  bool seq_forward, uint8_t prev_pt)
+ *    clocks like 11025 Hz that are not multiples of 1000).
+ * timed: the PT has a clock, rate (not 0); quiet: this packet or the one before was CN. The first packet of a source finds have_transit
+ * false and only becomes the reference. */
+static inline void jitter_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival,
+				 bool timed, double rate, bool seq_forward, bool quiet)
 {
-	uint32_t rate = clock_of(s, h->pt);
-	bool ts_reset = rate && seq_forward && (int32_t)(h->ts - s->ts_prev) < 0;
-	if (first || !s->have_transit || ts_reset) {
-		s->ts_prev = h->ts;
+	uint32_t ts = h->ts;
+	int32_t dts = (int32_t)(ts - s->ts_prev);
+	bool in_order = dts >= 0;
+	if (CT_UNLIKELY(!s->have_transit || (timed && seq_forward && !in_order))) {
+		s->ts_prev = ts;
 		s->arrival_prev = arrival;
 		s->have_transit = true;
 		return;
 	}
-	int32_t dts = (int32_t)(h->ts - s->ts_prev);
-	bool in_order = dts >= 0;
-	if (rate) {
+	if (timed) {
 		double darr = (double)(int64_t)(arrival - s->arrival_prev) * rate / (double)CT_USEC_PER_SEC;
 		double d = fabs(darr - (double)dts);
 		s->jitter += (d - s->jitter) / 16.0;
 		double ms = s->jitter * 1000.0 / rate;
 		s->jitter_ms_last = ms;
-		bool regular = in_order && !h->marker && !is_cn(s, h->pt) && !is_cn(s, prev_pt);
-		if (regular) {
+		if (in_order && !h->marker && !quiet) {
 			if (ms > s->jitter_ms_max)
 				s->jitter_ms_max = ms;
-			double k = (double)(s->packets - 1);
+			/* packets >= 2 here (a source's first packet is only the reference), far below
+			 * 2^63: the signed conversion gives the same double, in fewer instructions */
+			double k = (double)(int64_t)(s->packets - 1);
 			s->jitter_ms_mean = (s->jitter_ms_mean * (k - 1) + ms) / k;
 		}
 	}
 	if (in_order) {
-		s->ts_prev = h->ts;
+		s->ts_prev = ts;
 		s->arrival_prev = arrival;
 	}
 }
@@ -229,43 +200,64 @@ static void dtmf_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h)
 	s->in_dtmf = (flags & 0x80) == 0;
 }
 
-void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival)
+/* The payload type side of a packet: the DTMF, CN and codec-change counts; its clock (0: not
+ * timed) in *rate; true when this packet or the one before is CN. Says whether the packets
+ * after it with its PT may take the short path (fast_pt). */
+static bool pt_account(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uint32_t *rate)
 {
-	bool first = !s->started;
-	bool seq_forward = true;
-	if (first) {
-		s->started = true;
-		s->ssrc = h->ssrc;
-		s->first = arrival;
-		seq_restart(s, h->seq, h->seq, false, 0);
-	} else if (h->ssrc != s->ssrc) {
-		/* a new source on the same transport (re-INVITE, SBC switching legs): its
-		 * numbering and timestamps have nothing to do with the old one's */
-		s->ssrc_changes++;
-		s->ssrc = h->ssrc;
-		seq_restart(s, h->seq, h->seq, true, s->packets);
-		s->have_transit = false;
-		s->in_dtmf = false;
+	uint8_t pt = h->pt;
+	bool cn = is_cn(s, pt);
+	*rate = clock_of(s, pt);
+	if (is_dtmf(s, pt)) {
+		dtmf_update(s, h);
+	} else if (cn) {
+		s->cn_packets++;
 	} else {
-		seq_forward = seq_update(s, h->seq);
+		if (s->media_pt != MEDIA_PT_NONE && s->media_pt != pt)
+			s->pt_changes++;
+		s->media_pt = pt;
 	}
+	bool quiet = cn || is_cn(s, s->pt); /* s->pt: the packet before's (or this, the first) */
+	s->pt = pt;
+	bool fast = *rate && !cn && !is_dtmf(s, pt);
+	s->fast_pt = fast ? pt : FAST_NONE;
+	s->fast_rate = *rate; /* a double: no conversion per packet, exact for 32 bits */
+	return quiet;
+}
+
+/* Any packet: the first of a source, one of a new PT, telephone events, comfort noise. */
+__attribute__((noinline)) static void update_any(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h,
+						 ct_time_t arrival)
+{
+	bool seq_forward = true;
+	if (!s->started || h->ssrc != s->ssrc)
+		source_start(s, h, arrival);
+	else
+		seq_forward = seq_update(s, h->seq);
 	s->packets++;
 	s->bytes += h->plen;
 	s->last = arrival;
-	s->lost = (int64_t)(s->expected_prior + expected_run(s)) - (int64_t)s->packets;
+	uint32_t rate;
+	bool quiet = pt_account(s, h, &rate);
+	jitter_update(s, h, arrival, rate != 0, rate, seq_forward, quiet);
+}
 
-	uint8_t prev_pt = first ? h->pt : s->pt;
-	if (is_dtmf(s, h->pt)) {
-		dtmf_update(s, h);
-	} else if (is_cn(s, h->pt)) {
-		s->cn_packets++;
-	} else {
-		if (s->media_pt != MEDIA_PT_NONE && s->media_pt != h->pt)
-			s->pt_changes++;
-		s->media_pt = h->pt;
+/* A stream's usual packet: the source of the packet before, and its PT (fast_pt), a timed
+ * codec's, not CN, not DTMF. It needs nothing of pt_account: the packets since fast_pt was set
+ * all had that PT (any other PT clears or moves it), so media_pt and pt are that PT already
+ * and neither this packet nor the one before is CN. fast_pt is FAST_NONE until the first
+ * packet. This path calls nothing, so it saves no registers. */
+void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, ct_time_t arrival)
+{
+	if (CT_UNLIKELY(h->pt != s->fast_pt || h->ssrc != s->ssrc)) {
+		update_any(s, h, arrival);
+		return;
 	}
-	jitter_update(s, h, arrival, first, seq_forward, prev_pt);
-	s->pt = h->pt;
+	bool seq_forward = seq_update(s, h->seq);
+	s->packets++;
+	s->bytes += h->plen;
+	s->last = arrival;
+	jitter_update(s, h, arrival, true, s->fast_rate, seq_forward, false);
 }
 
 /* ---- RTCP ---- */

@@ -236,7 +236,7 @@ void ct_rec_rtp_stream(struct ct_records *w, const struct ct_rtp_stream_view *v)
 	ct_json_kv_time(j, "last", s->last);
 	ct_json_kv_u64(j, "packets", s->packets);
 	ct_json_kv_u64(j, "bytes", s->bytes);
-	ct_json_kv_i64(j, "lost", s->lost);
+	ct_json_kv_i64(j, "lost", ct_rtp_stream_lost(s));
 	ct_json_kv_u64(j, "jitter_max_us", (uint64_t)(s->jitter_ms_max * 1000.0));
 	ct_json_kv_u64(j, "jitter_mean_us", (uint64_t)(s->jitter_ms_mean * 1000.0));
 	ct_json_kv_u64(j, "ssrc_changes", s->ssrc_changes);

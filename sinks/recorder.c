@@ -479,6 +479,8 @@ int ct_rec_set_media(struct ct_rec *rec, const struct ct_rec_ep *far, const stru
 				rec->d[dir].st.cn_pt = pt->e[i].pt;
 		}
 	}
+	for (int dir = 0; dir < 2; dir++)
+		ct_rtp_stream_retyped(&rec->d[dir].st);
 	return CT_OK;
 }
 
@@ -489,7 +491,7 @@ static void quality(const struct ct_rec *rec, int dir, const char *codec, struct
 	const struct rec_dir *d = &rec->d[dir];
 	memset(q, 0, sizeof(*q));
 	q->packets = d->st.packets;
-	q->lost = d->st.lost;
+	q->lost = ct_rtp_stream_lost(&d->st);
 	q->late = d->late;
 	q->audio_ms = rec->rate ? d->placed * 1000 / rec->rate : 0;
 	q->jitter_ms_mean = d->st.jitter_ms_mean;
@@ -571,7 +573,7 @@ static void finalize(struct ct_rec *rec, ct_time_t at, const char *reason)
 		for (int dir = 0; dir < 2; dir++) {
 			quality(rec, dir, primary_name(rec), &f->q[dir]);
 			f->packets += rec->d[dir].st.packets;
-			f->lost += rec->d[dir].st.lost;
+			f->lost += ct_rtp_stream_lost(&rec->d[dir].st);
 		}
 		rec_job_submit(r, job);
 	}

@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	ct_capture_free(&cap);
 	for (int i = 0; i < nwants; i++) {
 		const struct ct_rtp_stream *s = &wants[i].st;
-		printf("%s %" PRIu64 " %" PRId64 " %.3f %.3f\n", wants[i].text, s->packets, s->lost, s->jitter_ms_max,
+		printf("%s %" PRIu64 " %" PRId64 " %.3f %.3f\n", wants[i].text, s->packets, ct_rtp_stream_lost(s), s->jitter_ms_max,
 		       s->jitter_ms_mean);
 	}
 	return 0;
