@@ -26,7 +26,7 @@ import time
 CTITAP, GEN, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, os.path.join(SRC, "tests", "golden"))
 import floodgen  # noqa: E402
-from pcapgen import udp_frame, write_pcap_at  # noqa: E402
+from pcapgen import tcp_frame, udp_frame, write_pcap_at  # noqa: E402
 
 failures = 0
 
@@ -117,6 +117,57 @@ def reload_cannot_start_recording(tmp, pcap):
     check(m is not None and int(m.group(1)) > 0, "reload with workers=2: the shards went on taking packets (%s)"
           % (m.group(1).decode() if m else "no count"))
     check(not os.path.exists(d) or not os.listdir(d), "reload with workers=2: no recording written")
+
+
+def span_copies(path):
+    """SPAN copies of every kind, across ticks of the capture clock: UDP from a sender that sets
+    IP ID 0 (distinct packets of one length and id, and copies of them), TCP segments, UDP with
+    a length its packet cannot hold (the copy is dropped before it is counted malformed), IPv6
+    UDP with and without an extension header, a copy 60 ms late (not a copy: out of the window).
+    The counters and records of workers=2 and 3 must be those of one thread (a version that left
+    the UDP and TCP copies to the shards' tables passed only once it undid the counts the
+    decoding thread had made of them; it was slower, and is not kept: docs/performance.md)."""
+    eth = b"\x00\x11\x22\x33\x44\x55\x00\x66\x77\x88\x99\xaa"
+
+    def ttl(fr, t):  # the copy from the other side of a router: another TTL, another checksum
+        if fr[12:14] == b"\x08\x00":
+            return fr[:22] + bytes([t]) + fr[23:24] + b"\x00\x00" + fr[26:]
+        return fr[:21] + bytes([t]) + fr[22:]
+
+    def ipv6_udp(sport, dport, payload, hop=False):
+        udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+        ext = b"\x11\x00" + b"\x01\x04\x00\x00\x00\x00" if hop else b""  # hop-by-hop: PadN
+        ip6 = struct.pack(">IHBB", 6 << 28, len(ext) + len(udp), 0 if hop else 17, 64)
+        ip6 += bytes.fromhex("20010db8000000000000000000000001") + bytes.fromhex("20010db8000000000000000000000002")
+        return eth + b"\x86\xdd" + ip6 + ext + udp
+
+    frames, t = [], 1767603600000000
+    for i in range(600):
+        t += 10000
+        rtp = struct.pack(">BBHII", 0x80, 0, i, i * 160, 0x1234) + bytes([i % 7]) * 160
+        a = udp_frame(("10.9.0.1", 40000), ("10.9.0.2", 40002), rtp, 0)
+        frames.append((t, a))
+        other = udp_frame(("10.9.0.1", 40000), ("10.9.0.2", 40002), rtp[:2] + b"\xff\xff" + rtp[4:], 0)
+        frames.append((t + 5, other))  # same length and id 0, not the same bytes: no copy
+        if i % 3 == 0:
+            frames.append((t + 30, ttl(a, 63)))
+        if i % 50 == 7:
+            frames.append((t + 60000, ttl(a, 62)))  # 60 ms on: out of the window
+        seg = tcp_frame(("10.9.1.1", 5060), ("10.9.1.2", 34000), 1000 + i * 10, 1, "PA", b"x" * 10, i & 0xffff)
+        frames.append((t + 100, seg))
+        if i % 4 == 1:
+            frames.append((t + 120, ttl(seg, 61)))
+        bad = bytearray(udp_frame(("10.9.2.1", 7000), ("10.9.2.2", 7001), b"y" * 20, i & 0xffff))
+        bad[38:40] = struct.pack(">H", 200)  # a UDP length past the packet
+        frames.append((t + 200, bytes(bad)))
+        if i % 5 == 2:
+            frames.append((t + 230, ttl(bytes(bad), 60)))
+        for hop in (False, True):
+            v6 = ipv6_udp(41000, 41002 + hop, bytes([i & 0xff, hop]) * 40, hop)
+            frames.append((t + 300 + hop, v6))
+            if i % 6 == 3:
+                frames.append((t + 330 + hop, ttl(v6, 63)))
+    write_pcap_at(path, sorted(frames, key=lambda f: f[0]))
 
 
 def read_pcap(path):
@@ -244,6 +295,14 @@ def main():
     late_packets(late)
     same("RTP packets older than the clock, their flow expired by it", late, ("-X", "flow.udp_timeout_s=1"),
          min_taken=0.1)
+    copies = os.path.join(tmp, "copies.pcap")
+    span_copies(copies)
+    rc, out, _ = run(copies, 1, ())
+    st = [ln for ln in out.splitlines() if ln.startswith(b'{"type":"stats"')]
+    dups = int(re.search(rb'"span_dups":(\d+)', st[-1]).group(1)) if st else 0
+    want = 200 + 150 + 120 + 200  # UDP, TCP, UDP with a bad length, IPv6; the late ones are not
+    check(dups == want, "SPAN copies of every kind: %d copies found by one thread (%d)" % (dups, want))
+    same("SPAN copies of every kind", copies, ())
     bad = os.path.join(tmp, "disorder.pcap")
     disorder(rtp, bad)
     back = os.path.join(tmp, "back.pcap")
