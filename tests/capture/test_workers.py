@@ -103,9 +103,9 @@ def reload_cannot_start_recording(tmp, pcap):
     with open(conf, "w") as f:
         f.write("[record]\ndevices = 2000-2999\n")
     proc = subprocess.Popen([CTITAP, "-v", "-c", conf, "-X", "sensor.name=t", "-X", "capture.workers=2", "-X",
-                             "capture.replay_speed=4", "-r", pcap, "-o", "jsonl:" + os.devnull],
+                             "capture.replay_speed=2", "-r", pcap, "-o", "jsonl:" + os.devnull],
                             stderr=subprocess.PIPE, env=dict(os.environ, CTITAP_CONFIG=""))
-    time.sleep(1.5)  # the capture takes 6 s at 4 times its speed: the reload comes within it
+    time.sleep(3.0)  # the capture takes 12 s at twice its speed: the reload comes within it, well after start-up
     with open(conf, "a") as f:
         f.write("dir = %s\n" % d)
     proc.send_signal(signal.SIGHUP)
