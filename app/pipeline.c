@@ -560,14 +560,17 @@ ct_time_t ct_pipeline_finish(struct ct_pipeline *p)
 	p->end = now;
 	ct_capture_free(&p->cap);       /* TCP streams deliver what they hold; RTP flows report */
 	ct_sipcalls_free(p->calls, now); /* dialog_end for every call still open */
+	p->calls = NULL;
 	span_audit(p, now);
 	ct_cstalinks_end(p->links, now); /* blind periods still open end with the input */
 	ct_calls_free(p->calls_joined, now); /* a call record for every call still open (the links
 						the calls' requests went over are still there) */
+	p->calls_joined = NULL; /* a SIGHUP while http.linger_s keeps ctitap up must not reach them */
 	ct_cstalinks_free(p->links);
 	p->links = NULL;
 	ct_recwire_close(p->recw, now);      /* every file finished: the stops' records */
 	ct_media_free(p->media);
+	p->media = NULL;
 	return now;
 }
 

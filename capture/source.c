@@ -332,6 +332,16 @@ static enum direct_end direct_run(struct ct_source *s, struct run_ctx *r)
 	}
 }
 
+/* The reading thread asks libpcap (its handle is not to be used by two threads at once). */
+static void drops_refresh(struct ct_source *s)
+{
+	struct pcap_stat st;
+	if (s->live && s->pcap && pcap_stats(s->pcap, &st) == 0) {
+		atomic_store_explicit(&s->drops_seen, st.ps_drop, memory_order_relaxed);
+		atomic_store_explicit(&s->ifdrops_seen, st.ps_ifdrop, memory_order_relaxed);
+	}
+}
+
 int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
 			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen)
 {
@@ -361,19 +371,23 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 			poll(&pfd, 1, 100);
 		}
 		uint64_t now = ct_mono_ms();
-		if (tick && now - last_tick >= 100) {
-			tick(tick_arg);
+		if (now - last_tick >= 100) {
+			drops_refresh(s);
+			if (tick)
+				tick(tick_arg);
 			last_tick = now;
 		}
 		if (n == PCAP_ERROR_BREAK)
 			break;
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
+			drops_refresh(s);
 			return CT_EFORMAT;
 		}
 		if (n == 0 && !s->live)
 			break; /* end of file */
 	}
+	drops_refresh(s);
 	return CT_OK;
 }
 
@@ -384,14 +398,12 @@ void ct_source_break(struct ct_source *s)
 		pcap_breakloop(s->pcap);
 }
 
-void ct_source_drops(struct ct_source *s, struct ct_counters *ctr)
+void ct_source_drops(const struct ct_source *s, struct ct_counters *ctr)
 {
-	struct pcap_stat st;
-	if (s->live && s->pcap && pcap_stats(s->pcap, &st) == 0) {
-		ctr->pcap_drop += st.ps_drop;
-		ctr->pcap_ifdrop += st.ps_ifdrop;
-	}
+	ctr->pcap_drop += atomic_load_explicit(&s->drops_seen, memory_order_relaxed);
+	ctr->pcap_ifdrop += atomic_load_explicit(&s->ifdrops_seen, memory_order_relaxed);
 }
+
 
 void ct_source_close(struct ct_source *s)
 {

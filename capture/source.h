@@ -7,6 +7,7 @@
 #define CT_SOURCE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -42,6 +43,9 @@ struct ct_source {
 	bool have_prog;        /* a filter: libpcap's compiled program, applied to direct records */
 	struct bpf_program prog;
 	volatile sig_atomic_t brk; /* ct_source_break() for the direct read */
+	/* a live source's drops as the reading thread last asked libpcap (every tick and at the
+	 * end of a run): another thread reads them here, never libpcap's handle while it reads */
+	_Atomic uint64_t drops_seen, ifdrops_seen;
 };
 
 /* Opens a capture file ("-" is standard input). Returns CT_OK, CT_ENOENT, CT_EPERM,
@@ -75,8 +79,9 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 void ct_source_use_libpcap(struct ct_source *s);
 /* Asks a running ct_source_run to return (async-signal-safe). */
 void ct_source_break(struct ct_source *s);
-/* Adds the kernel's and interface's drop counts of a live source to ctr. */
-void ct_source_drops(struct ct_source *s, struct ct_counters *ctr);
+/* Adds the kernel's and interface's drop counts of a live source to ctr: as its reading thread
+ * last saw them (about every 100 ms of a run, and at its end). Any thread may call it. */
+void ct_source_drops(const struct ct_source *s, struct ct_counters *ctr);
 void ct_source_close(struct ct_source *s);
 
 #endif

@@ -6,7 +6,9 @@
 #    files (plain and zstd) are exactly those of a run without SIGHUP, none lost, none doubled;
 #  - SIGHUP after the settings file changed: record.devices applies from then on, no call lost;
 #    a settings file that does not parse changes nothing and the run goes on;
-#  - SIGINT: the calls in progress are written, then the final stats record, exit 0.
+#  - SIGINT: the calls in progress are written, then the final stats record, exit 0;
+#  - SIGHUP after the input ended, while http.linger_s keeps the pages up: the pipeline's tables
+#    are gone by then (a SIGHUP there wrote into a freed call table; ASan/valgrind saw it).
 set -u
 . "$(dirname "$0")/common.sh"
 BIN=${1:?usage: test_signals.sh CTITAP CTITAP_GEN}
@@ -125,5 +127,17 @@ written=$(count_type "$T/int.jsonl" call)
 read_frames=$(field "$T/int.jsonl" packets)
 check "SIGINT mid-run ($read_frames of $TOTAL frames): every call started has its record ($written of $started)" \
 	test "$read_frames" -lt "$TOTAL" -a "$started" -gt 0 -a "$written" -eq "$started"
+
+# ---- SIGHUP while lingering ------------------------------------------------------------------------
+"$BIN" -v -r "$CAP" -X http.listen=127.0.0.1:0 -X http.linger_s=5 -o "jsonl:$T/linger.jsonl" 2>"$T/linger.err" &
+pid=$!
+for _ in $(seq 200); do grep -q "input ended" "$T/linger.err" && break; sleep 0.1; done
+kill -HUP $pid
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGHUP while lingering after the input: acted on, exit 0 (rc=$rc)" \
+	test "$rc" -eq 0 -a "$(grep -c 'record.\* and numbers.\* reread' "$T/linger.err")" -eq 1
 
 finish
