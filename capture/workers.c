@@ -61,8 +61,10 @@ struct ct_workers {
 	struct ct_capture_split split;
 	unsigned nshards;
 	struct wk_batch batch[WK_BATCHES];
-	struct wk_batch *fill;          /* being filled (reader thread, or the caller in inline mode) */
-	bool inline_mode;               /* no reader thread: a full batch is handled at once */
+	struct wk_batch *fill;          /* being filled (decoding thread, or the caller in inline mode) */
+	bool inline_mode;               /* no decoding thread: a full batch is handled at once */
+	ct_source_tick_fn tick;         /* inline mode: the caller's tick */
+	void *tick_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t cv_full, cv_free, cv_go, cv_done;
 	struct wk_batch *free_list, *full_head, *full_tail;
@@ -407,10 +409,18 @@ static void *decode_main(void *arg)
 }
 
 /* No threads could be started: read and decode inline, each batch handled as it fills. */
+static void inline_tick(void *arg)
+{
+	struct ct_workers *w = arg;
+	publish(w); /* what was decoded is handled (live input at a low rate) */
+	if (w->tick)
+		w->tick(w->tick_arg); /* outputs, signals, the monitoring endpoint */
+}
+
 static void run_inline(struct ct_workers *w)
 {
 	w->inline_mode = true;
-	w->rrc = ct_source_run(w->src, &w->rcap, w->stop, NULL, NULL, w->rerr, sizeof(w->rerr));
+	w->rrc = ct_source_run(w->src, &w->rcap, w->stop, inline_tick, w, w->rerr, sizeof(w->rerr));
 	adv_flush(w);
 	publish(w);
 	w->inline_mode = false;
@@ -423,6 +433,8 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 {
 	w->src = s;
 	w->stop = stop;
+	w->tick = tick;
+	w->tick_arg = tick_arg;
 	w->rrc = CT_OK;
 	w->rerr[0] = '\0';
 	w->reader_done = false;

@@ -26,6 +26,14 @@ void ct_cstalinks_set_monitor_caps(struct ct_cstalinks *t, uint32_t per_link, ui
 {
 	t->max_monitors = per_link;
 	t->max_monitors_total = total;
+	/* the table, still empty, gets a bucket for each monitor the caps allow (its chains stay
+	 * short); where that much cannot be had it keeps the buckets it has */
+	size_t want = CT_MIN((size_t)total, (size_t)t->max_links * per_link);
+	struct ct_htab bigger;
+	if (t->nmon == 0 && want > t->monitors.mask + 1 && ct_htab_init(&bigger, want, (size_t)1 << 22) == CT_OK) {
+		ct_htab_free(&t->monitors);
+		t->monitors = bigger;
+	}
 }
 
 void ct_cstalinks_set_agents(struct ct_cstalinks *t, struct ct_agents *agents)

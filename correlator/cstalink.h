@@ -52,7 +52,8 @@ void ct_cstalinks_set_audit(struct ct_cstalinks *t, ct_time_t response_timeout, 
 /* Monitored devices kept (MonitorStart results; a device per monitor cross-reference): at most
  * per_link on one link and total on all links together; past either the result is counted
  * (csta_monitors_dropped), its events then name a cross-reference ctitap does not know.
- * Defaults 16 384 and 65 536 (csta.max_monitors, csta.max_monitors_total). */
+ * Defaults 16 384 and 65 536 (csta.max_monitors, csta.max_monitors_total). Call before the
+ * first message: the monitor table is sized for the caps then (8 bytes a monitor). */
 void ct_cstalinks_set_monitor_caps(struct ct_cstalinks *t, uint32_t per_link, uint32_t total);
 struct ct_calls;
 /* Where CSTA calls' moments go to be joined with their SIP legs (may be NULL). */

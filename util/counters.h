@@ -96,7 +96,7 @@
 	X(csta_skipped_bytes, "CSTA stream bytes skipped while resyncing on the next frame") \
 	X(csta_links_evicted, "CSTA links evicted at csta.max_links (evicted audits)")             \
 	X(csta_links_refused, "CSTA messages of links not tracked: csta.max_links full of busy working links") \
-	X(csta_monitors_dropped, "MonitorStart results not remembered: per-link cap")       \
+	X(csta_monitors_dropped, "MonitorStart results not remembered: csta.max_monitors or csta.max_monitors_total")       \
 	X(csta_pending_dropped, "CSTA requests forgotten unanswered (per-link cap)")         \
 	X(csta_unmatched, "CSTA results or errors with no request seen")                    \
 	X(csta_unknown_xref, "CSTA events for a monitor cross-reference never started")     \

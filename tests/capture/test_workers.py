@@ -105,7 +105,15 @@ def reload_cannot_start_recording(tmp, pcap):
     proc = subprocess.Popen([CTITAP, "-v", "-c", conf, "-X", "sensor.name=t", "-X", "capture.workers=2", "-X",
                              "capture.replay_speed=2", "-r", pcap, "-o", "jsonl:" + os.devnull],
                             stderr=subprocess.PIPE, env=dict(os.environ, CTITAP_CONFIG=""))
-    time.sleep(3.0)  # the capture takes 12 s at twice its speed: the reload comes within it, well after start-up
+    # the SIGHUP once ctitap catches it (its handler is installed before the workers start; a
+    # signal before then would end the process), well within the 12 s of the replay
+    for _ in range(200):
+        with open("/proc/%d/status" % proc.pid) as st:
+            caught = [ln for ln in st if ln.startswith("SigCgt:")]
+        if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGHUP - 1)):
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
     with open(conf, "a") as f:
         f.write("dir = %s\n" % d)
     proc.send_signal(signal.SIGHUP)

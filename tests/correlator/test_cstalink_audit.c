@@ -270,6 +270,14 @@ static void test_monitor_caps(void **state)
 	ev(1, 10, T0 + SEC, "delivered", "x4", "C3", "104", "alerting");
 	ev(2, 11, T0 + SEC, "delivered", "y3", "C4", "203", "alerting");
 	assert_int_equal(fx.ctr.csta_unknown_xref, 2);
+	/* a monitor stopped on link 1 makes room under the total: link 2 keeps its next one */
+	request(1, T0 + 2 * SEC, "monitor_stop", 9, "", "x1");
+	monitor(2, 11, T0 + 2 * SEC, 4, "204", "y4");
+	assert_int_equal(fx.ctr.csta_monitors_dropped, 2);
+	ev(2, 11, T0 + 3 * SEC, "delivered", "y4", "C5", "204", "alerting");
+	assert_int_equal(fx.ctr.csta_unknown_xref, 2);
+	monitor(2, 11, T0 + 3 * SEC, 5, "205", "y5"); /* the total again */
+	assert_int_equal(fx.ctr.csta_monitors_dropped, 3);
 	teardown(T0 + 4 * SEC);
 }
 

@@ -321,6 +321,32 @@ static void test_comfort_noise(void **state)
 	assert_int_equal(s.clock_rate, 8000); /* the default */
 }
 
+/* A new offer declares the stream's payload type again after its first packets: 96, the codec
+ * until then, is now telephone-event. After ct_rtp_stream_retyped() the next packets of PT 96
+ * are events, not timed media (without it the stream's short path, which keeps the last
+ * packet's PT and clock, went on timing them). */
+static void test_retyped(void **state)
+{
+	(void)state;
+	struct ct_rtp_stream s;
+	ct_rtp_stream_init(&s, 8000, 0, 0);
+	s.codec_pt = 96;
+	for (unsigned i = 0; i < 5; i++)
+		feed(&s, 96, false, (uint16_t)(100 + i), 1000 + i * 160, 7, i * 20 * MS + (i == 3 ? 3 * MS : 0));
+	double jitter = s.jitter;
+	assert_true(jitter > 0);
+	assert_int_equal(s.dtmf_events, 0);
+	s.dtmf_pt = 96;
+	s.codec_pt = 0;
+	ct_rtp_stream_retyped(&s);
+	for (unsigned i = 5; i < 8; i++) /* one event: three packets of one timestamp */
+		feed(&s, 96, i == 5, (uint16_t)(100 + i), 1800, 7, i * 20 * MS + 7 * MS);
+	assert_int_equal(s.dtmf_events, 1);
+	assert_int_equal(s.pt_changes, 0);
+	assert_true(s.jitter == jitter); /* events are not timed */
+	assert_int_equal(s.packets, 8);
+}
+
 /* ---- RTCP ---- */
 
 /* wiresharkwiki__SIP_CALL_RTP_G711.pcap frame 504: SR + RR */
@@ -440,7 +466,8 @@ int main(void)
 		cmocka_unit_test(test_is_rtcp),           cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_loss_dup_reorder),  cmocka_unit_test(test_ssrc_change),
 		cmocka_unit_test(test_jitter_known_offsets), cmocka_unit_test(test_dtmf_events),
-		cmocka_unit_test(test_comfort_noise),     cmocka_unit_test(test_rtcp_sr_sdes),
+		cmocka_unit_test(test_comfort_noise),     cmocka_unit_test(test_retyped),
+		cmocka_unit_test(test_rtcp_sr_sdes),
 		cmocka_unit_test(test_rtcp_rr),           cmocka_unit_test(test_rtcp_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
