@@ -28,8 +28,9 @@ uint64_t ct_hash(const struct ct_hashkey *key, const void *data, size_t len);
 
 /* SipHash (https://www.aumasson.jp/siphash/siphash.pdf) of at most 15 bytes, inline: a flow key
  * is hashed for every packet, and this way it takes no call, no byte-by-byte tail and
- * (ct_hash*_words) no store of the message. Two variants:
- * - SipHash-2-4, as ct_hash() computes it (ct_hash_words, ct_hash_short);
+ * (ct_hash13_words) no store of the message. Two variants:
+ * - SipHash-2-4, as ct_hash() computes it (ct_hash_short: tests/util/test_hash.c holds the
+ *   shared rounds to libsodium's and the paper's vector with it);
  * - SipHash-1-3 (ct_hash13_words, ct_hash13_short), one compression round and three
  *   finalization rounds instead of two and four: the variant the hash tables of Rust and
  *   Python (3.11 on) use. It is still keyed, so bucket collisions cannot be predicted without
@@ -88,16 +89,10 @@ static inline uint64_t ct_siphash_blocks(const struct ct_hashkey *key, int c, in
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* SipHash-2-4 of a message of len bytes (8 to 15) given as numbers: m0 its first 8 bytes and tail
- * the rest (below 2^(8 * (len - 8))), both little-endian. A caller that has the message in
+/* SipHash-1-3 of a message of len bytes (8 to 15) given as numbers: m0 its first 8 bytes and
+ * tail the rest (below 2^(8 * (len - 8))), both little-endian. A caller that has the message in
  * registers hashes it without storing it first (bytes stored and read back as a word wait for
  * the stores). */
-static inline uint64_t ct_hash_words(const struct ct_hashkey *key, uint64_t m0, uint64_t tail, size_t len)
-{
-	return ct_siphash_blocks(key, 2, 4, true, m0, ((uint64_t)(len & 0xff) << 56) | tail);
-}
-
-/* SipHash-1-3 of the same */
 static inline uint64_t ct_hash13_words(const struct ct_hashkey *key, uint64_t m0, uint64_t tail, size_t len)
 {
 	return ct_siphash_blocks(key, 1, 3, true, m0, ((uint64_t)(len & 0xff) << 56) | tail);
