@@ -215,15 +215,11 @@ static void reload_settings(struct app *a)
 	a->cfg.record_pause_devices = fresh->record_pause_devices;
 	a->cfg.record_pause_on_hold = fresh->record_pause_on_hold;
 	a->cfg.calls.start_on_alert = fresh->calls.start_on_alert;
-	/* the recorder's own: a change reopens it (recwire.h), recordings going on in new files;
-	 * but recording takes every RTP packet where it is decoded, which capture.workers does on
-	 * other threads: with workers running, record.dir cannot be turned on here */
-	if (a->workers && !a->cfg.record_dir[0] && fresh->record_dir[0])
-		ct_warn("record.dir not set: capture.workers=%u is running, and recording runs on one thread; "
-			"it takes effect at the next start (with capture.workers=1 it would now)",
-			a->cfg.cap.workers);
-	else
-		memcpy(a->cfg.record_dir, fresh->record_dir, sizeof(a->cfg.record_dir));
+	/* the recorder's own: a change reopens it (recwire.h), recordings going on in new files
+	 * (also with capture.workers: the serial walk feeds it, capture/workers.h) */
+	if (a->workers && fresh->record_dir[0])
+		ct_workers_keep_frames(a->workers); /* the recorder's evidence pcaps (workers.h) */
+	memcpy(a->cfg.record_dir, fresh->record_dir, sizeof(a->cfg.record_dir));
 	memcpy(a->cfg.record_pause_mode, fresh->record_pause_mode, sizeof(a->cfg.record_pause_mode));
 	memcpy(a->cfg.record_sign_key, fresh->record_sign_key, sizeof(a->cfg.record_sign_key));
 	memcpy(a->cfg.record_encrypt_to, fresh->record_encrypt_to, sizeof(a->cfg.record_encrypt_to));
@@ -663,15 +659,7 @@ int main(int argc, char **argv)
 	a.pipe.user = &a;
 	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
-	if (a.cfg.cap.workers >= 2 && a.cfg.record_dir[0]) {
-		/* the recorder takes each RTP packet and each evidence frame where the packet is
-		 * decoded, which the workers' shards and decoding thread do apart from it. (Only
-		 * record.dir: without it the recorder exists too, for the recording records, which
-		 * the serial walk writes; testing the recorder here once kept the workers off for
-		 * everyone.) */
-		ct_warn("capture.workers=%u: recording (record.dir) runs on one thread; capture.workers ignored",
-			a.cfg.cap.workers);
-	} else if (a.cfg.cap.workers >= 2) {
+	if (a.cfg.cap.workers >= 2) {
 		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, a.cfg.cap.workers);
 		if (wrc != CT_OK) {
 			ct_err("cannot start %u capture workers: %s", a.cfg.cap.workers, ct_strerror(wrc));
@@ -679,6 +667,8 @@ int main(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out_outputs;
 		}
+		if (a.cfg.record_dir[0])
+			ct_workers_keep_frames(a.workers);
 	}
 
 	unsigned nsrc = iface ? 1 : nfiles;

@@ -149,10 +149,15 @@ static bool on_udp_fast(void *user, struct ct_flow *f, int dir, const struct ct_
 	return ct_media_udp_fast(f, dir, pk, kind);
 }
 
-static void on_udp_fast_commit(void *user, uint8_t kind)
+/* ...and at its place in the input: the counters, and a recording's RTP as on_udp takes it
+ * (kind is not CT_MEDIA_NONE exactly where ct_media_udp() would have said an RTP flow). */
+static void on_udp_fast_commit(void *user, struct ct_flow *f, const struct ct_pkt *pk, uint8_t kind)
 {
+	(void)f;
 	struct ct_pipeline *p = user;
 	ct_media_count(p->media, kind);
+	if ((p->rtp ? kind != CT_MEDIA_NONE : p->recw != NULL) && ct_recwire_wants_rtp(p->recw))
+		rec_rtp(p, pk);
 }
 
 /* A TCP connection whose protocol is not known yet: CSTA framings are tried first (binary

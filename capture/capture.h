@@ -102,8 +102,9 @@ struct ct_capture_ops {
 	 * write, anything shared. May be NULL (never taken). */
 	bool (*udp_fast)(void *user, struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind);
 	/* ...and, on the serial thread at the datagram's place in the input, what udp_fast did
-	 * (counters). */
-	void (*udp_fast_commit)(void *user, uint8_t kind);
+	 * (counters) and what the serial order decides (recording its RTP). p is the datagram as
+	 * `udp` would have had it, and `frame` is set as for `udp`. */
+	void (*udp_fast_commit)(void *user, struct ct_flow *f, const struct ct_pkt *p, uint8_t kind);
 };
 
 /* capture.workers: a capture that only decodes (the reader's half, capture/workers.c) hands

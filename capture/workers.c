@@ -3,6 +3,8 @@
 #include "workers.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,9 +26,12 @@ struct wk_event {
 	bool taken;            /* shard: it was handled there */
 	uint8_t media;         /* shard: what it was (capture_ops.udp_fast's kind) */
 	bool advance;          /* the clock moved forward to adv before this event (flows expire) */
+	bool framed;           /* WK_L4: the frame it came in is at frame_at in the arena (p.caplen bytes) */
+	uint16_t linktype;     /* ...and its link type */
 	unsigned shard;
 	unsigned frames;       /* WK_JUMP */
 	uint32_t snap;         /* WK_TICK: its counters snapshot */
+	uint32_t frame_at;
 	uint64_t frameno;
 	ct_time_t t, t2;       /* tick, rebase: t; jump: t -> t2 */
 	ct_time_t adv;
@@ -34,8 +39,10 @@ struct wk_event {
 	struct ct_pkt p;       /* WK_L4; its bytes are in the batch's arena */
 };
 
+/* A cache line of its own (and the struct workers is allocated so): the decoding thread
+ * writes one batch's header at every packet while the other threads read another's. */
 struct wk_batch {
-	struct wk_batch *next;
+	_Alignas(64) struct wk_batch *next;
 	uint64_t id;
 	bool fast;             /* serial: its shards may take packets */
 	bool rebased;          /* reader: the clock moved back in it; nothing after is taken */
@@ -82,7 +89,11 @@ struct ct_workers {
 	bool finished;
 	bool adv_pending;               /* a clock advance not yet carried by an event */
 	ct_time_t adv_t;
-	uint64_t taken, l4;             /* transport packets taken by the shards, of all */
+	/* each on a cache line of its own: the first is read by the decoding thread at every
+	 * packet, the second written by the serial walk at every packet (next to the decoding
+	 * thread's fields above, the two cores took the line from each other at every packet) */
+	_Alignas(64) atomic_bool keep_frames; /* the frames go with their packets (ct_workers_keep_frames) */
+	_Alignas(64) uint64_t taken, l4;      /* transport packets taken by the shards, of all */
 };
 
 /* ---- counters: the reader's reach the run's at each new second and at the end ---- */
@@ -127,7 +138,8 @@ static void shard_work(struct ct_workers *w, struct wk_batch *b, unsigned k)
 {
 	const struct ct_capture *c = w->ser;
 	ct_time_t timeout = c->flows.timeout[CT_FLOW_UDP];
-	for (unsigned i = 0; i < b->n; i++) {
+	unsigned n = b->n;
+	for (unsigned i = 0; i < n; i++) {
 		struct wk_event *ev = &b->ev[i];
 		if (ev->kind != WK_L4 || ev->shard != k || ev->p.proto != 17)
 			continue;
@@ -215,15 +227,23 @@ static void serial_event(struct ct_workers *w, struct wk_batch *b, struct wk_eve
 		break;
 	case WK_L4:
 		w->l4++;
+		/* the frame it came in, for the callbacks that keep whole frames (capture.h) */
+		if (ev->framed) {
+			c->frame = b->arena + ev->frame_at;
+			c->frame_caplen = ev->p.caplen; /* the frame's, as ct_capture_frame() gave them */
+			c->frame_wirelen = ev->p.wirelen;
+			c->frame_linktype = ev->linktype;
+		}
 		if (ev->taken) {
 			w->taken++;
 			/* what ct_flow_get() and the udp callback would have done here besides what the
 			 * shard did */
 			ct_flow_touch(&c->flows, ev->f, ev->p.ts);
-			c->ops.udp_fast_commit(c->user, ev->media);
+			c->ops.udp_fast_commit(c->user, ev->f, &ev->p, ev->media);
 		} else {
 			ct_capture_l4(c, &ev->p, ev->frameno);
 		}
+		c->frame = NULL; /* as outside a frame in ct_capture_frame() */
 		break;
 	}
 }
@@ -320,19 +340,52 @@ static void adv_flush(struct ct_workers *w)
 		ev_new(w, 0, false)->kind = WK_NOP;
 }
 
+/* Where the transport packet's bytes lie in the frame: their offset, or -1 when they are not
+ * in it (a datagram put together from fragments). */
+static ptrdiff_t l4_in_frame(const struct ct_capture *c, const struct ct_pkt *p, size_t len)
+{
+	uintptr_t l4 = (uintptr_t)p->l4, fr = (uintptr_t)c->frame;
+	if (!c->frame || l4 < fr || l4 - fr > c->frame_caplen || len > c->frame_caplen - (l4 - fr))
+		return -1;
+	return (ptrdiff_t)(l4 - fr);
+}
+
+/* A transport packet: copied into the batch, with the frame it came in when the recorder may
+ * want it, which the serial walk then gives it as the single-threaded path does (evidence
+ * pcaps: capture.h's frame). */
 static void rd_l4(void *user, struct ct_capture *c, const struct ct_pkt *p)
 {
 	struct ct_workers *w = user;
 	size_t len = p->l4 ? CT_MIN(p->l4len, (size_t)WK_ARENA) : 0;
-	struct wk_event *ev = ev_new(w, len, false);
+	ptrdiff_t at = len ? l4_in_frame(c, p, len) : -1;
+	/* the frame is at most libpcap's largest snapshot (256 KiB), so it fits; the test is for
+	 * the arena's sake. Its length goes on as p->caplen (ct_capture_frame() sets both). */
+	bool keep = atomic_load_explicit(&w->keep_frames, memory_order_relaxed);
+	size_t flen = keep && c->frame && c->frame_caplen == p->caplen && c->frame_caplen <= WK_ARENA - len
+		      ? c->frame_caplen : 0;
+	if (!flen)
+		at = -1;
+	size_t need = flen + (at < 0 ? len : 0);
+	struct wk_event *ev = ev_new(w, need, false);
 	struct wk_batch *b = w->fill;
 	ev->kind = WK_L4;
 	ev->frameno = c->frameno;
 	ev->p = *p;
 	uint8_t *copy = b->arena + b->used;
-	if (len)
-		memcpy(copy, p->l4, len);
-	b->used += len;
+	if (flen) {
+		memcpy(copy, c->frame, flen);
+		ev->framed = true;
+		ev->frame_at = (uint32_t)b->used;
+		ev->linktype = (uint16_t)c->frame_linktype;
+	}
+	if (at >= 0) {
+		copy += at;
+	} else {
+		copy += flen;
+		if (len)
+			memcpy(copy, p->l4, len);
+	}
+	b->used += need;
 	ev->p.l4 = len ? copy : NULL;
 	ev->p.l4len = len;
 	/* the payload lies inside the transport packet (UDP, TCP); an SCTP packet has none yet */
@@ -488,6 +541,11 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 	return w->rrc;
 }
 
+void ct_workers_keep_frames(struct ct_workers *w)
+{
+	atomic_store_explicit(&w->keep_frames, true, memory_order_relaxed);
+}
+
 void ct_workers_counts(const struct ct_workers *w, uint64_t *taken, uint64_t *l4)
 {
 	*taken = w->taken;
@@ -510,9 +568,10 @@ int ct_workers_new(struct ct_workers **out, struct ct_capture *c, unsigned nshar
 {
 	if (nshards < 2)
 		return CT_EINVAL;
-	struct ct_workers *w = calloc(1, sizeof(*w));
+	struct ct_workers *w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63); /* its cache lines apart */
 	if (!w)
 		return CT_ENOMEM;
+	memset(w, 0, sizeof(*w));
 	w->ser = c;
 	w->nshards = nshards;
 	pthread_mutex_init(&w->mu, NULL);

@@ -11,7 +11,7 @@ and 256: active RTP flows evicted); crafted RTP calls whose flows expire at a fr
 a late packet of theirs, or by a step back of the clock (each rule of capture/workers.h that
 keeps a packet from the shards is needed by one of these: take it out and they differ); the
 reliability suite's clock captures (tests/golden/floodgen.py); the demo; and the public captures
-when ../shared is there. The reference is workers=1, the single-threaded path the rest of the
+when ../shared is there. Recording (record.dir) too: its files are those of one thread. The reference is workers=1, the single-threaded path the rest of the
 test suite checks against tshark and the scenarios. Also run with a -fsanitize=thread build."""
 import hashlib
 import os
@@ -71,37 +71,47 @@ def tree_sums(top):
     return out
 
 
-def recording_one_thread(tmp, pcap):
-    """Recording (record.dir) takes every RTP packet and evidence frame where the packet is
-    decoded: with capture.workers=2 it runs on one thread, said on stderr, and writes the same
-    records and the same files (WAVs, evidence pcaps, the chain) as workers=1; the shards, which
-    do not feed the recorder, once lost a tenth of the audio."""
+def recording_with_workers(tmp, name, pcap, devices, min_taken):
+    """Recording (record.dir, with evidence pcaps) while the workers run: the shards account the
+    RTP, the serial walk gives each recorded packet and each evidence frame to the recorder at
+    its place in the input, with the frame the decoding thread copied. The records and every
+    file (WAVs, evidence and payload pcaps, the hash chain) are those of workers=1 byte for byte,
+    and the shards took the RTP (recording once kept ctitap on one thread; a serial walk that
+    did not hand the recorder what the shards took lost their audio; one without the frames
+    lost the evidence)."""
     res = {}
-    for w in (1, 2):
-        d = os.path.join(tmp, "rec%d" % w)
+    for w in (1, 2, 3):
+        d = os.path.join(tmp, "rec-%s-%d" % (name, w))
         os.makedirs(d)
-        p = subprocess.run([CTITAP, "-X", "sensor.name=t", "-X", f"capture.workers={w}", "-X",
-                            "record.devices=2000-2999", "-X", "record.dir=" + d, "-r", pcap, "-o", "jsonl:-"],
-                           capture_output=True, timeout=600)
-        res[w] = (p.returncode, p.stdout, tree_sums(d), p.stderr)
-    (rc1, out1, files1, _), (rc2, out2, files2, err2) = res[1], res[2]
+        p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", "-X", f"capture.workers={w}", "-X",
+                            "record.devices=" + devices, "-X", "record.pcap=true", "-X", "record.min_free_mb=0",
+                            "-X", "record.dir=" + d, "-r", pcap, "-o", "jsonl:-"], capture_output=True, timeout=600)
+        m = re.search(rb"capture workers: (\d+) of (\d+) transport packets", p.stderr)
+        res[w] = (p.returncode, p.stdout, tree_sums(d), (int(m.group(1)), int(m.group(2))) if m else None)
+    rc1, out1, files1, _ = res[1]
     wavs = [f for f in files1 if f.endswith(".wav")]
-    check(rc1 == 0 and rc2 == 0 and out1 == out2 and out1.count(b'"type":"recording"') > 0,
-          "recording, workers=2: records byte-identical to workers=1 (%d recording records)"
-          % out1.count(b'"type":"recording"'))
-    check(files1 == files2 and len(wavs) > 0, "recording, workers=2: the same %d files (%d WAVs), byte for byte"
-          % (len(files1), len(wavs)))
-    check(b"capture.workers ignored" in err2, "recording, workers=2: said to run on one thread")
+    pcaps = [f for f in files1 if f.endswith(".pcap")]
+    nrec = out1.count(b'"type":"recording"')
+    for w in (2, 3):
+        rc, out, files, taken = res[w]
+        check(rc1 == 0 and rc == 0 and out == out1 and nrec > 0,
+              "recording %s, workers=%d: records byte-identical to workers=1 (%d recording records)" % (name, w, nrec))
+        check(files == files1 and len(wavs) > 0 and len(pcaps) > 0,
+              "recording %s, workers=%d: the same %d files (%d WAVs, %d pcaps), byte for byte"
+              % (name, w, len(files1), len(wavs), len(pcaps)))
+        check(taken is not None and taken[0] >= min_taken * taken[1],
+              "recording %s, workers=%d: %s of %s transport packets taken by the shards (>= %d%%)"
+              % (name, w, taken and taken[0], taken and taken[1], min_taken * 100))
 
 
-def reload_cannot_start_recording(tmp, pcap):
-    """A SIGHUP that sets record.dir while the workers run leaves it unset, and says why:
-    recording would take the packets where they are decoded, which the workers do apart from
-    it. The run goes on with the workers and writes no recording file."""
+def reload_starts_recording(tmp, pcap):
+    """A SIGHUP that sets record.dir while the workers run starts recording: the calls after it
+    are recorded, with their evidence pcaps, the chain verifies, and the shards go on taking
+    packets."""
     conf = os.path.join(tmp, "reload.conf")
     d = os.path.join(tmp, "reload-rec")
     with open(conf, "w") as f:
-        f.write("[record]\ndevices = 2000-2999\n")
+        f.write("[record]\ndevices = 2000-2999\npcap = true\nmin_free_mb = 0\n")
     proc = subprocess.Popen([CTITAP, "-v", "-c", conf, "-X", "sensor.name=t", "-X", "capture.workers=2", "-X",
                              "capture.replay_speed=2", "-r", pcap, "-o", "jsonl:" + os.devnull],
                             stderr=subprocess.PIPE, env=dict(os.environ, CTITAP_CONFIG=""))
@@ -119,12 +129,16 @@ def reload_cannot_start_recording(tmp, pcap):
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=300)
     check(proc.returncode == 0, "reload with workers=2: the run ends cleanly (exit %d)" % proc.returncode)
-    check(b"record.dir not set: capture.workers=2 is running" in err,
-          "reload with workers=2: record.dir turned on by SIGHUP is refused, and said so")
     m = re.search(rb"capture workers: (\d+) of (\d+) transport packets", err)
     check(m is not None and int(m.group(1)) > 0, "reload with workers=2: the shards went on taking packets (%s)"
           % (m.group(1).decode() if m else "no count"))
-    check(not os.path.exists(d) or not os.listdir(d), "reload with workers=2: no recording written")
+    files = tree_sums(d) if os.path.isdir(d) else {}
+    wavs = [f for f in files if f.endswith(".wav")]
+    pcaps = [f for f in files if f.endswith(".pcap")]
+    check(len(wavs) > 0 and len(pcaps) > 0,
+          "reload with workers=2: record.dir set by SIGHUP records (%d WAVs, %d pcaps)" % (len(wavs), len(pcaps)))
+    v = subprocess.run([CTITAP, "verify", d], capture_output=True, timeout=120)
+    check(v.returncode == 0, "reload with workers=2: ctitap verify passes on what it recorded (exit %d)" % v.returncode)
 
 
 def span_copies(path):
@@ -297,8 +311,14 @@ def main():
     same("the same, flows expiring every second", rtp, ("-X", "flow.udp_timeout_s=1"))
     same("the same, a full flow table (flow.max=1024)", rtp, ("-X", "flow.max=1024"))
     same("the same, active RTP flows evicted (flow.max=256)", rtp, ("-X", "flow.max=256"))
-    recording_one_thread(tmp, os.path.join(SRC, "pcaps", "demo-csta.pcap"))
-    reload_cannot_start_recording(tmp, os.path.join(SRC, "pcaps", "demo-csta.pcap"))
+    recording_with_workers(tmp, "demo", os.path.join(SRC, "pcaps", "demo-csta.pcap"), "2000-2999", 0.2)
+    for sc in ("consultation_transfer", "conference", "hold_retrieve"):
+        recording_with_workers(tmp, sc, os.path.join(SRC, "pcaps", "scenarios", sc + ".pcap"), "*", 0.1)
+    mixrec = os.path.join(tmp, "rtp-rec.pcap")
+    subprocess.run([GEN, "-q", "-o", mixrec, "--scenario", "mix", "--calls", "200", "--concurrency", "150", "--talk",
+                    "4", "--csta", "both"], check=True)
+    recording_with_workers(tmp, "200 calls", mixrec, "*", 0.5)
+    reload_starts_recording(tmp, os.path.join(SRC, "pcaps", "demo-csta.pcap"))
     late = os.path.join(tmp, "late.pcap")
     late_packets(late)
     same("RTP packets older than the clock, their flow expired by it", late, ("-X", "flow.udp_timeout_s=1"),
@@ -332,6 +352,9 @@ def main():
                 rc, out, _ = run(os.path.join(pub, f), 1, ())
                 if out:
                     same("public " + f, os.path.join(pub, f))
+        g711 = os.path.join(pub, "wiresharkwiki__SIP_CALL_RTP_G711.pcap")
+        if os.path.exists(g711):
+            recording_with_workers(tmp, "public SIP_CALL_RTP_G711", g711, "*", 0.5)
     else:
         print("skip  the public captures: ../shared/pcaps/public is not there")
     print(f"{failures} failure(s)")
