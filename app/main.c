@@ -6,7 +6,9 @@
  *   SIGTERM, SIGINT  the input ends there: calls written, final stats, Kafka drained
  *   SIGPIPE          ignored: a jsonl:- output whose reader left (EPIPE) ends the run quietly
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +160,16 @@ static void app_clock(void *user, ct_time_t now)
  * settings the running pipeline reads, between two packets: calls in progress are kept and
  * follow the new rules from their next moment on. A file that fails to read or parse changes
  * nothing. Other settings need a restart; a change to one is named in a warning. */
+/* capture.workers = 0: two shards where ctitap may run on two CPUs or more. Not one a CPU: the
+ * decoding thread bounds the speed-up whatever the number of shards (docs/performance.md). */
+static unsigned auto_workers(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return CPU_COUNT(&set) >= 2 ? 2 : 1;
+}
+
 static void reload_settings(struct app *a)
 {
 	struct ct_config *fresh = malloc(sizeof(*fresh));
@@ -659,16 +671,20 @@ int main(int argc, char **argv)
 	a.pipe.user = &a;
 	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
-	if (a.cfg.cap.workers >= 2) {
-		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, a.cfg.cap.workers);
-		if (wrc != CT_OK) {
-			ct_err("cannot start %u capture workers: %s", a.cfg.cap.workers, ct_strerror(wrc));
+	unsigned nshards = a.cfg.cap.workers ? a.cfg.cap.workers : auto_workers();
+	if (nshards >= 2) {
+		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, nshards);
+		if (wrc != CT_OK && !a.cfg.cap.workers) {
+			ct_warn("cannot start %u capture workers (%s): running on one thread", nshards, ct_strerror(wrc));
+			a.workers = NULL;
+		} else if (wrc != CT_OK) {
+			ct_err("cannot start %u capture workers: %s", nshards, ct_strerror(wrc));
 			ct_pipeline_free(&a.pipe);
 			rc = EXIT_FAIL;
 			goto out_outputs;
-		}
-		if (a.cfg.record_dir[0])
+		} else if (a.cfg.record_dir[0]) {
 			ct_workers_keep_frames(a.workers);
+		}
 	}
 
 	unsigned nsrc = iface ? 1 : nfiles;
@@ -719,7 +735,7 @@ int main(int argc, char **argv)
 		uint64_t taken, l4;
 		ct_workers_counts(a.workers, &taken, &l4);
 		ct_info("capture workers: %llu of %llu transport packets handled on %u shards in parallel",
-			(unsigned long long)taken, (unsigned long long)l4, a.cfg.cap.workers);
+			(unsigned long long)taken, (unsigned long long)l4, nshards);
 	}
 	ct_time_t last_ts = ct_pipeline_finish(&a.pipe);
 	ct_workers_free(a.workers);

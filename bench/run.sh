@@ -9,7 +9,8 @@
 #                   sig-c1000,sig-c10000 (default: all)
 #   --tools LIST    comma-separated subset of: read,loop,tcpdump,tshark,tshark-analysis,sngrep,
 #                   ctitap,ctitap-workers (default: all)
-#   --workers N     capture.workers of the ctitap-workers row (default 2)
+#   --workers N     capture.workers of the ctitap-workers row (default 2, ctitap's own default on
+#                   a machine of two CPUs or more; the ctitap row is one thread)
 #   --quick         --runs 1 and no tshark-analysis or sngrep (the slow ones)
 # Environment: BENCH_BUILD (build-bench), BENCH_DATA (bench/data), BENCH_MAX_LOAD (1.5: wait up
 # to 5 min for the 1-minute load average to fall under it before starting; the machine is shared),
@@ -137,7 +138,7 @@ cmdline() {
 		if [[ $c == rtp-* ]]; then echo "tshark -n -r $f -q -z sip,stat -z rtp,streams"
 		else echo "tshark -n -r $f -q -z sip,stat"; fi ;;
 	sngrep) command -v sngrep >/dev/null && echo "sngrep -N -q -l 10000000 -I $f" ;;
-	ctitap) echo "$ctitap -q -r $f -o jsonl:/dev/null" ;;
+	ctitap) echo "$ctitap -q -r $f -o jsonl:/dev/null -X capture.workers=1" ;;
 	ctitap-workers) ((workers_ok)) && echo "$ctitap -q -r $f -o jsonl:/dev/null -X capture.workers=$workers" ;;
 	esac
 	return 0
@@ -150,8 +151,8 @@ label() {
 	tshark) echo "tshark -n -r F -q" ;;
 	tshark-analysis) [[ $2 == rtp-* ]] && echo "tshark -z sip,stat -z rtp,streams" || echo "tshark -z sip,stat" ;;
 	sngrep) echo "sngrep -N -q -I F" ;;
-	ctitap) echo "ctitap -r F -o jsonl:/dev/null" ;;
-	ctitap-workers) echo "ctitap ... capture.workers=$workers" ;;
+	ctitap) echo "ctitap -r F -o jsonl:/dev/null, one thread (capture.workers=1)" ;;
+	ctitap-workers) echo "ctitap ... capture.workers=$workers$( ((workers == 2)) && echo ' (the default where 2 CPUs)')" ;;
 	esac
 }
 

@@ -33,7 +33,7 @@ void ct_capture_cfg_default(struct ct_capture_cfg *cfg)
 	cfg->tcp_memcap = 256u << 20;
 	cfg->tcp_flow_memcap = 1u << 20;
 	cfg->tcp_ooo_timeout = 10 * CT_USEC_PER_SEC;
-	cfg->workers = 1;
+	cfg->workers = 0; /* as the machine allows (app/main.c) */
 }
 
 void ct_addr_format(const struct ct_addr *a, char *out, size_t outlen)

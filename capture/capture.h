@@ -67,7 +67,7 @@ struct ct_capture_cfg {
 	size_t tcp_memcap;
 	size_t tcp_flow_memcap;
 	ct_time_t tcp_ooo_timeout;
-	unsigned workers;          /* capture.workers: threads of the per-flow path (capture/workers.h) */
+	unsigned workers;          /* capture.workers: threads of the per-flow path (capture/workers.h); 0: the app picks */
 };
 
 /* Fills cfg with the documented defaults (docs/configuration.md). */

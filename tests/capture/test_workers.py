@@ -104,6 +104,25 @@ def recording_with_workers(tmp, name, pcap, devices, min_taken):
               % (name, w, taken and taken[0], taken and taken[1], min_taken * 100))
 
 
+def default_workers(pcap):
+    """capture.workers left at 0: two shards where ctitap may run on two CPUs or more (its CPU
+    affinity, as a cpuset or taskset gives it), one thread on one CPU; the records are the same."""
+    def go(cpus):
+        p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", "-r", pcap, "-o", "jsonl:-"], capture_output=True,
+                           timeout=300, preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        m = re.search(rb"handled on (\d+) shards", p.stderr)
+        return p.returncode, p.stdout, int(m.group(1)) if m else 1
+    mine = os.sched_getaffinity(0)
+    rc1, out1, n1 = go({min(mine)})
+    check(rc1 == 0 and n1 == 1, "default capture.workers on one CPU: one thread (%d)" % n1)
+    if len(mine) >= 2:
+        rc2, out2, n2 = go(None)
+        check(rc2 == 0 and n2 == 2 and out2 == out1,
+              "default capture.workers on %d CPUs: 2 shards (%d), the same records" % (len(mine), n2))
+    else:
+        print("skip  default capture.workers on two CPUs: this process may run on one")
+
+
 def reload_starts_recording(tmp, pcap):
     """A SIGHUP that sets record.dir while the workers run starts recording: the calls after it
     are recorded, with their evidence pcaps, the chain verifies, and the shards go on taking
@@ -319,6 +338,7 @@ def main():
                     "4", "--csta", "both"], check=True)
     recording_with_workers(tmp, "200 calls", mixrec, "*", 0.5)
     reload_starts_recording(tmp, os.path.join(SRC, "pcaps", "demo-csta.pcap"))
+    default_workers(os.path.join(SRC, "pcaps", "demo-csta.pcap"))
     late = os.path.join(tmp, "late.pcap")
     late_packets(late)
     same("RTP packets older than the clock, their flow expired by it", late, ("-X", "flow.udp_timeout_s=1"),
