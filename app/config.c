@@ -61,7 +61,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "capture.tunnel_max", K_U32, CAP(tunnel_max), 0, 0, 8, "nested tunnels removed before a packet is given up" },
 	{ "capture.vxlan_port", K_U16, CAP(vxlan_port), 0, 0, 65535, "UDP port decoded as VXLAN (0: off)" },
 	{ "capture.workers", K_U32, CAP(workers), 0, 0, 64,
-	  "threads of the per-flow path (link, IP, UDP, RTP); 0: 2 where ctitap may run on two CPUs or more, else 1; "
+	  "threads of the per-flow path (link, IP, UDP, RTP); 0: 2 where ctitap may use two CPUs or more (affinity, cgroup quota) and rtp.enabled is on, else 1; "
 	  "1: one thread for everything (faster where there is no RTP). Records and recordings are the same for any value" },
 	{ "dedup.enabled", K_BOOL, CAP(dedup), 0, 0, 1, "suppress SPAN duplicates" },
 	{ "dedup.window_ms", K_TIME_MS, CAP(dedup_window), 0, 0, 400,

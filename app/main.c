@@ -156,20 +156,43 @@ static void app_clock(void *user, ct_time_t now)
 	}
 }
 
+/* The CPUs a cgroup v2 quota allows (cpu.max "QUOTA PERIOD", or "max"): 0 when none is set
+ * or it cannot be read. */
+static double cgroup_cpus(void)
+{
+	FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+	if (!f)
+		return 0;
+	char quota[32] = "";
+	unsigned long period = 0;
+	int n = fscanf(f, "%31s %lu", quota, &period);
+	fclose(f);
+	if (n != 2 || !period || !strcmp(quota, "max"))
+		return 0;
+	return strtod(quota, NULL) / (double)period;
+}
+
+/* capture.workers = 0: two shards where ctitap may use two CPUs or more (its affinity, as a
+ * cpuset or taskset gives it, and a cgroup's CPU quota), else one thread; one thread also
+ * without RTP accounting, as signalling alone only loses to the hand-over between threads. Not
+ * one shard a CPU: the decoding thread bounds the speed-up whatever their number
+ * (docs/performance.md). */
+static unsigned auto_workers(const struct ct_config *cfg)
+{
+	if (!cfg->rtp_enabled)
+		return 1;
+	cpu_set_t *set = CPU_ALLOC(CPU_SETSIZE * 4);
+	size_t size = CPU_ALLOC_SIZE(CPU_SETSIZE * 4);
+	int cpus = set && sched_getaffinity(0, size, set) == 0 ? CPU_COUNT_S(size, set) : 1;
+	CPU_FREE(set);
+	double quota = cgroup_cpus();
+	return cpus >= 2 && (quota == 0 || quota >= 2) ? 2 : 1;
+}
+
 /* SIGHUP: record.* and numbers.* from the settings file (and -X again after it) into the
  * settings the running pipeline reads, between two packets: calls in progress are kept and
  * follow the new rules from their next moment on. A file that fails to read or parse changes
  * nothing. Other settings need a restart; a change to one is named in a warning. */
-/* capture.workers = 0: two shards where ctitap may run on two CPUs or more. Not one a CPU: the
- * decoding thread bounds the speed-up whatever the number of shards (docs/performance.md). */
-static unsigned auto_workers(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	return CPU_COUNT(&set) >= 2 ? 2 : 1;
-}
-
 static void reload_settings(struct app *a)
 {
 	struct ct_config *fresh = malloc(sizeof(*fresh));
@@ -229,8 +252,6 @@ static void reload_settings(struct app *a)
 	a->cfg.calls.start_on_alert = fresh->calls.start_on_alert;
 	/* the recorder's own: a change reopens it (recwire.h), recordings going on in new files
 	 * (also with capture.workers: the serial walk feeds it, capture/workers.h) */
-	if (a->workers && fresh->record_dir[0])
-		ct_workers_keep_frames(a->workers); /* the recorder's evidence pcaps (workers.h) */
 	memcpy(a->cfg.record_dir, fresh->record_dir, sizeof(a->cfg.record_dir));
 	memcpy(a->cfg.record_pause_mode, fresh->record_pause_mode, sizeof(a->cfg.record_pause_mode));
 	memcpy(a->cfg.record_sign_key, fresh->record_sign_key, sizeof(a->cfg.record_sign_key));
@@ -671,7 +692,7 @@ int main(int argc, char **argv)
 	a.pipe.user = &a;
 	a.mon.pipe = &a.pipe;
 	a.out.last_flush_ms = 0;
-	unsigned nshards = a.cfg.cap.workers ? a.cfg.cap.workers : auto_workers();
+	unsigned nshards = a.cfg.cap.workers ? a.cfg.cap.workers : auto_workers(&a.cfg);
 	if (nshards >= 2) {
 		int wrc = ct_workers_new(&a.workers, &a.pipe.cap, nshards);
 		if (wrc != CT_OK && !a.cfg.cap.workers) {
@@ -682,8 +703,6 @@ int main(int argc, char **argv)
 			ct_pipeline_free(&a.pipe);
 			rc = EXIT_FAIL;
 			goto out_outputs;
-		} else if (a.cfg.record_dir[0]) {
-			ct_workers_keep_frames(a.workers);
 		}
 	}
 

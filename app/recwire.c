@@ -390,7 +390,9 @@ static struct rw_pcap *pcap_of(struct ct_recwire *w, const char *call, ct_time_t
 	struct rw_pcap *pc = pcap_find(w, call);
 	if (pc)
 		return pc;
-	int linktype = w->env.cap->frame ? w->env.cap->frame_linktype : CT_LINK_ETHERNET;
+	/* the link type of the frames it will hold: the last frame's, also when it is opened
+	 * outside a frame (recordings carried over a reload, from the main loop) */
+	int linktype = w->env.cap->frame_linktype;
 	struct ct_rec_pcap *p;
 	if (ct_recorder_pcap_open(w->eng, call, ts, linktype, &p) != CT_OK)
 		return NULL;

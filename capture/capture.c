@@ -85,6 +85,7 @@ int ct_capture_init(struct ct_capture *c, const struct ct_capture_cfg *cfg, cons
 		    struct ct_counters *ctr, const struct ct_capture_ops *ops, void *user)
 {
 	memset(c, 0, sizeof(*c));
+	c->frame_linktype = CT_LINK_ETHERNET; /* until a frame comes: what an evidence pcap opened then says */
 	c->cfg = *cfg;
 	c->ctr = ctr;
 	c->key = *key;

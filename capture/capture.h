@@ -103,7 +103,7 @@ struct ct_capture_ops {
 	bool (*udp_fast)(void *user, struct ct_flow *f, int dir, const struct ct_pkt *p, uint8_t *kind);
 	/* ...and, on the serial thread at the datagram's place in the input, what udp_fast did
 	 * (counters) and what the serial order decides (recording its RTP). p is the datagram as
-	 * `udp` would have had it, and `frame` is set as for `udp`. */
+	 * `udp` would have had it, and `frame` is set as for `udp` (below). */
 	void (*udp_fast_commit)(void *user, struct ct_flow *f, const struct ct_pkt *p, uint8_t kind);
 };
 
@@ -151,7 +151,8 @@ struct ct_capture {
 	struct ct_capture_ops ops;
 	void *user;
 	/* The frame being decoded, as libpcap gave it, for the callbacks that keep whole frames
-	 * (evidence pcaps); frame is NULL outside a frame (TCP data delivered when flows end). */
+	 * (evidence pcaps); frame is NULL outside a frame (TCP data delivered when flows end).
+	 * frame_linktype stays the last frame's (Ethernet before the first). */
 	const uint8_t *frame;
 	uint32_t frame_caplen, frame_wirelen;
 	int frame_linktype;

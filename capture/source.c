@@ -379,6 +379,8 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 		}
 		if (n == PCAP_ERROR_BREAK)
 			break;
+		if (n < 0 && (*stop || s->brk))
+			break; /* a read of a pipe that the stop's signal interrupted (EINTR): the input ends */
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
 			drops_refresh(s);

@@ -3,9 +3,9 @@
 #include "workers.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,11 +89,10 @@ struct ct_workers {
 	bool finished;
 	bool adv_pending;               /* a clock advance not yet carried by an event */
 	ct_time_t adv_t;
-	/* each on a cache line of its own: the first is read by the decoding thread at every
-	 * packet, the second written by the serial walk at every packet (next to the decoding
-	 * thread's fields above, the two cores took the line from each other at every packet) */
-	_Alignas(64) atomic_bool keep_frames; /* the frames go with their packets (ct_workers_keep_frames) */
-	_Alignas(64) uint64_t taken, l4;      /* transport packets taken by the shards, of all */
+	/* on a cache line of its own: written by the serial walk at every packet (next to the
+	 * decoding thread's fields above, the two cores took the line from each other at every
+	 * packet) */
+	_Alignas(64) uint64_t taken, l4; /* transport packets taken by the shards, of all */
 };
 
 /* ---- counters: the reader's reach the run's at each new second and at the end ---- */
@@ -350,19 +349,20 @@ static ptrdiff_t l4_in_frame(const struct ct_capture *c, const struct ct_pkt *p,
 	return (ptrdiff_t)(l4 - fr);
 }
 
-/* A transport packet: copied into the batch, with the frame it came in when the recorder may
- * want it, which the serial walk then gives it as the single-threaded path does (evidence
- * pcaps: capture.h's frame). */
+/* A transport packet: copied into the batch with the frame it came in, which the serial walk
+ * gives the callbacks that keep whole frames as the single-threaded path does (the recorder's
+ * evidence pcaps: capture.h's frame). Where the transport packet lies in its frame, as it
+ * mostly does, only the frame is copied: the link and IP headers are all it costs. */
+_Static_assert(WK_ARENA >= 2 * (256u << 10), "a frame of libpcap's largest snapshot and a datagram of 64 KiB fit");
 static void rd_l4(void *user, struct ct_capture *c, const struct ct_pkt *p)
 {
 	struct ct_workers *w = user;
 	size_t len = p->l4 ? CT_MIN(p->l4len, (size_t)WK_ARENA) : 0;
 	ptrdiff_t at = len ? l4_in_frame(c, p, len) : -1;
-	/* the frame is at most libpcap's largest snapshot (256 KiB), so it fits; the test is for
-	 * the arena's sake. Its length goes on as p->caplen (ct_capture_frame() sets both). */
-	bool keep = atomic_load_explicit(&w->keep_frames, memory_order_relaxed);
-	size_t flen = keep && c->frame && c->frame_caplen == p->caplen && c->frame_caplen <= WK_ARENA - len
-		      ? c->frame_caplen : 0;
+	/* the frame's length goes on as p->caplen (ct_capture_frame() sets both); one longer than
+	 * libpcap's largest snapshot could not come, and goes without (the test keeps the arena's
+	 * sums in bounds) */
+	size_t flen = c->frame && c->frame_caplen == p->caplen && c->frame_caplen <= WK_ARENA - len ? c->frame_caplen : 0;
 	if (!flen)
 		at = -1;
 	size_t need = flen + (at < 0 ? len : 0);
@@ -448,9 +448,24 @@ static void decode_tick(void *arg)
 	publish(arg);
 }
 
+/* The signals a thread other than the decoding one keeps blocked while it runs: every one but
+ * those a fault raises. A signal that ends the run (the app's SIGTERM, which does not restart
+ * what it interrupts) must interrupt the decoding thread's read of a quiet pipe, not a wait of
+ * the serial thread's: the decoding thread is then the only one to take it. */
+static void async_signals(sigset_t *set)
+{
+	sigfillset(set);
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT };
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(set, faults[i]);
+}
+
 static void *decode_main(void *arg)
 {
 	struct ct_workers *w = arg;
+	sigset_t set;
+	async_signals(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	w->rrc = ct_source_run(w->src, &w->rcap, w->stop, decode_tick, w, w->rerr, sizeof(w->rerr));
 	adv_flush(w);
 	publish(w);
@@ -492,8 +507,12 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 	w->rerr[0] = '\0';
 	w->reader_done = false;
 	w->inline_mode = false;
+	sigset_t set, old;
+	async_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old); /* the decoding thread takes them (async_signals) */
 	pthread_t decoder;
 	if (pthread_create(&decoder, NULL, decode_main, w) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		run_inline(w);
 	} else {
 		uint64_t last_tick = ct_mono_ms();
@@ -534,16 +553,12 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 				break;
 		}
 		pthread_join(decoder, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	counters_merge(w, &w->rctr);
 	if (w->rrc != CT_OK && err && errlen)
 		snprintf(err, errlen, "%s", w->rerr);
 	return w->rrc;
-}
-
-void ct_workers_keep_frames(struct ct_workers *w)
-{
-	atomic_store_explicit(&w->keep_frames, true, memory_order_relaxed);
 }
 
 void ct_workers_counts(const struct ct_workers *w, uint64_t *taken, uint64_t *l4)
@@ -598,15 +613,21 @@ int ct_workers_new(struct ct_workers **out, struct ct_capture *c, unsigned nshar
 	w->threads = calloc(nshards - 1, sizeof(*w->threads));
 	if (!w->threads)
 		goto fail;
+	sigset_t set, old;
+	async_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old); /* the shards inherit it: never theirs */
 	for (unsigned i = 0; i + 1 < nshards; i++) {
 		struct wk_thread *t = &w->threads[i];
 		t->w = w;
 		t->shard = i + 1;
-		if (pthread_create(&t->tid, NULL, shard_main, t) != 0) {
-			rc = CT_EIO;
-			goto fail_rc;
-		}
+		if (pthread_create(&t->tid, NULL, shard_main, t) != 0)
+			break;
 		t->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->threads[nshards - 2].started) {
+		rc = CT_EIO;
+		goto fail_rc;
 	}
 	*out = w;
 	return CT_OK;

@@ -17,7 +17,7 @@
  *    handled exactly as the single-threaded path would (flows created, SIP, CSTA, TCP, the
  *    correlator, records), and every packet a shard took is committed at its place (the flow's
  *    last-seen time and LRU position, counters, the recorder's RTP). Each transport packet's
- *    frame comes along when asked (ct_workers_keep_frames: the recorder's evidence pcaps).
+ *    frame comes along (the recorder's evidence pcaps).
  * The clock, the flow table's shape and the correlator thus change in the order of the input
  * only, and the records and recordings are byte for byte those of capture.workers = 1 (tested). A shard takes
  * a packet only where that cannot be told apart: the flow existed before the batch, none of its
@@ -54,11 +54,6 @@ int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomi
 /* End of input: frames the reader's clock still holds are handled (ct_capture_flush), and the
  * counters are brought up to date. Call before ct_capture_flush() of the serial capture. */
 void ct_workers_finish(struct ct_workers *w);
-/* From now on each transport packet goes to the serial walk with the frame it came in, for the
- * callbacks that keep whole frames (capture.h: the recorder's evidence pcaps). Without it they
- * find no frame, and the copy of up to 256 KiB a packet is saved. Frames decoded before the
- * call (at most four batches, a few milliseconds of traffic) stay without. */
-void ct_workers_keep_frames(struct ct_workers *w);
 /* Transport packets the shards handled, and all of them (the share that ran in parallel). */
 void ct_workers_counts(const struct ct_workers *w, uint64_t *taken, uint64_t *l4);
 /* Stops the threads and frees everything (ct_workers_finish() first if it has not run). */

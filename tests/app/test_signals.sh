@@ -128,6 +128,40 @@ read_frames=$(field "$T/int.jsonl" packets)
 check "SIGINT mid-run ($read_frames of $TOTAL frames): every call started has its record ($written of $started)" \
 	test "$read_frames" -lt "$TOTAL" -a "$started" -gt 0 -a "$written" -eq "$started"
 
+# ---- SIGTERM on a quiet pipe -----------------------------------------------------------------------
+# `tcpdump -w - | ctitap -r -` on a quiet link: SIGTERM must end the run at once, cleanly, also with
+# the capture workers (whose threads once left the signal to one that waits, while the reading
+# one stayed blocked on the pipe until a packet came; on one thread the read it interrupted was
+# reported as a read error, exit 65). A SIGHUP there goes on reading (it restarts the read).
+python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))' \
+	>"$T/hdr.pcap"
+head -c $((24 + 16 + $(python3 -c 'import struct, sys; print(struct.unpack_from("<I", open(sys.argv[1], "rb").read(), 32)[0])' "$CAP"))) "$CAP" \
+	| tail -c +25 >"$T/frame1"
+for w in 1 2; do
+	mkfifo "$T/quiet$w"
+	"$BIN" -r "$T/quiet$w" -X capture.workers=$w -o "jsonl:$T/quiet$w.jsonl" 2>"$T/quiet$w.err" &
+	pid=$!
+	exec 3>"$T/quiet$w"
+	cat "$T/hdr.pcap" >&3
+	sleep 1
+	kill -HUP $pid
+	sleep 0.5
+	cat "$T/frame1" >&3 # read after the SIGHUP: the read went on
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -TERM $pid
+	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.02; done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	alive=$(kill -0 $pid 2>/dev/null && echo yes || echo no)
+	exec 3>&-
+	wait $pid
+	rc=$?
+	check "SIGTERM on a quiet pipe, capture.workers=$w: ended within 2 s (${ms} ms, still running: $alive), exit 0 (rc=$rc)" \
+		test "$alive" = no -a "$rc" -eq 0
+	check "SIGTERM on a quiet pipe, capture.workers=$w: the final stats record, the frame read after a SIGHUP counted ($(field "$T/quiet$w.jsonl" packets)), nothing on stderr" \
+		test "$(field "$T/quiet$w.jsonl" final)" = True -a "$(field "$T/quiet$w.jsonl" packets)" = 1 -a ! -s "$T/quiet$w.err"
+done
+
 # ---- SIGHUP while lingering ------------------------------------------------------------------------
 "$BIN" -v -r "$CAP" -X http.listen=127.0.0.1:0 -X http.linger_s=5 -o "jsonl:$T/linger.jsonl" 2>"$T/linger.err" &
 pid=$!

@@ -106,9 +106,10 @@ def recording_with_workers(tmp, name, pcap, devices, min_taken):
 
 def default_workers(pcap):
     """capture.workers left at 0: two shards where ctitap may run on two CPUs or more (its CPU
-    affinity, as a cpuset or taskset gives it), one thread on one CPU; the records are the same."""
-    def go(cpus):
-        p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", "-r", pcap, "-o", "jsonl:-"], capture_output=True,
+    affinity, as a cpuset or taskset gives it), one thread on one CPU or without RTP accounting
+    (signalling alone only loses to the hand-over); the records are the same."""
+    def go(cpus, *settings):
+        p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", *settings, "-r", pcap, "-o", "jsonl:-"], capture_output=True,
                            timeout=300, preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         m = re.search(rb"handled on (\d+) shards", p.stderr)
         return p.returncode, p.stdout, int(m.group(1)) if m else 1
@@ -119,20 +120,56 @@ def default_workers(pcap):
         rc2, out2, n2 = go(None)
         check(rc2 == 0 and n2 == 2 and out2 == out1,
               "default capture.workers on %d CPUs: 2 shards (%d), the same records" % (len(mine), n2))
+        rc3, _, n3 = go(None, "-X", "rtp.enabled=false")
+        check(rc3 == 0 and n3 == 1, "default capture.workers without RTP accounting: one thread (%d)" % n3)
     else:
         print("skip  default capture.workers on two CPUs: this process may run on one")
+
+
+def to_linux_sll(src, dst):
+    """A copy of an Ethernet pcap as Linux cooked frames (LINKTYPE_LINUX_SLL, what -i any gives)."""
+    data = open(src, "rb").read()
+    magic, vmaj, vmin, zone, sig, snap, lt = struct.unpack_from("<IHHiIII", data, 0)
+    assert magic == 0xa1b2c3d4 and lt == 1, "a little-endian Ethernet pcap"
+    out = [struct.pack("<IHHiIII", magic, vmaj, vmin, zone, sig, snap + 2, 113)]
+    off = 24
+    while off + 16 <= len(data):
+        sec, usec, cap, wire = struct.unpack_from("<IIII", data, off)
+        frame = data[off + 16:off + 16 + cap]
+        off += 16 + cap
+        sll = struct.pack(">HHH8s", 0, 1, 6, frame[6:12] + b"\0\0") + frame[12:14]
+        out.append(struct.pack("<IIII", sec, usec, cap + 2, wire + 2) + sll + frame[14:])
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+
+
+def evidence_frames(path):
+    """(link type, frames) of a pcap the recorder wrote."""
+    data = open(path, "rb").read()
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        n += 1
+        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+    return struct.unpack_from("<I", data, 20)[0], n
 
 
 def reload_starts_recording(tmp, pcap):
     """A SIGHUP that sets record.dir while the workers run starts recording: the calls after it
     are recorded, with their evidence pcaps, the chain verifies, and the shards go on taking
-    packets."""
+    packets. On Linux cooked frames (-i any), and a second SIGHUP that changes a record.* setting
+    reopens the recordings going on into new files: every evidence pcap says LINUX_SLL and holds
+    frames (the frames decoded before the first SIGHUP once went to the serial walk without
+    theirs, and a file reopened by the second, from the main loop outside any frame, was said to
+    be Ethernet: its frames were then refused as of another link type)."""
+    sll = os.path.join(tmp, "demo-sll.pcap")
+    to_linux_sll(pcap, sll)
     conf = os.path.join(tmp, "reload.conf")
     d = os.path.join(tmp, "reload-rec")
+    out = os.path.join(tmp, "reload.jsonl")
     with open(conf, "w") as f:
         f.write("[record]\ndevices = 2000-2999\npcap = true\nmin_free_mb = 0\n")
     proc = subprocess.Popen([CTITAP, "-v", "-c", conf, "-X", "sensor.name=t", "-X", "capture.workers=2", "-X",
-                             "capture.replay_speed=2", "-r", pcap, "-o", "jsonl:" + os.devnull],
+                             "capture.replay_speed=2", "-r", sll, "-o", "jsonl:" + out],
                             stderr=subprocess.PIPE, env=dict(os.environ, CTITAP_CONFIG=""))
     # the SIGHUP once ctitap catches it (its handler is installed before the workers start; a
     # signal before then would end the process), well within the 12 s of the replay
@@ -146,6 +183,10 @@ def reload_starts_recording(tmp, pcap):
     with open(conf, "a") as f:
         f.write("dir = %s\n" % d)
     proc.send_signal(signal.SIGHUP)
+    time.sleep(2.5)
+    with open(conf, "a") as f:
+        f.write("jitter_ms = 80\n")
+    proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=300)
     check(proc.returncode == 0, "reload with workers=2: the run ends cleanly (exit %d)" % proc.returncode)
     m = re.search(rb"capture workers: (\d+) of (\d+) transport packets", err)
@@ -153,9 +194,21 @@ def reload_starts_recording(tmp, pcap):
           % (m.group(1).decode() if m else "no count"))
     files = tree_sums(d) if os.path.isdir(d) else {}
     wavs = [f for f in files if f.endswith(".wav")]
-    pcaps = [f for f in files if f.endswith(".pcap")]
+    pcaps = sorted(f for f in files if f.endswith(".pcap") and not f.endswith(".rtp.pcap"))
     check(len(wavs) > 0 and len(pcaps) > 0,
-          "reload with workers=2: record.dir set by SIGHUP records (%d WAVs, %d pcaps)" % (len(wavs), len(pcaps)))
+          "reload with workers=2: record.dir set by SIGHUP records (%d WAVs, %d evidence pcaps)" % (len(wavs), len(pcaps)))
+    reopened = [f for f in pcaps if re.search(r"-\d+\.pcap$", f)]
+    check(len(reopened) > 0, "reload with workers=2: the second SIGHUP reopened the recordings going on (%s)"
+          % ", ".join(os.path.basename(f) for f in reopened))
+    for f in pcaps:
+        lt, n = evidence_frames(os.path.join(d, f))
+        check(lt == 113 and n > 0, "reload with workers=2: %s says LINUX_SLL (%d) and holds %d frames"
+              % (os.path.basename(f), lt, n))
+    stats = [ln for ln in open(out, "rb").read().splitlines() if ln.startswith(b'{"type":"stats"')]
+    other = re.search(rb'"pcap_linktype_other":(\d+)', stats[-1]) if stats else None
+    check(other is not None and int(other.group(1)) == 0,
+          "reload with workers=2: no frame refused by an evidence pcap of another link type (%s)"
+          % (other.group(1).decode() if other else "no count"))
     v = subprocess.run([CTITAP, "verify", d], capture_output=True, timeout=120)
     check(v.returncode == 0, "reload with workers=2: ctitap verify passes on what it recorded (exit %d)" % v.returncode)
 
