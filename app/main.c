@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,14 +54,16 @@ enum {
 #define CTITAP_DEFAULT_CONF "/etc/ctitap/ctitap.conf"
 #endif
 
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t hup_requested;
+/* set by the handlers, on whichever thread takes the signal (the workers' decoding thread), and
+ * read on the main thread: atomics (lock-free, so async-signal-safe) */
+static atomic_int stop_requested;
+static atomic_int hup_requested;
 static struct ct_source *running_source;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	atomic_store_explicit(&stop_requested, 1, memory_order_relaxed);
 	if (running_source)
 		ct_source_break(running_source); /* pcap_breakloop: sets libpcap's own flag */
 }
@@ -68,7 +71,7 @@ static void on_signal(int sig)
 static void on_hup(int sig)
 {
 	(void)sig;
-	hup_requested = 1;
+	atomic_store_explicit(&hup_requested, 1, memory_order_relaxed);
 }
 
 static void usage(FILE *out)
@@ -282,15 +285,14 @@ static void reload_settings(struct app *a)
 static void app_tick(void *arg)
 {
 	struct app *a = arg;
-	if (hup_requested) {
-		hup_requested = 0;
+	if (atomic_exchange_explicit(&hup_requested, 0, memory_order_relaxed)) {
 		ct_info("SIGHUP: reopening the output files, rereading record.* and numbers.*");
 		ct_outputs_reopen(&a->out);
 		reload_settings(a);
 	}
 	ct_outputs_poll(&a->out);
-	if (a->out.reader_gone && !stop_requested) {
-		stop_requested = 1; /* `| head`: the reader has what it wanted */
+	if (a->out.reader_gone && !atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
+		atomic_store_explicit(&stop_requested, 1, memory_order_relaxed); /* `| head`: the reader has what it wanted */
 		if (running_source)
 			ct_source_break(running_source);
 	}
@@ -364,12 +366,12 @@ static int start_http(struct app *a, bool live, char *err, size_t errlen)
  * (the call view of the whole input, the final counters) until the time is up or TERM/INT. */
 static void linger(struct app *a, bool live)
 {
-	if (live || !a->http || !a->cfg.http_linger_s || stop_requested)
+	if (live || !a->http || !a->cfg.http_linger_s || atomic_load_explicit(&stop_requested, memory_order_relaxed))
 		return;
 	ct_info("input ended: http://%s goes on answering for %u s (TERM or INT ends it)", a->cfg.http_listen,
 		a->cfg.http_linger_s);
 	uint64_t end = ct_mono_ms() + (uint64_t)a->cfg.http_linger_s * 1000u;
-	while (!stop_requested && ct_mono_ms() < end) {
+	while (!atomic_load_explicit(&stop_requested, memory_order_relaxed) && ct_mono_ms() < end) {
 		app_tick(a);
 		struct timespec t = { 0, 50 * 1000 * 1000 };
 		nanosleep(&t, NULL);
@@ -707,7 +709,7 @@ int main(int argc, char **argv)
 	}
 
 	unsigned nsrc = iface ? 1 : nfiles;
-	for (unsigned i = 0; i < nsrc && !stop_requested; i++) {
+	for (unsigned i = 0; i < nsrc && !atomic_load_explicit(&stop_requested, memory_order_relaxed); i++) {
 		struct ct_source src;
 		int src_rc;
 		if (i == 0) {

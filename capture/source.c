@@ -187,11 +187,17 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 	return CT_OK;
 }
 
+/* A stop flag set by a signal handler or another thread. */
+static inline bool stopped(const atomic_int *flag)
+{
+	return atomic_load_explicit(flag, memory_order_relaxed) != 0;
+}
+
 struct run_ctx {
 	struct ct_source *s;
 	ct_source_frame_fn fn;
 	void *user;
-	volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 	ct_source_tick_fn tick;
 	void *tick_arg;
 	uint64_t *last_tick;
@@ -212,7 +218,7 @@ static void pace(struct run_ctx *r, ct_time_t ts)
 	if (ts <= r->first_ts)
 		return;
 	uint64_t due = r->first_wall + (ts - r->first_ts) / r->s->replay_speed;
-	while (now < due && !*r->stop) {
+	while (now < due && !stopped(r->stop)) {
 		uint64_t step = CT_MIN(due - now, 20000u);
 		struct timespec t = { 0, (long)step * 1000 };
 		nanosleep(&t, NULL);
@@ -222,7 +228,7 @@ static void pace(struct run_ctx *r, ct_time_t ts)
 			*r->last_tick = now / 1000u;
 		}
 	}
-	if (*r->stop)
+	if (stopped(r->stop))
 		ct_source_break(r->s);
 }
 
@@ -239,7 +245,7 @@ static void frame_out(struct run_ctx *r, int64_t sec, uint64_t frac, bool nano, 
 	ct_time_t ts = sec < 0 ? 0 : (ct_time_t)sec * CT_USEC_PER_SEC + us;
 	if (r->s->replay_speed && !r->s->live) {
 		pace(r, ts);
-		if (*r->stop)
+		if (stopped(r->stop))
 			return;
 	}
 	r->fn(r->user, r->s->linktype, ts, bytes, caplen, wirelen);
@@ -258,7 +264,7 @@ static void to_capture(void *user, int linktype, ct_time_t ts, const uint8_t *fr
 	ct_capture_frame(user, linktype, ts, frame, caplen, wirelen);
 }
 
-int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+int ct_source_run(struct ct_source *s, struct ct_capture *c, const atomic_int *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen)
 {
 	return ct_source_run_frames(s, to_capture, c, stop, tick, tick_arg, err, errlen);
@@ -284,7 +290,7 @@ static enum direct_end direct_run(struct ct_source *s, struct run_ctx *r)
 	size_t len = 0, pos = 0;
 	for (;;) {
 		for (unsigned n = 0; n < SOURCE_BATCH;) {
-			if (*r->stop || s->brk)
+			if (stopped(r->stop) || stopped(&s->brk))
 				return DIRECT_DONE;
 			struct ct_cur c = ct_cur_make(s->buf + pos, len - pos);
 			struct ct_pcapfile_rec rec;
@@ -342,7 +348,7 @@ static void drops_refresh(struct ct_source *s)
 	}
 }
 
-int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
+int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, const atomic_int *stop,
 			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen)
 {
 	uint64_t last_tick = ct_mono_ms();
@@ -364,7 +370,7 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 	int fd = s->live ? pcap_get_selectable_fd(s->pcap) : -1;
 	if (fd >= 0 && pcap_setnonblock(s->pcap, 1, perr) != 0)
 		fd = -1;
-	while (!*stop) {
+	while (!stopped(stop)) {
 		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
 		if (n == 0 && fd >= 0) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
@@ -379,7 +385,7 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 		}
 		if (n == PCAP_ERROR_BREAK)
 			break;
-		if (n < 0 && (*stop || s->brk))
+		if (n < 0 && (stopped(stop) || stopped(&s->brk)))
 			break; /* a read of a pipe that the stop's signal interrupted (EINTR): the input ends */
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
@@ -395,7 +401,7 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 
 void ct_source_break(struct ct_source *s)
 {
-	s->brk = 1;
+	atomic_store_explicit(&s->brk, 1, memory_order_relaxed);
 	if (s->pcap)
 		pcap_breakloop(s->pcap);
 }

@@ -42,7 +42,7 @@ struct ct_source {
 	uint64_t off;          /* file offset of the next record */
 	bool have_prog;        /* a filter: libpcap's compiled program, applied to direct records */
 	struct bpf_program prog;
-	volatile sig_atomic_t brk; /* ct_source_break() for the direct read */
+	atomic_int brk;        /* ct_source_break() for the direct read (from a signal handler, any thread) */
 	/* a live source's drops as the reading thread last asked libpcap (every tick and at the
 	 * end of a run): another thread reads them here, never libpcap's handle while it reads */
 	_Atomic uint64_t drops_seen, ifdrops_seen;
@@ -61,19 +61,21 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 /* Called about every 100 ms of wall time while frames flow (and on live timeouts). */
 typedef void (*ct_source_tick_fn)(void *arg);
 
-/* Feeds every frame to c until the end of the file, *stop, or an error. A file with
+/* Feeds every frame to c until the end of the file, *stop, or an error. *stop is set by a
+ * signal handler or another thread: an atomic (a lock-free one is async-signal-safe, and
+ * sig_atomic_t is only safe within one thread). A file with
  * replay_speed N is paced: a frame is handed on when N times the wall time since the first
  * frame reaches its packet time since the first (ticks and *stop still served meanwhile).
  * Returns CT_OK,
  * or CT_EFORMAT when the file ended in a read error (cut short or corrupt); err says why. */
-int ct_source_run(struct ct_source *s, struct ct_capture *c, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+int ct_source_run(struct ct_source *s, struct ct_capture *c, const atomic_int *stop, ct_source_tick_fn tick,
 		  void *tick_arg, char *err, size_t errlen);
 /* A frame as the source read it: LINKTYPE_*, packet time, bytes borrowed for the call. */
 typedef void (*ct_source_frame_fn)(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
 				   uint32_t wirelen);
 /* ct_source_run() handing each frame to fn instead of a capture (capture/workers.c reads on
  * one thread and decodes on another). */
-int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, volatile sig_atomic_t *stop,
+int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user, const atomic_int *stop,
 			 ct_source_tick_fn tick, void *tick_arg, char *err, size_t errlen);
 /* Reads the rest of the file through libpcap only (tests compare the two readers). */
 void ct_source_use_libpcap(struct ct_source *s);

@@ -83,7 +83,7 @@ struct ct_workers {
 	bool quit;
 	uint64_t batch_id;
 	struct ct_source *src;
-	volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 	int rrc;
 	char rerr[512];
 	bool finished;
@@ -496,7 +496,7 @@ static void run_inline(struct ct_workers *w)
 
 /* ---- the API ---- */
 
-int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+int ct_workers_run(struct ct_workers *w, struct ct_source *s, const atomic_int *stop, ct_source_tick_fn tick,
 		   void *tick_arg, char *err, size_t errlen)
 {
 	w->src = s;

@@ -49,7 +49,7 @@ int ct_workers_new(struct ct_workers **out, struct ct_capture *c, unsigned nshar
 /* ct_source_run() through the workers: returns when s ended (or *stop), every frame read from
  * it handled. tick runs on the calling thread about every 100 ms of wall time, between
  * batches. Returns as ct_source_run(). */
-int ct_workers_run(struct ct_workers *w, struct ct_source *s, volatile sig_atomic_t *stop, ct_source_tick_fn tick,
+int ct_workers_run(struct ct_workers *w, struct ct_source *s, const atomic_int *stop, ct_source_tick_fn tick,
 		   void *tick_arg, char *err, size_t errlen);
 /* End of input: frames the reader's clock still holds are handled (ct_capture_flush), and the
  * counters are brought up to date. Call before ct_capture_flush() of the serial capture. */

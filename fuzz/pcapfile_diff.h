@@ -58,7 +58,7 @@ static void pfd_read(const char *path, bool plain, const char *filter, size_t bu
 		ct_source_close(&s);
 		return;
 	}
-	volatile sig_atomic_t stop = 0;
+	atomic_int stop = 0;
 	r->run_rc = ct_source_run_frames(&s, pfd_frame, r, &stop, NULL, NULL, r->err, sizeof(r->err));
 	ct_source_close(&s);
 }

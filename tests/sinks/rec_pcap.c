@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	static struct ct_capture cap;
 	if (ct_capture_init(&cap, &ccfg, &key, &ctr, &ops, NULL) != CT_OK)
 		return 1;
-	static volatile sig_atomic_t stop;
+	static atomic_int stop;
 	int rc = ct_source_run(&src, &cap, &stop, NULL, NULL, err, sizeof(err));
 	ct_source_close(&src);
 	ct_capture_free(&cap);
