@@ -91,8 +91,10 @@ int ct_source_open_file(struct ct_source *s, const char *path, char *err, size_t
 	/* no larger than a regular file (small files are common: tests, a call's evidence) */
 	struct stat st;
 	size_t iobuf = SOURCE_IOBUF;
-	if (fstat(fileno(s->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+	bool stat_ok = fstat(fileno(s->fp), &st) == 0;
+	if (stat_ok && S_ISREG(st.st_mode) && st.st_size >= 0)
 		iobuf = CT_MAX(CT_MIN(iobuf, (size_t)st.st_size), (size_t)BUFSIZ);
+	s->pipe = stat_ok && !S_ISREG(st.st_mode);
 	s->iobuf = malloc(iobuf);
 	if (s->iobuf)
 		setvbuf(s->fp, s->iobuf, _IOFBF, iobuf);
@@ -187,6 +189,18 @@ int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_
 	return CT_OK;
 }
 
+/* Whether stdio holds bytes of f not handed out yet (a read then does not wait): glibc's
+ * FILE says; elsewhere assume not (a poll() then runs after every frame of a pipe). */
+static bool stdio_buffered(FILE *f)
+{
+#ifdef __GLIBC__
+	return f->_IO_read_ptr < f->_IO_read_end;
+#else
+	(void)f;
+	return false;
+#endif
+}
+
 /* A stop flag set by a signal handler or another thread. */
 static inline bool stopped(const atomic_int *flag)
 {
@@ -256,6 +270,15 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	struct run_ctx *r = (struct run_ctx *)(void *)user;
 	/* nanoseconds from libpcap, cut to microseconds here: live and offline round alike */
 	frame_out(r, (int64_t)h->ts.tv_sec, (uint64_t)h->ts.tv_usec, r->s->nano, bytes, h->caplen, h->len);
+	/* a pipe whose next read would wait: back to the loop for a tick first (the check of
+	 * stdio's buffer is all the other frames cost) */
+	if (r->s->pipe && r->tick && !stdio_buffered(r->s->fp)) {
+		struct pollfd pfd = { fileno(r->s->fp), POLLIN, 0 };
+		if (poll(&pfd, 1, 0) == 0) {
+			r->s->drained = true;
+			pcap_breakloop(r->s->pcap);
+		}
+	}
 }
 
 static void to_capture(void *user, int linktype, ct_time_t ts, const uint8_t *frame, uint32_t caplen,
@@ -372,6 +395,15 @@ int ct_source_run_frames(struct ct_source *s, ct_source_frame_fn fn, void *user,
 		fd = -1;
 	while (!stopped(stop)) {
 		int n = pcap_dispatch(s->pcap, SOURCE_BATCH, on_frame, (u_char *)&r);
+		if (n == PCAP_ERROR_BREAK && s->drained) {
+			/* a pipe with nothing more for now (on_frame): what was read goes on
+			 * (capture.workers hands its batch over) before a read that waits */
+			s->drained = false;
+			if (tick)
+				tick(tick_arg);
+			last_tick = ct_mono_ms();
+			continue;
+		}
 		if (n == 0 && fd >= 0) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			poll(&pfd, 1, 100);

@@ -28,6 +28,8 @@ struct ct_source {
 	char *iobuf;
 	int linktype;     /* LINKTYPE_* */
 	bool live;
+	bool pipe;        /* a file that is not a regular one (stdin from a pipe, a FIFO): a read may wait */
+	bool drained;     /* a pipe had nothing more for now: the dispatch was broken off for a tick */
 	bool nano;        /* timestamps come in nanoseconds */
 	const char *name; /* borrowed from the caller */
 	unsigned replay_speed; /* files: 0 as fast as possible, N times the recorded speed (set after open) */
@@ -58,7 +60,8 @@ int ct_source_open_live(struct ct_source *s, const char *iface, const struct ct_
 /* Compiles and sets a BPF filter. CT_EINVAL with pcap's message on a bad expression. */
 int ct_source_set_filter(struct ct_source *s, const char *expr, char *err, size_t errlen);
 
-/* Called about every 100 ms of wall time while frames flow (and on live timeouts). */
+/* Called about every 100 ms of wall time while frames flow (and on live timeouts), and, for a
+ * pipe, whenever it has nothing more to read for now (before a read that would wait). */
 typedef void (*ct_source_tick_fn)(void *arg);
 
 /* Feeds every frame to c until the end of the file, *stop, or an error. *stop is set by a

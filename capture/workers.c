@@ -18,7 +18,7 @@
 #define WK_SNAPS 64             /* counter snapshots (new seconds of packet time) per batch */
 #define WK_BATCHES 4            /* batches in flight: the reader fills one while another is worked on */
 
-enum wk_kind { WK_NOP, WK_L4, WK_TICK, WK_REBASE, WK_JUMP };
+enum wk_kind { WK_NOP, WK_L4, WK_TICK, WK_REBASE, WK_JUMP, WK_COUNTERS };
 
 struct wk_event {
 	uint8_t kind;          /* enum wk_kind */
@@ -30,7 +30,7 @@ struct wk_event {
 	uint16_t linktype;     /* ...and its link type */
 	unsigned shard;
 	unsigned frames;       /* WK_JUMP */
-	uint32_t snap;         /* WK_TICK: its counters snapshot */
+	uint32_t snap;         /* WK_TICK, WK_COUNTERS: its counters snapshot */
 	uint32_t frame_at;
 	uint64_t frameno;
 	ct_time_t t, t2;       /* tick, rebase: t; jump: t -> t2 */
@@ -65,6 +65,7 @@ struct ct_workers {
 	struct ct_capture rcap;         /* the reader's: decode only */
 	struct ct_counters rctr;        /* the reader capture's counters */
 	struct ct_counters rprev;       /* what of them is in ser->ctr already */
+	struct ct_counters rprev_sent;  /* the decoding thread's: what it last sent in a WK_COUNTERS */
 	struct ct_capture_split split;
 	unsigned nshards;
 	struct wk_batch batch[WK_BATCHES];
@@ -211,6 +212,9 @@ static void serial_event(struct ct_workers *w, struct wk_batch *b, struct wk_eve
 		ct_capture_advance(c, ev->adv);
 	switch (ev->kind) {
 	case WK_NOP:
+		break;
+	case WK_COUNTERS:
+		counters_merge(w, &b->snap[ev->snap]);
 		break;
 	case WK_TICK:
 		counters_merge(w, &b->snap[ev->snap]);
@@ -445,7 +449,19 @@ static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned fra
 /* live input at a low rate: a partial batch does not wait for more frames */
 static void decode_tick(void *arg)
 {
-	publish(arg);
+	struct ct_workers *w = arg;
+	/* the decode counters as they are now, for the monitoring endpoint: a quiet live link
+	 * brings no new second of packet time to carry them (stats records read them at those
+	 * only, so they are unchanged) */
+	if (memcmp(&w->rctr, &w->rprev_sent, sizeof(w->rctr)) != 0) {
+		struct wk_event *ev = ev_new(w, 0, true);
+		struct wk_batch *b = w->fill;
+		ev->kind = WK_COUNTERS;
+		ev->snap = b->nsnap;
+		b->snap[b->nsnap++] = w->rctr;
+		w->rprev_sent = w->rctr;
+	}
+	publish(w);
 }
 
 /* The signals a thread other than the decoding one keeps blocked while it runs: every one but

@@ -158,4 +158,38 @@ sleep 0.3
 "$BIN" -r "$DEMO" -X "http.listen=127.0.0.1:$nc_port" -o jsonl:/dev/null 2>"$T/e3"
 check "an address in use, set explicitly: exit 73, 'Address already in use'" test $? -eq 73 && grep -q "Address already in use" "$T/e3"
 
+# ---- a quiet input: the counters of the frames read ------------------------------------------------
+# Five frames within 20 ms of packet time down a FIFO that then stays open and quiet, with the
+# workers: /metrics counts all five. (The decoding thread's counters once reached the endpoint at
+# a new 100 ms of packet time only, which a quiet link never brings: it showed one frame. On one
+# thread the endpoint is served between reads, and a read of a quiet pipe blocks: README.md, Monitoring.)
+python3 - "$DEMO" "$T/five.pcap" <<'P'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out, off = [d[:24]], 24
+for _ in range(5):
+    n = struct.unpack_from("<I", d, off + 8)[0]
+    out.append(d[off:off + 16 + n]); off += 16 + n
+open(sys.argv[2], "wb").write(b"".join(out))
+P
+for w in 2; do
+	mkfifo "$T/fifo$w"
+	port=$(free_port)
+	"$BIN" -r "$T/fifo$w" -X capture.workers=$w -X "http.listen=127.0.0.1:$port" -o jsonl:/dev/null 2>"$T/fifo$w.err" &
+	pid=$!
+	exec 3>"$T/fifo$w"
+	cat "$T/five.pcap" >&3
+	wait_up "http://127.0.0.1:$port/metrics"
+	got=
+	for _ in $(seq 30); do
+		curl -s -m 2 -o "$T/q$w" "http://127.0.0.1:$port/metrics"
+		got=$(metric "$T/q$w" ctitap_packets_total)
+		[ "$got" = 5 ] && break
+		sleep 0.1
+	done
+	check "a quiet input, capture.workers=$w: /metrics counts the 5 frames read (${got:-none})" test "$got" = 5
+	exec 3>&-
+	wait $pid
+done
+
 finish
