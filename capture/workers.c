@@ -450,8 +450,8 @@ static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned fra
 static void decode_tick(void *arg)
 {
 	struct ct_workers *w = arg;
-	/* the decode counters as they are now, for the monitoring endpoint: a quiet live link
-	 * brings no new second of packet time to carry them (stats records read them at those
+	/* the decode counters as they are now, for the monitoring endpoint: a quiet input brings
+	 * no new tick of packet time to carry them (the stats records read them at those ticks
 	 * only, so they are unchanged) */
 	if (memcmp(&w->rctr, &w->rprev_sent, sizeof(w->rctr)) != 0) {
 		struct wk_event *ev = ev_new(w, 0, true);
