@@ -159,20 +159,48 @@ static void app_clock(void *user, ct_time_t now)
 	}
 }
 
-/* The CPUs a cgroup v2 quota allows (cpu.max "QUOTA PERIOD", or "max"): 0 when none is set
- * or it cannot be read. */
-static double cgroup_cpus(void)
+/* The CPUs the cpu.max of cgroup v2 directory dir allows ("QUOTA PERIOD"): 0 for "max", or
+ * when there is none. */
+static double cpu_max(const char *dir)
 {
-	FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+	char path[600], quota[32];
+	unsigned long period = 0;
+	snprintf(path, sizeof(path), "%s/cpu.max", dir);
+	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
-	char quota[32] = "";
-	unsigned long period = 0;
-	int n = fscanf(f, "%31s %lu", quota, &period);
+	double cpus = 0;
+	if (fscanf(f, "%31s %lu", quota, &period) == 2 && period && strcmp(quota, "max") != 0)
+		cpus = strtod(quota, NULL) / (double)period;
 	fclose(f);
-	if (n != 2 || !period || !strcmp(quota, "max"))
+	return cpus;
+}
+
+/* The CPUs cgroup v2 quotas allow ctitap: the least cpu.max of its own cgroup
+ * (/proc/self/cgroup: a systemd unit's CPUQuota=, a container's --cpus) and of those above it;
+ * 0 when none is set or none can be read. */
+static double cgroup_cpus(void)
+{
+	static const char root[] = "/sys/fs/cgroup";
+	char dir[512], line[sizeof(dir) - sizeof(root)] = "";
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	if (!f)
 		return 0;
-	return strtod(quota, NULL) / (double)period;
+	while (fgets(line, sizeof(line), f) && strncmp(line, "0::/", 4) != 0) /* the v2 hierarchy */
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(dir, sizeof(dir), "%s%s", root, line[0] ? line + 3 : "");
+	double least = 0;
+	size_t n = strlen(dir);
+	while (n > sizeof(root) - 1) { /* up to the root, which has no cpu.max */
+		dir[n] = '\0';
+		double cpus = cpu_max(dir);
+		if (cpus > 0 && (least == 0 || cpus < least))
+			least = cpus;
+		n = (size_t)(strrchr(dir, '/') - dir);
+	}
+	return least;
 }
 
 /* capture.workers = 0: two shards where ctitap may use two CPUs or more (its affinity, as a

@@ -151,9 +151,8 @@ static bool on_udp_fast(void *user, struct ct_flow *f, int dir, const struct ct_
 
 /* ...and at its place in the input: the counters, and a recording's RTP as on_udp takes it
  * (kind is not CT_MEDIA_NONE exactly where ct_media_udp() would have said an RTP flow). */
-static void on_udp_fast_commit(void *user, struct ct_flow *f, const struct ct_pkt *pk, uint8_t kind)
+static void on_udp_fast_commit(void *user, const struct ct_pkt *pk, uint8_t kind)
 {
-	(void)f;
 	struct ct_pipeline *p = user;
 	ct_media_count(p->media, kind);
 	if ((p->rtp ? kind != CT_MEDIA_NONE : p->recw != NULL) && ct_recwire_wants_rtp(p->recw))

@@ -104,7 +104,7 @@ struct ct_capture_ops {
 	/* ...and, on the serial thread at the datagram's place in the input, what udp_fast did
 	 * (counters) and what the serial order decides (recording its RTP). p is the datagram as
 	 * `udp` would have had it, and `frame` is set as for `udp` (below). */
-	void (*udp_fast_commit)(void *user, struct ct_flow *f, const struct ct_pkt *p, uint8_t kind);
+	void (*udp_fast_commit)(void *user, const struct ct_pkt *p, uint8_t kind);
 };
 
 /* capture.workers: a capture that only decodes (the reader's half, capture/workers.c) hands

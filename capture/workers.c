@@ -65,7 +65,7 @@ struct ct_workers {
 	struct ct_capture rcap;         /* the reader's: decode only */
 	struct ct_counters rctr;        /* the reader capture's counters */
 	struct ct_counters rprev;       /* what of them is in ser->ctr already */
-	struct ct_counters rprev_sent;  /* the decoding thread's: what it last sent in a WK_COUNTERS */
+	struct ct_counters rctr_sent;   /* the decoding thread's: rctr as its last snapshot event carried it */
 	struct ct_capture_split split;
 	unsigned nshards;
 	struct wk_batch batch[WK_BATCHES];
@@ -214,11 +214,9 @@ static void serial_event(struct ct_workers *w, struct wk_batch *b, struct wk_eve
 	case WK_NOP:
 		break;
 	case WK_COUNTERS:
-		counters_merge(w, &b->snap[ev->snap]);
-		break;
 	case WK_TICK:
 		counters_merge(w, &b->snap[ev->snap]);
-		if (c->ops.clock)
+		if (ev->kind == WK_TICK && c->ops.clock)
 			c->ops.clock(c->user, ev->t);
 		break;
 	case WK_REBASE:
@@ -242,7 +240,7 @@ static void serial_event(struct ct_workers *w, struct wk_batch *b, struct wk_eve
 			/* what ct_flow_get() and the udp callback would have done here besides what the
 			 * shard did */
 			ct_flow_touch(&c->flows, ev->f, ev->p.ts);
-			c->ops.udp_fast_commit(c->user, ev->f, &ev->p, ev->media);
+			c->ops.udp_fast_commit(c->user, &ev->p, ev->media);
 		} else {
 			ct_capture_l4(c, &ev->p, ev->frameno);
 		}
@@ -423,15 +421,22 @@ static void rd_rebase(void *user, ct_time_t to)
 	w->fill->rebased = true;
 }
 
-static void rd_clock(void *user, ct_time_t now)
+/* An event carrying the decode counters as they are now (WK_TICK: what the stats record of
+ * that tick must show; WK_COUNTERS: for the monitoring endpoint). */
+static struct wk_event *counters_event(struct ct_workers *w, uint8_t kind)
 {
-	struct ct_workers *w = user;
 	struct wk_event *ev = ev_new(w, 0, true);
 	struct wk_batch *b = w->fill;
-	ev->kind = WK_TICK;
-	ev->t = now;
+	ev->kind = kind;
 	ev->snap = b->nsnap;
-	b->snap[b->nsnap++] = w->rctr; /* what the stats record of this second must show */
+	b->snap[b->nsnap++] = w->rctr;
+	w->rctr_sent = w->rctr;
+	return ev;
+}
+
+static void rd_clock(void *user, ct_time_t now)
+{
+	counters_event(user, WK_TICK)->t = now;
 }
 
 static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned frames)
@@ -450,17 +455,11 @@ static void rd_clock_jump(void *user, ct_time_t from, ct_time_t to, unsigned fra
 static void decode_tick(void *arg)
 {
 	struct ct_workers *w = arg;
-	/* the decode counters as they are now, for the monitoring endpoint: a quiet input brings
-	 * no new tick of packet time to carry them (the stats records read them at those ticks
-	 * only, so they are unchanged) */
-	if (memcmp(&w->rctr, &w->rprev_sent, sizeof(w->rctr)) != 0) {
-		struct wk_event *ev = ev_new(w, 0, true);
-		struct wk_batch *b = w->fill;
-		ev->kind = WK_COUNTERS;
-		ev->snap = b->nsnap;
-		b->snap[b->nsnap++] = w->rctr;
-		w->rprev_sent = w->rctr;
-	}
+	/* the decode counters since the last that went, for the monitoring endpoint: a quiet
+	 * input brings no new tick of packet time to carry them (the stats records read them at
+	 * those ticks only, so they are unchanged) */
+	if (memcmp(&w->rctr, &w->rctr_sent, sizeof(w->rctr)) != 0)
+		counters_event(w, WK_COUNTERS);
 	publish(w);
 }
 

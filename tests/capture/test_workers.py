@@ -83,11 +83,9 @@ def recording_with_workers(tmp, name, pcap, devices, min_taken):
     for w in (1, 2, 3):
         d = os.path.join(tmp, "rec-%s-%d" % (name, w))
         os.makedirs(d)
-        p = subprocess.run([CTITAP, "-v", "-X", "sensor.name=t", "-X", f"capture.workers={w}", "-X",
-                            "record.devices=" + devices, "-X", "record.pcap=true", "-X", "record.min_free_mb=0",
-                            "-X", "record.dir=" + d, "-r", pcap, "-o", "jsonl:-"], capture_output=True, timeout=600)
-        m = re.search(rb"capture workers: (\d+) of (\d+) transport packets", p.stderr)
-        res[w] = (p.returncode, p.stdout, tree_sums(d), (int(m.group(1)), int(m.group(2))) if m else None)
+        rc, out, taken = run(pcap, w, ("-X", "record.devices=" + devices, "-X", "record.pcap=true", "-X",
+                                       "record.min_free_mb=0", "-X", "record.dir=" + d))
+        res[w] = (rc, out, tree_sums(d), taken)
     rc1, out1, files1, _ = res[1]
     wavs = [f for f in files1 if f.endswith(".wav")]
     pcaps = [f for f in files1 if f.endswith(".pcap")]
@@ -128,29 +126,17 @@ def default_workers(pcap):
 
 def to_linux_sll(src, dst):
     """A copy of an Ethernet pcap as Linux cooked frames (LINKTYPE_LINUX_SLL, what -i any gives)."""
-    data = open(src, "rb").read()
-    magic, vmaj, vmin, zone, sig, snap, lt = struct.unpack_from("<IHHiIII", data, 0)
-    assert magic == 0xa1b2c3d4 and lt == 1, "a little-endian Ethernet pcap"
-    out = [struct.pack("<IHHiIII", magic, vmaj, vmin, zone, sig, snap + 2, 113)]
-    off = 24
-    while off + 16 <= len(data):
-        sec, usec, cap, wire = struct.unpack_from("<IIII", data, off)
-        frame = data[off + 16:off + 16 + cap]
-        off += 16 + cap
-        sll = struct.pack(">HHH8s", 0, 1, 6, frame[6:12] + b"\0\0") + frame[12:14]
-        out.append(struct.pack("<IIII", sec, usec, cap + 2, wire + 2) + sll + frame[14:])
-    with open(dst, "wb") as f:
-        f.write(b"".join(out))
+    hdr, frames = read_pcap(src)
+    magic, vmaj, vmin, zone, sig, snap, lt = struct.unpack("<IHHiIII", hdr)
+    assert lt == 1, "an Ethernet pcap"
+    sll = [[ts, wire + 2, struct.pack(">HHH8s", 0, 1, 6, d[6:12] + b"\0\0") + d[12:]] for ts, wire, d in frames]
+    write_pcap(dst, struct.pack("<IHHiIII", magic, vmaj, vmin, zone, sig, snap + 2, 113), sll)
 
 
 def evidence_frames(path):
     """(link type, frames) of a pcap the recorder wrote."""
-    data = open(path, "rb").read()
-    n, off = 0, 24
-    while off + 16 <= len(data):
-        n += 1
-        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
-    return struct.unpack_from("<I", data, 20)[0], n
+    hdr, frames = read_pcap(path)
+    return struct.unpack_from("<I", hdr, 20)[0], len(frames)
 
 
 def reload_starts_recording(tmp, pcap):
